@@ -1,0 +1,4 @@
+// Package state holds the schema of a D1 database and its KV namespaces as
+// plain data, for the desired side (derived from the spec) and the live side
+// (inspected), with a stable fingerprint.
+package state
