@@ -1,0 +1,88 @@
+# dmplan — the two commands a newcomer needs are `make run` and `make test`.
+# Everything they need is installed here; nothing else is assumed but Go,
+# Node.js and npm.
+
+GO          ?= go
+BIN         := $(CURDIR)/.bin
+DMPLAN      := $(BIN)/dmplan
+HARNESS     := backend/cloudflare/harness
+STATICCHECK := $(BIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+EXAMPLES    := examples
+RUN_DIR     := .dmplan-run
+
+.PHONY: all build run test test-go lint vet staticcheck harness bench fuzz test-cloudflare clean
+
+all: build
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(DMPLAN) ./cmd/dmplan
+
+# make run: validate, plan and apply examples/ against a fresh embedded local
+# backend, then plan again to show that nothing is left to do.
+run: build
+	@rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR) && cp $(EXAMPLES)/*.dm.hcl $(RUN_DIR)/
+	@echo "==> dmplan validate $(EXAMPLES)"
+	@$(DMPLAN) validate $(RUN_DIR)
+	@echo
+	@echo "==> dmplan plan $(EXAMPLES)"
+	@$(DMPLAN) plan $(RUN_DIR); status=$$?; [ $$status -eq 0 ] || [ $$status -eq 2 ] || exit $$status
+	@echo
+	@echo "==> dmplan apply -auto-approve $(EXAMPLES)"
+	@$(DMPLAN) apply -auto-approve $(RUN_DIR)
+	@echo
+	@echo "==> dmplan plan $(EXAMPLES)   (again: nothing left to do)"
+	@$(DMPLAN) plan -detailed-exitcode $(RUN_DIR)
+	@echo
+	@echo "==> dmplan history $(EXAMPLES)"
+	@$(DMPLAN) history $(RUN_DIR)
+	@echo
+	@echo "The local D1 and KV files are in $(RUN_DIR)/.dmplan/ (plain SQLite)."
+
+# make test: install what the tests need (npm packages for the workerd
+# harness, staticcheck), then vet, lint and run every test.
+test: harness lint test-go
+
+test-go:
+	$(GO) test -count=1 -timeout 15m ./...
+
+harness: $(HARNESS)/node_modules/.installed
+
+$(HARNESS)/node_modules/.installed: $(HARNESS)/package.json $(HARNESS)/package-lock.json
+	cd $(HARNESS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+lint: vet staticcheck
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+# make bench: every benchmark beside its hand-written baseline.
+bench: harness
+	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
+
+# make fuzz: fuzz the HCL loader for a while (the seed corpus runs in make test).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./hclspec -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME)
+
+# make test-cloudflare: the conformance suite against a real account.
+# Needs CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and DMPLAN_TEST_D1_DATABASE
+# (a scratch database whose contents the suite may change).
+test-cloudflare:
+	@test -n "$$CLOUDFLARE_API_TOKEN" -a -n "$$CLOUDFLARE_ACCOUNT_ID" -a -n "$$DMPLAN_TEST_D1_DATABASE" || \
+	  { echo "set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and DMPLAN_TEST_D1_DATABASE"; exit 1; }
+	DMPLAN_CLOUDFLARE_LIVE=1 $(GO) test -count=1 -run 'Live' ./backend/cloudflare/...
+
+clean:
+	rm -rf $(BIN) $(RUN_DIR)
