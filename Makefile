@@ -9,7 +9,6 @@ HARNESS     := backend/cloudflare/harness
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 EXAMPLES    := examples
-RUN_DIR     := .dmplan-run
 
 .PHONY: all build run test test-go lint vet staticcheck harness bench fuzz test-cloudflare clean
 
@@ -22,23 +21,23 @@ build:
 # make run: validate, plan and apply examples/ against a fresh embedded local
 # backend, then plan again to show that nothing is left to do.
 run: build
-	@rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR) && cp $(EXAMPLES)/*.dm.hcl $(RUN_DIR)/
+	@rm -rf $(EXAMPLES)/.dmplan
 	@echo "==> dmplan validate $(EXAMPLES)"
-	@$(DMPLAN) validate $(RUN_DIR)
+	@$(DMPLAN) validate $(EXAMPLES)
 	@echo
 	@echo "==> dmplan plan $(EXAMPLES)"
-	@$(DMPLAN) plan $(RUN_DIR); status=$$?; [ $$status -eq 0 ] || [ $$status -eq 2 ] || exit $$status
+	@$(DMPLAN) plan $(EXAMPLES); status=$$?; [ $$status -eq 0 ] || [ $$status -eq 2 ] || exit $$status
 	@echo
 	@echo "==> dmplan apply -auto-approve $(EXAMPLES)"
-	@$(DMPLAN) apply -auto-approve $(RUN_DIR)
+	@$(DMPLAN) apply -auto-approve $(EXAMPLES)
 	@echo
 	@echo "==> dmplan plan $(EXAMPLES)   (again: nothing left to do)"
-	@$(DMPLAN) plan -detailed-exitcode $(RUN_DIR)
+	@$(DMPLAN) plan -detailed-exitcode $(EXAMPLES)
 	@echo
 	@echo "==> dmplan history $(EXAMPLES)"
-	@$(DMPLAN) history $(RUN_DIR)
+	@$(DMPLAN) history $(EXAMPLES)
 	@echo
-	@echo "The local D1 and KV files are in $(RUN_DIR)/.dmplan/ (plain SQLite)."
+	@echo "The local D1 and KV files are in $(EXAMPLES)/.dmplan/ (plain SQLite)."
 
 # make test: install what the tests need (npm packages for the workerd
 # harness, staticcheck), then vet, lint and run every test.
@@ -85,4 +84,4 @@ test-cloudflare:
 	DMPLAN_CLOUDFLARE_LIVE=1 $(GO) test -count=1 -run 'Live' ./backend/cloudflare/...
 
 clean:
-	rm -rf $(BIN) $(RUN_DIR)
+	rm -rf $(BIN) $(EXAMPLES)/.dmplan
