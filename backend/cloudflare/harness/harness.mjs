@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// harness.mjs runs worker.js under miniflare (real workerd D1 and KV) and
+// puts a small HTTP front on 127.0.0.1 that adds what tests need around it:
+// a request log, a fault switch and a dropped-connection mode.
+//
+//   node harness.mjs --token T [--d1-slots 32] [--kv-slots 96]
+//
+// The first line on stdout is "READY http://127.0.0.1:PORT". Control paths:
+//   GET  /__harness/log    -> {"requests":[{"method","path","query","status"}]}
+//   POST /__harness/reset  -> clears the log and any pending fault
+//   POST /__harness/fault  {"status":429|500|503,"count":N,"retry_after":S,"after":bool}
+//                          or {"drop":N,"after":bool}
+// A fault applies to the next N API requests. With "after": true the request
+// first runs in the Worker (its effect is kept) and then the response is
+// replaced or the connection dropped, which is what a timeout looks like.
+// The process exits on SIGTERM/SIGINT, and by itself when its parent dies.
+
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+
+function flag(name, def) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
+}
+
+const token = flag("token", process.env.HARNESS_TOKEN || "");
+if (!token) {
+  console.error("harness: --token is required");
+  process.exit(2);
+}
+const d1Slots = Number(flag("d1-slots", "32"));
+const kvSlots = Number(flag("kv-slots", "96"));
+const dir = path.dirname(fileURLToPath(import.meta.url));
+
+const d1Databases = { META: "harness-meta" };
+for (let i = 0; i < d1Slots; i++) d1Databases[`D1_${i}`] = `harness-d1-${i}`;
+const kvNamespaces = {};
+for (let i = 0; i < kvSlots; i++) kvNamespaces[`KV_${i}`] = `harness-kv-${i}`;
+
+const mf = new Miniflare({
+  modules: true,
+  scriptPath: path.join(dir, "worker.js"),
+  compatibilityDate: "2025-04-01",
+  bindings: { TOKEN: token, D1_SLOTS: String(d1Slots), KV_SLOTS: String(kvSlots) },
+  d1Databases,
+  kvNamespaces,
+  host: "127.0.0.1",
+  port: 0,
+});
+await mf.ready;
+
+const log = [];
+let fault = null; // {status, count, retryAfter, after} or {drop, after}
+
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function sendJSON(res, status, obj, headers = {}) {
+  const body = JSON.stringify(obj);
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(body);
+}
+
+function takeFault() {
+  if (!fault) return null;
+  const f = fault;
+  const left = (f.drop ?? f.count) - 1;
+  if (f.drop !== undefined) f.drop = left;
+  else f.count = left;
+  if (left <= 0) fault = null;
+  return f;
+}
+
+function applyFault(f, req, res, entry) {
+  if (f.drop !== undefined) {
+    entry.status = 0;
+    entry.dropped = true;
+    req.socket.destroy();
+    return;
+  }
+  entry.status = f.status;
+  const headers = {};
+  if (f.retryAfter !== undefined) headers["retry-after"] = String(f.retryAfter);
+  sendJSON(res, f.status, {
+    success: false,
+    errors: [{ code: f.status === 429 ? 10429 : 10500, message: `harness fault: injected HTTP ${f.status}` }],
+    messages: [],
+    result: null,
+  }, headers);
+}
+
+async function control(req, res, url) {
+  if (req.method === "GET" && url.pathname === "/__harness/log") return sendJSON(res, 200, { requests: log });
+  if (req.method === "POST" && url.pathname === "/__harness/reset") {
+    log.length = 0;
+    fault = null;
+    return sendJSON(res, 200, { ok: true });
+  }
+  if (req.method === "POST" && url.pathname === "/__harness/fault") {
+    let f;
+    try {
+      f = JSON.parse((await readBody(req)).toString("utf8"));
+    } catch (e) {
+      return sendJSON(res, 400, { error: "fault body is not JSON" });
+    }
+    if (Number.isInteger(f.drop) && f.drop > 0) {
+      fault = { drop: f.drop, after: !!f.after };
+    } else if ([429, 500, 502, 503].includes(f.status) && Number.isInteger(f.count) && f.count > 0) {
+      fault = { status: f.status, count: f.count, after: !!f.after };
+      if (f.retry_after !== undefined) fault.retryAfter = f.retry_after;
+    } else {
+      return sendJSON(res, 400, { error: "want {status: 429|500|502|503, count: N>0, retry_after?, after?} or {drop: N>0, after?}" });
+    }
+    return sendJSON(res, 200, { ok: true });
+  }
+  return sendJSON(res, 404, { error: "unknown harness control path" });
+}
+
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, "http://127.0.0.1");
+  if (url.pathname.startsWith("/__harness/")) return control(req, res, url);
+  const entry = { method: req.method, path: url.pathname, query: url.search.replace(/^\?/, ""), status: 0 };
+  log.push(entry);
+  try {
+    const body = await readBody(req);
+    const f = takeFault();
+    if (f && !f.after) return applyFault(f, req, res, entry);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (k === "host" || k === "connection" || k === "content-length") continue;
+      headers.set(k, Array.isArray(v) ? v.join(", ") : v);
+    }
+    const method = req.method;
+    const upstream = await mf.dispatchFetch(`http://127.0.0.1${req.url}`, {
+      method,
+      headers,
+      body: method === "GET" || method === "HEAD" ? undefined : body,
+    });
+    const out = Buffer.from(await upstream.arrayBuffer());
+    if (f && f.after) return applyFault(f, req, res, entry);
+    entry.status = upstream.status;
+    const outHeaders = {};
+    upstream.headers.forEach((v, k) => {
+      if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") outHeaders[k] = v;
+    });
+    outHeaders["content-length"] = String(out.length);
+    res.writeHead(upstream.status, outHeaders);
+    res.end(out);
+  } catch (e) {
+    entry.status = 502;
+    if (!res.headersSent) sendJSON(res, 502, { success: false, errors: [{ code: 10502, message: `harness: ${e.message}` }], messages: [], result: null });
+  }
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, "127.0.0.1", () => {
+  const { port } = server.address();
+  process.stdout.write(`READY http://127.0.0.1:${port}\n`);
+});
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.close();
+  try {
+    await mf.dispose();
+  } finally {
+    process.exit(0);
+  }
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+
+// Keep-alive timer: also notices when the parent (the test binary) is gone
+// and exits, so a killed test run leaves no workerd behind.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop();
+}, 1000);
