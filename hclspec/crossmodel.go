@@ -1,0 +1,48 @@
+package hclspec
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// crossModel checks what involves more than one model: two models may not
+// share a table (SQLite names are case-insensitive) nor KV keys.
+func (d *decoder) crossModel() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	tables := map[string]*Model{}
+	for _, m := range d.declOrder() {
+		key := strings.ToLower(m.D1.Table)
+		if prev, ok := tables[key]; ok {
+			diags = append(diags, errorf(d.ranges[m].table, "Duplicate table",
+				"Model %q uses table %q, which model %q already uses (declared at %s). Set d1 { table = \"...\" } to another name.",
+				m.Name, m.D1.Table, prev.Name, d.ranges[prev].table.String()))
+			continue
+		}
+		tables[key] = m
+	}
+	var seen []*Model
+	for _, m := range d.declOrder() {
+		for _, prev := range seen {
+			if prev.KV.Namespace != m.KV.Namespace {
+				continue
+			}
+			a, b := prev.KV.Prefix(), m.KV.Prefix()
+			if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
+				diags = append(diags, errorf(d.ranges[m].keyPattern, "Overlapping KV keys",
+					"Model %q keeps keys %q in namespace %q, where model %q keeps keys %q (declared at %s); their keys could collide. Use a distinct key prefix or namespace.",
+					m.Name, m.KV.KeyPattern, m.KV.Namespace, prev.Name, prev.KV.KeyPattern, d.ranges[prev].keyPattern.String()))
+				break
+			}
+		}
+		seen = append(seen, m)
+	}
+	return diags
+}
+
+// declOrder returns the models in source order.
+func (d *decoder) declOrder() []*Model {
+	out := append([]*Model(nil), d.spec.Models...)
+	sortByRange(out, func(m *Model) hcl.Range { return m.DeclRange })
+	return out
+}

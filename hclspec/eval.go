@@ -1,0 +1,239 @@
+package hclspec
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// SensitiveMark is the cty mark carried by every value read from env.X and
+// by every value computed from one. Marked values must never be printed.
+const SensitiveMark = "sensitive"
+
+// TimestampLayout is how timestamps are written: UTC ISO-8601 with
+// milliseconds, e.g. 2026-11-27T14:50:08.123Z.
+const TimestampLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// EvalContext returns the context hook and seed expressions are evaluated
+// in: env (every environment variable getenv knows among the names of the
+// process environment, each marked sensitive), the functions bcrypt, uuid,
+// timestamp, lower and upper, and vars (for example self and changes).
+// A nil getenv means os.LookupEnv. Use EvalContextFor when getenv serves
+// names that are not in the process environment.
+func EvalContext(getenv func(string) (string, bool), vars map[string]cty.Value) *hcl.EvalContext {
+	var names []string
+	for _, kv := range os.Environ() {
+		if i := strings.IndexByte(kv, '='); i > 0 {
+			names = append(names, kv[:i])
+		}
+	}
+	env, _ := EnvValue(getenv, names)
+	return newContext(env, vars)
+}
+
+// EvalContextFor is EvalContext with env holding exactly the variables the
+// expressions reference. It also returns the referenced names getenv does
+// not know, sorted, so the caller can report them (by name, never value).
+func EvalContextFor(getenv func(string) (string, bool), vars map[string]cty.Value, exprs ...hcl.Expression) (*hcl.EvalContext, []string) {
+	env, missing := EnvValue(getenv, EnvNames(exprs...))
+	return newContext(env, vars), missing
+}
+
+func newContext(env cty.Value, vars map[string]cty.Value) *hcl.EvalContext {
+	v := make(map[string]cty.Value, len(vars)+1)
+	for k, x := range vars {
+		v[k] = x
+	}
+	v["env"] = env
+	return &hcl.EvalContext{Variables: v, Functions: Functions()}
+}
+
+// EnvValue returns an object holding the named environment variables that
+// getenv knows, each marked sensitive, and the names it does not know.
+func EnvValue(getenv func(string) (string, bool), names []string) (cty.Value, []string) {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	attrs := map[string]cty.Value{}
+	var missing []string
+	for _, n := range names {
+		if s, ok := getenv(n); ok {
+			attrs[n] = cty.StringVal(s).Mark(SensitiveMark)
+		} else {
+			missing = append(missing, n)
+		}
+	}
+	return cty.ObjectVal(attrs), missing
+}
+
+// EnvNames returns the names X of every env.X the expressions reference,
+// sorted and without repeats.
+func EnvNames(exprs ...hcl.Expression) []string {
+	seen := map[string]bool{}
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		for _, t := range e.Variables() {
+			if t.RootName() != "env" || len(t) < 2 {
+				continue
+			}
+			switch a := t[1].(type) {
+			case hcl.TraverseAttr:
+				seen[a.Name] = true
+			case hcl.TraverseIndex:
+				if a.Key.Type() == cty.String && a.Key.IsKnown() && !a.Key.IsNull() {
+					seen[a.Key.AsString()] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Functions returns the functions available to hook and seed expressions.
+func Functions() map[string]function.Function {
+	return map[string]function.Function{
+		"bcrypt":    bcryptFunc,
+		"uuid":      uuidFunc,
+		"timestamp": timestampFunc,
+		"lower":     stdlib.LowerFunc,
+		"upper":     stdlib.UpperFunc,
+	}
+}
+
+var bcryptFunc = function.New(&function.Spec{
+	Description: "Returns the bcrypt hash of the string.",
+	Params:      []function.Parameter{{Name: "password", Type: cty.String}},
+	Type:        function.StaticReturnType(cty.String),
+	RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder {
+		return b.NotNull()
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		h, err := bcrypt.GenerateFromPassword([]byte(args[0].AsString()), bcrypt.DefaultCost)
+		if err != nil {
+			// The bcrypt errors never contain the password.
+			return cty.UnknownVal(cty.String), fmt.Errorf("hash password: %w", err)
+		}
+		return cty.StringVal(string(h)), nil
+	},
+})
+
+var uuidFunc = function.New(&function.Spec{
+	Description: "Returns a new random (version 4) UUID.",
+	Type:        function.StaticReturnType(cty.String),
+	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+		return cty.StringVal(NewUUID()), nil
+	},
+})
+
+var timestampFunc = function.New(&function.Spec{
+	Description: "Returns the current time in UTC as ISO-8601 with milliseconds.",
+	Type:        function.StaticReturnType(cty.String),
+	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
+		return cty.StringVal(time.Now().UTC().Format(TimestampLayout)), nil
+	},
+})
+
+// NewUUID returns a random version 4 UUID in its canonical form.
+func NewUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never returns an error
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// IsSensitive reports whether v or any value inside it is marked sensitive.
+func IsSensitive(v cty.Value) bool {
+	_, pvm := v.UnmarkDeepWithPaths()
+	for _, p := range pvm {
+		if _, ok := p.Marks[SensitiveMark]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// errMarked is returned by ToGo for marked values; the message never holds
+// the value.
+var errMarked = errors.New("hclspec: value is marked; unmark it deliberately before converting")
+
+// ToGo converts an unmarked, known value to a plain Go value: nil, string,
+// int64 (whole numbers that fit), float64, bool, []any or map[string]any.
+// Marked values are refused: check IsSensitive, then convert
+// v.UnmarkDeep() knowingly.
+func ToGo(v cty.Value) (any, error) {
+	if v.ContainsMarked() {
+		return nil, errMarked
+	}
+	return toGo(v, cty.Path{})
+}
+
+func toGo(v cty.Value, path cty.Path) (any, error) {
+	if v.IsNull() {
+		return nil, nil
+	}
+	if !v.IsWhollyKnown() {
+		return nil, path.NewErrorf("value is not known")
+	}
+	t := v.Type()
+	switch {
+	case t == cty.String:
+		return v.AsString(), nil
+	case t == cty.Bool:
+		return v.True(), nil
+	case t == cty.Number:
+		return numberToGo(v.AsBigFloat()), nil
+	case t.IsListType() || t.IsTupleType() || t.IsSetType():
+		out := make([]any, 0, v.LengthInt())
+		i := int64(0)
+		for it := v.ElementIterator(); it.Next(); i++ {
+			_, e := it.Element()
+			g, err := toGo(e, path.Index(cty.NumberIntVal(i)))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	case t.IsMapType() || t.IsObjectType():
+		out := make(map[string]any, v.LengthInt())
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			g, err := toGo(e, path.GetAttr(k.AsString()))
+			if err != nil {
+				return nil, err
+			}
+			out[k.AsString()] = g
+		}
+		return out, nil
+	}
+	return nil, path.NewErrorf("values of type %s have no Go form", t.FriendlyName())
+}
+
+func numberToGo(f *big.Float) any {
+	if f.IsInt() {
+		if i, acc := f.Int64(); acc == big.Exact {
+			return i
+		}
+	}
+	x, _ := f.Float64()
+	return x
+}

@@ -1,0 +1,146 @@
+package hclspec
+
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+var fieldSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type", Required: true},
+		{Name: "required"},
+		{Name: "default"},
+		{Name: "validation"},
+	},
+}
+
+func typeNames() string {
+	names := make([]string, 0, len(fieldTypeNames))
+	for t := String; t <= Boolean; t++ {
+		names = append(names, t.String())
+	}
+	return strings.Join(names, ", ")
+}
+
+// decodeField decodes one declared field block.
+func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
+	f := &Field{Name: blk.Labels[0], DeclRange: blk.DefRange}
+	var diags hcl.Diagnostics
+	if why := checkSQLName(f.Name); why != "" {
+		diags = append(diags, errorf(labelRange(blk, 0), "Invalid field name",
+			"The field name %q cannot be used as a column name: %s.", f.Name, why))
+	}
+	content, cd := blk.Body.Content(fieldSchema)
+	diags = append(diags, cd...)
+	if content == nil {
+		return f, diags
+	}
+	if a, ok := content.Attributes["type"]; ok {
+		k, _ := keyword(a.Expr)
+		t, ok := ParseFieldType(k)
+		if !ok {
+			diags = append(diags, errorf(a.Expr.Range(), "Invalid field type",
+				"The type must be one of %s, written as a bare word: type = string.", typeNames()))
+		}
+		f.Type = t
+	}
+	if a, ok := content.Attributes["required"]; ok {
+		v, d := staticBool(a)
+		diags = append(diags, d...)
+		f.Required = v
+	}
+	validOK := true
+	if a, ok := content.Attributes["validation"]; ok {
+		var d hcl.Diagnostics
+		f.Validation, d = decodeValidation(a, f.Type)
+		diags = append(diags, d...)
+		validOK = !d.HasErrors()
+	}
+	if a, ok := content.Attributes["default"]; ok && f.Type != 0 {
+		diags = append(diags, decodeDefault(f, a, validOK)...)
+	}
+	return f, diags
+}
+
+// decodeValidation reads validation = "NAME" or validation = ["a", "b"].
+func decodeValidation(a *hcl.Attribute, t FieldType) (Validation, hcl.Diagnostics) {
+	if _, ld := hcl.ExprList(a.Expr); !ld.HasErrors() {
+		items, diags := staticStringList(a)
+		if diags.HasErrors() {
+			return Validation{}, diags
+		}
+		if t != 0 && t != String {
+			return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Enum on a non-string field",
+				"An enum list of allowed values applies to string fields only; this field is %s.", t)}
+		}
+		if len(items) == 0 {
+			return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Empty enum",
+				"List at least one allowed value.")}
+		}
+		seen := map[string]hcl.Range{}
+		v := Validation{}
+		for _, it := range items {
+			if prev, ok := seen[it.Value]; ok {
+				diags = append(diags, errorf(it.Range, "Duplicate enum value",
+					"The value %q is already listed at %s.", it.Value, prev.String()))
+				continue
+			}
+			seen[it.Value] = it.Range
+			v.Enum = append(v.Enum, it.Value)
+		}
+		return v, diags
+	}
+	name, diags := staticString(a)
+	if diags.HasErrors() {
+		return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Invalid validation",
+			"The validation must be a validator name such as \"email\", or a list of allowed values.")}
+	}
+	if _, ok := namedValidators[name]; !ok {
+		return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Unknown validator",
+			"There is no validator named %q. The validators are: %s.", name, strings.Join(ValidatorNames(), ", "))}
+	}
+	if t != 0 && t != String && t != Text {
+		return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Validator on a non-string field",
+			"The validator %q checks strings; this field is %s.", name, t)}
+	}
+	return Validation{Named: name}, nil
+}
+
+// decodeDefault reads the default, checks it against the type and, when
+// the validation is valid, against the validation.
+func decodeDefault(f *Field, a *hcl.Attribute, checkValidation bool) hcl.Diagnostics {
+	v, diags := staticValue(a.Expr, "A default")
+	if diags.HasErrors() {
+		return diags
+	}
+	g, why := convertValue(f.Type, v)
+	if why != "" {
+		return hcl.Diagnostics{errorf(a.Expr.Range(), "Invalid default value",
+			"The default of field %q does not fit its type: %s.", f.Name, why)}
+	}
+	f.Default = g
+	s, isString := g.(string)
+	if !checkValidation || !isString || v.Type() != cty.String {
+		return nil
+	}
+	switch {
+	case f.Validation.Named != "" && !ValidateNamed(f.Validation.Named, s):
+		return hcl.Diagnostics{errorf(a.Expr.Range(), "Default fails validation",
+			"The default of field %q does not pass its own %q validation.", f.Name, f.Validation.Named)}
+	case len(f.Validation.Enum) > 0 && !contains(f.Validation.Enum, s):
+		return hcl.Diagnostics{errorf(a.Expr.Range(), "Default not in enum",
+			"The default of field %q must be one of the allowed values: %s.", f.Name, strings.Join(f.Validation.Enum, ", "))}
+	}
+	return nil
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

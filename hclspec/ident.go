@@ -1,0 +1,91 @@
+package hclspec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// maxIdentLen is the longest identifier dmplan accepts for a table,
+// column or index name.
+const maxIdentLen = 64
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// reservedPrefixes are name prefixes owned by SQLite, Cloudflare D1 and
+// dmplan itself.
+var reservedPrefixes = []string{"sqlite_", "_cf_", "_dmplan_"}
+
+// checkSQLName reports why name is not safe to use unquoted as an SQLite
+// identifier, or "" when it is.
+func checkSQLName(name string) string {
+	switch {
+	case name == "":
+		return "it is empty"
+	case len(name) > maxIdentLen:
+		return fmt.Sprintf("it is %d characters long; the limit is %d", len(name), maxIdentLen)
+	case !identRE.MatchString(name):
+		return "it must start with a letter or underscore and contain only letters, digits and underscores"
+	}
+	lower := strings.ToLower(name)
+	if sqliteKeywords[lower] {
+		return fmt.Sprintf("%q is an SQLite keyword", name)
+	}
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return fmt.Sprintf("names starting with %q are reserved", p)
+		}
+	}
+	return ""
+}
+
+// sqliteKeywords is SQLite's keyword list (https://sqlite.org/lang_keywords.html).
+var sqliteKeywords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(`abort action add after all alter always analyze and as asc
+	attach autoincrement before begin between by cascade case cast check collate column commit
+	conflict constraint create cross current current_date current_time current_timestamp
+	database default deferrable deferred delete desc detach distinct do drop each else end
+	escape except exclude exclusive exists explain fail filter first following for foreign from
+	full generated glob group groups having if ignore immediate in index indexed initially inner
+	insert instead intersect into is isnull join key last left like limit match materialized
+	natural no not nothing notnull null nulls of offset on or order others outer over partition
+	plan pragma preceding primary query raise range recursive references regexp reindex release
+	rename replace restrict returning right rollback row rows savepoint select set table temp
+	temporary then ties to transaction trigger unbounded union unique update using vacuum values
+	view virtual when where window with without`) {
+		m[k] = true
+	}
+	return m
+}()
+
+var (
+	projectNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	bindingRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// sanitizeProjectName turns a directory name into a project name: lower
+// case, runs of other characters replaced by "-", at most 63 characters.
+func sanitizeProjectName(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.Trim(b.String(), "-_")
+	if len(out) > 63 {
+		out = strings.Trim(out[:63], "-_")
+	}
+	if out == "" {
+		return "dmplan"
+	}
+	return out
+}

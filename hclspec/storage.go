@@ -1,0 +1,226 @@
+package hclspec
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// MaxColumns is the most columns a D1 table may have. It copies
+// backend.MaxColumns because hclspec imports only hcl, cty and the
+// standard library.
+const MaxColumns = 100
+
+var kvSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "namespace"}, {Name: "key_pattern"}},
+}
+
+var d1Schema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "table"}, {Name: "sync_fields"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "index", LabelNames: []string{"label"}}},
+}
+
+var indexSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "columns", Required: true}, {Name: "unique"}},
+}
+
+// kv decodes the model's kv block (blk may be nil) and fills the defaults.
+func (d *decoder) kv(m *Model, blk *hcl.Block) hcl.Diagnostics {
+	r := d.ranges[m]
+	m.KV = KV{Namespace: m.Name, KeyPattern: strings.ToLower(m.Name) + ":{id}"}
+	var diags hcl.Diagnostics
+	if blk != nil {
+		content, cd := blk.Body.Content(kvSchema)
+		diags = append(diags, cd...)
+		if a, ok := content.Attributes["namespace"]; ok {
+			ns, nd := staticString(a)
+			diags = append(diags, nd...)
+			if !nd.HasErrors() {
+				r.namespace = a.Expr.Range()
+				if !bindingRE.MatchString(ns) || len(ns) > maxIdentLen {
+					diags = append(diags, errorf(r.namespace, "Invalid KV namespace name",
+						"A namespace name must start with a letter or underscore, hold only letters, digits and underscores and be at most %d characters, because it forms the Worker binding name.", maxIdentLen))
+				}
+				m.KV.Namespace = ns
+			}
+		}
+		if a, ok := content.Attributes["key_pattern"]; ok {
+			kp, kd := staticString(a)
+			diags = append(diags, kd...)
+			if !kd.HasErrors() {
+				r.keyPattern = a.Expr.Range()
+				if n := strings.Count(kp, "{id}"); n != 1 {
+					diags = append(diags, errorf(r.keyPattern, "Invalid key pattern",
+						"A key pattern must contain \"{id}\" exactly once (it holds %d), like \"page:{id}\"; the record id replaces it.", n))
+				}
+				m.KV.KeyPattern = kp
+			}
+		}
+	}
+	m.KV.Binding = d.spec.Project.BindingPrefix + m.KV.Namespace
+	return diags
+}
+
+// d1 decodes the model's d1 block (blk may be nil), completes SyncFields
+// and marks the synced fields.
+func (d *decoder) d1(m *Model, blk *hcl.Block) hcl.Diagnostics {
+	r := d.ranges[m]
+	m.D1.Table = strings.ToLower(m.Name)
+	listed := map[string]bool{}
+	var diags hcl.Diagnostics
+	var content *hcl.BodyContent
+	syncRange := r.name
+	if blk != nil {
+		syncRange = blk.DefRange
+		var cd hcl.Diagnostics
+		content, cd = blk.Body.Content(d1Schema)
+		diags = append(diags, cd...)
+		if a, ok := content.Attributes["table"]; ok {
+			t, td := staticString(a)
+			diags = append(diags, td...)
+			if !td.HasErrors() {
+				r.table = a.Expr.Range()
+				if why := checkSQLName(t); why != "" {
+					diags = append(diags, errorf(r.table, "Invalid table name",
+						"The table name %q cannot be used: %s.", t, why))
+				}
+				m.D1.Table = t
+			}
+		}
+		if a, ok := content.Attributes["sync_fields"]; ok {
+			syncRange = a.Expr.Range()
+			items, sd := staticStringList(a)
+			diags = append(diags, sd...)
+			seen := map[string]hcl.Range{}
+			for _, it := range items {
+				if prev, ok := seen[it.Value]; ok {
+					diags = append(diags, errorf(it.Range, "Duplicate sync field",
+						"The field %q is already listed at %s.", it.Value, prev.String()))
+					continue
+				}
+				seen[it.Value] = it.Range
+				f := m.Field(it.Value)
+				switch {
+				case f == nil:
+					diags = append(diags, errorf(it.Range, "Unknown sync field",
+						"Model %q has no field named %q.%s", m.Name, it.Value, fieldHint(m, it.Value)))
+				case f.KVOnly:
+					diags = append(diags, errorf(it.Range, "KV-only field in sync_fields",
+						"The field %q is stored in KV only and cannot be a D1 column.", it.Value))
+				default:
+					listed[it.Value] = true
+				}
+			}
+		}
+	}
+	for _, f := range m.Fields {
+		if !f.BuiltIn && listed[f.Name] {
+			f.Synced = true
+		}
+		if f.Synced {
+			m.D1.SyncFields = append(m.D1.SyncFields, f.Name)
+		}
+	}
+	if n := len(m.D1.SyncFields); n > MaxColumns {
+		diags = append(diags, errorf(syncRange, "Too many columns",
+			"Table %q would have %d columns; D1 allows at most %d. Keep the rest in KV by removing them from sync_fields.", m.D1.Table, n, MaxColumns))
+	}
+	if content != nil {
+		diags = append(diags, d.indexes(m, content.Blocks)...)
+	}
+	return diags
+}
+
+func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]hcl.Range{}
+	for _, blk := range blocks {
+		label := blk.Labels[0]
+		lr := labelRange(blk, 0)
+		if prev, ok := seen[label]; ok {
+			diags = append(diags, duplicate(lr, prev, "Duplicate index declaration",
+				fmt.Sprintf("An index labelled %q in model %q", label, m.Name)))
+			continue
+		}
+		seen[label] = lr
+		idx := &Index{Label: label, Name: m.D1.Table + "_" + label, DeclRange: blk.DefRange}
+		if why := checkSQLName(label); why != "" {
+			diags = append(diags, errorf(lr, "Invalid index label",
+				"The index label %q cannot be used: %s.", label, why))
+		} else if len(idx.Name) > maxIdentLen {
+			diags = append(diags, errorf(lr, "Index name too long",
+				"The index name %q (table + \"_\" + label) is %d characters long; the limit is %d.", idx.Name, len(idx.Name), maxIdentLen))
+		}
+		content, cd := blk.Body.Content(indexSchema)
+		diags = append(diags, cd...)
+		if a, ok := content.Attributes["unique"]; ok {
+			u, ud := staticBool(a)
+			diags = append(diags, ud...)
+			idx.Unique = u
+		}
+		if a, ok := content.Attributes["columns"]; ok {
+			items, id := staticStringList(a)
+			diags = append(diags, id...)
+			if !id.HasErrors() && len(items) == 0 {
+				diags = append(diags, errorf(a.Expr.Range(), "Index without columns",
+					"List at least one column to index."))
+			}
+			cols := map[string]hcl.Range{}
+			for _, it := range items {
+				f := m.Field(it.Value)
+				if prev, ok := cols[it.Value]; ok {
+					diags = append(diags, errorf(it.Range, "Duplicate index column",
+						"The column %q is already listed at %s.", it.Value, prev.String()))
+					continue
+				}
+				cols[it.Value] = it.Range
+				switch {
+				case f == nil:
+					diags = append(diags, errorf(it.Range, "Unknown index column",
+						"Model %q has no field named %q.%s", m.Name, it.Value, fieldHint(m, it.Value)))
+				case !f.Synced:
+					diags = append(diags, errorf(it.Range, "Index column not synced",
+						"The field %q is not a D1 column of table %q; add it to sync_fields to index it.", it.Value, m.D1.Table))
+				}
+				idx.Columns = append(idx.Columns, it.Value)
+			}
+		}
+		m.D1.Indexes = append(m.D1.Indexes, idx)
+	}
+	return diags
+}
+
+// fieldHint suggests a field with a similar name, as " Did you mean ...?".
+func fieldHint(m *Model, name string) string {
+	best, bestDist := "", 3
+	for _, f := range m.Fields {
+		if dist := levenshtein(strings.ToLower(name), strings.ToLower(f.Name)); dist < bestDist {
+			best, bestDist = f.Name, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" Did you mean %q?", best)
+}
+
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,233 @@
+package hclspec
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// staticValue evaluates an expression that may not reference variables or
+// call functions. what names the value in diagnostics ("The default").
+func staticValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) {
+	if vars := expr.Variables(); len(vars) > 0 {
+		return cty.NilVal, hcl.Diagnostics{errorf(vars[0].SourceRange(), "Variables not allowed",
+			"%s must be a constant value; it cannot refer to %q.", what, vars[0].RootName())}
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	return v, nil
+}
+
+// staticString evaluates attr as a constant string.
+func staticString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
+	v, diags := staticValue(attr.Expr, fmt.Sprintf("The argument %q", attr.Name))
+	if diags.HasErrors() {
+		return "", diags
+	}
+	if v.IsNull() || v.Type() != cty.String {
+		return "", hcl.Diagnostics{errorf(attr.Expr.Range(), "Invalid value",
+			"The argument %q must be a string.", attr.Name)}
+	}
+	return v.AsString(), nil
+}
+
+// staticBool evaluates attr as a constant bool.
+func staticBool(attr *hcl.Attribute) (bool, hcl.Diagnostics) {
+	v, diags := staticValue(attr.Expr, fmt.Sprintf("The argument %q", attr.Name))
+	if diags.HasErrors() {
+		return false, diags
+	}
+	if v.IsNull() || v.Type() != cty.Bool {
+		return false, hcl.Diagnostics{errorf(attr.Expr.Range(), "Invalid value",
+			"The argument %q must be true or false.", attr.Name)}
+	}
+	return v.True(), nil
+}
+
+// stringItem is one element of a constant list of strings, with its range.
+type stringItem struct {
+	Value string
+	Range hcl.Range
+}
+
+// staticStringList evaluates attr as a constant list of strings, keeping
+// each element's range for diagnostics.
+func staticStringList(attr *hcl.Attribute) ([]stringItem, hcl.Diagnostics) {
+	exprs, diags := hcl.ExprList(attr.Expr)
+	if diags.HasErrors() {
+		return nil, hcl.Diagnostics{errorf(attr.Expr.Range(), "Invalid value",
+			"The argument %q must be a list of strings, like [\"a\", \"b\"].", attr.Name)}
+	}
+	out := make([]stringItem, 0, len(exprs))
+	for _, e := range exprs {
+		v, d := staticValue(e, fmt.Sprintf("Each element of %q", attr.Name))
+		if d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
+		if v.IsNull() || v.Type() != cty.String {
+			diags = append(diags, errorf(e.Range(), "Invalid value",
+				"Each element of %q must be a string.", attr.Name))
+			continue
+		}
+		out = append(out, stringItem{v.AsString(), e.Range()})
+	}
+	return out, diags
+}
+
+// keyword returns the bare word an expression consists of (type = string),
+// or the constant string it evaluates to (type = "string").
+func keyword(expr hcl.Expression) (string, bool) {
+	if k := hcl.ExprAsKeyword(expr); k != "" {
+		return k, true
+	}
+	if len(expr.Variables()) > 0 {
+		return "", false
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+		return "", false
+	}
+	return v.AsString(), true
+}
+
+// convertValue checks that v fits the field type and converts it to its
+// Go form. It returns a reason when it does not fit. The reason never
+// contains the value itself.
+func convertValue(t FieldType, v cty.Value) (any, string) {
+	if v.IsNull() {
+		return nil, ""
+	}
+	if !v.IsWhollyKnown() {
+		return nil, "it is not known until run time"
+	}
+	ty := v.Type()
+	want := "a " + t.String()
+	ok := false
+	switch t {
+	case String, Text:
+		ok = ty == cty.String
+		want = "a string"
+	case Timestamp:
+		if ty == cty.String {
+			if !IsTimestamp(v.AsString()) {
+				return nil, "it is not an ISO-8601 timestamp like \"2026-11-27T14:50:08.123Z\""
+			}
+			ok = true
+		}
+		want = "an ISO-8601 timestamp string"
+	case Integer:
+		if ty == cty.Number {
+			f := v.AsBigFloat()
+			if _, acc := f.Int64(); !f.IsInt() || acc != big.Exact {
+				return nil, "it is not a whole number that fits in 64 bits"
+			}
+			ok = true
+		}
+		want = "a whole number"
+	case Number:
+		ok = ty == cty.Number
+		want = "a number"
+	case Boolean:
+		ok = ty == cty.Bool
+		want = "true or false"
+	case Array:
+		ok = ty.IsTupleType() || ty.IsListType() || ty.IsSetType()
+		want = "a list like [\"a\", \"b\"]"
+	case JSON:
+		ok = true
+	}
+	if !ok {
+		return nil, fmt.Sprintf("a %s field needs %s, not %s", t, want, friendlyType(ty))
+	}
+	g, err := ToGo(v)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return g, ""
+}
+
+func friendlyType(t cty.Type) string {
+	switch {
+	case t == cty.String:
+		return "a string"
+	case t == cty.Number:
+		return "a number"
+	case t == cty.Bool:
+		return "a bool"
+	case t.IsTupleType() || t.IsListType() || t.IsSetType():
+		return "a list"
+	case t.IsObjectType() || t.IsMapType():
+		return "an object"
+	}
+	return t.FriendlyName()
+}
+
+// checkFunctions reports calls to functions that hook and seed expressions
+// do not have.
+func checkFunctions(expr hcl.Expression) hcl.Diagnostics {
+	se, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return nil
+	}
+	funcs := Functions()
+	var diags hcl.Diagnostics
+	_ = hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+		if c, ok := n.(*hclsyntax.FunctionCallExpr); ok {
+			if _, known := funcs[c.Name]; !known {
+				diags = append(diags, errorf(c.NameRange, "Call to unknown function",
+					"There is no function named %q. The functions are: %s.", c.Name, strings.Join(functionNames(), ", ")))
+			}
+		}
+		return nil
+	})
+	return diags
+}
+
+func functionNames() []string { return []string{"bcrypt", "lower", "timestamp", "upper", "uuid"} }
+
+// checkReferences reports references to variables other than allowed
+// roots, and self.X or changes.X naming fields the model lacks (m nil:
+// no field check).
+func checkReferences(expr hcl.Expression, m *Model, allowed ...string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, t := range expr.Variables() {
+		root := t.RootName()
+		okRoot := false
+		for _, a := range allowed {
+			okRoot = okRoot || a == root
+		}
+		if !okRoot {
+			diags = append(diags, errorf(t.SourceRange(), "Invalid reference",
+				"%q is not available here; only %s can be referenced.", root, strings.Join(allowed, ", ")))
+			continue
+		}
+		if len(t) < 2 {
+			if root == "env" {
+				diags = append(diags, errorf(t.SourceRange(), "Invalid reference",
+					"Name the environment variable to read, like env.API_TOKEN."))
+			}
+			continue
+		}
+		name := ""
+		switch a := t[1].(type) {
+		case hcl.TraverseAttr:
+			name = a.Name
+		case hcl.TraverseIndex:
+			if a.Key.IsKnown() && !a.Key.IsNull() && a.Key.Type() == cty.String {
+				name = a.Key.AsString()
+			}
+		}
+		if m != nil && name != "" && (root == "self" || root == "changes") && m.Field(name) == nil {
+			diags = append(diags, errorf(t.SourceRange(), "Unknown field",
+				"Model %q has no field named %q.", m.Name, name))
+		}
+	}
+	return diags
+}
