@@ -57,7 +57,10 @@ type Plan struct {
 	// Fingerprint is state.Fingerprint of the live schema the plan was made
 	// against; apply refuses a saved plan when it no longer matches.
 	Fingerprint string `json:"fingerprint"`
-	Steps       []Step `json:"steps"`
+	// FingerprintAfter is state.Fingerprint of the schema expected once
+	// every executable step has run; history records it.
+	FingerprintAfter string `json:"fingerprint_after,omitempty"`
+	Steps            []Step `json:"steps"`
 	// Notes are things reported but never acted on: unmanaged tables and
 	// columns that dmplan leaves alone.
 	Notes []Note `json:"notes,omitempty"`

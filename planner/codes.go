@@ -1,0 +1,49 @@
+package planner
+
+// Codes of blocked steps. A blocked step is never executed; plan exits
+// non-zero while one remains.
+const (
+	// CodeTypeChange: a synced field's column type would change.
+	CodeTypeChange = "DM101"
+	// CodeUnsynced: a declared field's column exists but the field is no
+	// longer in sync_fields; the column is kept.
+	CodeUnsynced = "DM102"
+	// CodeNotNullNoDefault: a NOT NULL column without a default cannot be
+	// added to an existing table.
+	CodeNotNullNoDefault = "DM103"
+	// CodePrimaryKeyChange: the table's primary key differs from the
+	// model's.
+	CodePrimaryKeyChange = "DM104"
+	// CodeIndexChanged: an index with the declared name exists with other
+	// columns or uniqueness; dmplan does not drop indexes.
+	CodeIndexChanged = "DM105"
+	// CodeTooManyColumns: the table would hold more than 100 columns, D1's
+	// limit.
+	CodeTooManyColumns = "DM106"
+	// CodeNullabilityChange: NOT NULL would be added to or removed from an
+	// existing column, which SQLite cannot alter in place.
+	CodeNullabilityChange = "DM107"
+	// CodeIndexNeedsColumn: an index needs a column this plan cannot add.
+	CodeIndexNeedsColumn = "DM108"
+	// CodeNotInPlace: a column cannot be added in place for another SQLite
+	// reason (a non-constant default).
+	CodeNotInPlace = "DM109"
+	// CodeDuplicateTable: two models map to the same D1 table.
+	CodeDuplicateTable = "DM110"
+)
+
+// Codes of notes: reported, never acted on, never a failure.
+const (
+	// NoteUnmanagedTable: a live table no model maps to; left alone.
+	NoteUnmanagedTable = "DM201"
+	// NoteUnmanagedColumn: a live column no field maps to; kept.
+	NoteUnmanagedColumn = "DM202"
+	// NoteDefaultDiffers: a column's default differs from the field's;
+	// SQLite cannot alter defaults, the runtime writes the field default.
+	NoteDefaultDiffers = "DM203"
+	// NoteUnmanagedIndex: a live index no index block declares; kept.
+	NoteUnmanagedIndex = "DM204"
+	// NoteTypeSpelling: a column's declared type is spelled differently but
+	// has the same SQLite affinity (INT for INTEGER); left as is.
+	NoteTypeSpelling = "DM205"
+)

@@ -1,0 +1,80 @@
+package planner
+
+import (
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/state"
+)
+
+// Desired returns the schema the spec declares for the environment: one
+// table per model (columns in Model.Columns order, indexes from the d1
+// block) and one KV namespace per distinct kv.namespace, titled
+// Spec.NamespaceTitle(env, namespace). The result is sorted.
+//
+// The primary key column is TEXT PRIMARY KEY NOT NULL; required fields are
+// NOT NULL; defaults are SQL literals (see defaultLiteral). When two models
+// name the same table, the first model by name wins; Diff reports the
+// other as blocked.
+func Desired(spec *hclspec.Spec, env string) *state.Schema {
+	s := &state.Schema{Tables: []*state.Table{}, Namespaces: []*state.Namespace{}}
+	if spec == nil {
+		return s
+	}
+	seenNS := map[string]bool{}
+	for _, m := range spec.Models {
+		if m == nil {
+			continue
+		}
+		if t := desiredTable(m); t != nil && s.Table(t.Name) == nil {
+			s.Tables = append(s.Tables, t)
+		}
+		if m.KV.Namespace == "" {
+			continue
+		}
+		title := spec.NamespaceTitle(env, m.KV.Namespace)
+		if !seenNS[title] {
+			seenNS[title] = true
+			s.Namespaces = append(s.Namespaces, &state.Namespace{Title: title})
+		}
+	}
+	s.Sort()
+	return s
+}
+
+// desiredTable returns the D1 table a model declares, or nil when the model
+// has no table name.
+func desiredTable(m *hclspec.Model) *state.Table {
+	if m.D1.Table == "" {
+		return nil
+	}
+	t := &state.Table{Name: m.D1.Table, Columns: []*state.Column{}, Indexes: []*state.Index{}, Rows: -1}
+	for _, f := range m.Columns() {
+		if f.KVOnly {
+			continue
+		}
+		t.Columns = append(t.Columns, desiredColumn(f))
+	}
+	for _, ix := range m.D1.Indexes {
+		if ix == nil {
+			continue
+		}
+		t.Indexes = append(t.Indexes, &state.Index{
+			Name:    ix.Name,
+			Columns: append([]string(nil), ix.Columns...),
+			Unique:  ix.Unique,
+		})
+	}
+	return t
+}
+
+// desiredColumn returns the column a synced field is stored as.
+func desiredColumn(f *hclspec.Field) *state.Column {
+	if f.Primary {
+		return &state.Column{Name: f.Name, Type: state.TypeText, NotNull: true, PK: true}
+	}
+	return &state.Column{
+		Name:    f.Name,
+		Type:    f.Type.ColumnType(),
+		NotNull: f.Required,
+		Default: defaultLiteral(f),
+	}
+}

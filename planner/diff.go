@@ -1,0 +1,210 @@
+package planner
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/state"
+)
+
+// maxColumns is D1's limit of columns per table (backend.MaxColumns; the
+// planner does no I/O and does not import backend).
+const maxColumns = 100
+
+// Option adjusts Diff.
+type Option func(*options)
+
+type options struct {
+	id  string
+	now time.Time
+}
+
+// WithID sets the plan id instead of a new random UUID.
+func WithID(id string) Option { return func(o *options) { o.id = id } }
+
+// WithTime sets the plan's CreatedAt instead of the current time.
+func WithTime(t time.Time) Option { return func(o *options) { o.now = t } }
+
+// Diff compares the schema the spec declares for the environment with the
+// live one and returns the plan that brings live to desired using additive
+// steps only. It does no I/O and never fails: what cannot be done safely
+// becomes a Blocked step with a code, a reason and a hint.
+//
+// Steps come in a fixed order: create KV namespaces; create tables, each
+// followed by its indexes; add columns; create indexes on existing tables;
+// then blocked steps. Within a phase, steps follow the table name, then the
+// model's column and index order, so the same input always gives the same
+// plan apart from ID and CreatedAt. Later phases (backfills, seeds) are
+// meant to be appended between the index phase and the blocked steps.
+func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *Plan {
+	o := options{}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	if o.id == "" {
+		o.id = uuid.NewString()
+	}
+	if o.now.IsZero() {
+		o.now = time.Now().UTC()
+	}
+	if live == nil {
+		live = &state.Schema{}
+	}
+	d := newDiffer(spec, env, live)
+	d.namespaces()
+	for _, m := range d.models() {
+		d.model(m)
+	}
+	d.unmanagedTables()
+
+	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.indexSteps)+len(d.blocked))
+	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.indexSteps, d.blocked} {
+		steps = append(steps, phase...)
+	}
+	return &Plan{
+		FormatVersion:    FormatVersion,
+		ID:               o.id,
+		CreatedAt:        o.now,
+		Fingerprint:      state.Fingerprint(live),
+		FingerprintAfter: state.Fingerprint(d.after),
+		Steps:            steps,
+		Notes:            d.notes,
+	}
+}
+
+// differ holds one Diff's working state: the live tables by lower-cased
+// name, the expected schema after the plan runs, and the steps per phase.
+type differ struct {
+	spec        *hclspec.Spec
+	env         string
+	live        *state.Schema
+	byName      map[string]*state.Table // live tables, lower-cased names
+	after       *state.Schema
+	afterByName map[string]*state.Table
+	claimed     map[string]string // lower table name -> model name
+
+	nsSteps, createSteps, addSteps, indexSteps, blocked []Step
+	notes                                               []Note
+}
+
+func newDiffer(spec *hclspec.Spec, env string, live *state.Schema) *differ {
+	if spec == nil {
+		spec = &hclspec.Spec{}
+	}
+	d := &differ{
+		spec:        spec,
+		env:         env,
+		live:        live,
+		byName:      map[string]*state.Table{},
+		after:       live.Clone(),
+		afterByName: map[string]*state.Table{},
+		claimed:     map[string]string{},
+	}
+	for _, t := range live.Tables {
+		if t != nil && !state.IsInternalTable(t.Name) {
+			d.byName[strings.ToLower(t.Name)] = t
+		}
+	}
+	for _, t := range d.after.Tables {
+		d.afterByName[strings.ToLower(t.Name)] = t
+	}
+	return d
+}
+
+// models returns the spec's models ordered by table name, then model name.
+func (d *differ) models() []*hclspec.Model {
+	ms := make([]*hclspec.Model, 0, len(d.spec.Models))
+	for _, m := range d.spec.Models {
+		if m != nil && m.D1.Table != "" {
+			ms = append(ms, m)
+		}
+	}
+	sort.SliceStable(ms, func(i, j int) bool {
+		a, b := strings.ToLower(ms[i].D1.Table), strings.ToLower(ms[j].D1.Table)
+		if a != b {
+			return a < b
+		}
+		return ms[i].Name < ms[j].Name
+	})
+	return ms
+}
+
+// namespaces plans one CreateNamespace per declared title missing live.
+func (d *differ) namespaces() {
+	users := map[string][]string{} // title -> model names
+	var kvNames = map[string]string{}
+	for _, m := range d.spec.Models {
+		if m == nil || m.KV.Namespace == "" {
+			continue
+		}
+		title := d.spec.NamespaceTitle(d.env, m.KV.Namespace)
+		users[title] = append(users[title], m.Name)
+		kvNames[title] = m.KV.Namespace
+	}
+	titles := make([]string, 0, len(users))
+	for t := range users {
+		titles = append(titles, t)
+	}
+	sort.Strings(titles)
+	for _, title := range titles {
+		if d.live.Namespace(title) != nil {
+			continue
+		}
+		ms := users[title]
+		sort.Strings(ms)
+		d.nsSteps = append(d.nsSteps, Step{
+			Action: CreateNamespace,
+			Model:  ms[0],
+			Target: title,
+			Reason: modelList(ms) + " keep" + plural(len(ms), "s", "") + " records in KV namespace " + kvNames[title],
+			Safe:   true,
+		})
+		d.after.Namespaces = append(d.after.Namespaces, &state.Namespace{Title: title})
+	}
+}
+
+// unmanagedTables notes live tables no model maps to.
+func (d *differ) unmanagedTables() {
+	names := make([]string, 0)
+	for lower, t := range d.byName {
+		if _, ok := d.claimed[lower]; !ok {
+			names = append(names, t.Name)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d.notes = append(d.notes, Note{
+			Code:    NoteUnmanagedTable,
+			Target:  n,
+			Message: "table " + n + " is not declared by any model: unmanaged table left alone",
+		})
+	}
+}
+
+func (d *differ) block(m *hclspec.Model, target, code, reason, hint string) {
+	d.blocked = append(d.blocked, Step{
+		Action: Blocked, Model: m.Name, Target: target, Reason: reason, Safe: false, Code: code, Hint: hint,
+	})
+}
+
+func (d *differ) note(code, target, msg string) {
+	d.notes = append(d.notes, Note{Code: code, Target: target, Message: msg})
+}
+
+func modelList(ms []string) string {
+	if len(ms) == 1 {
+		return "model " + ms[0]
+	}
+	return "models " + strings.Join(ms, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,69 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/state"
+)
+
+// indexes plans the declared indexes of an existing table: create the
+// missing ones whose columns exist after the plan, block changed ones, note
+// live ones nobody declares.
+func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, available map[string]bool) {
+	declared := map[string]bool{}
+	for _, ix := range want.Indexes {
+		declared[strings.ToLower(ix.Name)] = true
+		if hi := have.Index(ix.Name); hi != nil {
+			if !sameIndex(ix, hi) {
+				d.block(m, ix.Name, CodeIndexChanged,
+					fmt.Sprintf("model %s declares index %s as %s, but the live index is %s; dmplan does not drop indexes", m.Name, ix.Name, describeIndex(ix), describeIndex(hi)),
+					"give the index block a new label (the old index is kept; drop it by hand when unused)")
+			}
+			continue
+		}
+		var missing []string
+		for _, c := range ix.Columns {
+			if !available[strings.ToLower(c)] {
+				missing = append(missing, c)
+			}
+		}
+		if len(missing) > 0 {
+			d.block(m, ix.Name, CodeIndexNeedsColumn,
+				fmt.Sprintf("model %s declares index %s on %s(%s), but this plan cannot add column %s", m.Name, ix.Name, have.Name, strings.Join(ix.Columns, ", "), strings.Join(missing, ", ")),
+				"resolve the blocked column first; the index follows in the next plan")
+			continue
+		}
+		d.indexSteps = append(d.indexSteps, indexStep(m, have.Name, ix))
+		cp := *ix
+		cp.Columns = append([]string(nil), ix.Columns...)
+		after.Indexes = append(after.Indexes, &cp)
+	}
+	for _, hi := range have.Indexes {
+		if !declared[strings.ToLower(hi.Name)] {
+			d.note(NoteUnmanagedIndex, hi.Name,
+				fmt.Sprintf("index %s on %s is not declared by model %s: kept, not managed", hi.Name, have.Name, m.Name))
+		}
+	}
+}
+
+func sameIndex(a, b *state.Index) bool {
+	if a.Unique != b.Unique || len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i := range a.Columns {
+		if !strings.EqualFold(a.Columns[i], b.Columns[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func describeIndex(ix *state.Index) string {
+	u := ""
+	if ix.Unique {
+		u = "unique "
+	}
+	return u + "(" + strings.Join(ix.Columns, ", ") + ")"
+}

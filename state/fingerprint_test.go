@@ -1,0 +1,126 @@
+package state
+
+import (
+	"testing"
+)
+
+func sample() *Schema {
+	return &Schema{
+		Tables: []*Table{
+			{Name: "page_meta", Columns: []*Column{
+				{Name: "page_id", Type: "TEXT", NotNull: true, PK: true},
+				{Name: "status", Type: "TEXT", Default: "'pending'"},
+			}, Indexes: []*Index{
+				{Name: "page_meta_b", Columns: []string{"status"}},
+				{Name: "page_meta_a", Columns: []string{"page_id", "status"}, Unique: true},
+			}},
+			{Name: "project", Columns: []*Column{{Name: "project_id", Type: "TEXT", PK: true}}},
+		},
+		Namespaces: []*Namespace{{Title: "n-local-B", ID: "1"}, {Title: "n-local-A", ID: "2"}},
+	}
+}
+
+func TestFingerprintStable(t *testing.T) {
+	base := Fingerprint(sample())
+	if len(base) != 64 {
+		t.Fatalf("Fingerprint = %q, want 64 hex digits", base)
+	}
+	same := map[string]func(s *Schema){
+		"reordered tables": func(s *Schema) { s.Tables[0], s.Tables[1] = s.Tables[1], s.Tables[0] },
+		"reordered indexes": func(s *Schema) {
+			ix := s.Tables[0].Indexes
+			ix[0], ix[1] = ix[1], ix[0]
+		},
+		"reordered namespaces": func(s *Schema) { s.Namespaces[0], s.Namespaces[1] = s.Namespaces[1], s.Namespaces[0] },
+		"rows":                 func(s *Schema) { s.Tables[0].HasRows, s.Tables[0].Rows = true, 42 },
+		"namespace ids":        func(s *Schema) { s.Namespaces[0].ID = "other" },
+		"internal tables": func(s *Schema) {
+			s.Tables = append(s.Tables, &Table{Name: HistoryTable}, &Table{Name: "_cf_KV"}, &Table{Name: "d1_migrations"}, &Table{Name: "sqlite_sequence"})
+		},
+		"type case": func(s *Schema) { s.Tables[0].Columns[1].Type = "text" },
+	}
+	for name, edit := range same {
+		t.Run(name, func(t *testing.T) {
+			s := sample()
+			edit(s)
+			if got := Fingerprint(s); got != base {
+				t.Errorf("fingerprint changed")
+			}
+		})
+	}
+	differs := map[string]func(s *Schema){
+		"column type":       func(s *Schema) { s.Tables[0].Columns[1].Type = "INTEGER" },
+		"column added":      func(s *Schema) { s.Tables[1].Columns = append(s.Tables[1].Columns, &Column{Name: "x", Type: "TEXT"}) },
+		"not null":          func(s *Schema) { s.Tables[0].Columns[1].NotNull = true },
+		"default":           func(s *Schema) { s.Tables[0].Columns[1].Default = "'done'" },
+		"pk":                func(s *Schema) { s.Tables[1].Columns[0].PK = false },
+		"column order":      func(s *Schema) { c := s.Tables[0].Columns; c[0], c[1] = c[1], c[0] },
+		"index columns":     func(s *Schema) { s.Tables[0].Indexes[1].Columns = []string{"status", "page_id"} },
+		"index unique":      func(s *Schema) { s.Tables[0].Indexes[0].Unique = true },
+		"table added":       func(s *Schema) { s.Tables = append(s.Tables, &Table{Name: "other"}) },
+		"namespace added":   func(s *Schema) { s.Namespaces = append(s.Namespaces, &Namespace{Title: "n-local-C"}) },
+		"name with a quote": func(s *Schema) { s.Tables[1].Name = "project\" column" },
+	}
+	for name, edit := range differs {
+		t.Run(name, func(t *testing.T) {
+			s := sample()
+			edit(s)
+			if got := Fingerprint(s); got == base {
+				t.Errorf("fingerprint did not change")
+			}
+		})
+	}
+}
+
+func TestFingerprintDoesNotMutate(t *testing.T) {
+	s := sample()
+	Fingerprint(s)
+	if s.Tables[0].Indexes[0].Name != "page_meta_b" || s.Namespaces[0].Title != "n-local-B" {
+		t.Errorf("Fingerprint sorted its input")
+	}
+}
+
+func TestFingerprintNil(t *testing.T) {
+	if Fingerprint(nil) != Fingerprint(&Schema{}) {
+		t.Errorf("nil and empty schemas fingerprint differently")
+	}
+}
+
+func TestLookups(t *testing.T) {
+	s := sample()
+	if s.Table("PAGE_META") == nil || s.Table("nope") != nil {
+		t.Errorf("Table lookup")
+	}
+	tb := s.Table("page_meta")
+	if tb.Column("Status") == nil || tb.Column("nope") != nil {
+		t.Errorf("Column lookup")
+	}
+	if tb.Index("page_meta_a") == nil || tb.Index("nope") != nil {
+		t.Errorf("Index lookup")
+	}
+	if s.Namespace("n-local-A") == nil || s.Namespace("n-local-a") != nil {
+		t.Errorf("Namespace lookup")
+	}
+	if got := tb.PrimaryKey(); len(got) != 1 || got[0] != "page_id" {
+		t.Errorf("PrimaryKey = %v", got)
+	}
+	var nilSchema *Schema
+	if nilSchema.Table("x") != nil || nilSchema.Namespace("x") != nil || nilSchema.Clone() != nil {
+		t.Errorf("nil schema lookups")
+	}
+	s.Sort()
+	if s.Namespaces[0].Title != "n-local-A" || tb.Indexes[0].Name != "page_meta_a" {
+		t.Errorf("Sort did not sort")
+	}
+}
+
+func TestIsInternalTable(t *testing.T) {
+	for name, want := range map[string]bool{
+		"_dmplan_history": true, "_DMPLAN_lock": true, "_cf_KV": true, "sqlite_sequence": true,
+		"d1_migrations": true, "page_meta": false, "dmplan_history": false,
+	} {
+		if got := IsInternalTable(name); got != want {
+			t.Errorf("IsInternalTable(%q) = %v", name, got)
+		}
+	}
+}

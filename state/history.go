@@ -1,0 +1,41 @@
+package state
+
+import "time"
+
+// Apply outcomes recorded in history.
+const (
+	OutcomeApplied = "applied"
+	OutcomeFailed  = "failed"
+	OutcomeNoOp    = "no-op"
+)
+
+// HistoryRecord is one apply as recorded in the target's history table.
+// It never holds secrets: SQL text and error messages only.
+type HistoryRecord struct {
+	ID                int64     `json:"id"`
+	PlanID            string    `json:"plan_id"`
+	FingerprintBefore string    `json:"fingerprint_before"`
+	FingerprintAfter  string    `json:"fingerprint_after,omitempty"`
+	Steps             []StepRef `json:"steps"`
+	// Counts is the number of steps per action name ("create_table": 3).
+	Counts      map[string]int `json:"counts"`
+	ToolVersion string         `json:"tool_version"`
+	Actor       string         `json:"actor"` // user@host or $DMPLAN_ACTOR
+	StartedAt   time.Time      `json:"started_at"`
+	FinishedAt  time.Time      `json:"finished_at"`
+	DurationMS  int64          `json:"duration_ms"`
+	Outcome     string         `json:"outcome"` // applied, failed or no-op
+	// Error is the failure, empty when applied. FailedStep is the index in
+	// Steps of the step that failed, or -1.
+	Error      string `json:"error,omitempty"`
+	FailedStep int    `json:"failed_step"`
+	// Namespaces are the KV namespaces this apply created, with their ids.
+	Namespaces []Namespace `json:"kv_namespaces_created,omitempty"`
+}
+
+// StepRef names one step of an applied plan in history.
+type StepRef struct {
+	Action string `json:"action"`
+	Target string `json:"target"`
+	Model  string `json:"model,omitempty"`
+}
