@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -38,7 +39,27 @@ var (
 	// ErrTransactionStatement is returned for BEGIN, COMMIT, ROLLBACK,
 	// SAVEPOINT and RELEASE, which D1 rejects; atomicity comes from Batch.
 	ErrTransactionStatement = errors.New("backend: transaction statements are not allowed; use a batch")
+	// ErrConstraint is wrapped by errors of statements that break a UNIQUE,
+	// PRIMARY KEY, NOT NULL, CHECK or FOREIGN KEY constraint.
+	ErrConstraint = errors.New("backend: constraint failed")
+	// ErrInvalidExpiration is returned for a KV expiration less than 60
+	// seconds in the future, which Workers KV refuses.
+	ErrInvalidExpiration = errors.New("backend: kv expiration must be at least 60 seconds ahead")
 )
+
+// BatchError reports which statement of a Batch failed. Backends that know
+// the failing statement return it (wrapped or as is); nothing in the batch
+// took effect.
+type BatchError struct {
+	Index int // 0-based position in the batch
+	Err   error
+}
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("batch statement %d: %v", e.Index+1, e.Err)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }
 
 // Stmt is one SQL statement with positional parameters ("?" or "?NNN").
 // Args hold nil, int64, float64, string, []byte or bool (stored as 0/1).
