@@ -47,9 +47,10 @@ func (d *decoder) seed(blk *hcl.Block) (*Seed, hcl.Diagnostics) {
 			}
 		}
 	}
-	matchRange := blk.DefRange
+	var matchRange *hcl.Range
 	if a, ok := content.Attributes["match"]; ok {
-		matchRange = a.Expr.Range()
+		r := a.Expr.Range()
+		matchRange = &r
 		items, md := staticStringList(a)
 		diags = append(diags, md...)
 		if !md.HasErrors() && len(items) == 0 {
@@ -93,7 +94,11 @@ func (d *decoder) seed(blk *hcl.Block) (*Seed, hcl.Diagnostics) {
 // object whose keys are fields of the model, values only read env.X and
 // call known functions, constant values fit their fields, the match fields
 // and the required fields are present.
-func checkSeedData(s *Seed, m *Model, a *hcl.Attribute, matchRange hcl.Range) hcl.Diagnostics {
+func checkSeedData(s *Seed, m *Model, a *hcl.Attribute, matchRange *hcl.Range) hcl.Diagnostics {
+	if matchRange == nil {
+		r := a.Expr.Range()
+		matchRange = &r
+	}
 	pairs, pd := hcl.ExprMap(a.Expr)
 	if pd.HasErrors() {
 		return hcl.Diagnostics{errorf(a.Expr.Range(), "Invalid seed data",
@@ -141,7 +146,7 @@ func checkSeedData(s *Seed, m *Model, a *hcl.Attribute, matchRange hcl.Range) hc
 	}
 	for _, name := range s.Match {
 		if _, ok := keys[name]; !ok && m.Field(name) != nil {
-			diags = append(diags, errorf(matchRange, "Seed data lacks a match field",
+			diags = append(diags, errorf(*matchRange, "Seed data lacks a match field",
 				"The seed matches existing records on %q, so data must set it.", name))
 		}
 	}

@@ -63,7 +63,7 @@ func (s *Spec) ResolveEnvironment(name string, getenv func(string) (string, bool
 		}
 		v, vd := a.Expr.Value(ctx)
 		if vd.HasErrors() {
-			diags = append(diags, redact(vd)...)
+			diags = append(diags, Redact(vd)...)
 			continue
 		}
 		if IsSensitive(v) {
@@ -87,9 +87,12 @@ func (s *Spec) ResolveEnvironment(name string, getenv func(string) (string, bool
 	return t, diags
 }
 
-// redact drops anything evaluation diagnostics might have said about
-// values, keeping the summary and the range.
-func redact(diags hcl.Diagnostics) hcl.Diagnostics {
+// Redact returns copies of diagnostics from evaluating expressions that
+// may read env.X, with the detail replaced and the expression and context
+// dropped (a diagnostic writer could print their values), keeping the
+// summary and ranges. Use it on every evaluation of hook and seed
+// expressions.
+func Redact(diags hcl.Diagnostics) hcl.Diagnostics {
 	out := make(hcl.Diagnostics, 0, len(diags))
 	for _, d := range diags {
 		c := *d

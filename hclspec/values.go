@@ -144,7 +144,7 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 		ok = true
 	}
 	if !ok {
-		return nil, fmt.Sprintf("a %s field needs %s, not %s", t, want, friendlyType(ty))
+		return nil, fmt.Sprintf("%s %s field needs %s, not %s", article(t.String()), t, want, friendlyType(ty))
 	}
 	g, err := ToGo(v)
 	if err != nil {
@@ -230,4 +230,12 @@ func checkReferences(expr hcl.Expression, m *Model, allowed ...string) hcl.Diagn
 		}
 	}
 	return diags
+}
+
+// article returns "an" before a vowel sound, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }

@@ -1,0 +1,3 @@
+project "My Project" { # ERROR: Invalid project name
+  binding_prefix = "NIMBUS-" # ERROR: Invalid binding prefix
+}

@@ -1,0 +1,4 @@
+model "PAGE" {
+  field "title" { type = string # ERROR: Invalid single-argument block definition
+  field "url" { type = string }
+}
