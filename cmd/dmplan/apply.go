@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/planner"
+)
+
+var applyCommand = command{
+	name:     "apply",
+	synopsis: "apply [flags] [DIR | PLANFILE]",
+	short:    "Apply a plan, fresh or saved",
+	summary: "Apply a plan. With DIR (default \".\"), plan first, show the plan and ask for\n" +
+		"approval (or take -auto-approve). With a PLANFILE from dmplan plan -out, apply\n" +
+		"exactly that plan from any directory: the environment is resolved again and the\n" +
+		"plan is refused if the live schema changed since it was made.\n\n" +
+		"A plan with blocked changes is never applied.",
+	maxArgs: 1,
+}
+
+type applyArgs struct {
+	Path        string // DIR or PLANFILE
+	Env         string // "" means the default, or the saved plan's
+	AutoApprove bool
+	Format      view.Type
+	NoColor     bool
+}
+
+func parseApply(args []string, c *cli) (applyArgs, error) {
+	var a applyArgs
+	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
+	fs.StringVar(&a.Env, "env", "", "the environment to apply to (default \"local\"; a saved plan knows its own)")
+	fs.BoolVar(&a.AutoApprove, "auto-approve", false, "apply without asking for approval")
+	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
+	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
+	rest, err := applyCommand.parse(fs, args, c.stdout)
+	a.Path = dirArg(rest)
+	return a, err
+}
+
+func (c *cli) apply(ctx context.Context, args []string) int {
+	va := scanViewArgs(args)
+	if va.Format == view.Markdown {
+		va.Format = view.Human
+	}
+	var spec *hclspec.Spec
+	v := view.NewApply(va.Format, c.streams(va, &spec))
+	a, err := parseApply(args, c)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	var job *applyJob
+	if isPlanFile(a.Path) {
+		job, err = c.loadSavedPlan(a, &spec, v)
+	} else {
+		job, err = c.freshPlan(ctx, a, &spec, v)
+	}
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	v.Plan(view.PlanReport{Target: job.desc, Plan: job.plan})
+	if n := len(job.plan.Blocked()); n > 0 {
+		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
+			n, pluralWord(n, "change", "changes"), pluralWord(n, "it", "them")))
+		return exitError
+	}
+	if !job.plan.HasChanges() {
+		v.Applied(job.desc, job.plan, view.ApplyResult{PlanID: job.plan.ID, Outcome: view.OutcomeNoChanges,
+			FingerprintBefore: job.plan.Fingerprint, FingerprintAfter: job.plan.Fingerprint})
+		return exitOK
+	}
+	if !job.saved && !a.AutoApprove {
+		ok, err := c.approve(a, v)
+		if err != nil {
+			v.Error(err)
+			return exitError
+		}
+		if !ok {
+			v.Cancelled(job.desc, job.plan)
+			return exitError
+		}
+	}
+	v.Applying(job.desc, job.plan)
+	res, err := c.execute(ctx, job)
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	v.Applied(job.desc, job.plan, res)
+	return exitOK
+}
+
+// applyJob is a plan ready to apply and where it goes.
+type applyJob struct {
+	spec   *hclspec.Spec
+	target *hclspec.Target
+	desc   view.Target
+	plan   *planner.Plan
+	saved  bool // from a plan file: approved when it was saved
+}
+
+// freshPlan plans DIR against the environment, without writing anything.
+func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
+	env := a.Env
+	if env == "" {
+		env = defaultEnv
+	}
+	diags, err := loadDir(a.Path, spec)
+	if err != nil {
+		v.Diagnostics(diags)
+		return nil, err
+	}
+	t, tdiags := c.resolveTarget(*spec, env, absDir(a.Path))
+	v.Diagnostics(append(diags, tdiags...))
+	if err := checkDiags("environment "+env, tdiags); err != nil {
+		return nil, err
+	}
+	p, err := c.planTarget(ctx, *spec, t, true)
+	if err != nil {
+		return nil, err
+	}
+	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: p}, nil
+}
+
+// loadSavedPlan reads a plan file, re-loads the sources it carries and
+// resolves its environment again (re-reading env.X). It refuses a plan
+// whose sources were altered or whose environment now points elsewhere.
+func (c *cli) loadSavedPlan(a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
+	pf, err := readPlanFile(a.Path)
+	if err != nil {
+		return nil, err
+	}
+	if a.Env != "" && a.Env != pf.Environment {
+		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s", a.Path, pf.Environment, a.Env)
+	}
+	srcs := make(map[string][]byte, len(pf.Sources))
+	for name, s := range pf.Sources {
+		srcs[name] = []byte(s)
+	}
+	s, diags := hclspec.LoadSources(pf.Project, srcs)
+	*spec = s
+	if err := checkDiags("the saved plan "+a.Path, diags); err != nil {
+		v.Diagnostics(diags)
+		return nil, err
+	}
+	if s.Hash() != pf.SpecHash {
+		return nil, fmt.Errorf("the saved plan %s is damaged: its sources do not match their hash; plan again", a.Path)
+	}
+	t, tdiags := c.resolveTarget(s, pf.Environment, pf.Dir)
+	v.Diagnostics(append(diags, tdiags...))
+	if err := checkDiags("environment "+pf.Environment, tdiags); err != nil {
+		return nil, err
+	}
+	desc := c.describe(t)
+	if targetKey(t) != pf.TargetKey {
+		return nil, fmt.Errorf("the saved plan %s was made for %s, but environment %s now resolves to %s; plan again",
+			a.Path, pf.Target.String(), pf.Environment, desc.String())
+	}
+	return &applyJob{spec: s, target: t, desc: desc, plan: pf.Plan, saved: true}, nil
+}
+
+// approve asks for "yes" on a terminal. Without one it refuses: a plan
+// must not be applied unseen.
+func (c *cli) approve(a applyArgs, v view.Apply) (bool, error) {
+	if a.Format == view.JSON {
+		return false, errors.New("apply -json cannot ask for approval: pass -auto-approve, or apply a saved plan")
+	}
+	if !c.stdinTTY {
+		return false, errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: " +
+			"review the plan above and pass -auto-approve, or save it with dmplan plan -out FILE and run dmplan apply FILE")
+	}
+	v.AskApproval()
+	answer, err := c.readLine()
+	if err != nil {
+		return false, nil // end of input: no approval
+	}
+	return strings.TrimSpace(answer) == "yes", nil
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

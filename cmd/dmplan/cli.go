@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/view"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan -detailed-exitcode: the plan has changes
+)
+
+// cli is what one invocation runs with: its streams, its environment and
+// what it knows about the terminal. Tests build it directly.
+type cli struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+	// stdinTTY and stdoutTTY report whether the streams are terminals:
+	// approval is asked only on a terminal, colour is used only on one.
+	stdinTTY  bool
+	stdoutTTY bool
+	// dir is the working directory paths are shown relative to.
+	wd string
+}
+
+func newCLI(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cli {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	wd, _ := os.Getwd()
+	return &cli{
+		stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv,
+		stdinTTY: isTerminal(stdin), stdoutTTY: isTerminal(stdout), wd: wd,
+	}
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// lookupEnv adapts getenv to the (value, ok) form hclspec takes. An empty
+// variable counts as unset.
+func (c *cli) lookupEnv(name string) (string, bool) {
+	v := c.getenv(name)
+	return v, v != ""
+}
+
+// color reports whether human output may use ANSI colour: not with
+// -no-color, not with NO_COLOR set, not when stdout is not a terminal, not
+// on TERM=dumb.
+func (c *cli) color(noColor bool) bool {
+	return !noColor && c.getenv("NO_COLOR") == "" && c.stdoutTTY && c.getenv("TERM") != "dumb"
+}
+
+// streams returns the view streams for the flags. spec, when it becomes
+// known, supplies the sources diagnostics quote; set it with *specRef.
+func (c *cli) streams(va viewArgs, spec **hclspec.Spec) view.Streams {
+	return view.Streams{
+		Out:   c.stdout,
+		Err:   c.stderr,
+		Color: c.color(va.NoColor),
+		WriteDiagnostics: func(w io.Writer, diags hcl.Diagnostics, color bool) error {
+			var s *hclspec.Spec
+			if spec != nil {
+				s = *spec
+			}
+			return hclspec.WriteDiagnostics(w, s, diags, color)
+		},
+	}
+}
+
+// readLine reads one line from stdin, without its line ending.
+func (c *cli) readLine() (string, error) {
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
+		line = line[:len(line)-1]
+	}
+	return line, nil
+}

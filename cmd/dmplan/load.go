@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// configError says the configuration has errors; the diagnostics have
+// already been shown.
+type configError struct {
+	where  string
+	errors int
+}
+
+func (e *configError) Error() string {
+	if e.errors == 1 {
+		return fmt.Sprintf("the configuration in %s has 1 error", e.where)
+	}
+	return fmt.Sprintf("the configuration in %s has %d errors", e.where, e.errors)
+}
+
+// checkDiags returns a configError when diags hold errors.
+func checkDiags(where string, diags hcl.Diagnostics) error {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &configError{where: where, errors: n}
+}
+
+// absDir is dir made absolute, or dir itself if that fails.
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
+}
+
+// loadDir loads the configuration in dir; spec is set even when the
+// diagnostics hold errors, so they can quote their source lines.
+func loadDir(dir string, spec **hclspec.Spec) (hcl.Diagnostics, error) {
+	s, diags := hclspec.LoadDir(dir)
+	*spec = s
+	return diags, checkDiags(dir, diags)
+}

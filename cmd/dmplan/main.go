@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// commands are the subcommands by name.
+var commands = map[string]struct {
+	cmd command
+	run func(*cli, context.Context, []string) int
+}{
+	"validate": {validateCommand, (*cli).validate},
+	"fmt":      {fmtCommand, (*cli).fmt},
+	"plan":     {planCommand, (*cli).plan},
+	"apply":    {applyCommand, (*cli).apply},
+	"show":     {showCommand, (*cli).show},
+	"history":  {historyCommand, (*cli).history},
+	"version":  {versionCommand, (*cli).version},
+}
+
+// run runs one dmplan invocation and returns its exit code. It is main
+// without the process: tests call it with their own streams and getenv.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	return newCLI(stdin, stdout, stderr, getenv).run(ctx, args)
+}
+
+func (c *cli) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		c.usage(c.stderr)
+		return exitError
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		c.usage(c.stdout)
+		return exitOK
+	case "-v", "-version", "--version":
+		return c.version(ctx, nil)
+	}
+	sub, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(c.stderr, "Error: unknown command %q\n\n", args[0])
+		c.usage(c.stderr)
+		return exitError
+	}
+	return sub.run(c, ctx, args[1:])
+}
+
+func (c *cli) usage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return commandOrder(names[i]) < commandOrder(names[j]) })
+	var b strings.Builder
+	b.WriteString("Usage: dmplan <command> [flags] [DIR]\n\n")
+	b.WriteString("dmplan plans and applies additive schema changes for Cloudflare D1 and\n")
+	b.WriteString("Workers KV from the *.dm.hcl model files in DIR (default \".\").\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-9s %s\n", n, commands[n].cmd.short)
+	}
+	b.WriteString("\nRun dmplan <command> -h for a command's flags.\n")
+	b.WriteString("Exit codes: 0 success, 1 error (also blocked changes), 2 changes (plan -detailed-exitcode).\n")
+	fmt.Fprint(w, b.String())
+}
+
+func commandOrder(name string) int {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "version"} {
+		if n == name {
+			return i
+		}
+	}
+	return 100
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/planner"
+)
+
+var planCommand = command{
+	name:     "plan",
+	synopsis: "plan [flags] [DIR]",
+	short:    "Show the changes that would bring the live schema in line",
+	summary: "Compare the *.dm.hcl files in DIR (default \".\") with the live schema of the\n" +
+		"environment and show the additive steps that would bring it in line. Changes\n" +
+		"that cannot be made safely are shown as blocked, with what to do by hand.\n\n" +
+		"Exit codes: 0 success, 1 error or blocked changes, 2 changes present\n" +
+		"(with -detailed-exitcode).",
+	maxArgs: 1,
+}
+
+type planArgs struct {
+	Dir              string
+	Env              string
+	Out              string
+	Format           view.Type
+	DetailedExitcode bool
+	NoColor          bool
+}
+
+func parsePlan(args []string, c *cli) (planArgs, error) {
+	a := planArgs{Env: defaultEnv}
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs.StringVar(&a.Env, "env", a.Env, "the environment to plan for")
+	fs.StringVar(&a.Out, "out", "", "save the plan to `FILE` for dmplan apply")
+	fs.Var(formatFlag{&a.Format}, "format", "output `format`: human, json or markdown")
+	fs.Var(jsonFlag{&a.Format}, "json", "same as -format json")
+	fs.BoolVar(&a.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
+	rest, err := planCommand.parse(fs, args, c.stdout)
+	a.Dir = dirArg(rest)
+	return a, err
+}
+
+func (c *cli) plan(ctx context.Context, args []string) int {
+	va := scanViewArgs(args)
+	var spec *hclspec.Spec
+	v := view.NewPlan(va.Format, c.streams(va, &spec))
+	a, err := parsePlan(args, c)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	diags, err := loadDir(a.Dir, &spec)
+	if err != nil {
+		v.Diagnostics(diags)
+		v.Error(err)
+		return exitError
+	}
+	base := absDir(a.Dir)
+	t, tdiags := c.resolveTarget(spec, a.Env, base)
+	v.Diagnostics(append(diags, tdiags...))
+	if err := checkDiags("environment "+a.Env, tdiags); err != nil {
+		v.Error(err)
+		return exitError
+	}
+	p, err := c.planTarget(ctx, spec, t, true)
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	desc := c.describe(t)
+	if a.Out != "" {
+		pf := newPlanFile(spec, base, t, desc, p)
+		if err := writePlanFile(a.Out, pf); err != nil {
+			v.Error(err)
+			return exitError
+		}
+	}
+	v.Plan(view.PlanReport{Target: desc, Plan: p, SavedTo: a.Out})
+	return planExitCode(p, a.DetailedExitcode)
+}
+
+// planExitCode is 1 when anything is blocked, 2 for changes with
+// -detailed-exitcode, else 0.
+func planExitCode(p *planner.Plan, detailed bool) int {
+	switch {
+	case len(p.Blocked()) > 0:
+		return exitError
+	case detailed && p.HasChanges():
+		return exitChanges
+	default:
+		return exitOK
+	}
+}
+
+// planTarget inspects the target and diffs the spec against it.
+func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, readOnly bool) (*planner.Plan, error) {
+	be, err := openBackend(ctx, t, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer be.Close()
+	return inspectAndDiff(ctx, spec, t, be)
+}
+
+func inspectAndDiff(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend) (*planner.Plan, error) {
+	live, err := backend.Inspect(ctx, be.D1(), be.KV())
+	if err != nil {
+		return nil, fmt.Errorf("inspect environment %s: %w", t.Environment, err)
+	}
+	return planner.Diff(spec, t.Environment, live), nil
+}
+
+func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, p *planner.Plan) *planFile {
+	srcs := make(map[string]string, len(spec.Sources))
+	for name, b := range spec.Sources {
+		srcs[name] = string(b)
+	}
+	return &planFile{
+		ToolVersion: toolVersion(),
+		CreatedAt:   time.Now().UTC(),
+		Dir:         base,
+		Project:     spec.Project.Name,
+		SpecHash:    spec.Hash(),
+		Sources:     srcs,
+		Environment: desc.Environment,
+		Target:      desc,
+		TargetKey:   targetKey(t),
+		Plan:        p,
+	}
+}

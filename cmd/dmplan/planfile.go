@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/planner"
+)
+
+// planFileFormat identifies a saved plan file and its version.
+const planFileFormat = "dmplan-plan/1"
+
+// planFile is a saved plan: everything apply needs to run it from any
+// directory, and nothing secret. The HCL sources travel with it; the
+// environment is resolved again at apply time (re-reading env.X), and the
+// live schema must still have the fingerprint the plan was made against.
+type planFile struct {
+	Format      string    `json:"format"`
+	ToolVersion string    `json:"tool_version"`
+	CreatedAt   time.Time `json:"created_at"`
+	// Dir is the absolute directory the sources were read from; relative
+	// paths in environment blocks resolve against it.
+	Dir      string `json:"dir"`
+	Project  string `json:"project"`
+	SpecHash string `json:"spec_hash"`
+	// Sources are the *.dm.hcl files by the names diagnostics use.
+	Sources     map[string]string `json:"sources"`
+	Environment string            `json:"environment"`
+	// Target describes where the plan goes, as shown to people; apply
+	// refuses when the environment now resolves somewhere else.
+	Target view.Target `json:"target"`
+	// TargetKey identifies the target independently of the working
+	// directory, as a hash so it holds no secret (see targetKey).
+	TargetKey string        `json:"target_key"`
+	Plan      *planner.Plan `json:"plan"`
+}
+
+// writePlanFile saves the plan, readable only by its owner (it holds the
+// configuration, never a secret).
+func writePlanFile(path string, pf *planFile) error {
+	pf.Format = planFileFormat
+	b, err := json.MarshalIndent(pf, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode plan file: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write plan file: %w", err)
+	}
+	return nil
+}
+
+// errNotPlanFile says a file is not a saved plan.
+var errNotPlanFile = errors.New("not a dmplan plan file")
+
+// readPlanFile reads a saved plan and checks it is complete.
+func readPlanFile(path string) (*planFile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan file: %w", err)
+	}
+	var pf planFile
+	if err := json.Unmarshal(b, &pf); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", path, errNotPlanFile, err)
+	}
+	if pf.Format != planFileFormat {
+		if pf.Format == "" {
+			return nil, fmt.Errorf("%s: %w", path, errNotPlanFile)
+		}
+		return nil, fmt.Errorf("%s: plan file format %q is not supported by this dmplan (want %q)", path, pf.Format, planFileFormat)
+	}
+	if pf.Plan == nil || len(pf.Sources) == 0 || pf.Environment == "" {
+		return nil, fmt.Errorf("%s: %w: it lacks the plan, the sources or the environment", path, errNotPlanFile)
+	}
+	return &pf, nil
+}
+
+// isPlanFile reports whether path names a regular file (apply takes a
+// directory or a plan file).
+func isPlanFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
+}

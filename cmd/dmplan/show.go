@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+
+	"github.com/dmplan/dmplan/internal/view"
+)
+
+var showCommand = command{
+	name:     "show",
+	synopsis: "show [flags] PLANFILE",
+	short:    "Show a saved plan",
+	summary: "Show a plan saved with dmplan plan -out, as it was made. Touches no database.\n" +
+		"Exit codes as for plan: 1 when it has blocked changes, otherwise 0.",
+	maxArgs: 1,
+}
+
+type showArgs struct {
+	Path    string
+	Format  view.Type
+	NoColor bool
+}
+
+func parseShow(args []string, c *cli) (showArgs, error) {
+	var a showArgs
+	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	fs.Var(formatFlag{&a.Format}, "format", "output `format`: human, json or markdown")
+	fs.Var(jsonFlag{&a.Format}, "json", "same as -format json")
+	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
+	rest, err := showCommand.parse(fs, args, c.stdout)
+	if err == nil && len(rest) == 0 {
+		err = errors.New("dmplan show needs the plan file to show (see dmplan show -h)")
+	}
+	if len(rest) > 0 {
+		a.Path = rest[0]
+	}
+	return a, err
+}
+
+func (c *cli) show(_ context.Context, args []string) int {
+	va := scanViewArgs(args)
+	v := view.NewPlan(va.Format, c.streams(va, nil))
+	a, err := parseShow(args, c)
+	if errors.Is(err, errHelp) {
+		return exitOK
+	}
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	pf, err := readPlanFile(a.Path)
+	if err != nil {
+		v.Error(err)
+		return exitError
+	}
+	v.Plan(view.PlanReport{Target: pf.Target, Plan: pf.Plan})
+	return planExitCode(pf.Plan, false)
+}

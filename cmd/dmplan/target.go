@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/view"
+)
+
+// sensitive replaces a value that came from env.X wherever it is shown.
+const sensitive = "(sensitive)"
+
+// resolveTarget evaluates the environment and makes a local path absolute
+// against base, the directory the configuration was read from.
+func (c *cli) resolveTarget(spec *hclspec.Spec, env, base string) (*hclspec.Target, hcl.Diagnostics) {
+	t, diags := spec.ResolveEnvironment(env, c.lookupEnv)
+	if diags.HasErrors() || t == nil {
+		return nil, diags
+	}
+	if t.Backend == hclspec.BackendLocal {
+		if t.Path == "" {
+			t.Path = hclspec.DefaultLocalPath
+		}
+		if !filepath.IsAbs(t.Path) {
+			t.Path = filepath.Join(base, t.Path)
+		}
+		t.Path = filepath.Clean(t.Path)
+	}
+	return t, diags
+}
+
+// describe names the target for views: never a secret, local paths
+// relative to the working directory when they are below it.
+func (c *cli) describe(t *hclspec.Target) view.Target {
+	d := view.Target{Environment: t.Environment, Backend: t.Backend}
+	switch t.Backend {
+	case hclspec.BackendLocal:
+		d.Database = c.relPath(filepath.Join(t.Path, local.D1File))
+		if t.Sensitive["path"] {
+			d.Database = sensitive
+		}
+	default:
+		d.Database = t.Database
+		if t.Sensitive["database"] {
+			d.Database = sensitive
+		}
+		d.Account = t.AccountID
+		if t.Sensitive["account_id"] {
+			d.Account = sensitive
+		}
+	}
+	return d
+}
+
+// relPath shows p relative to the working directory when it is inside it.
+func (c *cli) relPath(p string) string {
+	if c.wd == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	rel, err := filepath.Rel(c.wd, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
+}
+
+// openBackend opens the target's backend. A local target whose database
+// does not exist yet is opened in memory when readOnly, so plan, show and
+// history never create files.
+func openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
+	switch t.Backend {
+	case hclspec.BackendLocal:
+		if readOnly {
+			if _, err := os.Stat(filepath.Join(t.Path, local.D1File)); errors.Is(err, os.ErrNotExist) {
+				return local.OpenMemory(ctx)
+			}
+		}
+		s, err := local.Open(ctx, t.Path)
+		if err != nil {
+			return nil, fmt.Errorf("open local backend %s: %w", t.Path, err)
+		}
+		return s, nil
+	case hclspec.BackendCloudflare:
+		return openCloudflare(ctx, t)
+	default:
+		return nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
+	}
+}
+
+// defaultEnv is the environment used without -env: the embedded local one
+// at DIR/.dmplan unless the configuration declares its own "local".
+const defaultEnv = "local"
+
+// targetKey identifies where a target points — the absolute local path, or
+// the Cloudflare account and database — as a SHA-256, so a saved plan can
+// be checked against the environment without holding a secret.
+func targetKey(t *hclspec.Target) string {
+	h := sha256.New()
+	for _, s := range []string{t.Backend, t.Path, t.AccountID, t.Database} {
+		fmt.Fprintf(h, "%d:%s;", len(s), s)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

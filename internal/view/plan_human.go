@@ -1,0 +1,109 @@
+package view
+
+import (
+	"strings"
+
+	"github.com/dmplan/dmplan/planner"
+)
+
+// renderPlan is the human text of a plan, shared by plan, show and apply.
+func renderPlan(st Styles, t Target, p *planner.Plan) string {
+	var b strings.Builder
+	b.WriteString(st.Target.Render("Target: "+t.String()) + "\n\n")
+	sum := Summarize(p)
+	if sum.Empty() {
+		b.WriteString(renderNotes(st, p))
+		b.WriteString(st.Success.Render(sum.PlanLine()) + "\n")
+		return b.String()
+	}
+	for _, g := range groupByModel(p.Steps) {
+		b.WriteString(st.Heading.Render(g.model) + "\n")
+		for _, s := range g.steps {
+			b.WriteString(renderStep(st, s))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(renderNotes(st, p))
+	b.WriteString(st.Summary.Render(sum.PlanLine()) + "\n")
+	if sum.Blocked > 0 {
+		b.WriteString(st.Muted.Render("Blocked changes are never applied: make them by hand as each hint says, or change the spec back.") + "\n")
+	}
+	return b.String()
+}
+
+// renderStep prints one step: symbol, action and target, then the reason
+// (blocked steps: code, reason and hint), then the SQL, dimmed.
+func renderStep(st Styles, s planner.Step) string {
+	var b strings.Builder
+	b.WriteString("  " + st.Action(s.Action).String() + " " + actionLabel(s.Action) + " " + s.Target + "\n")
+	if s.Action == planner.Blocked {
+		line := s.Reason
+		if s.Code != "" {
+			line = st.Code.Render(s.Code) + " " + s.Reason
+		}
+		b.WriteString("      " + line + "\n")
+		if s.Hint != "" {
+			b.WriteString(renderLines(st.Muted, indent("hint: "+s.Hint, "      ")) + "\n")
+		}
+		return b.String()
+	}
+	if s.Reason != "" && showReason(s.Action) {
+		b.WriteString(renderLines(st.Muted, indent("# "+s.Reason, "      ")) + "\n")
+	}
+	for _, q := range s.SQL {
+		b.WriteString(renderLines(st.SQL, indent(prettySQL(q), "      ")) + "\n")
+	}
+	return b.String()
+}
+
+// showReason reports whether a step's reason says more than its action
+// and target already do.
+func showReason(a planner.Action) bool {
+	return a == planner.AddColumn || a == planner.Backfill || a == planner.Seed
+}
+
+func renderNotes(st Styles, p *planner.Plan) string {
+	if p == nil || len(p.Notes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(st.Heading.Render("Notes") + st.Muted.Render(" (reported, never changed)") + "\n")
+	for _, n := range p.Notes {
+		line := "  - "
+		if n.Code != "" {
+			line += n.Code + " "
+		}
+		if n.Target != "" {
+			line += n.Target + ": "
+		}
+		b.WriteString(st.Muted.Render(line+n.Message) + "\n")
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+type stepGroup struct {
+	model string
+	steps []planner.Step
+}
+
+// groupByModel groups steps by model in the order models first appear,
+// keeping the plan's order inside each group.
+func groupByModel(steps []planner.Step) []stepGroup {
+	var groups []stepGroup
+	index := map[string]int{}
+	for _, s := range steps {
+		name := s.Model
+		if name == "" {
+			name = "(no model)"
+		}
+		i, ok := index[name]
+		if !ok {
+			i = len(groups)
+			index[name] = i
+			groups = append(groups, stepGroup{model: name})
+		}
+		groups[i].steps = append(groups[i].steps, s)
+	}
+	return groups
+}

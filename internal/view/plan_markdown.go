@@ -1,0 +1,206 @@
+package view
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dmplan/dmplan/planner"
+)
+
+// MaxMarkdown is GitHub's limit on the size of a comment body. The
+// markdown view keeps every comment under it.
+const MaxMarkdown = 65536
+
+// markdownBudget leaves room for a CI job's own wrapping around the body.
+const markdownBudget = MaxMarkdown - 1536
+
+// PlanMarkdown writes a plan as a pull-request comment. Diagnostics and
+// errors go to stderr as for humans: a comment is only posted on success.
+type PlanMarkdown struct{ humanView }
+
+// Plan writes the comment: the full plan, or a summary when the full plan
+// would not fit in one GitHub comment.
+func (v *PlanMarkdown) Plan(r PlanReport) {
+	v.printf("%s", RenderMarkdown(r.Target, r.Plan))
+}
+
+// RenderMarkdown renders the plan as a pull-request comment of at most
+// MaxMarkdown bytes (so also characters).
+func RenderMarkdown(t Target, p *planner.Plan) string {
+	full := markdownFull(t, p)
+	if len(full) <= markdownBudget {
+		return full
+	}
+	return markdownSummary(t, p, len(full))
+}
+
+func markdownHeader(b *strings.Builder, t Target, p *planner.Plan) {
+	b.WriteString("### dmplan plan\n\n")
+	fmt.Fprintf(b, "Environment `%s` · backend `%s` · database `%s`", mdCode(t.Environment), mdCode(t.Backend), mdCode(t.Database))
+	if t.Account != "" {
+		fmt.Fprintf(b, " · account `%s`", mdCode(t.Account))
+	}
+	b.WriteString("\n\n")
+	fmt.Fprintf(b, "**%s**\n\n", Summarize(p).PlanLine())
+}
+
+func markdownFooter(b *strings.Builder, p *planner.Plan) {
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(b, "<sub>plan `%s` · live schema fingerprint `%s`</sub>\n", mdCode(p.ID), mdCode(shortFingerprint(p.Fingerprint)))
+}
+
+func markdownFull(t Target, p *planner.Plan) string {
+	var b strings.Builder
+	markdownHeader(&b, t, p)
+	sum := Summarize(p)
+	if !sum.Empty() {
+		b.WriteString("| | Action | Target | Model | Why |\n|:-:|---|---|---|---|\n")
+		for _, s := range p.Steps {
+			fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n",
+				markdownSymbol(s.Action), actionLabel(s.Action), mdCode(s.Target), mdCell(s.Model), mdCell(s.Reason))
+		}
+		b.WriteString("\n")
+	}
+	if sum.Blocked > 0 {
+		fmt.Fprintf(&b, "#### Blocked (%d)\n\nThese changes are never applied. Each needs a person:\n\n", sum.Blocked)
+		for _, s := range p.Blocked() {
+			b.WriteString(markdownBlocked(s))
+		}
+		b.WriteString("\n")
+	}
+	if p != nil && len(p.Notes) > 0 {
+		b.WriteString("#### Notes\n\nReported, never changed:\n\n")
+		for _, n := range p.Notes {
+			fmt.Fprintf(&b, "- **%s** `%s`: %s\n", mdCell(n.Code), mdCode(n.Target), mdCell(n.Message))
+		}
+		b.WriteString("\n")
+	}
+	if sql := planSQL(p); len(sql) > 0 {
+		body := strings.Join(sql, "\n")
+		fence := mdFence(body)
+		fmt.Fprintf(&b, "<details>\n<summary>SQL (%s)</summary>\n\n%ssql\n%s\n%s\n\n</details>\n\n",
+			plural(len(sql), "statement", "statements"), fence, body, fence)
+	}
+	markdownFooter(&b, p)
+	return b.String()
+}
+
+// markdownSummary is the fallback for plans too large for one comment:
+// counts per action, then as many blocked steps as fit.
+func markdownSummary(t Target, p *planner.Plan, fullSize int) string {
+	var b strings.Builder
+	markdownHeader(&b, t, p)
+	fmt.Fprintf(&b, "> [!NOTE]\n> The full plan (%s, %d characters) is over GitHub's %d-character comment limit, so this comment shows counts only. Run `dmplan show -format markdown PLANFILE` or `dmplan plan` to see every step.\n\n",
+		plural(len(p.Steps), "step", "steps"), fullSize, MaxMarkdown)
+	counts := p.Counts()
+	b.WriteString("| Action | Steps |\n|---|--:|\n")
+	for _, a := range []planner.Action{planner.CreateTable, planner.AddColumn, planner.CreateIndex,
+		planner.CreateNamespace, planner.Backfill, planner.Seed, planner.Blocked} {
+		if counts[a] > 0 {
+			fmt.Fprintf(&b, "| %s | %d |\n", actionLabel(a), counts[a])
+		}
+	}
+	b.WriteString("\n")
+	blocked := p.Blocked()
+	if len(blocked) > 0 {
+		fmt.Fprintf(&b, "#### Blocked (%d)\n\n", len(blocked))
+		var footer strings.Builder
+		markdownFooter(&footer, p)
+		reserve := footer.Len() + 200
+		for i, s := range blocked {
+			item := markdownBlocked(s)
+			if b.Len()+len(item)+reserve > markdownBudget {
+				fmt.Fprintf(&b, "- …and %d more blocked %s; see the full plan.\n", len(blocked)-i, pluralWord(len(blocked)-i, "step", "steps"))
+				break
+			}
+			b.WriteString(item)
+		}
+		b.WriteString("\n")
+	}
+	markdownFooter(&b, p)
+	return b.String()
+}
+
+func markdownBlocked(s planner.Step) string {
+	item := fmt.Sprintf("- **%s** `%s`: %s\n", mdCell(s.Code), mdCode(s.Target), mdCell(s.Reason))
+	if s.Hint != "" {
+		item += fmt.Sprintf("  - What to do: %s\n", mdCell(s.Hint))
+	}
+	return item
+}
+
+func markdownSymbol(a planner.Action) string {
+	switch a {
+	case planner.CreateTable, planner.CreateIndex, planner.CreateNamespace:
+		return "+"
+	case planner.AddColumn:
+		return "~"
+	case planner.Blocked:
+		return "!"
+	default:
+		return "»"
+	}
+}
+
+// planSQL is every statement of the plan with a terminating semicolon.
+func planSQL(p *planner.Plan) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range p.Steps {
+		for _, q := range s.SQL {
+			q = prettySQL(strings.TrimSpace(q))
+			if !strings.HasSuffix(q, ";") {
+				q += ";"
+			}
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// mdCell makes text safe inside a table cell or list item.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "\r", "")
+	s = strings.ReplaceAll(s, "\n", " ")
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "<", "&lt;")
+	return s
+}
+
+// mdCode makes text safe inside single backticks.
+func mdCode(s string) string {
+	s = strings.ReplaceAll(mdCell(s), "`", "'")
+	return strings.ReplaceAll(s, "&lt;", "<")
+}
+
+// mdFence returns a backtick fence longer than any backtick run in body.
+func mdFence(body string) string {
+	longest, run := 0, 0
+	for _, r := range body {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
+func shortFingerprint(f string) string {
+	if len(f) > 12 {
+		return f[:12]
+	}
+	return f
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

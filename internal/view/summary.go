@@ -1,0 +1,133 @@
+package view
+
+import (
+	"strings"
+
+	"github.com/dmplan/dmplan/planner"
+)
+
+// Summary counts a plan's steps the way people read them: things created,
+// columns added, blocked changes, backfills and seeds.
+type Summary struct {
+	Create   int `json:"create"`   // tables, indexes and namespaces
+	Add      int `json:"add"`      // columns
+	Blocked  int `json:"blocked"`  // never executed
+	Backfill int `json:"backfill"` // columns filled from KV
+	Seed     int `json:"seed"`     // seed blocks run
+
+	Tables     int `json:"tables"`
+	Columns    int `json:"columns"`
+	Indexes    int `json:"indexes"`
+	Namespaces int `json:"namespaces"`
+
+	// Changes reports whether applying the plan would change anything.
+	Changes bool `json:"changes"`
+}
+
+// Summarize counts the plan's steps.
+func Summarize(p *planner.Plan) Summary {
+	var s Summary
+	if p == nil {
+		return s
+	}
+	for _, st := range p.Steps {
+		switch st.Action {
+		case planner.CreateTable:
+			s.Create++
+			s.Tables++
+		case planner.CreateIndex:
+			s.Create++
+			s.Indexes++
+		case planner.CreateNamespace:
+			s.Create++
+			s.Namespaces++
+		case planner.AddColumn:
+			s.Add++
+			s.Columns++
+		case planner.Blocked:
+			s.Blocked++
+		case planner.Backfill:
+			s.Backfill++
+		case planner.Seed:
+			s.Seed++
+		}
+	}
+	s.Changes = p.HasChanges()
+	return s
+}
+
+// Empty reports whether the plan has no steps at all.
+func (s Summary) Empty() bool {
+	return s.Create+s.Add+s.Blocked+s.Backfill+s.Seed == 0
+}
+
+// PlanLine is the closing line of a plan: "Plan: 3 to create, 2 to add,
+// 1 blocked." or "No changes. The live schema matches the spec."
+func (s Summary) PlanLine() string {
+	if s.Empty() {
+		return "No changes. The live schema matches the spec."
+	}
+	parts := []string{
+		itoa(s.Create) + " to create",
+		itoa(s.Add) + " to add",
+	}
+	if s.Backfill > 0 {
+		parts = append(parts, itoa(s.Backfill)+" to backfill")
+	}
+	if s.Seed > 0 {
+		parts = append(parts, itoa(s.Seed)+" to seed")
+	}
+	if s.Blocked > 0 {
+		parts = append(parts, itoa(s.Blocked)+" blocked")
+	}
+	return "Plan: " + strings.Join(parts, ", ") + "."
+}
+
+// AppliedLine is the closing line of an apply: "Apply complete: 3 tables
+// created, 2 columns added, 4 indexes created, 1 namespace created."
+func (s Summary) AppliedLine() string {
+	var parts []string
+	if s.Tables > 0 {
+		parts = append(parts, plural(s.Tables, "table", "tables")+" created")
+	}
+	if s.Columns > 0 {
+		parts = append(parts, plural(s.Columns, "column", "columns")+" added")
+	}
+	if s.Indexes > 0 {
+		parts = append(parts, plural(s.Indexes, "index", "indexes")+" created")
+	}
+	if s.Namespaces > 0 {
+		parts = append(parts, plural(s.Namespaces, "namespace", "namespaces")+" created")
+	}
+	if s.Backfill > 0 {
+		parts = append(parts, plural(s.Backfill, "column", "columns")+" backfilled")
+	}
+	if s.Seed > 0 {
+		parts = append(parts, plural(s.Seed, "seed", "seeds")+" run")
+	}
+	if len(parts) == 0 {
+		return "Apply complete: nothing to do."
+	}
+	return "Apply complete: " + strings.Join(parts, ", ") + "."
+}
+
+// actionLabel is how the human and markdown views name an action.
+func actionLabel(a planner.Action) string {
+	switch a {
+	case planner.CreateTable:
+		return "create table"
+	case planner.AddColumn:
+		return "add column"
+	case planner.CreateIndex:
+		return "create index"
+	case planner.CreateNamespace:
+		return "create namespace"
+	case planner.Backfill:
+		return "backfill"
+	case planner.Seed:
+		return "seed"
+	case planner.Blocked:
+		return "blocked"
+	}
+	return a.String()
+}
