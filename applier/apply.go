@@ -1,0 +1,283 @@
+package applier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// Options adjust Apply. The zero value is ready to use.
+type Options struct {
+	// ToolVersion is recorded in history ("dmplan 0.1.0").
+	ToolVersion string
+	// Actor is recorded in history; default $DMPLAN_ACTOR, else user@host.
+	Actor string
+	// Progress, when set, is called once per step as it is applied or
+	// fails, from the goroutine that called Apply.
+	Progress func(Event)
+	// MaxBatchStatements and MaxBatchBytes bound each D1 batch; zero means
+	// DefaultMaxBatchStatements and DefaultMaxBatchBytes.
+	MaxBatchStatements int
+	MaxBatchBytes      int
+	// RecordNoOp records a no-op row when the plan has nothing to run. By
+	// default an empty plan writes nothing, so re-running apply in CD
+	// leaves the target untouched.
+	RecordNoOp bool
+	// Logger receives one debug line per batch; default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Apply runs the plan against the backend.
+//
+// It refuses, before changing anything, a plan with blocked steps
+// (ErrBlocked) and a plan whose fingerprint no longer matches the live
+// schema (ErrStalePlan). It then creates the plan's KV namespaces and sends
+// every SQL statement as D1 batches (see DefaultMaxBatchStatements): the
+// first batch also creates the history table, and the last one ends with
+// the history row, so a successful apply and its record land together.
+// Statements never contain BEGIN or SAVEPOINT; atomicity comes from the
+// batch, one transaction on the local backend.
+//
+// When a step fails, Apply records a failed history row in a separate
+// call and returns a *StepError naming the step and statement, with the
+// Report of what did run. A plan without executable steps is a no-op:
+// nothing runs and, unless Options.RecordNoOp, nothing is recorded.
+func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options) (*Report, error) {
+	if p == nil {
+		return nil, ErrNoPlan
+	}
+	if blocked := p.Blocked(); len(blocked) > 0 {
+		codes := make([]string, len(blocked))
+		for i, s := range blocked {
+			codes[i] = s.Code + " " + s.Target
+		}
+		return nil, fmt.Errorf("%w: %s; run plan and resolve them first", ErrBlocked, strings.Join(codes, ", "))
+	}
+	a := &run{b: b, p: p, opts: opts}
+	if a.opts.Now == nil {
+		a.opts.Now = time.Now
+	}
+	if a.opts.Actor == "" {
+		a.opts.Actor = defaultActor()
+	}
+	if a.opts.Logger == nil {
+		a.opts.Logger = slog.Default()
+	}
+	start := a.opts.Now()
+
+	live, err := backend.Inspect(ctx, b.D1(), b.KV())
+	if err != nil {
+		return nil, fmt.Errorf("inspect live schema: %w", err)
+	}
+	before := state.Fingerprint(live)
+	if before != p.Fingerprint {
+		return nil, fmt.Errorf("%w: the live schema changed since the plan was made (fingerprint %s, plan made against %s); run plan again",
+			ErrStalePlan, short(before), short(p.Fingerprint))
+	}
+	a.report = newReport(p, before, start)
+	a.rec = &state.HistoryRecord{
+		PlanID: p.ID, FingerprintBefore: before, Steps: stepRefs(p.Steps), Counts: map[string]int{},
+		ToolVersion: a.opts.ToolVersion, Actor: a.opts.Actor, StartedAt: start, FailedStep: -1,
+	}
+	for act, n := range p.Counts() {
+		a.rec.Counts[act.String()] = n
+	}
+
+	if !p.HasChanges() {
+		a.report.Outcome = state.OutcomeNoOp
+		a.report.FingerprintAfter = before
+		a.report.Duration = a.opts.Now().Sub(start)
+		if opts.RecordNoOp {
+			a.finish(state.OutcomeNoOp, before)
+			if err := writeHistory(ctx, b.D1(), a.rec); err != nil {
+				return a.report, err
+			}
+		}
+		return a.report, nil
+	}
+	for _, s := range p.Steps {
+		if s.Action != planner.Blocked {
+			a.total++
+		}
+	}
+	if err := a.namespaces(ctx); err != nil {
+		return a.report, a.fail(ctx, err)
+	}
+	if err := a.statements(ctx); err != nil {
+		return a.report, a.fail(ctx, err)
+	}
+	a.report.Outcome = state.OutcomeApplied
+	a.report.FingerprintAfter = p.FingerprintAfter
+	a.report.Duration = a.opts.Now().Sub(start)
+	return a.report, nil
+}
+
+// run is one Apply in progress.
+type run struct {
+	b      backend.Backend
+	p      *planner.Plan
+	opts   Options
+	report *Report
+	rec    *state.HistoryRecord
+	total  int
+	done   int
+}
+
+// namespaces creates the plan's KV namespaces, first, so that D1 never
+// points at records whose namespace is missing.
+func (a *run) namespaces(ctx context.Context) error {
+	for i, s := range a.p.Steps {
+		if s.Action != planner.CreateNamespace {
+			continue
+		}
+		ns, err := a.b.KV().CreateNamespace(ctx, s.Target)
+		if err != nil {
+			return &StepError{Index: i, Step: s, Err: fmt.Errorf("create kv namespace: %w", err)}
+		}
+		created := state.Namespace{Title: ns.Title, ID: ns.ID}
+		a.report.NamespacesCreated = append(a.report.NamespacesCreated, created)
+		a.rec.Namespaces = append(a.rec.Namespaces, created)
+		a.report.applied(i, s, 0)
+		a.progress(i, s, nil)
+	}
+	return nil
+}
+
+// statements sends every step's SQL in batches; the history table is
+// created by the first batch and the history row is the last statement of
+// the final batch.
+func (a *run) statements(ctx context.Context) error {
+	refs := []stmtRef{{step: -1, sql: historyDDL}}
+	for i, s := range a.p.Steps {
+		if s.Action == planner.Blocked || s.Action == planner.CreateNamespace {
+			continue
+		}
+		for _, q := range s.SQL {
+			refs = append(refs, stmtRef{step: i, sql: q})
+		}
+	}
+	// Leave room for the history row in the final batch.
+	maxStmts := a.opts.MaxBatchStatements
+	if maxStmts <= 0 {
+		maxStmts = DefaultMaxBatchStatements
+	}
+	batches := chunk(refs, maxStmts, a.opts.MaxBatchBytes)
+	if last := batches[len(batches)-1]; len(last) >= maxStmts {
+		batches = append(batches, nil)
+	}
+	a.report.Batches = len(batches)
+	for bi, batch := range batches {
+		final := bi == len(batches)-1
+		sts := toStmts(batch)
+		if final {
+			a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
+			ins, err := insertStmt(a.rec)
+			if err != nil {
+				return err
+			}
+			sts = append(sts, ins)
+		}
+		t0 := time.Now()
+		_, err := a.b.D1().Batch(ctx, sts)
+		a.opts.Logger.Debug("applier batch", "batch", bi+1, "of", len(batches), "statements", len(sts), "duration", time.Since(t0), "err", err)
+		if err != nil {
+			return a.batchError(batch, err)
+		}
+		a.markApplied(batch, bi+1)
+	}
+	return nil
+}
+
+// batchError maps a failed batch to the step whose statement failed, using
+// the *backend.BatchError the backend returns when it names the statement;
+// without one, the error is attributed to the batch's first step.
+func (a *run) batchError(batch []stmtRef, err error) error {
+	var be *backend.BatchError
+	if errors.As(err, &be) && be.Index >= 0 && be.Index <= len(batch) {
+		if be.Index == len(batch) { // the history row closing the final batch
+			return fmt.Errorf("record history: %w", err)
+		}
+		r := batch[be.Index]
+		if r.step < 0 {
+			return fmt.Errorf("create history table: %w", err)
+		}
+		return &StepError{Index: r.step, Step: a.p.Steps[r.step], SQL: r.sql, Err: err}
+	}
+	for _, r := range batch {
+		if r.step >= 0 {
+			return &StepError{Index: r.step, Step: a.p.Steps[r.step], Err: fmt.Errorf("batch from this step on failed: %w", err)}
+		}
+	}
+	return fmt.Errorf("apply batch: %w", err)
+}
+
+func (a *run) markApplied(batch []stmtRef, n int) {
+	last := -1
+	for _, r := range batch {
+		if r.step >= 0 && r.step != last {
+			last = r.step
+			a.report.applied(r.step, a.p.Steps[r.step], n)
+			a.progress(r.step, a.p.Steps[r.step], nil)
+		}
+	}
+}
+
+func (a *run) progress(i int, s planner.Step, err error) {
+	if err == nil {
+		a.done++
+	}
+	if a.opts.Progress != nil {
+		a.opts.Progress(Event{Index: i, Total: a.total, Done: a.done, Step: s, Err: err})
+	}
+}
+
+// finish fills the history record's outcome and times.
+func (a *run) finish(outcome, after string) {
+	end := a.opts.Now()
+	a.rec.Outcome = outcome
+	a.rec.FingerprintAfter = after
+	a.rec.FinishedAt = end
+	a.rec.DurationMS = end.Sub(a.rec.StartedAt).Milliseconds()
+}
+
+// fail marks the failing step, records a failed history row in its own
+// call (with the fingerprint the target now has), and returns the error.
+func (a *run) fail(ctx context.Context, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	var se *StepError
+	if errors.As(err, &se) {
+		a.report.Steps[se.Index].Outcome = StepFailed
+		a.report.Steps[se.Index].Error = se.Err.Error()
+		a.rec.FailedStep = se.Index
+		a.progress(se.Index, se.Step, se.Err)
+	}
+	after := ""
+	if live, ierr := backend.Inspect(ctx, a.b.D1(), a.b.KV()); ierr == nil {
+		after = state.Fingerprint(live)
+	}
+	a.finish(state.OutcomeFailed, after)
+	a.rec.Error = err.Error()
+	a.report.Outcome = state.OutcomeFailed
+	a.report.FingerprintAfter = after
+	a.report.Duration = a.opts.Now().Sub(a.report.StartedAt)
+	if herr := writeHistory(ctx, a.b.D1(), a.rec); herr != nil {
+		return errors.Join(err, herr)
+	}
+	return err
+}
+
+func short(fp string) string {
+	if len(fp) > 12 {
+		return fp[:12]
+	}
+	return fp
+}

@@ -1,0 +1,39 @@
+package applier
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/dmplan/dmplan/planner"
+)
+
+// Sentinel errors, wrapped with details; branch with errors.Is.
+var (
+	// ErrStalePlan is returned when the live schema's fingerprint no longer
+	// matches the one the plan was made against.
+	ErrStalePlan = errors.New("applier: saved plan is stale")
+	// ErrBlocked is returned, before anything runs, for a plan that holds
+	// blocked steps.
+	ErrBlocked = errors.New("applier: plan has blocked steps")
+	// ErrNoPlan is returned for a nil plan.
+	ErrNoPlan = errors.New("applier: no plan")
+)
+
+// StepError names the step that failed, and the statement when the step
+// ran SQL. Index is the step's 0-based position in Plan.Steps.
+type StepError struct {
+	Index int
+	Step  planner.Step
+	SQL   string // the failing statement; empty for KV steps or unknown
+	Err   error
+}
+
+func (e *StepError) Error() string {
+	msg := fmt.Sprintf("apply step %d (%s)", e.Index+1, e.Step.Summary())
+	if e.SQL != "" {
+		msg += ": " + e.SQL
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+func (e *StepError) Unwrap() error { return e.Err }

@@ -1,0 +1,84 @@
+package applier
+
+import (
+	"time"
+
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// Step outcomes in a Report.
+const (
+	StepApplied = "applied"
+	StepFailed  = "failed"
+	StepNotRun  = "not run" // after a failure, or rolled back with the failing batch
+)
+
+// Report is what one Apply did. Outcome is state.OutcomeApplied,
+// state.OutcomeFailed or state.OutcomeNoOp.
+type Report struct {
+	PlanID            string            `json:"plan_id"`
+	Outcome           string            `json:"outcome"`
+	FingerprintBefore string            `json:"fingerprint_before"`
+	FingerprintAfter  string            `json:"fingerprint_after,omitempty"`
+	TablesCreated     []string          `json:"tables_created"`
+	ColumnsAdded      []string          `json:"columns_added"`
+	IndexesCreated    []string          `json:"indexes_created"`
+	NamespacesCreated []state.Namespace `json:"kv_namespaces_created"`
+	Steps             []StepResult      `json:"steps"`
+	Batches           int               `json:"batches"`
+	StartedAt         time.Time         `json:"started_at"`
+	Duration          time.Duration     `json:"duration_ns"`
+}
+
+// StepResult is the outcome of one plan step. Batch is the 1-based D1
+// batch that carried the step's SQL, 0 for KV steps.
+type StepResult struct {
+	Index   int            `json:"index"`
+	Action  planner.Action `json:"action"`
+	Target  string         `json:"target"`
+	Outcome string         `json:"outcome"`
+	Batch   int            `json:"batch,omitempty"`
+	Error   string         `json:"error,omitempty"`
+}
+
+// Event is reported to Options.Progress once per step, when it has been
+// applied or has failed.
+type Event struct {
+	Index int // 0-based position in Plan.Steps
+	Total int // number of executable steps
+	Done  int // executable steps applied so far, this one included
+	Step  planner.Step
+	Err   error // nil when applied
+}
+
+func newReport(p *planner.Plan, before string, start time.Time) *Report {
+	r := &Report{
+		PlanID:            p.ID,
+		FingerprintBefore: before,
+		TablesCreated:     []string{},
+		ColumnsAdded:      []string{},
+		IndexesCreated:    []string{},
+		NamespacesCreated: []state.Namespace{},
+		Steps:             make([]StepResult, len(p.Steps)),
+		StartedAt:         start,
+	}
+	for i, s := range p.Steps {
+		r.Steps[i] = StepResult{Index: i, Action: s.Action, Target: s.Target, Outcome: StepNotRun}
+	}
+	return r
+}
+
+// applied marks a step applied and counts it.
+func (r *Report) applied(i int, s planner.Step, batch int) {
+	r.Steps[i].Outcome = StepApplied
+	r.Steps[i].Batch = batch
+	switch s.Action {
+	case planner.CreateTable:
+		r.TablesCreated = append(r.TablesCreated, s.Target)
+	case planner.AddColumn:
+		r.ColumnsAdded = append(r.ColumnsAdded, s.Target)
+	case planner.CreateIndex:
+		r.IndexesCreated = append(r.IndexesCreated, s.Target)
+	}
+}
