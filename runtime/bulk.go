@@ -1,0 +1,350 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// MaxBatchStatements is how many D1 statements SaveMany sends per batch
+// request.
+const MaxBatchStatements = 100
+
+// CreateMany creates records from data (the maps are copied) in bulk; see
+// SaveMany.
+func (h *Handle) CreateMany(ctx context.Context, model string, data []map[string]any) ([]*Record, error) {
+	m, err := h.ds.model(model)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*Record, len(data))
+	for i, d := range data {
+		recs[i] = &Record{h: h, m: m, data: maps.Clone(d)}
+		if recs[i].data == nil {
+			recs[i].data = map[string]any{}
+		}
+	}
+	if err := h.SaveMany(ctx, recs); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// staged is one record of a bulk save, prepared and validated.
+type staged struct {
+	r     *Record
+	ev    *Event
+	key   string
+	val   []byte
+	row   []any
+	given bool // the caller chose the id of a new record
+}
+
+// SaveMany saves new and changed records (of any models) in bulk: every
+// record is validated first and one ValidationError lists the failures by
+// index; then before hooks run; then every KV object is written with bulk
+// puts, then the D1 rows with multi-row upserts of at most 100 bound
+// parameters each, sent MaxBatchStatements statements per batch request;
+// then after hooks run. A rejection or invalid record writes nothing.
+// Records of models with middleware (Use) are written one by one.
+func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
+	start := time.Now()
+	var name string
+	if len(recs) > 0 && recs[0].m != nil {
+		name = recs[0].m.name
+	}
+	defer func() { h.ds.logOp(ctx, "save_many", name, "", start, "saved "+strconv.Itoa(len(recs))+" records", err) }()
+	if err := h.checkScope(); err != nil {
+		return fmt.Errorf("save many: %w", err)
+	}
+	var st []*staged
+	ve := &ValidationError{Model: name, Bulk: true}
+	for i, r := range recs {
+		if r == nil {
+			ve.add(i, "", "is nil")
+			continue
+		}
+		if r.err != nil {
+			return fmt.Errorf("save many: record %d: %w", i, r.err)
+		}
+		if r.m.name != name {
+			ve.Model = "records"
+		}
+		s, err := h.stage(r, i, ve)
+		if err != nil {
+			return fmt.Errorf("save many: record %d: %w", i, err)
+		}
+		if s != nil {
+			st = append(st, s)
+		}
+	}
+	if len(ve.Fields) > 0 {
+		return ve
+	}
+	if len(st) == 0 {
+		return nil
+	}
+	if err := h.checkFreeMany(ctx, st); err != nil {
+		return err
+	}
+	// Records whose model has middleware take the one-by-one path.
+	var bulk []*staged
+	for _, s := range st {
+		if hs := s.r.m.hooks.p.Load(); hs != nil && len(hs.ops[s.ev.Op].mws) > 0 {
+			if err := h.saveOne(ctx, s.r); err != nil {
+				return err
+			}
+			continue
+		}
+		bulk = append(bulk, s)
+	}
+	for _, s := range bulk {
+		if err := h.before(ctx, s); err != nil {
+			return err
+		}
+	}
+	for _, s := range bulk {
+		if err := h.encode(s); err != nil {
+			return err
+		}
+	}
+	if err := h.writeMany(ctx, bulk); err != nil {
+		return err
+	}
+	for _, s := range bulk {
+		s.r.data = s.ev.Data
+		s.r.orig = maps.Clone(s.ev.Data)
+		h.after(ctx, s)
+	}
+	return nil
+}
+
+func (h *Handle) saveOne(ctx context.Context, r *Record) error {
+	if r.orig == nil {
+		return h.create(ctx, r)
+	}
+	return h.updateAs(ctx, r, plainUpdate, r.data)
+}
+
+// stage prepares and validates one record; nil means nothing to write.
+func (h *Handle) stage(r *Record, i int, ve *ValidationError) (*staged, error) {
+	m := r.m
+	if r.orig == nil {
+		given := r.data[m.pk] != nil && r.data[m.pk] != ""
+		n := len(ve.Fields)
+		if err := h.prepareCreate(m, r.data, i, ve); err != nil {
+			return nil, err
+		}
+		if len(ve.Fields) > n {
+			return nil, nil
+		}
+		id, _ := r.data[m.pk].(string)
+		return &staged{r: r, given: given, ev: &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: r.data, Changes: map[string]any{}}}, nil
+	}
+	if !h.canSee(m, r.orig) {
+		return nil, fmt.Errorf("%s %v: %w", m.name, r.orig[m.pk], ErrNotFound)
+	}
+	n := len(ve.Fields)
+	if err := h.prepareUpdate(m, r.data, r.orig, plainUpdate, ve); err != nil {
+		return nil, err
+	}
+	for j := n; j < len(ve.Fields); j++ {
+		ve.Fields[j].Index = i
+	}
+	if len(ve.Fields) > n {
+		return nil, nil
+	}
+	changes := diff(r.orig, r.data)
+	delete(changes, "updated_at")
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	if m.timestamps {
+		r.data["updated_at"] = FormatTime(h.ds.now())
+	}
+	id, _ := r.orig[m.pk].(string)
+	return &staged{r: r, ev: &Event{Model: m.name, Op: OpUpdate, ID: id, UserID: h.user, Data: r.data, Changes: changes, Old: r.orig}}, nil
+}
+
+// checkFreeMany refuses caller-chosen ids of new records that are taken,
+// with one bulk read per namespace.
+func (h *Handle) checkFreeMany(ctx context.Context, st []*staged) error {
+	byNS := map[*model][]*staged{}
+	for _, s := range st {
+		if s.given {
+			byNS[s.r.m] = append(byNS[s.r.m], s)
+		}
+	}
+	for m, list := range byNS {
+		ns, err := m.namespace(ctx, h.ds.kv)
+		if err != nil {
+			return fmt.Errorf("save many %s: %w", m.name, err)
+		}
+		keys := make([]string, len(list))
+		for i, s := range list {
+			if keys[i], err = m.key(s.ev.ID); err != nil {
+				return fmt.Errorf("save many %s: %w", m.name, err)
+			}
+		}
+		found, err := h.ds.kv.GetMany(ctx, ns, keys)
+		if err != nil {
+			return fmt.Errorf("save many %s: kv get many: %w", m.name, notMigrated(err))
+		}
+		for i, k := range keys {
+			if _, ok := found[k]; ok {
+				return fmt.Errorf("save many: create %s %s: %w", m.name, list[i].ev.ID, ErrConflict)
+			}
+		}
+	}
+	return nil
+}
+
+// before runs a staged record's before hooks and re-checks its data.
+func (h *Handle) before(ctx context.Context, s *staged) error {
+	m := s.r.m
+	hs := m.hooks.p.Load()
+	if hs == nil || len(hs.ops[s.ev.Op].before) == 0 {
+		return nil
+	}
+	for _, hk := range hs.ops[s.ev.Op].before {
+		s.ev.Name = hk.event
+		if err := callHook(ctx, hk.fn, s.ev); err != nil {
+			return rejection(s.ev, hk, err)
+		}
+	}
+	ve := &ValidationError{Model: m.name}
+	if s.ev.Op == OpCreate {
+		s.ev.Data[m.pk] = s.ev.ID
+		if err := h.prepareCreate(m, s.ev.Data, -1, ve); err != nil {
+			return fmt.Errorf("create %s %s: %w", m.name, s.ev.ID, err)
+		}
+	} else {
+		if err := h.prepareUpdate(m, s.ev.Data, s.r.orig, plainUpdate, ve); err != nil {
+			return fmt.Errorf("update %s %s: %w", m.name, s.ev.ID, err)
+		}
+		s.ev.Changes = diff(s.r.orig, s.ev.Data)
+		delete(s.ev.Changes, "updated_at")
+	}
+	if len(ve.Fields) > 0 {
+		return ve
+	}
+	return nil
+}
+
+func (h *Handle) after(ctx context.Context, s *staged) {
+	hs := s.r.m.hooks.p.Load()
+	if hs == nil {
+		return
+	}
+	for _, hk := range hs.ops[s.ev.Op].after {
+		s.ev.Name = hk.event
+		if err := callHook(ctx, hk.fn, s.ev); err != nil {
+			h.ds.logHookError(ctx, s.ev, hk.event, err)
+		}
+	}
+}
+
+// encode builds a staged record's KV entry and D1 row, checking limits.
+func (h *Handle) encode(s *staged) error {
+	m := s.r.m
+	var err error
+	if s.key, err = m.key(s.ev.ID); err != nil {
+		return fmt.Errorf("save %s %s: %w", m.name, s.ev.ID, err)
+	}
+	if s.val, err = json.Marshal(s.ev.Data); err != nil {
+		return fmt.Errorf("save %s %s: encode: %w: %v", m.name, s.ev.ID, ErrInvalid, err)
+	}
+	if len(s.val) > backend.MaxValueBytes {
+		return fmt.Errorf("save %s %s: %w: object is %d bytes, over the %d-byte KV value limit",
+			m.name, s.ev.ID, ErrTooLarge, len(s.val), backend.MaxValueBytes)
+	}
+	s.row = make([]any, len(m.cols))
+	if err := m.rowArgs(s.ev.Data, s.row); err != nil {
+		return fmt.Errorf("save %s %s: %w", m.name, s.ev.ID, err)
+	}
+	return nil
+}
+
+// writeMany writes every KV object (bulk puts per namespace), then every
+// D1 row (multi-row upserts, batched).
+func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
+	var order []*model
+	byModel := map[*model][]*staged{}
+	for _, s := range st {
+		if _, ok := byModel[s.r.m]; !ok {
+			order = append(order, s.r.m)
+		}
+		byModel[s.r.m] = append(byModel[s.r.m], s)
+	}
+	t := time.Now()
+	for _, m := range order {
+		ns, err := m.namespace(ctx, h.ds.kv)
+		if err != nil {
+			return fmt.Errorf("save many %s: %w", m.name, err)
+		}
+		list := byModel[m]
+		es := make([]backend.Entry, len(list))
+		for i, s := range list {
+			es[i] = backend.Entry{Key: s.key, Value: s.val}
+		}
+		if err := h.ds.kv.PutMany(ctx, ns, es); err != nil {
+			return fmt.Errorf("save many %s: kv put many (%d objects; a bulk put is not atomic, some may be written): %w", m.name, len(es), notMigrated(err))
+		}
+	}
+	h.ds.logStep(ctx, "kv.put_many", "", strconv.Itoa(len(st))+" records", t)
+	t = time.Now()
+	type stmtOf struct {
+		m   *model
+		ids []string
+	}
+	var sts []backend.Stmt
+	var owners []stmtOf
+	for _, m := range order {
+		list := byModel[m]
+		for startRow := 0; startRow < len(list); startRow += m.rowsPerStm {
+			chunk := list[startRow:min(startRow+m.rowsPerStm, len(list))]
+			var b strings.Builder
+			b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(m.upsertTail))
+			b.WriteString(m.upsertHead)
+			args := make([]any, 0, len(chunk)*len(m.cols))
+			ids := make([]string, len(chunk))
+			for i, s := range chunk {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(m.rowHolders)
+				args = append(args, s.row...)
+				ids[i] = s.ev.ID
+			}
+			b.WriteString(m.upsertTail)
+			sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
+			owners = append(owners, stmtOf{m, ids})
+		}
+	}
+	for from := 0; from < len(sts); from += MaxBatchStatements {
+		to := min(from+MaxBatchStatements, len(sts))
+		if _, err := h.ds.d1.Batch(ctx, sts[from:to]); err != nil {
+			perr := &PartialWriteError{Err: notMigrated(err)}
+			for _, o := range owners[from:] {
+				if perr.Model == "" {
+					perr.Model = o.m.name
+				} else if perr.Model != o.m.name && !strings.Contains(perr.Model, o.m.name) {
+					perr.Model += "," + o.m.name
+				}
+				perr.IDs = append(perr.IDs, o.ids...)
+			}
+			return perr
+		}
+	}
+	if h.ds.log.Enabled(ctx, slog.LevelDebug) {
+		h.ds.logStep(ctx, "d1.upsert_many", "", strconv.Itoa(len(st))+" records in "+strconv.Itoa(len(sts))+" statements", t)
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// DefaultEnvironment is the environment whose KV namespaces Open uses
+// unless WithEnvironment names another.
+const DefaultEnvironment = "local"
+
+// Datastore serves the models of a Spec on a backend. Get a handle with
+// Auth (one user's records) or System (every record). It is safe for
+// concurrent use.
+type Datastore struct {
+	spec   *hclspec.Spec
+	d1     backend.D1
+	kv     backend.KV
+	log    *slog.Logger
+	env    string
+	now    func() time.Time
+	newID  func() string
+	models map[string]*model
+	runner HookRunner
+}
+
+// Option configures Open.
+type Option func(*openConfig)
+
+type openConfig struct {
+	log    *slog.Logger
+	env    string
+	now    func() time.Time
+	newID  func() string
+	hooks  []pendingHook
+	uses   []pendingUse
+	runner HookRunner
+}
+
+type pendingHook struct {
+	model, event string
+	fn           HookFunc
+}
+
+type pendingUse struct {
+	model string
+	mw    Middleware
+}
+
+// WithLogger sets the logger every operation logs to (default:
+// slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *openConfig) { c.log = l } }
+
+// WithEnvironment names the environment whose KV namespaces the models use
+// (titles "<project>-<environment>-<NAMESPACE>"); default "local".
+func WithEnvironment(name string) Option { return func(c *openConfig) { c.env = name } }
+
+// WithClock sets the clock for created_at, updated_at and deleted_at
+// (tests).
+func WithClock(now func() time.Time) Option { return func(c *openConfig) { c.now = now } }
+
+// WithIDGenerator replaces the UUID v4 generator for new record ids
+// (tests and imports).
+func WithIDGenerator(f func() string) Option { return func(c *openConfig) { c.newID = f } }
+
+// WithHook registers a Go hook for a model and event at Open; see
+// Datastore.Hook.
+func WithHook(model, event string, fn HookFunc) Option {
+	return func(c *openConfig) { c.hooks = append(c.hooks, pendingHook{model, event, fn}) }
+}
+
+// WithMiddleware wraps every write of a model (all models when model is
+// "") at Open; see Datastore.Use.
+func WithMiddleware(model string, mw Middleware) Option {
+	return func(c *openConfig) { c.uses = append(c.uses, pendingUse{model, mw}) }
+}
+
+// WithHookRunner plugs in a runner for the hooks a model declares in HCL
+// (hook blocks). It is called for every event a model has hook blocks for,
+// after the Go hooks of the event.
+func WithHookRunner(r HookRunner) Option { return func(c *openConfig) { c.runner = r } }
+
+// Open prepares a Datastore: it compiles every model's SQL and resolves the
+// KV namespace ids with one KV call. It never creates or alters anything;
+// a namespace that does not exist yet is looked up again on first use, and
+// a missing table or column surfaces as ErrNotMigrated from the operation
+// (or all at once from Check).
+func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Option) (*Datastore, error) {
+	if spec == nil || b == nil {
+		return nil, fmt.Errorf("open datastore: %w: nil spec or backend", ErrInvalid)
+	}
+	cfg := openConfig{env: DefaultEnvironment}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	ds := &Datastore{
+		spec:   spec,
+		d1:     b.D1(),
+		kv:     b.KV(),
+		log:    cfg.log,
+		env:    cfg.env,
+		now:    cfg.now,
+		newID:  cfg.newID,
+		models: make(map[string]*model, len(spec.Models)),
+		runner: cfg.runner,
+	}
+	if ds.log == nil {
+		ds.log = slog.Default()
+	}
+	if ds.now == nil {
+		ds.now = time.Now
+	}
+	if ds.newID == nil {
+		ds.newID = hclspec.NewUUID
+	}
+	for _, m := range spec.Models {
+		c, err := compileModel(m)
+		if err != nil {
+			return nil, fmt.Errorf("open datastore: %w", err)
+		}
+		c.nsTitle = spec.NamespaceTitle(ds.env, m.KV.Namespace)
+		ds.models[m.Name] = c
+	}
+	if len(ds.models) > 0 {
+		nss, err := ds.kv.Namespaces(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("open datastore: list kv namespaces: %w", err)
+		}
+		ids := make(map[string]string, len(nss))
+		for _, ns := range nss {
+			ids[ns.Title] = ns.ID
+		}
+		for _, m := range ds.models {
+			if id, ok := ids[m.nsTitle]; ok {
+				m.nsID.Store(&id)
+			}
+		}
+	}
+	for _, u := range cfg.uses {
+		if err := ds.Use(u.model, u.mw); err != nil {
+			return nil, fmt.Errorf("open datastore: %w", err)
+		}
+	}
+	for _, h := range cfg.hooks {
+		if err := ds.Hook(h.model, h.event, h.fn); err != nil {
+			return nil, fmt.Errorf("open datastore: %w", err)
+		}
+	}
+	if ds.runner != nil {
+		for _, m := range ds.models {
+			seen := map[string]bool{}
+			for _, h := range m.spec.Hooks {
+				if seen[h.Event] {
+					continue
+				}
+				seen[h.Event] = true
+				if err := ds.addHook(m, h.Event, ds.runner.RunHook, "hcl"); err != nil {
+					return nil, fmt.Errorf("open datastore: %w", err)
+				}
+			}
+		}
+	}
+	return ds, nil
+}
+
+// Spec returns the Spec the Datastore serves.
+func (ds *Datastore) Spec() *hclspec.Spec { return ds.spec }
+
+// Auth returns a handle scoped to one user: it reads, lists, updates,
+// deletes and restores only that user's records of owned models, and
+// creates records owned by that user.
+func (ds *Datastore) Auth(userID string) *Handle { return &Handle{ds: ds, user: userID, scoped: true} }
+
+// System returns an unscoped handle for jobs, seeds and admin tools: it
+// sees every record, and new records of owned models need a user_id.
+func (ds *Datastore) System() *Handle { return &Handle{ds: ds} }
+
+func (ds *Datastore) model(name string) (*model, error) {
+	if m, ok := ds.models[name]; ok {
+		return m, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownModel, name)
+}
+
+// Handle is a view of the Datastore for one auth scope. It is cheap to
+// make and safe for concurrent use.
+type Handle struct {
+	ds     *Datastore
+	user   string
+	scoped bool
+}
+
+// UserID returns the user the handle is scoped to ("" for System).
+func (h *Handle) UserID() string { return h.user }
+
+// Scoped reports whether the handle is scoped to a user.
+func (h *Handle) Scoped() bool { return h.scoped }
+
+// checkScope refuses every operation of a scoped handle without a user.
+func (h *Handle) checkScope() error {
+	if h.scoped && h.user == "" {
+		return fmt.Errorf("%w: auth handle has an empty user id", ErrForbidden)
+	}
+	return nil
+}
+
+// filtered reports whether reads of m are restricted to the user.
+func (h *Handle) filtered(m *model) bool { return h.scoped && (m.owned || m.auth) }
+
+// canSee reports whether the handle may see the stored object.
+func (h *Handle) canSee(m *model, data map[string]any) bool {
+	if !h.filtered(m) {
+		return true
+	}
+	if m.owned {
+		return data["user_id"] == h.user
+	}
+	list, _ := data["_auth"].([]any)
+	for _, v := range list {
+		if v == h.user {
+			return true
+		}
+	}
+	return false
+}

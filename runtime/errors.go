@@ -1,0 +1,110 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// Sentinel errors; every error the package returns wraps one of them, so
+// callers branch with errors.Is.
+var (
+	// ErrNotFound: the record does not exist, is deleted, or belongs to
+	// another user (the three are indistinguishable on purpose).
+	ErrNotFound = errors.New("runtime: not found")
+	// ErrInvalid: a record failed validation (see ValidationError) or a
+	// query or call argument is invalid.
+	ErrInvalid = errors.New("runtime: invalid")
+	// ErrUnknownModel: the Spec has no model with the name.
+	ErrUnknownModel = errors.New("runtime: unknown model")
+	// ErrUnknownField: the model has no such field, or a query names a
+	// field that is not a D1 column.
+	ErrUnknownField = errors.New("runtime: unknown field")
+	// ErrRejected: a before hook rejected the write; nothing was written.
+	ErrRejected = errors.New("runtime: rejected by hook")
+	// ErrForbidden: a scoped handle tried to write a record owned by
+	// another user, or the handle has no user.
+	ErrForbidden = errors.New("runtime: forbidden")
+	// ErrConflict: a new record's id is already taken.
+	ErrConflict = errors.New("runtime: record exists")
+	// ErrPartialWrite: KV was written but D1 was not; the error names the
+	// model and ids; `dmplan reconcile` rebuilds the D1 rows from KV.
+	ErrPartialWrite = errors.New("runtime: partial write (KV written, D1 not); run `dmplan reconcile`")
+	// ErrNotMigrated: a table, column or KV namespace the Spec needs does
+	// not exist; run `dmplan apply`.
+	ErrNotMigrated = errors.New("runtime: schema not migrated; run `dmplan apply`")
+	// ErrTooLarge: a key, value, row or statement is over a platform
+	// limit; it is refused before anything is written. It is
+	// backend.ErrTooLarge, so either name matches.
+	ErrTooLarge = backend.ErrTooLarge
+)
+
+// FieldError is one field's validation failure. Message never holds the
+// value, so errors are safe to log.
+type FieldError struct {
+	Index   int    `json:"index,omitempty"` // record index in a bulk call
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError lists every failing field of a record (or of every
+// record of a bulk call). errors.Is(err, ErrInvalid) is true.
+type ValidationError struct {
+	Model  string       `json:"model"`
+	Bulk   bool         `json:"bulk,omitempty"` // Index is meaningful
+	Fields []FieldError `json:"fields"`
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("runtime: invalid ")
+	b.WriteString(e.Model)
+	b.WriteString(": ")
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if e.Bulk {
+			b.WriteString("record ")
+			b.WriteString(strconv.Itoa(f.Index))
+			b.WriteString(" ")
+		}
+		b.WriteString(f.Field)
+		b.WriteString(": ")
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+func (e *ValidationError) add(index int, field, msg string) {
+	e.Fields = append(e.Fields, FieldError{Index: index, Field: field, Message: msg})
+}
+
+// PartialWriteError reports records whose KV objects were written but whose
+// D1 rows were not. errors.Is(err, ErrPartialWrite) is true, and Unwrap
+// also yields the D1 error.
+type PartialWriteError struct {
+	Model string
+	IDs   []string
+	Err   error // the D1 error
+}
+
+func (e *PartialWriteError) Error() string {
+	ids := e.IDs
+	more := ""
+	if len(ids) > 5 {
+		more = fmt.Sprintf(" and %d more", len(ids)-5)
+		ids = ids[:5]
+	}
+	return fmt.Sprintf("runtime: write %s %s: KV updated but D1 failed: %v; run `dmplan reconcile` to rebuild the D1 rows from KV",
+		e.Model, strings.Join(ids, ", ")+more, e.Err)
+}
+
+// Unwrap returns ErrPartialWrite and the D1 error.
+func (e *PartialWriteError) Unwrap() []error { return []error{ErrPartialWrite, e.Err} }

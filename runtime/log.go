@@ -1,0 +1,89 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// logOp logs one operation with its duration: debug when it succeeded (or
+// found nothing), error when it failed. It never logs field values.
+func (ds *Datastore) logOp(ctx context.Context, op, model, id string, start time.Time, outcome string, err error) {
+	level := slog.LevelDebug
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			outcome = "not_found"
+		} else {
+			level = slog.LevelError
+			outcome = outcomeOf(err)
+		}
+	}
+	if !ds.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := [6]slog.Attr{
+		slog.String("model", model),
+		slog.String("id", id),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("outcome", outcome),
+	}
+	n := 4
+	if err != nil && level == slog.LevelError {
+		attrs[n] = slog.String("error", err.Error())
+		n++
+	}
+	ds.log.LogAttrs(ctx, level, "runtime."+op, attrs[:n]...)
+}
+
+// logStep logs one store call of an operation at debug level.
+func (ds *Datastore) logStep(ctx context.Context, step, model, id string, start time.Time) {
+	if !ds.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	ds.log.LogAttrs(ctx, slog.LevelDebug, "runtime."+step,
+		slog.String("model", model), slog.String("id", id),
+		slog.Duration("duration", time.Since(start)))
+}
+
+func outcomeOf(err error) string {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return "invalid"
+	case errors.Is(err, ErrRejected):
+		return "rejected"
+	case errors.Is(err, ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, ErrConflict):
+		return "conflict"
+	case errors.Is(err, ErrPartialWrite):
+		return "partial_write"
+	case errors.Is(err, ErrNotMigrated):
+		return "not_migrated"
+	case errors.Is(err, ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, ErrUnknownField):
+		return "unknown_field"
+	}
+	return "failed"
+}
+
+// notMigrated marks store errors that mean the schema was not applied: a
+// missing table or column in D1, a missing KV namespace.
+func notMigrated(err error) error {
+	if err == nil || errors.Is(err, ErrNotMigrated) {
+		return err
+	}
+	if errors.Is(err, backend.ErrNamespaceNotFound) {
+		return fmt.Errorf("%w: %w", ErrNotMigrated, err)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "no such table") || strings.Contains(msg, "no such column") || strings.Contains(msg, "has no column named") {
+		return fmt.Errorf("%w: %w", ErrNotMigrated, err)
+	}
+	return err
+}

@@ -1,0 +1,165 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// model is a Spec model compiled once at Open: field lookup, column order
+// and the SQL every operation uses, so the hot path builds no statements.
+type model struct {
+	spec   *hclspec.Model
+	name   string
+	pk     string
+	fields map[string]*hclspec.Field
+	cols   []*hclspec.Field // synced columns, D1.SyncFields order
+	colIdx map[string]int
+
+	owned      bool // user_id column: rows are owned and filtered by user
+	auth       bool // _auth array in KV
+	timestamps bool
+	soft       bool
+
+	table      string // quoted
+	selectCols string // quoted, comma-separated, table order
+	pageCols   string // the same, each prefixed with "p."
+	pkQuoted   string
+	upsertHead string // INSERT INTO t (cols) VALUES
+	upsertTail string // ON CONFLICT (pk) DO UPDATE SET ...
+	rowHolders string // (?, ?, ...)
+	upsert1    string // one-row upsert
+	deleteSQL  string // hard delete by pk
+	rowsPerStm int    // rows per multi-row upsert within MaxParams
+
+	nsTitle string
+	nsMu    sync.Mutex
+	nsID    atomic.Pointer[string]
+
+	hooks hookTable
+}
+
+func compileModel(m *hclspec.Model) (*model, error) {
+	c := &model{
+		spec:   m,
+		name:   m.Name,
+		pk:     m.PrimaryKey,
+		fields: make(map[string]*hclspec.Field, len(m.Fields)),
+		colIdx: map[string]int{},
+	}
+	for _, f := range m.Fields {
+		c.fields[f.Name] = f
+	}
+	c.cols = m.Columns()
+	if len(c.cols) == 0 || c.cols[0].Name != m.PrimaryKey {
+		// The primary key always leads; be robust to a Spec built by hand.
+		cols := []*hclspec.Field{}
+		if f := c.fields[m.PrimaryKey]; f != nil {
+			cols = append(cols, f)
+		}
+		for _, f := range c.cols {
+			if f.Name != m.PrimaryKey {
+				cols = append(cols, f)
+			}
+		}
+		c.cols = cols
+	}
+	if c.fields[c.pk] == nil {
+		return nil, fmt.Errorf("model %s: primary key %q is not a field", m.Name, c.pk)
+	}
+	if len(c.cols) > backend.MaxParams {
+		return nil, fmt.Errorf("model %s: %d synced columns, over the %d bound parameters of one statement: %w",
+			m.Name, len(c.cols), backend.MaxParams, ErrTooLarge)
+	}
+	for i, f := range c.cols {
+		c.colIdx[f.Name] = i
+	}
+	_, c.owned = c.colIdx["user_id"]
+	c.owned = c.owned && m.Options.UserTracking
+	c.auth = m.Options.Auth
+	c.timestamps = m.Options.Timestamps
+	c.soft = m.Options.SoftDelete && c.fields["deleted_at"] != nil
+
+	c.table = backend.QuoteIdent(m.D1.Table)
+	quoted := make([]string, len(c.cols))
+	holders := make([]string, len(c.cols))
+	var set []string
+	for i, f := range c.cols {
+		quoted[i] = backend.QuoteIdent(f.Name)
+		holders[i] = "?"
+		if f.Name != c.pk {
+			set = append(set, quoted[i]+" = excluded."+quoted[i])
+		}
+	}
+	c.selectCols = strings.Join(quoted, ", ")
+	c.pageCols = "p." + strings.Join(quoted, ", p.")
+	c.pkQuoted = quoted[0]
+	c.rowHolders = "(" + strings.Join(holders, ", ") + ")"
+	c.upsertHead = "INSERT INTO " + c.table + " (" + c.selectCols + ") VALUES "
+	if len(set) == 0 {
+		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO NOTHING"
+	} else {
+		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO UPDATE SET " + strings.Join(set, ", ")
+	}
+	c.upsert1 = c.upsertHead + c.rowHolders + c.upsertTail
+	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + quoted[0] + " = ?"
+	c.rowsPerStm = backend.MaxParams / len(c.cols)
+	return c, nil
+}
+
+// column returns the synced field with the name, or an error naming the
+// model's synced fields.
+func (m *model) column(name string) (*hclspec.Field, error) {
+	if i, ok := m.colIdx[name]; ok {
+		return m.cols[i], nil
+	}
+	names := make([]string, len(m.cols))
+	for i, f := range m.cols {
+		names[i] = f.Name
+	}
+	if m.fields[name] != nil {
+		return nil, fmt.Errorf("%w: %s.%s is stored in KV only; queries can use the D1 columns %s",
+			ErrUnknownField, m.name, name, strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("%w: %s has no D1 column %q; queries can use %s",
+		ErrUnknownField, m.name, name, strings.Join(names, ", "))
+}
+
+// namespace returns the KV namespace id, resolving it by title when Open
+// did not find it (it may have been applied since).
+func (m *model) namespace(ctx context.Context, kv backend.KV) (string, error) {
+	if id := m.nsID.Load(); id != nil {
+		return *id, nil
+	}
+	m.nsMu.Lock()
+	defer m.nsMu.Unlock()
+	if id := m.nsID.Load(); id != nil {
+		return *id, nil
+	}
+	nss, err := kv.Namespaces(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list kv namespaces: %w", err)
+	}
+	for _, ns := range nss {
+		if ns.Title == m.nsTitle {
+			id := ns.ID
+			m.nsID.Store(&id)
+			return id, nil
+		}
+	}
+	return "", fmt.Errorf("%w: KV namespace %s of model %s does not exist", ErrNotMigrated, m.nsTitle, m.name)
+}
+
+// key returns the KV key of the id, refusing keys over the platform limit.
+func (m *model) key(id string) (string, error) {
+	k := m.spec.KV.Key(id)
+	if len(k) > backend.MaxKeyBytes {
+		return "", fmt.Errorf("%w: %s key is %d bytes, over the %d-byte KV key limit", ErrTooLarge, m.name, len(k), backend.MaxKeyBytes)
+	}
+	return k, nil
+}

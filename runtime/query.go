@@ -1,0 +1,355 @@
+package runtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// Direction is a sort order.
+type Direction int
+
+// Sort orders.
+const (
+	Asc Direction = iota
+	Desc
+)
+
+// Query limits.
+const (
+	DefaultLimit = 20   // rows per page unless Limit says otherwise
+	MaxLimit     = 1000 // Limit above this is lowered to it
+)
+
+type deletedMode int
+
+const (
+	excludeDeleted deletedMode = iota
+	includeDeleted
+	onlyDeleted
+)
+
+// Query builds a D1 query of one model. Methods chain and record the first
+// error, which List returns. Field names must be the model's D1 columns;
+// values are always bound parameters. A Query is not safe for concurrent
+// use; build one per request.
+type Query struct {
+	h        *Handle
+	m        *model
+	err      error
+	conds    []cond
+	order    []order
+	limit    int
+	offset   int
+	page     int // 1-based; 0: use offset
+	withData bool
+	deleted  deletedMode
+}
+
+type cond struct {
+	col    string // quoted
+	in     bool   // IN list (args) rather than equality
+	isNull bool   // IS NULL
+	args   []any
+}
+
+type order struct {
+	col  string // quoted
+	name string
+	desc bool
+}
+
+// Query starts a query of the model; the default page is the first
+// DefaultLimit rows, ordered by primary key, deleted records excluded.
+func (h *Handle) Query(model string) *Query {
+	q := &Query{h: h, limit: DefaultLimit}
+	q.m, q.err = h.ds.model(model)
+	return q
+}
+
+func (q *Query) fail(err error) *Query {
+	if q.err == nil {
+		q.err = err
+	}
+	return q
+}
+
+// value converts a query value to the column's stored form.
+func (q *Query) value(field string, v any) (string, any, bool) {
+	f, err := q.m.column(field)
+	if err != nil {
+		q.fail(err)
+		return "", nil, false
+	}
+	col := backend.QuoteIdent(f.Name)
+	if v == nil {
+		return col, nil, true
+	}
+	nv, msg := normalize(f.Type, v)
+	if msg != "" {
+		q.fail(fmt.Errorf("%w: query %s.%s: value %s", ErrInvalid, q.m.name, field, msg))
+		return "", nil, false
+	}
+	cv, err := toColumn(f.Type, nv)
+	if err != nil {
+		q.fail(fmt.Errorf("%w: query %s.%s: %v", ErrInvalid, q.m.name, field, err))
+		return "", nil, false
+	}
+	return col, cv, true
+}
+
+// Where keeps rows whose field equals value (nil: IS NULL).
+func (q *Query) Where(field string, value any) *Query {
+	if q.err != nil {
+		return q
+	}
+	col, v, ok := q.value(field, value)
+	if !ok {
+		return q
+	}
+	if v == nil {
+		q.conds = append(q.conds, cond{col: col, isNull: true})
+	} else {
+		q.conds = append(q.conds, cond{col: col, args: []any{v}})
+	}
+	return q
+}
+
+// WhereIn keeps rows whose field is one of values. No values match no
+// rows. Any number of values works: long lists are sent as one JSON
+// parameter (json_each) to stay within D1's 100 bound parameters.
+func (q *Query) WhereIn(field string, values ...any) *Query {
+	if q.err != nil {
+		return q
+	}
+	if _, err := q.m.column(field); err != nil {
+		return q.fail(err)
+	}
+	c := cond{in: true, args: make([]any, 0, len(values))}
+	for _, v := range values {
+		col, cv, ok := q.value(field, v)
+		if !ok {
+			return q
+		}
+		c.col = col
+		if cv == nil {
+			c.isNull = true
+			continue
+		}
+		c.args = append(c.args, cv)
+	}
+	if c.col == "" {
+		c.col = backend.QuoteIdent(field)
+	}
+	q.conds = append(q.conds, c)
+	return q
+}
+
+// OrderBy sorts by a field; calls add keys in order. The primary key is
+// always the last key, so pages are stable.
+func (q *Query) OrderBy(field string, dir Direction) *Query {
+	if q.err != nil {
+		return q
+	}
+	f, err := q.m.column(field)
+	if err != nil {
+		return q.fail(err)
+	}
+	if dir != Asc && dir != Desc {
+		return q.fail(fmt.Errorf("%w: query %s: order direction %d; use runtime.Asc or runtime.Desc", ErrInvalid, q.m.name, dir))
+	}
+	q.order = append(q.order, order{col: backend.QuoteIdent(f.Name), name: f.Name, desc: dir == Desc})
+	return q
+}
+
+// Limit sets the page size (default 20; values over MaxLimit are lowered
+// to MaxLimit).
+func (q *Query) Limit(n int) *Query {
+	if n < 1 {
+		return q.fail(fmt.Errorf("%w: query limit %d; it must be at least 1", ErrInvalid, n))
+	}
+	q.limit = min(n, MaxLimit)
+	return q
+}
+
+// Offset skips n rows. It replaces an earlier Page.
+func (q *Query) Offset(n int) *Query {
+	if n < 0 {
+		return q.fail(fmt.Errorf("%w: query offset %d; it must not be negative", ErrInvalid, n))
+	}
+	q.offset, q.page = n, 0
+	return q
+}
+
+// Page selects the 1-based page n: offset = (n-1) * limit, whenever Limit
+// is called. It replaces an earlier Offset.
+func (q *Query) Page(n int) *Query {
+	if n < 1 {
+		return q.fail(fmt.Errorf("%w: query page %d; pages start at 1", ErrInvalid, n))
+	}
+	q.page = n
+	return q
+}
+
+// WithData hydrates every row with its full KV object, in one bulk read.
+func (q *Query) WithData() *Query { q.withData = true; return q }
+
+// IncludeDeleted lists soft-deleted records too.
+func (q *Query) IncludeDeleted() *Query { q.deleted = includeDeleted; return q }
+
+// OnlyDeleted lists soft-deleted records only.
+func (q *Query) OnlyDeleted() *Query {
+	if q.m != nil && !q.m.soft {
+		return q.fail(fmt.Errorf("%w: query %s: OnlyDeleted on a model without soft_delete", ErrInvalid, q.m.name))
+	}
+	q.deleted = onlyDeleted
+	return q
+}
+
+func (q *Query) effectiveOffset() int {
+	if q.page > 0 {
+		return (q.page - 1) * q.limit
+	}
+	return q.offset
+}
+
+// where builds the WHERE clause with numbered parameters ?1.., so the page
+// and the count share them, and returns the clause and its arguments.
+func (q *Query) where() (string, []any, error) {
+	var parts []string
+	var args []any
+	bind := func(v any) string {
+		args = append(args, v)
+		return "?" + strconv.Itoa(len(args))
+	}
+	if q.h.filtered(q.m) {
+		if !q.m.owned {
+			return "", nil, fmt.Errorf("%w: query %s: the model has auth but no user_id column, so a scoped handle cannot list it; turn user_tracking on or query with System()", ErrInvalid, q.m.name)
+		}
+		parts = append(parts, `"user_id" = `+bind(q.h.user))
+	}
+	if q.m.soft {
+		switch q.deleted {
+		case excludeDeleted:
+			parts = append(parts, `"deleted_at" IS NULL`)
+		case onlyDeleted:
+			parts = append(parts, `"deleted_at" IS NOT NULL`)
+		}
+	}
+	// Count parameters; lists that would break the limit go as JSON.
+	total := len(args) + 2
+	for _, c := range q.conds {
+		total += len(c.args)
+	}
+	asJSON := total > backend.MaxParams
+	for _, c := range q.conds {
+		switch {
+		case !c.in && c.isNull:
+			parts = append(parts, c.col+" IS NULL")
+		case !c.in:
+			parts = append(parts, c.col+" = "+bind(c.args[0]))
+		default:
+			var in string
+			switch {
+			case len(c.args) == 0:
+				in = "0"
+			case asJSON && len(c.args) > 1:
+				b, err := json.Marshal(c.args)
+				if err != nil {
+					return "", nil, fmt.Errorf("%w: query %s: encode IN list: %v", ErrInvalid, q.m.name, err)
+				}
+				in = c.col + " IN (SELECT value FROM json_each(" + bind(string(b)) + "))"
+			default:
+				holders := make([]string, len(c.args))
+				for i, a := range c.args {
+					holders[i] = bind(a)
+				}
+				in = c.col + " IN (" + strings.Join(holders, ", ") + ")"
+			}
+			if c.isNull {
+				in = "(" + in + " OR " + c.col + " IS NULL)"
+			}
+			parts = append(parts, in)
+		}
+	}
+	if len(args)+2 > backend.MaxParams {
+		return "", nil, fmt.Errorf("%w: query %s needs %d bound parameters; D1 allows %d per statement",
+			ErrTooLarge, q.m.name, len(args)+2, backend.MaxParams)
+	}
+	if len(parts) == 0 {
+		return "", args, nil
+	}
+	return " WHERE " + strings.Join(parts, " AND "), args, nil
+}
+
+func (q *Query) orderBy(prefix string) string {
+	var b strings.Builder
+	b.WriteString(" ORDER BY ")
+	pkDone := false
+	for i, o := range q.order {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix + o.col)
+		if o.desc {
+			b.WriteString(" DESC")
+		}
+		pkDone = pkDone || o.name == q.m.pk
+	}
+	if !pkDone {
+		if len(q.order) > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix + q.m.pkQuoted)
+	}
+	return b.String()
+}
+
+// build returns the page-and-total statement: one round trip that returns
+// the page rows, each with the total, or a single row of NULL columns
+// with the total when the page is empty (offset past the end included).
+func (q *Query) build() (backend.Stmt, error) {
+	if q.err != nil {
+		return backend.Stmt{}, q.err
+	}
+	if err := q.h.checkScope(); err != nil {
+		return backend.Stmt{}, fmt.Errorf("query %s: %w", q.m.name, err)
+	}
+	where, args, err := q.where()
+	if err != nil {
+		return backend.Stmt{}, err
+	}
+	n := len(args)
+	args = append(args, int64(q.limit), int64(q.effectiveOffset()))
+	m := q.m
+	var b strings.Builder
+	b.Grow(256 + 2*len(where) + 2*len(m.selectCols))
+	b.WriteString("SELECT ")
+	b.WriteString(m.pageCols)
+	b.WriteString(", n._total FROM (SELECT COUNT(*) AS _total FROM ")
+	b.WriteString(m.table)
+	b.WriteString(where)
+	b.WriteString(") AS n LEFT JOIN (SELECT ")
+	b.WriteString(m.selectCols)
+	b.WriteString(" FROM ")
+	b.WriteString(m.table)
+	b.WriteString(where)
+	b.WriteString(q.orderBy(""))
+	b.WriteString(" LIMIT ?" + strconv.Itoa(n+1) + " OFFSET ?" + strconv.Itoa(n+2))
+	b.WriteString(") AS p ON 1")
+	b.WriteString(q.orderBy("p."))
+	return backend.Stmt{SQL: b.String(), Args: args}, nil
+}
+
+// SQL returns the statement List runs and its arguments, or the builder's
+// error as the SQL text when the query is invalid (for tests and logs).
+func (q *Query) SQL() (string, []any) {
+	st, err := q.build()
+	if err != nil {
+		return "error: " + err.Error(), nil
+	}
+	return st.SQL, st.Args
+}

@@ -1,0 +1,256 @@
+package runtime
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// ReadOption changes what Get and Load accept.
+type ReadOption func(*readConfig)
+
+type readConfig struct{ deleted bool }
+
+// IncludingDeleted makes Get return soft-deleted records too.
+func IncludingDeleted() ReadOption { return func(c *readConfig) { c.deleted = true } }
+
+// Get returns the record id of the model. A missing record, a deleted one
+// (unless IncludingDeleted) and another user's record are all ErrNotFound.
+func (h *Handle) Get(ctx context.Context, model, id string, opts ...ReadOption) (*Record, error) {
+	var cfg readConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m, err := h.ds.model(model)
+	if err != nil {
+		return nil, err
+	}
+	r := &Record{h: h, m: m}
+	if err := h.load(ctx, r, id, cfg.deleted); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool) (err error) {
+	m := r.m
+	start := time.Now()
+	defer func() { h.ds.logOp(ctx, "get", m.name, id, start, "found", err) }()
+	data, err := h.fetch(ctx, m, id, deleted)
+	if err != nil {
+		return err
+	}
+	r.data = data
+	r.orig = maps.Clone(data)
+	return nil
+}
+
+// fetch reads and decodes the KV object of id, applying the auth scope and
+// the deleted filter.
+func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool) (map[string]any, error) {
+	if err := h.checkScope(); err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", m.name, id, err)
+	}
+	if id == "" {
+		return nil, fmt.Errorf("get %s: empty id: %w", m.name, ErrNotFound)
+	}
+	key, err := m.key(id)
+	if err != nil {
+		return nil, fmt.Errorf("get %s: %w", m.name, ErrNotFound)
+	}
+	ns, err := m.namespace(ctx, h.ds.kv)
+	if err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", m.name, id, err)
+	}
+	e, err := h.ds.kv.Get(ctx, ns, key)
+	if err != nil {
+		if errors.Is(err, backend.ErrKeyNotFound) {
+			return nil, fmt.Errorf("get %s %s: %w", m.name, id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("get %s %s: kv get: %w", m.name, id, notMigrated(err))
+	}
+	data, err := decodeObject(m, e.Value)
+	if err != nil {
+		return nil, fmt.Errorf("get %s %s: %w", m.name, id, err)
+	}
+	if !h.canSee(m, data) || (!deleted && m.soft && data["deleted_at"] != nil) {
+		return nil, fmt.Errorf("get %s %s: %w", m.name, id, ErrNotFound)
+	}
+	data[m.pk] = id
+	return data, nil
+}
+
+// decodeObject decodes a stored KV object, giving every field its
+// canonical Go type (integers exactly, beyond 2^53 too).
+func decodeObject(m *model, raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var data map[string]any
+	if err := dec.Decode(&data); err != nil {
+		return nil, fmt.Errorf("decode kv object: %w", err)
+	}
+	if data == nil {
+		return nil, errors.New("decode kv object: not a JSON object")
+	}
+	for k, v := range data {
+		f := m.fields[k]
+		if f == nil {
+			data[k] = plainNumbers(v)
+			continue
+		}
+		switch f.Type {
+		case hclspec.Integer:
+			if n, ok := v.(json.Number); ok {
+				if i, err := n.Int64(); err == nil {
+					data[k] = i
+				} else if fl, err := n.Float64(); err == nil {
+					data[k] = fl
+				}
+			}
+		case hclspec.Number:
+			if n, ok := v.(json.Number); ok {
+				fl, _ := n.Float64()
+				data[k] = fl
+			}
+		case hclspec.JSON, hclspec.Array:
+			data[k] = plainNumbers(v)
+		}
+	}
+	return data, nil
+}
+
+// plainNumbers replaces json.Number with float64 inside a decoded value.
+func plainNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, e := range x {
+			x[k] = plainNumbers(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = plainNumbers(e)
+		}
+	}
+	return v
+}
+
+// Create saves a new record with data and returns it.
+func (h *Handle) Create(ctx context.Context, model string, data map[string]any) (*Record, error) {
+	r := h.New(model)
+	if r.err != nil {
+		return nil, r.err
+	}
+	r.SetAll(data)
+	if err := r.Save(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Update loads record id, sets changes and saves it.
+func (h *Handle) Update(ctx context.Context, model, id string, changes map[string]any) (*Record, error) {
+	r, err := h.Get(ctx, model, id)
+	if err != nil {
+		return nil, err
+	}
+	r.SetAll(changes)
+	if err := r.Save(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Delete deletes record id (soft unless the model has soft_delete = false).
+func (h *Handle) Delete(ctx context.Context, model, id string) error {
+	r, err := h.Get(ctx, model, id)
+	if err != nil {
+		return err
+	}
+	return r.Delete(ctx)
+}
+
+// Restore clears deleted_at of the soft-deleted record id.
+func (h *Handle) Restore(ctx context.Context, model, id string) error {
+	r, err := h.Get(ctx, model, id, IncludingDeleted())
+	if err != nil {
+		return err
+	}
+	return r.Restore(ctx)
+}
+
+// remove is Record.Delete.
+func (h *Handle) remove(ctx context.Context, r *Record) error {
+	m := r.m
+	if r.orig == nil || r.IsDeleted() {
+		return fmt.Errorf("delete %s %s: %w", m.name, r.ID(), ErrNotFound)
+	}
+	if m.soft {
+		data := maps.Clone(r.orig)
+		data["deleted_at"] = FormatTime(h.ds.now())
+		if err := h.updateAs(ctx, r, softDelete, data); err != nil {
+			return err
+		}
+		return nil
+	}
+	return h.hardDelete(ctx, r)
+}
+
+func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
+	m := r.m
+	id, _ := r.orig[m.pk].(string)
+	start := time.Now()
+	defer func() { h.ds.logOp(ctx, "delete", m.name, id, start, "deleted", err) }()
+	if err := h.checkScope(); err != nil {
+		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
+	key, err := m.key(id)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", m.name, err)
+	}
+	ns, err := m.namespace(ctx, h.ds.kv)
+	if err != nil {
+		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
+	ev := &Event{Model: m.name, Op: OpDelete, ID: id, UserID: h.user, Data: r.orig, Changes: map[string]any{}, Old: r.orig}
+	ev.write = func(ctx context.Context, ev *Event) error {
+		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
+			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
+		}
+		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}}); err != nil {
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		}
+		return nil
+	}
+	if err := h.ds.run(ctx, m, ev); err != nil {
+		return err
+	}
+	r.orig = nil
+	return nil
+}
+
+// restore is Record.Restore.
+func (h *Handle) restore(ctx context.Context, r *Record) error {
+	m := r.m
+	if !m.soft {
+		return fmt.Errorf("restore %s: %w: the model has soft_delete = false", m.name, ErrInvalid)
+	}
+	if r.orig == nil {
+		return fmt.Errorf("restore %s %s: %w", m.name, r.ID(), ErrNotFound)
+	}
+	if !r.IsDeleted() {
+		return nil
+	}
+	data := maps.Clone(r.orig)
+	data["deleted_at"] = nil
+	return h.updateAs(ctx, r, restoreUpdate, data)
+}

@@ -1,0 +1,84 @@
+package runtime
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// validate normalizes every value of data in place to its field's
+// canonical form and appends one FieldError per failing field to ve:
+// unknown fields, type mismatches, missing required fields, named
+// validators and enum lists. Messages never contain values.
+//
+// A key that is not a field is accepted only when orig (the stored record)
+// holds it unchanged: objects written before a field left the Spec stay
+// saveable.
+func validate(m *model, data, orig map[string]any, index int, ve *ValidationError) {
+	for name, v := range data {
+		if _, ok := m.fields[name]; !ok {
+			if ov, kept := orig[name]; kept && equalValues(ov, v) {
+				continue
+			}
+			ve.add(index, name, "is not a field of "+m.name)
+		}
+	}
+	for _, f := range m.spec.Fields {
+		v, present := data[f.Name]
+		if v == nil {
+			if f.Required {
+				ve.add(index, f.Name, "is required")
+			}
+			continue
+		}
+		nv, msg := normalize(f.Type, v)
+		if msg != "" {
+			ve.add(index, f.Name, msg)
+			continue
+		}
+		if present {
+			data[f.Name] = nv
+		}
+		if f.Required && f.Type <= hclspec.Text && nv == "" {
+			ve.add(index, f.Name, "is required")
+			continue
+		}
+		if msg := checkRule(f, nv); msg != "" {
+			ve.add(index, f.Name, msg)
+		}
+	}
+}
+
+// checkRule applies the field's named validator or enum list.
+func checkRule(f *hclspec.Field, v any) string {
+	if f.Validation.Named != "" {
+		s, ok := v.(string)
+		if ok && !hclspec.ValidateNamed(f.Validation.Named, s) {
+			return "must be a valid " + f.Validation.Named
+		}
+		return ""
+	}
+	if len(f.Validation.Enum) == 0 {
+		return ""
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case int64:
+		s = strconv.FormatInt(x, 10)
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		s = strconv.FormatBool(x)
+	default:
+		return "must be one of " + strings.Join(f.Validation.Enum, ", ")
+	}
+	for _, e := range f.Validation.Enum {
+		if e == s {
+			return ""
+		}
+	}
+	return "must be one of " + strings.Join(f.Validation.Enum, ", ")
+}

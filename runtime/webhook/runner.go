@@ -1,0 +1,378 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Runner runs the hooks a Spec declares in HCL: for each hook of an event,
+// in declaration order, it evaluates `when` over self, changes and env and,
+// when true, runs the hook's log action and then its webhook action.
+//
+// HCL hooks only observe: they log and send webhooks, before or after a
+// write. Changing data or rejecting a write (ErrRejected in package
+// runtime) is for hooks registered in Go. Nothing a Runner does can fail
+// or block the operation: every problem is logged at error level with the
+// hook's file:line and Run returns normally.
+//
+// A Runner is safe for concurrent use.
+type Runner struct {
+	sender *Sender
+	getenv func(string) (string, bool)
+	logger *slog.Logger
+	now    func() time.Time
+	// prepared holds what can be computed once per hook of the Spec.
+	prepared map[*hclspec.Hook]*hookInfo
+}
+
+// hookInfo is what Run needs of a hook besides its expressions' values.
+type hookInfo struct {
+	where string           // file:line of the hook block
+	exprs []hcl.Expression // every expression of the hook
+	env   []string         // the env.X names they reference
+}
+
+// NewRunner returns a Runner for the hooks of spec, delivering webhooks
+// through sender. getenv resolves env.X (nil means os.LookupEnv); logger
+// receives log actions and every error (nil means slog.Default()). A nil
+// sender makes each webhook action an error log.
+func NewRunner(spec *hclspec.Spec, sender *Sender, getenv func(string) (string, bool), logger *slog.Logger) *Runner {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	r := &Runner{sender: sender, getenv: getenv, logger: logger, now: time.Now, prepared: map[*hclspec.Hook]*hookInfo{}}
+	if spec != nil {
+		for _, m := range spec.Models {
+			for _, h := range m.Hooks {
+				r.prepared[h] = newHookInfo(h)
+			}
+		}
+	}
+	return r
+}
+
+func newHookInfo(h *hclspec.Hook) *hookInfo {
+	var exprs []hcl.Expression
+	add := func(e hcl.Expression) {
+		if e != nil {
+			exprs = append(exprs, e)
+		}
+	}
+	add(h.When)
+	if h.Log != nil {
+		add(h.Log.Message)
+	}
+	if w := h.Webhook; w != nil {
+		add(w.URL)
+		add(w.Event)
+		add(w.Body)
+		add(w.Secret)
+	}
+	return &hookInfo{
+		where: fmt.Sprintf("%s:%d", h.DeclRange.Filename, h.DeclRange.Start.Line),
+		exprs: exprs,
+		env:   hclspec.EnvNames(exprs...),
+	}
+}
+
+// Has reports whether model declares any hook for event, so a caller can
+// skip building self and changes when there is nothing to run.
+func (r *Runner) Has(model *hclspec.Model, event string) bool {
+	if model == nil {
+		return false
+	}
+	for _, h := range model.Hooks {
+		if h != nil && h.Event == event {
+			return true
+		}
+	}
+	return false
+}
+
+// Run runs model's hooks for event ("after_update", see the hclspec event
+// constants) on the record with id: self is the record as saved (or as
+// about to be saved, for before events) and changes the changed fields
+// with their new values. Neither map is modified or kept. Run returns when
+// the hooks have been evaluated; their webhooks are sent in the background.
+func (r *Runner) Run(ctx context.Context, model *hclspec.Model, event, id string, self, changes map[string]any) {
+	if !r.Has(model, event) {
+		return
+	}
+	base := []any{"model", model.Name, "event", event, "id", id}
+	selfVal, err := recordValue(model, self)
+	if err != nil {
+		r.logger.ErrorContext(ctx, "hooks skipped: record has no HCL form", append(base, "error", "self: "+err.Error())...)
+		return
+	}
+	changesVal, err := recordValue(model, changes)
+	if err != nil {
+		r.logger.ErrorContext(ctx, "hooks skipped: changes have no HCL form", append(base, "error", "changes: "+err.Error())...)
+		return
+	}
+	occurred := r.now()
+	vars := map[string]cty.Value{"self": selfVal, "changes": changesVal}
+	for _, h := range model.Hooks {
+		if h == nil || h.Event != event {
+			continue
+		}
+		info := r.prepared[h]
+		if info == nil {
+			info = newHookInfo(h)
+		}
+		run := &hookRun{r: r, ctx: ctx, model: model, event: event, id: id, self: self, changes: changes,
+			hook: h, info: info, occurred: occurred, attrs: append(base[:len(base):len(base)], "hook", info.where)}
+		run.run(vars)
+	}
+}
+
+// hookRun is one hook being run.
+type hookRun struct {
+	r        *Runner
+	ctx      context.Context
+	model    *hclspec.Model
+	event    string
+	id       string
+	self     map[string]any
+	changes  map[string]any
+	hook     *hclspec.Hook
+	info     *hookInfo
+	occurred time.Time
+	attrs    []any
+	ectx     *hcl.EvalContext
+	scrub    *strings.Replacer // hides env values in error text
+}
+
+func (h *hookRun) run(vars map[string]cty.Value) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.fail("hook aborted: internal error", fmt.Sprint(p))
+		}
+	}()
+	var missing []string
+	h.ectx, missing = hclspec.EvalContextFor(h.r.getenv, vars, h.info.exprs...)
+	var pairs []string
+	for _, n := range h.info.env {
+		if v, ok := h.r.getenv(n); ok && v != "" {
+			pairs = append(pairs, v, "[sensitive]")
+		}
+	}
+	h.scrub = strings.NewReplacer(pairs...)
+	if len(missing) > 0 {
+		h.fail("hook skipped: environment variable not set", strings.Join(missing, ", "))
+		return
+	}
+	if ok := h.when(); !ok {
+		return
+	}
+	if h.hook.Log != nil {
+		h.log()
+	}
+	if h.hook.Webhook != nil {
+		h.webhook()
+	}
+}
+
+// fail logs a problem with the hook; detail is scrubbed of env values.
+func (h *hookRun) fail(msg, detail string) {
+	h.r.logger.ErrorContext(h.ctx, msg, append(h.attrs, "error", h.scrub.Replace(detail))...)
+}
+
+// eval evaluates e; on error it logs what was being evaluated and returns
+// false. The value is returned marked as evaluated.
+func (h *hookRun) eval(e hcl.Expression, what string) (cty.Value, bool) {
+	v, diags := e.Value(h.ectx)
+	if diags.HasErrors() {
+		h.fail("hook "+what+": evaluation error", diagText(diags))
+		return cty.NilVal, false
+	}
+	if !v.IsWhollyKnown() {
+		h.fail("hook "+what+": evaluation error", "value is not known")
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+// when evaluates the condition: absent means true, null means false.
+func (h *hookRun) when() bool {
+	if h.hook.When == nil {
+		return true
+	}
+	v, ok := h.eval(h.hook.When, "when")
+	if !ok {
+		return false
+	}
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		return false
+	}
+	b, err := convert.Convert(v, cty.Bool)
+	if err != nil || b.IsNull() {
+		h.fail("hook when: evaluation error", "a boolean is required")
+		return false
+	}
+	return b.True()
+}
+
+// log runs the log action. A message derived from env is refused.
+func (h *hookRun) log() {
+	a := h.hook.Log
+	if a.Message == nil {
+		h.fail("hook log action skipped", "message is missing")
+		return
+	}
+	v, ok := h.eval(a.Message, "log message")
+	if !ok {
+		return
+	}
+	if hclspec.IsSensitive(v) {
+		h.fail("hook log action refused", "the message is derived from a sensitive value (env.*) and is never logged")
+		return
+	}
+	msg, err := asString(v)
+	if err != nil {
+		h.fail("hook log message: evaluation error", err.Error())
+		return
+	}
+	level := slog.LevelInfo
+	if a.Level != "" {
+		if err := level.UnmarshalText([]byte(a.Level)); err != nil {
+			h.fail("hook log action has an unknown level; logging at info", fmt.Sprintf("level %q: want debug, info, warn or error", a.Level))
+			level = slog.LevelInfo
+		}
+	}
+	h.r.logger.Log(h.ctx, level, msg, h.attrs...)
+}
+
+// webhook evaluates the webhook action and hands it to the sender.
+func (h *hookRun) webhook() {
+	w := h.hook.Webhook
+	if w.URL == nil {
+		h.fail("hook webhook skipped", "url is missing")
+		return
+	}
+	v, ok := h.eval(w.URL, "webhook url")
+	if !ok {
+		return
+	}
+	sensitiveURL := hclspec.IsSensitive(v)
+	v, _ = v.UnmarkDeep()
+	url, err := asString(v)
+	if err != nil {
+		h.fail("hook webhook url: evaluation error", err.Error())
+		return
+	}
+	event := strings.ToLower(h.model.Name) + "." + h.event
+	if w.Event != nil {
+		v, ok := h.eval(w.Event, "webhook event")
+		if !ok {
+			return
+		}
+		if hclspec.IsSensitive(v) {
+			h.fail("hook webhook refused", "the event name is derived from a sensitive value (env.*); event names are sent in headers and logged")
+			return
+		}
+		if event, err = asString(v); err != nil {
+			h.fail("hook webhook event: evaluation error", err.Error())
+			return
+		}
+	}
+	var body any = h.defaultBody()
+	if w.Body != nil {
+		v, ok := h.eval(w.Body, "webhook body")
+		if !ok {
+			return
+		}
+		// Sensitive parts of the body are sent on purpose; the Sender
+		// never logs bodies.
+		v, _ = v.UnmarkDeep()
+		if body, err = hclspec.ToGo(v); err != nil {
+			h.fail("hook webhook body: evaluation error", err.Error())
+			return
+		}
+	}
+	var secret string
+	if w.Secret != nil {
+		v, ok := h.eval(w.Secret, "webhook secret")
+		if !ok {
+			return
+		}
+		v, _ = v.UnmarkDeep()
+		if !v.IsNull() {
+			if secret, err = asString(v); err != nil {
+				h.fail("hook webhook secret: evaluation error", err.Error())
+				return
+			}
+		}
+	}
+	if h.r.sender == nil {
+		h.fail("hook webhook not sent", "the runner has no sender")
+		return
+	}
+	h.r.sender.Send(Delivery{
+		URL:          url,
+		Secret:       secret,
+		SensitiveURL: sensitiveURL,
+		Event:        event,
+		Model:        h.model.Name,
+		RecordID:     h.id,
+		Data:         body,
+		Changes:      maps.Clone(h.changes),
+		OccurredAt:   h.occurred,
+	})
+}
+
+// defaultBody is the record without fields that never leave KV (_auth).
+func (h *hookRun) defaultBody() map[string]any {
+	out := make(map[string]any, len(h.self))
+	for k, v := range h.self {
+		if f := h.model.Field(k); f != nil && f.KVOnly {
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// asString converts an unmarked value to a string.
+func asString(v cty.Value) (string, error) {
+	if v.IsNull() {
+		return "", fmt.Errorf("a string is required, got null")
+	}
+	s, err := convert.Convert(v, cty.String)
+	if err != nil {
+		return "", fmt.Errorf("a string is required, got %s", v.Type().FriendlyName())
+	}
+	return s.AsString(), nil
+}
+
+// diagText renders error diagnostics on one line with their positions.
+func diagText(diags hcl.Diagnostics) string {
+	var parts []string
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		s := d.Summary
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			s = fmt.Sprintf("%s:%d,%d: %s", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, s)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}

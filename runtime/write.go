@@ -1,0 +1,300 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// create is Save of a new record: the spec's storage strategy in order.
+func (h *Handle) create(ctx context.Context, r *Record) (err error) {
+	m := r.m
+	start := time.Now()
+	defer func() { h.ds.logOp(ctx, "save", m.name, r.ID(), start, "created", err) }()
+	if err := h.checkScope(); err != nil {
+		return fmt.Errorf("create %s: %w", m.name, err)
+	}
+	data := r.data
+	given := data[m.pk] != nil && data[m.pk] != ""
+	ve := &ValidationError{Model: m.name}
+	if err := h.prepareCreate(m, data, -1, ve); err != nil {
+		return fmt.Errorf("create %s: %w", m.name, err)
+	}
+	if len(ve.Fields) > 0 {
+		return ve
+	}
+	id := r.ID()
+	ns, err := m.namespace(ctx, h.ds.kv)
+	if err != nil {
+		return fmt.Errorf("create %s %s: %w", m.name, id, err)
+	}
+	if given {
+		if err := h.checkFree(ctx, m, ns, id); err != nil {
+			return err
+		}
+	}
+	ev := &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: data, Changes: map[string]any{}}
+	ev.write = func(ctx context.Context, ev *Event) error {
+		if m.hooked(OpCreate) {
+			if err := h.recheckCreate(m, ev, id); err != nil {
+				return err
+			}
+		}
+		return h.put(ctx, m, ns, id, ev.Data)
+	}
+	if err := h.ds.run(ctx, m, ev); err != nil {
+		return err
+	}
+	r.data = ev.Data
+	r.orig = maps.Clone(ev.Data)
+	return nil
+}
+
+// prepareCreate sets the id, owner, _auth, timestamps and defaults of a new
+// record and validates it. It returns ErrForbidden when a scoped handle
+// names another owner.
+func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *ValidationError) error {
+	if v := data[m.pk]; v == nil || v == "" {
+		data[m.pk] = h.ds.newID()
+	}
+	if _, ok := m.fields["user_id"]; ok && m.spec.Options.UserTracking {
+		if h.scoped {
+			switch u := data["user_id"]; {
+			case u == nil || u == "":
+				data["user_id"] = h.user
+			case u != h.user:
+				return fmt.Errorf("%w: a user cannot create a record owned by another user", ErrForbidden)
+			}
+		}
+	}
+	if m.auth {
+		switch {
+		case m.owned:
+			if u, ok := data["user_id"].(string); ok && u != "" {
+				data["_auth"] = []any{u}
+			}
+		case h.scoped:
+			data["_auth"] = []any{h.user}
+		case data["_auth"] == nil:
+			data["_auth"] = []any{}
+		}
+	}
+	if m.timestamps {
+		now := FormatTime(h.ds.now())
+		data["created_at"] = now
+		data["updated_at"] = now
+	}
+	if m.soft {
+		data["deleted_at"] = nil
+	}
+	for _, f := range m.spec.Fields {
+		if f.Default != nil && data[f.Name] == nil {
+			data[f.Name] = cloneJSON(f.Default)
+		}
+	}
+	validate(m, data, nil, index, ve)
+	return nil
+}
+
+// recheckCreate re-applies the rules a before hook could have broken.
+func (h *Handle) recheckCreate(m *model, ev *Event, id string) error {
+	ev.Data[m.pk] = id
+	ve := &ValidationError{Model: m.name}
+	if err := h.prepareCreate(m, ev.Data, -1, ve); err != nil {
+		return fmt.Errorf("create %s %s: %w", m.name, id, err)
+	}
+	if len(ve.Fields) > 0 {
+		return ve
+	}
+	return nil
+}
+
+// checkFree refuses a caller-chosen id that is already taken.
+func (h *Handle) checkFree(ctx context.Context, m *model, ns, id string) error {
+	key, err := m.key(id)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", m.name, err)
+	}
+	_, err = h.ds.kv.Get(ctx, ns, key)
+	switch {
+	case err == nil:
+		return fmt.Errorf("create %s %s: %w", m.name, id, ErrConflict)
+	case errors.Is(err, backend.ErrKeyNotFound):
+		return nil
+	}
+	return fmt.Errorf("create %s %s: kv get: %w", m.name, id, notMigrated(err))
+}
+
+type updateKind int
+
+const (
+	plainUpdate updateKind = iota
+	restoreUpdate
+	softDelete
+)
+
+// updateAs writes the changes of a stored record: a plain update (data is
+// the record's own map), a restore or a soft delete (data is a copy of the
+// stored object with deleted_at changed).
+func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data map[string]any) (err error) {
+	m := r.m
+	id, _ := r.orig[m.pk].(string)
+	start := time.Now()
+	name, outcome, op := "save", "updated", OpUpdate
+	switch kind {
+	case restoreUpdate:
+		name, outcome = "restore", "restored"
+	case softDelete:
+		name, outcome, op = "delete", "soft_deleted", OpDelete
+	}
+	defer func() { h.ds.logOp(ctx, name, m.name, id, start, outcome, err) }()
+	if err := h.checkScope(); err != nil {
+		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+	}
+	ve := &ValidationError{Model: m.name}
+	if err := h.prepareUpdate(m, data, r.orig, kind, ve); err != nil {
+		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+	}
+	if len(ve.Fields) > 0 {
+		return ve
+	}
+	changes := diff(r.orig, data)
+	delete(changes, "updated_at")
+	if len(changes) == 0 {
+		outcome = "unchanged"
+		r.data = data
+		return nil
+	}
+	if m.timestamps {
+		data["updated_at"] = FormatTime(h.ds.now())
+	}
+	ns, err := m.namespace(ctx, h.ds.kv)
+	if err != nil {
+		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+	}
+	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
+	ev.write = func(ctx context.Context, ev *Event) error {
+		if kind == plainUpdate && m.hooked(op) {
+			ve := &ValidationError{Model: m.name}
+			if err := h.prepareUpdate(m, ev.Data, r.orig, kind, ve); err != nil {
+				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+			}
+			if len(ve.Fields) > 0 {
+				return ve
+			}
+			ev.Changes = diff(r.orig, ev.Data)
+			delete(ev.Changes, "updated_at")
+		}
+		return h.put(ctx, m, ns, id, ev.Data)
+	}
+	if err := h.ds.run(ctx, m, ev); err != nil {
+		return err
+	}
+	r.data = ev.Data
+	r.orig = maps.Clone(ev.Data)
+	return nil
+}
+
+// prepareUpdate keeps the fields an update may not change and validates.
+func (h *Handle) prepareUpdate(m *model, data, orig map[string]any, kind updateKind, ve *ValidationError) error {
+	if !equalValues(data[m.pk], orig[m.pk]) {
+		ve.add(-1, m.pk, "is the primary key and cannot change")
+	}
+	if m.owned && !equalValues(data["user_id"], orig["user_id"]) {
+		if h.scoped {
+			return fmt.Errorf("%w: a user cannot give a record to another user", ErrForbidden)
+		}
+	}
+	if m.auth {
+		switch {
+		case m.owned:
+			if u, ok := data["user_id"].(string); ok && u != "" {
+				data["_auth"] = []any{u}
+			}
+		case h.scoped:
+			data["_auth"] = orig["_auth"]
+		}
+	}
+	if m.timestamps {
+		data["created_at"] = orig["created_at"]
+		data["updated_at"] = orig["updated_at"]
+	}
+	if m.soft && kind == plainUpdate {
+		data["deleted_at"] = orig["deleted_at"]
+	}
+	validate(m, data, orig, -1, ve)
+	return nil
+}
+
+// put is the dual write: every limit checked first, then KV, then D1.
+func (h *Handle) put(ctx context.Context, m *model, ns, id string, data map[string]any) error {
+	key, err := m.key(id)
+	if err != nil {
+		return fmt.Errorf("save %s %s: %w", m.name, id, err)
+	}
+	val, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("save %s %s: encode: %w: %v", m.name, id, ErrInvalid, err)
+	}
+	if len(val) > backend.MaxValueBytes {
+		return fmt.Errorf("save %s %s: %w: object is %d bytes, over the %d-byte KV value limit",
+			m.name, id, ErrTooLarge, len(val), backend.MaxValueBytes)
+	}
+	args := make([]any, len(m.cols))
+	if err := m.rowArgs(data, args); err != nil {
+		return fmt.Errorf("save %s %s: %w", m.name, id, err)
+	}
+	t := time.Now()
+	if err := h.ds.kv.Put(ctx, ns, backend.Entry{Key: key, Value: val}); err != nil {
+		return fmt.Errorf("save %s %s: kv put: %w", m.name, id, notMigrated(err))
+	}
+	h.ds.logStep(ctx, "kv.put", m.name, id, t)
+	t = time.Now()
+	if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.upsert1, Args: args}); err != nil {
+		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+	}
+	h.ds.logStep(ctx, "d1.upsert", m.name, id, t)
+	return nil
+}
+
+// rowArgs fills args with the D1 column values of data, refusing rows over
+// the D1 row limit.
+func (m *model) rowArgs(data map[string]any, args []any) error {
+	size := 0
+	for i, f := range m.cols {
+		v, err := toColumn(f.Type, data[f.Name])
+		if err != nil {
+			return fmt.Errorf("encode column %s: %w: %v", f.Name, ErrInvalid, err)
+		}
+		args[i] = v
+		size += columnSize(v)
+	}
+	if size > backend.MaxRowBytes {
+		return fmt.Errorf("%w: D1 row is %d bytes, over the %d-byte row limit", ErrTooLarge, size, backend.MaxRowBytes)
+	}
+	return nil
+}
+
+// cloneJSON deep-copies maps and slices of a default value.
+func cloneJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = cloneJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneJSON(e)
+		}
+		return out
+	}
+	return v
+}
