@@ -60,7 +60,9 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 	if len(recs) > 0 && recs[0].m != nil {
 		name = recs[0].m.name
 	}
-	defer func() { h.ds.logOp(ctx, "save_many", name, "", start, "saved "+strconv.Itoa(len(recs))+" records", err) }()
+	defer func() {
+		h.ds.logOp(ctx, "save_many", name, "", start, "saved "+strconv.Itoa(len(recs))+" records", err)
+	}()
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("save many: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
@@ -179,6 +180,16 @@ func (ds *Datastore) Auth(userID string) *Handle { return &Handle{ds: ds, user: 
 // System returns an unscoped handle for jobs, seeds and admin tools: it
 // sees every record, and new records of owned models need a user_id.
 func (ds *Datastore) System() *Handle { return &Handle{ds: ds} }
+
+// modelNames returns the model names, sorted.
+func (ds *Datastore) modelNames() []string {
+	names := make([]string, 0, len(ds.models))
+	for n := range ds.models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
 
 func (ds *Datastore) model(name string) (*model, error) {
 	if m, ok := ds.models[name]; ok {

@@ -171,3 +171,112 @@ func (e *env) nsID(t testing.TB, ns string) string {
 	t.Fatalf("namespace %s missing", ns)
 	return ""
 }
+
+// faultBackend wraps the real local store, counting calls and failing the
+// ones a test switches on.
+type faultBackend struct {
+	backend.Backend
+	d1 *faultD1
+	kv *faultKV
+}
+
+type faultD1 struct {
+	backend.D1
+	mu              sync.Mutex
+	queries, batchs int
+	batchSizes      []int
+	fail            error
+}
+
+type faultKV struct {
+	backend.KV
+	mu                  sync.Mutex
+	puts, putManys, gets int
+	getManys             int
+	failPut              error
+}
+
+func newFault(be backend.Backend) *faultBackend {
+	return &faultBackend{Backend: be, d1: &faultD1{D1: be.D1()}, kv: &faultKV{KV: be.KV()}}
+}
+
+func (f *faultBackend) D1() backend.D1 { return f.d1 }
+func (f *faultBackend) KV() backend.KV { return f.kv }
+
+func (d *faultD1) Query(ctx context.Context, st backend.Stmt) (*backend.Result, error) {
+	d.mu.Lock()
+	d.queries++
+	err := d.fail
+	d.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return d.D1.Query(ctx, st)
+}
+
+func (d *faultD1) Batch(ctx context.Context, sts []backend.Stmt) ([]*backend.Result, error) {
+	d.mu.Lock()
+	d.batchs++
+	d.batchSizes = append(d.batchSizes, len(sts))
+	err := d.fail
+	d.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return d.D1.Batch(ctx, sts)
+}
+
+func (k *faultKV) Put(ctx context.Context, ns string, e backend.Entry) error {
+	k.mu.Lock()
+	k.puts++
+	err := k.failPut
+	k.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return k.KV.Put(ctx, ns, e)
+}
+
+func (k *faultKV) PutMany(ctx context.Context, ns string, es []backend.Entry) error {
+	k.mu.Lock()
+	k.putManys++
+	err := k.failPut
+	k.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return k.KV.PutMany(ctx, ns, es)
+}
+
+func (k *faultKV) Get(ctx context.Context, ns, key string) (backend.Entry, error) {
+	k.mu.Lock()
+	k.gets++
+	k.mu.Unlock()
+	return k.KV.Get(ctx, ns, key)
+}
+
+func (k *faultKV) GetMany(ctx context.Context, ns string, keys []string) (map[string][]byte, error) {
+	k.mu.Lock()
+	k.getManys++
+	k.mu.Unlock()
+	return k.KV.GetMany(ctx, ns, keys)
+}
+
+// setupFault is setup with the store behind a faultBackend.
+func setupFault(t testing.TB, opts ...runtime.Option) (*env, *faultBackend) {
+	t.Helper()
+	e := setup(t)
+	fb := newFault(e.store)
+	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	all := append([]runtime.Option{runtime.WithLogger(logger), runtime.WithClock(e.clock.Now)}, opts...)
+	ds, err := runtime.Open(e.ctx, e.spec, fb, all...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ds = ds
+	return e, fb
+}
+
+func newPage(proj string) map[string]any {
+	return map[string]any{"project_id": proj, "url": "https://example.com/x", "title": "T"}
+}

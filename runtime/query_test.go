@@ -13,10 +13,10 @@ import (
 
 func TestNewPagination(t *testing.T) {
 	tests := []struct {
-		name                 string
-		total                int64
-		limit, offset        int
-		want                 runtime.Pagination
+		name          string
+		total         int64
+		limit, offset int
+		want          runtime.Pagination
 	}{
 		{"spec example", 156, 20, 40, runtime.Pagination{Total: 156, Limit: 20, Offset: 40, Page: 3, Pages: 8, HasNext: true, HasPrev: true}},
 		{"empty", 0, 20, 0, runtime.Pagination{Total: 0, Limit: 20, Offset: 0, Page: 1, Pages: 0}},
