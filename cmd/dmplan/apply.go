@@ -92,7 +92,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		}
 	}
 	v.Applying(job.desc, job.plan)
-	res, err := c.execute(ctx, job)
+	res, err := c.execute(ctx, job, v)
 	if err != nil {
 		v.Error(err)
 		return exitError

@@ -2,20 +2,82 @@ package main
 
 import (
 	"context"
-	"errors"
+	"time"
 
+	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/state"
 )
 
-var errNoApplier = errors.New("apply is not wired to the applier yet")
-
-// execute applies the job's plan to its target.
-func (c *cli) execute(ctx context.Context, job *applyJob) (view.ApplyResult, error) {
-	return view.ApplyResult{}, errNoApplier
+// execute applies the job's plan to its target, reporting each step to
+// the view as it lands. The applier refuses a stale plan and records the
+// apply in the target's history.
+func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.ApplyResult, error) {
+	be, err := openBackend(ctx, job.target, false)
+	if err != nil {
+		return view.ApplyResult{}, err
+	}
+	defer be.Close()
+	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
+		ToolVersion: "dmplan " + toolVersion(),
+		Actor:       c.getenv("DMPLAN_ACTOR"),
+		Progress:    func(ev applier.Event) { v.Step(ev.Step, ev.Err) },
+	})
+	if err != nil {
+		return view.ApplyResult{}, err
+	}
+	n := 0
+	for _, s := range rep.Steps {
+		if s.Outcome == applier.StepApplied {
+			n++
+		}
+	}
+	outcome := view.OutcomeApplied
+	if rep.Outcome == state.OutcomeNoOp {
+		outcome = view.OutcomeNoChanges
+	}
+	return view.ApplyResult{
+		PlanID: rep.PlanID, Outcome: outcome, StepsApplied: n,
+		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
+		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),
+		DurationMS: rep.Duration.Milliseconds(),
+	}, nil
 }
 
 // readHistory lists the target's recorded applies, newest first.
 func (c *cli) readHistory(ctx context.Context, t *hclspec.Target, limit int) ([]view.HistoryEntry, error) {
-	return nil, errNoApplier
+	be, err := openBackend(ctx, t, true)
+	if err != nil {
+		return nil, err
+	}
+	defer be.Close()
+	recs, err := applier.History(ctx, be.D1(), limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]view.HistoryEntry, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, historyEntry(r))
+	}
+	return out, nil
+}
+
+func historyEntry(r state.HistoryRecord) view.HistoryEntry {
+	steps := 0
+	for _, s := range r.Steps {
+		if s.Action != "blocked" {
+			steps++
+		}
+	}
+	finished := r.FinishedAt
+	if finished.IsZero() && r.DurationMS > 0 {
+		finished = r.StartedAt.Add(time.Duration(r.DurationMS) * time.Millisecond)
+	}
+	return view.HistoryEntry{
+		PlanID: r.PlanID, Outcome: r.Outcome, Steps: steps,
+		FingerprintBefore: r.FingerprintBefore, FingerprintAfter: r.FingerprintAfter,
+		ToolVersion: r.ToolVersion, Actor: r.Actor, Counts: r.Counts,
+		StartedAt: r.StartedAt.UTC(), FinishedAt: finished.UTC(), Error: r.Error,
+	}
 }

@@ -39,6 +39,8 @@ type Apply interface {
 	AskApproval()
 	// Applying says work has started.
 	Applying(t Target, p *planner.Plan)
+	// Step reports one step as it is applied (err nil) or fails.
+	Step(s planner.Step, err error)
 	Applied(t Target, p *planner.Plan, r ApplyResult)
 	Cancelled(t Target, p *planner.Plan)
 	Error(err error)
@@ -85,18 +87,21 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 	if r.Outcome == OutcomeNoChanges {
 		return // the plan already said "No changes."
 	}
-	for _, s := range p.Steps {
-		if s.Action == planner.Blocked {
-			continue
-		}
-		v.printf("  %s %s\n", v.out.Action(s.Action).String(), doneLabel(s))
-	}
 	sum := Summarize(p)
 	v.printf("\n%s\n", v.out.Success.Render(sum.AppliedLine()))
 	if sum.Blocked > 0 {
 		v.printf("%s\n", v.out.Blocked.Render(plural(sum.Blocked, "blocked change was", "blocked changes were")+" not applied; see the hints above."))
 	}
 	v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
+}
+
+// Step prints "  + created table posts", or the failure.
+func (v *ApplyHuman) Step(s planner.Step, err error) {
+	if err != nil {
+		v.printf("  %s %s %s\n", v.out.Blocked.String(), v.out.Error.Render("failed:"), actionLabel(s.Action)+" "+s.Target)
+		return
+	}
+	v.printf("  %s %s\n", v.out.Action(s.Action).String(), doneLabel(s))
 }
 
 // Cancelled says nothing was changed.
@@ -141,6 +146,9 @@ func (v *ApplyJSON) AskApproval() {}
 
 // Applying writes nothing: the document comes at the end.
 func (v *ApplyJSON) Applying(Target, *planner.Plan) {}
+
+// Step writes nothing: the document comes at the end.
+func (v *ApplyJSON) Step(planner.Step, error) {}
 
 // Applied writes {format_version, target, plan, summary, apply}.
 func (v *ApplyJSON) Applied(t Target, p *planner.Plan, r ApplyResult) {

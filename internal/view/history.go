@@ -10,15 +10,17 @@ import (
 
 // HistoryEntry is one recorded apply.
 type HistoryEntry struct {
-	PlanID            string    `json:"plan_id"`
-	Outcome           string    `json:"outcome"`
-	Steps             int       `json:"steps"`
-	FingerprintBefore string    `json:"fingerprint_before"`
-	FingerprintAfter  string    `json:"fingerprint_after"`
-	ToolVersion       string    `json:"tool_version"`
-	StartedAt         time.Time `json:"started_at"`
-	FinishedAt        time.Time `json:"finished_at"`
-	Error             string    `json:"error,omitempty"`
+	PlanID            string         `json:"plan_id"`
+	Outcome           string         `json:"outcome"`
+	Steps             int            `json:"steps"`
+	FingerprintBefore string         `json:"fingerprint_before"`
+	FingerprintAfter  string         `json:"fingerprint_after"`
+	ToolVersion       string         `json:"tool_version"`
+	Actor             string         `json:"actor"`
+	Counts            map[string]int `json:"counts"`
+	StartedAt         time.Time      `json:"started_at"`
+	FinishedAt        time.Time      `json:"finished_at"`
+	Error             string         `json:"error,omitempty"`
 }
 
 // History renders the history command. History and Error each end the

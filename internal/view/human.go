@@ -31,7 +31,7 @@ func (h *humanView) Diagnostics(diags hcl.Diagnostics) {
 }
 
 func (h *humanView) Error(err error) {
-	fmt.Fprintf(h.s.Err, "%s %s\n", h.errOut.Error.Render("Error:"), err)
+	fmt.Fprintf(h.s.Err, "\n%s %s\n", h.errOut.Error.Render("Error:"), err)
 }
 
 func (h *humanView) printf(format string, args ...any) {
