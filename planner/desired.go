@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
 )
@@ -20,11 +22,13 @@ func Desired(spec *hclspec.Spec, env string) *state.Schema {
 		return s
 	}
 	seenNS := map[string]bool{}
+	seenTable := map[string]bool{}
 	for _, m := range spec.Models {
 		if m == nil {
 			continue
 		}
-		if t := desiredTable(m); t != nil && s.Table(t.Name) == nil {
+		if t := desiredTable(m); t != nil && !seenTable[strings.ToLower(t.Name)] {
+			seenTable[strings.ToLower(t.Name)] = true
 			s.Tables = append(s.Tables, t)
 		}
 		if m.KV.Namespace == "" {

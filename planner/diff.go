@@ -145,13 +145,19 @@ func (d *differ) namespaces() {
 		users[title] = append(users[title], m.Name)
 		kvNames[title] = m.KV.Namespace
 	}
+	liveNS := make(map[string]bool, len(d.live.Namespaces))
+	for _, n := range d.live.Namespaces {
+		if n != nil {
+			liveNS[n.Title] = true
+		}
+	}
 	titles := make([]string, 0, len(users))
 	for t := range users {
 		titles = append(titles, t)
 	}
 	sort.Strings(titles)
 	for _, title := range titles {
-		if d.live.Namespace(title) != nil {
+		if liveNS[title] {
 			continue
 		}
 		ms := users[title]

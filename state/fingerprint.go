@@ -3,6 +3,8 @@ package state
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,52 +15,91 @@ import (
 // indexes (name, unique, columns in order) and KV namespace titles. It does
 // not depend on the order of Tables, Indexes or Namespaces in the input,
 // on HasRows and Rows, on namespace ids, or on internal tables
-// (IsInternalTable). A nil schema fingerprints like an empty one.
+// (IsInternalTable). A nil schema fingerprints like an empty one. The input
+// is not modified.
 func Fingerprint(s *Schema) string {
-	c := s.Clone()
-	if c == nil {
-		c = &Schema{}
+	if s == nil {
+		s = &Schema{}
 	}
-	c.Sort()
-	var b strings.Builder
-	b.WriteString("dmplan-schema-v1\n")
-	for _, t := range c.Tables {
-		if IsInternalTable(t.Name) {
-			continue
+	w := fpWriter{h: sha256.New(), buf: make([]byte, 0, 256)}
+	w.str("dmplan-schema-v1\n")
+
+	tables := make([]*Table, 0, len(s.Tables))
+	for _, t := range s.Tables {
+		if t != nil && !IsInternalTable(t.Name) {
+			tables = append(tables, t)
 		}
-		b.WriteString("table ")
-		b.WriteString(strconv.Quote(t.Name))
-		b.WriteByte('\n')
-		for _, col := range t.Columns {
-			b.WriteString(" column ")
-			b.WriteString(strconv.Quote(col.Name))
-			b.WriteByte(' ')
-			b.WriteString(strconv.Quote(strings.ToUpper(strings.TrimSpace(col.Type))))
-			b.WriteString(" notnull=")
-			b.WriteString(strconv.FormatBool(col.NotNull))
-			b.WriteString(" pk=")
-			b.WriteString(strconv.FormatBool(col.PK))
-			b.WriteString(" default=")
-			b.WriteString(strconv.Quote(col.Default))
-			b.WriteByte('\n')
-		}
-		for _, ix := range t.Indexes {
-			b.WriteString(" index ")
-			b.WriteString(strconv.Quote(ix.Name))
-			b.WriteString(" unique=")
-			b.WriteString(strconv.FormatBool(ix.Unique))
-			for _, col := range ix.Columns {
-				b.WriteByte(' ')
-				b.WriteString(strconv.Quote(col))
+	}
+	slices.SortStableFunc(tables, func(a, b *Table) int { return strings.Compare(a.Name, b.Name) })
+	var idx []*Index
+	for _, t := range tables {
+		w.str("table ")
+		w.quote(t.Name)
+		w.str("\n")
+		for _, c := range t.Columns {
+			if c == nil {
+				continue
 			}
-			b.WriteByte('\n')
+			w.str(" column ")
+			w.quote(c.Name)
+			w.str(" ")
+			w.quote(strings.ToUpper(strings.TrimSpace(c.Type)))
+			w.str(" notnull=" + strconv.FormatBool(c.NotNull) + " pk=" + strconv.FormatBool(c.PK) + " default=")
+			w.quote(c.Default)
+			w.str("\n")
+		}
+		idx = idx[:0]
+		for _, ix := range t.Indexes {
+			if ix != nil {
+				idx = append(idx, ix)
+			}
+		}
+		slices.SortStableFunc(idx, func(a, b *Index) int { return strings.Compare(a.Name, b.Name) })
+		for _, ix := range idx {
+			w.str(" index ")
+			w.quote(ix.Name)
+			w.str(" unique=" + strconv.FormatBool(ix.Unique))
+			for _, col := range ix.Columns {
+				w.str(" ")
+				w.quote(col)
+			}
+			w.str("\n")
 		}
 	}
-	for _, n := range c.Namespaces {
-		b.WriteString("kv_namespace ")
-		b.WriteString(strconv.Quote(n.Title))
-		b.WriteByte('\n')
+	titles := make([]string, 0, len(s.Namespaces))
+	for _, n := range s.Namespaces {
+		if n != nil {
+			titles = append(titles, n.Title)
+		}
 	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:])
+	slices.Sort(titles)
+	for _, t := range titles {
+		w.str("kv_namespace ")
+		w.quote(t)
+		w.str("\n")
+	}
+	w.flush()
+	return hex.EncodeToString(w.h.Sum(nil))
+}
+
+// fpWriter buffers the canonical encoding into the hash.
+type fpWriter struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func (w *fpWriter) str(s string) {
+	w.buf = append(w.buf, s...)
+	if len(w.buf) > 4096 {
+		w.flush()
+	}
+}
+
+func (w *fpWriter) quote(s string) {
+	w.buf = strconv.AppendQuote(w.buf, s)
+}
+
+func (w *fpWriter) flush() {
+	w.h.Write(w.buf)
+	w.buf = w.buf[:0]
 }
