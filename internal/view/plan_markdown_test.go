@@ -1,0 +1,85 @@
+package view
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMarkdownFullPlan(t *testing.T) {
+	md := RenderMarkdown(testTarget, testPlan())
+	for _, want := range []string{
+		"### dmplan plan\n",
+		"**Plan: 2 to create, 1 to add, 1 blocked.**",
+		"| `+` | create table | `page_meta` | PAGE |",
+		"| `~` | add column | `users.nickname` | USER |",
+		"- **DM101** `users.age`: changing USER.age",
+		"  - What to do: add a new field, backfill it, switch readers",
+		"- **DM201** `legacy`: table legacy is not managed",
+		"<details>\n<summary>SQL (2 statements)</summary>",
+		"```sql\nCREATE TABLE \"page_meta\" (\n  \"page_id\" TEXT PRIMARY KEY NOT NULL,\n  \"status\" TEXT DEFAULT 'a, b'\n);\nALTER TABLE",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+func TestMarkdownFallsBackUnderGitHubLimit(t *testing.T) {
+	tests := []struct {
+		name             string
+		tables, blocked  int
+		wantFull         bool
+		wantTruncatedMsg bool
+	}{
+		{name: "small plan is shown in full", tables: 3, wantFull: true},
+		{name: "huge plan becomes a summary", tables: 2000},
+		{name: "huge plan with many blocked steps lists as many as fit", tables: 2000, blocked: 5000, wantTruncatedMsg: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := hugePlan(tt.tables, tt.blocked)
+			md := RenderMarkdown(testTarget, p)
+			if len(md) > MaxMarkdown {
+				t.Fatalf("markdown is %d bytes, over GitHub's %d", len(md), MaxMarkdown)
+			}
+			full := strings.Contains(md, "<details>")
+			if full != tt.wantFull {
+				t.Fatalf("full plan shown = %v, want %v", full, tt.wantFull)
+			}
+			if !tt.wantFull {
+				for _, want := range []string{
+					"over GitHub's 65536-character comment limit",
+					"| create table | 2000 |",
+					"**Plan: 2000 to create, 0 to add",
+				} {
+					if !strings.Contains(md, want) {
+						t.Errorf("summary lacks %q", want)
+					}
+				}
+			}
+			if got := strings.Contains(md, "more blocked steps; see the full plan"); got != tt.wantTruncatedMsg {
+				t.Errorf("truncation note shown = %v, want %v", got, tt.wantTruncatedMsg)
+			}
+		})
+	}
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	tests := []struct{ in, cell, code string }{
+		{in: "a|b", cell: `a\|b`, code: `a\|b`},
+		{in: "line1\nline2", cell: "line1 line2", code: "line1 line2"},
+		{in: "<script>", cell: "&lt;script>", code: "<script>"},
+		{in: "x`y", cell: "x`y", code: "x'y"},
+	}
+	for _, tt := range tests {
+		if got := mdCell(tt.in); got != tt.cell {
+			t.Errorf("mdCell(%q) = %q, want %q", tt.in, got, tt.cell)
+		}
+		if got := mdCode(tt.in); got != tt.code {
+			t.Errorf("mdCode(%q) = %q, want %q", tt.in, got, tt.code)
+		}
+	}
+	if got := mdFence("a ```` b"); got != "`````" {
+		t.Errorf("mdFence = %q, want five backticks", got)
+	}
+}
