@@ -190,7 +190,7 @@ type faultD1 struct {
 
 type faultKV struct {
 	backend.KV
-	mu                  sync.Mutex
+	mu                   sync.Mutex
 	puts, putManys, gets int
 	getManys             int
 	failPut              error

@@ -160,7 +160,7 @@ func (q *Query) Count(ctx context.Context) (n int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	out, err := q.h.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*) FROM " + q.m.table + where, Args: args})
+	out, err := q.h.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args})
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.m.name, notMigrated(err))
 	}

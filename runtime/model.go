@@ -27,9 +27,10 @@ type model struct {
 	soft       bool
 
 	table      string // quoted
-	selectCols string // quoted, comma-separated, table order
-	pageCols   string // the same, each prefixed with "p."
+	selectCols string // t."col", ...: qualified, so a missing column is an error, never a string literal
+	pageCols   string // p."col", ...
 	pkQuoted   string
+	from       string // FROM "table" AS t
 	upsertHead string // INSERT INTO t (cols) VALUES
 	upsertTail string // ON CONFLICT (pk) DO UPDATE SET ...
 	rowHolders string // (?, ?, ...)
@@ -96,18 +97,19 @@ func compileModel(m *hclspec.Model) (*model, error) {
 			set = append(set, quoted[i]+" = excluded."+quoted[i])
 		}
 	}
-	c.selectCols = strings.Join(quoted, ", ")
+	c.selectCols = "t." + strings.Join(quoted, ", t.")
+	c.from = " FROM " + c.table + " AS t"
 	c.pageCols = "p." + strings.Join(quoted, ", p.")
 	c.pkQuoted = quoted[0]
 	c.rowHolders = "(" + strings.Join(holders, ", ") + ")"
-	c.upsertHead = "INSERT INTO " + c.table + " (" + c.selectCols + ") VALUES "
+	c.upsertHead = "INSERT INTO " + c.table + " (" + strings.Join(quoted, ", ") + ") VALUES "
 	if len(set) == 0 {
 		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO NOTHING"
 	} else {
 		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	c.upsert1 = c.upsertHead + c.rowHolders + c.upsertTail
-	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + quoted[0] + " = ?"
+	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"
 	c.rowsPerStm = backend.MaxParams / len(c.cols)
 	return c, nil
 }

@@ -84,7 +84,7 @@ func (q *Query) value(field string, v any) (string, any, bool) {
 		q.fail(err)
 		return "", nil, false
 	}
-	col := backend.QuoteIdent(f.Name)
+	col := "t." + backend.QuoteIdent(f.Name)
 	if v == nil {
 		return col, nil, true
 	}
@@ -142,7 +142,7 @@ func (q *Query) WhereIn(field string, values ...any) *Query {
 		c.args = append(c.args, cv)
 	}
 	if c.col == "" {
-		c.col = backend.QuoteIdent(field)
+		c.col = "t." + backend.QuoteIdent(field)
 	}
 	q.conds = append(q.conds, c)
 	return q
@@ -229,14 +229,14 @@ func (q *Query) where() (string, []any, error) {
 		if !q.m.owned {
 			return "", nil, fmt.Errorf("%w: query %s: the model has auth but no user_id column, so a scoped handle cannot list it; turn user_tracking on or query with System()", ErrInvalid, q.m.name)
 		}
-		parts = append(parts, `"user_id" = `+bind(q.h.user))
+		parts = append(parts, `t."user_id" = `+bind(q.h.user))
 	}
 	if q.m.soft {
 		switch q.deleted {
 		case excludeDeleted:
-			parts = append(parts, `"deleted_at" IS NULL`)
+			parts = append(parts, `t."deleted_at" IS NULL`)
 		case onlyDeleted:
-			parts = append(parts, `"deleted_at" IS NOT NULL`)
+			parts = append(parts, `t."deleted_at" IS NOT NULL`)
 		}
 	}
 	// Count parameters; lists that would break the limit go as JSON.
@@ -329,15 +329,14 @@ func (q *Query) build() (backend.Stmt, error) {
 	b.Grow(256 + 2*len(where) + 2*len(m.selectCols))
 	b.WriteString("SELECT ")
 	b.WriteString(m.pageCols)
-	b.WriteString(", n._total FROM (SELECT COUNT(*) AS _total FROM ")
-	b.WriteString(m.table)
+	b.WriteString(", n._total FROM (SELECT COUNT(*) AS _total")
+	b.WriteString(m.from)
 	b.WriteString(where)
 	b.WriteString(") AS n LEFT JOIN (SELECT ")
 	b.WriteString(m.selectCols)
-	b.WriteString(" FROM ")
-	b.WriteString(m.table)
+	b.WriteString(m.from)
 	b.WriteString(where)
-	b.WriteString(q.orderBy(""))
+	b.WriteString(q.orderBy("t."))
 	b.WriteString(" LIMIT ?" + strconv.Itoa(n+1) + " OFFSET ?" + strconv.Itoa(n+2))
 	b.WriteString(") AS p ON 1")
 	b.WriteString(q.orderBy("p."))
