@@ -305,3 +305,76 @@ func TestHistoryNewestFirst(t *testing.T) {
 		t.Errorf("History(limit 1) = %+v", one)
 	}
 }
+
+// TestApplyDefaultsRoundTrip applies every kind of default and checks that
+// the inspected schema is exactly the one planned, so planning again finds
+// nothing to do and no default "differs".
+func TestApplyDefaultsRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	b := openStore(t)
+	spec := loadSpec(t, `
+model "THING" {
+  field "label" {
+    type    = string
+    default = "it's \"quoted\""
+  }
+  field "count" {
+    type     = integer
+    required = true
+    default  = -3
+  }
+  field "ratio" {
+    type    = number
+    default = 0.25
+  }
+  field "big" {
+    type    = number
+    default = 1e21
+  }
+  field "enabled" {
+    type    = boolean
+    default = false
+  }
+  field "meta" {
+    type    = json
+    default = { b = [1, 2], a = "x'y" }
+  }
+  field "tags" {
+    type    = array
+    default = ["a", "b"]
+  }
+  field "seen" {
+    type    = timestamp
+    default = "2026-01-01T00:00:00.000Z"
+  }
+  kv { namespace = "THINGS" }
+  d1 { sync_fields = ["label", "count", "ratio", "big", "enabled", "meta", "tags", "seen"] }
+}
+`)
+	p := makePlan(t, b, spec)
+	mustApply(t, b, p, Options{})
+	live, err := backend.Inspect(ctx, b.D1(), b.KV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(planner.Desired(spec, "local").Tables[0].Columns, live.Table("thing").Columns); diff != "" {
+		t.Errorf("inspected columns differ from the desired ones (-want +got):\n%s", diff)
+	}
+	if state.Fingerprint(live) != p.FingerprintAfter {
+		t.Errorf("live fingerprint differs from the plan's FingerprintAfter")
+	}
+	again := planner.Diff(spec, "local", live)
+	if len(again.Steps) != 0 || len(again.Notes) != 0 {
+		t.Errorf("plan after apply: %+v %+v", again.Steps, again.Notes)
+	}
+	// The defaults are what SQLite writes.
+	exec(t, b, `INSERT INTO thing (thing_id, user_id) VALUES ('1', 'u')`)
+	res, err := b.D1().Query(ctx, backend.Stmt{SQL: `SELECT label, count, ratio, enabled, meta, tags FROM thing`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{`it's "quoted"`, int64(-3), 0.25, int64(0), `{"a":"x'y","b":[1,2]}`, `["a","b"]`}
+	if diff := cmp.Diff(want, res.Rows[0]); diff != "" {
+		t.Errorf("row defaults (-want +got):\n%s", diff)
+	}
+}

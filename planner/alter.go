@@ -36,17 +36,17 @@ func addColumnCheck(t *state.Table, c *state.Column) addCheck {
 			Hint: "keep the existing primary key, or create a new table (a new model or d1.table) and copy the rows by hand",
 		}
 	case c.NotNull && (c.Default == "" || strings.EqualFold(c.Default, "NULL")):
-		rows := "SQLite cannot add a NOT NULL column without a default, even to an empty table"
+		why := fmt.Sprintf("column %s would be NOT NULL without a default, which SQLite cannot add to an existing table, even an empty one", ref)
 		if t.HasRows {
-			rows = fmt.Sprintf("table %s holds rows that have no value for it", t.Name)
+			why = fmt.Sprintf("column %s would be NOT NULL without a default, and table %s holds rows with no value for it", ref, t.Name)
 			if t.Rows > 0 {
-				rows = fmt.Sprintf("table %s holds %d rows that have no value for it", t.Name, t.Rows)
+				why = fmt.Sprintf("column %s would be NOT NULL without a default, and table %s holds %d rows with no value for it", ref, t.Name, t.Rows)
 			}
 		}
 		return addCheck{
 			Code: CodeNotNullNoDefault,
-			Why:  fmt.Sprintf("column %s is NOT NULL without a default: %s", ref, rows),
-			Hint: "give the field a default, or make it not required, apply, backfill it, then tighten it",
+			Why:  why,
+			Hint: "give the field a default (SQLite fills existing rows with it), or make the field optional and backfill it through the runtime",
 		}
 	case c.Default != "" && !isConstantDefault(c.Default):
 		return addCheck{

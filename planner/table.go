@@ -95,7 +95,7 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		}
 		chk := addColumnCheck(have, c)
 		if !chk.OK {
-			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s syncs field %s: %s", m.Name, c.Name, chk.Why), chk.Hint)
+			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s syncs field %s, but %s", m.Name, c.Name, chk.Why), chk.Hint)
 			continue
 		}
 		adds = append(adds, Step{
@@ -173,13 +173,14 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 	target := t.Name + "." + have.Name
 	haveType := strings.ToUpper(strings.TrimSpace(have.Type))
 	if affinity(haveType) != affinity(want.Type) {
-		ft := ""
+		ft, ofType := "", ""
 		if f := m.Field(want.Name); f != nil {
 			ft = " (type " + f.Type.String() + ")"
+			ofType = " of type " + f.Type.String()
 		}
 		d.block(m, target, CodeTypeChange,
 			fmt.Sprintf("changing %s.%s (column %s) from %s to %s%s needs a manual migration; dmplan never changes a column type", m.Name, want.Name, target, haveType, want.Type, ft),
-			fmt.Sprintf("add a new field (e.g. %s_v2)%s, backfill it from %s, switch readers to it, then stop syncing %s", want.Name, ft, want.Name, want.Name))
+			fmt.Sprintf("add a new field%s (e.g. %s_v2), backfill it from %s, switch readers to it, then stop syncing %s", ofType, want.Name, want.Name, want.Name))
 		return
 	}
 	if haveType != want.Type {
