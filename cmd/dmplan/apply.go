@@ -91,7 +91,6 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	v.Applying(job.desc, job.plan)
 	res, err := c.execute(ctx, job, v)
 	if err != nil {
 		v.Error(err)

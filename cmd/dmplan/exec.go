@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
@@ -19,13 +21,20 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		return view.ApplyResult{}, err
 	}
 	defer be.Close()
+	started := false
 	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
 		ToolVersion: "dmplan " + toolVersion(),
 		Actor:       c.getenv("DMPLAN_ACTOR"),
-		Progress:    func(ev applier.Event) { v.Step(ev.Step, ev.Err) },
+		Progress: func(ev applier.Event) {
+			if !started { // announced once work has begun, not before a refusal
+				started = true
+				v.Applying(job.desc, job.plan)
+			}
+			v.Step(ev.Step, ev.Err)
+		},
 	})
 	if err != nil {
-		return view.ApplyResult{}, err
+		return view.ApplyResult{}, applyError(err, job.saved)
 	}
 	n := 0
 	for _, s := range rep.Steps {
@@ -44,6 +53,25 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		DurationMS: rep.Duration.Milliseconds(),
 	}, nil
 }
+
+// applyError words the applier's refusals for the command line.
+func applyError(err error, saved bool) error {
+	msg := strings.TrimPrefix(err.Error(), "applier: ")
+	if errors.Is(err, applier.ErrStalePlan) && !saved {
+		msg = "the live schema changed while the plan waited for approval, so nothing was applied; run dmplan apply again (" + msg + ")"
+	}
+	return &shownError{msg: msg, err: err}
+}
+
+// shownError is an error reworded for people, still unwrapping to the
+// original.
+type shownError struct {
+	msg string
+	err error
+}
+
+func (e *shownError) Error() string { return e.msg }
+func (e *shownError) Unwrap() error { return e.err }
 
 // readHistory lists the target's recorded applies, newest first.
 func (c *cli) readHistory(ctx context.Context, t *hclspec.Target, limit int) ([]view.HistoryEntry, error) {
