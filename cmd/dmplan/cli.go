@@ -31,7 +31,7 @@ type cli struct {
 	// approval is asked only on a terminal, colour is used only on one.
 	stdinTTY  bool
 	stdoutTTY bool
-	// dir is the working directory paths are shown relative to.
+	// wd is the working directory paths are shown relative to.
 	wd string
 }
 
@@ -65,8 +65,9 @@ func (c *cli) color(noColor bool) bool {
 	return !noColor && c.getenv("NO_COLOR") == "" && c.stdoutTTY && c.getenv("TERM") != "dumb"
 }
 
-// streams returns the view streams for the flags. spec, when it becomes
-// known, supplies the sources diagnostics quote; set it with *specRef.
+// streams returns the view streams for the flags. Diagnostics quote their
+// source lines from *spec, which the command fills in once it has loaded
+// the configuration (the view is built before that).
 func (c *cli) streams(va viewArgs, spec **hclspec.Spec) view.Streams {
 	return view.Streams{
 		Out:   c.stdout,

@@ -12,6 +12,3 @@ func (v *Fmt) File(name string) { v.printf("%s\n", name) }
 
 // Diff prints a unified diff of one file.
 func (v *Fmt) Diff(diff string) { v.printf("%s", diff) }
-
-// Line prints one line of text, such as a usage message.
-func (v *Fmt) Line(text string) { v.printf("%s\n", text) }
