@@ -78,7 +78,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	if err != nil {
 		return nil, fmt.Errorf("inspect live schema: %w", err)
 	}
-	before := state.Fingerprint(live)
+	before := p.LiveFingerprint(live)
 	if before != p.Fingerprint {
 		return nil, fmt.Errorf("%w: the live schema changed since the plan was made (fingerprint %s, plan made against %s); run plan again",
 			ErrStalePlan, short(before), short(p.Fingerprint))
@@ -262,7 +262,7 @@ func (a *run) fail(ctx context.Context, err error) error {
 	}
 	after := ""
 	if live, ierr := backend.Inspect(ctx, a.b.D1(), a.b.KV()); ierr == nil {
-		after = state.Fingerprint(live)
+		after = a.p.LiveFingerprint(live)
 	}
 	a.finish(state.OutcomeFailed, after)
 	a.rec.Error = err.Error()

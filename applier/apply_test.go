@@ -378,3 +378,48 @@ model "THING" {
 		t.Errorf("row defaults (-want +got):\n%s", diff)
 	}
 }
+
+// TestStaleness: only changes the plan depends on make it stale.
+func TestStaleness(t *testing.T) {
+	tests := []struct {
+		name  string
+		drift func(t *testing.T, b backend.Backend)
+		stale bool
+	}{
+		{"nothing changed", func(*testing.T, backend.Backend) {}, false},
+		{"namespace of another project", func(t *testing.T, b backend.Backend) {
+			if _, err := b.KV().CreateNamespace(context.Background(), "other-local-CACHE"); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"rows written", func(t *testing.T, b backend.Backend) {
+			exec(t, b, `INSERT INTO legacy (id) VALUES (1)`)
+		}, false},
+		{"declared namespace created by someone else", func(t *testing.T, b backend.Backend) {
+			if _, err := b.KV().CreateNamespace(context.Background(), "shop-local-PAGES"); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"unmanaged table created", func(t *testing.T, b backend.Backend) {
+			exec(t, b, `CREATE TABLE audit (id INTEGER)`)
+		}, true},
+		{"unmanaged column added", func(t *testing.T, b backend.Backend) {
+			exec(t, b, `ALTER TABLE legacy ADD COLUMN note TEXT`)
+		}, true},
+		{"index created", func(t *testing.T, b backend.Backend) {
+			exec(t, b, `CREATE INDEX legacy_id ON legacy (id)`)
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := openStore(t)
+			exec(t, b, `CREATE TABLE legacy (id INTEGER)`)
+			p := makePlan(t, b, loadSpec(t, baseHCL))
+			tt.drift(t, b)
+			_, err := Apply(context.Background(), b, p, Options{})
+			if got := errors.Is(err, ErrStalePlan); got != tt.stale || (!tt.stale && err != nil) {
+				t.Errorf("Apply = %v, want stale %v", err, tt.stale)
+			}
+		})
+	}
+}

@@ -55,7 +55,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		live = &state.Schema{}
 	}
 	d := newDiffer(spec, env, live)
-	d.namespaces()
+	scope := d.namespaces()
 	for _, m := range d.models() {
 		d.model(m)
 	}
@@ -65,15 +65,17 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.indexSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
-	return &Plan{
-		FormatVersion:    FormatVersion,
-		ID:               o.id,
-		CreatedAt:        o.now,
-		Fingerprint:      state.Fingerprint(live),
-		FingerprintAfter: state.Fingerprint(d.after),
-		Steps:            steps,
-		Notes:            d.notes,
+	p := &Plan{
+		FormatVersion:  FormatVersion,
+		ID:             o.id,
+		CreatedAt:      o.now,
+		NamespaceScope: scope,
+		Steps:          steps,
+		Notes:          d.notes,
 	}
+	p.Fingerprint = p.LiveFingerprint(live)
+	p.FingerprintAfter = p.LiveFingerprint(d.after)
+	return p
 }
 
 // differ holds one Diff's working state: the live tables by lower-cased
@@ -133,8 +135,9 @@ func (d *differ) models() []*hclspec.Model {
 	return ms
 }
 
-// namespaces plans one CreateNamespace per declared title missing live.
-func (d *differ) namespaces() {
+// namespaces plans one CreateNamespace per declared title missing live and
+// returns the declared titles, sorted.
+func (d *differ) namespaces() []string {
 	users := map[string][]string{} // title -> model names
 	var kvNames = map[string]string{}
 	for _, m := range d.spec.Models {
@@ -171,6 +174,7 @@ func (d *differ) namespaces() {
 		})
 		d.after.Namespaces = append(d.after.Namespaces, &state.Namespace{Title: title})
 	}
+	return titles
 }
 
 // unmanagedTables notes live tables no model maps to.

@@ -36,6 +36,9 @@ func TestDiffFreshDatabase(t *testing.T) {
 	if p.FormatVersion != FormatVersion || p.ID == "" || p.CreatedAt.IsZero() {
 		t.Errorf("plan header = %q %q %v", p.FormatVersion, p.ID, p.CreatedAt)
 	}
+	if diff := cmp.Diff([]string{"nimbus-local-PAGES"}, p.NamespaceScope); diff != "" {
+		t.Errorf("NamespaceScope (-want +got):\n%s", diff)
+	}
 	if p.Fingerprint != state.Fingerprint(&state.Schema{}) {
 		t.Errorf("Fingerprint is not the live schema's")
 	}

@@ -3,6 +3,8 @@ package planner
 import (
 	"fmt"
 	"time"
+
+	"github.com/dmplan/dmplan/state"
 )
 
 // FormatVersion is the version of the Plan JSON shape. It changes only when
@@ -54,13 +56,18 @@ type Plan struct {
 	FormatVersion string    `json:"format_version"`
 	ID            string    `json:"id"` // UUID, recorded in history
 	CreatedAt     time.Time `json:"created_at"`
-	// Fingerprint is state.Fingerprint of the live schema the plan was made
-	// against; apply refuses a saved plan when it no longer matches.
+	// Fingerprint is the fingerprint of the live schema the plan was made
+	// against (LiveFingerprint): apply refuses a saved plan when it no
+	// longer matches.
 	Fingerprint string `json:"fingerprint"`
-	// FingerprintAfter is state.Fingerprint of the schema expected once
+	// FingerprintAfter is the same fingerprint of the schema expected once
 	// every executable step has run; history records it.
 	FingerprintAfter string `json:"fingerprint_after,omitempty"`
-	Steps            []Step `json:"steps"`
+	// NamespaceScope is the KV namespace titles the spec declares. Only
+	// these namespaces count in the fingerprints, so namespaces of other
+	// projects in the same account do not make a saved plan stale.
+	NamespaceScope []string `json:"kv_namespace_scope"`
+	Steps          []Step   `json:"steps"`
 	// Notes are things reported but never acted on: unmanaged tables and
 	// columns that dmplan leaves alone.
 	Notes []Note `json:"notes,omitempty"`
@@ -88,6 +95,12 @@ type Note struct {
 	Code    string `json:"code"`
 	Target  string `json:"target"`
 	Message string `json:"message"`
+}
+
+// LiveFingerprint is state.Fingerprint of the live schema as this plan
+// sees it: every table, and the namespaces in NamespaceScope.
+func (p *Plan) LiveFingerprint(live *state.Schema) string {
+	return state.Fingerprint(live.WithNamespaces(p.NamespaceScope))
 }
 
 // HasChanges reports whether the plan has executable steps.

@@ -124,3 +124,23 @@ func TestIsInternalTable(t *testing.T) {
 		}
 	}
 }
+
+func TestWithNamespaces(t *testing.T) {
+	s := sample()
+	scoped := s.WithNamespaces([]string{"n-local-A", "absent"})
+	if len(scoped.Namespaces) != 1 || scoped.Namespaces[0].Title != "n-local-A" || len(scoped.Tables) != 2 {
+		t.Errorf("WithNamespaces = %+v", scoped)
+	}
+	if len(s.Namespaces) != 2 {
+		t.Errorf("WithNamespaces changed its receiver")
+	}
+	other := sample()
+	other.Namespaces = append(other.Namespaces, &Namespace{Title: "x-prod-Z"})
+	if Fingerprint(other.WithNamespaces([]string{"n-local-A", "n-local-B"})) != Fingerprint(s) {
+		t.Errorf("a namespace outside the scope changed the fingerprint")
+	}
+	var nilSchema *Schema
+	if got := nilSchema.WithNamespaces(nil); got == nil || len(got.Tables) != 0 {
+		t.Errorf("nil WithNamespaces = %+v", got)
+	}
+}

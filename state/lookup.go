@@ -140,3 +140,24 @@ func (t *Table) Clone() *Table {
 	}
 	return out
 }
+
+// WithNamespaces returns a shallow copy of the schema whose Namespaces are
+// only those with the given titles. A plan fingerprints the live schema
+// this way, so namespaces of other projects in the same account do not
+// make its saved plans stale.
+func (s *Schema) WithNamespaces(titles []string) *Schema {
+	if s == nil {
+		return &Schema{}
+	}
+	keep := make(map[string]bool, len(titles))
+	for _, t := range titles {
+		keep[t] = true
+	}
+	out := &Schema{Tables: s.Tables, Namespaces: make([]*Namespace, 0, len(titles))}
+	for _, n := range s.Namespaces {
+		if n != nil && keep[n.Title] {
+			out.Namespaces = append(out.Namespaces, n)
+		}
+	}
+	return out
+}
