@@ -1,4 +1,30 @@
 // Package planner computes the safe, additive steps that bring a live D1/KV
 // schema to the declared one. It does no I/O: a Plan is plain data, rendered
 // by views and executed by the applier.
+//
+// Desired turns a spec into the schema it declares; Diff compares it with
+// the live schema (backend.Inspect) and returns a Plan whose steps come in
+// a fixed order: create KV namespaces, create tables (each followed by its
+// indexes), add columns, create indexes on existing tables, then blocked
+// steps. Whether a column can be added in place follows SQLite's ALTER
+// TABLE rules, kept in one helper (addColumnCheck).
+//
+// Blocked steps are never executed and make plan exit non-zero. Each has a
+// code, the reason and what a person can do by hand:
+//
+//	DM101  a synced field's column type would change
+//	DM102  a declared field is no longer in sync_fields but its column exists (kept)
+//	DM103  a NOT NULL column without a default cannot be added to an existing table
+//	DM104  the primary key differs from the table's
+//	DM105  an index of the declared name exists with other columns or uniqueness
+//	DM106  the table would exceed D1's 100 columns
+//	DM107  NOT NULL would be added to or removed from an existing column
+//	DM108  an index needs a column this plan cannot add
+//	DM109  a column has a non-constant default SQLite cannot add in place
+//	DM110  two models map to the same table
+//
+// Notes are reported and never acted on: DM201 unmanaged table, DM202
+// unmanaged column, DM203 default differs (SQLite cannot alter defaults),
+// DM204 unmanaged index, DM205 type spelled differently with the same
+// affinity.
 package planner
