@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"maps"
 	"strconv"
 	"strings"
@@ -285,8 +284,8 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		}
 		byModel[s.r.m] = append(byModel[s.r.m], s)
 	}
-	t := time.Now()
 	for _, m := range order {
+		t := time.Now()
 		ns, err := m.namespace(ctx, h.ds.kv)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
@@ -299,9 +298,9 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		if err := h.ds.kv.PutMany(ctx, ns, es); err != nil {
 			return fmt.Errorf("save many %s: kv put many (%d objects; a bulk put is not atomic, some may be written): %w", m.name, len(es), notMigrated(err))
 		}
+		h.ds.logBulkStep(ctx, "kv.put_many", m.name, len(es), 1, t)
 	}
-	h.ds.logStep(ctx, "kv.put_many", "", strconv.Itoa(len(st))+" records", t)
-	t = time.Now()
+	t := time.Now()
 	type stmtOf struct {
 		m   *model
 		ids []string
@@ -345,8 +344,10 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			return perr
 		}
 	}
-	if h.ds.log.Enabled(ctx, slog.LevelDebug) {
-		h.ds.logStep(ctx, "d1.upsert_many", "", strconv.Itoa(len(st))+" records in "+strconv.Itoa(len(sts))+" statements", t)
+	models := make([]string, len(order))
+	for i, m := range order {
+		models[i] = m.name
 	}
+	h.ds.logBulkStep(ctx, "d1.upsert_many", strings.Join(models, ","), len(st), len(sts), t)
 	return nil
 }

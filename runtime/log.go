@@ -50,6 +50,16 @@ func (ds *Datastore) logStep(ctx context.Context, step, model, id string, start 
 		slog.Duration("duration", time.Since(start)))
 }
 
+// logBulkStep logs one store call of a bulk operation at debug level.
+func (ds *Datastore) logBulkStep(ctx context.Context, step, model string, records, requests int, start time.Time) {
+	if !ds.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	ds.log.LogAttrs(ctx, slog.LevelDebug, "runtime."+step,
+		slog.String("model", model), slog.Int("records", records), slog.Int("statements", requests),
+		slog.Duration("duration", time.Since(start)))
+}
+
 func outcomeOf(err error) string {
 	switch {
 	case errors.Is(err, ErrInvalid):
