@@ -1,6 +1,10 @@
 package hclspec
 
-import "github.com/hashicorp/hcl/v2"
+import (
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
 
 // Names of the built-in fields the options add.
 const (
@@ -47,9 +51,11 @@ func builtinOption(name string) string {
 	return "no option"
 }
 
+// findField returns the field whose name equals name ignoring case, as
+// SQLite compares column names.
 func findField(fields []*Field, name string) *Field {
 	for _, f := range fields {
-		if f.Name == name {
+		if strings.EqualFold(f.Name, name) {
 			return f
 		}
 	}

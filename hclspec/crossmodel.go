@@ -21,6 +21,27 @@ func (d *decoder) crossModel() hcl.Diagnostics {
 		}
 		tables[key] = m
 	}
+	// Tables and indexes share one namespace in SQLite.
+	indexes := map[string]*Index{}
+	for _, m := range d.declOrder() {
+		for _, idx := range m.D1.Indexes {
+			key := strings.ToLower(idx.Name)
+			if prev, ok := indexes[key]; ok {
+				diags = append(diags, errorf(idx.DeclRange, "Duplicate index name",
+					"The index name %q (table + \"_\" + label) is already used by the index declared at %s. Choose another label.",
+					idx.Name, prev.DeclRange.String()))
+				continue
+			}
+			if t, ok := tables[key]; ok {
+				diags = append(diags, errorf(idx.DeclRange, "Index name collides with a table",
+					"The index name %q (table + \"_\" + label) is the name of the table of model %q; SQLite keeps tables and indexes in one namespace. Choose another label.",
+					idx.Name, t.Name))
+				continue
+			}
+			indexes[key] = idx
+		}
+	}
+
 	var seen []*Model
 	for _, m := range d.declOrder() {
 		for _, prev := range seen {

@@ -39,6 +39,22 @@ func checkSQLName(name string) string {
 	return ""
 }
 
+// reservedTables are table names other tools own in a D1 database.
+var reservedTables = map[string]string{
+	"d1_migrations": "wrangler keeps its migration history there",
+}
+
+// checkTableName is checkSQLName plus the names other tools own.
+func checkTableName(name string) string {
+	if why := checkSQLName(name); why != "" {
+		return why
+	}
+	if why, ok := reservedTables[strings.ToLower(name)]; ok {
+		return why
+	}
+	return ""
+}
+
 // sqliteKeywords is SQLite's keyword list (https://sqlite.org/lang_keywords.html).
 var sqliteKeywords = func() map[string]bool {
 	m := map[string]bool{}

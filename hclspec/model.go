@@ -38,7 +38,7 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 	d.ranges[m] = r
 
 	var diags hcl.Diagnostics
-	if why := checkSQLName(name); why != "" {
+	if why := checkTableName(name); why != "" {
 		diags = append(diags, errorf(r.name, "Invalid model name",
 			"The model name %q cannot be used: %s. It names the default table and primary key.", name, why))
 	}
@@ -92,20 +92,21 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 	for _, b := range byType["field"] {
 		fname := b.Labels[0]
 		lr := labelRange(b, 0)
-		if prev, ok := seen[fname]; ok {
+		// SQLite column names ignore case, so "Title" and "title" clash.
+		if prev, ok := seen[strings.ToLower(fname)]; ok {
 			diags = append(diags, duplicate(lr, prev, "Duplicate field declaration",
-				"A field named \""+fname+"\" in model \""+name+"\""))
+				"A field named \""+fname+"\" (column names ignore case) in model \""+name+"\""))
 			continue
 		}
-		seen[fname] = lr
-		if fname == m.PrimaryKey {
+		seen[strings.ToLower(fname)] = lr
+		if strings.EqualFold(fname, m.PrimaryKey) {
 			diags = append(diags, errorf(lr, "Field name collides with the primary key",
 				"Model %q already has the primary key %q (a string set by dmplan when absent). Remove this field or set primary_key to another name.", name, fname))
 			continue
 		}
 		if bf := findField(builtins, fname); bf != nil {
 			diags = append(diags, errorf(lr, "Field name collides with a built-in field",
-				"Model %q already has the built-in field %q from its options (%s). Remove this field, or turn the option off.", name, fname, builtinOption(fname)))
+				"Model %q already has the built-in field %q from its options (%s). Remove this field, or turn the option off.", name, bf.Name, builtinOption(bf.Name)))
 			continue
 		}
 		f, fd := decodeField(b)
@@ -114,8 +115,8 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 	}
 	if bf := findField(builtins, m.PrimaryKey); bf != nil {
 		diags = append(diags, errorf(pkRange, "Primary key collides with a built-in field",
-			"The primary key of model %q cannot be named %q: that is the built-in field from %s.", name, m.PrimaryKey, builtinOption(m.PrimaryKey)))
-		builtins = removeField(builtins, m.PrimaryKey)
+			"The primary key of model %q cannot be named %q: that is the built-in field from %s.", name, m.PrimaryKey, builtinOption(bf.Name)))
+		builtins = removeField(builtins, bf.Name)
 	}
 	m.Fields = append(m.Fields, builtins...)
 

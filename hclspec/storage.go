@@ -81,7 +81,7 @@ func (d *decoder) d1(m *Model, blk *hcl.Block) hcl.Diagnostics {
 			diags = append(diags, td...)
 			if !td.HasErrors() {
 				r.table = a.Expr.Range()
-				if why := checkSQLName(t); why != "" {
+				if why := checkTableName(t); why != "" {
 					diags = append(diags, errorf(r.table, "Invalid table name",
 						"The table name %q cannot be used: %s.", t, why))
 				}
@@ -138,12 +138,12 @@ func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
 	for _, blk := range blocks {
 		label := blk.Labels[0]
 		lr := labelRange(blk, 0)
-		if prev, ok := seen[label]; ok {
+		if prev, ok := seen[strings.ToLower(label)]; ok {
 			diags = append(diags, duplicate(lr, prev, "Duplicate index declaration",
 				fmt.Sprintf("An index labelled %q in model %q", label, m.Name)))
 			continue
 		}
-		seen[label] = lr
+		seen[strings.ToLower(label)] = lr
 		idx := &Index{Label: label, Name: m.D1.Table + "_" + label, DeclRange: blk.DefRange}
 		if why := checkSQLName(label); why != "" {
 			diags = append(diags, errorf(lr, "Invalid index label",
