@@ -16,9 +16,9 @@ import (
 // the view as it lands. The applier refuses a stale plan and records the
 // apply in the target's history.
 func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.ApplyResult, error) {
-	be, err := openBackend(ctx, job.target, false)
+	be, err := c.openBackend(ctx, job.target, false)
 	if err != nil {
-		return view.ApplyResult{}, err
+		return view.ApplyResult{}, redact(err, job.target)
 	}
 	defer be.Close()
 	started := false
@@ -34,7 +34,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		},
 	})
 	if err != nil {
-		return view.ApplyResult{}, applyError(err, job.saved)
+		return view.ApplyResult{}, redact(applyError(err, job.saved), job.target)
 	}
 	n := 0
 	for _, s := range rep.Steps {
@@ -75,14 +75,14 @@ func (e *shownError) Unwrap() error { return e.err }
 
 // readHistory lists the target's recorded applies, newest first.
 func (c *cli) readHistory(ctx context.Context, t *hclspec.Target, limit int) ([]view.HistoryEntry, error) {
-	be, err := openBackend(ctx, t, true)
+	be, err := c.openBackend(ctx, t, true)
 	if err != nil {
-		return nil, err
+		return nil, redact(err, t)
 	}
 	defer be.Close()
 	recs, err := applier.History(ctx, be.D1(), limit)
 	if err != nil {
-		return nil, err
+		return nil, redact(err, t)
 	}
 	out := make([]view.HistoryEntry, 0, len(recs))
 	for _, r := range recs {

@@ -105,12 +105,13 @@ func planExitCode(p *planner.Plan, detailed bool) int {
 
 // planTarget inspects the target and diffs the spec against it.
 func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, readOnly bool) (*planner.Plan, error) {
-	be, err := openBackend(ctx, t, readOnly)
+	be, err := c.openBackend(ctx, t, readOnly)
 	if err != nil {
-		return nil, err
+		return nil, redact(err, t)
 	}
 	defer be.Close()
-	return inspectAndDiff(ctx, spec, t, be)
+	p, err := inspectAndDiff(ctx, spec, t, be)
+	return p, redact(err, t)
 }
 
 func inspectAndDiff(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend) (*planner.Plan, error) {

@@ -78,7 +78,7 @@ func (c *cli) relPath(p string) string {
 // openBackend opens the target's backend. A local target whose database
 // does not exist yet is opened in memory when readOnly, so plan, show and
 // history never create files.
-func openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
+func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
 	switch t.Backend {
 	case hclspec.BackendLocal:
 		if readOnly {
@@ -92,7 +92,7 @@ func openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend
 		}
 		return s, nil
 	case hclspec.BackendCloudflare:
-		return openCloudflare(ctx, t)
+		return c.openCloudflare(ctx, t)
 	default:
 		return nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
 	}
