@@ -81,7 +81,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if !job.saved && !a.AutoApprove {
-		ok, err := c.approve(a, v)
+		ok, err := c.approve(ctx, a, v)
 		if err != nil {
 			v.Error(err)
 			return exitError
@@ -171,7 +171,7 @@ func (c *cli) loadSavedPlan(a applyArgs, spec **hclspec.Spec, v view.Apply) (*ap
 
 // approve asks for "yes" on a terminal. Without one it refuses: a plan
 // must not be applied unseen.
-func (c *cli) approve(a applyArgs, v view.Apply) (bool, error) {
+func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, error) {
 	if a.Format == view.JSON {
 		return false, errors.New("apply -json cannot ask for approval: pass -auto-approve, or apply a saved plan")
 	}
@@ -180,11 +180,20 @@ func (c *cli) approve(a applyArgs, v view.Apply) (bool, error) {
 			"review the plan above and pass -auto-approve, or save it with dmplan plan -out FILE and run dmplan apply FILE")
 	}
 	v.AskApproval()
-	answer, err := c.readLine()
-	if err != nil {
-		return false, nil // end of input: no approval
+	answer := make(chan string, 1)
+	go func() {
+		line, err := c.readLine()
+		if err != nil {
+			line = "" // end of input: no approval
+		}
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		return strings.TrimSpace(line) == "yes", nil
+	case <-ctx.Done(): // interrupted while waiting
+		return false, nil
 	}
-	return strings.TrimSpace(answer) == "yes", nil
 }
 
 func pluralWord(n int, one, many string) string {
