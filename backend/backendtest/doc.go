@@ -1,0 +1,5 @@
+// Package backendtest is the conformance suite every dmplan backend passes:
+// the local SQLite store and the Cloudflare REST backend against workerd run
+// the same tests, so code written against the backend interfaces behaves the
+// same on both.
+package backendtest
