@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"strings"
 	"time"
@@ -27,6 +26,7 @@ import (
 //
 // A Runner is safe for concurrent use.
 type Runner struct {
+	models map[string]*hclspec.Model // by name, for RunHook
 	sender *Sender
 	getenv func(string) (string, bool)
 	logger *slog.Logger
@@ -53,9 +53,11 @@ func NewRunner(spec *hclspec.Spec, sender *Sender, getenv func(string) (string, 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	r := &Runner{sender: sender, getenv: getenv, logger: logger, now: time.Now, prepared: map[*hclspec.Hook]*hookInfo{}}
+	r := &Runner{models: map[string]*hclspec.Model{}, sender: sender, getenv: getenv, logger: logger,
+		now: time.Now, prepared: map[*hclspec.Hook]*hookInfo{}}
 	if spec != nil {
 		for _, m := range spec.Models {
+			r.models[m.Name] = m
 			for _, h := range m.Hooks {
 				r.prepared[h] = newHookInfo(h)
 			}
@@ -112,12 +114,17 @@ func (r *Runner) Run(ctx context.Context, model *hclspec.Model, event, id string
 		return
 	}
 	base := []any{"model", model.Name, "event", event, "id", id}
-	selfVal, err := recordValue(model, self)
+	defer func() {
+		if p := recover(); p != nil {
+			r.logger.ErrorContext(ctx, "hooks aborted: internal error", append(base, "error", fmt.Sprint(p))...)
+		}
+	}()
+	selfVal, err := model.ObjectValue(self)
 	if err != nil {
 		r.logger.ErrorContext(ctx, "hooks skipped: record has no HCL form", append(base, "error", "self: "+err.Error())...)
 		return
 	}
-	changesVal, err := recordValue(model, changes)
+	changesVal, err := model.ObjectValue(changes)
 	if err != nil {
 		r.logger.ErrorContext(ctx, "hooks skipped: changes have no HCL form", append(base, "error", "changes: "+err.Error())...)
 		return
@@ -329,7 +336,7 @@ func (h *hookRun) webhook() {
 		Model:        h.model.Name,
 		RecordID:     h.id,
 		Data:         body,
-		Changes:      maps.Clone(h.changes),
+		Changes:      h.changes, // encoded by Send before it returns
 		OccurredAt:   h.occurred,
 	})
 }
@@ -358,7 +365,9 @@ func asString(v cty.Value) (string, error) {
 	return s.AsString(), nil
 }
 
-// diagText renders error diagnostics on one line with their positions.
+// diagText renders error diagnostics on one line: position and summary.
+// The detail is left out because it can quote values, and values may be
+// sensitive (env.X) or record data, neither of which is logged.
 func diagText(diags hcl.Diagnostics) string {
 	var parts []string
 	for _, d := range diags {
@@ -366,9 +375,6 @@ func diagText(diags hcl.Diagnostics) string {
 			continue
 		}
 		s := d.Summary
-		if d.Detail != "" {
-			s += ": " + d.Detail
-		}
 		if d.Subject != nil {
 			s = fmt.Sprintf("%s:%d,%d: %s", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column, s)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -153,6 +154,7 @@ func TestSendTimeoutIsRetriedThenFails(t *testing.T) {
 	var mu sync.Mutex
 	attempts := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // lets the server notice the client leaving
 		mu.Lock()
 		attempts++
 		mu.Unlock()
@@ -324,11 +326,17 @@ func TestCloseDrainsQueue(t *testing.T) {
 
 func TestCloseWithExpiredContextAbandons(t *testing.T) {
 	started := make(chan struct{})
+	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body) // lets the server notice the client leaving
 		close(started)
-		<-r.Context().Done() // never answers on its own
+		select { // never answers on its own
+		case <-r.Context().Done():
+		case <-release:
+		}
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
 
 	s, logs := fastSender(t, WithWorkers(1))
 	s.Send(Delivery{URL: srv.URL, Event: "e", Model: "M", RecordID: "1"})
