@@ -169,6 +169,9 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 	return ds, nil
 }
 
+// Models returns the names of the models, sorted.
+func (ds *Datastore) Models() []string { return ds.modelNames() }
+
 // Spec returns the Spec the Datastore serves.
 func (ds *Datastore) Spec() *hclspec.Spec { return ds.spec }
 

@@ -20,6 +20,7 @@ type model struct {
 	fields map[string]*hclspec.Field
 	cols   []*hclspec.Field // synced columns, D1.SyncFields order
 	colIdx map[string]int
+	ints   []string // integer fields, fixed up after a JSON decode
 
 	owned      bool // user_id column: rows are owned and filtered by user
 	auth       bool // _auth array in KV
@@ -55,6 +56,9 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	}
 	for _, f := range m.Fields {
 		c.fields[f.Name] = f
+		if f.Type == hclspec.Integer {
+			c.ints = append(c.ints, f.Name)
+		}
 	}
 	c.cols = m.Columns()
 	if len(c.cols) == 0 || c.cols[0].Name != m.PrimaryKey {

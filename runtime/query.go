@@ -24,6 +24,9 @@ const (
 	MaxLimit     = 1000 // Limit above this is lowered to it
 )
 
+// maxPage keeps (page-1)*limit far from integer overflow.
+const maxPage = 1 << 30
+
 type deletedMode int
 
 const (
@@ -187,8 +190,8 @@ func (q *Query) Offset(n int) *Query {
 // Page selects the 1-based page n: offset = (n-1) * limit, whenever Limit
 // is called. It replaces an earlier Offset.
 func (q *Query) Page(n int) *Query {
-	if n < 1 {
-		return q.fail(fmt.Errorf("%w: query page %d; pages start at 1", ErrInvalid, n))
+	if n < 1 || n > maxPage {
+		return q.fail(fmt.Errorf("%w: query page %d; pages start at 1 and end at %d", ErrInvalid, n, maxPage))
 	}
 	q.page = n
 	return q

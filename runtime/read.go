@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
@@ -88,40 +89,51 @@ func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool) (
 }
 
 // decodeObject decodes a stored KV object, giving every field its
-// canonical Go type (integers exactly, beyond 2^53 too).
+// canonical Go type. Integers are exact: the fast decode yields float64,
+// and an integer field at or beyond 2^53 triggers an exact re-decode.
 func decodeObject(m *model, raw []byte) (map[string]any, error) {
+	var data map[string]any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, fmt.Errorf("decode kv object: %w", err)
+	}
+	if data == nil {
+		return nil, errors.New("decode kv object: not a JSON object")
+	}
+	for _, f := range m.ints {
+		v, ok := data[f].(float64)
+		if !ok {
+			continue
+		}
+		if v >= maxExact || v <= -maxExact {
+			return decodeExact(m, raw)
+		}
+		if v == math.Trunc(v) {
+			data[f] = int64(v)
+		}
+	}
+	return data, nil
+}
+
+// maxExact is 2^53: float64 holds every integer below it exactly.
+const maxExact = 1 << 53
+
+// decodeExact decodes with json.Number so large integers keep every digit.
+func decodeExact(m *model, raw []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var data map[string]any
 	if err := dec.Decode(&data); err != nil {
 		return nil, fmt.Errorf("decode kv object: %w", err)
 	}
-	if data == nil {
-		return nil, errors.New("decode kv object: not a JSON object")
-	}
 	for k, v := range data {
 		f := m.fields[k]
-		if f == nil {
-			data[k] = plainNumbers(v)
-			continue
-		}
-		switch f.Type {
-		case hclspec.Integer:
-			if n, ok := v.(json.Number); ok {
-				if i, err := n.Int64(); err == nil {
-					data[k] = i
-				} else if fl, err := n.Float64(); err == nil {
-					data[k] = fl
-				}
+		if n, ok := v.(json.Number); ok && f != nil && f.Type == hclspec.Integer {
+			if i, err := n.Int64(); err == nil {
+				data[k] = i
+				continue
 			}
-		case hclspec.Number:
-			if n, ok := v.(json.Number); ok {
-				fl, _ := n.Float64()
-				data[k] = fl
-			}
-		case hclspec.JSON, hclspec.Array:
-			data[k] = plainNumbers(v)
 		}
+		data[k] = plainNumbers(v)
 	}
 	return data, nil
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 )
 
@@ -45,10 +46,18 @@ func (r *Record) ID() string {
 // number, bool for boolean, slices for array, anything JSON-encodable for
 // json. created_at, updated_at, deleted_at and _auth are managed by the
 // runtime; values set for them are replaced.
-func (r *Record) Set(field string, value any) { r.data[field] = value }
+func (r *Record) Set(field string, value any) {
+	if r.data == nil {
+		r.data = map[string]any{}
+	}
+	r.data[field] = value
+}
 
 // SetAll sets every field of values.
 func (r *Record) SetAll(values map[string]any) {
+	if r.data == nil {
+		r.data = make(map[string]any, len(values))
+	}
 	for k, v := range values {
 		r.data[k] = v
 	}
@@ -101,8 +110,8 @@ func diff(old, cur map[string]any) map[string]any {
 // before hooks, KV put, D1 upsert, after hooks. An update without changes
 // writes nothing.
 func (r *Record) Save(ctx context.Context) error {
-	if r.err != nil {
-		return r.err
+	if err := r.check(); err != nil {
+		return err
 	}
 	if r.orig == nil {
 		return r.h.create(ctx, r)
@@ -113,8 +122,8 @@ func (r *Record) Save(ctx context.Context) error {
 // Load replaces the record with the stored record id. A missing, deleted
 // or other user's record is ErrNotFound.
 func (r *Record) Load(ctx context.Context, id string) error {
-	if r.err != nil {
-		return r.err
+	if err := r.check(); err != nil {
+		return err
 	}
 	return r.h.load(ctx, r, id, false)
 }
@@ -122,8 +131,8 @@ func (r *Record) Load(ctx context.Context, id string) error {
 // Delete soft-deletes the record (sets deleted_at in KV and D1), or removes
 // it from both stores when the model has soft_delete = false.
 func (r *Record) Delete(ctx context.Context) error {
-	if r.err != nil {
-		return r.err
+	if err := r.check(); err != nil {
+		return err
 	}
 	return r.h.remove(ctx, r)
 }
@@ -131,8 +140,24 @@ func (r *Record) Delete(ctx context.Context) error {
 // Restore clears deleted_at of a soft-deleted record; restoring a record
 // that is not deleted does nothing.
 func (r *Record) Restore(ctx context.Context) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	return r.h.restore(ctx, r)
+}
+
+// errNoHandle is returned by a Record not made by a Handle.
+var errNoHandle = fmt.Errorf("%w: record not made by Handle.New", ErrInvalid)
+
+func (r *Record) check() error {
 	if r.err != nil {
 		return r.err
 	}
-	return r.h.restore(ctx, r)
+	if r.h == nil || r.m == nil {
+		return errNoHandle
+	}
+	if r.data == nil {
+		r.data = map[string]any{}
+	}
+	return nil
 }

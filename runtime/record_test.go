@@ -3,6 +3,8 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,3 +182,62 @@ func TestErrorKinds(t *testing.T) {
 }
 
 func nopHook(context.Context, *runtime.Event) error { return nil }
+
+func TestZeroRecordDoesNotPanic(t *testing.T) {
+	var r runtime.Record
+	r.Set("title", "x")
+	r.SetAll(map[string]any{"a": 1})
+	if err := r.Save(context.Background()); !errors.Is(err, runtime.ErrInvalid) {
+		t.Errorf("Save of a zero Record: %v", err)
+	}
+	if err := r.Load(context.Background(), "x"); !errors.Is(err, runtime.ErrInvalid) {
+		t.Errorf("Load of a zero Record: %v", err)
+	}
+	if r.ID() != "" || r.Model() != "" || !r.IsNew() {
+		t.Error("zero Record accessors")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	e := setup(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			u := e.ds.Auth(fmt.Sprintf("user_%d", g))
+			for i := 0; i < 25; i++ {
+				r, err := u.Create(e.ctx, "PAGE", newPage("p"))
+				if err != nil {
+					errs <- err
+					return
+				}
+				r.Set("status", "completed")
+				if err := r.Save(e.ctx); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := u.Query("PAGE").WithData().List(e.ctx); err != nil {
+					errs <- err
+					return
+				}
+				if i == 10 {
+					if err := e.ds.Hook("PAGE", "after_update", nopHook); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	n, err := e.ds.System().Query("PAGE").Where("status", "completed").Count(e.ctx)
+	if err != nil || n != 100 {
+		t.Errorf("count = %d, %v", n, err)
+	}
+}

@@ -182,3 +182,21 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("D1 defaults: %v", row)
 	}
 }
+
+func TestLargeIntegersStayExact(t *testing.T) {
+	e := setup(t)
+	sys := e.ds.System()
+	for _, n := range []int64{1<<53 + 1, math.MaxInt64, math.MinInt64, -(1<<53 + 1), 42} {
+		r, err := sys.Create(e.ctx, "ITEM", map[string]any{"name": "n", "user_id": "u", "count": n, "meta": map[string]any{"x": 1.5}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := sys.Get(e.ctx, "ITEM", r.ID())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Get("count") != n || back.Get("meta").(map[string]any)["x"] != 1.5 {
+			t.Errorf("%d came back as %v (%T), meta %v", n, back.Get("count"), back.Get("count"), back.Get("meta"))
+		}
+	}
+}

@@ -50,6 +50,15 @@ type Payload struct {
 // errBadURL never holds the URL, which may be secret.
 var errBadURL = errors.New("webhook: url must be an absolute http or https URL")
 
+// parseURL parses an absolute http or https URL; the error never holds it.
+func parseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errBadURL
+	}
+	return u, nil
+}
+
 // job is a validated, encoded delivery waiting in the queue.
 type job struct {
 	id        string
@@ -66,9 +75,9 @@ type job struct {
 // prepare validates d and encodes its payload. Errors never hold the URL,
 // the secret or the data.
 func prepare(d Delivery, now time.Time) (*job, error) {
-	u, err := url.Parse(d.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errBadURL
+	u, err := parseURL(d.URL)
+	if err != nil {
+		return nil, err
 	}
 	occurred := d.OccurredAt
 	if occurred.IsZero() {

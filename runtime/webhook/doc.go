@@ -66,8 +66,9 @@
 // after the answer's Retry-After when it has one, up to the same cap. Other
 // answers, redirects included, fail at once. The queue is bounded (1024
 // deliveries by default): when it is full, a delivery is dropped and
-// logged. Deliveries are at least once: use X-Dmplan-Delivery to drop
-// repeats.
+// logged. Deliveries are at least once and, with several workers, not
+// necessarily in order: use X-Dmplan-Delivery to drop repeats and
+// occurred_at to order them.
 //
 // # Signatures
 //

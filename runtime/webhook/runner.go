@@ -281,6 +281,10 @@ func (h *hookRun) webhook() {
 		h.fail("hook webhook url: evaluation error", err.Error())
 		return
 	}
+	if _, err := parseURL(url); err != nil {
+		h.fail("hook webhook skipped", err.Error())
+		return
+	}
 	event := strings.ToLower(h.model.Name) + "." + h.event
 	if w.Event != nil {
 		v, ok := h.eval(w.Event, "webhook event")
