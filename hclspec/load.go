@@ -92,6 +92,7 @@ func LoadSources(project string, srcs map[string][]byte) (*Spec, hcl.Diagnostics
 		bodies = append(bodies, f.Body)
 	}
 	diags = append(diags, s.decode(bodies)...)
+	sortByRange(diags, subjectRange)
 	return s, diags
 }
 

@@ -109,3 +109,25 @@ func TestLoadDirNamesFilesByPath(t *testing.T) {
 		t.Errorf("diags = %v", diags)
 	}
 }
+
+func TestDiagnosticsInSourceOrder(t *testing.T) {
+	src := `model "PAGE" {
+  field "a" { type = nope }
+  kv { key_pattern = "x" }
+  kv {}
+  field "b" { type = nope }
+}
+seed "NOPE" "x" {
+  data = {}
+}
+model "PAGE" {}
+`
+	_, diags := hclspec.LoadSources("p", map[string][]byte{"a.dm.hcl": []byte(src)})
+	var lines []int
+	for _, d := range diags {
+		lines = append(lines, d.Subject.Start.Line)
+	}
+	if diff := cmp.Diff([]int{2, 3, 4, 5, 7, 10}, lines); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}

@@ -77,7 +77,7 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 				"Duplicate "+t+" block", "A "+t+" block for model \""+name+"\""))
 		}
 	}
-	var optRange hcl.Range = blk.DefRange
+	optRange := blk.DefRange
 	if opts := byType["options"]; len(opts) > 0 {
 		optRange = opts[0].DefRange
 		diags = append(diags, decodeOptions(opts[0], &m.Options)...)
@@ -120,18 +120,8 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 	}
 	m.Fields = append(m.Fields, builtins...)
 
-	kvs := byType["kv"]
-	var kvBlock *hcl.Block
-	if len(kvs) > 0 {
-		kvBlock = kvs[0]
-	}
-	diags = append(diags, d.kv(m, kvBlock)...)
-	d1s := byType["d1"]
-	var d1Block *hcl.Block
-	if len(d1s) > 0 {
-		d1Block = d1s[0]
-	}
-	diags = append(diags, d.d1(m, d1Block)...)
+	diags = append(diags, d.kv(m, first(byType["kv"]))...)
+	diags = append(diags, d.d1(m, first(byType["d1"]))...)
 
 	for _, b := range byType["hook"] {
 		h, hd := decodeHook(m, b)
@@ -164,4 +154,12 @@ func decodeOptions(blk *hcl.Block, o *Options) hcl.Diagnostics {
 	}
 	sortByRange(diags, subjectRange)
 	return diags
+}
+
+// first returns the first block, or nil.
+func first(blocks []*hcl.Block) *hcl.Block {
+	if len(blocks) == 0 {
+		return nil
+	}
+	return blocks[0]
 }
