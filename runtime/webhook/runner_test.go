@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -68,9 +69,9 @@ func TestRunnerHooks(t *testing.T) {
 		hooks   string
 		event   string
 		changes map[string]any
-		events  []string         // X-Dmplan-Event of the deliveries
-		data    []any            // their payload data
-		logs    []string         // hookLogs
+		events  []string          // X-Dmplan-Event of the deliveries
+		data    []any             // their payload data
+		logs    []string          // hookLogs
 		env     map[string]string // besides HOOK_URL
 	}{
 		{
@@ -253,5 +254,90 @@ func TestRunnerHooks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRunnerKeepsSecretsOutOfLogs(t *testing.T) {
+	const secret = "Whsec_S3CRET_Value"
+	rec := newRecorder(t, 500, 503, 200)
+	hookURL := rec.srv.URL + "/T0KEN-path?sig=Q5ECRET"
+	env := map[string]string{"HOOK_URL": hookURL, "HOOK_SECRET": secret}
+	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	spec := loadHooks(t, `  hook "after_update" {
+    when = changes.status == "completed"
+    webhook {
+      url    = env.HOOK_URL
+      secret = env.HOOK_SECRET
+      body   = { page_id = self.page_id, echo = lower(env.HOOK_SECRET) }
+    }
+  }
+  hook "after_update" {
+    log { message = "secret is ${env.HOOK_SECRET}" }
+  }
+  hook "after_update" {
+    when = self[lower(env.HOOK_SECRET)] == 1
+    log { message = "never logged" }
+  }
+  hook "after_update" {
+    webhook {
+      url   = env.HOOK_URL
+      event = env.HOOK_SECRET
+    }
+  }`)
+	logger, logs := newTestLogger()
+	sender := NewSender(WithLogger(logger), WithBackoff(1, 1))
+	r := NewRunner(spec, sender, getenv, logger)
+	r.Run(context.Background(), spec.Model("PAGE"), hclspec.AfterUpdate, "pg_1",
+		map[string]any{"page_id": "pg_1", "status": "completed"}, map[string]any{"status": "completed"})
+	closeSender(t, sender)
+
+	reqs := rec.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("attempts = %d, want 3 (500, 503, 200)", len(reqs))
+	}
+	last := reqs[2]
+	if err := Verify(secret, last.Header.Get(HeaderTimestamp), string(last.Body), last.Header.Get(HeaderSignature), DefaultTolerance); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	var p Payload
+	if err := json.Unmarshal(last.Body, &p); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]any{"page_id": "pg_1", "echo": strings.ToLower(secret)}, p.Data); d != "" {
+		t.Errorf("body (-want +got):\n%s", d)
+	}
+
+	want := []string{
+		"ERROR hook log action refused @page.dm.hcl:18 [the message is derived from a sensitive value (env.*) and is never logged]",
+		"ERROR hook when: evaluation error @page.dm.hcl:21 [page.dm.hcl:22,16: Invalid index]",
+		"ERROR hook webhook refused @page.dm.hcl:25 [the event name is derived from a sensitive value (env.*); event names are sent in headers and logged]",
+	}
+	if d := cmp.Diff(want, hookLogs(t, logs)); d != "" {
+		t.Errorf("hook logs (-want +got):\n%s", d)
+	}
+	delivered := logs.find(t, "webhook delivered")
+	if len(delivered) != 1 || delivered[0]["url"] != "[sensitive]" || delivered[0]["attempts"] != 3.0 {
+		t.Errorf("delivered logs = %v", delivered)
+	}
+	u, _ := url.Parse(hookURL)
+	out := logs.String()
+	for _, s := range []string{secret, strings.ToLower(secret), "T0KEN-path", "Q5ECRET", u.Host} {
+		if strings.Contains(out, s) {
+			t.Errorf("logs hold %q:\n%s", s, out)
+		}
+	}
+}
+
+func TestRunnerWithoutSenderOrModel(t *testing.T) {
+	spec := loadHooks(t, `  hook "after_update" {
+    webhook { url = "https://hooks.example.com/x" }
+  }`)
+	logger, logs := newTestLogger()
+	r := NewRunner(spec, nil, nil, logger)
+	r.Run(context.Background(), nil, hclspec.AfterUpdate, "pg_1", nil, nil)
+	r.Run(context.Background(), spec.Model("PAGE"), hclspec.AfterUpdate, "pg_1", nil, nil)
+	want := []string{"ERROR hook webhook not sent @page.dm.hcl:10 [the runner has no sender]"}
+	if d := cmp.Diff(want, hookLogs(t, logs)); d != "" {
+		t.Errorf("hook logs (-want +got):\n%s", d)
 	}
 }
