@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"strconv"
@@ -69,7 +68,7 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 	ve := &ValidationError{Model: name, Bulk: true}
 	for i, r := range recs {
 		if r == nil {
-			ve.add(i, "", "is nil")
+			ve.add(i, "", CodeRequired, "record is nil")
 			continue
 		}
 		if r.err != nil {
@@ -120,8 +119,7 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 		return err
 	}
 	for _, s := range bulk {
-		s.r.data = s.ev.Data
-		s.r.orig = maps.Clone(s.ev.Data)
+		s.r.stored(s.ev.Data)
 		h.after(ctx, s)
 	}
 	return nil
@@ -151,6 +149,9 @@ func (h *Handle) stage(r *Record, i int, ve *ValidationError) (*staged, error) {
 	}
 	if !h.canSee(m, r.orig) {
 		return nil, fmt.Errorf("%s %v: %w", m.name, r.orig[m.pk], ErrNotFound)
+	}
+	if r.shared {
+		return nil, nil // nothing was Set since the record was stored
 	}
 	n := len(ve.Fields)
 	if err := h.prepareUpdate(m, r.data, r.orig, plainUpdate, ve); err != nil {
@@ -259,7 +260,7 @@ func (h *Handle) encode(s *staged) error {
 	if s.key, err = m.key(s.ev.ID); err != nil {
 		return fmt.Errorf("save %s %s: %w", m.name, s.ev.ID, err)
 	}
-	if s.val, err = json.Marshal(s.ev.Data); err != nil {
+	if s.val, err = m.encode(s.ev.Data); err != nil {
 		return fmt.Errorf("save %s %s: encode: %w: %v", m.name, s.ev.ID, ErrInvalid, err)
 	}
 	if len(s.val) > backend.MaxValueBytes {

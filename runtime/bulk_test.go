@@ -76,9 +76,9 @@ func TestSaveManyValidatesEverythingFirst(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	want := []runtime.FieldError{
-		{Index: 1, Field: "project_id", Message: "is required"},
-		{Index: 3, Field: "url", Message: "must be a valid url"},
-		{Index: 3, Field: "status", Message: "must be one of pending, processing, completed, failed"},
+		{Index: 1, Field: "project_id", Code: "required", Message: "is required"},
+		{Index: 3, Field: "url", Code: "format", Message: "must be a valid url"},
+		{Index: 3, Field: "status", Code: "enum", Message: "must be one of pending, processing, completed, failed"},
 	}
 	if d := cmp.Diff(want, ve.Fields); d != "" {
 		t.Errorf("fields (-want +got):\n%s", d)

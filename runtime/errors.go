@@ -47,8 +47,19 @@ var (
 type FieldError struct {
 	Index   int    `json:"index,omitempty"` // record index in a bulk call
 	Field   string `json:"field"`
+	Code    string `json:"code"` // unknown, required, type, format, enum, immutable
 	Message string `json:"message"`
 }
+
+// FieldError codes.
+const (
+	CodeUnknown   = "unknown"   // not a field of the model
+	CodeRequired  = "required"  // missing or empty
+	CodeType      = "type"      // wrong Go type or unparsable value
+	CodeFormat    = "format"    // failed a named validator (url, email, ...)
+	CodeEnum      = "enum"      // not one of the allowed values
+	CodeImmutable = "immutable" // the primary key changed
+)
 
 // ValidationError lists every failing field of a record (or of every
 // record of a bulk call). errors.Is(err, ErrInvalid) is true.
@@ -79,11 +90,24 @@ func (e *ValidationError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrInvalid) true.
-func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+// Is makes errors.Is(err, ErrInvalid) true, and errors.Is(err,
+// ErrUnknownField) true when a field is unknown.
+func (e *ValidationError) Is(target error) bool {
+	if target == ErrInvalid {
+		return true
+	}
+	if target == ErrUnknownField {
+		for _, f := range e.Fields {
+			if f.Code == CodeUnknown {
+				return true
+			}
+		}
+	}
+	return false
+}
 
-func (e *ValidationError) add(index int, field, msg string) {
-	e.Fields = append(e.Fields, FieldError{Index: index, Field: field, Message: msg})
+func (e *ValidationError) add(index int, field, code, msg string) {
+	e.Fields = append(e.Fields, FieldError{Index: index, Field: field, Code: code, Message: msg})
 }
 
 // PartialWriteError reports records whose KV objects were written but whose

@@ -21,6 +21,9 @@ type model struct {
 	cols   []*hclspec.Field // synced columns, D1.SyncFields order
 	colIdx map[string]int
 	ints   []string // integer fields, fixed up after a JSON decode
+	// jsonKeys are the encoded object keys of spec.Fields: "name":
+	jsonKeys [][]byte
+	sizeHint atomic.Int64 // length of the last encoded object
 
 	owned      bool // user_id column: rows are owned and filtered by user
 	auth       bool // _auth array in KV
@@ -56,6 +59,7 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	}
 	for _, f := range m.Fields {
 		c.fields[f.Name] = f
+		c.jsonKeys = append(c.jsonKeys, append(appendString(nil, f.Name), ':'))
 		if f.Type == hclspec.Integer {
 			c.ints = append(c.ints, f.Name)
 		}

@@ -48,8 +48,7 @@ func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool) (
 	if err != nil {
 		return err
 	}
-	r.data = data
-	r.orig = maps.Clone(data)
+	r.stored(data)
 	return nil
 }
 
@@ -246,7 +245,7 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
 	}
-	r.orig = nil
+	r.orig, r.shared = nil, false
 	return nil
 }
 

@@ -15,6 +15,25 @@ type Record struct {
 	err  error          // deferred from New (unknown model)
 	data map[string]any // current values
 	orig map[string]any // stored values; nil while new
+	// shared: data and orig are the same map (nothing Set since the
+	// record was stored); Set copies first.
+	shared bool
+}
+
+// stored records that data is what the stores now hold.
+func (r *Record) stored(data map[string]any) {
+	r.data, r.orig, r.shared = data, data, true
+}
+
+// own gives the record its own data map before a change.
+func (r *Record) own() {
+	if r.shared {
+		r.data = maps.Clone(r.data)
+		r.shared = false
+	}
+	if r.data == nil {
+		r.data = map[string]any{}
+	}
 }
 
 // New returns an empty record of the model. An unknown model name is
@@ -47,17 +66,13 @@ func (r *Record) ID() string {
 // json. created_at, updated_at, deleted_at and _auth are managed by the
 // runtime; values set for them are replaced.
 func (r *Record) Set(field string, value any) {
-	if r.data == nil {
-		r.data = map[string]any{}
-	}
+	r.own()
 	r.data[field] = value
 }
 
 // SetAll sets every field of values.
 func (r *Record) SetAll(values map[string]any) {
-	if r.data == nil {
-		r.data = make(map[string]any, len(values))
-	}
+	r.own()
 	for k, v := range values {
 		r.data[k] = v
 	}
@@ -85,6 +100,9 @@ func (r *Record) IsDeleted() bool { return r.orig != nil && r.orig["deleted_at"]
 func (r *Record) Changes() map[string]any {
 	if r.orig == nil {
 		return maps.Clone(r.data)
+	}
+	if r.shared {
+		return map[string]any{}
 	}
 	return diff(r.orig, r.data)
 }

@@ -137,7 +137,7 @@ func TestErrorKinds(t *testing.T) {
 			p["bogus"] = 1
 			_, err := u.Create(e.ctx, "PAGE", p)
 			return err
-		}, runtime.ErrInvalid},
+		}, runtime.ErrUnknownField},
 		{"missing id", func() error { _, err := u.Get(e.ctx, "PAGE", "missing"); return err }, runtime.ErrNotFound},
 		{"empty id", func() error { _, err := u.Get(e.ctx, "PAGE", ""); return err }, runtime.ErrNotFound},
 		{"delete unsaved", func() error { return u.New("PAGE").Delete(e.ctx) }, runtime.ErrNotFound},

@@ -21,46 +21,46 @@ func validate(m *model, data, orig map[string]any, index int, ve *ValidationErro
 			if ov, kept := orig[name]; kept && equalValues(ov, v) {
 				continue
 			}
-			ve.add(index, name, "is not a field of "+m.name)
+			ve.add(index, name, CodeUnknown, "is not a field of "+m.name)
 		}
 	}
 	for _, f := range m.spec.Fields {
 		v, present := data[f.Name]
 		if v == nil {
 			if f.Required {
-				ve.add(index, f.Name, "is required")
+				ve.add(index, f.Name, CodeRequired, "is required")
 			}
 			continue
 		}
 		nv, msg := normalize(f.Type, v)
 		if msg != "" {
-			ve.add(index, f.Name, msg)
+			ve.add(index, f.Name, CodeType, msg)
 			continue
 		}
 		if present {
 			data[f.Name] = nv
 		}
 		if f.Required && f.Type <= hclspec.Text && nv == "" {
-			ve.add(index, f.Name, "is required")
+			ve.add(index, f.Name, CodeRequired, "is required")
 			continue
 		}
-		if msg := checkRule(f, nv); msg != "" {
-			ve.add(index, f.Name, msg)
+		if code, msg := checkRule(f, nv); msg != "" {
+			ve.add(index, f.Name, code, msg)
 		}
 	}
 }
 
 // checkRule applies the field's named validator or enum list.
-func checkRule(f *hclspec.Field, v any) string {
+func checkRule(f *hclspec.Field, v any) (string, string) {
 	if f.Validation.Named != "" {
 		s, ok := v.(string)
 		if ok && !hclspec.ValidateNamed(f.Validation.Named, s) {
-			return "must be a valid " + f.Validation.Named
+			return CodeFormat, "must be a valid " + f.Validation.Named
 		}
-		return ""
+		return "", ""
 	}
 	if len(f.Validation.Enum) == 0 {
-		return ""
+		return "", ""
 	}
 	var s string
 	switch x := v.(type) {
@@ -73,12 +73,12 @@ func checkRule(f *hclspec.Field, v any) string {
 	case bool:
 		s = strconv.FormatBool(x)
 	default:
-		return "must be one of " + strings.Join(f.Validation.Enum, ", ")
+		return CodeEnum, "must be one of " + strings.Join(f.Validation.Enum, ", ")
 	}
 	for _, e := range f.Validation.Enum {
 		if e == s {
-			return ""
+			return "", ""
 		}
 	}
-	return "must be one of " + strings.Join(f.Validation.Enum, ", ")
+	return CodeEnum, "must be one of " + strings.Join(f.Validation.Enum, ", ")
 }

@@ -2,10 +2,8 @@ package runtime
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
@@ -50,8 +48,7 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
 	}
-	r.data = ev.Data
-	r.orig = maps.Clone(ev.Data)
+	r.stored(ev.Data)
 	return nil
 }
 
@@ -156,6 +153,10 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
+	if kind == plainUpdate && r.shared {
+		outcome = "unchanged" // nothing was Set since the record was stored
+		return nil
+	}
 	ve := &ValidationError{Model: m.name}
 	if err := h.prepareUpdate(m, data, r.orig, kind, ve); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
@@ -195,15 +196,14 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
 	}
-	r.data = ev.Data
-	r.orig = maps.Clone(ev.Data)
+	r.stored(ev.Data)
 	return nil
 }
 
 // prepareUpdate keeps the fields an update may not change and validates.
 func (h *Handle) prepareUpdate(m *model, data, orig map[string]any, kind updateKind, ve *ValidationError) error {
 	if !equalValues(data[m.pk], orig[m.pk]) {
-		ve.add(-1, m.pk, "is the primary key and cannot change")
+		ve.add(-1, m.pk, CodeImmutable, "is the primary key and cannot change")
 	}
 	if m.owned && !equalValues(data["user_id"], orig["user_id"]) {
 		if h.scoped {
@@ -237,7 +237,7 @@ func (h *Handle) put(ctx context.Context, m *model, ns, id string, data map[stri
 	if err != nil {
 		return fmt.Errorf("save %s %s: %w", m.name, id, err)
 	}
-	val, err := json.Marshal(data)
+	val, err := m.encode(data)
 	if err != nil {
 		return fmt.Errorf("save %s %s: encode: %w: %v", m.name, id, ErrInvalid, err)
 	}
