@@ -86,6 +86,7 @@ func BenchmarkPlan(b *testing.B) {
 			srcs := genSources(n, false)
 			b.ResetTimer()
 			var steps int
+			cpu := processCPU()
 			for b.Loop() {
 				spec, diags := hclspec.LoadSources("bench", srcs)
 				if diags.HasErrors() {
@@ -98,6 +99,7 @@ func BenchmarkPlan(b *testing.B) {
 				steps = len(planner.Diff(spec, "local", live).Steps)
 			}
 			b.ReportMetric(float64(steps), "steps")
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -121,9 +123,11 @@ func BenchmarkPlanBaseline(b *testing.B) {
 			}
 			defer db.Close()
 			b.ResetTimer()
+			cpu := processCPU()
 			for b.Loop() {
 				rawInspect(b, db)
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -170,18 +174,22 @@ func rawInspect(b *testing.B, db *sql.DB) {
 func BenchmarkApply(b *testing.B) {
 	ctx := context.Background()
 	spec := benchSpec(b, genSources(200, false))
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		store := openStore(b)
 		p := makePlan(b, store, spec)
 		b.StartTimer()
+		c0 := processCPU()
 		if _, err := Apply(ctx, store, p, Options{}); err != nil {
 			b.Fatal(err)
 		}
+		cpu += processCPU() - c0
 		b.StopTimer()
 		store.Close()
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkApplyBaseline is the hand-written equivalent of BenchmarkApply:
@@ -194,6 +202,7 @@ func BenchmarkApplyBaseline(b *testing.B) {
 		stmts = append(stmts, s.SQL...)
 	}
 	b.ReportMetric(float64(len(stmts)), "stmts")
+	var cpu time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		path := filepath.Join(b.TempDir(), "d1.sqlite")
@@ -205,6 +214,7 @@ func BenchmarkApplyBaseline(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
+		c0 := processCPU()
 		tx, err := db.Begin()
 		if err != nil {
 			b.Fatal(err)
@@ -217,10 +227,17 @@ func BenchmarkApplyBaseline(b *testing.B) {
 		if err := tx.Commit(); err != nil {
 			b.Fatal(err)
 		}
+		cpu += processCPU() - c0
 		b.StopTimer()
 		db.Close()
 		b.StartTimer()
 	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// reportCPU reports the process CPU time used since start per operation.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((processCPU()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkPlanPhases splits BenchmarkPlan into its three parts.

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
@@ -42,9 +43,11 @@ func BenchmarkDiff(b *testing.B) {
 	for _, n := range []int{50, 200, 400} {
 		spec, live := benchModels(n)
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				Diff(spec, "local", live)
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
@@ -53,6 +56,8 @@ func BenchmarkDiffBaseline(b *testing.B) {
 	for _, n := range []int{50, 200, 400} {
 		spec, live := benchModels(n)
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
+			cpu := processCPU()
+			defer reportCPU(b, cpu)
 			for b.Loop() {
 				want := Desired(spec, "local")
 				have := map[string]map[string]bool{}
@@ -80,4 +85,9 @@ func BenchmarkDiffBaseline(b *testing.B) {
 			}
 		})
 	}
+}
+
+// reportCPU reports the process CPU time used since start per operation.
+func reportCPU(b *testing.B, start time.Duration) {
+	b.ReportMetric(float64((processCPU()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
