@@ -23,6 +23,7 @@ type Options struct {
 	// fails, from the goroutine that called Apply.
 	Progress func(Event)
 	// MaxBatchStatements and MaxBatchBytes bound each D1 batch; zero means
+	// the backend's BatchLimits when its D1 implements BatchLimiter, else
 	// DefaultMaxBatchStatements and DefaultMaxBatchBytes.
 	MaxBatchStatements int
 	MaxBatchBytes      int
@@ -165,12 +166,9 @@ func (a *run) statements(ctx context.Context) error {
 			refs = append(refs, stmtRef{step: i, sql: q})
 		}
 	}
+	maxStmts, maxBytes := batchLimits(a.b.D1(), a.opts)
+	batches := chunk(refs, maxStmts, maxBytes)
 	// Leave room for the history row in the final batch.
-	maxStmts := a.opts.MaxBatchStatements
-	if maxStmts <= 0 {
-		maxStmts = DefaultMaxBatchStatements
-	}
-	batches := chunk(refs, maxStmts, a.opts.MaxBatchBytes)
 	if last := batches[len(batches)-1]; len(last) >= maxStmts {
 		batches = append(batches, nil)
 	}

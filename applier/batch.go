@@ -12,6 +12,40 @@ const (
 	DefaultMaxBatchBytes      = 10 * backend.MaxStatementBytes
 )
 
+// BatchLimiter is an optional capability of a backend.D1, discovered by
+// type assertion: the largest batch it runs atomically. A limit <= 0 means
+// no limit, so a backend whose batch is one local transaction can take a
+// whole plan at once. Options.MaxBatchStatements and MaxBatchBytes, when
+// set, take precedence.
+type BatchLimiter interface {
+	BatchLimits() (statements, bytes int)
+}
+
+// batchLimits resolves the batch limits for d1: options first, then the
+// backend's BatchLimits, then the defaults. Zero or less from BatchLimits
+// means unlimited.
+func batchLimits(d1 backend.D1, opts Options) (stmts, bytes int) {
+	stmts, bytes = DefaultMaxBatchStatements, DefaultMaxBatchBytes
+	if bl, ok := d1.(BatchLimiter); ok {
+		s, b := bl.BatchLimits()
+		stmts, bytes = unlimited(s), unlimited(b)
+	}
+	if opts.MaxBatchStatements > 0 {
+		stmts = opts.MaxBatchStatements
+	}
+	if opts.MaxBatchBytes > 0 {
+		bytes = opts.MaxBatchBytes
+	}
+	return stmts, bytes
+}
+
+func unlimited(n int) int {
+	if n <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	return n
+}
+
 // stmtRef is one statement to send and the plan step it comes from
 // (-1 for the applier's own history statements).
 type stmtRef struct {

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/dmplan/dmplan/backend"
 )
 
 func TestChunk(t *testing.T) {
@@ -59,5 +61,53 @@ func TestHistoryDDLHasNoTransactionStatements(t *testing.T) {
 				t.Errorf("statement holds %s: %s", bad, q)
 			}
 		}
+	}
+}
+
+type limitedD1 struct {
+	backend.D1
+	stmts, bytes int
+}
+
+func (l limitedD1) BatchLimits() (int, int) { return l.stmts, l.bytes }
+
+func TestBatchLimits(t *testing.T) {
+	const max = int(^uint(0) >> 1)
+	tests := []struct {
+		name       string
+		d1         backend.D1
+		opts       Options
+		stmts, byt int
+	}{
+		{"defaults", nil, Options{}, DefaultMaxBatchStatements, DefaultMaxBatchBytes},
+		{"backend unlimited", limitedD1{}, Options{}, max, max},
+		{"backend limits", limitedD1{stmts: 50, bytes: 1000}, Options{}, 50, 1000},
+		{"options win", limitedD1{}, Options{MaxBatchStatements: 3, MaxBatchBytes: 10}, 3, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, b := batchLimits(tt.d1, tt.opts)
+			if s != tt.stmts || b != tt.byt {
+				t.Errorf("batchLimits = %d, %d; want %d, %d", s, b, tt.stmts, tt.byt)
+			}
+		})
+	}
+}
+
+// unlimitedStore makes the local store's D1 take any batch.
+type unlimitedStore struct{ backend.Backend }
+
+func (u unlimitedStore) D1() backend.D1 { return limitedD1{D1: u.Backend.D1()} }
+
+func TestApplyInOneBatchWhenUnlimited(t *testing.T) {
+	b := openStore(t)
+	p := makePlan(t, b, benchSpec(t, genSources(50, false)))
+	r := mustApply(t, unlimitedStore{b}, p, Options{})
+	if r.Batches != 1 || len(r.TablesCreated) != 50 || len(r.IndexesCreated) != 100 {
+		t.Errorf("report: %d batches, %d tables, %d indexes", r.Batches, len(r.TablesCreated), len(r.IndexesCreated))
+	}
+	r2 := mustApply(t, b, makePlan(t, b, benchSpec(t, genSources(60, false))), Options{})
+	if r2.Batches != 1 || len(r2.TablesCreated) != 10 {
+		t.Errorf("second report: %d batches, %d tables", r2.Batches, len(r2.TablesCreated))
 	}
 }

@@ -66,7 +66,7 @@ func genSources(n int, partial bool) map[string][]byte {
 	return srcs
 }
 
-func benchSpec(b *testing.B, srcs map[string][]byte) *hclspec.Spec {
+func benchSpec(b testing.TB, srcs map[string][]byte) *hclspec.Spec {
 	spec, diags := hclspec.LoadSources("bench", srcs)
 	if diags.HasErrors() {
 		b.Fatalf("load generated models: %s", diags.Error())
@@ -170,26 +170,40 @@ func rawInspect(b *testing.B, db *sql.DB) {
 
 // BenchmarkApply applies 200 fresh models (namespaces, 200 tables, 400
 // indexes, history) to a new local store; the plan is made outside the
-// timer.
+// timer. batches=100 uses the default limit of 100 statements per batch
+// (7 transactions); batches=one lets the whole plan run as one batch, as a
+// backend implementing BatchLimiter without limits does.
 func BenchmarkApply(b *testing.B) {
 	ctx := context.Background()
 	spec := benchSpec(b, genSources(200, false))
-	var cpu time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		store := openStore(b)
-		p := makePlan(b, store, spec)
-		b.StartTimer()
-		c0 := processCPU()
-		if _, err := Apply(ctx, store, p, Options{}); err != nil {
-			b.Fatal(err)
+	for _, one := range []bool{false, true} {
+		name := "batches=100"
+		if one {
+			name = "batches=one"
 		}
-		cpu += processCPU() - c0
-		b.StopTimer()
-		store.Close()
-		b.StartTimer()
+		b.Run(name, func(b *testing.B) {
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				store := openStore(b)
+				var target backend.Backend = store
+				if one {
+					target = unlimitedStore{store}
+				}
+				p := makePlan(b, store, spec)
+				b.StartTimer()
+				c0 := processCPU()
+				if _, err := Apply(ctx, target, p, Options{}); err != nil {
+					b.Fatal(err)
+				}
+				cpu += processCPU() - c0
+				b.StopTimer()
+				store.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+		})
 	}
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkApplyBaseline is the hand-written equivalent of BenchmarkApply:
