@@ -40,7 +40,8 @@ type Options struct {
 // Apply runs the plan against the backend.
 //
 // It refuses, before changing anything, a plan with blocked steps
-// (ErrBlocked) and a plan whose fingerprint no longer matches the live
+// (ErrBlocked), a plan with steps it cannot run (ErrUnsupportedStep: seeds
+// and backfills come later) and a plan whose fingerprint no longer matches the live
 // schema (ErrStalePlan). It then creates the plan's KV namespaces and sends
 // every SQL statement as D1 batches (see DefaultMaxBatchStatements): the
 // first batch also creates the history table, and the last one ends with
@@ -62,6 +63,13 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			codes[i] = s.Code + " " + s.Target
 		}
 		return nil, fmt.Errorf("%w: %s; run plan and resolve them first", ErrBlocked, strings.Join(codes, ", "))
+	}
+	for i, s := range p.Steps {
+		switch s.Action {
+		case planner.CreateTable, planner.AddColumn, planner.CreateIndex, planner.CreateNamespace:
+		default:
+			return nil, fmt.Errorf("%w: step %d (%s)", ErrUnsupportedStep, i+1, s.Summary())
+		}
 	}
 	a := &run{b: b, p: p, opts: opts}
 	if a.opts.Now == nil {

@@ -139,6 +139,10 @@ func TestApplyRefusesBlockedPlan(t *testing.T) {
 	if !errors.Is(err, ErrBlocked) || !strings.Contains(err.Error(), "DM101 page_meta.title") {
 		t.Fatalf("Apply = %v, want ErrBlocked naming DM101", err)
 	}
+	seed := &planner.Plan{Steps: []planner.Step{{Action: planner.Seed, Model: "USER", Target: "USER.admin", Safe: true}}}
+	if _, err := Apply(ctx, b, seed, Options{}); !errors.Is(err, ErrUnsupportedStep) || !strings.Contains(err.Error(), "seed USER.admin") {
+		t.Errorf("Apply(seed plan) = %v, want ErrUnsupportedStep", err)
+	}
 	if _, err := Apply(ctx, b, nil, Options{}); !errors.Is(err, ErrNoPlan) {
 		t.Errorf("Apply(nil) = %v", err)
 	}

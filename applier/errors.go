@@ -15,6 +15,9 @@ var (
 	// ErrBlocked is returned, before anything runs, for a plan that holds
 	// blocked steps.
 	ErrBlocked = errors.New("applier: plan has blocked steps")
+	// ErrUnsupportedStep is returned, before anything runs, for a plan
+	// holding a step this applier cannot run (a plan from a newer dmplan).
+	ErrUnsupportedStep = errors.New("applier: unsupported step")
 	// ErrNoPlan is returned for a nil plan.
 	ErrNoPlan = errors.New("applier: no plan")
 )
