@@ -82,6 +82,26 @@ func (h *hookRun) eval(e hcl.Expression, what string) (cty.Value, bool) {
 	return v, true
 }
 
+// evalString evaluates e to a string and reports whether it derives from
+// env.X. Null is an error unless allowNull, when it is "".
+func (h *hookRun) evalString(e hcl.Expression, what string, allowNull bool) (s string, sensitive, ok bool) {
+	v, ok := h.eval(e, what)
+	if !ok {
+		return "", false, false
+	}
+	sensitive = hclspec.IsSensitive(v)
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() && allowNull {
+		return "", sensitive, true
+	}
+	s, err := asString(v)
+	if err != nil {
+		h.fail("hook "+what+": evaluation error", err.Error())
+		return "", false, false
+	}
+	return s, sensitive, true
+}
+
 // when evaluates the condition: absent means true, null means false.
 func (h *hookRun) when() bool {
 	if h.hook.When == nil {
@@ -110,17 +130,12 @@ func (h *hookRun) log() {
 		h.fail("hook log action skipped", "message is missing")
 		return
 	}
-	v, ok := h.eval(a.Message, "log message")
+	msg, sensitive, ok := h.evalString(a.Message, "log message", false)
 	if !ok {
 		return
 	}
-	if hclspec.IsSensitive(v) {
+	if sensitive {
 		h.fail("hook log action refused", "the message is derived from a sensitive value (env.*) and is never logged")
-		return
-	}
-	msg, err := asString(v)
-	if err != nil {
-		h.fail("hook log message: evaluation error", err.Error())
 		return
 	}
 	level := slog.LevelInfo
@@ -140,15 +155,8 @@ func (h *hookRun) webhook() {
 		h.fail("hook webhook skipped", "url is missing")
 		return
 	}
-	v, ok := h.eval(w.URL, "webhook url")
+	url, sensitiveURL, ok := h.evalString(w.URL, "webhook url", false)
 	if !ok {
-		return
-	}
-	sensitiveURL := hclspec.IsSensitive(v)
-	v, _ = v.UnmarkDeep()
-	url, err := asString(v)
-	if err != nil {
-		h.fail("hook webhook url: evaluation error", err.Error())
 		return
 	}
 	if _, err := parseURL(url); err != nil {
@@ -157,16 +165,12 @@ func (h *hookRun) webhook() {
 	}
 	event := strings.ToLower(h.model.Name) + "." + h.event
 	if w.Event != nil {
-		v, ok := h.eval(w.Event, "webhook event")
-		if !ok {
+		var sensitive bool
+		if event, sensitive, ok = h.evalString(w.Event, "webhook event", false); !ok {
 			return
 		}
-		if hclspec.IsSensitive(v) {
+		if sensitive {
 			h.fail("hook webhook refused", "the event name is derived from a sensitive value (env.*); event names are sent in headers and logged")
-			return
-		}
-		if event, err = asString(v); err != nil {
-			h.fail("hook webhook event: evaluation error", err.Error())
 			return
 		}
 	}
@@ -179,23 +183,16 @@ func (h *hookRun) webhook() {
 		// Sensitive parts of the body are sent on purpose; the Sender
 		// never logs bodies.
 		v, _ = v.UnmarkDeep()
+		var err error
 		if body, err = hclspec.ToGo(v); err != nil {
 			h.fail("hook webhook body: evaluation error", err.Error())
 			return
 		}
 	}
-	var secret string
+	var secret string // empty: unsigned
 	if w.Secret != nil {
-		v, ok := h.eval(w.Secret, "webhook secret")
-		if !ok {
+		if secret, _, ok = h.evalString(w.Secret, "webhook secret", true); !ok {
 			return
-		}
-		v, _ = v.UnmarkDeep()
-		if !v.IsNull() {
-			if secret, err = asString(v); err != nil {
-				h.fail("hook webhook secret: evaluation error", err.Error())
-				return
-			}
 		}
 	}
 	if h.r.sender == nil {

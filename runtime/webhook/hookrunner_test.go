@@ -1,11 +1,9 @@
-package webhook_test
+package webhook
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,7 +16,6 @@ import (
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
-	"github.com/dmplan/dmplan/runtime/webhook"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -56,24 +53,6 @@ model "PAGE" {
   }
 }
 `
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestDatastoreRunsHCLHooks saves records through a real Datastore on the
 // local backend with the Runner plugged in: the save succeeds whether or
@@ -123,10 +102,9 @@ func TestDatastoreRunsHCLHooks(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			var logs syncBuffer
-			logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			sender := webhook.NewSender(webhook.WithLogger(logger), webhook.WithRetries(1), webhook.WithBackoff(1, 1))
-			runner := webhook.NewRunner(spec, sender, getenv, logger)
+			logger, logs := newTestLogger()
+			sender := NewSender(WithLogger(logger), WithRetries(1), WithBackoff(1, 1))
+			runner := NewRunner(spec, sender, getenv, logger)
 			ds, err := runtime.Open(ctx, spec, store, runtime.WithLogger(logger), runtime.WithHookRunner(runner))
 			if err != nil {
 				t.Fatal(err)
@@ -153,14 +131,14 @@ func TestDatastoreRunsHCLHooks(t *testing.T) {
 				t.Fatalf("attempts = %d, want %d", len(reqs), tt.attempts)
 			}
 			r, body := reqs[0], bodies[0]
-			if err := webhook.Verify(secret, r.Header.Get(webhook.HeaderTimestamp), string(body), r.Header.Get(webhook.HeaderSignature), webhook.DefaultTolerance); err != nil {
+			if err := Verify(secret, r.Header.Get(HeaderTimestamp), string(body), r.Header.Get(HeaderSignature), DefaultTolerance); err != nil {
 				t.Errorf("Verify: %v", err)
 			}
-			var p webhook.Payload
+			var p Payload
 			if err := json.Unmarshal(body, &p); err != nil {
 				t.Fatal(err)
 			}
-			want := webhook.Payload{
+			want := Payload{
 				Event:      "page.completed",
 				Model:      "PAGE",
 				ID:         page.ID(),

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/runtime"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -339,5 +341,64 @@ func TestRunnerWithoutSenderOrModel(t *testing.T) {
 	want := []string{"ERROR hook webhook not sent @page.dm.hcl:10 [the runner has no sender]"}
 	if d := cmp.Diff(want, hookLogs(t, logs)); d != "" {
 		t.Errorf("hook logs (-want +got):\n%s", d)
+	}
+}
+
+func TestRunHookUnknownModel(t *testing.T) {
+	spec := loadHooks(t, `  hook "after_update" {
+    log { message = "x" }
+  }`)
+	logger, logs := newTestLogger()
+	r := NewRunner(spec, nil, nil, logger)
+	if err := r.RunHook(context.Background(), &runtime.Event{Model: "GHOST", Name: hclspec.AfterUpdate, ID: "g_1"}); err != nil {
+		t.Fatalf("RunHook = %v, want nil", err)
+	}
+	if err := r.RunHook(context.Background(), nil); err != nil {
+		t.Fatalf("RunHook(nil) = %v, want nil", err)
+	}
+	got := logs.find(t, "hooks skipped: model is not in the runner's spec")
+	if len(got) != 1 || got[0]["model"] != "GHOST" {
+		t.Errorf("logs = %v", got)
+	}
+}
+
+func TestRunnerConcurrentUse(t *testing.T) {
+	rec := newRecorder(t)
+	spec := loadHooks(t, `  hook "after_update" {
+    when = changes.views != null
+    webhook {
+      url  = env.HOOK_URL
+      body = { views = changes.views }
+    }
+  }`)
+	env := func(k string) (string, bool) { return rec.srv.URL, k == "HOOK_URL" }
+	logger, logs := newTestLogger()
+	sender := NewSender(WithLogger(logger))
+	r := NewRunner(spec, sender, env, logger)
+	const goroutines, each = 8, 25
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				r.Run(context.Background(), spec.Model("PAGE"), hclspec.AfterUpdate, fmt.Sprint(g),
+					map[string]any{"views": i}, map[string]any{"views": g*each + i})
+			}
+		})
+	}
+	wg.Wait()
+	closeSender(t, sender)
+	seen := map[float64]bool{}
+	for _, req := range rec.requests() {
+		var p Payload
+		if err := json.Unmarshal(req.Body, &p); err != nil {
+			t.Fatal(err)
+		}
+		seen[p.Data.(map[string]any)["views"].(float64)] = true
+	}
+	if len(seen) != goroutines*each {
+		t.Errorf("distinct deliveries = %d, want %d", len(seen), goroutines*each)
+	}
+	if n := len(logs.find(t, "webhook delivered")); n != goroutines*each {
+		t.Errorf("delivered logs = %d, want %d", n, goroutines*each)
 	}
 }
