@@ -43,7 +43,7 @@ func (s *Sender) deliver(j *job) {
 			return
 		}
 		if o.ok() {
-			s.logger.Info("webhook delivered", append(j.attrs(), "status", o.status, "attempts", attempt, "duration", s.now().Sub(start))...)
+			s.logger.Debug("webhook delivered", append(j.attrs(), "status", o.status, "attempts", attempt, "duration", s.now().Sub(start))...)
 			return
 		}
 		attrs := append(j.attrs(), "attempt", attempt)

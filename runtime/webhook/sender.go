@@ -23,7 +23,9 @@ const (
 // triggered one never waits for it and never fails because of it. Send
 // puts a delivery on a bounded queue; a small pool of workers posts it,
 // retrying network errors, 429 and 5xx answers with exponential backoff.
-// Every failure is logged. A Sender is safe for concurrent use.
+// Every failure is logged (a retry at warn, a final failure or a drop at
+// error); a success is logged at debug. A Sender is safe for concurrent
+// use.
 type Sender struct {
 	client     *http.Client
 	logger     *slog.Logger

@@ -139,7 +139,7 @@ func TestSendRetries(t *testing.T) {
 			if last["msg"] != tt.final {
 				t.Errorf("last log = %v, want %q", last, tt.final)
 			}
-			if tt.delivered != (last["level"] == "INFO") {
+			if tt.delivered != (last["level"] == "DEBUG") {
 				t.Errorf("last log level = %v, delivered = %v", last["level"], tt.delivered)
 			}
 			if got := len(logs.find(t, "webhook attempt failed; retrying")); got != tt.attempts-1 {
