@@ -13,14 +13,9 @@ import (
 
 // IsInternalTable reports whether a table belongs to SQLite, to D1 or
 // wrangler, or to dmplan itself, and so is never inspected, planned or
-// touched: sqlite_*, _cf_*, d1_migrations and _dmplan_*.
-func IsInternalTable(name string) bool {
-	lower := strings.ToLower(name)
-	return strings.HasPrefix(lower, "sqlite_") ||
-		strings.HasPrefix(lower, "_cf_") ||
-		strings.HasPrefix(lower, "_dmplan_") ||
-		lower == "d1_migrations"
-}
+// touched: sqlite_*, _cf_*, d1_migrations and _dmplan_*. It is
+// state.IsInternalTable, here for callers that hold a backend.
+func IsInternalTable(name string) bool { return state.IsInternalTable(name) }
 
 // Inspect reads the live schema of a D1 database and the KV namespaces of
 // its account. It takes at most two D1 requests whatever the number of
@@ -77,10 +72,8 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 		for _, ns := range nss {
 			schema.Namespaces = append(schema.Namespaces, &state.Namespace{Title: ns.Title, ID: ns.ID})
 		}
-		slices.SortFunc(schema.Namespaces, func(a, b *state.Namespace) int {
-			return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID))
-		})
 	}
+	schema.Sort()
 	return schema, nil
 }
 
