@@ -20,7 +20,7 @@ func errorf(rng hcl.Range, summary, detail string, args ...any) *hcl.Diagnostic 
 // duplicate returns the diagnostic for a second declaration of something
 // that may be declared once, pointing at the first one.
 func duplicate(rng, prev hcl.Range, summary, what string) *hcl.Diagnostic {
-	return errorf(rng, summary, "%s was already declared at %s. Each may be declared only once; remove or rename one of them.", what, prev.String())
+	return errorf(rng, summary, "%s was already declared at %s. Remove one of them.", what, prev.String())
 }
 
 // labelRange returns the range of the block's label i, or its type range.

@@ -226,7 +226,7 @@ func checkReferences(expr hcl.Expression, m *Model, allowed ...string) hcl.Diagn
 		}
 		if m != nil && name != "" && (root == "self" || root == "changes") && m.Field(name) == nil {
 			diags = append(diags, errorf(t.SourceRange(), "Unknown field",
-				"Model %q has no field named %q.", m.Name, name))
+				"Model %q has no field named %q.%s", m.Name, name, fieldHint(m, name)))
 		}
 	}
 	return diags
