@@ -28,7 +28,7 @@ type DB struct {
 }
 
 func newDB(db *sql.DB) *DB {
-	return &DB{db: db, cache: stmtCache{m: map[string]*cachedStmt{}}}
+	return &DB{db: db}
 }
 
 // SQL returns the underlying database, for tools that need database/sql

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -158,5 +159,24 @@ func TestTwoStoresOnOneDirectory(t *testing.T) {
 	}
 	if got, want := a.Describe(), "local "+filepath.Join(dir, D1File); got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}
+
+func TestStatementCacheTurnsOver(t *testing.T) {
+	s := openTest(t)
+	d := s.DB()
+	mustQuery(t, d, `CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER)`)
+	// More distinct statements than two generations hold, each run twice:
+	// retired statements are closed without breaking later calls.
+	for round := range 2 {
+		for i := range 2*maxCachedStmts + 10 {
+			res := mustQuery(t, d, fmt.Sprintf(`SELECT %d + ? AS n`, i), int64(round))
+			if got := res.Rows[0][0]; got != int64(i+round) {
+				t.Fatalf("SELECT %d + %d = %v", i, round, got)
+			}
+		}
+	}
+	if got := mustQuery(t, d, `SELECT count(*) FROM t`).Rows[0][0]; got != int64(0) {
+		t.Errorf("count = %v", got)
 	}
 }
