@@ -8,9 +8,9 @@
 // The first line on stdout is "READY http://127.0.0.1:PORT". Control paths:
 //   GET  /__harness/log    -> {"requests":[{"method","path","query","status"}]}
 //   POST /__harness/reset  -> clears the log and any pending fault
-//   POST /__harness/fault  {"status":429|500|503,"count":N,"retry_after":S,"after":bool}
-//                          or {"drop":N,"after":bool}
-// A fault applies to the next N API requests. With "after": true the request
+//   POST /__harness/fault  {"status":429|500|502|503,"count":N,"retry_after":S,"after":bool,"account":A}
+//                          or {"drop":N,"after":bool,"account":A}
+// A fault applies to the next N API requests (of account A when given). With "after": true the request
 // first runs in the Worker (its effect is kept) and then the response is
 // replaced or the connection dropped, which is what a timeout looks like.
 // The process exits on SIGTERM/SIGINT, and by itself when its parent dies.
@@ -69,8 +69,9 @@ function sendJSON(res, status, obj, headers = {}) {
   res.end(body);
 }
 
-function takeFault() {
+function takeFault(pathname) {
   if (!fault) return null;
+  if (fault.account && !pathname.startsWith(`/client/v4/accounts/${fault.account}/`)) return null;
   const f = fault;
   const left = (f.drop ?? f.count) - 1;
   if (f.drop !== undefined) f.drop = left;
@@ -112,9 +113,9 @@ async function control(req, res, url) {
       return sendJSON(res, 400, { error: "fault body is not JSON" });
     }
     if (Number.isInteger(f.drop) && f.drop > 0) {
-      fault = { drop: f.drop, after: !!f.after };
+      fault = { drop: f.drop, after: !!f.after, account: f.account || "" };
     } else if ([429, 500, 502, 503].includes(f.status) && Number.isInteger(f.count) && f.count > 0) {
-      fault = { status: f.status, count: f.count, after: !!f.after };
+      fault = { status: f.status, count: f.count, after: !!f.after, account: f.account || "" };
       if (f.retry_after !== undefined) fault.retryAfter = f.retry_after;
     } else {
       return sendJSON(res, 400, { error: "want {status: 429|500|502|503, count: N>0, retry_after?, after?} or {drop: N>0, after?}" });
@@ -131,7 +132,7 @@ const server = http.createServer(async (req, res) => {
   log.push(entry);
   try {
     const body = await readBody(req);
-    const f = takeFault();
+    const f = takeFault(url.pathname);
     if (f && !f.after) return applyFault(f, req, res, entry);
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) {

@@ -216,8 +216,9 @@ async function d1Query(db, body, raw) {
     if (!s || typeof s.sql !== "string") throw new APIError(400, 7400, "Each statement needs sql");
     if (s.params != null && !Array.isArray(s.params)) throw new APIError(400, 7400, "params must be an array");
     for (const p of s.params || []) {
-      if (p !== null && typeof p !== "string" && typeof p !== "number" && typeof p !== "boolean") {
-        throw new APIError(400, 7400, "params must be strings, numbers, booleans or null");
+      const bytes = Array.isArray(p) && p.every((b) => Number.isInteger(b) && b >= 0 && b <= 255);
+      if (p !== null && !bytes && typeof p !== "string" && typeof p !== "number" && typeof p !== "boolean") {
+        throw new APIError(400, 7400, "params must be strings, numbers, booleans, null or arrays of bytes");
       }
     }
   }
@@ -230,10 +231,11 @@ async function d1Query(db, body, raw) {
     // Exactly what D1Database.batch() does, minus its conversion of rows to
     // objects (which loses duplicate and integer-like column names); the
     // span argument is the binding's tracing hook, unused here.
+    const bound = stmts.map((s) => integerPlaceholders(s.sql, s.params || []));
     results = await session._sendOrThrow(
       "/query",
-      stmts.map((s) => s.sql),
-      stmts.map((s) => (s.params || []).map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p))),
+      bound.map((b) => b.sql),
+      bound.map((b) => b.params),
       "ROWS_AND_COLUMNS",
       noSpan,
     );
@@ -253,6 +255,59 @@ async function d1Query(db, body, raw) {
 }
 
 const noSpan = { setAttribute() {} };
+
+// integerPlaceholders makes integral JSON numbers bind as SQLite INTEGER.
+// Cloudflare's D1 stores an integral JavaScript number as INTEGER (D1's type
+// conversion table); miniflare's local D1 binds every number as a double, so
+// an integer written to an untyped column would come back as REAL. The
+// placeholder of such a parameter is rewritten to CAST(?N AS INTEGER), which
+// is exact within JavaScript's safe integer range. Booleans become 1/0.
+// String literals, quoted identifiers and comments are skipped.
+function integerPlaceholders(sql, params) {
+  params = params.map((p) => (typeof p === "boolean" ? (p ? 1 : 0) : p));
+  const isInt = (p) => typeof p === "number" && Number.isSafeInteger(p);
+  if (!params.some(isInt)) return { sql, params };
+  let out = "";
+  let next = 1; // number of the next anonymous "?"
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"' || c === "`" || c === "[") {
+      const close = c === "[" ? "]" : c;
+      let j = i + 1;
+      for (;;) {
+        const k = sql.indexOf(close, j);
+        if (k < 0) { j = sql.length; break; }
+        if (close !== "]" && sql[k + 1] === close) { j = k + 2; continue; }
+        j = k + 1;
+        break;
+      }
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === "-" && sql[i + 1] === "-") {
+      const k = sql.indexOf("\n", i);
+      const j = k < 0 ? sql.length : k;
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === "/" && sql[i + 1] === "*") {
+      const k = sql.indexOf("*/", i + 2);
+      const j = k < 0 ? sql.length : k + 2;
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === "?") {
+      let j = i + 1;
+      while (j < sql.length && sql[j] >= "0" && sql[j] <= "9") j++;
+      const n = j > i + 1 ? Number(sql.slice(i + 1, j)) : next;
+      next = Math.max(next, n + 1);
+      out += isInt(params[n - 1]) ? `CAST(?${n} AS INTEGER)` : `?${n}`;
+      i = j;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return { sql: out, params };
+}
 
 function toObjects(rc) {
   return rc.rows.map((row) => Object.fromEntries(rc.columns.map((c, i) => [c, row[i]])));
@@ -505,9 +560,18 @@ async function kvBulkGet(kv, body) {
   const values = {};
   await Promise.all(keys.map(async (k) => {
     const got = await kv.getWithMetadata(k, { type });
-    if (got.value === null) values[k] = null;
-    else if (body.withMetadata) values[k] = { value: got.value, metadata: got.metadata };
-    else values[k] = got.value;
+    if (got.value === null) {
+      values[k] = null;
+    } else if (body.withMetadata) {
+      const v = { value: got.value, metadata: got.metadata };
+      const listed = await kv.list({ prefix: k, limit: 1 });
+      if (listed.keys.length && listed.keys[0].name === k && listed.keys[0].expiration) {
+        v.expiration = listed.keys[0].expiration;
+      }
+      values[k] = v;
+    } else {
+      values[k] = got.value;
+    }
   }));
   return ok({ values });
 }

@@ -1,0 +1,162 @@
+package cftest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Request is one API request the harness served, from its log.
+type Request struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Query  string `json:"query"`
+	// Status is the HTTP status sent, or 0 when the connection was dropped.
+	Status  int  `json:"status"`
+	Dropped bool `json:"dropped,omitempty"`
+}
+
+// Fault fails the next Count API requests (of Account when set, else of any
+// account): with HTTP Status (429, 500, 502 or 503) and an optional
+// Retry-After in seconds, or, with Drop, by closing the connection without a
+// response. With After the request runs first and only its response is
+// replaced or dropped, which is how a timeout after a successful write looks.
+type Fault struct {
+	Account    string
+	Status     int
+	Count      int
+	RetryAfter *int
+	Drop       bool
+	After      bool
+}
+
+// Requests returns the API requests served since the last ResetLog, for
+// the account when acct is not empty.
+func (h *Harness) Requests(t testing.TB, acct string) []Request {
+	t.Helper()
+	var out struct {
+		Requests []Request `json:"requests"`
+	}
+	if err := h.control(http.MethodGet, "/__harness/log", nil, &out); err != nil {
+		t.Fatalf("cftest: read request log: %v", err)
+	}
+	if acct == "" {
+		return out.Requests
+	}
+	var mine []Request
+	for _, r := range out.Requests {
+		if strings.HasPrefix(r.Path, "/client/v4/accounts/"+acct+"/") || r.Path == "/client/v4/accounts/"+acct {
+			mine = append(mine, r)
+		}
+	}
+	return mine
+}
+
+// ResetLog empties the request log and clears any pending fault.
+func (h *Harness) ResetLog(t testing.TB) {
+	t.Helper()
+	if err := h.control(http.MethodPost, "/__harness/reset", nil, nil); err != nil {
+		t.Fatalf("cftest: reset harness log: %v", err)
+	}
+}
+
+// SetFault arms a fault for the next requests.
+func (h *Harness) SetFault(t testing.TB, f Fault) {
+	t.Helper()
+	body := map[string]any{"after": f.After}
+	if f.Account != "" {
+		body["account"] = f.Account
+	}
+	if f.Drop {
+		body["drop"] = f.Count
+	} else {
+		body["status"] = f.Status
+		body["count"] = f.Count
+		if f.RetryAfter != nil {
+			body["retry_after"] = *f.RetryAfter
+		}
+	}
+	if err := h.control(http.MethodPost, "/__harness/fault", body, nil); err != nil {
+		t.Fatalf("cftest: set fault: %v", err)
+	}
+}
+
+func (h *Harness) control(method, path string, in, out any) error {
+	return h.do(context.Background(), method, h.root+path, in, out)
+}
+
+// api calls the harness's Cloudflare REST API directly (for setup and
+// cleanup, not for the code under test).
+func (h *Harness) api(ctx context.Context, method, path string, in, out any) error {
+	return h.do(ctx, method, h.BaseURL+path, in, out)
+}
+
+func (h *Harness) do(ctx context.Context, method, url string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+h.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, data)
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+// deleteAll deletes every database and namespace of the account.
+func (h *Harness) deleteAll(acct string) error {
+	ctx := context.Background()
+	var dbs struct {
+		Result []struct {
+			UUID string `json:"uuid"`
+		} `json:"result"`
+	}
+	if err := h.api(ctx, http.MethodGet, "accounts/"+acct+"/d1/database?per_page=1000", nil, &dbs); err != nil {
+		return err
+	}
+	for _, d := range dbs.Result {
+		if err := h.api(ctx, http.MethodDelete, "accounts/"+acct+"/d1/database/"+d.UUID, nil, nil); err != nil {
+			return err
+		}
+	}
+	var nss struct {
+		Result []struct {
+			ID string `json:"id"`
+		} `json:"result"`
+	}
+	if err := h.api(ctx, http.MethodGet, "accounts/"+acct+"/storage/kv/namespaces?per_page=1000", nil, &nss); err != nil {
+		return err
+	}
+	for _, n := range nss.Result {
+		if err := h.api(ctx, http.MethodDelete, "accounts/"+acct+"/storage/kv/namespaces/"+n.ID, nil, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,224 @@
+package cftest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// readyTimeout bounds how long Launch waits for the harness to print READY.
+const readyTimeout = 60 * time.Second
+
+// Harness is one running harness process.
+type Harness struct {
+	// BaseURL is the API base to give cloudflare-go: "http://127.0.0.1:PORT/client/v4/".
+	BaseURL string
+	// Token is the bearer token the harness accepts.
+	Token string
+
+	root   string // "http://127.0.0.1:PORT"
+	cmd    *exec.Cmd
+	done   chan struct{}
+	stderr *tailBuffer
+	client *http.Client
+}
+
+// Dir returns the harness directory (backend/cloudflare/harness).
+func Dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "harness")
+}
+
+// ErrNotInstalled is returned by Launch when the harness's npm dependencies
+// are missing.
+var ErrNotInstalled = errors.New("cftest: harness npm dependencies are not installed; run `make test` or `npm ci --prefix backend/cloudflare/harness`")
+
+// Launch starts a harness process and waits until it serves requests. The
+// caller stops it with Close.
+func Launch() (*Harness, error) {
+	dir := Dir()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniflare")); err != nil {
+		return nil, fmt.Errorf("%w (%s/node_modules/miniflare: %v)", ErrNotInstalled, dir, err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, fmt.Errorf("cftest: find node: %w", err)
+	}
+	token := randomHex(16)
+	cmd := exec.Command(node, filepath.Join(dir, "harness.mjs"), "--token", token)
+	cmd.Dir = dir
+	setProcessGroup(cmd)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("cftest: pipe harness stdout: %w", err)
+	}
+	h := &Harness{Token: token, cmd: cmd, done: make(chan struct{}), stderr: &tailBuffer{max: 8 << 10},
+		client: &http.Client{Timeout: 30 * time.Second}}
+	cmd.Stderr = h.stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cftest: start harness: %w", err)
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := sc.Text(); strings.HasPrefix(line, "READY ") {
+				ready <- strings.TrimSpace(strings.TrimPrefix(line, "READY "))
+			}
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		close(h.done)
+	}()
+	timer := time.NewTimer(readyTimeout)
+	defer timer.Stop()
+	select {
+	case root := <-ready:
+		h.root = strings.TrimSuffix(root, "/")
+		h.BaseURL = h.root + "/client/v4/"
+		return h, nil
+	case <-h.done:
+		return nil, fmt.Errorf("cftest: harness exited before READY: %s", h.stderr.String())
+	case <-timer.C:
+		h.Close()
+		return nil, fmt.Errorf("cftest: harness not READY after %s: %s", readyTimeout, h.stderr.String())
+	}
+}
+
+// Close stops the harness process group (node and workerd).
+func (h *Harness) Close() error {
+	select {
+	case <-h.done:
+		return nil
+	default:
+	}
+	stopProcessGroup(h.cmd, false)
+	select {
+	case <-h.done:
+	case <-time.After(5 * time.Second):
+		stopProcessGroup(h.cmd, true)
+		<-h.done
+	}
+	return nil
+}
+
+// Start launches a harness for one test and stops it at the test's end.
+func Start(t testing.TB) *Harness {
+	t.Helper()
+	h, err := Launch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+var shared struct {
+	sync.Mutex
+	h   *Harness
+	err error
+}
+
+// Shared returns the harness shared by every test of the test binary,
+// launching it on first use. A TestMain must call Main so the process is
+// stopped when the tests end.
+func Shared(t testing.TB) *Harness {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.h == nil && shared.err == nil {
+		shared.h, shared.err = Launch()
+	}
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.h
+}
+
+// Main runs the tests and stops the shared harness:
+//
+//	func TestMain(m *testing.M) { os.Exit(cftest.Main(m)) }
+func Main(m *testing.M) int {
+	code := m.Run()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.h != nil {
+		shared.h.Close()
+		shared.h = nil
+	}
+	return code
+}
+
+// NewAccount returns a fresh account id. Accounts isolate databases and
+// namespaces inside one harness; everything created under the account is
+// deleted at the test's end, which frees the harness's slots.
+func (h *Harness) NewAccount(t testing.TB) string {
+	t.Helper()
+	acct := randomHex(16)
+	t.Cleanup(func() {
+		if err := h.deleteAll(acct); err != nil {
+			t.Errorf("cftest: clean up account %s: %v", acct, err)
+		}
+	})
+	return acct
+}
+
+// NewDatabase creates a D1 database in the account and returns its id.
+func (h *Harness) NewDatabase(t testing.TB, acct, name string) string {
+	t.Helper()
+	var out struct {
+		Result struct {
+			UUID string `json:"uuid"`
+		} `json:"result"`
+	}
+	if err := h.api(context.Background(), http.MethodPost, "accounts/"+acct+"/d1/database", map[string]string{"name": name}, &out); err != nil {
+		t.Fatalf("cftest: create database %s: %v", name, err)
+	}
+	return out.Result.UUID
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	max int
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	if over := b.buf.Len() - b.max; over > 0 {
+		b.buf.Next(over)
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.TrimSpace(b.buf.String())
+}
+
+var _ io.Writer = (*tailBuffer)(nil)

@@ -1,0 +1,105 @@
+package cloudflare
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// Defaults for the Config fields left zero.
+const (
+	DefaultRequestTimeout = 60 * time.Second
+	DefaultMaxAttempts    = 4
+	DefaultMaxRetryWait   = 30 * time.Second
+)
+
+// Environment variables read when the matching Config field is empty, the
+// same ones wrangler and cloudflare-go read.
+const (
+	EnvAPIToken  = "CLOUDFLARE_API_TOKEN"
+	EnvAccountID = "CLOUDFLARE_ACCOUNT_ID"
+	EnvBaseURL   = "CLOUDFLARE_BASE_URL"
+)
+
+// Config says which account, database and credentials to use.
+type Config struct {
+	// AccountID is the Cloudflare account id; empty means CLOUDFLARE_ACCOUNT_ID.
+	AccountID string
+	// APIToken is an API token with D1 Edit and Workers KV Storage Edit;
+	// empty means CLOUDFLARE_API_TOKEN. It never appears in errors or logs.
+	APIToken string
+	// Database is the D1 database name or id. Empty leaves D1 unusable (KV
+	// still works).
+	Database string
+	// BaseURL overrides the API base ("https://api.cloudflare.com/client/v4/");
+	// empty means CLOUDFLARE_BASE_URL, then the SDK default.
+	BaseURL string
+	// HTTPClient sends the requests; nil means a client without its own
+	// timeout (each attempt gets RequestTimeout). Its Transport is wrapped to
+	// count requests.
+	HTTPClient *http.Client
+	// Logger receives one debug line per request and a warning per retry;
+	// nil discards.
+	Logger *slog.Logger
+	// Environment is the dmplan environment name ("production"), shown by
+	// Describe and in logs.
+	Environment string
+
+	// RequestTimeout bounds each attempt; 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxAttempts bounds attempts per call, retries included; 0 means
+	// DefaultMaxAttempts.
+	MaxAttempts int
+	// MaxRetryWait bounds the total time spent waiting between attempts of
+	// one call; 0 means DefaultMaxRetryWait.
+	MaxRetryWait time.Duration
+
+	// Getenv reads the environment; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// ErrMissingCredentials is returned by Open when no account id or token is
+// configured.
+var ErrMissingCredentials = errors.New("cloudflare: missing credentials")
+
+// resolve fills empty fields from the environment and defaults.
+func (c Config) resolve() (Config, error) {
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if c.AccountID == "" {
+		c.AccountID = strings.TrimSpace(getenv(EnvAccountID))
+	}
+	if c.APIToken == "" {
+		c.APIToken = strings.TrimSpace(getenv(EnvAPIToken))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = strings.TrimSpace(getenv(EnvBaseURL))
+	}
+	if c.AccountID == "" {
+		return c, errors.Join(ErrMissingCredentials, errors.New("no account id: set account_id in the environment block or "+EnvAccountID))
+	}
+	if c.APIToken == "" {
+		return c, errors.Join(ErrMissingCredentials, errors.New("no API token: set api_token = env.X in the environment block or "+EnvAPIToken))
+	}
+	if c.BaseURL != "" && !strings.HasSuffix(c.BaseURL, "/") {
+		c.BaseURL += "/"
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.MaxRetryWait <= 0 {
+		c.MaxRetryWait = DefaultMaxRetryWait
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}

@@ -1,0 +1,182 @@
+package cloudflare
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	cf "github.com/cloudflare/cloudflare-go/v6"
+	"github.com/cloudflare/cloudflare-go/v6/kv"
+	"github.com/cloudflare/cloudflare-go/v6/option"
+	"github.com/cloudflare/cloudflare-go/v6/shared"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// KV is the Workers KV side of a Store.
+type KV struct{ s *Store }
+
+var _ backend.KV = (*KV)(nil)
+
+
+// kvError maps KV API answers to the backend's sentinel errors.
+func kvError(err error, ns string) error {
+	var apiErr *cf.Error
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
+		for _, e := range apiErr.Errors {
+			if e.Code == 10013 || strings.Contains(strings.ToLower(e.Message), "namespace not found") {
+				return fmt.Errorf("namespace %s: %w", ns, errors.Join(backend.ErrNamespaceNotFound, describe(err)))
+			}
+		}
+	}
+	return describe(err)
+}
+
+func checkKey(key string) error {
+	switch {
+	case key == "" || key == "." || key == "..":
+		return fmt.Errorf("key %q: %w", key, backend.ErrInvalidKey)
+	case len(key) > backend.MaxKeyBytes:
+		return fmt.Errorf("key of %d bytes (limit %d): %w", len(key), backend.MaxKeyBytes, backend.ErrTooLarge)
+	}
+	return nil
+}
+
+// minExpiration is how far ahead Workers KV wants an expiration.
+const minExpiration = 60 * time.Second
+
+func checkEntry(e backend.Entry, now time.Time) error {
+	if err := checkKey(e.Key); err != nil {
+		return err
+	}
+	if len(e.Value) > backend.MaxValueBytes {
+		return fmt.Errorf("value of %q holds %d bytes (limit %d): %w", e.Key, len(e.Value), backend.MaxValueBytes, backend.ErrTooLarge)
+	}
+	if len(e.Metadata) > backend.MaxMetadataBytes {
+		return fmt.Errorf("metadata of %q holds %d bytes (limit %d): %w", e.Key, len(e.Metadata), backend.MaxMetadataBytes, backend.ErrTooLarge)
+	}
+	if e.Metadata != nil && !json.Valid(e.Metadata) {
+		return fmt.Errorf("metadata of %q is not valid JSON", e.Key)
+	}
+	if !e.Expiration.IsZero() && e.Expiration.Before(now.Add(minExpiration)) {
+		return fmt.Errorf("expiration of %q at %s: %w", e.Key, e.Expiration.UTC().Format(time.RFC3339), backend.ErrInvalidExpiration)
+	}
+	return nil
+}
+
+// Get reads one entry, its metadata and expiration included, in one
+// request: a bulk read of one key with metadata. Bulk reads return text, so
+// when the value holds U+FFFD (which an invalid UTF-8 byte would also become)
+// the exact bytes are read again from the value endpoint.
+func (k *KV) Get(ctx context.Context, ns, key string) (backend.Entry, error) {
+	if err := checkKey(key); err != nil {
+		return backend.Entry{}, fmt.Errorf("kv get: %w", err)
+	}
+	got, err := k.bulkGet(ctx, ns, []string{key}, true)
+	if err != nil {
+		return backend.Entry{}, fmt.Errorf("kv get %q: %w", key, err)
+	}
+	item, ok := got[key]
+	if !ok {
+		return backend.Entry{}, fmt.Errorf("kv get %q: %w", key, backend.ErrKeyNotFound)
+	}
+	e := backend.Entry{Key: key, Value: []byte(item.Value), Metadata: item.Metadata}
+	if item.Expiration > 0 {
+		e.Expiration = time.Unix(item.Expiration, 0)
+	}
+	if strings.ContainsRune(item.Value, '\uFFFD') {
+		exact, exp, err := k.getValue(ctx, ns, key)
+		if err != nil {
+			return backend.Entry{}, err
+		}
+		e.Value = exact
+		if !exp.IsZero() {
+			e.Expiration = exp
+		}
+	}
+	return e, nil
+}
+
+// getValue reads a value's exact bytes from the value endpoint.
+func (k *KV) getValue(ctx context.Context, ns, key string) ([]byte, time.Time, error) {
+	var data []byte
+	var exp time.Time
+	err := k.s.call(ctx, "kv get", idempotent, func(ctx context.Context) error {
+		resp, err := k.s.client.KV.Namespaces.Values.Get(ctx, ns, url.PathEscape(key),
+			kv.NamespaceValueGetParams{AccountID: cf.F(k.s.cfg.AccountID)})
+		if err != nil {
+			return kvError(err, ns)
+		}
+		defer resp.Body.Close()
+		data, err = io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		if v := resp.Header.Get("Expiration"); v != "" {
+			if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs > 0 {
+				exp = time.Unix(secs, 0)
+			}
+		}
+		return nil
+	})
+	if statusOf(err) == http.StatusNotFound && !errors.Is(err, backend.ErrNamespaceNotFound) {
+		return nil, time.Time{}, fmt.Errorf("kv get %q: %w", key, backend.ErrKeyNotFound)
+	}
+	return data, exp, err
+}
+
+// Put writes one entry in one request: multipart with the metadata as a JSON
+// string when there is metadata, else the raw value as the body.
+func (k *KV) Put(ctx context.Context, ns string, e backend.Entry) error {
+	if err := checkEntry(e, k.s.now()); err != nil {
+		return fmt.Errorf("kv put: %w", err)
+	}
+	params := kv.NamespaceValueUpdateParams{
+		AccountID: cf.F(k.s.cfg.AccountID),
+		Value:     cf.F[kv.NamespaceValueUpdateParamsValueUnion](shared.UnionString(string(e.Value))),
+	}
+	if !e.Expiration.IsZero() {
+		params.Expiration = cf.F(float64(e.Expiration.Unix()))
+	}
+	var opts []option.RequestOption
+	if e.Metadata != nil {
+		params.Metadata = cf.F[any](string(e.Metadata))
+	} else {
+		opts = append(opts, option.WithRequestBody("application/octet-stream", e.Value))
+	}
+	return k.s.call(ctx, "kv put "+strconv.Quote(e.Key), idempotent, func(ctx context.Context) error {
+		_, err := k.s.client.KV.Namespaces.Values.Update(ctx, ns, url.PathEscape(e.Key), params, opts...)
+		if err != nil {
+			return kvError(err, ns)
+		}
+		return nil
+	})
+}
+
+// Delete removes a key; a missing key is not an error.
+func (k *KV) Delete(ctx context.Context, ns, key string) error {
+	if err := checkKey(key); err != nil {
+		return fmt.Errorf("kv delete: %w", err)
+	}
+	return k.s.call(ctx, "kv delete "+strconv.Quote(key), idempotent, func(ctx context.Context) error {
+		_, err := k.s.client.KV.Namespaces.Values.Delete(ctx, ns, url.PathEscape(key),
+			kv.NamespaceValueDeleteParams{AccountID: cf.F(k.s.cfg.AccountID)})
+		if err != nil && statusOf(err) == http.StatusNotFound {
+			if err := kvError(err, ns); errors.Is(err, backend.ErrNamespaceNotFound) {
+				return err
+			}
+			return nil
+		}
+		if err != nil {
+			return kvError(err, ns)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,67 @@
+package cloudflare
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
+)
+
+func TestMain(m *testing.M) { os.Exit(cftest.Main(m)) }
+
+// noEnv keeps the developer's CLOUDFLARE_* variables out of the tests.
+func noEnv(string) string { return "" }
+
+// sleepLog records the waits the retry loop asked for instead of sleeping,
+// so retry tests are deterministic and fast.
+type sleepLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (l *sleepLog) sleep(ctx context.Context, d time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waits = append(l.waits, d)
+	return ctx.Err()
+}
+
+func (l *sleepLog) all() []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Duration(nil), l.waits...)
+}
+
+// fixture is a Store on a fresh account and database of the shared harness.
+type fixture struct {
+	h     *cftest.Harness
+	acct  string
+	s     *Store
+	waits *sleepLog
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	h := cftest.Shared(t)
+	acct := h.NewAccount(t)
+	h.NewDatabase(t, acct, "dmplan-test")
+	s, err := Open(context.Background(), Config{
+		AccountID: acct, APIToken: h.Token, Database: "dmplan-test", BaseURL: h.BaseURL,
+		Getenv: noEnv, Environment: "test",
+	})
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	f := &fixture{h: h, acct: acct, s: s, waits: &sleepLog{}}
+	s.sleep = f.waits.sleep
+	return f
+}
+
+// requests returns this fixture's API requests since the last mark.
+func (f *fixture) requests(t *testing.T) []cftest.Request {
+	t.Helper()
+	return f.h.Requests(t, f.acct)
+}

@@ -1,0 +1,180 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	cf "github.com/cloudflare/cloudflare-go/v6"
+)
+
+// safety says whether a call may be replayed after an ambiguous failure.
+type safety int
+
+const (
+	// unsafe calls are replayed only when they provably did not run (HTTP
+	// 429, dial error).
+	unsafe safety = iota
+	// idempotent calls are also replayed after 5xx, dropped connections and
+	// attempt timeouts.
+	idempotent
+)
+
+type idempotentKey struct{}
+
+// WithIdempotent marks the D1 statements run with ctx as safe to replay, so
+// Query and Batch retry them after a 5xx or a dropped connection. Use it for
+// statements whose second run changes nothing: DDL with IF NOT EXISTS,
+// upserts of fixed values, deletes by key.
+func WithIdempotent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotentKey{}, true)
+}
+
+func isMarkedIdempotent(ctx context.Context) bool {
+	v, _ := ctx.Value(idempotentKey{}).(bool)
+	return v
+}
+
+// backoff is the wait before retry n (0-based) when the server gave no
+// Retry-After.
+func backoff(n int) time.Duration {
+	d := 250 * time.Millisecond << n
+	if d > 4*time.Second {
+		d = 4 * time.Second
+	}
+	return d
+}
+
+// call runs fn with a per-attempt timeout and retries it per the package's
+// retry rules. op names the call in errors ("kv get").
+func (s *Store) call(ctx context.Context, op string, sf safety, fn func(ctx context.Context) error) error {
+	var waited time.Duration
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		err := fn(actx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		retry, wait := s.retryable(err, sf, attempt)
+		if !retry {
+			return s.finalError(op, err, sf, attempt)
+		}
+		if attempt >= s.cfg.MaxAttempts {
+			return fmt.Errorf("%s: giving up after %d attempts: %w", op, attempt, describe(err))
+		}
+		if waited+wait > s.cfg.MaxRetryWait {
+			return fmt.Errorf("%s: giving up: next retry in %s would exceed the %s retry budget: %w",
+				op, wait, s.cfg.MaxRetryWait, describe(err))
+		}
+		s.cfg.Logger.Warn("cloudflare retry", "op", op, "attempt", attempt, "wait", wait, "err", describe(err))
+		if err := s.sleep(ctx, wait); err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		waited += wait
+	}
+}
+
+// retryable decides whether err may be retried and how long to wait first.
+func (s *Store) retryable(err error, sf safety, attempt int) (bool, time.Duration) {
+	var apiErr *cf.Error
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.StatusCode == http.StatusTooManyRequests:
+		case sf == idempotent && (apiErr.StatusCode == http.StatusRequestTimeout || apiErr.StatusCode >= 500):
+		default:
+			return false, 0
+		}
+		if d, ok := retryAfter(apiErr.Response); ok {
+			return true, d
+		}
+		return true, backoff(attempt - 1)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true, backoff(attempt - 1)
+	}
+	if sf == idempotent && isTransport(err) {
+		return true, backoff(attempt - 1)
+	}
+	return false, 0
+}
+
+// isTransport reports whether err is a failure to get a response (reset,
+// EOF, attempt timeout) rather than an API answer or a local error.
+func isTransport(err error) bool {
+	var apiErr *cf.Error
+	if errors.As(err, &apiErr) {
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, errUnexpectedEOF) || isEOF(err)
+}
+
+// retryAfter reads Retry-After-Ms or Retry-After (seconds or an HTTP date).
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	if v := resp.Header.Get("Retry-After-Ms"); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+			return time.Duration(ms * float64(time.Millisecond)), true
+		}
+	}
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// finalError wraps a failure that is not retried. For an unsafe call that
+// failed after it may have run, it says so.
+func (s *Store) finalError(op string, err error, sf safety, attempt int) error {
+	var apiErr *cf.Error
+	ambiguous := false
+	if errors.As(err, &apiErr) {
+		ambiguous = apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout
+	} else {
+		ambiguous = isTransport(err)
+	}
+	if sf == unsafe && ambiguous {
+		return fmt.Errorf("%s: not retried because it is not idempotent; it may or may not have been applied: %w", op, describe(err))
+	}
+	if attempt > 1 {
+		return fmt.Errorf("%s (attempt %d): %w", op, attempt, describe(err))
+	}
+	return fmt.Errorf("%s: %w", op, describe(err))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,163 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync/atomic"
+	"time"
+
+	cf "github.com/cloudflare/cloudflare-go/v6"
+	"github.com/cloudflare/cloudflare-go/v6/d1"
+	"github.com/cloudflare/cloudflare-go/v6/option"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// Store is a D1 database and the Workers KV namespaces of one Cloudflare
+// account, reached through the REST API.
+type Store struct {
+	cfg      Config
+	client   *cf.Client
+	requests atomic.Int64
+	dbID     string
+	dbName   string
+	sleep    func(context.Context, time.Duration) error
+	now      func() time.Time
+	d1       *DB
+	kv       *KV
+}
+
+var _ backend.Backend = (*Store)(nil)
+
+// uuidRE matches a D1 database id.
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+
+// Open connects to the account and resolves Config.Database (a name or an
+// id) to its id: one request.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	cfg, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{cfg: cfg, sleep: sleepCtx, now: time.Now}
+	opts := []option.RequestOption{
+		option.WithAPIToken(cfg.APIToken),
+		option.WithHeaderDel("X-Auth-Key"),
+		option.WithHeaderDel("X-Auth-Email"),
+		option.WithHeaderDel("X-Auth-User-Service-Key"),
+		option.WithHTTPClient(wrapClient(cfg.HTTPClient, &s.requests, cfg.Logger)),
+		option.WithMaxRetries(0),
+	}
+	if cfg.BaseURL != "" {
+		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
+	}
+	s.client = cf.NewClient(opts...)
+	s.d1 = &DB{s: s}
+	s.kv = &KV{s: s}
+	if cfg.Database != "" {
+		if err := s.resolveDatabase(ctx, cfg.Database); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// resolveDatabase finds the database by id when ref looks like one, else by
+// name through the list endpoint's name filter.
+func (s *Store) resolveDatabase(ctx context.Context, ref string) error {
+	if uuidRE.MatchString(ref) {
+		var got *d1.D1
+		err := s.call(ctx, "get d1 database", idempotent, func(ctx context.Context) error {
+			var err error
+			got, err = s.client.D1.Database.Get(ctx, ref, d1.DatabaseGetParams{AccountID: cf.F(s.cfg.AccountID)})
+			return err
+		})
+		if err == nil {
+			s.dbID, s.dbName = got.UUID, got.Name
+			return nil
+		}
+		if statusOf(err) != http.StatusNotFound {
+			return fmt.Errorf("open d1 database %s: %w", ref, err)
+		}
+	}
+	var page []d1.DatabaseListResponse
+	err := s.call(ctx, "list d1 databases", idempotent, func(ctx context.Context) error {
+		res, err := s.client.D1.Database.List(ctx, d1.DatabaseListParams{
+			AccountID: cf.F(s.cfg.AccountID), Name: cf.F(ref), PerPage: cf.F(100.0)})
+		if err != nil {
+			return err
+		}
+		page = res.Result
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("open d1 database %s: %w", ref, err)
+	}
+	for _, db := range page {
+		if db.Name == ref || db.UUID == ref {
+			s.dbID, s.dbName = db.UUID, db.Name
+			return nil
+		}
+	}
+	return fmt.Errorf("open d1 database %s in account %s: %w", ref, s.cfg.AccountID, ErrDatabaseNotFound)
+}
+
+// D1 returns the database.
+func (s *Store) D1() backend.D1 { return s.d1 }
+
+// KV returns the account's Workers KV.
+func (s *Store) KV() backend.KV { return s.kv }
+
+// DatabaseID returns the resolved D1 database id ("" without a database).
+func (s *Store) DatabaseID() string { return s.dbID }
+
+// Describe names the target without secrets.
+func (s *Store) Describe() string {
+	acct := s.cfg.AccountID
+	if len(acct) > 8 {
+		acct = acct[:8] + "…"
+	}
+	d := "cloudflare account " + acct
+	if s.dbName != "" {
+		d += "/database " + s.dbName
+	}
+	if s.cfg.Environment != "" {
+		d += " (" + s.cfg.Environment + ")"
+	}
+	return d
+}
+
+// Close releases nothing today; the HTTP client is the caller's.
+func (s *Store) Close() error { return nil }
+
+// Requests returns the number of HTTP requests sent so far, retries
+// included.
+func (s *Store) Requests() int64 { return s.requests.Load() }
+
+// Bookmark returns the D1 Time Travel bookmark for the database's current
+// state, to restore to if a migration goes wrong.
+func (s *Store) Bookmark(ctx context.Context) (string, error) {
+	if s.dbID == "" {
+		return "", ErrNoDatabase
+	}
+	var bm string
+	err := s.call(ctx, "get d1 bookmark", idempotent, func(ctx context.Context) error {
+		res, err := s.client.D1.Database.TimeTravel.GetBookmark(ctx, s.dbID,
+			d1.DatabaseTimeTravelGetBookmarkParams{AccountID: cf.F(s.cfg.AccountID)})
+		if err != nil {
+			return err
+		}
+		bm = res.Bookmark
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if bm == "" {
+		return "", errors.New("get d1 bookmark: empty bookmark in response")
+	}
+	return bm, nil
+}
