@@ -177,6 +177,47 @@ func BenchmarkKV(b *testing.B) {
 			}
 		}
 	})
+	var keys []string
+	var keyArgs []any
+	for i := range 20 {
+		k := fmt.Sprintf("page:%d", i)
+		if err := s.KV().Put(ctx, ns.ID, backend.Entry{Key: k, Value: value}); err != nil {
+			b.Fatal(err)
+		}
+		keys = append(keys, k)
+		keyArgs = append(keyArgs, k)
+	}
+	b.Run("getmany20/store", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if got, err := s.KV().GetMany(ctx, ns.ID, keys); err != nil || len(got) != 20 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("getmany20/database_sql", func(b *testing.B) {
+		q := `SELECT key, value FROM entries WHERE ns = ? AND ` + visible + ` AND key IN (` + placeholders(len(keys)) + `)`
+		b.ReportAllocs()
+		for b.Loop() {
+			rows, err := db.QueryContext(ctx, q, append([]any{ns.ID, time.Now().Unix()}, keyArgs...)...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got := map[string][]byte{}
+			for rows.Next() {
+				var k string
+				var v []byte
+				if err := rows.Scan(&k, &v); err != nil {
+					b.Fatal(err)
+				}
+				got[k] = v
+			}
+			rows.Close()
+			if len(got) != 20 {
+				b.Fatal(len(got))
+			}
+		}
+	})
 	b.Run("put/store", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

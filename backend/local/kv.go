@@ -19,8 +19,8 @@ var _ backend.KV = (*KV)(nil)
 
 // kvChunk is how many keys one local bulk statement binds: well under
 // SQLite's variable limit, and bigger than KV's 100 because a local round
-// trip is cheap.
-const kvChunk = 500
+// trip is cheap. It is a power of two, see getManyStmt.
+const kvChunk = 512
 
 const kvSchema = `
 CREATE TABLE IF NOT EXISTS namespaces (
@@ -52,6 +52,7 @@ type KV struct {
 	known   sync.Map // namespace id -> struct{}, ids seen to exist
 
 	getStmt, putStmt, deleteStmt *sql.Stmt
+	getMany                      sync.Map // bucket size -> *sql.Stmt
 }
 
 func newKV(ctx context.Context, db *sql.DB, now func() time.Time) (*KV, error) {
@@ -85,6 +86,10 @@ func (k *KV) close() error {
 			s.Close()
 		}
 	}
+	k.getMany.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	return k.db.Close()
 }
 
@@ -131,13 +136,19 @@ func (k *KV) GetMany(ctx context.Context, ns string, keys []string) (map[string]
 	now := k.now().Unix()
 	for start := 0; start < len(keys); start += kvChunk {
 		chunk := keys[start:min(start+kvChunk, len(keys))]
-		args := make([]any, 0, len(chunk)+2)
+		stmt, size, err := k.getManyStmt(ctx, len(chunk))
+		if err != nil {
+			return nil, err
+		}
+		args := make([]any, 0, size+2)
 		args = append(args, ns, now)
 		for _, key := range chunk {
 			args = append(args, key)
 		}
-		q := `SELECT key, value FROM entries WHERE ns = ? AND ` + visible + ` AND key IN (` + placeholders(len(chunk)) + `)`
-		rows, err := k.db.QueryContext(ctx, q, args...)
+		for len(args) < size+2 {
+			args = append(args, chunk[len(chunk)-1]) // pad: a repeated key is harmless in IN
+		}
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("get %d keys: %w", len(chunk), err)
 		}
@@ -162,6 +173,28 @@ func (k *KV) GetMany(ctx context.Context, ns string, keys []string) (map[string]
 		}
 	}
 	return out, nil
+}
+
+// getManyStmt returns the prepared bulk read for n keys, rounded up to a
+// power of two so a handful of statements serve every size.
+func (k *KV) getManyStmt(ctx context.Context, n int) (*sql.Stmt, int, error) {
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	if v, ok := k.getMany.Load(size); ok {
+		return v.(*sql.Stmt), size, nil
+	}
+	q := `SELECT key, value FROM entries WHERE ns = ? AND ` + visible + ` AND key IN (` + placeholders(size) + `)`
+	stmt, err := k.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("prepare kv get of %d keys: %w", size, err)
+	}
+	if v, loaded := k.getMany.LoadOrStore(size, stmt); loaded {
+		stmt.Close()
+		return v.(*sql.Stmt), size, nil
+	}
+	return stmt, size, nil
 }
 
 // Put writes one entry after checking the key, value, metadata and
