@@ -12,6 +12,13 @@ import (
 // standard library.
 const MaxColumns = 100
 
+// MaxKeyBytes is the longest Workers KV key, copied from
+// backend.MaxKeyBytes for the same reason.
+const MaxKeyBytes = 512
+
+// idLen is the length of a generated record id (a UUID).
+const idLen = 36
+
 var kvSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "namespace"}, {Name: "key_pattern"}},
 }
@@ -53,6 +60,9 @@ func (d *decoder) kv(m *Model, blk *hcl.Block) hcl.Diagnostics {
 				if n := strings.Count(kp, "{id}"); n != 1 {
 					diags = append(diags, errorf(r.keyPattern, "Invalid key pattern",
 						"A key pattern must contain \"{id}\" exactly once (it holds %d), like \"page:{id}\"; the record id replaces it.", n))
+				} else if l := len(kp) - len("{id}") + idLen; l > MaxKeyBytes {
+					diags = append(diags, errorf(r.keyPattern, "Key pattern too long",
+						"With a %d-character id, keys would be %d bytes long; Workers KV allows at most %d.", idLen, l, MaxKeyBytes))
 				}
 				m.KV.KeyPattern = kp
 			}
