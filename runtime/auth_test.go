@@ -112,7 +112,7 @@ func TestAuthIsolationProperty(t *testing.T) {
 	}
 	truth := map[string]*rec{}
 	var ids []string
-	for step := 0; step < 600; step++ {
+	for step := 0; step < 1500; step++ {
 		actor := users[rng.IntN(len(users))]
 		h := e.ds.Auth(actor)
 		if len(ids) == 0 || rng.IntN(5) == 0 {
@@ -129,7 +129,7 @@ func TestAuthIsolationProperty(t *testing.T) {
 		want := truth[id]
 		mine := want.owner == actor
 		var err error
-		switch rng.IntN(5) {
+		switch rng.IntN(7) {
 		case 0:
 			var r *runtime.Record
 			r, err = h.Get(e.ctx, "PAGE", id)
@@ -179,6 +179,33 @@ func TestAuthIsolationProperty(t *testing.T) {
 				if res.Pagination.Total != int64(n) {
 					t.Fatalf("step %d: %s total %d, owns %d", step, actor, res.Pagination.Total, n)
 				}
+			}
+		case 5:
+			// A record loaded by the system handle, changed and saved in
+			// bulk by the actor.
+			var r *runtime.Record
+			r, err = e.ds.System().Get(e.ctx, "PAGE", id, runtime.IncludingDeleted())
+			if err != nil {
+				t.Fatal(err)
+			}
+			title := fmt.Sprintf("m%d", step)
+			r.Set("title", title)
+			err = h.SaveMany(e.ctx, []*runtime.Record{r})
+			if err == nil {
+				if !mine {
+					t.Fatalf("step %d: %s bulk-saved %s owned by %s", step, actor, id, want.owner)
+				}
+				want.title = title
+			}
+			if mine && err != nil {
+				t.Fatalf("step %d: own bulk save: %v", step, err)
+			}
+			err = nil
+		case 6:
+			var res *runtime.Result
+			res, err = h.Query("PAGE").Where("user_id", want.owner).Where("page_id", id).IncludeDeleted().List(e.ctx)
+			if err == nil && res.Pagination.Total != 0 && !mine {
+				t.Fatalf("step %d: %s queried %s of %s", step, actor, id, want.owner)
 			}
 		}
 		if err != nil && !errors.Is(err, runtime.ErrNotFound) {

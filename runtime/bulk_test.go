@@ -135,3 +135,23 @@ func TestSaveManyHooks(t *testing.T) {
 		t.Errorf("a rejected batch wrote record 0: %v", row)
 	}
 }
+
+func TestSaveManySplitsBatches(t *testing.T) {
+	e, fb := setupFault(t)
+	data := make([]map[string]any, 2600)
+	for i := range data {
+		data[i] = map[string]any{"label": fmt.Sprint(i)}
+	}
+	if _, err := e.ds.Auth("u1").CreateMany(e.ctx, "TOKEN", data); err != nil {
+		t.Fatal(err)
+	}
+	// TOKEN has 4 columns: 25 rows per statement, 104 statements, sent as
+	// batches of MaxBatchStatements.
+	if d := cmp.Diff([]int{runtime.MaxBatchStatements, 4}, fb.d1.batchSizes); d != "" {
+		t.Errorf("batch sizes (-want +got):\n%s", d)
+	}
+	n, err := e.ds.Auth("u1").Query("TOKEN").Count(e.ctx)
+	if err != nil || n != 2600 {
+		t.Errorf("count = %d, %v", n, err)
+	}
+}
