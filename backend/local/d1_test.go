@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -178,5 +179,20 @@ func TestStatementCacheTurnsOver(t *testing.T) {
 	}
 	if got := mustQuery(t, d, `SELECT count(*) FROM t`).Rows[0][0]; got != int64(0) {
 		t.Errorf("count = %v", got)
+	}
+}
+
+func TestOpenOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my data?#%20 é")
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", dir, err)
+	}
+	mustQuery(t, s.D1(), `CREATE TABLE t (id INTEGER PRIMARY KEY)`)
+	s.Close()
+	for _, name := range []string{D1File, KVFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s not created in %q: %v", name, dir, err)
+		}
 	}
 }
