@@ -159,6 +159,16 @@ func cacheable(info backend.SQLInfo) bool {
 	return false
 }
 
+// changesRows reports whether a statement is one whose change count SQLite
+// reports.
+func changesRows(info backend.SQLInfo) bool {
+	switch info.Keyword {
+	case "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH":
+		return true
+	}
+	return false
+}
+
 // runner is a prepared statement or SQL text with its database or
 // transaction.
 type runner interface {
@@ -195,7 +205,11 @@ func run(ctx context.Context, r runner, info backend.SQLInfo, args []any) (*back
 			return nil, wrapSQLite(err)
 		}
 		res := &backend.Result{Columns: []string{}, Rows: [][]any{}}
-		res.Changes, _ = sr.RowsAffected()
+		if changesRows(info) {
+			// SQLite's change count is left over from the last data
+			// statement after DDL, so it is read for data statements only.
+			res.Changes, _ = sr.RowsAffected()
+		}
 		res.LastInsertID, _ = sr.LastInsertId()
 		return res, nil
 	}

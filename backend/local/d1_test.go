@@ -56,6 +56,9 @@ func TestQueryResultShape(t *testing.T) {
 	if with.Changes != 1 {
 		t.Errorf("WITH ... DELETE: Changes=%d, want 1", with.Changes)
 	}
+	if ddl := mustQuery(t, d, `CREATE INDEX t_name ON t (name)`); ddl.Changes != 0 {
+		t.Errorf("CREATE INDEX after a DELETE: Changes=%d, want 0", ddl.Changes)
+	}
 }
 
 func TestQueryRejectsBeforeRunning(t *testing.T) {

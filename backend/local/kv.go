@@ -3,14 +3,10 @@ package local
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/dmplan/dmplan/backend"
 )
@@ -328,107 +324,4 @@ func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 		return fmt.Errorf("delete %d keys: %w", len(keys), err)
 	}
 	return nil
-}
-
-// Namespaces lists every namespace, by title.
-func (k *KV) Namespaces(ctx context.Context) ([]backend.Namespace, error) {
-	rows, err := k.db.QueryContext(ctx, `SELECT id, title FROM namespaces ORDER BY title`)
-	if err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
-	}
-	defer rows.Close()
-	out := []backend.Namespace{}
-	for rows.Next() {
-		var ns backend.Namespace
-		if err := rows.Scan(&ns.ID, &ns.Title); err != nil {
-			return nil, fmt.Errorf("list namespaces: %w", err)
-		}
-		k.known.Store(ns.ID, struct{}{})
-		out = append(out, ns)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list namespaces: %w", err)
-	}
-	return out, nil
-}
-
-// CreateNamespace creates a namespace with a generated id (32 hex digits,
-// like Cloudflare's), or returns the one that already has the title.
-func (k *KV) CreateNamespace(ctx context.Context, title string) (backend.Namespace, error) {
-	if strings.TrimSpace(title) == "" {
-		return backend.Namespace{}, errors.New("create namespace: empty title")
-	}
-	id := strings.ReplaceAll(uuid.NewString(), "-", "")
-	k.writeMu.Lock()
-	_, err := k.db.ExecContext(ctx, `INSERT INTO namespaces (id, title, created_at) VALUES (?, ?, ?) ON CONFLICT (title) DO NOTHING`,
-		id, title, k.now().UTC().Format(time.RFC3339Nano))
-	k.writeMu.Unlock()
-	if err != nil {
-		return backend.Namespace{}, fmt.Errorf("create namespace %s: %w", title, err)
-	}
-	ns := backend.Namespace{Title: title}
-	if err := k.db.QueryRowContext(ctx, `SELECT id FROM namespaces WHERE title = ?`, title).Scan(&ns.ID); err != nil {
-		return backend.Namespace{}, fmt.Errorf("create namespace %s: %w", title, err)
-	}
-	k.known.Store(ns.ID, struct{}{})
-	return ns, nil
-}
-
-// checkNamespace returns an error wrapping backend.ErrNamespaceNotFound
-// unless the namespace id exists. Known ids are remembered: namespaces are
-// never deleted.
-func (k *KV) checkNamespace(ctx context.Context, ns string) error {
-	if _, ok := k.known.Load(ns); ok {
-		return nil
-	}
-	var one int
-	err := k.db.QueryRowContext(ctx, `SELECT 1 FROM namespaces WHERE id = ?`, ns).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("namespace %q: %w", ns, backend.ErrNamespaceNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("namespace %q: %w", ns, err)
-	}
-	k.known.Store(ns, struct{}{})
-	return nil
-}
-
-// checkKey applies KV's key rules: not empty, not "." or "..", at most
-// backend.MaxKeyBytes bytes.
-func checkKey(key string) error {
-	switch key {
-	case "", ".", "..":
-		return fmt.Errorf("key %q: %w", key, backend.ErrInvalidKey)
-	}
-	if len(key) > backend.MaxKeyBytes {
-		return fmt.Errorf("key of %d bytes (limit %d): %w", len(key), backend.MaxKeyBytes, backend.ErrTooLarge)
-	}
-	return nil
-}
-
-// checkEntry applies KV's limits to an entry before it is written.
-func checkEntry(e backend.Entry, now time.Time) error {
-	if err := checkKey(e.Key); err != nil {
-		return err
-	}
-	if len(e.Value) > backend.MaxValueBytes {
-		return fmt.Errorf("value of %q holds %d bytes (limit %d): %w", e.Key, len(e.Value), backend.MaxValueBytes, backend.ErrTooLarge)
-	}
-	if len(e.Metadata) > backend.MaxMetadataBytes {
-		return fmt.Errorf("metadata of %q holds %d bytes (limit %d): %w", e.Key, len(e.Metadata), backend.MaxMetadataBytes, backend.ErrTooLarge)
-	}
-	if e.Metadata != nil && !json.Valid(e.Metadata) {
-		return fmt.Errorf("metadata of %q is not JSON", e.Key)
-	}
-	if !e.Expiration.IsZero() && e.Expiration.Before(now.Add(60*time.Second)) {
-		return fmt.Errorf("expiration of %q at %s: %w", e.Key, e.Expiration.UTC().Format(time.RFC3339), backend.ErrInvalidExpiration)
-	}
-	return nil
-}
-
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?,", n-1) + "?"
 }
