@@ -101,9 +101,19 @@ func (d *DB) Batch(ctx context.Context, sts []backend.Stmt) ([]*backend.Result, 
 }
 
 func (d *DB) batch(ctx context.Context, sts []backend.Stmt, checked []*cachedStmt) ([]*backend.Result, error) {
-	d.writeMu.Lock()
-	defer d.writeMu.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
+	readOnly := true
+	for _, cs := range checked {
+		readOnly = readOnly && !cs.info.Writes
+	}
+	if !readOnly {
+		// Writers take SQLite's write lock at BEGIN (IMMEDIATE), so two
+		// processes never deadlock upgrading a read lock. A batch of reads,
+		// such as Inspect's, starts a plain deferred transaction instead
+		// and does not hold writers up.
+		d.writeMu.Lock()
+		defer d.writeMu.Unlock()
+	}
+	tx, err := d.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
 	if err != nil {
 		return nil, fmt.Errorf("d1 batch: begin: %w", wrapSQLite(err))
 	}
@@ -150,8 +160,13 @@ func (d *DB) check(st backend.Stmt) (*cachedStmt, error) {
 }
 
 // cacheable reports whether a statement is worth keeping prepared: data
-// statements are, schema changes and pragmas are not.
+// statements with parameters are (the ones an application repeats);
+// schema changes, pragmas and statements built with their values inline
+// (generated once, such as Inspect's probes) are not.
 func cacheable(info backend.SQLInfo) bool {
+	if info.Params == 0 {
+		return false
+	}
 	switch info.Keyword {
 	case "SELECT", "INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "VALUES":
 		return true
