@@ -91,7 +91,7 @@ func LoadSources(project string, srcs map[string][]byte) (*Spec, hcl.Diagnostics
 		s.Files[n] = f
 		bodies = append(bodies, f.Body)
 	}
-	diags = append(diags, s.decode(bodies)...)
+	diags = dropFollowUps(append(diags, s.decode(bodies)...))
 	sortByRange(diags, subjectRange)
 	return s, diags
 }

@@ -21,7 +21,36 @@ func staticValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) 
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}
+	if !v.IsWhollyKnown() {
+		// Only a syntax error, already reported by the parser, makes a
+		// constant unknown. Fail without a second message.
+		return cty.NilVal, hcl.Diagnostics{followUp(expr.Range())}
+	}
 	return v, nil
+}
+
+// followUpMarker marks diagnostics that only repeat an earlier syntax
+// error; LoadSources drops them.
+type followUpMarker struct{}
+
+func followUp(rng hcl.Range) *hcl.Diagnostic {
+	d := errorf(rng, "Invalid expression", "The expression has a syntax error.")
+	d.Extra = followUpMarker{}
+	return d
+}
+
+// dropFollowUps removes follow-up diagnostics when other errors remain.
+func dropFollowUps(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, 0, len(diags))
+	for _, d := range diags {
+		if _, ok := d.Extra.(followUpMarker); !ok {
+			out = append(out, d)
+		}
+	}
+	if !out.HasErrors() && diags.HasErrors() {
+		return diags
+	}
+	return out
 }
 
 // staticString evaluates attr as a constant string.
