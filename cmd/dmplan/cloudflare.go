@@ -5,10 +5,24 @@ import (
 	"fmt"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/hclspec"
 )
 
-// openCloudflare opens the Cloudflare backend for the target.
-func (c *cli) openCloudflare(_ context.Context, t *hclspec.Target) (backend.Backend, error) {
-	return nil, fmt.Errorf("environment %s: the cloudflare backend is not available in this build yet; use a local environment", t.Environment)
+// openCloudflare opens the Cloudflare backend for the target. Fields the
+// environment block leaves empty come from CLOUDFLARE_ACCOUNT_ID,
+// CLOUDFLARE_API_TOKEN and CLOUDFLARE_BASE_URL, as with wrangler.
+func (c *cli) openCloudflare(ctx context.Context, t *hclspec.Target) (backend.Backend, error) {
+	s, err := cloudflare.Open(ctx, cloudflare.Config{
+		AccountID:   t.AccountID,
+		APIToken:    t.APIToken,
+		Database:    t.Database,
+		BaseURL:     t.BaseURL,
+		Environment: t.Environment,
+		Getenv:      c.getenv,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open environment %s: %w", t.Environment, err)
+	}
+	return s, nil
 }
