@@ -1,0 +1,77 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// remove is Record.Delete.
+func (h *Handle) remove(ctx context.Context, r *Record) error {
+	m := r.m
+	if r.orig == nil || r.IsDeleted() {
+		return fmt.Errorf("delete %s %s: %w", m.name, r.ID(), ErrNotFound)
+	}
+	if m.soft {
+		data := maps.Clone(r.orig)
+		data["deleted_at"] = FormatTime(h.ds.now())
+		if err := h.updateAs(ctx, r, softDelete, data); err != nil {
+			return err
+		}
+		return nil
+	}
+	return h.hardDelete(ctx, r)
+}
+
+func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
+	m := r.m
+	id, _ := r.orig[m.pk].(string)
+	start := time.Now()
+	defer func() { h.ds.logOp(ctx, "delete", m.name, id, start, "deleted", err) }()
+	if err := h.checkScope(); err != nil {
+		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
+	key, err := m.key(id)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", m.name, err)
+	}
+	ns, err := m.namespace(ctx, h.ds.kv)
+	if err != nil {
+		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
+	ev := &Event{Model: m.name, Op: OpDelete, ID: id, UserID: h.user, Data: r.orig, Changes: map[string]any{}, Old: r.orig}
+	ev.write = func(ctx context.Context, ev *Event) error {
+		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
+			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
+		}
+		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}}); err != nil {
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		}
+		return nil
+	}
+	if err := h.ds.run(ctx, m, ev); err != nil {
+		return err
+	}
+	r.orig, r.shared = nil, false
+	return nil
+}
+
+// restore is Record.Restore.
+func (h *Handle) restore(ctx context.Context, r *Record) error {
+	m := r.m
+	if !m.soft {
+		return fmt.Errorf("restore %s: %w: the model has soft_delete = false", m.name, ErrInvalid)
+	}
+	if r.orig == nil {
+		return fmt.Errorf("restore %s %s: %w", m.name, r.ID(), ErrNotFound)
+	}
+	if !r.IsDeleted() {
+		return nil
+	}
+	data := maps.Clone(r.orig)
+	data["deleted_at"] = nil
+	return h.updateAs(ctx, r, restoreUpdate, data)
+}
