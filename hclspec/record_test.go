@@ -127,3 +127,23 @@ func TestFromGoRoundTrip(t *testing.T) {
 		t.Error("FromGo accepted a struct")
 	}
 }
+
+func TestSeedEvaluateErrorsAreRedacted(t *testing.T) {
+	spec := load(t, `model "TOKEN" {
+  options { user_tracking = false }
+  field "owner" { type = string }
+  field "n" { type = integer }
+}
+seed "TOKEN" "k" {
+  data = { token_id = "k1", owner = env.OWNER, n = 1 + lower(env.OWNER) }
+}`)
+	_, _, diags := spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"OWNER": "private-owner-value"}))
+	if !diags.HasErrors() {
+		t.Fatal("expected an evaluation error")
+	}
+	for _, d := range diags {
+		if strings.Contains(d.Error(), "private-owner-value") || d.EvalContext != nil || d.Expression != nil {
+			t.Errorf("diagnostic not redacted: %s", d.Error())
+		}
+	}
+}

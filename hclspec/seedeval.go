@@ -28,7 +28,7 @@ func (s *Seed) Evaluate(getenv func(string) (string, bool)) (record map[string]a
 	if vd.HasErrors() {
 		return nil, nil, Redact(vd)
 	}
-	if v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+	if v.IsNull() || !v.IsKnown() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
 		return nil, nil, hcl.Diagnostics{errorf(s.Data.Range(), "Invalid seed data",
 			"The data of seed %s.%s must be an object of field values.", s.Model, s.Name)}
 	}
