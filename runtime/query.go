@@ -54,10 +54,14 @@ type Query struct {
 
 type cond struct {
 	col    string // quoted
+	op     string // "=" (default), "!=", "<", "<=", ">", ">=", "LIKE"
 	in     bool   // IN list (args) rather than equality
-	isNull bool   // IS NULL
+	isNull bool   // IS NULL (IS NOT NULL with op "!=")
 	args   []any
 }
+
+// whereOps are the comparison operators WhereOp accepts.
+var whereOps = map[string]bool{"=": true, "!=": true, "<": true, "<=": true, ">": true, ">=": true, "LIKE": true}
 
 type order struct {
 	col  string // quoted
@@ -118,6 +122,42 @@ func (q *Query) Where(field string, value any) *Query {
 	} else {
 		q.conds = append(q.conds, cond{col: col, args: []any{v}})
 	}
+	return q
+}
+
+// WhereOp keeps rows whose field compares to value with op: one of =, !=,
+// <, <=, >, >= and LIKE. A nil value works with = (IS NULL) and !=
+// (IS NOT NULL). Values are converted like Where's; LIKE needs a string.
+func (q *Query) WhereOp(field, op string, value any) *Query {
+	if q.err != nil {
+		return q
+	}
+	if !whereOps[op] {
+		return q.fail(fmt.Errorf("%w: query %s: operator %q; use =, !=, <, <=, >, >= or LIKE", ErrInvalid, q.m.name, op))
+	}
+	if op == "LIKE" {
+		if _, ok := value.(string); !ok {
+			return q.fail(fmt.Errorf("%w: query %s.%s: LIKE needs a string pattern", ErrInvalid, q.m.name, field))
+		}
+		f, err := q.m.column(field)
+		if err != nil {
+			return q.fail(err)
+		}
+		q.conds = append(q.conds, cond{col: "t." + backend.QuoteIdent(f.Name), op: op, args: []any{value}})
+		return q
+	}
+	col, v, ok := q.value(field, value)
+	if !ok {
+		return q
+	}
+	if v == nil {
+		if op != "=" && op != "!=" {
+			return q.fail(fmt.Errorf("%w: query %s.%s: nil compares only with = or !=", ErrInvalid, q.m.name, field))
+		}
+		q.conds = append(q.conds, cond{col: col, op: op, isNull: true})
+		return q
+	}
+	q.conds = append(q.conds, cond{col: col, op: op, args: []any{v}})
 	return q
 }
 
@@ -250,8 +290,12 @@ func (q *Query) where() (string, []any, error) {
 	asJSON := total > backend.MaxParams
 	for _, c := range q.conds {
 		switch {
+		case !c.in && c.isNull && c.op == "!=":
+			parts = append(parts, c.col+" IS NOT NULL")
 		case !c.in && c.isNull:
 			parts = append(parts, c.col+" IS NULL")
+		case !c.in && c.op != "":
+			parts = append(parts, c.col+" "+c.op+" "+bind(c.args[0]))
 		case !c.in:
 			parts = append(parts, c.col+" = "+bind(c.args[0]))
 		default:

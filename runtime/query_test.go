@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -186,5 +187,44 @@ func TestQuerySQL(t *testing.T) {
 	}
 	if d := cmp.Diff([]any{"u1", "proj_123", "pending", "failed", int64(25), int64(25)}, args); d != "" {
 		t.Errorf("args (-want +got):\n%s", d)
+	}
+}
+
+func TestWhereOp(t *testing.T) {
+	e := setup(t)
+	seedPages(t, e, "u1", "p1", 10) // titles t000..t009
+	u := e.ds.Auth("u1")
+	tests := []struct {
+		name string
+		q    *runtime.Query
+		want []string
+	}{
+		{">=", u.Query("PAGE").WhereOp("title", ">=", "t007"), []string{"t007", "t008", "t009"}},
+		{"<", u.Query("PAGE").WhereOp("title", "<", "t002"), []string{"t000", "t001"}},
+		{"!=", u.Query("PAGE").WhereOp("title", "!=", "t000").WhereOp("title", "<=", "t002"), []string{"t001", "t002"}},
+		{"LIKE", u.Query("PAGE").WhereOp("title", "LIKE", "t00%").WhereOp("title", ">", "t007"), []string{"t008", "t009"}},
+		{"IS NOT NULL", u.Query("PAGE").WhereOp("last_processed", "!=", nil), []string{}},
+		{"IS NULL", u.Query("PAGE").WhereOp("last_processed", "=", nil).WhereOp("title", "=", "t003"), []string{"t003"}},
+		{"timestamp range", u.Query("PAGE").WhereOp("created_at", ">", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).WhereOp("title", "<", "t001"), []string{"t000"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := tt.q.OrderBy("title", runtime.Asc).List(e.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, titles(res)); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+	for _, q := range []*runtime.Query{
+		u.Query("PAGE").WhereOp("title", "; DROP TABLE page_meta", "x"),
+		u.Query("PAGE").WhereOp("title", "LIKE", 5),
+		u.Query("PAGE").WhereOp("title", "<", nil),
+	} {
+		if _, err := q.List(e.ctx); !errors.Is(err, runtime.ErrInvalid) {
+			t.Errorf("err = %v", err)
+		}
 	}
 }
