@@ -66,6 +66,11 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 	}
 	var st []*staged
 	ve := &ValidationError{Model: name, Bulk: true}
+	type recKey struct {
+		m  *model
+		id string
+	}
+	seen := map[recKey]int{}
 	for i, r := range recs {
 		if r == nil {
 			ve.add(i, "", CodeRequired, "record is nil")
@@ -82,6 +87,11 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 			return fmt.Errorf("save many: record %d: %w", i, err)
 		}
 		if s != nil {
+			k := recKey{s.r.m, s.ev.ID}
+			if j, dup := seen[k]; dup {
+				return fmt.Errorf("save many: records %d and %d are both %s %s: %w", j, i, s.r.m.name, s.ev.ID, ErrConflict)
+			}
+			seen[k] = i
 			st = append(st, s)
 		}
 	}

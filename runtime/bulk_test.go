@@ -155,3 +155,15 @@ func TestSaveManySplitsBatches(t *testing.T) {
 		t.Errorf("count = %d, %v", n, err)
 	}
 }
+
+func TestSaveManyRefusesDuplicateIDs(t *testing.T) {
+	e, fb := setupFault(t)
+	a, b := newPage("p"), newPage("p")
+	a["page_id"], b["page_id"] = "same", "same"
+	if _, err := e.ds.Auth("u1").CreateMany(e.ctx, "PAGE", []map[string]any{a, b}); !errors.Is(err, runtime.ErrConflict) {
+		t.Fatalf("err = %v", err)
+	}
+	if fb.kv.putManys+fb.d1.batchs != 0 {
+		t.Error("duplicate ids reached the stores")
+	}
+}

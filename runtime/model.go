@@ -88,8 +88,15 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	for i, f := range c.cols {
 		c.colIdx[f.Name] = i
 	}
-	_, c.owned = c.colIdx["user_id"]
-	c.owned = c.owned && m.Options.UserTracking
+	// Queries filter on user_id and deleted_at, so the options need those
+	// columns (hclspec always syncs them; a hand-built Spec might not).
+	c.owned = m.Options.UserTracking && c.fields["user_id"] != nil
+	if _, ok := c.colIdx["user_id"]; c.owned && !ok {
+		return nil, fmt.Errorf("model %s: user_tracking needs user_id among the D1 columns", m.Name)
+	}
+	if _, ok := c.colIdx["deleted_at"]; m.Options.SoftDelete && c.fields["deleted_at"] != nil && !ok {
+		return nil, fmt.Errorf("model %s: soft_delete needs deleted_at among the D1 columns", m.Name)
+	}
 	c.auth = m.Options.Auth
 	c.timestamps = m.Options.Timestamps
 	c.soft = m.Options.SoftDelete && c.fields["deleted_at"] != nil

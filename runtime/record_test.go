@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -239,5 +240,15 @@ func TestConcurrentUse(t *testing.T) {
 	n, err := e.ds.System().Query("PAGE").Where("status", "completed").Count(e.ctx)
 	if err != nil || n != 100 {
 		t.Errorf("count = %d, %v", n, err)
+	}
+}
+
+func TestOpenRefusesSpecWithoutFilterColumns(t *testing.T) {
+	e := setup(t)
+	spec := loadSpec(t)
+	m := spec.Model("PAGE")
+	m.D1.SyncFields = []string{"page_id", "project_id"}
+	if _, err := runtime.Open(e.ctx, spec, e.store); err == nil || !strings.Contains(err.Error(), "user_id") {
+		t.Errorf("Open = %v", err)
 	}
 }
