@@ -38,11 +38,18 @@ func runInspect(t *testing.T, b backend.Backend) {
 			{SQL: `CREATE TABLE ` + q(people) + ` (id INTEGER PRIMARY KEY, email text)`},
 			{SQL: `INSERT INTO ` + q(people) + ` (email) VALUES (?)`, Args: []any{"a@example.com"}},
 			{SQL: `CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TEXT)`},
-			{SQL: `CREATE TABLE IF NOT EXISTS _cf_dmplan_test (k TEXT PRIMARY KEY)`},
 			{SQL: `CREATE TABLE IF NOT EXISTS _dmplan_test (k TEXT PRIMARY KEY)`},
 		})
 		if err != nil {
 			t.Fatalf("create tables: %v", err)
+		}
+		// D1 reserves _cf_* (creating one is not authorized) and holds its
+		// own _cf_KV; a plain SQLite store gets one made here.
+		if _, err := b.D1().Query(ctx, backend.Stmt{SQL: `CREATE TABLE IF NOT EXISTS _cf_dmplan_test (k TEXT PRIMARY KEY)`}); err != nil {
+			cf := query(t, b.D1(), `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE '\_cf\_%' ESCAPE '\'`)
+			if len(cf.Rows) != 1 || cf.Rows[0][0] == int64(0) {
+				t.Fatalf("create a _cf_ table: %v, and the database has none of its own", err)
+			}
 		}
 		nsTitle := unique("INSPECT")
 		ns, err := b.KV().CreateNamespace(ctx, nsTitle)
