@@ -238,11 +238,15 @@ func (h *Handle) before(ctx context.Context, s *staged) error {
 			return fmt.Errorf("create %s %s: %w", m.name, s.ev.ID, err)
 		}
 	} else {
+		updatedAt := s.ev.Data["updated_at"]
 		if err := h.prepareUpdate(m, s.ev.Data, s.r.orig, plainUpdate, ve); err != nil {
 			return fmt.Errorf("update %s %s: %w", m.name, s.ev.ID, err)
 		}
 		s.ev.Changes = diff(s.r.orig, s.ev.Data)
 		delete(s.ev.Changes, "updated_at")
+		if m.timestamps {
+			s.ev.Data["updated_at"] = updatedAt
+		}
 	}
 	if len(ve.Fields) > 0 {
 		return ve

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -126,12 +127,20 @@ func TestSaveManyHooks(t *testing.T) {
 	if row := e.d1Row(t, "page_meta", "page_id", recs[1].ID()); row["title"] != "hooked" {
 		t.Errorf("before_create change lost: %v", row)
 	}
+	e.clock.Advance(time.Second)
 	recs[0].Set("status", "completed")
+	if err := u.SaveMany(e.ctx, recs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	if row := e.d1Row(t, "page_meta", "page_id", recs[0].ID()); row["updated_at"] != "2026-11-27T14:50:09.123Z" || row["status"] != "completed" {
+		t.Errorf("bulk update with hooks: D1 row %v", row)
+	}
+	recs[0].Set("status", "pending")
 	recs[1].Set("status", "failed")
 	if err := u.SaveMany(e.ctx, recs); !errors.Is(err, runtime.ErrRejected) {
 		t.Fatalf("err = %v", err)
 	}
-	if row := e.d1Row(t, "page_meta", "page_id", recs[0].ID()); row["status"] != "pending" {
+	if row := e.d1Row(t, "page_meta", "page_id", recs[0].ID()); row["status"] != "completed" {
 		t.Errorf("a rejected batch wrote record 0: %v", row)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -66,12 +67,16 @@ func TestHookOrder(t *testing.T) {
 	if d := cmp.Diff(want, tr.take()); d != "" {
 		t.Errorf("create (-want +got):\n%s", d)
 	}
+	e.clock.Advance(time.Second)
 	r.Set("title", "x")
 	if err := r.Save(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff([]string{"mw-in:update", "2:before_update", "2:after_update", "mw-out:update"}, tr.take()); d != "" {
 		t.Errorf("update (-want +got):\n%s", d)
+	}
+	if row := e.d1Row(t, "page_meta", "page_id", r.ID()); row["updated_at"] != "2026-11-27T14:50:09.123Z" || row["title"] != "x" {
+		t.Errorf("update with hooks: D1 row %v", row)
 	}
 	if err := r.Delete(e.ctx); err != nil {
 		t.Fatal(err)

@@ -171,8 +171,9 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 		r.data = data
 		return nil
 	}
+	updatedAt := FormatTime(h.ds.now())
 	if m.timestamps {
-		data["updated_at"] = FormatTime(h.ds.now())
+		data["updated_at"] = updatedAt
 	}
 	ns, err := m.namespace(ctx, h.ds.kv)
 	if err != nil {
@@ -190,6 +191,9 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 			}
 			ev.Changes = diff(r.orig, ev.Data)
 			delete(ev.Changes, "updated_at")
+			if m.timestamps {
+				ev.Data["updated_at"] = updatedAt
+			}
 		}
 		return h.put(ctx, m, ns, id, ev.Data)
 	}
