@@ -152,7 +152,16 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 			return nil, fmt.Errorf("open datastore: %w", err)
 		}
 	}
-	if ds.runner != nil {
+	if ds.runner == nil {
+		for _, name := range ds.modelNames() {
+			if n := len(ds.models[name].spec.Hooks); n > 0 {
+				ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.open",
+					slog.String("model", name), slog.Int("hook_blocks", n),
+					slog.String("outcome", "hcl_hooks_not_run"),
+					slog.String("hint", "pass runtime.WithHookRunner (runtime/webhook) to run them"))
+			}
+		}
+	} else {
 		for _, m := range ds.models {
 			seen := map[string]bool{}
 			for _, h := range m.spec.Hooks {
