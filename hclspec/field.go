@@ -93,6 +93,9 @@ func decodeValidation(a *hcl.Attribute, t FieldType) (Validation, hcl.Diagnostic
 		return v, diags
 	}
 	name, diags := staticString(a)
+	if hasFollowUp(diags) {
+		return Validation{}, diags
+	}
 	if diags.HasErrors() {
 		return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Invalid validation",
 			"The validation must be a validator name such as \"email\", or a list of allowed values.")}

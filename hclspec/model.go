@@ -144,6 +144,10 @@ func decodeOptions(blk *hcl.Block, o *Options) hcl.Diagnostics {
 	} {
 		if a, ok := content.Attributes[name]; ok {
 			v, d := staticBool(a)
+			if hasFollowUp(d) {
+				diags = append(diags, d...)
+				continue
+			}
 			if d.HasErrors() {
 				diags = append(diags, errorf(a.Expr.Range(), "Invalid option value",
 					"The option %q must be true or false.", name))

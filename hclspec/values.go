@@ -39,6 +39,17 @@ func followUp(rng hcl.Range) *hcl.Diagnostic {
 	return d
 }
 
+// hasFollowUp reports whether diags repeat a syntax error, so a caller
+// replacing them with its own message should keep them instead.
+func hasFollowUp(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if _, ok := d.Extra.(followUpMarker); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // dropFollowUps removes follow-up diagnostics when other errors remain.
 func dropFollowUps(diags hcl.Diagnostics) hcl.Diagnostics {
 	out := make(hcl.Diagnostics, 0, len(diags))
@@ -234,7 +245,7 @@ func checkReferences(expr hcl.Expression, m *Model, allowed ...string) hcl.Diagn
 		}
 		if !okRoot {
 			diags = append(diags, errorf(t.SourceRange(), "Invalid reference",
-				"%q is not available here; only %s can be referenced.", root, strings.Join(allowed, ", ")))
+				"%q is not available here; only %s can be referenced.", root, andList(allowed)))
 			continue
 		}
 		if len(t) < 2 {
@@ -267,4 +278,20 @@ func article(word string) string {
 		return "an"
 	}
 	return "a"
+}
+
+// andList joins names as "a", "a and b" or "a, b and c", writing env as
+// env.NAME.
+func andList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		if n == "env" {
+			n = "env.NAME"
+		}
+		out[i] = n
+	}
+	if len(out) < 2 {
+		return strings.Join(out, "")
+	}
+	return strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }
