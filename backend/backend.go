@@ -42,6 +42,10 @@ var (
 	// ErrConstraint is wrapped by errors of statements that break a UNIQUE,
 	// PRIMARY KEY, NOT NULL, CHECK or FOREIGN KEY constraint.
 	ErrConstraint = errors.New("backend: constraint failed")
+	// ErrNotAuthorized is returned for SQL that D1 refuses to run
+	// (SQLITE_AUTH): table-valued pragma functions such as
+	// pragma_table_info(...) in a SELECT, ATTACH and DETACH.
+	ErrNotAuthorized = errors.New("backend: not authorized on D1")
 	// ErrInvalidExpiration is returned for a KV expiration less than 60
 	// seconds in the future, which Workers KV refuses.
 	ErrInvalidExpiration = errors.New("backend: kv expiration must be at least 60 seconds ahead")

@@ -37,7 +37,8 @@ func ScanSQL(sql string) (SQLInfo, error) {
 		info       SQLInfo
 		statements int
 		depth      int
-		dml        bool // INSERT/UPDATE/DELETE/REPLACE at depth 0 (for WITH)
+		dml        bool   // INSERT/UPDATE/DELETE/REPLACE at depth 0 (for WITH)
+		pragmaFunc string // a pragma_xxx( call, which D1 refuses
 		returning  bool
 		first      = true // at the start of a statement
 		words      int    // words seen in the first statement
@@ -100,6 +101,9 @@ func ScanSQL(sql string) (SQLInfo, error) {
 				j++
 			}
 			word := sql[i:j]
+			if len(word) > 7 && strings.EqualFold(word[:7], "pragma_") && nextByte(sql, j) == '(' {
+				pragmaFunc = word
+			}
 			if statements <= 1 {
 				words++
 				switch {
@@ -151,6 +155,8 @@ func ScanSQL(sql string) (SQLInfo, error) {
 		return info, errors.New("backend: empty statement")
 	case "BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE":
 		return info, fmt.Errorf("%s: %w", info.Keyword, ErrTransactionStatement)
+	case "ATTACH", "DETACH":
+		return info, fmt.Errorf("%s: %w", info.Keyword, ErrNotAuthorized)
 	case "SELECT", "VALUES", "PRAGMA", "EXPLAIN":
 		info.Rows = true
 	case "WITH":
@@ -163,7 +169,23 @@ func ScanSQL(sql string) (SQLInfo, error) {
 	if statements > 1 {
 		return info, fmt.Errorf("%d statements: %w", statements, ErrMultipleStatements)
 	}
+	if pragmaFunc != "" {
+		return info, fmt.Errorf("table-valued function %s; use a PRAGMA statement: %w", pragmaFunc, ErrNotAuthorized)
+	}
 	return info, nil
+}
+
+// nextByte returns the first byte at or after i that is not white space,
+// or 0 at the end.
+func nextByte(s string, i int) byte {
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', '\f', '\v':
+		default:
+			return s[i]
+		}
+	}
+	return 0
 }
 
 // markStatement counts a statement that starts with something other than

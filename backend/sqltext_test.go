@@ -35,6 +35,11 @@ func TestScanSQL(t *testing.T) {
 		{"SELECT 1; SELECT 2", SQLInfo{Keyword: "SELECT", Rows: true}, ErrMultipleStatements},
 		{"SELECT 1; BEGIN", SQLInfo{Keyword: "SELECT", Rows: true}, ErrMultipleStatements},
 		{"SELECT 1;;  -- done\n", SQLInfo{Keyword: "SELECT", Rows: true}, nil},
+		{"SELECT name FROM pragma_table_info('t')", SQLInfo{Keyword: "SELECT", Rows: true}, ErrNotAuthorized},
+		{"select * from PRAGMA_INDEX_LIST ( 't' )", SQLInfo{Keyword: "SELECT", Rows: true}, ErrNotAuthorized},
+		{"SELECT pragma_x FROM t", SQLInfo{Keyword: "SELECT", Rows: true}, nil},
+		{"ATTACH DATABASE 'x.db' AS x", SQLInfo{Keyword: "ATTACH"}, ErrNotAuthorized},
+		{"DETACH x", SQLInfo{Keyword: "DETACH"}, ErrNotAuthorized},
 	}
 	for _, tt := range tests {
 		got, err := ScanSQL(tt.sql)

@@ -21,6 +21,7 @@ func runD1(t *testing.T, b backend.Backend) {
 	t.Run("TransactionStatementsRefused", func(t *testing.T) { testTransactionStatements(t, d) })
 	t.Run("LimitsRefused", func(t *testing.T) { testD1Limits(t, d) })
 	t.Run("PragmaTableInfo", func(t *testing.T) { testPragmaTableInfo(t, d) })
+	t.Run("PragmaFunctionsRefused", func(t *testing.T) { testPragmaFunctions(t, d) })
 }
 
 func query(t *testing.T, d backend.D1, sql string, args ...any) *backend.Result {
@@ -231,5 +232,14 @@ func testPragmaTableInfo(t *testing.T, d backend.D1) {
 	}
 	if diff := cmp.Diff(want, got, cmpResult); diff != "" {
 		t.Errorf("PRAGMA table_info (-want +got):\n%s", diff)
+	}
+}
+
+func testPragmaFunctions(t *testing.T, d backend.D1) {
+	name := unique("pragmafn")
+	query(t, d, `CREATE TABLE `+backend.QuoteIdent(name)+` (id INTEGER PRIMARY KEY)`)
+	_, err := d.Query(context.Background(), backend.Stmt{SQL: `SELECT name FROM pragma_table_info(?)`, Args: []any{name}})
+	if !errors.Is(err, backend.ErrNotAuthorized) {
+		t.Errorf("SELECT from pragma_table_info: err = %v, want backend.ErrNotAuthorized", err)
 	}
 }
