@@ -256,7 +256,7 @@ func reportCPU(b *testing.B, start time.Duration) {
 
 // BenchmarkPlanPhases splits BenchmarkPlan into its three parts.
 func BenchmarkPlanPhases(b *testing.B) {
-	for _, n := range []int{200, 400} {
+	for _, n := range []int{50, 200, 400} {
 		ctx := context.Background()
 		store := openStore(b)
 		mustApply(b, store, makePlan(b, store, benchSpec(b, genSources(n, true))), Options{})
@@ -264,19 +264,25 @@ func BenchmarkPlanPhases(b *testing.B) {
 		spec := benchSpec(b, srcs)
 		live, _ := backend.Inspect(ctx, store.D1(), store.KV())
 		b.Run(fmt.Sprintf("load/%d", n), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				hclspec.LoadSources("bench", srcs)
 			}
+			reportCPU(b, cpu)
 		})
 		b.Run(fmt.Sprintf("inspect/%d", n), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				backend.Inspect(ctx, store.D1(), store.KV())
 			}
+			reportCPU(b, cpu)
 		})
 		b.Run(fmt.Sprintf("diff/%d", n), func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				planner.Diff(spec, "local", live)
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
