@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strconv"
@@ -16,7 +17,8 @@ import (
 const MaxBatchStatements = 100
 
 // CreateMany creates records from data (the maps are copied) in bulk; see
-// SaveMany.
+// SaveMany. On a partial write (ErrPartialWrite) it returns the records
+// too: SaveMany(ctx, recs) retries them and repairs the D1 rows.
 func (h *Handle) CreateMany(ctx context.Context, model string, data []map[string]any) ([]*Record, error) {
 	m, err := h.ds.model(model)
 	if err != nil {
@@ -30,6 +32,9 @@ func (h *Handle) CreateMany(ctx context.Context, model string, data []map[string
 		}
 	}
 	if err := h.SaveMany(ctx, recs); err != nil {
+		if errors.Is(err, ErrPartialWrite) {
+			return recs, err
+		}
 		return nil, err
 	}
 	return recs, nil
@@ -146,10 +151,13 @@ func (h *Handle) saveOne(ctx context.Context, r *Record) error {
 func (h *Handle) stage(r *Record, i int, ve *ValidationError) (*staged, error) {
 	m := r.m
 	if r.orig == nil {
-		given := r.data[m.pk] != nil && r.data[m.pk] != ""
+		given := r.data[m.pk] != nil && r.data[m.pk] != "" && (r.genID == "" || r.data[m.pk] != r.genID)
 		n := len(ve.Fields)
 		if err := h.prepareCreate(m, r.data, i, ve); err != nil {
 			return nil, err
+		}
+		if !given {
+			r.genID, _ = r.data[m.pk].(string)
 		}
 		if len(ve.Fields) > n {
 			return nil, nil

@@ -48,11 +48,27 @@ func TestD1FailureAfterKVNamesTheRecord(t *testing.T) {
 	if e.kvValue(t, "PAGES", "page:"+r.ID()) == nil || e.d1Row(t, "page_meta", "page_id", r.ID()) != nil {
 		t.Error("want the KV object and no D1 row")
 	}
+	// Saving again repairs it (no "id taken" for the record's own id).
+	if err := r.Save(e.ctx); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if e.d1Row(t, "page_meta", "page_id", r.ID()) == nil {
+		t.Error("retry did not write the D1 row")
+	}
 
 	fb.d1.fail = errors.New("d1 overloaded")
-	_, err = u.CreateMany(e.ctx, "PAGE", []map[string]any{newPage("p"), newPage("q")})
-	if !errors.As(err, &pw) || len(pw.IDs) != 2 {
+	recs, err := u.CreateMany(e.ctx, "PAGE", []map[string]any{newPage("p"), newPage("q")})
+	if !errors.As(err, &pw) || len(pw.IDs) != 2 || len(recs) != 2 {
 		t.Fatalf("bulk partial write: %v", err)
+	}
+	fb.d1.fail = nil
+	if err := u.SaveMany(e.ctx, recs); err != nil {
+		t.Fatalf("bulk retry: %v", err)
+	}
+	for _, r := range recs {
+		if e.d1Row(t, "page_meta", "page_id", r.ID()) == nil {
+			t.Errorf("bulk retry did not write %s", r.ID())
+		}
 	}
 }
 

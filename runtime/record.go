@@ -18,6 +18,9 @@ type Record struct {
 	// shared: data and orig are the same map (nothing Set since the
 	// record was stored); Set copies first.
 	shared bool
+	// genID is the id a failed create generated: saving again reuses it
+	// without the taken-id check, so a retry repairs a partial write.
+	genID string
 }
 
 // stored records that data is what the stores now hold.

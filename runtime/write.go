@@ -18,10 +18,13 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 		return fmt.Errorf("create %s: %w", m.name, err)
 	}
 	data := r.data
-	given := data[m.pk] != nil && data[m.pk] != ""
+	given := data[m.pk] != nil && data[m.pk] != "" && (r.genID == "" || data[m.pk] != r.genID)
 	ve := &ValidationError{Model: m.name}
 	if err := h.prepareCreate(m, data, -1, ve); err != nil {
 		return fmt.Errorf("create %s: %w", m.name, err)
+	}
+	if !given {
+		r.genID = r.ID()
 	}
 	if len(ve.Fields) > 0 {
 		return ve
