@@ -50,7 +50,7 @@ type HistoryHuman struct{ humanView }
 
 // History prints the target and one line per apply.
 func (v *HistoryHuman) History(t Target, entries []HistoryEntry) {
-	v.printf("%s\n\n", v.out.Target.Render("Target: "+t.String()))
+	v.printf("%s\n\n", targetLine(v.out, t))
 	if len(entries) == 0 {
 		v.printf("No applies recorded yet.\n")
 		return

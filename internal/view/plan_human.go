@@ -9,7 +9,7 @@ import (
 // renderPlan is the human text of a plan, shared by plan, show and apply.
 func renderPlan(st Styles, t Target, p *planner.Plan) string {
 	var b strings.Builder
-	b.WriteString(st.Target.Render("Target: "+t.String()) + "\n\n")
+	b.WriteString(targetLine(st, t) + "\n\n")
 	sum := Summarize(p)
 	if sum.Empty() {
 		b.WriteString(renderNotes(st, p))
@@ -29,6 +29,11 @@ func renderPlan(st Styles, t Target, p *planner.Plan) string {
 		b.WriteString(st.Muted.Render("Blocked changes are never applied: make them by hand as each hint says, or change the spec back.") + "\n")
 	}
 	return b.String()
+}
+
+// targetLine is the header naming where the plan goes.
+func targetLine(st Styles, t Target) string {
+	return st.Heading.Render("Target:") + " " + st.Target.Render(t.String())
 }
 
 // renderStep prints one step: symbol, action and target, then the reason

@@ -19,7 +19,7 @@ type Styles struct {
 	Other   lipgloss.Style // backfill, seed: "»"
 
 	Heading lipgloss.Style // model names, section titles
-	Target  lipgloss.Style // the target line
+	Target  lipgloss.Style // the target description in headers
 	SQL     lipgloss.Style // statements under a step
 	Muted   lipgloss.Style // reasons, hints, notes
 	Code    lipgloss.Style // DMxxx codes
@@ -47,7 +47,7 @@ func DefaultStyles(w io.Writer, color bool) Styles {
 		Blocked: r.NewStyle().Foreground(red).Bold(true).SetString("!"),
 		Other:   r.NewStyle().Foreground(cyan).Bold(true).SetString("»"),
 		Heading: r.NewStyle().Bold(true),
-		Target:  r.NewStyle().Faint(true),
+		Target:  r.NewStyle().Foreground(cyan),
 		SQL:     r.NewStyle().Faint(true),
 		Muted:   r.NewStyle().Faint(true),
 		Code:    r.NewStyle().Foreground(red).Bold(true),
