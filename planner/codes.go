@@ -46,4 +46,7 @@ const (
 	// NoteTypeSpelling: a column's declared type is spelled differently but
 	// has the same SQLite affinity (INT for INTEGER); left as is.
 	NoteTypeSpelling = "DM205"
+	// NoteSeedUnchecked: a seed of an existing table was not planned
+	// because Diff was given no status for it (WithSeedStatus).
+	NoteSeedUnchecked = "DM206"
 )

@@ -19,8 +19,9 @@ const maxColumns = 100
 type Option func(*options)
 
 type options struct {
-	id  string
-	now time.Time
+	id    string
+	now   time.Time
+	seeds map[string]SeedStatus
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -36,10 +37,11 @@ func WithTime(t time.Time) Option { return func(o *options) { o.now = t } }
 //
 // Steps come in a fixed order: create KV namespaces; create tables, each
 // followed by its indexes; add columns; create indexes on existing tables;
-// then blocked steps. Within a phase, steps follow the table name, then the
-// model's column and index order, so the same input always gives the same
-// plan apart from ID and CreatedAt. Later phases (backfills, seeds) are
-// meant to be appended between the index phase and the blocked steps.
+// seeds (in declaration order, see WithSeedStatus); then blocked steps.
+// Within a phase, steps follow the table name, then the model's column and
+// index order, so the same input always gives the same plan apart from ID
+// and CreatedAt. Seed steps carry no values: apply evaluates the seed again
+// from the spec and the environment.
 func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *Plan {
 	o := options{}
 	for _, fn := range opts {
@@ -60,9 +62,10 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		d.model(m)
 	}
 	d.unmanagedTables()
+	d.seeds(o.seeds)
 
-	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.indexSteps)+len(d.blocked))
-	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.indexSteps, d.blocked} {
+	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.indexSteps)+len(d.seedSteps)+len(d.blocked))
+	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.indexSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
 	p := &Plan{
@@ -89,8 +92,8 @@ type differ struct {
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
 
-	nsSteps, createSteps, addSteps, indexSteps, blocked []Step
-	notes                                               []Note
+	nsSteps, createSteps, addSteps, indexSteps, seedSteps, blocked []Step
+	notes                                                          []Note
 }
 
 func newDiffer(spec *hclspec.Spec, env string, live *state.Schema) *differ {

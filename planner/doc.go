@@ -5,8 +5,10 @@
 // Desired turns a spec into the schema it declares; Diff compares it with
 // the live schema (backend.Inspect) and returns a Plan whose steps come in
 // a fixed order: create KV namespaces, create tables (each followed by its
-// indexes), add columns, create indexes on existing tables, then blocked
-// steps. Whether a column can be added in place follows SQLite's ALTER
+// indexes), add columns, create indexes on existing tables, seeds, then
+// blocked steps. The planner does no I/O, so seed status (does the table
+// have rows, does the seed's record exist, does it hold the seed's data)
+// comes in through WithSeedStatus; a seed step holds no values. Whether a column can be added in place follows SQLite's ALTER
 // TABLE rules, kept in one helper (addColumnCheck).
 //
 // Blocked steps are never executed and make plan exit non-zero. Each has a
@@ -26,5 +28,5 @@
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // unmanaged column, DM203 default differs (SQLite cannot alter defaults),
 // DM204 unmanaged index, DM205 type spelled differently with the same
-// affinity.
+// affinity, DM206 seed not checked (no status given).
 package planner
