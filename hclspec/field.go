@@ -40,7 +40,7 @@ func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
 	if a, ok := content.Attributes["type"]; ok {
 		k, _ := keyword(a.Expr)
 		t, ok := ParseFieldType(k)
-		if !ok {
+		if !ok && !hasSyntaxError(a.Expr) {
 			diags = append(diags, errorf(a.Expr.Range(), "Invalid field type",
 				"The type must be one of %s, written as a bare word: type = string.", typeNames()))
 		}

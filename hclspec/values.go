@@ -13,6 +13,9 @@ import (
 // staticValue evaluates an expression that may not reference variables or
 // call functions. what names the value in diagnostics ("The default").
 func staticValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) {
+	if hasSyntaxError(expr) {
+		return cty.NilVal, hcl.Diagnostics{followUp(expr.Range())}
+	}
 	if vars := expr.Variables(); len(vars) > 0 {
 		return cty.NilVal, hcl.Diagnostics{errorf(vars[0].SourceRange(), "Variables not allowed",
 			"%s must be a constant value; it cannot refer to %q.", what, vars[0].RootName())}
@@ -37,6 +40,28 @@ func followUp(rng hcl.Range) *hcl.Diagnostic {
 	d := errorf(rng, "Invalid expression", "The expression has a syntax error.")
 	d.Extra = followUpMarker{}
 	return d
+}
+
+// hasSyntaxError reports whether the parser replaced part of expr with a
+// placeholder after a syntax error, which it has already reported.
+func hasSyntaxError(expr hcl.Expression) bool {
+	se, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return false
+	}
+	found := false
+	_ = hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+		switch e := n.(type) {
+		case *hclsyntax.ExprSyntaxError:
+			found = true
+		case *hclsyntax.LiteralValueExpr:
+			// The parser's placeholder for a missing expression; literals
+			// written in the source are always known.
+			found = found || !e.Val.IsKnown()
+		}
+		return nil
+	})
+	return found
 }
 
 // hasFollowUp reports whether diags repeat a syntax error, so a caller
