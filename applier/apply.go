@@ -35,24 +35,44 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+
+	// Seeder runs the plan's seed steps through the runtime's save path
+	// (runtime's Seeds). A plan with seed steps and no Seeder is refused
+	// with ErrUnsupportedStep before anything runs.
+	Seeder Seeder
+	// Lock is a lock the caller already holds (runtime.Initialize takes
+	// it before planning). Apply then neither takes nor releases it.
+	// Without one, Apply takes the target's lock itself (see AcquireLock)
+	// and releases it when done.
+	Lock *Lock
+	// LockTimeout is how long Apply waits for a lock someone else holds;
+	// 0 fails at once with a *LockedError.
+	LockTimeout time.Duration
+	// Lease is the lock's lease; default DefaultLease.
+	Lease time.Duration
 }
 
 // Apply runs the plan against the backend.
 //
 // It refuses, before changing anything, a plan with blocked steps
-// (ErrBlocked), a plan with steps it cannot run (ErrUnsupportedStep: seeds
-// and backfills come later) and a plan whose fingerprint no longer matches the live
-// schema (ErrStalePlan). It then creates the plan's KV namespaces and sends
-// every SQL statement as D1 batches (see DefaultMaxBatchStatements): the
-// first batch also creates the history table, and the last one ends with
-// the history row, so a successful apply and its record land together.
-// Statements never contain BEGIN or SAVEPOINT; atomicity comes from the
-// batch, one transaction on the local backend.
+// (ErrBlocked), a plan with steps it cannot run (ErrUnsupportedStep:
+// backfills, or seeds without Options.Seeder), a target whose lock another
+// apply holds (ErrLocked, after Options.LockTimeout) and a plan whose
+// fingerprint no longer matches the live schema (ErrStalePlan). It then
+// creates the plan's KV namespaces, sends every SQL statement as D1 batches
+// (see DefaultMaxBatchStatements; the first batch also creates the history
+// table) and runs the seeds through Options.Seeder, in plan order. The
+// history row closes the last batch when the plan has no seeds, so the
+// schema change and its record land together; with seeds it is written
+// after them and holds each seed's record count. Statements never contain
+// BEGIN or SAVEPOINT; atomicity comes from the batch, one transaction on
+// the local backend.
 //
 // When a step fails, Apply records a failed history row in a separate
-// call and returns a *StepError naming the step and statement, with the
-// Report of what did run. A plan without executable steps is a no-op:
-// nothing runs and, unless Options.RecordNoOp, nothing is recorded.
+// call (what ran, the failed step and the error) and returns a *StepError
+// naming the step and statement, with the Report of what did run. A plan
+// without executable steps is a no-op: nothing runs and, unless
+// Options.RecordNoOp, nothing is recorded and no lock is taken.
 func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options) (*Report, error) {
 	if p == nil {
 		return nil, ErrNoPlan
@@ -67,6 +87,10 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	for i, s := range p.Steps {
 		switch s.Action {
 		case planner.CreateTable, planner.AddColumn, planner.CreateIndex, planner.CreateNamespace:
+		case planner.Seed:
+			if opts.Seeder == nil {
+				return nil, fmt.Errorf("%w: step %d (%s) needs a seeder (Options.Seeder)", ErrUnsupportedStep, i+1, s.Summary())
+			}
 		default:
 			return nil, fmt.Errorf("%w: step %d (%s)", ErrUnsupportedStep, i+1, s.Summary())
 		}
@@ -82,6 +106,19 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		a.opts.Logger = slog.Default()
 	}
 	start := a.opts.Now()
+
+	if a.opts.Lock == nil && (p.HasChanges() || opts.RecordNoOp) {
+		l, err := AcquireLock(ctx, b.D1(), LockOptions{
+			Who: a.opts.Actor, Operation: "apply", Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: a.opts.Logger,
+		})
+		if err != nil {
+			return nil, err
+		}
+		defer l.Release(ctx)
+		a.lock = l
+	} else {
+		a.lock = a.opts.Lock
+	}
 
 	live, err := backend.Inspect(ctx, b.D1(), b.KV())
 	if err != nil {
@@ -124,6 +161,15 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	if err := a.statements(ctx); err != nil {
 		return a.report, a.fail(ctx, err)
 	}
+	if a.seeding() {
+		if err := a.seeds(ctx); err != nil {
+			return a.report, a.fail(ctx, err)
+		}
+		a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
+		if err := writeHistory(ctx, b.D1(), a.rec); err != nil {
+			return a.report, err
+		}
+	}
 	a.report.Outcome = state.OutcomeApplied
 	a.report.FingerprintAfter = p.FingerprintAfter
 	a.report.Duration = a.opts.Now().Sub(start)
@@ -137,8 +183,17 @@ type run struct {
 	opts   Options
 	report *Report
 	rec    *state.HistoryRecord
+	lock   *Lock
 	total  int
 	done   int
+}
+
+// lockErr reports a lost lease before the next batch or seed.
+func (a *run) lockErr() error {
+	if a.lock == nil {
+		return nil
+	}
+	return a.lock.Err()
 }
 
 // namespaces creates the plan's KV namespaces, first, so that D1 never
@@ -167,22 +222,26 @@ func (a *run) namespaces(ctx context.Context) error {
 func (a *run) statements(ctx context.Context) error {
 	refs := []stmtRef{{step: -1, sql: historyDDL}}
 	for i, s := range a.p.Steps {
-		if s.Action == planner.Blocked || s.Action == planner.CreateNamespace {
-			continue
-		}
 		for _, q := range s.SQL {
 			refs = append(refs, stmtRef{step: i, sql: q})
 		}
 	}
+	seeding := a.seeding()
+	if seeding && len(refs) == 1 {
+		return nil // seeds only: the history row is written after them
+	}
 	maxStmts, maxBytes := batchLimits(a.b.D1(), a.opts)
 	batches := chunk(refs, maxStmts, maxBytes)
 	// Leave room for the history row in the final batch.
-	if last := batches[len(batches)-1]; len(last) >= maxStmts {
+	if last := batches[len(batches)-1]; len(last) >= maxStmts && !seeding {
 		batches = append(batches, nil)
 	}
 	a.report.Batches = len(batches)
 	for bi, batch := range batches {
-		final := bi == len(batches)-1
+		final := bi == len(batches)-1 && !seeding
+		if err := a.lockErr(); err != nil {
+			return a.batchError(batch, err)
+		}
 		sts := toStmts(batch)
 		if final {
 			a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
@@ -243,6 +302,13 @@ func (a *run) progress(i int, s planner.Step, err error) {
 	}
 	if a.opts.Progress != nil {
 		a.opts.Progress(Event{Index: i, Total: a.total, Done: a.done, Step: s, Err: err})
+	}
+}
+
+func (a *run) progressRecords(i int, s planner.Step, n int) {
+	a.done++
+	if a.opts.Progress != nil {
+		a.opts.Progress(Event{Index: i, Total: a.total, Done: a.done, Step: s, Records: n})
 	}
 }
 

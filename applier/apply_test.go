@@ -31,6 +31,7 @@ func TestApplyThenPlanIsEmpty(t *testing.T) {
 		TablesCreated:  []string{"note", "page_meta"},
 		ColumnsAdded:   []string{},
 		IndexesCreated: []string{"page_meta_by_project_status"},
+		SeedsRun:       []SeedResult{},
 	}
 	got := *r
 	got.NamespacesCreated, got.Steps, got.StartedAt, got.Duration = nil, nil, want.StartedAt, 0

@@ -20,6 +20,15 @@ var (
 	ErrUnsupportedStep = errors.New("applier: unsupported step")
 	// ErrNoPlan is returned for a nil plan.
 	ErrNoPlan = errors.New("applier: no plan")
+	// ErrLocked is returned (as a *LockedError naming the holder) when
+	// another apply holds the target's lock for the whole lock timeout.
+	ErrLocked = errors.New("applier: target is locked by another apply")
+	// ErrLockLost is returned when the lease was taken over or
+	// force-unlocked while this apply ran; the apply stops before its next
+	// batch or seed.
+	ErrLockLost = errors.New("applier: lock lost")
+	// ErrNoLock is returned by ForceUnlock when no lease has the id.
+	ErrNoLock = errors.New("applier: no such lock")
 )
 
 // StepError names the step that failed, and the statement when the step

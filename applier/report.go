@@ -25,6 +25,7 @@ type Report struct {
 	ColumnsAdded      []string          `json:"columns_added"`
 	IndexesCreated    []string          `json:"indexes_created"`
 	NamespacesCreated []state.Namespace `json:"kv_namespaces_created"`
+	SeedsRun          []SeedResult      `json:"seeds_run"`
 	Steps             []StepResult      `json:"steps"`
 	Batches           int               `json:"batches"`
 	StartedAt         time.Time         `json:"started_at"`
@@ -39,6 +40,7 @@ type StepResult struct {
 	Target  string         `json:"target"`
 	Outcome string         `json:"outcome"`
 	Batch   int            `json:"batch,omitempty"`
+	Records int            `json:"records,omitempty"` // seed steps: records written
 	Error   string         `json:"error,omitempty"`
 }
 
@@ -50,6 +52,9 @@ type Event struct {
 	Done  int // executable steps applied so far, this one included
 	Step  planner.Step
 	Err   error // nil when applied
+	// Records is the number of records a seed step wrote (0 for other
+	// steps, and for a seed whose condition no longer held).
+	Records int
 }
 
 func newReport(p *planner.Plan, before string, start time.Time) *Report {
@@ -60,6 +65,7 @@ func newReport(p *planner.Plan, before string, start time.Time) *Report {
 		ColumnsAdded:      []string{},
 		IndexesCreated:    []string{},
 		NamespacesCreated: []state.Namespace{},
+		SeedsRun:          []SeedResult{},
 		Steps:             make([]StepResult, len(p.Steps)),
 		StartedAt:         start,
 	}

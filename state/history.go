@@ -38,4 +38,7 @@ type StepRef struct {
 	Action string `json:"action"`
 	Target string `json:"target"`
 	Model  string `json:"model,omitempty"`
+	// Records is the number of records a seed step wrote; nil for other
+	// steps and for seeds that did not run (the apply stopped before).
+	Records *int `json:"records,omitempty"`
 }
