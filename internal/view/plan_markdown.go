@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/dmplan/dmplan/planner"
 )
 
@@ -14,9 +16,53 @@ const MaxMarkdown = 65536
 // markdownBudget leaves room for a CI job's own wrapping around the body.
 const markdownBudget = MaxMarkdown - 1536
 
+// CommentMarker starts every markdown comment, so a CI job can find and
+// update its earlier comment instead of adding another.
+const CommentMarker = "<!-- dmplan plan -->"
+
 // PlanMarkdown writes a plan as a pull-request comment. Diagnostics and
-// errors go to stderr as for humans: a comment is only posted on success.
-type PlanMarkdown struct{ humanView }
+// errors go to stderr as for humans, and an error also becomes a short
+// comment on stdout, so the pull request says why there is no plan.
+type PlanMarkdown struct {
+	humanView
+	diags hcl.Diagnostics
+}
+
+// Diagnostics prints diagnostics on stderr and keeps them for an error
+// comment.
+func (v *PlanMarkdown) Diagnostics(diags hcl.Diagnostics) {
+	v.humanView.Diagnostics(diags)
+	v.diags = append(v.diags, diags...)
+}
+
+// Error prints the error on stderr and writes a comment saying the plan
+// failed, with the diagnostics as text.
+func (v *PlanMarkdown) Error(err error) {
+	v.humanView.Error(err)
+	var b strings.Builder
+	b.WriteString(CommentMarker + "\n### dmplan plan failed\n\n")
+	fmt.Fprintf(&b, "**Error:** %s\n\n", mdCell(err.Error()))
+	if len(v.diags) > 0 {
+		var text strings.Builder
+		_ = v.s.WriteDiagnostics(&text, v.diags, false)
+		body := truncate(strings.TrimRight(text.String(), "\n"), markdownBudget-b.Len()-100)
+		fence := mdFence(body)
+		fmt.Fprintf(&b, "%s\n%s\n%s\n", fence, body, fence)
+	}
+	v.printf("%s", b.String())
+}
+
+// truncate cuts s to at most n bytes at a line boundary, saying so.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndex(s[:max(0, n-40)], "\n")
+	if cut < 0 {
+		cut = 0
+	}
+	return s[:cut] + "\n… (truncated)"
+}
 
 // Plan writes the comment: the full plan, or a summary when the full plan
 // would not fit in one GitHub comment.
@@ -35,7 +81,7 @@ func RenderMarkdown(t Target, p *planner.Plan) string {
 }
 
 func markdownHeader(b *strings.Builder, t Target, p *planner.Plan) {
-	b.WriteString("### dmplan plan\n\n")
+	b.WriteString(CommentMarker + "\n### dmplan plan\n\n")
 	fmt.Fprintf(b, "Environment `%s` · backend `%s` · database `%s`", mdCode(t.Environment), mdCode(t.Backend), mdCode(t.Database))
 	if t.Account != "" {
 		fmt.Fprintf(b, " · account `%s`", mdCode(t.Account))

@@ -1,14 +1,18 @@
 package view
 
 import (
+	"bytes"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 func TestMarkdownFullPlan(t *testing.T) {
 	md := RenderMarkdown(testTarget, testPlan())
 	for _, want := range []string{
-		"### dmplan plan\n",
+		CommentMarker + "\n### dmplan plan\n",
 		"**Plan: 2 to create, 1 to add, 1 blocked.**",
 		"| `+` | create table | `page_meta` | PAGE |",
 		"| `~` | add column | `users.nickname` | USER |",
@@ -81,5 +85,26 @@ func TestMarkdownEscaping(t *testing.T) {
 	}
 	if got := mdFence("a ```` b"); got != "`````" {
 		t.Errorf("mdFence = %q, want five backticks", got)
+	}
+}
+
+func TestMarkdownError(t *testing.T) {
+	var out, errOut bytes.Buffer
+	v := NewPlan(Markdown, Streams{Out: &out, Err: &errOut})
+	v.Diagnostics(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid field type", Detail: "The type must be one of string, ...",
+		Subject: &hcl.Range{Filename: "a.dm.hcl", Start: hcl.Pos{Line: 2, Column: 22}, End: hcl.Pos{Line: 2, Column: 27}}}})
+	v.Error(errors.New("the configuration in app has 1 error"))
+	md := out.String()
+	for _, want := range []string{
+		CommentMarker + "\n### dmplan plan failed\n",
+		"**Error:** the configuration in app has 1 error",
+		"Invalid field type",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown error lacks %q:\n%s", want, md)
+		}
+	}
+	if !strings.Contains(errOut.String(), "Error: the configuration in app has 1 error") {
+		t.Errorf("stderr lacks the error:\n%s", errOut.String())
 	}
 }
