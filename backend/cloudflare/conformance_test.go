@@ -10,6 +10,7 @@ import (
 // TestConformance runs the suite every backend passes against real workerd
 // D1 and KV behind the harness's REST paths.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	backendtest.Run(t, func(t *testing.T) backend.Backend {
 		return newFixture(t).s
 	})

@@ -70,7 +70,7 @@ func (d *DB) run(ctx context.Context, sts []backend.Stmt, batch bool) ([]*backen
 		}
 		wire[i] = wireStmt{SQL: st.SQL, Params: params}
 	}
-	parts, err := splitBatch(wire, batch)
+	parts, err := splitBatch(wire, batch, MaxBatchBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ type batchPart struct {
 
 // splitBatch encodes the statements into as few request bodies as
 // MaxBatchBytes allows: one, unless the batch is huge.
-func splitBatch(wire []wireStmt, batch bool) ([]batchPart, error) {
+func splitBatch(wire []wireStmt, batch bool, maxBytes int) ([]batchPart, error) {
 	if !batch {
 		b, err := json.Marshal(wire[0])
 		if err != nil {
@@ -119,7 +119,7 @@ func splitBatch(wire []wireStmt, batch bool) ([]batchPart, error) {
 	start := 0
 	size := 0
 	for i, b := range encoded {
-		if i > start && size+len(b)+1 > MaxBatchBytes-16 {
+		if i > start && size+len(b)+1 > maxBytes-len(`{"batch":[]}`) {
 			parts = append(parts, joinBatch(encoded[start:i]))
 			start, size = i, 0
 		}

@@ -25,7 +25,6 @@ type KV struct{ s *Store }
 
 var _ backend.KV = (*KV)(nil)
 
-
 // kvError maps KV API answers to the backend's sentinel errors.
 func kvError(err error, ns string) error {
 	var apiErr *cf.Error

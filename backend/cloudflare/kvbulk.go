@@ -211,4 +211,3 @@ func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 	}
 	return nil
 }
-

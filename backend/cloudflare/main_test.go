@@ -41,6 +41,7 @@ type fixture struct {
 	acct  string
 	s     *Store
 	waits *sleepLog
+	seen  int // requests of the account before the last mark
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -60,8 +61,19 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// requests returns this fixture's API requests since the last mark.
+// mark starts a new count of the account's requests. Tests run in
+// parallel, each on its own account, so they never reset the shared log.
+func (f *fixture) mark(t *testing.T) {
+	t.Helper()
+	f.seen = len(f.h.Requests(t, f.acct))
+}
+
+// requests returns the account's API requests since the last mark.
 func (f *fixture) requests(t *testing.T) []cftest.Request {
 	t.Helper()
-	return f.h.Requests(t, f.acct)
+	all := f.h.Requests(t, f.acct)
+	if f.seen > len(all) {
+		return nil
+	}
+	return all[f.seen:]
 }

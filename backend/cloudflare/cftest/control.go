@@ -33,6 +33,9 @@ type Fault struct {
 	RetryAfter *int
 	Drop       bool
 	After      bool
+	// Skip lets that many matching requests through before the fault
+	// starts.
+	Skip int
 }
 
 // Requests returns the API requests served since the last ResetLog, for
@@ -68,7 +71,7 @@ func (h *Harness) ResetLog(t testing.TB) {
 // SetFault arms a fault for the next requests.
 func (h *Harness) SetFault(t testing.TB, f Fault) {
 	t.Helper()
-	body := map[string]any{"after": f.After}
+	body := map[string]any{"after": f.After, "skip": f.Skip}
 	if f.Account != "" {
 		body["account"] = f.Account
 	}

@@ -8,9 +8,10 @@
 // The first line on stdout is "READY http://127.0.0.1:PORT". Control paths:
 //   GET  /__harness/log    -> {"requests":[{"method","path","query","status"}]}
 //   POST /__harness/reset  -> clears the log and any pending fault
-//   POST /__harness/fault  {"status":429|500|502|503,"count":N,"retry_after":S,"after":bool,"account":A}
-//                          or {"drop":N,"after":bool,"account":A}
-// A fault applies to the next N API requests (of account A when given). With "after": true the request
+//   POST /__harness/fault  {"status":429|500|502|503,"count":N,"retry_after":S,"after":bool,"account":A,"skip":K}
+//                          or {"drop":N,"after":bool,"account":A,"skip":K}
+// A fault applies to the next N API requests (of account A when given),
+// after letting K of them through. With "after": true the request
 // first runs in the Worker (its effect is kept) and then the response is
 // replaced or the connection dropped, which is what a timeout looks like.
 // The process exits on SIGTERM/SIGINT, and by itself when its parent dies.
@@ -52,7 +53,9 @@ const mf = new Miniflare({
 await mf.ready;
 
 const log = [];
-let fault = null; // {status, count, retryAfter, after} or {drop, after}
+// Armed faults by account id ("" for any account):
+// {status, count, retryAfter, after, skip} or {drop, after, skip}.
+const faults = new Map();
 
 function readBody(req) {
   return new Promise((resolve, reject) => {
@@ -69,14 +72,21 @@ function sendJSON(res, status, obj, headers = {}) {
   res.end(body);
 }
 
+// takeFault returns the fault that applies to this request, if any: the
+// fault armed for its account, else the one armed for every account.
 function takeFault(pathname) {
-  if (!fault) return null;
-  if (fault.account && !pathname.startsWith(`/client/v4/accounts/${fault.account}/`)) return null;
-  const f = fault;
+  const m = pathname.match(/^\/client\/v4\/accounts\/([^/]+)/);
+  const key = m && faults.has(m[1]) ? m[1] : "";
+  const f = faults.get(key);
+  if (!f) return null;
+  if (f.skip > 0) {
+    f.skip--;
+    return null;
+  }
   const left = (f.drop ?? f.count) - 1;
   if (f.drop !== undefined) f.drop = left;
   else f.count = left;
-  if (left <= 0) fault = null;
+  if (left <= 0) faults.delete(key);
   return f;
 }
 
@@ -102,7 +112,7 @@ async function control(req, res, url) {
   if (req.method === "GET" && url.pathname === "/__harness/log") return sendJSON(res, 200, { requests: log });
   if (req.method === "POST" && url.pathname === "/__harness/reset") {
     log.length = 0;
-    fault = null;
+    faults.clear();
     return sendJSON(res, 200, { ok: true });
   }
   if (req.method === "POST" && url.pathname === "/__harness/fault") {
@@ -112,14 +122,16 @@ async function control(req, res, url) {
     } catch (e) {
       return sendJSON(res, 400, { error: "fault body is not JSON" });
     }
+    let fault;
     if (Number.isInteger(f.drop) && f.drop > 0) {
-      fault = { drop: f.drop, after: !!f.after, account: f.account || "" };
+      fault = { drop: f.drop, after: !!f.after, skip: f.skip || 0 };
     } else if ([429, 500, 502, 503].includes(f.status) && Number.isInteger(f.count) && f.count > 0) {
-      fault = { status: f.status, count: f.count, after: !!f.after, account: f.account || "" };
+      fault = { status: f.status, count: f.count, after: !!f.after, skip: f.skip || 0 };
       if (f.retry_after !== undefined) fault.retryAfter = f.retry_after;
     } else {
-      return sendJSON(res, 400, { error: "want {status: 429|500|502|503, count: N>0, retry_after?, after?} or {drop: N>0, after?}" });
+      return sendJSON(res, 400, { error: "want {status: 429|500|502|503, count: N>0, retry_after?, after?, account?, skip?} or {drop: N>0, after?, account?, skip?}" });
     }
+    faults.set(f.account || "", fault);
     return sendJSON(res, 200, { ok: true });
   }
   return sendJSON(res, 404, { error: "unknown harness control path" });

@@ -78,8 +78,8 @@ async function ensureCatalogue(env) {
   const d1Slots = Number(env.D1_SLOTS);
   const kvSlots = Number(env.KV_SLOTS);
   const stmts = [
-    "CREATE TABLE IF NOT EXISTS d1_slots (n INTEGER PRIMARY KEY)",
-    "CREATE TABLE IF NOT EXISTS kv_slots (n INTEGER PRIMARY KEY)",
+    "CREATE TABLE IF NOT EXISTS d1_slots (n INTEGER PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS kv_slots (n INTEGER PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0)",
     `CREATE TABLE IF NOT EXISTS databases (uuid TEXT PRIMARY KEY, acct TEXT NOT NULL, name TEXT NOT NULL,
        slot INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, UNIQUE (acct, name))`,
     `CREATE TABLE IF NOT EXISTS namespaces (id TEXT PRIMARY KEY, acct TEXT NOT NULL, title TEXT NOT NULL,
@@ -181,14 +181,19 @@ async function createDatabase(env, acct, body) {
   try {
     row = await env.META.prepare(
       `INSERT INTO databases (uuid, acct, name, slot, created_at)
-       SELECT ?, ?, ?, n, ? FROM d1_slots WHERE n NOT IN (SELECT slot FROM databases) ORDER BY n LIMIT 1
+       SELECT ?, ?, ?, n, ? FROM d1_slots WHERE n NOT IN (SELECT slot FROM databases) ORDER BY used, n LIMIT 1
        RETURNING *`).bind(id, acct, name, new Date().toISOString()).first();
   } catch (e) {
     if (String(e.message).includes("UNIQUE")) throw new APIError(400, 7502, "A database with that name already exists");
     throw e;
   }
   if (!row) throw new APIError(400, 7406, "harness: every D1 slot is in use; start it with more --d1-slots");
-  await wipeD1(d1Binding(env, row.slot));
+  // Never-used slots are taken first; a recycled one is emptied.
+  const [prev] = await env.META.batch([
+    env.META.prepare("SELECT used FROM d1_slots WHERE n = ?").bind(row.slot),
+    env.META.prepare("UPDATE d1_slots SET used = 1 WHERE n = ?").bind(row.slot),
+  ]);
+  if (prev.results.length && prev.results[0].used) await wipeD1(d1Binding(env, row.slot));
   return ok(d1Record(row));
 }
 
@@ -402,7 +407,7 @@ async function createNamespace(env, acct, body) {
   try {
     row = await env.META.prepare(
       `INSERT INTO namespaces (id, acct, title, slot)
-       SELECT ?, ?, ?, n FROM kv_slots WHERE n NOT IN (SELECT slot FROM namespaces) ORDER BY n LIMIT 1
+       SELECT ?, ?, ?, n FROM kv_slots WHERE n NOT IN (SELECT slot FROM namespaces) ORDER BY used, n LIMIT 1
        RETURNING *`).bind(newID(), acct, title).first();
   } catch (e) {
     if (String(e.message).includes("UNIQUE")) {
@@ -411,7 +416,11 @@ async function createNamespace(env, acct, body) {
     throw e;
   }
   if (!row) throw new APIError(400, 10017, "harness: every KV slot is in use; start it with more --kv-slots");
-  await wipeKV(kvBinding(env, row.slot));
+  const [prev] = await env.META.batch([
+    env.META.prepare("SELECT used FROM kv_slots WHERE n = ?").bind(row.slot),
+    env.META.prepare("UPDATE kv_slots SET used = 1 WHERE n = ?").bind(row.slot),
+  ]);
+  if (prev.results.length && prev.results[0].used) await wipeKV(kvBinding(env, row.slot));
   return ok(nsRecord(row));
 }
 
