@@ -42,6 +42,11 @@ type model struct {
 	deleteSQL  string // hard delete by pk
 	rowsPerStm int    // rows per multi-row upsert within MaxParams
 
+	// keyPrefix and keySuffix surround the id in the KV key when the
+	// pattern holds one {id}; otherwise keys go through KV.Key.
+	keyPrefix, keySuffix string
+	keySplit             bool
+
 	nsTitle string
 	nsMu    sync.Mutex
 	nsID    atomic.Pointer[string]
@@ -126,6 +131,10 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	c.upsert1 = c.upsertHead + c.rowHolders + c.upsertTail
 	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"
 	c.rowsPerStm = backend.MaxParams / len(c.cols)
+	if strings.Count(m.KV.KeyPattern, "{id}") == 1 {
+		i := strings.Index(m.KV.KeyPattern, "{id}")
+		c.keyPrefix, c.keySuffix, c.keySplit = m.KV.KeyPattern[:i], m.KV.KeyPattern[i+4:], true
+	}
 	return c, nil
 }
 
@@ -174,7 +183,12 @@ func (m *model) namespace(ctx context.Context, kv backend.KV) (string, error) {
 
 // key returns the KV key of the id, refusing keys over the platform limit.
 func (m *model) key(id string) (string, error) {
-	k := m.spec.KV.Key(id)
+	var k string
+	if m.keySplit {
+		k = m.keyPrefix + id + m.keySuffix
+	} else {
+		k = m.spec.KV.Key(id)
+	}
 	if len(k) > backend.MaxKeyBytes {
 		return "", fmt.Errorf("%w: %s key is %d bytes, over the %d-byte KV key limit", ErrTooLarge, m.name, len(k), backend.MaxKeyBytes)
 	}
