@@ -63,6 +63,7 @@ func BenchmarkQueryByPK(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		d := s.D1()
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			res, err := d.Query(ctx, backend.Stmt{SQL: benchSelect, Args: []any{ids[i%benchRows]}})
 			if err != nil || len(res.Rows) != 1 {
@@ -72,6 +73,7 @@ func BenchmarkQueryByPK(b *testing.B) {
 	})
 	b.Run("database_sql", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			var id, project, status, title, updated sql.NullString
 			if err := db.QueryRowContext(ctx, benchSelect, ids[i%benchRows]).Scan(&id, &project, &status, &title, &updated); err != nil {
@@ -86,6 +88,7 @@ func BenchmarkQueryByPK(b *testing.B) {
 		}
 		defer stmt.Close()
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			var id, project, status, title, updated sql.NullString
 			if err := stmt.QueryRowContext(ctx, ids[i%benchRows]).Scan(&id, &project, &status, &title, &updated); err != nil {
@@ -106,6 +109,7 @@ func BenchmarkUpsert(b *testing.B) {
 	b.Run("store", func(b *testing.B) {
 		d := s.D1()
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			res, err := d.Query(ctx, backend.Stmt{SQL: benchUpsert, Args: args[i%benchRows]})
 			if err != nil || res.Changes != 1 {
@@ -115,6 +119,7 @@ func BenchmarkUpsert(b *testing.B) {
 	})
 	b.Run("database_sql", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			if _, err := db.ExecContext(ctx, benchUpsert, args[i%benchRows]...); err != nil {
 				b.Fatal(err)
@@ -128,6 +133,7 @@ func BenchmarkUpsert(b *testing.B) {
 		}
 		defer stmt.Close()
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for i := 0; b.Loop(); i++ {
 			if _, err := stmt.ExecContext(ctx, args[i%benchRows]...); err != nil {
 				b.Fatal(err)
@@ -161,6 +167,7 @@ func BenchmarkKV(b *testing.B) {
 	defer db.Close()
 	b.Run("get/store", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if _, err := s.KV().Get(ctx, ns.ID, "page:1"); err != nil {
 				b.Fatal(err)
@@ -169,6 +176,7 @@ func BenchmarkKV(b *testing.B) {
 	})
 	b.Run("get/database_sql", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			var v, md []byte
 			var exp sql.NullInt64
@@ -189,6 +197,7 @@ func BenchmarkKV(b *testing.B) {
 	}
 	b.Run("getmany20/store", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if got, err := s.KV().GetMany(ctx, ns.ID, keys); err != nil || len(got) != 20 {
 				b.Fatal(err)
@@ -198,6 +207,7 @@ func BenchmarkKV(b *testing.B) {
 	b.Run("getmany20/database_sql", func(b *testing.B) {
 		q := `SELECT key, value FROM entries WHERE ns = ? AND ` + visible + ` AND key IN (` + placeholders(len(keys)) + `)`
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			rows, err := db.QueryContext(ctx, q, append([]any{ns.ID, time.Now().Unix()}, keyArgs...)...)
 			if err != nil {
@@ -220,6 +230,7 @@ func BenchmarkKV(b *testing.B) {
 	})
 	b.Run("put/store", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if err := s.KV().Put(ctx, ns.ID, backend.Entry{Key: "page:1", Value: value}); err != nil {
 				b.Fatal(err)
@@ -228,6 +239,7 @@ func BenchmarkKV(b *testing.B) {
 	})
 	b.Run("put/database_sql", func(b *testing.B) {
 		b.ReportAllocs()
+		defer reportCPU(b, cpuTime())
 		for b.Loop() {
 			if _, err := db.ExecContext(ctx, `INSERT INTO entries (ns, key, value, metadata, expiration) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiration = excluded.expiration`, ns.ID, "page:1", value, nil, nil); err != nil {
