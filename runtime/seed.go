@@ -1,0 +1,341 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// Seeds runs the seeds of a Datastore's Spec through its System handle:
+// the same save path as any write, so KV and D1 stay consistent,
+// validation applies and hooks run (with an empty user id).
+//
+// Conditions: if_empty writes when the model's table has no row besides
+// the records of the model's other seeds (soft-deleted rows count), so
+// every if_empty seed of a new table runs; if_missing writes when no row matches the
+// seed's match fields; always writes when no row matches, or updates the
+// matching record when its stored data differs from the seed's. A
+// soft-deleted matching record counts as present and is left alone.
+//
+// Match fields default to the primary key when data sets it, else to
+// every synced scalar field of data not computed by a function. A seed
+// whose match field is computed by bcrypt, uuid or timestamp is an error:
+// the value changes on every run, so the seed could never find its record.
+//
+// Fields computed by bcrypt, uuid or timestamp are written when the seed
+// creates its record and never compared or rewritten afterwards: an always
+// seed whose other fields equal the stored record writes nothing.
+//
+// Identity: a seed whose data sets the primary key uses it; otherwise the
+// record id is a UUID version 5 (SHA-1) in SeedNamespace of
+// "<model>\x00<seed name>\x00<JSON array of the match values>", so the
+// same seed with the same match values always creates the same record and
+// re-running never piles up duplicates.
+//
+// Values read from env.X are sensitive: they are never logged, and errors
+// are scrubbed of them.
+type Seeds struct {
+	ds     *Datastore
+	getenv func(string) (string, bool)
+}
+
+var _ applier.Seeder = (*Seeds)(nil)
+
+// SeedNamespace is the UUID namespace of derived seed record ids.
+var SeedNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/dmplan/dmplan/seed"))
+
+// Seeds returns the seed runner of the Datastore. getenv reads env.X (nil:
+// os.LookupEnv).
+func (ds *Datastore) Seeds(getenv func(string) (string, bool)) *Seeds {
+	return &Seeds{ds: ds, getenv: getenv}
+}
+
+// SeedError reports seeds that cannot run: an unset environment variable,
+// a match field computed by a function, data that fails validation.
+// Diagnostics point at the seed blocks and never hold a value.
+// errors.Is(err, ErrInvalid) is true.
+type SeedError struct {
+	Diagnostics hcl.Diagnostics
+}
+
+func (e *SeedError) Error() string {
+	var parts []string
+	for _, d := range e.Diagnostics {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			msg = d.Subject.String() + ": " + msg
+		}
+		parts = append(parts, msg)
+	}
+	return "seeds: " + strings.Join(parts, "; ")
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *SeedError) Unwrap() error { return ErrInvalid }
+
+// Status checks every seed against the target and returns what each would
+// write now, keyed by planner.SeedKey, for planner.WithSeedStatus. live is
+// the inspected schema (nil: inspected here); a seed whose table or match
+// column does not exist yet would write its record. All lookups go in one
+// D1 batch; always seeds whose record exists add one KV read each.
+func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
+	out := map[string]planner.SeedStatus{}
+	if len(s.ds.spec.Seeds) == 0 {
+		return out, nil
+	}
+	var preps []*preparedSeed
+	var diags hcl.Diagnostics
+	for _, sd := range s.ds.spec.Seeds {
+		p, d := s.prepare(sd)
+		diags = append(diags, d...)
+		if p != nil {
+			preps = append(preps, p)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, &SeedError{Diagnostics: diags}
+	}
+	linkOthers(preps)
+	if live == nil {
+		var err error
+		if live, err = backend.Inspect(ctx, s.ds.d1, s.ds.kv); err != nil {
+			return nil, fmt.Errorf("seed status: inspect: %w", err)
+		}
+	}
+	var stmts []backend.Stmt
+	var asked []*preparedSeed
+	for _, p := range preps {
+		if why := p.notThere(live); why != "" {
+			out[p.key] = planner.SeedStatus{Records: 1, Reason: why}
+			continue
+		}
+		st, err := p.lookup()
+		if err != nil {
+			return nil, p.scrub(fmt.Errorf("seed %s: %w", p.key, err))
+		}
+		stmts = append(stmts, st)
+		asked = append(asked, p)
+	}
+	if len(stmts) == 0 {
+		return out, nil
+	}
+	res, err := s.ds.d1.Batch(ctx, stmts)
+	if err != nil {
+		return nil, fmt.Errorf("seed status: %w", notMigrated(err))
+	}
+	for i, p := range asked {
+		found := firstString(res[i])
+		st, err := s.decide(ctx, p, len(res[i].Rows) > 0, found)
+		if err != nil {
+			return nil, p.scrub(err)
+		}
+		out[p.key] = st.status
+	}
+	return out, nil
+}
+
+// RunSeed evaluates the seed again, checks its condition and writes what
+// it must; it implements applier.Seeder.
+func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, err error) {
+	start := time.Now()
+	var p *preparedSeed
+	var same []*preparedSeed // the model's seeds, for if_empty
+	var diags hcl.Diagnostics
+	for _, x := range s.ds.spec.Seeds {
+		if x.Model != model {
+			continue
+		}
+		px, d := s.prepare(x)
+		diags = append(diags, d...)
+		if px != nil {
+			same = append(same, px)
+			if x.Name == name {
+				p = px
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return 0, &SeedError{Diagnostics: diags}
+	}
+	if p == nil {
+		return 0, fmt.Errorf("run seed %s: %w: the spec has no such seed", planner.SeedKey(model, name), ErrInvalid)
+	}
+	sd := p.seed
+	linkOthers(same)
+	defer func() {
+		err = p.scrub(err)
+		lvl, outcome := slog.LevelInfo, "seeded"
+		if err != nil {
+			lvl, outcome = slog.LevelError, outcomeOf(err)
+		} else if records == 0 {
+			outcome = "unchanged"
+		}
+		attrs := []slog.Attr{slog.String("model", model), slog.String("seed", name),
+			slog.String("condition", sd.Condition), slog.Int("records", records),
+			slog.Duration("duration", time.Since(start)), slog.String("outcome", outcome)}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		s.ds.log.LogAttrs(ctx, lvl, "runtime.seed", attrs...)
+	}()
+	st, err := p.lookup()
+	if err != nil {
+		return 0, fmt.Errorf("seed %s: %w", p.key, err)
+	}
+	res, err := s.ds.d1.Query(ctx, st)
+	if err != nil {
+		return 0, fmt.Errorf("seed %s: look up: %w", p.key, notMigrated(err))
+	}
+	d, err := s.decide(ctx, p, len(res.Rows) > 0, firstString(res))
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case d.status.Records == 0:
+		return 0, nil
+	case d.update != nil:
+		return s.update(ctx, p, d.update)
+	default:
+		return s.create(ctx, p, d.id)
+	}
+}
+
+// decision is what a seed would do: its status, and the stored record it
+// would update or the id it would create.
+type decision struct {
+	status planner.SeedStatus
+	update *Record
+	id     string
+}
+
+// decide turns a lookup result into what the seed would do.
+func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundID string) (decision, error) {
+	table := p.m.spec.D1.Table
+	matchWords := strings.Join(p.match, ", ")
+	switch p.seed.Condition {
+	case hclspec.SeedIfEmpty:
+		if exists {
+			return decision{status: planner.SeedStatus{Reason: "table " + table + " has rows"}}, nil
+		}
+		return decision{status: planner.SeedStatus{Records: 1, Reason: "table " + table + " has no rows"}, id: p.id}, nil
+	case hclspec.SeedIfMissing:
+		if exists {
+			return decision{status: planner.SeedStatus{Reason: "a " + table + " row matches " + matchWords}}, nil
+		}
+		return decision{status: planner.SeedStatus{Records: 1, Reason: "no " + table + " row matches " + matchWords}, id: p.id}, nil
+	}
+	if !exists {
+		return decision{status: planner.SeedStatus{Records: 1, Reason: "no " + table + " row matches " + matchWords}, id: p.id}, nil
+	}
+	r, err := s.ds.System().Get(ctx, p.m.name, foundID, IncludingDeleted())
+	if errors.Is(err, ErrNotFound) {
+		// A D1 row without its KV object: writing the record repairs it.
+		return decision{status: planner.SeedStatus{Records: 1, Reason: "the matching record is missing from KV"}, id: foundID}, nil
+	}
+	if err != nil {
+		return decision{}, fmt.Errorf("seed %s: read stored record: %w", p.key, err)
+	}
+	if r.IsDeleted() {
+		return decision{status: planner.SeedStatus{Reason: "the matching record is deleted; seeds leave deleted records alone"}}, nil
+	}
+	if fields := p.differs(r.orig); len(fields) > 0 {
+		return decision{status: planner.SeedStatus{Records: 1, Reason: "the stored record differs in " + strings.Join(fields, ", ")}, update: r}, nil
+	}
+	return decision{status: planner.SeedStatus{Reason: "the stored record holds the seed's data"}}, nil
+}
+
+// create saves the seed's record as new with the id.
+func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (int, error) {
+	r := s.ds.System().New(p.m.name)
+	r.SetAll(p.data)
+	r.Set(p.m.pk, id)
+	err := r.Save(ctx)
+	if errors.Is(err, ErrConflict) {
+		// The derived id is taken by a record that no longer matches (its
+		// match fields were changed): an always seed updates it, the
+		// other conditions leave it alone.
+		if p.seed.Condition != hclspec.SeedAlways {
+			s.ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.seed", slog.String("model", p.m.name),
+				slog.String("seed", p.seed.Name), slog.String("id", id),
+				slog.String("outcome", "id_taken"), slog.String("hint", "a record with the seed's id exists but no longer matches; left alone"))
+			return 0, nil
+		}
+		stored, gerr := s.ds.System().Get(ctx, p.m.name, id, IncludingDeleted())
+		if gerr != nil {
+			return 0, fmt.Errorf("seed %s: read stored record: %w", p.key, gerr)
+		}
+		if stored.IsDeleted() || len(p.differs(stored.orig)) == 0 {
+			return 0, nil
+		}
+		return s.update(ctx, p, stored)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("seed %s: %w", p.key, err)
+	}
+	return 1, nil
+}
+
+// update writes the seed's stable fields over the stored record.
+func (s *Seeds) update(ctx context.Context, p *preparedSeed, r *Record) (int, error) {
+	for k, v := range p.data {
+		if !p.volatile[k] && k != p.m.pk {
+			r.Set(k, v)
+		}
+	}
+	if err := r.Save(ctx); err != nil {
+		return 0, fmt.Errorf("seed %s: %w", p.key, err)
+	}
+	return 1, nil
+}
+
+func firstString(res *backend.Result) string {
+	if res == nil || len(res.Rows) == 0 || len(res.Rows[0]) == 0 {
+		return ""
+	}
+	switch v := res.Rows[0][0].(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
+}
+
+// derivedID is the UUID v5 of a seed without a primary key in its data.
+func derivedID(model, name string, matchValues []any) (string, error) {
+	b, err := json.Marshal(matchValues)
+	if err != nil {
+		return "", fmt.Errorf("encode match values: %w", err)
+	}
+	key := model + "\x00" + name + "\x00" + string(b)
+	return uuid.NewSHA1(SeedNamespace, []byte(key)).String(), nil
+}
+
+func sortedFields(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

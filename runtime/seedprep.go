@@ -1,0 +1,311 @@
+package runtime
+
+import (
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// volatileFuncs give a new value on every evaluation.
+var volatileFuncs = map[string]bool{"bcrypt": true, "uuid": true, "timestamp": true}
+
+// preparedSeed is one seed evaluated for one run: its normalized data,
+// match fields and record id. Values are never printed.
+type preparedSeed struct {
+	seed     *hclspec.Seed
+	m        *model
+	key      string
+	data     map[string]any  // the seed's fields, normalized
+	volatile map[string]bool // fields computed by bcrypt, uuid or timestamp
+	match    []string
+	id       string   // the primary key from data, or derived
+	secrets  []string // env-derived strings, scrubbed from errors
+	// others are the record ids of the model's other seeds: if_empty
+	// ignores them, so that every if_empty seed of a model runs on the
+	// first apply and none on the second.
+	others []string
+}
+
+// linkOthers gives each if_empty seed the ids of its model's other seeds.
+func linkOthers(preps []*preparedSeed) {
+	for _, p := range preps {
+		if p.seed.Condition != hclspec.SeedIfEmpty {
+			continue
+		}
+		p.others = p.others[:0]
+		for _, o := range preps {
+			if o != p && o.m == p.m && o.id != p.id {
+				p.others = append(p.others, o.id)
+			}
+		}
+	}
+}
+
+// prepare evaluates a seed and checks it: env vars set, match fields
+// stable, data valid for a new record. Diagnostics never hold values.
+func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
+	key := planner.SeedKey(sd.Model, sd.Name)
+	rng := sd.DeclRange
+	fail := func(summary, detail string, args ...any) hcl.Diagnostics {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: &rng}}
+	}
+	m, err := s.ds.model(sd.Model)
+	if err != nil {
+		return nil, fail("Unknown model", "The seed %s seeds model %q, which the spec does not declare.", key, sd.Model)
+	}
+	p := &preparedSeed{seed: sd, m: m, key: key, volatile: volatileFields(sd.Data)}
+	record, sensitive, diags := sd.Evaluate(s.getenv)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	for name := range sensitive {
+		p.secrets = appendStrings(p.secrets, record[name])
+	}
+	p.data = make(map[string]any, len(record))
+	for _, name := range sortedFields(record) {
+		f := m.fields[name]
+		if f == nil {
+			diags = append(diags, fail("Unknown field in seed data", "Model %q has no field %q (seed %s).", m.name, name, key)...)
+			continue
+		}
+		v, msg := normalize(f.Type, record[name])
+		if msg != "" {
+			diags = append(diags, fail("Invalid seed value", "Field %q of seed %s %s.", name, key, msg)...)
+			continue
+		}
+		p.data[name] = v
+	}
+	p.match = sd.Match
+	if len(p.match) == 0 {
+		p.match = p.defaultMatch()
+	}
+	for _, name := range p.match {
+		switch {
+		case p.volatile[name]:
+			diags = append(diags, fail("Seed matches on a computed value",
+				"The seed %s matches existing records on %q, whose value comes from bcrypt(), uuid() or timestamp(): those give a new value on every run, so the seed could never find its record. Match on fields with stable values, or set the primary key in data.", key, name)...)
+		case m.fields[name] == nil || !m.fields[name].Synced:
+			diags = append(diags, fail("Match field not synced",
+				"The seed %s matches on %q, which is not a D1 column of table %q.", key, name, m.spec.D1.Table)...)
+		}
+	}
+	if len(p.match) == 0 {
+		diags = append(diags, fail("Seed has nothing to match on",
+			"The seed %s sets no stable D1 column that could identify its record: set match, or the primary key in data.", key)...)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	// Validate as a new record, on a copy: defaults, required fields,
+	// types, named validators and enums, as a Save would.
+	probe := maps.Clone(p.data)
+	ve := &ValidationError{Model: m.name}
+	if err := s.ds.System().prepareCreate(m, probe, -1, ve); err != nil {
+		return nil, fail("Invalid seed data", "The seed %s cannot be saved: %s.", key, err.Error())
+	}
+	for _, fe := range ve.Fields {
+		diags = append(diags, fail("Invalid seed data", "Field %q of seed %s %s.", fe.Field, key, fe.Message)...)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if id, ok := p.data[m.pk].(string); ok && id != "" {
+		p.id = id
+		return p, nil
+	}
+	vals := make([]any, len(p.match))
+	for i, name := range p.match {
+		vals[i] = p.data[name]
+	}
+	id, err := derivedID(m.name, sd.Name, vals)
+	if err != nil {
+		return nil, fail("Invalid seed data", "The seed %s: %s.", key, err.Error())
+	}
+	p.id = id
+	return p, nil
+}
+
+// defaultMatch is the primary key when data sets it, else every synced
+// scalar field of data whose value is stable.
+func (p *preparedSeed) defaultMatch() []string {
+	if _, ok := p.data[p.m.pk]; ok {
+		return []string{p.m.pk}
+	}
+	var out []string
+	for _, f := range p.m.cols {
+		v, ok := p.data[f.Name]
+		if !ok || p.volatile[f.Name] || f.Type == hclspec.JSON || f.Type == hclspec.Array {
+			continue
+		}
+		switch v.(type) {
+		case string, int64, float64, bool:
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// notThere says why the seed needs no lookup: its table or a match column
+// does not exist yet (so nothing can match, and the table is empty).
+func (p *preparedSeed) notThere(live *state.Schema) string {
+	t := live.Table(p.m.spec.D1.Table)
+	if t == nil {
+		return "table " + p.m.spec.D1.Table + " does not exist yet"
+	}
+	if p.seed.Condition == hclspec.SeedIfEmpty {
+		return ""
+	}
+	for _, name := range p.match {
+		if t.Column(name) == nil {
+			return "column " + t.Name + "." + name + " does not exist yet"
+		}
+	}
+	return ""
+}
+
+// lookup is the statement that checks the seed's condition: any row
+// besides the records of the model's other seeds (if_empty), or the id of the first row whose match columns equal the
+// seed's values (IS, so a null value matches a null column).
+func (p *preparedSeed) lookup() (backend.Stmt, error) {
+	m := p.m
+	if p.seed.Condition == hclspec.SeedIfEmpty {
+		if len(p.others) == 0 || len(p.others) > backend.MaxParams {
+			return backend.Stmt{SQL: "SELECT 1 FROM " + m.table + " LIMIT 1"}, nil
+		}
+		holders := strings.TrimSuffix(strings.Repeat("?, ", len(p.others)), ", ")
+		args := make([]any, len(p.others))
+		for i, id := range p.others {
+			args[i] = id
+		}
+		return backend.Stmt{SQL: "SELECT 1 FROM " + m.table + " WHERE " + m.pkQuoted + " NOT IN (" + holders + ") LIMIT 1", Args: args}, nil
+	}
+	conds := make([]string, len(p.match))
+	args := make([]any, len(p.match))
+	for i, name := range p.match {
+		f := m.fields[name]
+		v, err := toColumn(f.Type, p.data[name])
+		if err != nil {
+			return backend.Stmt{}, fmt.Errorf("encode match field %s: %w", name, err)
+		}
+		conds[i] = backend.QuoteIdent(name) + " IS ?"
+		args[i] = v
+	}
+	return backend.Stmt{
+		SQL:  "SELECT " + m.pkQuoted + " FROM " + m.table + " WHERE " + strings.Join(conds, " AND ") + " LIMIT 1",
+		Args: args,
+	}, nil
+}
+
+// differs returns the stable fields of the seed whose values differ from
+// the stored record, sorted.
+func (p *preparedSeed) differs(stored map[string]any) []string {
+	var out []string
+	for k, v := range p.data {
+		if p.volatile[k] || k == p.m.pk {
+			continue
+		}
+		if !equalValues(stored[k], v) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scrub replaces env-derived values in err's message with "(sensitive)".
+func (p *preparedSeed) scrub(err error) error {
+	if err == nil || p == nil || len(p.secrets) == 0 {
+		return err
+	}
+	msg := err.Error()
+	clean := msg
+	for _, s := range p.secrets {
+		if s != "" {
+			clean = strings.ReplaceAll(clean, s, "(sensitive)")
+		}
+	}
+	if clean == msg {
+		return err
+	}
+	return &scrubbedError{msg: clean, err: err}
+}
+
+// scrubbedError shows a cleaned message and still unwraps to the original
+// for errors.Is and errors.As.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// appendStrings appends every string inside v.
+func appendStrings(out []string, v any) []string {
+	switch x := v.(type) {
+	case string:
+		return append(out, x)
+	case []any:
+		for _, e := range x {
+			out = appendStrings(out, e)
+		}
+	case map[string]any:
+		for _, e := range x {
+			out = appendStrings(out, e)
+		}
+	}
+	return out
+}
+
+// volatileFields returns the data keys whose value expression calls
+// bcrypt, uuid or timestamp.
+func volatileFields(data hcl.Expression) map[string]bool {
+	out := map[string]bool{}
+	if data == nil {
+		return out
+	}
+	pairs, diags := hcl.ExprMap(data)
+	if diags.HasErrors() {
+		return out
+	}
+	for _, kv := range pairs {
+		name := hcl.ExprAsKeyword(kv.Key)
+		if name == "" {
+			v, d := kv.Key.Value(nil)
+			if d.HasErrors() || !v.IsKnown() || v.IsNull() {
+				continue
+			}
+			if s, err := hclspec.ToGo(v); err == nil {
+				name, _ = s.(string)
+			}
+		}
+		if name != "" && callsVolatile(kv.Value) {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+func callsVolatile(e hcl.Expression) bool {
+	se, ok := e.(hclsyntax.Expression)
+	if !ok {
+		return false
+	}
+	found := false
+	_ = hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+		if c, ok := n.(*hclsyntax.FunctionCallExpr); ok && volatileFuncs[c.Name] {
+			found = true
+		}
+		return nil
+	})
+	return found
+}
