@@ -1,13 +1,16 @@
 package runtime_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -89,5 +92,33 @@ func TestInitializeHandler(t *testing.T) {
 				t.Error("401 without WWW-Authenticate")
 			}
 		})
+	}
+}
+
+// TestInitializeLocked: while another apply holds the target's lock,
+// Initialize fails at once naming the holder, and the handler says 409.
+func TestInitializeLocked(t *testing.T) {
+	ctx := context.Background()
+	e := newSeedEnv(t, seedModels+settingSeeds)
+	l, err := applier.AcquireLock(ctx, e.be.D1(), applier.LockOptions{Who: "deployer@ci", Operation: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
+	if !runtime.IsLocked(err) || !strings.Contains(err.Error(), "deployer@ci") {
+		t.Fatalf("Initialize while locked = %v", err)
+	}
+	h := runtime.InitializeHandler(e.ds, runtime.HandlerOptions{AllowUnauthenticated: true, Init: runtime.InitOptions{Getenv: e.getenv}})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", strings.NewReader(`{"action":"system.initialize"}`)))
+	if rec.Code != 409 || !strings.Contains(rec.Body.String(), `"success":false`) || !strings.Contains(rec.Body.String(), "deployer@ci") {
+		t.Errorf("handler while locked: %d %s", rec.Code, rec.Body)
+	}
+	if err := l.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Waiting works too: with the lock free, Initialize runs.
+	if _, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv, LockTimeout: time.Second}); err != nil {
+		t.Errorf("Initialize after release: %v", err)
 	}
 }

@@ -248,7 +248,7 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "no " + table + " row matches " + matchWords}, id: p.id}, nil
 	}
 	r, err := s.ds.System().Get(ctx, p.m.name, foundID, IncludingDeleted())
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotMigrated) {
 		// A D1 row without its KV object: writing the record repairs it.
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "the matching record is missing from KV"}, id: foundID}, nil
 	}
