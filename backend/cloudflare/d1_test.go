@@ -91,3 +91,32 @@ func TestD1BatchAtomicOverREST(t *testing.T) {
 		t.Errorf("table created by a failed batch is there")
 	}
 }
+
+// TestBookmark checks that the Time Travel bookmark is stable while nothing
+// is written and moves after a write.
+func TestBookmark(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	first, err := f.s.Bookmark(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.s.Bookmark(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != again {
+		t.Errorf("bookmark moved without a write: %q then %q", first, again)
+	}
+	if _, err := f.s.D1().Query(ctx, backend.Stmt{SQL: "CREATE TABLE b (x)"}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := f.s.Bookmark(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after == first {
+		t.Errorf("bookmark %q did not move after a write", after)
+	}
+}

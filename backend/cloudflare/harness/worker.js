@@ -81,7 +81,7 @@ async function ensureCatalogue(env) {
     "CREATE TABLE IF NOT EXISTS d1_slots (n INTEGER PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS kv_slots (n INTEGER PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0)",
     `CREATE TABLE IF NOT EXISTS databases (uuid TEXT PRIMARY KEY, acct TEXT NOT NULL, name TEXT NOT NULL,
-       slot INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, UNIQUE (acct, name))`,
+       slot INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, writes INTEGER NOT NULL DEFAULT 0, UNIQUE (acct, name))`,
     `CREATE TABLE IF NOT EXISTS namespaces (id TEXT PRIMARY KEY, acct TEXT NOT NULL, title TEXT NOT NULL,
        slot INTEGER NOT NULL UNIQUE, UNIQUE (acct, title))`,
   ].map((s) => env.META.prepare(s));
@@ -165,10 +165,10 @@ async function d1Route(req, env, url, acct, sub) {
     return ok(null);
   }
   if ((action === "query" || action === "raw") && req.method === "POST") {
-    return d1Query(d1Binding(env, db.slot), await readJSON(req), action === "raw");
+    return d1Query(env, db, await readJSON(req), action === "raw");
   }
   if (action === "time_travel/bookmark" && req.method === "GET") {
-    return ok({ bookmark: await bookmark(d1Binding(env, db.slot)) });
+    return ok({ bookmark: bookmark(db) });
   }
   throw new APIError(404, 7003, "Could not route to " + url.pathname);
 }
@@ -215,7 +215,8 @@ function d1Statements(body) {
   throw new APIError(400, 7400, "The request body must hold sql or batch");
 }
 
-async function d1Query(db, body, raw) {
+async function d1Query(env, dbRow, body, raw) {
+  const db = d1Binding(env, dbRow.slot);
   const stmts = d1Statements(body);
   for (const s of stmts) {
     if (!s || typeof s.sql !== "string") throw new APIError(400, 7400, "Each statement needs sql");
@@ -246,6 +247,9 @@ async function d1Query(db, body, raw) {
     );
   } catch (e) {
     throw new APIError(400, 7500, d1Message(e));
+  }
+  if (results.some((r) => r.meta.changed_db)) {
+    await env.META.prepare("UPDATE databases SET writes = writes + 1 WHERE uuid = ?").bind(dbRow.uuid).run();
   }
   return ok(results.map((r) => ({
     success: true,
@@ -326,18 +330,12 @@ function d1Message(e) {
   return msg;
 }
 
-async function bookmark(db) {
-  // A real bookmark of the slot's storage when the session API has one,
-  // else a fixed-format stand-in derived from the database contents' size.
-  try {
-    const s = db.withSession("first-primary");
-    await s.prepare("SELECT 1").first();
-    const b = s.getBookmark();
-    if (b) return b;
-  } catch (e) {
-    // fall through
-  }
-  return "00000000-00000000-00000000-" + "0".repeat(32);
+// bookmark is a stand-in for a Time Travel bookmark, in D1's format: it
+// stays the same while nothing is written and moves with every write. The
+// harness does not serve restores.
+function bookmark(db) {
+  const hex8 = (n) => n.toString(16).padStart(8, "0");
+  return `${hex8(db.writes)}-00000000-00000000-${db.uuid.replace(/-/g, "")}`;
 }
 
 // ---------- KV ----------
