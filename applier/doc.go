@@ -1,5 +1,36 @@
 // Package applier runs a planner.Plan against a backend: it refuses stale
-// and blocked plans, creates KV namespaces, sends the SQL as D1 batches
-// (one transaction each on the local backend), and records every apply in
-// the target's _dmplan_history table.
+// and blocked plans, takes the target's lock, creates KV namespaces, sends
+// the SQL as D1 batches (one transaction each on the local backend), runs
+// seed steps through a Seeder (the runtime's save path), and records every
+// apply in the target's _dmplan_history table.
+//
+// # Lock
+//
+// Two applies (CLI or runtime.Initialize) against the same database never
+// run at once. The lock lives in the target itself, in the internal table
+// _dmplan_lock: one lease row taken atomically by a single
+// INSERT ... ON CONFLICT (name) DO UPDATE ... WHERE expires_at < now
+// statement, followed in the same batch by a read of who holds it. Lease
+// times use the database's clock, so clock skew between machines does not
+// matter. The holder renews its lease (DefaultLease, 2 minutes) every third
+// of it while it runs and deletes the row when done; a crashed holder's
+// lease expires and the next apply takes it over. A holder whose lease was
+// taken over or force-unlocked stops before its next batch or seed
+// (ErrLockLost).
+//
+// A second apply waits up to Options.LockTimeout (0 by default, as
+// Terraform's -lock-timeout: fail at once), polling with backoff, then
+// fails with a *LockedError (errors.Is ErrLocked) naming the holder, its
+// operation, since when and the lock id; ForceUnlock removes a lease by
+// that id when a person knows its holder is gone.
+//
+// # History
+//
+// Every apply that runs something writes one history row: plan id, steps
+// (seed steps with the records they wrote), counts, actor, tool version,
+// times, fingerprints before and after, outcome, and on failure the error
+// and the failed step, so the row says where the run stopped. Without
+// seeds the row closes the last D1 batch, landing with the schema change;
+// with seeds it is written after them. A no-op is not recorded unless
+// Options.RecordNoOp.
 package applier
