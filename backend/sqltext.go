@@ -237,8 +237,14 @@ func CheckStmt(st Stmt) (SQLInfo, error) {
 	return info, nil
 }
 
-// CheckArgs checks the number of arguments and the size of each string and
-// BLOB argument against D1's limits.
+// ErrArgType is returned for a statement argument of a type that D1 cannot
+// bind the same way on every backend.
+var ErrArgType = errors.New("backend: argument type not supported; use nil, an integer, a float, a string, []byte or bool")
+
+// CheckArgs checks the number of arguments, their types (nil, Go integers,
+// floats, string, []byte, bool) and the size of each string and BLOB
+// argument against D1's limits. Other types, time.Time among them, are
+// refused: each backend would turn them into different text.
 func CheckArgs(args []any) error {
 	if len(args) > MaxParams {
 		return fmt.Errorf("%d bound parameters (limit %d): %w", len(args), MaxParams, ErrTooLarge)
@@ -250,8 +256,10 @@ func CheckArgs(args []any) error {
 			size = len(v)
 		case []byte:
 			size = len(v)
-		default:
+		case nil, int64, float64, bool, int, int32, int16, int8, uint32, uint16, uint8, float32:
 			continue
+		default:
+			return fmt.Errorf("parameter %d is %T: %w", i+1, a, ErrArgType)
 		}
 		if size > MaxRowBytes {
 			return fmt.Errorf("parameter %d holds %d bytes (limit %d): %w", i+1, size, MaxRowBytes, ErrTooLarge)

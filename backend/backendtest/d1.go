@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -22,6 +23,7 @@ func runD1(t *testing.T, b backend.Backend) {
 	t.Run("LimitsRefused", func(t *testing.T) { testD1Limits(t, d) })
 	t.Run("PragmaTableInfo", func(t *testing.T) { testPragmaTableInfo(t, d) })
 	t.Run("PragmaFunctionsRefused", func(t *testing.T) { testPragmaFunctions(t, d) })
+	t.Run("ArgTypesRefused", func(t *testing.T) { testArgTypes(t, d) })
 }
 
 func query(t *testing.T, d backend.D1, sql string, args ...any) *backend.Result {
@@ -241,5 +243,14 @@ func testPragmaFunctions(t *testing.T, d backend.D1) {
 	_, err := d.Query(context.Background(), backend.Stmt{SQL: `SELECT name FROM pragma_table_info(?)`, Args: []any{name}})
 	if !errors.Is(err, backend.ErrNotAuthorized) {
 		t.Errorf("SELECT from pragma_table_info: err = %v, want backend.ErrNotAuthorized", err)
+	}
+}
+
+func testArgTypes(t *testing.T, d backend.D1) {
+	for _, arg := range []any{time.Date(2026, 11, 27, 14, 50, 8, 0, time.UTC), struct{}{}, []string{"a"}} {
+		_, err := d.Query(context.Background(), backend.Stmt{SQL: `SELECT ? AS v`, Args: []any{arg}})
+		if !errors.Is(err, backend.ErrArgType) {
+			t.Errorf("argument %T: err = %v, want backend.ErrArgType", arg, err)
+		}
 	}
 }

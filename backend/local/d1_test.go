@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -79,6 +80,8 @@ func TestQueryRejectsBeforeRunning(t *testing.T) {
 		{"long text", backend.Stmt{SQL: "SELECT '" + string(make([]byte, backend.MaxStatementBytes)) + "'"}, backend.ErrTooLarge},
 		{"big string", backend.Stmt{SQL: "SELECT ?", Args: []any{string(make([]byte, backend.MaxRowBytes+1))}}, backend.ErrTooLarge},
 		{"big blob", backend.Stmt{SQL: "SELECT ?", Args: []any{make([]byte, backend.MaxRowBytes+1)}}, backend.ErrTooLarge},
+		{"time argument", backend.Stmt{SQL: "SELECT ?", Args: []any{time.Now()}}, backend.ErrArgType},
+		{"map argument", backend.Stmt{SQL: "SELECT ?", Args: []any{map[string]any{}}}, backend.ErrArgType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
