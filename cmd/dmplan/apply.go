@@ -125,7 +125,8 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	if err := checkDiags("environment "+env, tdiags); err != nil {
 		return nil, err
 	}
-	p, err := c.planTarget(ctx, *spec, t, true)
+	p, sdiags, err := c.planTarget(ctx, *spec, t, true)
+	v.Diagnostics(sdiags)
 	if err != nil {
 		return nil, err
 	}

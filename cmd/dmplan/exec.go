@@ -21,10 +21,17 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		return view.ApplyResult{}, redact(err, job.target)
 	}
 	defer be.Close()
+	seeds, done, err := c.seeder(ctx, job.spec, job.target, be)
+	if err != nil {
+		return view.ApplyResult{}, redact(err, job.target)
+	}
+	defer done()
 	started := false
 	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
 		ToolVersion: "dmplan " + toolVersion(),
 		Actor:       c.getenv("DMPLAN_ACTOR"),
+		Logger:      c.logger(),
+		Seeder:      seeds,
 		Progress: func(ev applier.Event) {
 			if !started { // announced once work has begun, not before a refusal
 				started = true

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
@@ -73,7 +75,8 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	p, err := c.planTarget(ctx, spec, t, true)
+	p, sdiags, err := c.planTarget(ctx, spec, t, true)
+	v.Diagnostics(sdiags)
 	if err != nil {
 		v.Error(err)
 		return exitError
@@ -103,23 +106,27 @@ func planExitCode(p *planner.Plan, detailed bool) int {
 	}
 }
 
-// planTarget inspects the target and diffs the spec against it.
-func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, readOnly bool) (*planner.Plan, error) {
+// planTarget inspects the target, asks it what the seeds would write, and
+// diffs the spec against it. Seeds that cannot be evaluated come back as
+// diagnostics with errors and no plan.
+func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, readOnly bool) (*planner.Plan, hcl.Diagnostics, error) {
 	be, err := c.openBackend(ctx, t, readOnly)
 	if err != nil {
-		return nil, redact(err, t)
+		return nil, nil, redact(err, t)
 	}
 	defer be.Close()
-	p, err := inspectAndDiff(ctx, spec, t, be)
-	return p, redact(err, t)
-}
-
-func inspectAndDiff(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend) (*planner.Plan, error) {
 	live, err := backend.Inspect(ctx, be.D1(), be.KV())
 	if err != nil {
-		return nil, fmt.Errorf("inspect environment %s: %w", t.Environment, err)
+		return nil, nil, redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t)
 	}
-	return planner.Diff(spec, t.Environment, live), nil
+	status, diags, err := c.seedStatus(ctx, spec, t, be, live)
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
+	if diags.HasErrors() {
+		return nil, diags, errors.New("the seeds cannot be checked against the target (see above), so nothing was planned")
+	}
+	return planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status)), diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, p *planner.Plan) *planFile {

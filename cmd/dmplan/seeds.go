@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/runtime/webhook"
+	"github.com/dmplan/dmplan/state"
+)
+
+// logger is where the runtime and the applier log: warnings and errors on
+// stderr, or more with DMPLAN_LOG=debug|info. Plan output stays clean.
+func (c *cli) logger() *slog.Logger {
+	level := slog.LevelWarn
+	switch strings.ToLower(c.getenv("DMPLAN_LOG")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "info":
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// seeder opens the runtime on the backend and returns its seed runner,
+// which plans seeds (Status) and runs them (applier.Seeder) through the
+// same save path services use, HCL hooks included. done waits (at most
+// webhookDrain) for webhooks the seeds triggered; call it before exiting.
+func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend) (seeds *runtime.Seeds, done func(), err error) {
+	log := c.logger()
+	sender := webhook.NewSender(webhook.WithLogger(log))
+	done = func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), webhookDrain)
+		defer cancel()
+		_ = sender.Close(dctx) // undelivered webhooks are logged by the sender
+	}
+	ds, err := runtime.Open(ctx, spec, be, runtime.WithEnvironment(t.Environment), runtime.WithLogger(log),
+		runtime.WithHookRunner(webhook.NewRunner(spec, sender, c.lookupEnv, log)))
+	if err != nil {
+		done()
+		return nil, nil, fmt.Errorf("open runtime: %w", err)
+	}
+	return ds.Seeds(c.lookupEnv), done, nil
+}
+
+// webhookDrain bounds how long apply waits for webhooks seeds triggered.
+const webhookDrain = 10 * time.Second
+
+// seedStatus asks the target what each seed would write now, for
+// planner.WithSeedStatus. Seeds that cannot be evaluated (an unset
+// variable, a bad value) come back as diagnostics.
+func (c *cli) seedStatus(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema) (map[string]planner.SeedStatus, hcl.Diagnostics, error) {
+	if len(spec.Seeds) == 0 {
+		return nil, nil, nil
+	}
+	seeds, done, err := c.seeder(ctx, spec, t, be)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer done()
+	st, err := seeds.Status(ctx, live)
+	var se *runtime.SeedError
+	if errors.As(err, &se) {
+		return nil, se.Diagnostics, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("check seeds: %w", err)
+	}
+	return st, nil, nil
+}
