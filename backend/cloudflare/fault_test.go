@@ -143,6 +143,7 @@ func TestFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t)
 			if _, err := f.s.D1().Query(context.Background(), backend.Stmt{SQL: "CREATE TABLE items (id INTEGER PRIMARY KEY, v TEXT)"}); err != nil {
 				t.Fatal(err)
