@@ -163,7 +163,7 @@ func (d *differ) checkPrimaryKey(m *hclspec.Model, want, have *state.Table) bool
 	}
 	d.block(m, have.Name, CodePrimaryKeyChange,
 		fmt.Sprintf("model %s declares primary key (%s) but table %s has %s; SQLite cannot change a primary key in place", m.Name, strings.Join(wantPK, ", "), have.Name, live),
-		fmt.Sprintf("set primary_key to match the table, or create a new table (a new d1.table) and copy the rows into it by hand"))
+		"set primary_key to match the table, or create a new table (a new d1.table) and copy the rows into it by hand")
 	return false
 }
 
