@@ -205,3 +205,34 @@ func TestApplyStopsWhenLockLost(t *testing.T) {
 		t.Errorf("history = %+v, want one failed row", hist)
 	}
 }
+
+// TestLockRenewsWhileHeld: the background renewal moves the lease forward
+// while the holder runs (polled until seen, with no timing threshold).
+func TestLockRenewsWhileHeld(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b := openStore(t)
+	l, err := AcquireLock(ctx, b.D1(), LockOptions{Who: "long-runner", Lease: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	first := l.ExpiresAt
+	for {
+		h, err := LockHolder(ctx, b.D1())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil || h.ID != l.ID {
+			t.Fatalf("lock changed hands: %+v", h)
+		}
+		if h.ExpiresAt.After(first) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the lease was never renewed")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
