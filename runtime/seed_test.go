@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -399,5 +400,20 @@ func TestInitializeTwiceRecordsOnce(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"USER.admin=1", "SETTING.theme=1", "SETTING.welcome=1"}, seeds); diff != "" {
 		t.Errorf("history seed counts (-want +got):\n%s", diff)
+	}
+}
+
+func TestInitializeRefusesBlocked(t *testing.T) {
+	ctx := context.Background()
+	e := newSeedEnv(t, seedModels)
+	if _, err := e.be.D1().Query(ctx, backend.Stmt{SQL: `CREATE TABLE settings (setting_id TEXT PRIMARY KEY NOT NULL, name INTEGER)`}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
+	if !errors.Is(err, applier.ErrBlocked) || !strings.Contains(err.Error(), "DM101 settings.name") {
+		t.Fatalf("Initialize = %v, want ErrBlocked listing DM101 settings.name", err)
+	}
+	if n := len(e.rows(t, "SELECT 1 FROM sqlite_master WHERE name = 'users'")); n != 0 {
+		t.Error("Initialize created tables despite a blocked step")
 	}
 }
