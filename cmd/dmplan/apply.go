@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
@@ -28,6 +29,7 @@ type applyArgs struct {
 	Path        string // DIR or PLANFILE
 	Env         string // "" means the default, or the saved plan's
 	AutoApprove bool
+	LockTimeout time.Duration
 	Format      view.Type
 	NoColor     bool
 }
@@ -37,6 +39,7 @@ func parseApply(args []string, c *cli) (applyArgs, error) {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.StringVar(&a.Env, "env", "", "the environment to apply to (default \"local\"; a saved plan knows its own)")
 	fs.BoolVar(&a.AutoApprove, "auto-approve", false, "apply without asking for approval")
+	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "how long to wait while another apply holds the target's lock (e.g. 2m; 0 fails at once)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := applyCommand.parse(fs, args, c.stdout)
@@ -69,6 +72,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
+	job.lockTimeout = a.LockTimeout
 	v.Plan(view.PlanReport{Target: job.desc, Plan: job.plan})
 	if n := len(job.plan.Blocked()); n > 0 {
 		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
@@ -107,6 +111,8 @@ type applyJob struct {
 	desc   view.Target
 	plan   *planner.Plan
 	saved  bool // from a plan file: approved when it was saved
+	// lockTimeout is how long to wait for the target's lock.
+	lockTimeout time.Duration
 }
 
 // freshPlan plans DIR against the environment, without writing anything.

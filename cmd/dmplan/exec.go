@@ -32,6 +32,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		Actor:       c.getenv("DMPLAN_ACTOR"),
 		Logger:      c.logger(),
 		Seeder:      seeds,
+		LockTimeout: job.lockTimeout,
 		Progress: func(ev applier.Event) {
 			if !started { // announced once work has begun, not before a refusal
 				started = true
