@@ -1,0 +1,238 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// Drift kinds a reconcile reports.
+const (
+	// DriftMissingRow: the KV object has no D1 row.
+	DriftMissingRow = "missing_row"
+	// DriftStaleRow: the D1 row's synced values differ from the projection
+	// of the KV object (Columns names them).
+	DriftStaleRow = "stale_row"
+	// DriftOrphanRow: a D1 row whose KV object does not exist. Reconcile
+	// reports it and never deletes it.
+	DriftOrphanRow = "orphan_row"
+	// DriftBadObject: the KV value is not a JSON object, fails the model's
+	// validation (a required field is missing, a value has the wrong
+	// type) or holds another id than its key. It is never rewritten, and
+	// its D1 row is left as it is.
+	DriftBadObject = "bad_object"
+)
+
+// MaxDriftListed bounds the drift entries a ModelReconcile lists; the
+// counts always cover every record.
+const MaxDriftListed = 1000
+
+// ReconcileOptions select what Reconcile checks and whether it repairs.
+type ReconcileOptions struct {
+	// Models to check; empty checks every model of the Spec.
+	Models []string
+	// Fix rewrites the D1 rows of missing and stale records from their KV
+	// objects with the same projection and upsert SQL as Save. KV is
+	// never written; orphan rows and bad objects are left as they are.
+	Fix bool
+	// Progress, when set, is called after every page of records.
+	Progress func(Progress)
+	// PageSize is the number of KV keys listed (and rows compared) per
+	// page; 0 or more than backend.MaxListLimit means MaxListLimit.
+	PageSize int
+}
+
+// Progress reports how far a reconcile or backfill has come.
+type Progress struct {
+	Model string `json:"model"`
+	// Done is the records checked so far; Total the D1 row count taken at
+	// the start (-1 when unknown). Written counts the D1 rows rewritten.
+	Done    int64         `json:"done"`
+	Total   int64         `json:"total"`
+	Written int64         `json:"written"`
+	Elapsed time.Duration `json:"elapsed_ns"`
+	// Rate is records per second; ETA is 0 when unknown.
+	Rate float64       `json:"rate"`
+	ETA  time.Duration `json:"eta_ns"`
+}
+
+// Drift is one record whose KV object and D1 row disagree.
+type Drift struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Key  string `json:"key,omitempty"`
+	// Columns are the D1 columns whose values differ (stale rows).
+	Columns []string `json:"columns,omitempty"`
+	// Problem says what is wrong with a bad object; it never holds a
+	// field value.
+	Problem string `json:"problem,omitempty"`
+	// Fixed is true when Fix rewrote the D1 row.
+	Fixed bool `json:"fixed,omitempty"`
+}
+
+// ModelReconcile is the outcome for one model.
+type ModelReconcile struct {
+	Model     string `json:"model"`
+	Table     string `json:"table"`
+	Namespace string `json:"kv_namespace"`
+	Objects   int64  `json:"kv_objects"` // KV objects checked
+	Rows      int64  `json:"d1_rows"`    // D1 rows checked for orphans
+	Missing   int64  `json:"missing_rows"`
+	Stale     int64  `json:"stale_rows"`
+	Orphans   int64  `json:"orphan_rows"`
+	Bad       int64  `json:"bad_objects"`
+	Fixed     int64  `json:"fixed"`
+	// Drift lists the records found, at most MaxDriftListed.
+	Drift     []Drift `json:"drift"`
+	Truncated bool    `json:"drift_truncated,omitempty"`
+}
+
+// ReconcileReport is what Reconcile found and did.
+type ReconcileReport struct {
+	Fix      bool              `json:"fix"`
+	Models   []*ModelReconcile `json:"models"`
+	Duration time.Duration     `json:"duration_ns"`
+}
+
+// Drifted reports whether any record disagrees (before any fix).
+func (r *ReconcileReport) Drifted() bool {
+	for _, m := range r.Models {
+		if m.Missing+m.Stale+m.Orphans+m.Bad > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Unrepaired counts the drift a fix leaves: missing and stale rows not
+// rewritten, and bad objects (orphan rows are left in place by design and
+// not counted).
+func (r *ReconcileReport) Unrepaired() int64 {
+	var n int64
+	for _, m := range r.Models {
+		n += m.Missing + m.Stale - m.Fixed + m.Bad
+	}
+	return n
+}
+
+// Objects is the number of KV objects checked over every model.
+func (r *ReconcileReport) Objects() int64 {
+	var n int64
+	for _, m := range r.Models {
+		n += m.Objects
+	}
+	return n
+}
+
+func (mr *ModelReconcile) add(d Drift) {
+	switch d.Kind {
+	case DriftMissingRow:
+		mr.Missing++
+	case DriftStaleRow:
+		mr.Stale++
+	case DriftOrphanRow:
+		mr.Orphans++
+	case DriftBadObject:
+		mr.Bad++
+	}
+	if d.Fixed {
+		mr.Fixed++
+	}
+	if len(mr.Drift) < MaxDriftListed {
+		mr.Drift = append(mr.Drift, d)
+	} else {
+		mr.Truncated = true
+	}
+}
+
+// Reconcile compares every KV object of the models with its D1 row and,
+// with Fix, rewrites D1 from KV. It is a System operation: it sees every
+// record whatever the handle's scope would be.
+//
+// Per page of keys it costs one KV list, one bulk KV read per 100 keys,
+// one D1 batch of SELECTs, and with Fix one D1 batch of multi-row upserts
+// for the drifted records; then one D1 query per 1,000 rows looks for
+// orphan rows. Memory grows with the number of ids (the orphan check keeps
+// the set of ids seen in KV).
+//
+// Records written while it runs may be reported as drift they no longer
+// have; a fix then writes the projection of the KV object it read, so run
+// it again (or when writers are quiet) to be sure. A record's KV object is
+// never written.
+func (ds *Datastore) Reconcile(ctx context.Context, opts ReconcileOptions) (*ReconcileReport, error) {
+	start := time.Now()
+	names := opts.Models
+	if len(names) == 0 {
+		names = ds.modelNames()
+	}
+	rep := &ReconcileReport{Fix: opts.Fix, Models: []*ModelReconcile{}}
+	for _, name := range names {
+		m, err := ds.model(name)
+		if err != nil {
+			return rep, fmt.Errorf("reconcile: %w", err)
+		}
+		sc := &scan{ds: ds, m: m, fix: opts.Fix, progress: opts.Progress, pageSize: opts.PageSize,
+			rep: &ModelReconcile{Model: m.name, Table: m.spec.D1.Table, Namespace: m.nsTitle, Drift: []Drift{}}}
+		rep.Models = append(rep.Models, sc.rep)
+		if err := sc.run(ctx, true); err != nil {
+			rep.Duration = time.Since(start)
+			return rep, fmt.Errorf("reconcile %s: %w", m.name, err)
+		}
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
+}
+
+// idFromKey returns the record id of a KV key of the model, or false when
+// the key does not follow the model's key pattern.
+func (m *model) idFromKey(key string) (string, bool) {
+	prefix, suffix := m.keyPrefix, m.keySuffix
+	if !m.keySplit {
+		prefix, suffix = m.spec.KV.Prefix(), ""
+	}
+	if !strings.HasPrefix(key, prefix) || !strings.HasSuffix(key, suffix) || len(key) < len(prefix)+len(suffix)+1 {
+		return "", false
+	}
+	id := key[len(prefix) : len(key)-len(suffix)]
+	if k, err := m.key(id); err != nil || k != key {
+		return "", false
+	}
+	return id, true
+}
+
+// upserts returns the multi-row upserts of rows (each the column values
+// of one record, as rowArgs makes them): the statement Save's bulk path
+// sends, at most backend.MaxParams parameters each.
+func (m *model) upserts(rows [][]any) []backend.Stmt {
+	var sts []backend.Stmt
+	for from := 0; from < len(rows); from += m.rowsPerStm {
+		chunk := rows[from:min(from+m.rowsPerStm, len(rows))]
+		var b strings.Builder
+		b.WriteString(m.upsertHead)
+		args := make([]any, 0, len(chunk)*len(m.cols))
+		for i, row := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(m.rowHolders)
+			args = append(args, row...)
+		}
+		b.WriteString(m.upsertTail)
+		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
+	}
+	return sts
+}
+
+// fieldProblems words a validation failure without values.
+func fieldProblems(ve *ValidationError) string {
+	parts := make([]string, 0, len(ve.Fields))
+	for _, f := range ve.Fields {
+		parts = append(parts, f.Field+" "+f.Message)
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "; ")
+}

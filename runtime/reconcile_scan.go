@@ -1,0 +1,347 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// scan streams one model's KV objects page by page, compares each with its
+// D1 row and, with fix, rewrites the rows that differ. Reconcile and
+// Backfill are both a scan.
+type scan struct {
+	ds       *Datastore
+	m        *model
+	fix      bool
+	progress func(Progress)
+	pageSize int
+	rep      *ModelReconcile
+
+	// compare holds the indexes in m.cols of the columns compared; nil
+	// compares every column.
+	compare []int
+	// after skips keys up to and including it (a resumed backfill).
+	after string
+	// onWrite, when set, adds a statement to the last batch of every page
+	// that writes rows, given the page's last key (backfill progress).
+	onWrite func(lastKey string, done int64) (backend.Stmt, error)
+
+	seen    map[string]struct{} // ids found in KV, for the orphan check
+	start   time.Time
+	total   int64
+	done    int64
+	written int64
+}
+
+type listed struct{ id, key string }
+
+type candidate struct {
+	id, key string
+	row     []any
+}
+
+func (s *scan) run(ctx context.Context, orphans bool) error {
+	ns, err := s.m.namespace(ctx, s.ds.kv)
+	if err != nil {
+		return err
+	}
+	s.start, s.total = time.Now(), -1
+	if s.progress != nil {
+		res, err := s.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + s.m.from})
+		if err != nil {
+			return fmt.Errorf("count d1 rows: %w", notMigrated(err))
+		}
+		if len(res.Rows) == 1 && len(res.Rows[0]) == 1 {
+			if n, ok := res.Rows[0][0].(int64); ok {
+				s.total = n
+			}
+		}
+	}
+	if orphans {
+		s.seen = map[string]struct{}{}
+	}
+	size := s.pageSize
+	if size <= 0 || size > backend.MaxListLimit {
+		size = backend.MaxListLimit
+	}
+	prefix := s.m.spec.KV.Prefix()
+	cursor := ""
+	for {
+		page, err := s.ds.kv.List(ctx, ns, prefix, cursor, size)
+		if err != nil {
+			return fmt.Errorf("list kv keys: %w", notMigrated(err))
+		}
+		var keys []listed
+		for _, k := range page.Keys {
+			if s.after != "" && k.Name <= s.after {
+				continue
+			}
+			if id, ok := s.m.idFromKey(k.Name); ok {
+				keys = append(keys, listed{id, k.Name})
+			}
+		}
+		if len(keys) > 0 {
+			if err := s.page(ctx, ns, keys); err != nil {
+				return err
+			}
+		}
+		if page.Cursor == "" {
+			break
+		}
+		cursor = page.Cursor
+	}
+	if orphans {
+		return s.orphans(ctx, ns)
+	}
+	return nil
+}
+
+// page checks one page of keys: one bulk KV read, one D1 batch of
+// SELECTs and, when rows must be written, the upserts.
+func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.key
+	}
+	vals, err := s.ds.kv.GetMany(ctx, ns, names)
+	if err != nil {
+		return fmt.Errorf("kv get many: %w", notMigrated(err))
+	}
+	var cands []candidate
+	for _, k := range keys {
+		raw, ok := vals[k.key]
+		if !ok {
+			continue // deleted since it was listed
+		}
+		if s.seen != nil {
+			s.seen[k.id] = struct{}{}
+		}
+		s.done++
+		s.rep.Objects++
+		row, problem := s.project(k.id, raw)
+		if problem != "" {
+			s.rep.add(Drift{Kind: DriftBadObject, ID: k.id, Key: k.key, Problem: problem})
+			continue
+		}
+		cands = append(cands, candidate{k.id, k.key, row})
+	}
+	live, err := s.rows(ctx, cands)
+	if err != nil {
+		return err
+	}
+	var writes [][]any
+	var found []Drift
+	for _, c := range cands {
+		d := Drift{ID: c.id, Key: c.key}
+		if have, ok := live[c.id]; !ok {
+			d.Kind = DriftMissingRow
+		} else if cols := s.differ(c.row, have); len(cols) > 0 {
+			d.Kind, d.Columns = DriftStaleRow, cols
+		} else {
+			continue
+		}
+		found = append(found, d)
+		writes = append(writes, c.row)
+	}
+	var werr error
+	if s.fix && len(writes) > 0 {
+		werr = s.write(ctx, writes, keys[len(keys)-1].key)
+	}
+	for _, d := range found {
+		d.Fixed = s.fix && werr == nil
+		s.rep.add(d)
+	}
+	if werr != nil {
+		return werr
+	}
+	if s.progress != nil {
+		s.progress(s.snapshot())
+	}
+	return nil
+}
+
+// project decodes and validates a KV object and returns its D1 row, or
+// what is wrong with it (never a field value).
+func (s *scan) project(id string, raw []byte) ([]any, string) {
+	m := s.m
+	data, err := decodeObject(m, raw)
+	if err != nil {
+		return nil, "value is not a JSON object"
+	}
+	if v, ok := data[m.pk]; ok && v != nil {
+		if sv, _ := v.(string); sv != id {
+			return nil, fmt.Sprintf("%s does not match the id %q in its key", m.pk, id)
+		}
+	}
+	data[m.pk] = id
+	ve := &ValidationError{Model: m.name}
+	validate(m, data, data, -1, ve)
+	if len(ve.Fields) > 0 {
+		return nil, fieldProblems(ve)
+	}
+	row := make([]any, len(m.cols))
+	if err := m.rowArgs(data, row); err != nil {
+		return nil, err.Error()
+	}
+	return row, ""
+}
+
+// rows reads the D1 rows of the candidates in one batch of SELECTs.
+func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, error) {
+	out := make(map[string][]any, len(cands))
+	if len(cands) == 0 {
+		return out, nil
+	}
+	m := s.m
+	var sts []backend.Stmt
+	for from := 0; from < len(cands); from += backend.MaxParams {
+		chunk := cands[from:min(from+backend.MaxParams, len(cands))]
+		args := make([]any, len(chunk))
+		for i, c := range chunk {
+			args[i] = c.id
+		}
+		sts = append(sts, backend.Stmt{
+			SQL:  "SELECT " + m.selectCols + m.from + " WHERE t." + m.pkQuoted + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")",
+			Args: args,
+		})
+	}
+	res, err := s.ds.d1.Batch(ctx, sts)
+	if err != nil {
+		return nil, fmt.Errorf("read d1 rows: %w", notMigrated(err))
+	}
+	for _, r := range res {
+		for _, row := range r.Rows {
+			if len(row) != len(m.cols) {
+				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), len(m.cols))
+			}
+			if id, ok := fromColumn(m.cols[0].Type, row[0]).(string); ok {
+				out[id] = row
+			}
+		}
+	}
+	return out, nil
+}
+
+// differ returns the compared columns whose D1 value is not the
+// projection's.
+func (s *scan) differ(want, have []any) []string {
+	var cols []string
+	check := func(i int) {
+		t := s.m.cols[i].Type
+		if !equalValues(fromColumn(t, want[i]), fromColumn(t, have[i])) {
+			cols = append(cols, s.m.cols[i].Name)
+		}
+	}
+	if s.compare == nil {
+		for i := range s.m.cols {
+			check(i)
+		}
+	} else {
+		for _, i := range s.compare {
+			check(i)
+		}
+	}
+	return cols
+}
+
+// write upserts rows in batches of MaxBatchStatements statements.
+func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) error {
+	sts := s.m.upserts(rows)
+	if s.onWrite != nil {
+		st, err := s.onWrite(lastKey, s.done)
+		if err != nil {
+			return err
+		}
+		sts = append(sts, st)
+	}
+	for from := 0; from < len(sts); from += MaxBatchStatements {
+		to := min(from+MaxBatchStatements, len(sts))
+		if _, err := s.ds.d1.Batch(ctx, sts[from:to]); err != nil {
+			ids := make([]string, 0, 5)
+			for _, r := range rows[:min(5, len(rows))] {
+				ids = append(ids, fmt.Sprint(r[0]))
+			}
+			more := ""
+			if len(rows) > 5 {
+				more = fmt.Sprintf(" and %d more", len(rows)-5)
+			}
+			return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.name, strings.Join(ids, ", "), more, notMigrated(err))
+		}
+	}
+	s.written += int64(len(rows))
+	return nil
+}
+
+// orphans pages through the D1 rows by primary key and reports those whose
+// id was not seen in KV and whose KV object still does not exist.
+func (s *scan) orphans(ctx context.Context, ns string) error {
+	m := s.m
+	const page = 1000
+	first := "SELECT t." + m.pkQuoted + m.from + " ORDER BY t." + m.pkQuoted + " LIMIT ?"
+	next := "SELECT t." + m.pkQuoted + m.from + " WHERE t." + m.pkQuoted + " > ? ORDER BY t." + m.pkQuoted + " LIMIT ?"
+	var last any
+	var cands []string
+	for {
+		st := backend.Stmt{SQL: first, Args: []any{int64(page)}}
+		if last != nil {
+			st = backend.Stmt{SQL: next, Args: []any{last, int64(page)}}
+		}
+		res, err := s.ds.d1.Query(ctx, st)
+		if err != nil {
+			return fmt.Errorf("list d1 rows: %w", notMigrated(err))
+		}
+		for _, row := range res.Rows {
+			if len(row) == 0 {
+				continue
+			}
+			s.rep.Rows++
+			last = row[0]
+			id := fmt.Sprint(fromColumn(m.cols[0].Type, row[0]))
+			if _, ok := s.seen[id]; !ok {
+				cands = append(cands, id)
+			}
+		}
+		if len(res.Rows) < page || last == nil {
+			break
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(cands))
+	keyOf := make(map[string]string, len(cands))
+	for _, id := range cands {
+		if k, err := m.key(id); err == nil {
+			keys = append(keys, k)
+			keyOf[id] = k
+		}
+	}
+	vals, err := s.ds.kv.GetMany(ctx, ns, keys)
+	if err != nil {
+		return fmt.Errorf("kv get many: %w", notMigrated(err))
+	}
+	for _, id := range cands {
+		k, ok := keyOf[id]
+		if ok {
+			if _, exists := vals[k]; exists {
+				continue // written since the KV listing passed it
+			}
+		}
+		s.rep.add(Drift{Kind: DriftOrphanRow, ID: id, Key: k})
+	}
+	return nil
+}
+
+func (s *scan) snapshot() Progress {
+	p := Progress{Model: s.m.name, Done: s.done, Total: s.total, Written: s.written, Elapsed: time.Since(s.start)}
+	if secs := p.Elapsed.Seconds(); secs > 0 {
+		p.Rate = float64(p.Done) / secs
+	}
+	if p.Rate > 0 && p.Total > p.Done {
+		p.ETA = time.Duration(float64(p.Total-p.Done) / p.Rate * float64(time.Second))
+	}
+	return p
+}
