@@ -49,8 +49,9 @@ var ErrNotInstalled = errors.New("cftest: harness npm dependencies are not insta
 
 // Launch starts a harness process and waits until it serves requests. The
 // caller stops it with Close.
-func Launch() (*Harness, error) {
-	dir := Dir()
+func Launch() (*Harness, error) { return launchIn(Dir()) }
+
+func launchIn(dir string) (*Harness, error) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniflare")); err != nil {
 		return nil, fmt.Errorf("%w (%s/node_modules/miniflare: %v)", ErrNotInstalled, dir, err)
 	}
