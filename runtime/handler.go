@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -39,9 +40,11 @@ const maxRequestBytes = 64 << 10
 //
 // It answers {"success":true,"data":<InitReport>} or
 // {"success":false,"error":"..."}: 405 for other methods, 401 without the
-// right token (compared in constant time), 400 for a bad body or an
+// right token (compared in constant time; the scheme is case-insensitive),
+// 400 for a bad body or an
 // unknown action, 409 while another apply holds the target's lock, 500 for
-// a failed run. With no AdminToken and no AllowUnauthenticated it answers
+// a failed run. A run that has started finishes even if the client
+// disconnects. With no AdminToken and no AllowUnauthenticated it answers
 // every request with 500 and says how to configure it.
 func InitializeHandler(ds *Datastore, opts HandlerOptions) http.Handler {
 	want := sha256.Sum256([]byte(opts.AdminToken))
@@ -57,9 +60,9 @@ func InitializeHandler(ds *Datastore, opts HandlerOptions) http.Handler {
 			return
 		}
 		if opts.AdminToken != "" {
-			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 			sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
-			if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="dmplan"`)
 				writeResult(w, http.StatusUnauthorized, nil, "missing or wrong admin token")
 				return
@@ -81,7 +84,9 @@ func InitializeHandler(ds *Datastore, opts HandlerOptions) http.Handler {
 			writeResult(w, http.StatusBadRequest, nil, "unknown action "+quote(req.Action)+": this endpoint serves "+ActionInitialize)
 			return
 		}
-		rep, err := ds.InitializeWith(r.Context(), opts.Init)
+		// Once started, a run finishes even if the client hangs up: stopping
+		// between batches would leave half a migration for the next call.
+		rep, err := ds.InitializeWith(context.WithoutCancel(r.Context()), opts.Init)
 		switch {
 		case errors.Is(err, applier.ErrLocked):
 			writeResult(w, http.StatusConflict, nil, err.Error())

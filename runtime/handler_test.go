@@ -45,6 +45,10 @@ func TestInitializeHandler(t *testing.T) {
 			body: `{"action":"system.drop"}`, code: 400, errHas: `unknown action "system.drop"`},
 		{name: "initialize with token", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
 			body: `{"action":"system.initialize"}`, code: 200, initRuns: true},
+		{name: "lower-case scheme", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "bearer " + token,
+			body: `{"action":"system.initialize"}`, code: 200, initRuns: true},
+		{name: "token without scheme", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: token,
+			body: `{"action":"system.initialize"}`, code: 401, errHas: "admin token"},
 		{name: "initialize unauthenticated when allowed", opts: runtime.HandlerOptions{AllowUnauthenticated: true}, method: "POST",
 			body: `{"action":"system.initialize"}`, code: 200, initRuns: true},
 	}
