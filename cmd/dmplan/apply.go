@@ -128,7 +128,7 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	}
 	t, tdiags := c.resolveTarget(*spec, env, absDir(a.Path))
 	v.Diagnostics(append(diags, tdiags...))
-	if err := checkDiags("environment "+env, tdiags); err != nil {
+	if err := checkEnvDiags(env, tdiags); err != nil {
 		return nil, err
 	}
 	p, sdiags, err := c.planTarget(ctx, *spec, t, true)
@@ -165,7 +165,7 @@ func (c *cli) loadSavedPlan(a applyArgs, spec **hclspec.Spec, v view.Apply) (*ap
 	}
 	t, tdiags := c.resolveTarget(s, pf.Environment, pf.Dir)
 	v.Diagnostics(append(diags, tdiags...))
-	if err := checkDiags("environment "+pf.Environment, tdiags); err != nil {
+	if err := checkEnvDiags(pf.Environment, tdiags); err != nil {
 		return nil, err
 	}
 	desc := c.describe(t)

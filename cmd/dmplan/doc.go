@@ -1,14 +1,17 @@
 // Command dmplan plans and applies additive schema changes for Cloudflare D1
 // and Workers KV from *.dm.hcl model definitions.
 //
-//	dmplan validate [DIR]
+//	dmplan validate [-json] [DIR]
 //	dmplan fmt [-check] [-diff] [DIR]
 //	dmplan plan [-env NAME] [-out FILE] [-format human|json|markdown] [-detailed-exitcode] [DIR]
-//	dmplan apply [-env NAME] [-auto-approve] [DIR | PLANFILE]
+//	dmplan apply [-env NAME] [-auto-approve] [-lock-timeout D] [-json] [DIR | PLANFILE]
 //	dmplan show [-format human|json|markdown] PLANFILE
 //	dmplan history [-env NAME] [-json] [-limit N] [DIR]
 //	dmplan version
 //
-// Exit codes: 0 success, 1 error (including blocked changes in a plan),
-// 2 changes present (plan -detailed-exitcode only).
+// Every command takes -no-color; colour is also off with NO_COLOR set or
+// when stdout is not a terminal. Exit codes: 0 success, 1 error (including
+// blocked changes in a plan), 2 changes present (plan -detailed-exitcode
+// only). DMPLAN_LOG=info|debug shows the runtime's and applier's logs on
+// stderr; DMPLAN_ACTOR names who applied in the history.
 package main

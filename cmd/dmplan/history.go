@@ -65,7 +65,7 @@ func (c *cli) history(ctx context.Context, args []string) int {
 	}
 	t, tdiags := c.resolveTarget(spec, a.Env, absDir(a.Dir))
 	v.Diagnostics(append(diags, tdiags...))
-	if err := checkDiags("environment "+a.Env, tdiags); err != nil {
+	if err := checkEnvDiags(a.Env, tdiags); err != nil {
 		v.Error(err)
 		return exitError
 	}

@@ -37,6 +37,15 @@ func checkDiags(where string, diags hcl.Diagnostics) error {
 	return &configError{where: where, errors: n}
 }
 
+// checkEnvDiags returns an error when resolving an environment failed.
+func checkEnvDiags(env string, diags hcl.Diagnostics) error {
+	if err := checkDiags(env, diags); err != nil {
+		n := err.(*configError).errors
+		return fmt.Errorf("environment %s cannot be used (%d %s above)", env, n, map[bool]string{true: "error", false: "errors"}[n == 1])
+	}
+	return nil
+}
+
 // absDir is dir made absolute, or dir itself if that fails.
 func absDir(dir string) string {
 	if abs, err := filepath.Abs(dir); err == nil {

@@ -71,7 +71,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	base := absDir(a.Dir)
 	t, tdiags := c.resolveTarget(spec, a.Env, base)
 	v.Diagnostics(append(diags, tdiags...))
-	if err := checkDiags("environment "+a.Env, tdiags); err != nil {
+	if err := checkEnvDiags(a.Env, tdiags); err != nil {
 		v.Error(err)
 		return exitError
 	}
