@@ -19,7 +19,10 @@ build:
 	$(GO) build -o $(DMPLAN) ./cmd/dmplan
 
 # make run: validate, plan and apply examples/ against a fresh embedded local
-# backend, then plan again to show that nothing is left to do.
+# backend, then plan again to show that nothing is left to do. The admin seed
+# reads ADMIN_EMAIL and ADMIN_PASSWORD; demo values are used when unset.
+run: export ADMIN_EMAIL ?= admin@example.com
+run: export ADMIN_PASSWORD ?= demo-password-change-me
 run: build
 	@rm -rf $(EXAMPLES)/.dmplan
 	@echo "==> dmplan validate $(EXAMPLES)"
