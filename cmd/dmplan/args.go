@@ -44,7 +44,7 @@ func scanViewArgs(args []string) viewArgs {
 			if t, err := view.ParseType(value); err == nil {
 				va.Format = t
 			}
-		case "env", "out", "limit":
+		case "env", "out", "limit", "model":
 			if !hasValue {
 				i++ // skip the value
 			}

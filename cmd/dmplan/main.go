@@ -22,13 +22,14 @@ var commands = map[string]struct {
 	cmd command
 	run func(*cli, context.Context, []string) int
 }{
-	"validate": {validateCommand, (*cli).validate},
-	"fmt":      {fmtCommand, (*cli).fmt},
-	"plan":     {planCommand, (*cli).plan},
-	"apply":    {applyCommand, (*cli).apply},
-	"show":     {showCommand, (*cli).show},
-	"history":  {historyCommand, (*cli).history},
-	"version":  {versionCommand, (*cli).version},
+	"validate":  {validateCommand, (*cli).validate},
+	"fmt":       {fmtCommand, (*cli).fmt},
+	"plan":      {planCommand, (*cli).plan},
+	"apply":     {applyCommand, (*cli).apply},
+	"show":      {showCommand, (*cli).show},
+	"history":   {historyCommand, (*cli).history},
+	"reconcile": {reconcileCommand, (*cli).reconcile},
+	"version":   {versionCommand, (*cli).version},
 }
 
 // run runs one dmplan invocation and returns its exit code. It is main
@@ -77,7 +78,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "version"} {
 		if n == name {
 			return i
 		}

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/runtime"
+)
+
+const reconcileHCL = `project "rc" {}
+
+model "NOTE" {
+  field "title" {
+    type     = string
+    required = true
+  }
+  field "body" { type = text }
+  d1 {
+    sync_fields = ["title"]
+  }
+}
+`
+
+// dmplanRun runs one invocation and returns its exit code and output.
+func dmplanRun(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	return code, out.String(), errOut.String()
+}
+
+// reconcileFixture applies the NOTE model in a temp dir and writes n notes
+// through the runtime.
+func reconcileFixture(t *testing.T, n int) (dir string, ids []string) {
+	t.Helper()
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(reconcileHCL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
+		for range n {
+			r, err := ds.System().Create(ctx, "NOTE", map[string]any{"title": "hello", "body": "b", "user_id": "u1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, r.ID())
+		}
+	})
+	return dir, ids
+}
+
+func withStore(t *testing.T, dir string, fn func(backend.Backend, *runtime.Datastore)) {
+	t.Helper()
+	ctx := context.Background()
+	spec, diags := hclspec.LoadDir(dir)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	be, err := local.Open(ctx, filepath.Join(dir, hclspec.DefaultLocalPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	ds, err := runtime.Open(ctx, spec, be)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(be, ds)
+}
+
+func TestReconcileCommand(t *testing.T) {
+	dir, ids := reconcileFixture(t, 3)
+	ctx := context.Background()
+
+	if code, out, errOut := dmplanRun(t, "reconcile", dir); code != exitOK || !strings.Contains(out, "No drift: every one of 3 KV objects matches its D1 row.") {
+		t.Fatalf("clean: exit %d\n%s\n%s", code, out, errOut)
+	}
+	withStore(t, dir, func(be backend.Backend, _ *runtime.Datastore) {
+		for _, st := range []backend.Stmt{
+			{SQL: `DELETE FROM note WHERE note_id = ?`, Args: []any{ids[0]}},
+			{SQL: `UPDATE note SET title = 'changed' WHERE note_id = ?`, Args: []any{ids[1]}},
+			{SQL: `INSERT INTO note (note_id, title, user_id) VALUES ('ghost', 'boo', 'u1')`},
+		} {
+			if _, err := be.D1().Query(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	code, out, errOut := dmplanRun(t, "reconcile", dir)
+	if code != exitChanges {
+		t.Fatalf("drift: exit %d, want 2\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"NOTE (D1 table note, KV namespace rc-local-NOTE)",
+		"3 KV objects, 3 D1 rows: 1 missing row, 1 stale row, 1 orphan row",
+		"missing_row  " + ids[0] + "  no D1 row for KV key note:" + ids[0],
+		"stale_row    " + ids[1] + "  differs in title",
+		"orphan_row   ghost",
+		"Drift: 3 of 3 KV objects disagree with D1. Run dmplan reconcile -fix",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+
+	code, out, _ = dmplanRun(t, "reconcile", "-json", "-model", "NOTE", dir)
+	var doc struct {
+		FormatVersion string `json:"format_version"`
+		Drifted       bool   `json:"drifted"`
+		Reconcile     struct {
+			Models []struct {
+				Model   string          `json:"model"`
+				Missing int             `json:"missing_rows"`
+				Stale   int             `json:"stale_rows"`
+				Orphans int             `json:"orphan_rows"`
+				Drift   []runtime.Drift `json:"drift"`
+			} `json:"models"`
+		} `json:"reconcile"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if code != exitChanges || !doc.Drifted || len(doc.Reconcile.Models) != 1 || doc.Reconcile.Models[0].Missing != 1 ||
+		doc.Reconcile.Models[0].Stale != 1 || doc.Reconcile.Models[0].Orphans != 1 {
+		t.Errorf("json: exit %d %+v", code, doc)
+	}
+
+	code, out, errOut = dmplanRun(t, "reconcile", "-fix", dir)
+	if code != exitOK || !strings.Contains(out, "Fixed: 2 D1 rows rewritten from KV. 1 orphan row left in place") {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = dmplanRun(t, "reconcile", dir)
+	if code != exitChanges || !strings.Contains(out, "1 orphan row") || strings.Contains(out, "missing_row") {
+		t.Errorf("after fix: exit %d\n%s", code, out)
+	}
+
+	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
+		nss, _ := be.KV().Namespaces(ctx)
+		for _, ns := range nss {
+			if ns.Title == "rc-local-NOTE" {
+				if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: "note:broken", Value: []byte("{not json")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	code, out, _ = dmplanRun(t, "reconcile", "-fix", dir)
+	if code != exitChanges || !strings.Contains(out, "bad_object  broken  KV key note:broken: value is not a JSON object") || !strings.Contains(out, "1 bad KV object not repaired") {
+		t.Errorf("bad object after fix: exit %d\n%s", code, out)
+	}
+
+	for _, args := range [][]string{{"reconcile", "-model", "NOPE", dir}, {"reconcile", "-env", "nowhere", dir}} {
+		if code, _, errOut := dmplanRun(t, args...); code != exitError || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}

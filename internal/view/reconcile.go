@@ -1,0 +1,225 @@
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/runtime"
+)
+
+// Reconcile renders the reconcile command. Reconcile and Error each end
+// the output; Progress may be called any number of times before.
+type Reconcile interface {
+	Diagnostics(diags hcl.Diagnostics)
+	// Progress reports a page done (human view on a terminal only).
+	Progress(p runtime.Progress)
+	Reconcile(t Target, rep *runtime.ReconcileReport)
+	Error(err error)
+}
+
+var (
+	_ Reconcile = (*ReconcileHuman)(nil)
+	_ Reconcile = (*ReconcileJSON)(nil)
+)
+
+// NewReconcile returns the reconcile view for the format (markdown falls
+// back to human). progress turns the live progress line on (stderr is a
+// terminal).
+func NewReconcile(t Type, s Streams, progress bool) Reconcile {
+	if t == JSON {
+		return &ReconcileJSON{jsonView: jsonView{out: s.Out}}
+	}
+	return &ReconcileHuman{humanView: newHumanView(s), live: progress}
+}
+
+// ReconcileHuman prints one section per model with its drift.
+type ReconcileHuman struct {
+	humanView
+	live    bool
+	showing bool
+}
+
+// Progress rewrites one status line on stderr.
+func (v *ReconcileHuman) Progress(p runtime.Progress) {
+	if !v.live {
+		return
+	}
+	v.showing = true
+	fmt.Fprintf(v.s.Err, "\r\x1b[K%s", ProgressLine(p))
+}
+
+// ProgressLine is "PAGE: 12,000 of 12,408 records · 3,412/s · ETA 1s".
+func ProgressLine(p runtime.Progress) string {
+	line := p.Model + ": " + Thousands(p.Done)
+	if p.Total >= 0 {
+		line += " of " + Thousands(p.Total)
+	}
+	line += " records"
+	if p.Written > 0 {
+		line += " · " + Thousands(p.Written) + " written"
+	}
+	if p.Rate > 0 {
+		line += fmt.Sprintf(" · %s/s", Thousands(int64(p.Rate)))
+	}
+	if p.ETA > 0 {
+		line += " · ETA " + p.ETA.Round(time.Second).String()
+	}
+	return line
+}
+
+// Reconcile prints the report.
+func (v *ReconcileHuman) Reconcile(t Target, rep *runtime.ReconcileReport) {
+	if v.showing {
+		fmt.Fprint(v.s.Err, "\r\x1b[K")
+		v.showing = false
+	}
+	v.printf("%s\n", targetLine(v.out, t))
+	var objects, drifted, fixed, orphans, bad int64
+	for _, m := range rep.Models {
+		objects += m.Objects
+		n := m.Missing + m.Stale + m.Orphans + m.Bad
+		drifted += n
+		fixed += m.Fixed
+		orphans += m.Orphans
+		bad += m.Bad
+		v.printf("\n%s %s\n", v.out.Heading.Render(m.Model),
+			v.out.Muted.Render("(D1 table "+m.Table+", KV namespace "+m.Namespace+")"))
+		v.printf("  %s KV objects, %s D1 rows", Thousands(m.Objects), Thousands(m.Rows))
+		if n == 0 {
+			v.printf(": in sync\n")
+			continue
+		}
+		var parts []string
+		for _, c := range []struct {
+			n         int64
+			one, many string
+		}{{m.Missing, "missing row", "missing rows"}, {m.Stale, "stale row", "stale rows"},
+			{m.Orphans, "orphan row", "orphan rows"}, {m.Bad, "bad KV object", "bad KV objects"}} {
+			if c.n > 0 {
+				parts = append(parts, plural(int(c.n), c.one, c.many))
+			}
+		}
+		v.printf(": %s\n", strings.Join(parts, ", "))
+		tw := tabwriter.NewWriter(v.s.Out, 0, 4, 2, ' ', 0)
+		for _, d := range m.Drift {
+			fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", v.symbol(d), d.Kind, d.ID, v.detail(d))
+		}
+		_ = tw.Flush()
+		if m.Truncated {
+			v.printf("  %s\n", v.out.Muted.Render(fmt.Sprintf("(first %d listed; -json has the same list)", runtime.MaxDriftListed)))
+		}
+	}
+	v.printf("\n")
+	switch {
+	case drifted == 0:
+		v.printf("%s every one of %s KV objects matches its D1 row.\n", v.out.Success.Render("No drift:"), Thousands(objects))
+	case rep.Fix:
+		if fixed > 0 {
+			v.printf("%s %s rewritten from KV.", v.out.Success.Render("Fixed:"), plural(int(fixed), "D1 row", "D1 rows"))
+		} else {
+			v.printf("No D1 row needed rewriting.")
+		}
+		if orphans > 0 {
+			v.printf(" %s left in place (D1 rows without a KV object are never deleted).", plural(int(orphans), "orphan row", "orphan rows"))
+		}
+		if bad > 0 {
+			v.printf(" %s not repaired: correct the KV value by hand, then run reconcile -fix again.", plural(int(bad), "bad KV object", "bad KV objects"))
+		}
+		v.printf("\n")
+	default:
+		v.printf("%s %s of %s KV objects disagree with D1. Run dmplan reconcile -fix to rewrite the D1 rows from KV (KV is never written, orphan rows are kept).\n",
+			v.out.Warning.Render("Drift:"), Thousands(drifted), Thousands(objects))
+	}
+}
+
+func (v *ReconcileHuman) symbol(d runtime.Drift) string {
+	switch {
+	case d.Fixed:
+		return v.out.Create.String()
+	case d.Kind == runtime.DriftStaleRow:
+		return v.out.Add.String()
+	case d.Kind == runtime.DriftOrphanRow:
+		return v.out.Other.String()
+	}
+	return v.out.Blocked.String()
+}
+
+func (v *ReconcileHuman) detail(d runtime.Drift) string {
+	var s string
+	switch d.Kind {
+	case runtime.DriftMissingRow:
+		s = "no D1 row for KV key " + d.Key
+	case runtime.DriftStaleRow:
+		s = "differs in " + strings.Join(d.Columns, ", ")
+	case runtime.DriftOrphanRow:
+		s = "no KV object " + d.Key + ": row kept"
+	case runtime.DriftBadObject:
+		s = "KV key " + d.Key + ": " + d.Problem
+	}
+	if d.Fixed {
+		s += v.out.Muted.Render(" (fixed)")
+	}
+	return s
+}
+
+// ReconcileJSON writes {format_version, target, reconcile, diagnostics}.
+type ReconcileJSON struct {
+	jsonView
+}
+
+// Diagnostics collects diagnostics for the document.
+func (v *ReconcileJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags) }
+
+// Progress is not shown in JSON.
+func (v *ReconcileJSON) Progress(runtime.Progress) {}
+
+// Reconcile writes the document.
+func (v *ReconcileJSON) Reconcile(t Target, rep *runtime.ReconcileReport) {
+	if v.done {
+		return
+	}
+	v.done = true
+	doc := struct {
+		FormatVersion string                   `json:"format_version"`
+		Target        Target                   `json:"target"`
+		Drifted       bool                     `json:"drifted"`
+		Unrepaired    int64                    `json:"unrepaired"`
+		Reconcile     *runtime.ReconcileReport `json:"reconcile"`
+		Diagnostics   []Diagnostic             `json:"diagnostics"`
+	}{FormatVersion, t, rep.Drifted(), rep.Unrepaired(), rep, jsonDiagnostics(v.diags)}
+	writeJSON(v.out, doc)
+}
+
+// Error writes {format_version, error: {message}, diagnostics}.
+func (v *ReconcileJSON) Error(err error) { v.writeError(err) }
+
+func writeJSON(w io.Writer, doc any) {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(doc)
+}
+
+// Thousands formats n with comma separators: 12,408.
+func Thousands(n int64) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
