@@ -17,14 +17,19 @@ type viewArgs struct {
 	NoColor bool
 }
 
-// scanViewArgs looks for -json, -format and -no-color ahead of parsing.
-// A bad -format value is left for the real parse to report.
+// scanViewArgs looks for -json, -format and -no-color ahead of parsing,
+// anywhere before "--": even "dmplan plan DIR -json", which the parse
+// rejects (flags go before DIR), gets its error as JSON. A bad -format
+// value is left for the parse to report.
 func scanViewArgs(args []string) viewArgs {
 	var va viewArgs
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") {
-			break // flags end at the first positional argument
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "-") {
+			continue
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		switch name {
@@ -43,10 +48,6 @@ func scanViewArgs(args []string) viewArgs {
 			}
 			if t, err := view.ParseType(value); err == nil {
 				va.Format = t
-			}
-		case "env", "out", "limit", "model":
-			if !hasValue {
-				i++ // skip the value
 			}
 		}
 	}

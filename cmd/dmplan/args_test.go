@@ -55,10 +55,11 @@ func TestScanViewArgs(t *testing.T) {
 		{[]string{"-json", "-bogus"}, viewArgs{Format: view.JSON}},
 		{[]string{"--json=true"}, viewArgs{Format: view.JSON}},
 		{[]string{"-json=false"}, viewArgs{}},
-		{[]string{"-env", "-json", "dir"}, viewArgs{}}, // "-json" is the value of -env
+		{[]string{"-env", "prod", "-lock-timeout", "30s", "-json"}, viewArgs{Format: view.JSON}},
 		{[]string{"-format", "markdown", "-no-color"}, viewArgs{Format: view.Markdown, NoColor: true}},
 		{[]string{"-format=yaml"}, viewArgs{}},
-		{[]string{"dir", "-json"}, viewArgs{}}, // flags stop at DIR
+		{[]string{"dir", "-json"}, viewArgs{Format: view.JSON}}, // rejected by the parse, reported as JSON
+		{[]string{"--", "-json"}, viewArgs{}},
 	}
 	for _, tt := range tests {
 		if diff := cmp.Diff(tt.want, scanViewArgs(tt.args)); diff != "" {
