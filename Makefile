@@ -84,7 +84,7 @@ fuzz:
 test-cloudflare:
 	@test -n "$$CLOUDFLARE_API_TOKEN" -a -n "$$CLOUDFLARE_ACCOUNT_ID" -a -n "$$DMPLAN_TEST_D1_DATABASE" || \
 	  { echo "set CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and DMPLAN_TEST_D1_DATABASE"; exit 1; }
-	DMPLAN_CLOUDFLARE_LIVE=1 $(GO) test -count=1 -run 'Live' ./backend/cloudflare/...
+	$(GO) test -count=1 -tags cloudflare_live -run Live ./backend/cloudflare/
 
 clean:
 	rm -rf $(BIN) $(EXAMPLES)/.dmplan
