@@ -30,6 +30,8 @@ var commands = map[string]struct {
 	"history":   {historyCommand, (*cli).history},
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"version":   {versionCommand, (*cli).version},
+
+	"force-unlock": {forceUnlockCommand, (*cli).forceUnlock},
 }
 
 // run runs one dmplan invocation and returns its exit code. It is main
@@ -70,7 +72,7 @@ func (c *cli) usage(w io.Writer) {
 	b.WriteString("dmplan plans and applies additive schema changes for Cloudflare D1 and\n")
 	b.WriteString("Workers KV from the *.dm.hcl model files in DIR (default \".\").\n\nCommands:\n")
 	for _, n := range names {
-		fmt.Fprintf(&b, "  %-9s %s\n", n, commands[n].cmd.short)
+		fmt.Fprintf(&b, "  %-12s %s\n", n, commands[n].cmd.short)
 	}
 	b.WriteString("\nRun dmplan <command> -h for a command's flags.\n")
 	b.WriteString("Exit codes: 0 success, 1 error (also blocked changes), 2 changes (plan -detailed-exitcode).\n")
@@ -78,7 +80,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "bindings", "force-unlock", "version"} {
 		if n == name {
 			return i
 		}
