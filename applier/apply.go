@@ -40,6 +40,13 @@ type Options struct {
 	// (runtime's Seeds). A plan with seed steps and no Seeder is refused
 	// with ErrUnsupportedStep before anything runs.
 	Seeder Seeder
+	// Backfiller runs the plan's backfill steps (runtime's
+	// Datastore.Backfiller). A plan with backfill steps and no Backfiller
+	// is refused with ErrUnsupportedStep before anything runs.
+	Backfiller Backfiller
+	// BackfillProgress, when set, is called after every page a backfill
+	// step writes, with the step's index.
+	BackfillProgress func(index int, step planner.Step, p BackfillProgress)
 	// Lock is a lock the caller already holds (runtime.Initialize takes
 	// it before planning). Apply then neither takes nor releases it.
 	// Without one, Apply takes the target's lock itself (see AcquireLock)
@@ -56,17 +63,18 @@ type Options struct {
 //
 // It refuses, before changing anything, a plan with blocked steps
 // (ErrBlocked), a plan with steps it cannot run (ErrUnsupportedStep:
-// backfills, or seeds without Options.Seeder), a target whose lock another
-// apply holds (ErrLocked, after Options.LockTimeout) and a plan whose
-// fingerprint no longer matches the live schema (ErrStalePlan). It then
-// creates the plan's KV namespaces, sends every SQL statement as D1 batches
-// (see DefaultMaxBatchStatements; the first batch also creates the history
-// table) and runs the seeds through Options.Seeder, in plan order. The
-// history row closes the last batch when the plan has no seeds, so the
-// schema change and its record land together; with seeds it is written
-// after them and holds each seed's record count. Statements never contain
-// BEGIN or SAVEPOINT; atomicity comes from the batch, one transaction on
-// the local backend.
+// backfills without Options.Backfiller, seeds without Options.Seeder), a
+// target whose lock another apply holds (ErrLocked, after
+// Options.LockTimeout) and a plan whose fingerprint no longer matches the
+// live schema (ErrStalePlan). It then creates the plan's KV namespaces,
+// sends every SQL statement as D1 batches (see DefaultMaxBatchStatements;
+// the first batch also creates the history table), stopping at each
+// backfill step to run it through Options.Backfiller, and runs the seeds
+// through Options.Seeder, in plan order. The history row closes the last
+// batch when the plan has no backfills or seeds, so the schema change and
+// its record land together; otherwise it is written after them and holds
+// each step's record count. Statements never contain BEGIN or SAVEPOINT;
+// atomicity comes from the batch, one transaction on the local backend.
 //
 // When a step fails, Apply records a failed history row in a separate
 // call (what ran, the failed step and the error) and returns a *StepError
@@ -90,6 +98,10 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		case planner.Seed:
 			if opts.Seeder == nil {
 				return nil, fmt.Errorf("%w: step %d (%s) needs a seeder (Options.Seeder)", ErrUnsupportedStep, i+1, s.Summary())
+			}
+		case planner.Backfill:
+			if opts.Backfiller == nil {
+				return nil, fmt.Errorf("%w: step %d (%s) needs a backfiller (Options.Backfiller)", ErrUnsupportedStep, i+1, s.Summary())
 			}
 		default:
 			return nil, fmt.Errorf("%w: step %d (%s)", ErrUnsupportedStep, i+1, s.Summary())
@@ -158,10 +170,10 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	if err := a.namespaces(ctx); err != nil {
 		return a.report, a.fail(ctx, err)
 	}
-	if err := a.statements(ctx); err != nil {
+	if err := a.schema(ctx); err != nil {
 		return a.report, a.fail(ctx, err)
 	}
-	if a.seeding() {
+	if a.writesAfter() {
 		if err := a.seeds(ctx); err != nil {
 			return a.report, a.fail(ctx, err)
 		}
@@ -216,19 +228,19 @@ func (a *run) namespaces(ctx context.Context) error {
 	return nil
 }
 
-// statements sends every step's SQL in batches; the history table is
-// created by the first batch and the history row is the last statement of
-// the final batch.
-func (a *run) statements(ctx context.Context) error {
+// statements sends the SQL of steps [from, to) in batches; the history
+// table is created by the first batch and, when no backfill or seed runs
+// after, the history row is the last statement of the final batch.
+func (a *run) statements(ctx context.Context, from, to int) error {
 	refs := []stmtRef{{step: -1, sql: historyDDL}}
-	for i, s := range a.p.Steps {
-		for _, q := range s.SQL {
+	for i := from; i < to; i++ {
+		for _, q := range a.p.Steps[i].SQL {
 			refs = append(refs, stmtRef{step: i, sql: q})
 		}
 	}
-	seeding := a.seeding()
+	seeding := a.writesAfter()
 	if seeding && len(refs) == 1 {
-		return nil // seeds only: the history row is written after them
+		return nil // nothing to run here: the history row is written after
 	}
 	maxStmts, maxBytes := batchLimits(a.b.D1(), a.opts)
 	batches := chunk(refs, maxStmts, maxBytes)
@@ -236,7 +248,8 @@ func (a *run) statements(ctx context.Context) error {
 	if last := batches[len(batches)-1]; len(last) >= maxStmts && !seeding {
 		batches = append(batches, nil)
 	}
-	a.report.Batches = len(batches)
+	first := a.report.Batches
+	a.report.Batches += len(batches)
 	for bi, batch := range batches {
 		final := bi == len(batches)-1 && !seeding
 		if err := a.lockErr(); err != nil {
@@ -257,7 +270,7 @@ func (a *run) statements(ctx context.Context) error {
 		if err != nil {
 			return a.batchError(batch, err)
 		}
-		a.markApplied(batch, bi+1)
+		a.markApplied(batch, first+bi+1)
 	}
 	return nil
 }

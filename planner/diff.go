@@ -22,6 +22,8 @@ type options struct {
 	id    string
 	now   time.Time
 	seeds map[string]SeedStatus
+	// pending are backfills an interrupted apply left unfinished.
+	pending []PendingBackfill
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -36,7 +38,8 @@ func WithTime(t time.Time) Option { return func(o *options) { o.now = t } }
 // becomes a Blocked step with a code, a reason and a hint.
 //
 // Steps come in a fixed order: create KV namespaces; create tables, each
-// followed by its indexes; add columns; create indexes on existing tables;
+// followed by its indexes; add columns; backfill the new columns of tables
+// that hold rows (see backfills); create indexes on existing tables;
 // seeds (in declaration order, see WithSeedStatus); then blocked steps.
 // Within a phase, steps follow the table name, then the model's column and
 // index order, so the same input always gives the same plan apart from ID
@@ -62,10 +65,11 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		d.model(m)
 	}
 	d.unmanagedTables()
+	d.backfills(o.pending)
 	d.seeds(o.seeds)
 
-	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.indexSteps)+len(d.seedSteps)+len(d.blocked))
-	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.indexSteps, d.seedSteps, d.blocked} {
+	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.backfillSteps)+len(d.indexSteps)+len(d.seedSteps)+len(d.blocked))
+	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
 	p := &Plan{
@@ -92,8 +96,8 @@ type differ struct {
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
 
-	nsSteps, createSteps, addSteps, indexSteps, seedSteps, blocked []Step
-	notes                                                          []Note
+	nsSteps, createSteps, addSteps, backfillSteps, indexSteps, seedSteps, blocked []Step
+	notes                                                                         []Note
 }
 
 func newDiffer(spec *hclspec.Spec, env string, live *state.Schema) *differ {

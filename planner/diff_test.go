@@ -80,6 +80,7 @@ func TestDiff(t *testing.T) {
 					SQL: []string{`ALTER TABLE "project" ADD COLUMN "active" INTEGER DEFAULT 1`}},
 				{Action: AddColumn, Model: "PROJECT", Target: "project.deleted_at", Safe: true,
 					SQL: []string{`ALTER TABLE "project" ADD COLUMN "deleted_at" TEXT`}},
+				{Action: Backfill, Model: "PROJECT", Target: "project.active,deleted_at", Safe: true},
 			},
 		},
 		{
@@ -88,7 +89,8 @@ func TestDiff(t *testing.T) {
 				[]*hclspec.Field{required(withDefault(fld("state", hclspec.String), "open"))}, []string{"state"})),
 			live: func(s *state.Schema) { dropColumn(s.Table("task"), "state"); s.Table("task").HasRows = true },
 			steps: []Step{{Action: AddColumn, Model: "TASK", Target: "task.state", Safe: true,
-				SQL: []string{`ALTER TABLE "task" ADD COLUMN "state" TEXT NOT NULL DEFAULT 'open'`}}},
+				SQL: []string{`ALTER TABLE "task" ADD COLUMN "state" TEXT NOT NULL DEFAULT 'open'`}},
+				{Action: Backfill, Model: "TASK", Target: "task.state", Safe: true}},
 		},
 		{
 			name: "new index on existing table, after its new column",

@@ -58,6 +58,7 @@ model "PAGE" {
 	// create KV namespace nimbus-local-PAGES (model PAGE)
 	// add column page_meta.status (model PAGE)
 	//     ALTER TABLE "page_meta" ADD COLUMN "status" TEXT DEFAULT 'pending'
+	// backfill page_meta.status (model PAGE)
 	// create index page_meta_by_status (model PAGE)
 	//     CREATE INDEX "page_meta_by_status" ON "page_meta" ("status")
 	// DM101 blocked: page_meta.url (model PAGE)

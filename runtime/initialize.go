@@ -103,7 +103,11 @@ func (ds *Datastore) InitializeWith(ctx context.Context, opts InitOptions) (rep 
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	p := planner.Diff(ds.spec, ds.env, live, planner.WithSeedStatus(status))
+	pending, err := ds.PendingBackfills(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	p := planner.Diff(ds.spec, ds.env, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending))
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		lines := make([]string, len(blocked))
 		for i, s := range blocked {
@@ -113,7 +117,7 @@ func (ds *Datastore) InitializeWith(ctx context.Context, opts InitOptions) (rep 
 	}
 	ar, err := applier.Apply(ctx, b, p, applier.Options{
 		ToolVersion: opts.ToolVersion, Actor: opts.Actor, Logger: ds.log,
-		Seeder: seeds, Lock: lock,
+		Seeder: seeds, Backfiller: ds.Backfiller(), Lock: lock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)

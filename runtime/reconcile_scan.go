@@ -177,6 +177,14 @@ func (s *scan) project(id string, raw []byte) ([]any, string) {
 		}
 	}
 	data[m.pk] = id
+	// An object written before a synced field with a default existed
+	// projects to the default, as SQLite's ADD COLUMN ... DEFAULT filled
+	// the column.
+	for _, f := range m.cols {
+		if _, ok := data[f.Name]; !ok && f.Default != nil {
+			data[f.Name] = cloneJSON(f.Default)
+		}
+	}
 	ve := &ValidationError{Model: m.name}
 	validate(m, data, data, -1, ve)
 	if len(ve.Fields) > 0 {

@@ -1,0 +1,112 @@
+package applier
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/planner"
+)
+
+// Backfiller fills new D1 columns of existing rows from their KV objects.
+// runtime's Datastore.Backfiller implements it; the applier does not
+// import the runtime.
+type Backfiller interface {
+	// Backfill streams the model's KV objects and writes the columns'
+	// projection to D1 in batches. Called again with the same RunID after
+	// an interruption, it skips the pages it already wrote.
+	Backfill(ctx context.Context, req BackfillRequest) (BackfillResult, error)
+}
+
+// BackfillRequest is one backfill step.
+type BackfillRequest struct {
+	Model   string
+	Columns []string
+	// RunID is the plan id: re-applying the same plan resumes the step.
+	RunID    string
+	Progress func(BackfillProgress)
+}
+
+// BackfillProgress is reported after every page of records.
+type BackfillProgress struct {
+	Done, Total, Written int64 // Total is -1 when unknown
+	Rate                 float64
+	ETA                  time.Duration
+}
+
+// BackfillResult is what a backfill step did.
+type BackfillResult struct {
+	Checked, Written, Bad int64
+	ResumedAfter          string
+}
+
+// BackfillColumns returns the table and columns of a backfill step's
+// target, "page_meta.title,status".
+func BackfillColumns(s planner.Step) (table string, columns []string) {
+	table, cols, _ := strings.Cut(s.Target, ".")
+	for _, c := range strings.Split(cols, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			columns = append(columns, c)
+		}
+	}
+	return table, columns
+}
+
+// backfilling reports whether the plan has backfill steps.
+func (a *run) backfilling() bool {
+	for _, s := range a.p.Steps {
+		if s.Action == planner.Backfill {
+			return true
+		}
+	}
+	return false
+}
+
+// writesAfter reports whether work runs after the SQL batches (backfills,
+// seeds), so the history row is written once that work is done.
+func (a *run) writesAfter() bool { return a.seeding() || a.backfilling() }
+
+// schema runs the plan's SQL in plan order, stopping at each backfill
+// step to run it: the columns exist before their backfill, and the
+// indexes after it are built on filled rows.
+func (a *run) schema(ctx context.Context) error {
+	from := 0
+	for i, s := range a.p.Steps {
+		if s.Action != planner.Backfill {
+			continue
+		}
+		if err := a.statements(ctx, from, i); err != nil {
+			return err
+		}
+		if err := a.backfill(ctx, i, s); err != nil {
+			return err
+		}
+		from = i + 1
+	}
+	return a.statements(ctx, from, len(a.p.Steps))
+}
+
+// backfill runs one backfill step through Options.Backfiller.
+func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
+	if err := a.lockErr(); err != nil {
+		return &StepError{Index: i, Step: s, Err: err}
+	}
+	_, cols := BackfillColumns(s)
+	req := BackfillRequest{Model: s.Model, Columns: cols, RunID: a.p.ID}
+	if a.opts.BackfillProgress != nil {
+		req.Progress = func(p BackfillProgress) { a.opts.BackfillProgress(i, s, p) }
+	}
+	res, err := a.opts.Backfiller.Backfill(ctx, req)
+	if err != nil {
+		return &StepError{Index: i, Step: s, Err: fmt.Errorf("backfill: %w", err)}
+	}
+	n := int(res.Written)
+	if i < len(a.rec.Steps) {
+		a.rec.Steps[i].Records = &n
+	}
+	a.report.applied(i, s, 0)
+	a.report.Steps[i].Records = n
+	a.progressRecords(i, s, n)
+	return nil
+}

@@ -1,0 +1,105 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// backfills plans one Backfill step per existing table that holds rows and
+// gains synced columns: the new columns are NULL in every existing row
+// until they are filled from the KV objects, and queries on them would
+// silently miss those rows. The step runs after the table's AddColumn
+// steps and before the indexes on existing tables, so an index on a new
+// column is built on filled rows.
+//
+// Backfills an interrupted apply left unfinished (WithPendingBackfills)
+// are planned again, so the next apply resumes them.
+func (d *differ) backfills(pending []PendingBackfill) {
+	type group struct {
+		model, table string
+		cols         []string
+	}
+	var order []string
+	groups := map[string]*group{}
+	for _, s := range d.addSteps {
+		table, col, ok := strings.Cut(s.Target, ".")
+		if !ok {
+			continue
+		}
+		live := d.byName[strings.ToLower(table)]
+		if live == nil || (!live.HasRows && live.Rows <= 0) {
+			continue
+		}
+		g := groups[table]
+		if g == nil {
+			g = &group{model: s.Model, table: table}
+			groups[table] = g
+			order = append(order, table)
+		}
+		g.cols = append(g.cols, col)
+	}
+	planned := map[string]bool{}
+	for _, table := range order {
+		g := groups[table]
+		rows := "the existing rows"
+		if live := d.byName[strings.ToLower(table)]; live != nil && live.Rows > 0 {
+			rows = thousands(live.Rows) + " existing " + plural(int(live.Rows), "row", "rows")
+		}
+		planned[g.table+"."+strings.Join(g.cols, ",")] = true
+		d.backfillSteps = append(d.backfillSteps, Step{
+			Action: Backfill,
+			Model:  g.model,
+			Target: g.table + "." + strings.Join(g.cols, ","),
+			Reason: fmt.Sprintf("%s of %s have no %s yet: fill %s from the KV objects of model %s",
+				rows, g.table, strings.Join(g.cols, ", "), plural(len(g.cols), "it", "them"), g.model),
+			Safe: true,
+		})
+	}
+	d.resumeBackfills(pending, planned)
+}
+
+// PendingBackfill is a backfill an interrupted apply left unfinished, as
+// runtime's Datastore.PendingBackfills reads it from the target.
+type PendingBackfill struct {
+	Target string `json:"target"` // "page_meta.title,status"
+	Model  string `json:"model"`
+	RunID  string `json:"run_id"` // the plan that started it
+	Done   int64  `json:"done"`   // records checked before it stopped
+}
+
+// WithPendingBackfills gives Diff the unfinished backfills of the target;
+// each becomes a Backfill step that resumes where it stopped.
+func WithPendingBackfills(p []PendingBackfill) Option {
+	return func(o *options) { o.pending = p }
+}
+
+func (d *differ) resumeBackfills(pending []PendingBackfill, planned map[string]bool) {
+	for _, p := range pending {
+		table, _, ok := strings.Cut(p.Target, ".")
+		if !ok || planned[p.Target] || d.spec.Model(p.Model) == nil || d.byName[strings.ToLower(table)] == nil {
+			continue
+		}
+		planned[p.Target] = true
+		d.backfillSteps = append(d.backfillSteps, Step{
+			Action: Backfill,
+			Model:  p.Model,
+			Target: p.Target,
+			Reason: fmt.Sprintf("resume the backfill of %s that plan %s left unfinished after %s records", p.Target, p.RunID, thousands(p.Done)),
+			Safe:   true,
+		})
+	}
+}
+
+// thousands formats n with comma separators: 12,408.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

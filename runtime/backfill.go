@@ -1,0 +1,197 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/planner"
+)
+
+// BackfillTable is the internal D1 table where backfills keep their
+// progress: the last KV key whose page was written, per run and target.
+const BackfillTable = "_dmplan_backfill"
+
+// The progress row of a target ("page_meta.title,status") is written in
+// the same D1 batch as the rows of each page, so it never claims a page
+// that was not written; finished is set once the last page is written.
+var backfillDDL = "CREATE TABLE IF NOT EXISTS " + backend.QuoteIdent(BackfillTable) + ` (
+  target TEXT PRIMARY KEY NOT NULL,
+  model TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  last_key TEXT NOT NULL DEFAULT '',
+  done INTEGER NOT NULL DEFAULT 0,
+  finished INTEGER NOT NULL DEFAULT 0,
+  updated_at TEXT NOT NULL
+)`
+
+var backfillSave = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (target, model, run_id, last_key, done, finished, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
+  last_key = excluded.last_key, done = excluded.done, finished = excluded.finished, updated_at = excluded.updated_at`
+
+var backfillLoad = "SELECT last_key, finished FROM " + backend.QuoteIdent(BackfillTable) + " WHERE target = ?"
+
+// backfillStart marks the target unfinished: a finished row from an
+// earlier backfill starts over, an unfinished one keeps its place.
+var backfillStart = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (target, model, run_id, last_key, done, finished, updated_at)
+  VALUES (?, ?, ?, '', 0, 0, ?) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
+  last_key = CASE WHEN finished = 1 THEN '' ELSE last_key END, done = CASE WHEN finished = 1 THEN 0 ELSE done END,
+  finished = 0, updated_at = excluded.updated_at`
+
+var backfillPending = "SELECT target, model, run_id, done FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
+
+// BackfillOptions say which columns of which model to fill.
+type BackfillOptions struct {
+	Model string
+	// Columns are the D1 columns to fill (synced fields of Model).
+	Columns []string
+	// RunID names the run (the plan id) in the progress row. Progress is
+	// kept per target whatever the run: a backfill of a target that an
+	// earlier run left unfinished starts after the last page it wrote.
+	// Empty keeps no progress.
+	RunID string
+	// Progress, when set, is called after every page.
+	Progress func(Progress)
+	// PageSize as in ReconcileOptions.
+	PageSize int
+}
+
+// BackfillResult is what a backfill did.
+type BackfillResult struct {
+	Model   string   `json:"model"`
+	Columns []string `json:"columns"`
+	// Checked counts the KV objects read in this run, Written the D1
+	// rows rewritten; Bad the KV objects that could not be projected
+	// (reported by reconcile, left alone).
+	Checked int64 `json:"checked"`
+	Written int64 `json:"written"`
+	Bad     int64 `json:"bad_objects"`
+	// ResumedAfter is the last key of an earlier interrupted run, when
+	// this one continued it.
+	ResumedAfter string        `json:"resumed_after,omitempty"`
+	Duration     time.Duration `json:"duration_ns"`
+}
+
+// Backfill fills D1 columns of existing rows from the KV objects: a
+// reconcile fix restricted to the columns. Rows whose columns already hold
+// the projection are not written; missing rows are written whole. It
+// writes D1 only, in batches of multi-row upserts (the same statements as
+// SaveMany); with a RunID each page's last write batch also records the
+// page's last key in BackfillTable, so an interrupted backfill run again
+// with the same RunID skips the pages it finished.
+func (ds *Datastore) Backfill(ctx context.Context, opts BackfillOptions) (*BackfillResult, error) {
+	start := time.Now()
+	m, err := ds.model(opts.Model)
+	if err != nil {
+		return nil, fmt.Errorf("backfill: %w", err)
+	}
+	res := &BackfillResult{Model: m.name, Columns: opts.Columns}
+	var compare []int
+	for _, c := range opts.Columns {
+		f, err := m.column(c)
+		if err != nil {
+			return nil, fmt.Errorf("backfill %s: %w", m.name, err)
+		}
+		compare = append(compare, m.colIdx[f.Name])
+	}
+	if len(compare) == 0 {
+		return nil, fmt.Errorf("backfill %s: %w: no columns given", m.name, ErrInvalid)
+	}
+	target := m.spec.D1.Table + "." + strings.Join(opts.Columns, ",")
+	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, compare: compare,
+		rep: &ModelReconcile{Model: m.name, Table: m.spec.D1.Table, Namespace: m.nsTitle}}
+	if opts.RunID != "" {
+		res.ResumedAfter, err = ds.backfillResume(ctx, target, m.name, opts.RunID)
+		if err != nil {
+			return nil, fmt.Errorf("backfill %s: %w", target, err)
+		}
+		sc.after = res.ResumedAfter
+		sc.onWrite = func(lastKey string, done int64) (backend.Stmt, error) {
+			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.name, opts.RunID, lastKey, done, int64(0), FormatTime(ds.now())}}, nil
+		}
+	}
+	err = sc.run(ctx, false)
+	if err == nil && opts.RunID != "" {
+		_, err = ds.d1.Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.name, opts.RunID, "", sc.done, int64(1), FormatTime(ds.now())}})
+		if err != nil {
+			err = fmt.Errorf("record backfill finished: %w", err)
+		}
+	}
+	res.Checked, res.Written, res.Bad = sc.done, sc.written, sc.rep.Bad
+	res.Duration = time.Since(start)
+	ds.logOp(ctx, "backfill", m.name, "", start, fmt.Sprintf("wrote %d of %d records", res.Written, res.Checked), err)
+	if err != nil {
+		return res, fmt.Errorf("backfill %s: %w", target, err)
+	}
+	return res, nil
+}
+
+// backfillResume creates the progress table when needed and returns the
+// last key an unfinished earlier backfill of target wrote, in one batch.
+func (ds *Datastore) backfillResume(ctx context.Context, target, model, runID string) (string, error) {
+	res, err := ds.d1.Batch(ctx, []backend.Stmt{{SQL: backfillDDL}, {SQL: backfillLoad, Args: []any{target}},
+		{SQL: backfillStart, Args: []any{target, model, runID, FormatTime(ds.now())}}})
+	if err != nil {
+		return "", fmt.Errorf("read backfill progress: %w", err)
+	}
+	if len(res) == 3 && len(res[1].Rows) == 1 && len(res[1].Rows[0]) == 2 {
+		if fin, _ := res[1].Rows[0][1].(int64); fin == 0 {
+			s, _ := res[1].Rows[0][0].(string)
+			return s, nil
+		}
+	}
+	return "", nil
+}
+
+// PendingBackfills returns the backfills an interrupted apply left
+// unfinished, for planner.WithPendingBackfills: the next plan resumes
+// them. One D1 request (two when the progress table exists).
+func (ds *Datastore) PendingBackfills(ctx context.Context) ([]planner.PendingBackfill, error) {
+	res, err := ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", Args: []any{BackfillTable}})
+	if err != nil {
+		return nil, fmt.Errorf("read pending backfills: %w", err)
+	}
+	if len(res.Rows) == 0 {
+		return nil, nil
+	}
+	res, err = ds.d1.Query(ctx, backend.Stmt{SQL: backfillPending})
+	if err != nil {
+		return nil, fmt.Errorf("read pending backfills: %w", err)
+	}
+	var out []planner.PendingBackfill
+	for _, row := range res.Rows {
+		if len(row) != 4 {
+			continue
+		}
+		p := planner.PendingBackfill{}
+		p.Target, _ = row[0].(string)
+		p.Model, _ = row[1].(string)
+		p.RunID, _ = row[2].(string)
+		p.Done, _ = row[3].(int64)
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Backfiller returns the Datastore as the applier's Backfiller, for
+// applier.Options.Backfiller.
+func (ds *Datastore) Backfiller() applier.Backfiller { return backfiller{ds} }
+
+type backfiller struct{ ds *Datastore }
+
+func (b backfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
+	opts := BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID}
+	if req.Progress != nil {
+		opts.Progress = func(p Progress) {
+			req.Progress(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})
+		}
+	}
+	res, err := b.ds.Backfill(ctx, opts)
+	if res == nil {
+		return applier.BackfillResult{}, err
+	}
+	return applier.BackfillResult{Checked: res.Checked, Written: res.Written, Bad: res.Bad, ResumedAfter: res.ResumedAfter}, err
+}
