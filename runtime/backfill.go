@@ -148,16 +148,22 @@ func (ds *Datastore) backfillResume(ctx context.Context, target, model, runID st
 
 // PendingBackfills returns the backfills an interrupted apply left
 // unfinished, for planner.WithPendingBackfills: the next plan resumes
-// them. One D1 request (two when the progress table exists).
+// them. See PendingBackfills.
 func (ds *Datastore) PendingBackfills(ctx context.Context) ([]planner.PendingBackfill, error) {
-	res, err := ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", Args: []any{BackfillTable}})
+	return PendingBackfills(ctx, ds.d1)
+}
+
+// PendingBackfills reads the unfinished backfills of a D1 database: one
+// request, two when the progress table exists.
+func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBackfill, error) {
+	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", Args: []any{BackfillTable}})
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
 	if len(res.Rows) == 0 {
 		return nil, nil
 	}
-	res, err = ds.d1.Query(ctx, backend.Stmt{SQL: backfillPending})
+	res, err = d1.Query(ctx, backend.Stmt{SQL: backfillPending})
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}

@@ -26,13 +26,19 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		return view.ApplyResult{}, redact(err, job.target)
 	}
 	defer done()
+	bf, bfProgress, err := c.backfiller(ctx, job, be)
+	if err != nil {
+		return view.ApplyResult{}, redact(err, job.target)
+	}
 	started := false
 	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
-		ToolVersion: "dmplan " + toolVersion(),
-		Actor:       c.getenv("DMPLAN_ACTOR"),
-		Logger:      c.logger(),
-		Seeder:      seeds,
-		LockTimeout: job.lockTimeout,
+		Backfiller:       bf,
+		BackfillProgress: bfProgress,
+		ToolVersion:      "dmplan " + toolVersion(),
+		Actor:            c.getenv("DMPLAN_ACTOR"),
+		Logger:           c.logger(),
+		Seeder:           seeds,
+		LockTimeout:      job.lockTimeout,
 		Progress: func(ev applier.Event) {
 			if !started { // announced once work has begun, not before a refusal
 				started = true

@@ -13,6 +13,7 @@ import (
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 var planCommand = command{
@@ -126,7 +127,11 @@ func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Tar
 	if diags.HasErrors() {
 		return nil, diags, errors.New("the seeds cannot be checked against the target (see above), so nothing was planned")
 	}
-	return planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status)), diags, nil
+	pending, err := runtime.PendingBackfills(ctx, be.D1())
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
+	return planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending)), diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, p *planner.Plan) *planFile {

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
+)
+
+// backfiller opens the runtime for the plan's backfill steps (nil when it
+// has none) and returns the progress callback: one status line on stderr,
+// rewritten in place, when stderr is a terminal.
+func (c *cli) backfiller(ctx context.Context, job *applyJob, be backend.Backend) (applier.Backfiller, func(int, planner.Step, applier.BackfillProgress), error) {
+	if job.plan.Counts()[planner.Backfill] == 0 {
+		return nil, nil, nil
+	}
+	ds, err := runtime.Open(ctx, job.spec, be, runtime.WithEnvironment(job.target.Environment), runtime.WithLogger(c.logger()))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open runtime for backfill: %w", err)
+	}
+	if !isTerminal(c.stderr) {
+		return ds.Backfiller(), nil, nil
+	}
+	progress := func(_ int, s planner.Step, p applier.BackfillProgress) {
+		line := view.ProgressLine(runtime.Progress{Model: "backfill " + s.Target, Done: p.Done, Total: p.Total,
+			Written: p.Written, Rate: p.Rate, ETA: p.ETA})
+		end := ""
+		if p.Total >= 0 && p.Done >= p.Total {
+			end = "\n"
+		}
+		fmt.Fprintf(c.stderr, "\r\x1b[K%s%s", line, end)
+	}
+	return ds.Backfiller(), progress, nil
+}
