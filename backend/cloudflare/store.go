@@ -114,6 +114,10 @@ func (s *Store) KV() backend.KV { return s.kv }
 // DatabaseID returns the resolved D1 database id ("" without a database).
 func (s *Store) DatabaseID() string { return s.dbID }
 
+// DatabaseName returns the resolved D1 database name ("" without a
+// database), also when the configuration named the database by id.
+func (s *Store) DatabaseName() string { return s.dbName }
+
 // Describe names the target without secrets.
 func (s *Store) Describe() string {
 	acct := s.cfg.AccountID

@@ -29,6 +29,7 @@ var commands = map[string]struct {
 	"show":      {showCommand, (*cli).show},
 	"history":   {historyCommand, (*cli).history},
 	"reconcile": {reconcileCommand, (*cli).reconcile},
+	"bindings":  {bindingsCommand, (*cli).bindings},
 	"version":   {versionCommand, (*cli).version},
 
 	"force-unlock": {forceUnlockCommand, (*cli).forceUnlock},
