@@ -19,8 +19,10 @@ func IsInternalTable(name string) bool { return state.IsInternalTable(name) }
 
 // Inspect reads the live schema of a D1 database and the KV namespaces of
 // its account. It takes at most two D1 requests whatever the number of
-// tables: one read of sqlite_master, then one batch of plain PRAGMA
-// statements (D1 refuses the table-valued pragma functions) and row probes.
+// tables: one read of sqlite_master, then one batch of plain statements
+// (D1 refuses the table-valued pragma functions): PRAGMA table_info per
+// table, one row probe per hasRowsChunk tables, and PRAGMA index_info only
+// for the indexes whose CREATE INDEX text is not a plain column list.
 // kv may be nil, in which case no namespaces are listed.
 func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 	master, err := d1.Query(ctx, Stmt{SQL: "SELECT type, name, tbl_name, sql FROM sqlite_master"})
@@ -29,7 +31,7 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 	}
 	var tables []*state.Table
 	byName := map[string]*state.Table{}
-	var indexes []string
+	var indexes []masterIndex
 	for _, row := range master.Rows {
 		if len(row) < 4 {
 			return nil, fmt.Errorf("inspect sqlite_master: row of %d columns", len(row))
@@ -44,18 +46,20 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 			tables = append(tables, t)
 			byName[name] = t
 		case "index":
-			if IsInternalTable(tbl) || strings.HasPrefix(name, "sqlite_autoindex_") {
+			// Automatic indexes (primary keys, UNIQUE constraints) have no
+			// text and are not shown.
+			if IsInternalTable(tbl) || strings.HasPrefix(name, "sqlite_autoindex_") || row[3] == nil || tbl == "" {
 				continue
 			}
-			if tbl != "" {
-				indexes = append(indexes, name+"\x00"+tbl)
-			}
+			indexes = append(indexes, masterIndex{name: name, table: tbl, sql: asString(row[3])})
 		}
 	}
 	slices.SortFunc(tables, func(a, b *state.Table) int { return cmp.Compare(a.Name, b.Name) })
+	indexes = slices.DeleteFunc(indexes, func(ix masterIndex) bool { return byName[ix.table] == nil })
+	slices.SortFunc(indexes, func(a, b masterIndex) int { return cmp.Compare(a.name, b.name) })
 
 	if len(tables) > 0 {
-		if err := inspectTables(ctx, d1, tables, indexNames(indexes, byName)); err != nil {
+		if err := inspectTables(ctx, d1, tables, byName, indexes); err != nil {
 			return nil, err
 		}
 	}
@@ -77,35 +81,33 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 	return schema, nil
 }
 
-// indexNames takes "index\x00table" pairs and returns the sorted names of
-// the indexes that belong to inspected tables.
-func indexNames(pairs []string, byName map[string]*state.Table) []string {
-	var names []string
-	for _, p := range pairs {
-		name, table, _ := strings.Cut(p, "\x00")
-		if byName[table] != nil {
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
+// masterIndex is an index as sqlite_master lists it.
+type masterIndex struct {
+	name, table, sql string
 }
 
-// inspectTables fills columns, indexes and HasRows with one batch: per
-// table PRAGMA table_info, PRAGMA index_list and an EXISTS probe, then
-// PRAGMA index_info per named index.
-func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, indexes []string) error {
-	sts := make([]Stmt, 0, 3*len(tables)+len(indexes))
+// hasRowsChunk is how many tables one row probe covers: one result column
+// each, well under D1's limit of 100 columns.
+const hasRowsChunk = 50
+
+// inspectTables fills columns, indexes and HasRows with one batch.
+func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map[string]*state.Table, indexes []masterIndex) error {
+	sts := make([]Stmt, 0, len(tables)+len(tables)/hasRowsChunk+1)
 	for _, t := range tables {
-		q := QuoteIdent(t.Name)
-		sts = append(sts,
-			Stmt{SQL: "PRAGMA table_info(" + q + ")"},
-			Stmt{SQL: "PRAGMA index_list(" + q + ")"},
-			Stmt{SQL: "SELECT EXISTS(SELECT 1 FROM " + q + ")"},
-		)
+		sts = append(sts, Stmt{SQL: "PRAGMA table_info(" + QuoteIdent(t.Name) + ")"})
 	}
-	for _, name := range indexes {
-		sts = append(sts, Stmt{SQL: "PRAGMA index_info(" + QuoteIdent(name) + ")"})
+	for i := 0; i < len(tables); i += hasRowsChunk {
+		sts = append(sts, Stmt{SQL: hasRowsSQL(tables[i:min(i+hasRowsChunk, len(tables))])})
+	}
+	parsed := make([]parsedIndex, len(indexes))
+	asked := map[int]int{} // index in indexes -> its PRAGMA index_info in sts
+	for i, ix := range indexes {
+		p, ok := parseIndexSQL(ix.sql)
+		parsed[i] = p
+		if !ok {
+			asked[i] = len(sts)
+			sts = append(sts, Stmt{SQL: "PRAGMA index_info(" + QuoteIdent(ix.name) + ")"})
+		}
 	}
 	res, err := d1.Batch(ctx, sts)
 	if err != nil {
@@ -119,22 +121,89 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, indexes []
 			return fmt.Errorf("inspect %d tables: no result for %q", len(tables), sts[i].SQL)
 		}
 	}
-	columnsOf := map[string][]string{}
-	for i, name := range indexes {
-		columnsOf[name] = indexColumns(res[3*len(tables)+i])
-	}
 	for i, t := range tables {
-		cols, err := tableColumns(res[3*i])
+		cols, err := tableColumns(res[i])
 		if err != nil {
 			return fmt.Errorf("inspect table %s: %w", t.Name, err)
 		}
 		t.Columns = cols
-		t.Indexes = tableIndexes(res[3*i+1], columnsOf)
-		if r := res[3*i+2]; len(r.Rows) > 0 && len(r.Rows[0]) > 0 {
-			t.HasRows = asInt(r.Rows[0][0]) != 0
+	}
+	for c := 0; c*hasRowsChunk < len(tables); c++ {
+		r := res[len(tables)+c]
+		if len(r.Rows) == 0 {
+			continue
+		}
+		row := r.Rows[0]
+		for j, t := range tables[c*hasRowsChunk : min((c+1)*hasRowsChunk, len(tables))] {
+			if j < len(row) {
+				t.HasRows = asInt(row[j]) != 0
+			}
 		}
 	}
+	for i, ix := range indexes {
+		t := byName[ix.table]
+		var cols []string
+		if k, ok := asked[i]; ok {
+			cols = indexColumns(res[k])
+		} else {
+			cols = columnSpelling(t, parsed[i].columns)
+		}
+		t.Indexes = append(t.Indexes, &state.Index{Name: ix.name, Columns: cols, Unique: parsed[i].unique})
+	}
 	return nil
+}
+
+// hasRowsSQL probes tables for rows in one statement that returns one row:
+// a 1 or 0 column per table, in order.
+func hasRowsSQL(tables []*state.Table) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, t := range tables {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("EXISTS(SELECT 1 FROM ")
+		b.WriteString(QuoteIdent(t.Name))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// columnSpelling returns index columns as the table spells them, as PRAGMA
+// index_info does: SQLite matches column names ignoring ASCII case.
+func columnSpelling(t *state.Table, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = n
+		for _, c := range t.Columns {
+			if asciiEqualFold(c.Name, n) {
+				out[i] = c.Name
+				break
+			}
+		}
+	}
+	return out
+}
+
+// asciiEqualFold is SQLite's comparison of names: equal but for the case
+// of ASCII letters.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // tableColumns reads PRAGMA table_info: cid, name, type, notnull,
@@ -174,32 +243,6 @@ func tableColumns(r *Result) ([]*state.Column, error) {
 		cols = append(cols, o.col)
 	}
 	return cols, nil
-}
-
-// tableIndexes reads PRAGMA index_list: seq, name, unique, origin, partial.
-// Automatic indexes and the primary key's are left out.
-func tableIndexes(r *Result, columnsOf map[string][]string) []*state.Index {
-	at := columnIndex(r)
-	out := []*state.Index{}
-	for _, row := range r.Rows {
-		get := func(name string) any {
-			if j, ok := at[name]; ok && j < len(row) {
-				return row[j]
-			}
-			return nil
-		}
-		name := asString(get("name"))
-		if name == "" || strings.HasPrefix(name, "sqlite_autoindex_") || asString(get("origin")) == "pk" {
-			continue
-		}
-		cols := columnsOf[name]
-		if cols == nil {
-			cols = []string{}
-		}
-		out = append(out, &state.Index{Name: name, Columns: cols, Unique: asInt(get("unique")) != 0})
-	}
-	slices.SortFunc(out, func(a, b *state.Index) int { return cmp.Compare(a.Name, b.Name) })
-	return out
 }
 
 // indexColumns reads PRAGMA index_info: seqno, cid, name, in seqno order.

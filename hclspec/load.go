@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -81,19 +84,62 @@ func LoadSources(project string, srcs map[string][]byte) (*Spec, hcl.Diagnostics
 
 	var diags hcl.Diagnostics
 	var bodies []hcl.Body
-	for _, n := range names {
+	for i, p := range parseAll(names, srcs) {
+		n := names[i]
 		s.Sources[n] = srcs[n]
-		f, d := hclsyntax.ParseConfig(srcs[n], n, hcl.InitialPos)
-		diags = append(diags, d...)
-		if f == nil {
+		diags = append(diags, p.diags...)
+		if p.file == nil {
 			continue
 		}
-		s.Files[n] = f
-		bodies = append(bodies, f.Body)
+		s.Files[n] = p.file
+		bodies = append(bodies, p.file.Body)
 	}
 	diags = dropFollowUps(append(diags, s.decode(bodies)...))
 	sortByRange(diags, subjectRange)
 	return s, diags
+}
+
+// parsed is the outcome of parsing one file.
+type parsed struct {
+	file  *hcl.File
+	diags hcl.Diagnostics
+}
+
+// parseAll parses the named sources, in parallel on up to GOMAXPROCS
+// goroutines (HCL's lexer and parser are most of the cost of loading, and
+// files are independent), and returns the results in the order of names.
+func parseAll(names []string, srcs map[string][]byte) []parsed {
+	out := make([]parsed, len(names))
+	workers := min(runtime.GOMAXPROCS(0), len(names))
+	if workers <= 1 {
+		for i, n := range names {
+			out[i].file, out[i].diags = hclsyntax.ParseConfig(srcs[n], n, hcl.InitialPos)
+		}
+		return out
+	}
+	// Larger files first, so that one big file last does not leave the
+	// other workers idle.
+	order := make([]int, len(names))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(srcs[names[order[a]]]) > len(srcs[names[order[b]]]) })
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(order) {
+					return
+				}
+				i := order[k]
+				out[i].file, out[i].diags = hclsyntax.ParseConfig(srcs[names[i]], names[i], hcl.InitialPos)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 func newSpec(project string) *Spec {
