@@ -11,14 +11,18 @@ import (
 )
 
 // staticValue evaluates an expression that may not reference variables or
-// call functions. what names the value in diagnostics ("The default").
-func staticValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) {
+// call functions. what names the value in diagnostics ("The default"); it
+// is a format applied to whatArg, built only when there is a problem.
+func staticValue(expr hcl.Expression, what string, whatArg ...any) (cty.Value, hcl.Diagnostics) {
+	if v, ok := literalValue(expr); ok {
+		return v, nil
+	}
 	if hasSyntaxError(expr) {
 		return cty.NilVal, hcl.Diagnostics{followUp(expr.Range())}
 	}
 	if vars := expr.Variables(); len(vars) > 0 {
 		return cty.NilVal, hcl.Diagnostics{errorf(vars[0].SourceRange(), "Variables not allowed",
-			"%s must be a constant value; it cannot refer to %q.", what, vars[0].RootName())}
+			"%s must be a constant value; it cannot refer to %q.", fmt.Sprintf(what, whatArg...), vars[0].RootName())}
 	}
 	v, diags := expr.Value(nil)
 	if diags.HasErrors() {
@@ -30,6 +34,32 @@ func staticValue(expr hcl.Expression, what string) (cty.Value, hcl.Diagnostics) 
 		return cty.NilVal, hcl.Diagnostics{followUp(expr.Range())}
 	}
 	return v, nil
+}
+
+// literalValue is the value of the commonest constants without walking or
+// evaluating the expression: a literal (true, 3, null) or a quoted string
+// without interpolation. ok is false for anything else, including the
+// unknown placeholders the parser leaves after a syntax error.
+func literalValue(expr hcl.Expression) (v cty.Value, ok bool) {
+	switch e := expr.(type) {
+	case *hclsyntax.LiteralValueExpr:
+		v = e.Val
+	case *hclsyntax.TemplateExpr:
+		if len(e.Parts) != 1 {
+			return cty.NilVal, false
+		}
+		lit, isLit := e.Parts[0].(*hclsyntax.LiteralValueExpr)
+		if !isLit || lit.Val.Type() != cty.String || lit.Val.IsNull() {
+			return cty.NilVal, false
+		}
+		v = lit.Val
+	default:
+		return cty.NilVal, false
+	}
+	if !v.IsKnown() || v.IsMarked() {
+		return cty.NilVal, false
+	}
+	return v, true
 }
 
 // followUpMarker marks diagnostics that only repeat an earlier syntax
@@ -91,7 +121,7 @@ func dropFollowUps(diags hcl.Diagnostics) hcl.Diagnostics {
 
 // staticString evaluates attr as a constant string.
 func staticString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
-	v, diags := staticValue(attr.Expr, fmt.Sprintf("The argument %q", attr.Name))
+	v, diags := staticValue(attr.Expr, "The argument %q", attr.Name)
 	if diags.HasErrors() {
 		return "", diags
 	}
@@ -104,7 +134,7 @@ func staticString(attr *hcl.Attribute) (string, hcl.Diagnostics) {
 
 // staticBool evaluates attr as a constant bool.
 func staticBool(attr *hcl.Attribute) (bool, hcl.Diagnostics) {
-	v, diags := staticValue(attr.Expr, fmt.Sprintf("The argument %q", attr.Name))
+	v, diags := staticValue(attr.Expr, "The argument %q", attr.Name)
 	if diags.HasErrors() {
 		return false, diags
 	}
@@ -131,7 +161,7 @@ func staticStringList(attr *hcl.Attribute) ([]stringItem, hcl.Diagnostics) {
 	}
 	out := make([]stringItem, 0, len(exprs))
 	for _, e := range exprs {
-		v, d := staticValue(e, fmt.Sprintf("Each element of %q", attr.Name))
+		v, d := staticValue(e, "Each element of %q", attr.Name)
 		if d.HasErrors() {
 			diags = append(diags, d...)
 			continue
