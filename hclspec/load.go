@@ -68,7 +68,8 @@ func LoadDir(dir string) (*Spec, hcl.Diagnostics) {
 		})
 	}
 	s, more := LoadSources(project, srcs)
-	return s, append(diags, more...)
+	diags = append(diags, more...)
+	return s, append(diags, projectFromDirWarning(s, filepath.Base(name), diags)...)
 }
 
 // LoadSources loads configuration files given as contents by name, the way

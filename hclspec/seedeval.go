@@ -18,7 +18,7 @@ func (s *Seed) Evaluate(getenv func(string) (string, bool)) (record map[string]a
 	}
 	ctx, missing := EvalContextFor(getenv, nil, s.Data)
 	for _, name := range missing {
-		diags = append(diags, errorf(s.Data.Range(), "Environment variable not set",
+		diags = append(diags, errorf(envRange(s.Data, name), "Environment variable not set",
 			"The seed %s.%s reads the environment variable %s, which is not set.", s.Model, s.Name, name))
 	}
 	if diags.HasErrors() {
@@ -50,4 +50,17 @@ func (s *Seed) Evaluate(getenv func(string) (string, bool)) (record map[string]a
 		record[name] = g
 	}
 	return record, sensitive, diags
+}
+
+// envRange is the range of the first env.<name> in e, or e's range.
+func envRange(e hcl.Expression, name string) hcl.Range {
+	for _, t := range e.Variables() {
+		if t.RootName() != "env" || len(t) < 2 {
+			continue
+		}
+		if a, ok := t[1].(hcl.TraverseAttr); ok && a.Name == name {
+			return t.SourceRange()
+		}
+	}
+	return e.Range()
 }
