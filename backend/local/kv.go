@@ -38,13 +38,15 @@ CREATE TABLE IF NOT EXISTS entries (
 const visible = `(expiration IS NULL OR expiration > ?)`
 
 // KV is the local Workers KV: one SQLite file holding namespaces and
-// entries. Keys list in byte order; expired keys are invisible and purged
-// when the store opens.
+// entries. Keys list in byte order; expired keys are invisible, and purged
+// from the file by the first write after the store opens (so a read-only
+// user such as dmplan plan never takes the write lock or scans entries).
 type KV struct {
 	db  *sql.DB
 	now func() time.Time
 
 	writeMu sync.Mutex
+	purged  bool     // expired keys were purged; guarded by writeMu
 	known   sync.Map // namespace id -> struct{}, ids seen to exist
 
 	getStmt, putStmt, deleteStmt *sql.Stmt
@@ -67,13 +69,22 @@ func newKV(ctx context.Context, db *sql.DB, now func() time.Time) (*KV, error) {
 	if k.deleteStmt, err = db.PrepareContext(ctx, `DELETE FROM entries WHERE ns = ? AND key = ?`); err != nil {
 		return nil, fmt.Errorf("prepare kv delete: %w", err)
 	}
-	k.writeMu.Lock()
-	_, err = db.ExecContext(ctx, `DELETE FROM entries WHERE expiration IS NOT NULL AND expiration <= ?`, now().Unix())
-	k.writeMu.Unlock()
-	if err != nil {
-		return nil, fmt.Errorf("purge expired kv keys: %w", err)
-	}
 	return k, nil
+}
+
+// lockWrites takes the write lock and, on the first write since the store
+// opened, purges expired keys.
+func (k *KV) lockWrites(ctx context.Context) error {
+	k.writeMu.Lock()
+	if k.purged {
+		return nil
+	}
+	if _, err := k.db.ExecContext(ctx, `DELETE FROM entries WHERE expiration IS NOT NULL AND expiration <= ?`, k.now().Unix()); err != nil {
+		k.writeMu.Unlock()
+		return fmt.Errorf("purge expired kv keys: %w", err)
+	}
+	k.purged = true
+	return nil
 }
 
 func (k *KV) close() error {
@@ -231,7 +242,9 @@ func (k *KV) PutMany(ctx context.Context, ns string, es []backend.Entry) error {
 }
 
 func (k *KV) putChunk(ctx context.Context, ns string, es []backend.Entry) error {
-	k.writeMu.Lock()
+	if err := k.lockWrites(ctx); err != nil {
+		return err
+	}
 	defer k.writeMu.Unlock()
 	if len(es) == 1 {
 		if _, err := k.putStmt.ExecContext(ctx, entryArgs(ns, es[0])...); err != nil {
@@ -280,7 +293,9 @@ func (k *KV) Delete(ctx context.Context, ns, key string) error {
 	if err := k.checkNamespace(ctx, ns); err != nil {
 		return err
 	}
-	k.writeMu.Lock()
+	if err := k.lockWrites(ctx); err != nil {
+		return err
+	}
 	defer k.writeMu.Unlock()
 	if _, err := k.deleteStmt.ExecContext(ctx, ns, key); err != nil {
 		return fmt.Errorf("delete %q: %w", key, err)
@@ -302,7 +317,9 @@ func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	k.writeMu.Lock()
+	if err := k.lockWrites(ctx); err != nil {
+		return err
+	}
 	defer k.writeMu.Unlock()
 	tx, err := k.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -79,18 +79,32 @@ func TestKVExpiration(t *testing.T) {
 	}
 	s.Close()
 
-	// Reopening purges expired keys from the file.
+	// Reopening leaves the file alone until the first write, which purges
+	// expired keys from it.
 	s, err = Open(ctx, dir, WithClock(clock.now))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	var n int
-	if err := s.kv.db.QueryRow(`SELECT count(*) FROM entries`).Scan(&n); err != nil {
+	count := func() int {
+		t.Helper()
+		var n int
+		if err := s.kv.db.QueryRow(`SELECT count(*) FROM entries`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 3 {
+		t.Errorf("entries after reopening = %d, want 3 (nothing written yet)", n)
+	}
+	if _, err := s.KV().Get(ctx, ns.ID, "short"); !errors.Is(err, backend.ErrKeyNotFound) {
+		t.Errorf("Get of an expired key after reopening: err = %v, want ErrKeyNotFound", err)
+	}
+	if err := s.KV().Put(ctx, ns.ID, backend.Entry{Key: "new", Value: []byte("4")}); err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 {
-		t.Errorf("entries after reopening = %d, want 2 (expired key purged)", n)
+	if n := count(); n != 3 {
+		t.Errorf("entries after the first write = %d, want 3 (expired key purged, one added)", n)
 	}
 }
 
