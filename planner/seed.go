@@ -18,6 +18,10 @@ type SeedStatus struct {
 	// Reason says why, in words that never hold a seeded value:
 	// "no users row matches email", "table users has rows".
 	Reason string `json:"reason"`
+	// Unset names the environment variables the seed reads that are not
+	// set where the plan is made: its status is unknown, so it is planned
+	// as a seed step (apply needs them, and checks the condition then).
+	Unset []string `json:"unset,omitempty"`
 }
 
 // SeedKey is the key of a seed in the WithSeedStatus map and the target of
@@ -53,7 +57,11 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 			}
 			st = SeedStatus{Records: 1, Reason: "table " + m.D1.Table + " is created by this plan"}
 		}
-		if st.Records <= 0 {
+		if _, exists := d.byName[strings.ToLower(m.D1.Table)]; ok && !exists && len(st.Unset) > 0 {
+			// A new table holds no match: the seed runs, unknown or not.
+			st = SeedStatus{Records: 1, Reason: "table " + m.D1.Table + " is created by this plan", Unset: st.Unset}
+		}
+		if st.Records <= 0 && len(st.Unset) == 0 {
 			continue
 		}
 		d.seedSteps = append(d.seedSteps, Step{
@@ -69,9 +77,16 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 // SeedReason is the plan line of a seed step: "1 record if missing: no
 // users row matches email".
 func SeedReason(condition string, st SeedStatus) string {
+	if len(st.Unset) > 0 && st.Records <= 0 {
+		return fmt.Sprintf("status unknown (%s): %s not set; apply needs them",
+			strings.Trim(conditionPhrase(condition), "()"), strings.Join(st.Unset, ", "))
+	}
 	out := fmt.Sprintf("%d record%s %s", st.Records, plural(st.Records, "", "s"), conditionPhrase(condition))
 	if st.Reason != "" {
 		out += ": " + st.Reason
+	}
+	if len(st.Unset) > 0 {
+		out += "; apply needs " + strings.Join(st.Unset, ", ") + " (not set here)"
 	}
 	return out
 }

@@ -77,6 +77,28 @@ func TestDiffSeeds(t *testing.T) {
 			want: []line{{"USER.robot", "1 record (always): the stored record differs in role"}},
 		},
 		{
+			name: "env vars unset: status unknown on an existing table, planned",
+			live: existing,
+			status: map[string]SeedStatus{
+				"USER.admin": {Unset: []string{"ADMIN_EMAIL", "ADMIN_PASSWORD"}},
+				"USER.guest": {Records: 0, Reason: "table users has rows"},
+				"USER.robot": {Records: 0, Reason: "the stored record holds its data"},
+			},
+			want: []line{{"USER.admin", "status unknown (if missing): ADMIN_EMAIL, ADMIN_PASSWORD not set; apply needs them"}},
+		},
+		{
+			name: "env vars unset: a new table is seeded anyway",
+			live: &state.Schema{},
+			status: map[string]SeedStatus{
+				"USER.admin": {Unset: []string{"ADMIN_EMAIL"}},
+			},
+			want: []line{
+				{"USER.admin", "1 record if missing: table users is created by this plan; apply needs ADMIN_EMAIL (not set here)"},
+				{"USER.guest", "1 record if empty: table users is created by this plan"},
+				{"USER.robot", "1 record (always): table users is created by this plan"},
+			},
+		},
+		{
 			name:  "existing table without status: noted, not planned",
 			live:  existing,
 			notes: []string{"USER.admin", "USER.guest", "USER.robot"},
