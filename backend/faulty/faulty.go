@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/dmplan/dmplan/backend"
@@ -45,6 +46,9 @@ type rule struct {
 	op    Op
 	at    int  // fail when counts[op] reaches it
 	after bool // run the call, then fail
+	// sql, when set, fails the first D1 call (query or batch) holding a
+	// statement whose text contains it, whatever op and at say.
+	sql string
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -75,6 +79,15 @@ func (f *Backend) arm(op Op, n int, after bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules = append(f.rules, rule{op: op, at: f.counts[op] + n, after: after})
+}
+
+// FailStatement makes the next D1 query or batch holding a statement whose
+// SQL contains substr fail before it reaches the store (nothing in the
+// batch takes effect).
+func (f *Backend) FailStatement(substr string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules = append(f.rules, rule{sql: substr})
 }
 
 // Clear removes every armed failure.
@@ -121,13 +134,14 @@ func (f *Backend) Total() int {
 }
 
 // call counts a call of op and runs it, failing it when a rule says so.
-func (f *Backend) call(op Op, run func() error) error {
+// sts are the statements of a D1 call.
+func (f *Backend) call(op Op, run func() error, sts ...backend.Stmt) error {
 	f.mu.Lock()
 	f.counts[op]++
 	n := f.counts[op]
 	fire, after := false, false
 	for i, r := range f.rules {
-		if r.op == op && r.at == n {
+		if (r.sql == "" && r.op == op && r.at == n) || (r.sql != "" && holds(sts, r.sql)) {
 			fire, after = true, r.after
 			f.rules = append(f.rules[:i:i], f.rules[i+1:]...)
 			break
@@ -155,7 +169,7 @@ func (d *d1) Query(ctx context.Context, st backend.Stmt) (res *backend.Result, e
 	err = d.f.call(D1Query, func() error {
 		res, err = d.next.Query(ctx, st)
 		return err
-	})
+	}, st)
 	if err != nil {
 		return nil, err
 	}
@@ -166,9 +180,18 @@ func (d *d1) Batch(ctx context.Context, sts []backend.Stmt) (res []*backend.Resu
 	err = d.f.call(D1Batch, func() error {
 		res, err = d.next.Batch(ctx, sts)
 		return err
-	})
+	}, sts...)
 	if err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+func holds(sts []backend.Stmt, substr string) bool {
+	for _, st := range sts {
+		if strings.Contains(st.SQL, substr) {
+			return true
+		}
+	}
+	return false
 }
