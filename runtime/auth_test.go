@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/runtime"
@@ -91,8 +92,8 @@ func TestSharedAndAuthOnlyModels(t *testing.T) {
 	if _, err := alice.Get(e.ctx, "NOTE", note.ID()); err != nil {
 		t.Errorf("alice reads her note: %v", err)
 	}
-	if _, err := alice.Update(e.ctx, "NOTE", note.ID(), map[string]any{"_auth": []any{"alice", "bob"}, "text": "x"}); err != nil {
-		t.Fatal(err)
+	if _, err := alice.Update(e.ctx, "NOTE", note.ID(), map[string]any{"_auth": []any{"alice", "bob"}, "text": "x"}); !errors.Is(err, runtime.ErrInvalid) || !strings.Contains(err.Error(), "_auth: is read-only") {
+		t.Fatalf("a scoped handle sets _auth: err = %v, want _auth read-only", err)
 	}
 	if _, err := bob.Get(e.ctx, "NOTE", note.ID()); !errors.Is(err, runtime.ErrNotFound) {
 		t.Errorf("a scoped handle widened _auth: %v", err)

@@ -87,7 +87,7 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 		if r.m.name != name {
 			ve.Model = "records"
 		}
-		s, err := h.stage(r, i, ve)
+		s, err := h.stage(ctx, r, i, ve)
 		if err != nil {
 			return fmt.Errorf("save many: record %d: %w", i, err)
 		}
@@ -148,7 +148,7 @@ func (h *Handle) saveOne(ctx context.Context, r *Record) error {
 }
 
 // stage prepares and validates one record; nil means nothing to write.
-func (h *Handle) stage(r *Record, i int, ve *ValidationError) (*staged, error) {
+func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationError) (*staged, error) {
 	m := r.m
 	if r.orig == nil {
 		given := r.data[m.pk] != nil && r.data[m.pk] != "" && (r.genID == "" || r.data[m.pk] != r.genID)
@@ -172,7 +172,7 @@ func (h *Handle) stage(r *Record, i int, ve *ValidationError) (*staged, error) {
 		return nil, nil // nothing was Set since the record was stored
 	}
 	n := len(ve.Fields)
-	if err := h.prepareUpdate(m, r.data, r.orig, plainUpdate, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, r.data, r.orig, plainUpdate, ve); err != nil {
 		return nil, err
 	}
 	for j := n; j < len(ve.Fields); j++ {
@@ -247,7 +247,7 @@ func (h *Handle) before(ctx context.Context, s *staged) error {
 		}
 	} else {
 		updatedAt := s.ev.Data["updated_at"]
-		if err := h.prepareUpdate(m, s.ev.Data, s.r.orig, plainUpdate, ve); err != nil {
+		if err := h.prepareUpdate(ctx, m, s.ev.Data, s.r.orig, plainUpdate, ve); err != nil {
 			return fmt.Errorf("update %s %s: %w", m.name, s.ev.ID, err)
 		}
 		s.ev.Changes = diff(s.r.orig, s.ev.Data)
@@ -324,12 +324,8 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		h.ds.logBulkStep(ctx, "kv.put_many", m.name, len(es), 1, t)
 	}
 	t := time.Now()
-	type stmtOf struct {
-		m   *model
-		ids []string
-	}
 	var sts []backend.Stmt
-	var owners []stmtOf
+	var owners []stmtOwner
 	for _, m := range order {
 		list := byModel[m]
 		for startRow := 0; startRow < len(list); startRow += m.rowsPerStm {
@@ -338,23 +334,26 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(m.upsertTail))
 			b.WriteString(m.upsertHead)
 			args := make([]any, 0, len(chunk)*len(m.cols))
-			ids := make([]string, len(chunk))
 			for i, s := range chunk {
 				if i > 0 {
 					b.WriteString(", ")
 				}
 				b.WriteString(m.rowHolders)
 				args = append(args, s.row...)
-				ids[i] = s.ev.ID
 			}
 			b.WriteString(m.upsertTail)
 			sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
-			owners = append(owners, stmtOf{m, ids})
+			owners = append(owners, stmtOwner{m, chunk})
 		}
 	}
 	for from := 0; from < len(sts); from += MaxBatchStatements {
 		to := min(from+MaxBatchStatements, len(sts))
 		if _, err := h.ds.d1.Batch(ctx, sts[from:to]); err != nil {
+			if errors.Is(err, backend.ErrConstraint) {
+				// A batch is atomic: none of its rows were written, nor
+				// those of the batches after it.
+				return h.compensateMany(ctx, owners[from:], from > 0, err)
+			}
 			perr := &PartialWriteError{Err: notMigrated(err)}
 			for _, o := range owners[from:] {
 				if perr.Model == "" {
@@ -362,7 +361,9 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 				} else if perr.Model != o.m.name && !strings.Contains(perr.Model, o.m.name) {
 					perr.Model += "," + o.m.name
 				}
-				perr.IDs = append(perr.IDs, o.ids...)
+				for _, s := range o.st {
+					perr.IDs = append(perr.IDs, s.ev.ID)
+				}
 			}
 			return perr
 		}
@@ -373,4 +374,40 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 	}
 	h.ds.logBulkStep(ctx, "d1.upsert_many", strings.Join(models, ","), len(st), len(sts), t)
 	return nil
+}
+
+// stmtOwner is the model and records of one multi-row upsert.
+type stmtOwner struct {
+	m  *model
+	st []*staged
+}
+
+// compensateMany takes back the KV writes of records whose D1 rows were not
+// written because a batch broke a constraint (see compensate).
+func (h *Handle) compensateMany(ctx context.Context, owners []stmtOwner, earlier bool, d1err error) error {
+	var order []*model
+	byModel := map[*model][]undo{}
+	for _, o := range owners {
+		if _, ok := byModel[o.m]; !ok {
+			order = append(order, o.m)
+		}
+		for _, s := range o.st {
+			byModel[o.m] = append(byModel[o.m], undo{id: s.ev.ID, key: s.key, prev: s.r.orig})
+		}
+	}
+	var errs []error
+	for _, m := range order {
+		ns, err := m.namespace(ctx, h.ds.kv)
+		if err == nil {
+			err = h.compensate(ctx, "save", m, ns, byModel[m], d1err)
+		} else {
+			err = &PartialWriteError{Model: m.name, IDs: undoIDs(byModel[m]), Err: err}
+		}
+		errs = append(errs, err)
+	}
+	err := errors.Join(errs...)
+	if earlier {
+		return fmt.Errorf("save many (the records of earlier batches were saved): %w", err)
+	}
+	return fmt.Errorf("save many: %w", err)
 }

@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
 )
 
-// remove is Record.Delete.
+// remove is Record.Delete. Its errors start with "delete MODEL id".
 func (h *Handle) remove(ctx context.Context, r *Record) error {
+	return opError("delete", r.m.name, r.ID(), h.removeRecord(ctx, r))
+}
+
+func (h *Handle) removeRecord(ctx context.Context, r *Record) error {
 	m := r.m
 	if r.orig == nil || r.IsDeleted() {
 		return fmt.Errorf("delete %s %s: %w", m.name, r.ID(), ErrNotFound)
@@ -59,8 +64,12 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	return nil
 }
 
-// restore is Record.Restore.
+// restore is Record.Restore. Its errors start with "restore MODEL id".
 func (h *Handle) restore(ctx context.Context, r *Record) error {
+	return opError("restore", r.m.name, r.ID(), h.restoreRecord(ctx, r))
+}
+
+func (h *Handle) restoreRecord(ctx context.Context, r *Record) error {
 	m := r.m
 	if !m.soft {
 		return fmt.Errorf("restore %s: %w: the model has soft_delete = false", m.name, ErrInvalid)
@@ -74,4 +83,13 @@ func (h *Handle) restore(ctx context.Context, r *Record) error {
 	data := maps.Clone(r.orig)
 	data["deleted_at"] = nil
 	return h.updateAs(ctx, r, restoreUpdate, data)
+}
+
+// opError makes err start with "verb model id" (a hook rejection, a
+// validation or partial-write error starts with "runtime: ...").
+func opError(verb, model, id string, err error) error {
+	if err == nil || strings.HasPrefix(err.Error(), verb+" "+model) {
+		return err
+	}
+	return fmt.Errorf("%s %s %s: %w", verb, model, id, err)
 }

@@ -28,7 +28,9 @@ var (
 	// ErrForbidden: a scoped handle tried to write a record owned by
 	// another user, or the handle has no user.
 	ErrForbidden = errors.New("runtime: forbidden")
-	// ErrConflict: a new record's id is already taken.
+	// ErrConflict: a new record's id is already taken, or D1 refused the
+	// record's row for a constraint of its table (a *ConstraintError: KV
+	// was put back, nothing was written).
 	ErrConflict = errors.New("runtime: record exists")
 	// ErrPartialWrite: KV was written but D1 was not; the error names the
 	// model and ids; `dmplan reconcile` rebuilds the D1 rows from KV.
@@ -47,7 +49,7 @@ var (
 type FieldError struct {
 	Index   int    `json:"index,omitempty"` // record index in a bulk call
 	Field   string `json:"field"`
-	Code    string `json:"code"` // unknown, required, type, format, enum, immutable
+	Code    string `json:"code"` // unknown, required, type, format, enum, immutable, read_only
 	Message string `json:"message"`
 }
 
@@ -59,6 +61,7 @@ const (
 	CodeFormat    = "format"    // failed a named validator (url, email, ...)
 	CodeEnum      = "enum"      // not one of the allowed values
 	CodeImmutable = "immutable" // the primary key changed
+	CodeReadOnly  = "read_only" // an update changed a field the runtime manages (created_at, deleted_at, _auth)
 )
 
 // ValidationError lists every failing field of a record (or of every
@@ -132,3 +135,30 @@ func (e *PartialWriteError) Error() string {
 
 // Unwrap returns ErrPartialWrite and the D1 error.
 func (e *PartialWriteError) Unwrap() []error { return []error{ErrPartialWrite, e.Err} }
+
+// ConstraintError reports records whose D1 rows broke a constraint of the
+// table (a UNIQUE index, NOT NULL, CHECK). D1 wrote nothing, and the
+// runtime put their KV objects back as they were (removed the new ones),
+// so nothing was written. errors.Is(err, ErrConflict) and errors.Is(err,
+// backend.ErrConstraint) are true. It never holds a field value.
+type ConstraintError struct {
+	Op         string // save, delete, restore
+	Model      string
+	IDs        []string
+	Constraint string // "UNIQUE constraint failed: projects.slug"
+	Err        error  // the D1 error
+}
+
+func (e *ConstraintError) Error() string {
+	ids := e.IDs
+	more := ""
+	if len(ids) > 5 {
+		more = fmt.Sprintf(" and %d more", len(ids)-5)
+		ids = ids[:5]
+	}
+	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s); KV was put back, nothing was written",
+		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint)
+}
+
+// Unwrap returns ErrConflict and the D1 error.
+func (e *ConstraintError) Unwrap() []error { return []error{ErrConflict, e.Err} }

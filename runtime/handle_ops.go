@@ -1,6 +1,9 @@
 package runtime
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // The one-call helpers of a Handle: the spec's static DataModel.get,
 // create, update, delete and restore.
@@ -33,7 +36,7 @@ func (h *Handle) Update(ctx context.Context, model, id string, changes map[strin
 
 // Delete deletes record id (soft unless the model has soft_delete = false).
 func (h *Handle) Delete(ctx context.Context, model, id string) error {
-	r, err := h.Get(ctx, model, id)
+	r, err := h.getFor(ctx, model, id, false, "delete")
 	if err != nil {
 		return err
 	}
@@ -42,9 +45,22 @@ func (h *Handle) Delete(ctx context.Context, model, id string) error {
 
 // Restore clears deleted_at of the soft-deleted record id.
 func (h *Handle) Restore(ctx context.Context, model, id string) error {
-	r, err := h.Get(ctx, model, id, IncludingDeleted())
+	r, err := h.getFor(ctx, model, id, true, "restore")
 	if err != nil {
 		return err
 	}
 	return r.Restore(ctx)
+}
+
+// getFor is Get for an operation whose errors start with verb.
+func (h *Handle) getFor(ctx context.Context, model, id string, deleted bool, verb string) (*Record, error) {
+	m, err := h.ds.model(model)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s %s: %w", verb, model, id, err)
+	}
+	r := &Record{h: h, m: m}
+	if err := h.load(ctx, r, id, deleted, verb); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

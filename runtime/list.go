@@ -135,6 +135,7 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any) error {
 		if !q.h.canSee(m, obj) {
 			continue // D1 filtered by owner; keep the row, never another user's object
 		}
+		m.fillDefaults(obj)
 		data[i] = obj
 	}
 	return nil

@@ -12,13 +12,20 @@ import (
 )
 
 // logOp logs one operation with its duration: debug when it succeeded (or
-// found nothing), error when it failed. It never logs field values.
+// found nothing), warn when validation or a hook refused the write, error
+// when it failed. It never logs field values.
 func (ds *Datastore) logOp(ctx context.Context, op, model, id string, start time.Time, outcome string, err error) {
 	level := slog.LevelDebug
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		switch {
+		case errors.Is(err, ErrNotFound):
 			outcome = "not_found"
-		} else {
+		case errors.Is(err, ErrInvalid) || errors.Is(err, ErrRejected):
+			// The caller's data or a hook refused the write: not a
+			// failure of the runtime or the stores.
+			level = slog.LevelWarn
+			outcome = outcomeOf(err)
+		default:
 			level = slog.LevelError
 			outcome = outcomeOf(err)
 		}
@@ -33,7 +40,7 @@ func (ds *Datastore) logOp(ctx context.Context, op, model, id string, start time
 		slog.String("outcome", outcome),
 	}
 	n := 4
-	if err != nil && level == slog.LevelError {
+	if err != nil && level >= slog.LevelWarn {
 		attrs[n] = slog.String("error", err.Error())
 		n++
 	}

@@ -21,7 +21,7 @@ const (
 // Query limits.
 const (
 	DefaultLimit = 20   // rows per page unless Limit says otherwise
-	MaxLimit     = 1000 // Limit above this is lowered to it
+	MaxLimit     = 1000 // Limit above this is an ErrInvalid error from List
 )
 
 // maxPage keeps (page-1)*limit far from integer overflow.
@@ -98,6 +98,13 @@ func (q *Query) value(field string, v any) (string, any, bool) {
 	nv, msg := normalize(f.Type, v)
 	if msg != "" {
 		q.fail(fmt.Errorf("%w: query %s.%s: value %s", ErrInvalid, q.m.name, field, msg))
+		return "", nil, false
+	}
+	switch nv.(type) {
+	case map[string]any, []any:
+		// The column holds JSON text; equality with an encoded array or
+		// object depends on key order and spacing, so it is refused.
+		q.fail(fmt.Errorf("%w: query %s.%s: an array or object value cannot be compared with the column's JSON text; compare a scalar, or filter the rows in Go", ErrInvalid, q.m.name, field))
 		return "", nil, false
 	}
 	cv, err := toColumn(f.Type, nv)
@@ -208,13 +215,14 @@ func (q *Query) OrderBy(field string, dir Direction) *Query {
 	return q
 }
 
-// Limit sets the page size (default 20; values over MaxLimit are lowered
-// to MaxLimit).
+// Limit sets the page size (default 20). A size under 1 or over MaxLimit
+// is an ErrInvalid error from List and Count rather than a silently
+// smaller page: page through larger sets with Page or Offset.
 func (q *Query) Limit(n int) *Query {
-	if n < 1 {
-		return q.fail(fmt.Errorf("%w: query limit %d; it must be at least 1", ErrInvalid, n))
+	if n < 1 || n > MaxLimit {
+		return q.fail(fmt.Errorf("%w: query limit %d; it must be from 1 to %d (runtime.MaxLimit); page through larger sets with Page or Offset", ErrInvalid, n, MaxLimit))
 	}
-	q.limit = min(n, MaxLimit)
+	q.limit = n
 	return q
 }
 

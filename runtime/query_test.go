@@ -90,7 +90,7 @@ func TestQueryPages(t *testing.T) {
 			runtime.Pagination{Total: 2, Limit: 20, Page: 1, Pages: 1}},
 		{"where in nothing", u.Query("PAGE").WhereIn("title"), []string{},
 			runtime.Pagination{Total: 0, Limit: 20, Page: 1}},
-		{"limit capped", u.Query("PAGE").Limit(5000).OrderBy("title", runtime.Asc), seq(0, 45),
+		{"limit at the cap", u.Query("PAGE").Limit(runtime.MaxLimit).OrderBy("title", runtime.Asc), seq(0, 45),
 			runtime.Pagination{Total: 45, Limit: 1000, Page: 1, Pages: 1}},
 	}
 	for _, tt := range tests {
@@ -140,6 +140,10 @@ func TestQueryErrorsReturnEmptyResult(t *testing.T) {
 		{"injection in order field", u.Query("PAGE").OrderBy("title; DROP TABLE page_meta", runtime.Asc), runtime.ErrUnknownField},
 		{"bad direction", u.Query("PAGE").OrderBy("title", runtime.Direction(7)), runtime.ErrInvalid},
 		{"bad limit", u.Query("PAGE").Limit(0), runtime.ErrInvalid},
+		{"limit over the cap", u.Query("PAGE").Limit(runtime.MaxLimit + 1), runtime.ErrInvalid},
+		{"array value on an array column", u.Query("ITEM").Where("tags", []string{"a"}), runtime.ErrInvalid},
+		{"object value on a json column", u.Query("ITEM").Where("meta", map[string]any{"a": 1}), runtime.ErrInvalid},
+		{"array value in WhereIn", u.Query("ITEM").WhereIn("tags", []any{"a"}), runtime.ErrInvalid},
 		{"bad offset", u.Query("PAGE").Offset(-1), runtime.ErrInvalid},
 		{"bad page", u.Query("PAGE").Page(0), runtime.ErrInvalid},
 		{"wrong value type", u.Query("ITEM").Where("count", "many"), runtime.ErrInvalid},

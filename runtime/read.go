@@ -33,17 +33,18 @@ func (h *Handle) Get(ctx context.Context, model, id string, opts ...ReadOption) 
 		return nil, err
 	}
 	r := &Record{h: h, m: m}
-	if err := h.load(ctx, r, id, cfg.deleted); err != nil {
+	if err := h.load(ctx, r, id, cfg.deleted, "get"); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool) (err error) {
+// load reads record id into r; verb starts its errors ("get", "delete").
+func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool, verb string) (err error) {
 	m := r.m
 	start := time.Now()
 	defer func() { h.ds.logOp(ctx, "get", m.name, id, start, "found", err) }()
-	data, err := h.fetch(ctx, m, id, deleted)
+	data, err := h.fetch(ctx, m, id, deleted, verb)
 	if err != nil {
 		return err
 	}
@@ -53,37 +54,54 @@ func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool) (
 
 // fetch reads and decodes the KV object of id, applying the auth scope and
 // the deleted filter.
-func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool) (map[string]any, error) {
+func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool, verb string) (map[string]any, error) {
 	if err := h.checkScope(); err != nil {
-		return nil, fmt.Errorf("get %s %s: %w", m.name, id, err)
+		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
 	if id == "" {
-		return nil, fmt.Errorf("get %s: empty id: %w", m.name, ErrNotFound)
+		return nil, fmt.Errorf("%s %s: empty id: %w", verb, m.name, ErrNotFound)
 	}
 	key, err := m.key(id)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", m.name, ErrNotFound)
+		return nil, fmt.Errorf("%s %s: %w", verb, m.name, ErrNotFound)
 	}
 	ns, err := m.namespace(ctx, h.ds.kv)
 	if err != nil {
-		return nil, fmt.Errorf("get %s %s: %w", m.name, id, err)
+		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
 	e, err := h.ds.kv.Get(ctx, ns, key)
 	if err != nil {
 		if errors.Is(err, backend.ErrKeyNotFound) {
-			return nil, fmt.Errorf("get %s %s: %w", m.name, id, ErrNotFound)
+			return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, ErrNotFound)
 		}
-		return nil, fmt.Errorf("get %s %s: kv get: %w", m.name, id, notMigrated(err))
+		return nil, fmt.Errorf("%s %s %s: kv get: %w", verb, m.name, id, notMigrated(err))
 	}
 	data, err := decodeObject(m, e.Value)
 	if err != nil {
-		return nil, fmt.Errorf("get %s %s: %w", m.name, id, err)
+		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
 	if !h.canSee(m, data) || (!deleted && m.soft && data["deleted_at"] != nil) {
-		return nil, fmt.Errorf("get %s %s: %w", m.name, id, ErrNotFound)
+		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, ErrNotFound)
 	}
 	data[m.pk] = id
+	m.fillDefaults(data)
 	return data, nil
+}
+
+// fillDefaults gives a stored object the default of every field it lacks:
+// an object written before a field with a default existed reads as if it
+// had the default (as SQLite's ADD COLUMN ... DEFAULT fills the column),
+// so a required field added with a default does not make old records
+// unsaveable. The default reaches KV with the record's next save.
+func (m *model) fillDefaults(data map[string]any) {
+	for _, f := range m.spec.Fields {
+		if f.Default == nil {
+			continue
+		}
+		if _, ok := data[f.Name]; !ok {
+			data[f.Name] = cloneJSON(f.Default)
+		}
+	}
 }
 
 // decodeObject decodes a stored KV object, giving every field its

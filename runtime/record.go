@@ -67,7 +67,8 @@ func (r *Record) ID() string {
 // and timestamp (time.Time too), Go integers for integer, numbers for
 // number, bool for boolean, slices for array, anything JSON-encodable for
 // json. created_at, updated_at, deleted_at and _auth are managed by the
-// runtime; values set for them are replaced.
+// runtime: a new record's values for them are replaced, and an update that
+// changes created_at, deleted_at or _auth is refused (CodeReadOnly).
 func (r *Record) Set(field string, value any) {
 	r.own()
 	r.data[field] = value
@@ -146,7 +147,7 @@ func (r *Record) Load(ctx context.Context, id string) error {
 	if err := r.check(); err != nil {
 		return err
 	}
-	return r.h.load(ctx, r, id, false)
+	return r.h.load(ctx, r, id, false, "get")
 }
 
 // Delete soft-deletes the record (sets deleted_at in KV and D1), or removes

@@ -270,7 +270,8 @@ func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (int, er
 	r.SetAll(p.data)
 	r.Set(p.m.pk, id)
 	err := r.Save(ctx)
-	if errors.Is(err, ErrConflict) {
+	var ce *ConstraintError
+	if errors.Is(err, ErrConflict) && !errors.As(err, &ce) {
 		// The derived id is taken by a record that no longer matches (its
 		// match fields were changed): an always seed updates it, the
 		// other conditions leave it alone.

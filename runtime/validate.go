@@ -16,6 +16,20 @@ import (
 // holds it unchanged: objects written before a field left the Spec stay
 // saveable.
 func validate(m *model, data, orig map[string]any, index int, ve *ValidationError) {
+	checkFields(m, data, orig, index, ve, false)
+}
+
+// validateUpdate is validate for an update of the stored record orig: a
+// value the caller left untouched (equal to the stored one) is not checked
+// against its field's type or rule again, so a record written before a
+// KV-only field changed type stays updatable. Required-ness is checked for
+// every field. It returns the names of the untouched values kept although
+// they no longer match their field.
+func validateUpdate(m *model, data, orig map[string]any, ve *ValidationError) []string {
+	return checkFields(m, data, orig, -1, ve, true)
+}
+
+func checkFields(m *model, data, orig map[string]any, index int, ve *ValidationError, keepStale bool) (stale []string) {
 	for name, v := range data {
 		if _, ok := m.fields[name]; !ok {
 			if ov, kept := orig[name]; kept && equalValues(ov, v) {
@@ -32,8 +46,17 @@ func validate(m *model, data, orig map[string]any, index int, ve *ValidationErro
 			}
 			continue
 		}
+		untouched := false
+		if keepStale && present {
+			ov, had := orig[f.Name]
+			untouched = had && equalValues(ov, v)
+		}
 		nv, msg := normalize(f.Type, v)
 		if msg != "" {
+			if untouched {
+				stale = append(stale, f.Name)
+				continue
+			}
 			ve.add(index, f.Name, CodeType, msg)
 			continue
 		}
@@ -45,9 +68,14 @@ func validate(m *model, data, orig map[string]any, index int, ve *ValidationErro
 			continue
 		}
 		if code, msg := checkRule(f, nv); msg != "" {
+			if untouched {
+				stale = append(stale, f.Name)
+				continue
+			}
 			ve.add(index, f.Name, code, msg)
 		}
 	}
+	return stale
 }
 
 // checkRule applies the field's named validator or enum list.

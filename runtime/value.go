@@ -221,6 +221,16 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 		}
 		return string(b), nil
 	}
+	switch v.(type) {
+	case map[string]any, []any:
+		// A stored value kept although its field changed type (see
+		// validateUpdate) binds as its JSON text, never as a Go map.
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return string(b), nil
+	}
 	return v, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
@@ -46,7 +47,7 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 				return err
 			}
 		}
-		return h.put(ctx, m, ns, id, ev.Data)
+		return h.put(ctx, "save", m, ns, id, ev.Data, nil)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
@@ -161,7 +162,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 		return nil
 	}
 	ve := &ValidationError{Model: m.name}
-	if err := h.prepareUpdate(m, data, r.orig, kind, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, data, r.orig, kind, ve); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
 	if len(ve.Fields) > 0 {
@@ -186,7 +187,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	ev.write = func(ctx context.Context, ev *Event) error {
 		if kind == plainUpdate && m.hooked(op) {
 			ve := &ValidationError{Model: m.name}
-			if err := h.prepareUpdate(m, ev.Data, r.orig, kind, ve); err != nil {
+			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 			}
 			if len(ve.Fields) > 0 {
@@ -198,7 +199,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 				ev.Data["updated_at"] = updatedAt
 			}
 		}
-		return h.put(ctx, m, ns, id, ev.Data)
+		return h.put(ctx, name, m, ns, id, ev.Data, r.orig)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
@@ -207,8 +208,11 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	return nil
 }
 
-// prepareUpdate keeps the fields an update may not change and validates.
-func (h *Handle) prepareUpdate(m *model, data, orig map[string]any, kind updateKind, ve *ValidationError) error {
+// prepareUpdate refuses changes to the fields the runtime manages, keeps
+// the rest of them, and validates. An untouched stored value that no
+// longer matches its field (a KV-only field changed type) is kept and
+// logged at warn level, without its value.
+func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, kind updateKind, ve *ValidationError) error {
 	if !equalValues(data[m.pk], orig[m.pk]) {
 		ve.add(-1, m.pk, CodeImmutable, "is the primary key and cannot change")
 	}
@@ -217,13 +221,22 @@ func (h *Handle) prepareUpdate(m *model, data, orig map[string]any, kind updateK
 			return fmt.Errorf("%w: a user cannot give a record to another user", ErrForbidden)
 		}
 	}
+	if m.timestamps {
+		readOnly(m, data, orig, "created_at", ve)
+	}
+	if m.soft && kind == plainUpdate {
+		readOnly(m, data, orig, "deleted_at", ve)
+	}
 	if m.auth {
 		switch {
 		case m.owned:
-			if u, ok := data["user_id"].(string); ok && u != "" {
+			u, _ := data["user_id"].(string)
+			readOnly(m, data, orig, "_auth", ve, []any{u})
+			if u != "" {
 				data["_auth"] = []any{u}
 			}
 		case h.scoped:
+			readOnly(m, data, orig, "_auth", ve)
 			data["_auth"] = orig["_auth"]
 		}
 	}
@@ -234,35 +247,71 @@ func (h *Handle) prepareUpdate(m *model, data, orig map[string]any, kind updateK
 	if m.soft && kind == plainUpdate {
 		data["deleted_at"] = orig["deleted_at"]
 	}
-	validate(m, data, orig, -1, ve)
+	stale := validateUpdate(m, data, orig, ve)
+	if len(stale) > 0 && h.ds.log.Enabled(ctx, slog.LevelWarn) {
+		id, _ := orig[m.pk].(string)
+		h.ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.stale_value",
+			slog.String("model", m.name), slog.String("id", id),
+			slog.Any("fields", stale),
+			slog.String("outcome", "kept"),
+			slog.String("hint", "the stored value no longer matches the field's type or rule; it is kept until the field is set"))
+	}
 	return nil
 }
 
-// put is the dual write: every limit checked first, then KV, then D1.
-func (h *Handle) put(ctx context.Context, m *model, ns, id string, data map[string]any) error {
+// readOnly refuses a change of a field the runtime manages: the value must
+// equal the stored one (or one of also, values the runtime would derive).
+func readOnly(m *model, data, orig map[string]any, name string, ve *ValidationError, also ...any) {
+	v := data[name]
+	if f := m.fields[name]; f != nil && v != nil {
+		if nv, msg := normalize(f.Type, v); msg == "" {
+			v = nv
+		}
+	}
+	if equalValues(v, orig[name]) {
+		return
+	}
+	for _, a := range also {
+		if equalValues(v, a) {
+			return
+		}
+	}
+	ve.add(-1, name, CodeReadOnly, "is read-only: the runtime manages it")
+}
+
+// put is the dual write: every limit checked first, then KV, then D1; verb
+// ("save", "delete", "restore") starts its errors. prev
+// is the stored record an update replaces (nil for a create): when D1
+// refuses the row for a constraint, KV is put back as it was (prev, or no
+// key) and the error is ErrConflict; any other D1 failure is a partial
+// write.
+func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, data, prev map[string]any) error {
 	key, err := m.key(id)
 	if err != nil {
-		return fmt.Errorf("save %s %s: %w", m.name, id, err)
+		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
 	val, err := m.encode(data)
 	if err != nil {
-		return fmt.Errorf("save %s %s: encode: %w: %v", m.name, id, ErrInvalid, err)
+		return fmt.Errorf("%s %s %s: encode: %w: %v", verb, m.name, id, ErrInvalid, err)
 	}
 	if len(val) > backend.MaxValueBytes {
-		return fmt.Errorf("save %s %s: %w: object is %d bytes, over the %d-byte KV value limit",
-			m.name, id, ErrTooLarge, len(val), backend.MaxValueBytes)
+		return fmt.Errorf("%s %s %s: %w: object is %d bytes, over the %d-byte KV value limit",
+			verb, m.name, id, ErrTooLarge, len(val), backend.MaxValueBytes)
 	}
 	args := make([]any, len(m.cols))
 	if err := m.rowArgs(data, args); err != nil {
-		return fmt.Errorf("save %s %s: %w", m.name, id, err)
+		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
 	t := time.Now()
 	if err := h.ds.kv.Put(ctx, ns, backend.Entry{Key: key, Value: val}); err != nil {
-		return fmt.Errorf("save %s %s: kv put: %w", m.name, id, notMigrated(err))
+		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(err))
 	}
 	h.ds.logStep(ctx, "kv.put", m.name, id, t)
 	t = time.Now()
 	if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.upsert1, Args: args}); err != nil {
+		if errors.Is(err, backend.ErrConstraint) {
+			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, prev: prev}}, err)
+		}
 		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
 	}
 	h.ds.logStep(ctx, "d1.upsert", m.name, id, t)
