@@ -10,8 +10,9 @@ import (
 // share a table (SQLite names are case-insensitive) nor KV keys.
 func (d *decoder) crossModel() hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	ordered := d.declOrder()
 	tables := map[string]*Model{}
-	for _, m := range d.declOrder() {
+	for _, m := range ordered {
 		key := strings.ToLower(m.D1.Table)
 		if prev, ok := tables[key]; ok {
 			diags = append(diags, errorf(d.ranges[m].table, "Duplicate table",
@@ -23,7 +24,7 @@ func (d *decoder) crossModel() hcl.Diagnostics {
 	}
 	// Tables and indexes share one namespace in SQLite.
 	indexes := map[string]*Index{}
-	for _, m := range d.declOrder() {
+	for _, m := range ordered {
 		for _, idx := range m.D1.Indexes {
 			key := strings.ToLower(idx.Name)
 			if prev, ok := indexes[key]; ok {
@@ -42,12 +43,10 @@ func (d *decoder) crossModel() hcl.Diagnostics {
 		}
 	}
 
-	var seen []*Model
-	for _, m := range d.declOrder() {
-		for _, prev := range seen {
-			if prev.KV.Namespace != m.KV.Namespace {
-				continue
-			}
+	// Keys can only collide within a namespace; most models have their own.
+	seen := map[string][]*Model{} // namespace -> models in it so far
+	for _, m := range ordered {
+		for _, prev := range seen[m.KV.Namespace] {
 			a, b := prev.KV.Prefix(), m.KV.Prefix()
 			if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {
 				diags = append(diags, errorf(d.ranges[m].keyPattern, "Overlapping KV keys",
@@ -56,7 +55,7 @@ func (d *decoder) crossModel() hcl.Diagnostics {
 				break
 			}
 		}
-		seen = append(seen, m)
+		seen[m.KV.Namespace] = append(seen[m.KV.Namespace], m)
 	}
 	return diags
 }

@@ -1,7 +1,10 @@
 package hclspec
 
 import (
+	"runtime"
 	"sort"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -56,6 +59,7 @@ func (s *Spec) decode(bodies []hcl.Body) hcl.Diagnostics {
 	diags = append(diags, d.environments(envs)...)
 
 	seen := map[string]*hcl.Block{}
+	unique := models[:0:0]
 	for _, blk := range models {
 		name := blk.Labels[0]
 		if prev, ok := seen[name]; ok {
@@ -64,9 +68,12 @@ func (s *Spec) decode(bodies []hcl.Body) hcl.Diagnostics {
 			continue
 		}
 		seen[name] = blk
-		m, md := d.model(blk)
-		diags = append(diags, md...)
-		s.Models = append(s.Models, m)
+		unique = append(unique, blk)
+	}
+	for _, r := range d.models(unique) {
+		diags = append(diags, r.diags...)
+		s.Models = append(s.Models, r.model)
+		d.ranges[r.model] = r.ranges
 	}
 	sort.SliceStable(s.Models, func(i, j int) bool { return s.Models[i].Name < s.Models[j].Name })
 	diags = append(diags, d.crossModel()...)
@@ -88,6 +95,53 @@ func (s *Spec) decode(bodies []hcl.Body) hcl.Diagnostics {
 	}
 	return diags
 }
+
+// decodedModel is one model block decoded.
+type decodedModel struct {
+	model  *Model
+	ranges *modelRanges
+	diags  hcl.Diagnostics
+}
+
+// models decodes model blocks, each on its own (they share nothing until
+// crossModel), in parallel on up to GOMAXPROCS goroutines, and returns
+// them in the order of blocks.
+func (d *decoder) models(blocks []*hcl.Block) []decodedModel {
+	out := make([]decodedModel, len(blocks))
+	decode := func(i int, wd *decoder) {
+		m, diags := wd.model(blocks[i])
+		out[i] = decodedModel{model: m, ranges: wd.ranges[m], diags: diags}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(blocks)/minModelsPerWorker)
+	if workers <= 1 {
+		for i := range blocks {
+			decode(i, d)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		// Each worker records ranges in its own map; decode copies them
+		// into d.ranges afterwards.
+		wd := &decoder{spec: d.spec, ranges: map[*Model]*modelRanges{}}
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(blocks) {
+					return
+				}
+				decode(i, wd)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// minModelsPerWorker keeps small configurations on one goroutine, where
+// starting others costs more than it saves.
+const minModelsPerWorker = 16
 
 var projectSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "binding_prefix"}},
