@@ -30,6 +30,9 @@ const (
 	CodeNotInPlace = "DM109"
 	// CodeDuplicateTable: two models map to the same D1 table.
 	CodeDuplicateTable = "DM110"
+	// CodeUnmanagedNotNull: a live column no synced field maps to is NOT
+	// NULL without a default, so every insert of the runtime would fail.
+	CodeUnmanagedNotNull = "DM111"
 )
 
 // Codes of notes: reported, never acted on, never a failure.

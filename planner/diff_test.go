@@ -128,6 +128,22 @@ func TestDiff(t *testing.T) {
 			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.content", Code: CodeUnsynced}},
 		},
 		{
+			name: "DM111 unmanaged NOT NULL column without a default",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				tb := s.Table("page_meta")
+				tb.Columns = append(tb.Columns,
+					&state.Column{Name: "qty", Type: "INTEGER", NotNull: true},
+					&state.Column{Name: "rank", Type: "INTEGER", NotNull: true, Default: "0"},
+					&state.Column{Name: "old_note", Type: "TEXT", NotNull: true, Default: "NULL"})
+			},
+			steps: []Step{
+				{Action: Blocked, Model: "PAGE", Target: "page_meta.qty", Code: CodeUnmanagedNotNull},
+				{Action: Blocked, Model: "PAGE", Target: "page_meta.old_note", Code: CodeUnmanagedNotNull},
+			},
+			notes: []string{"DM202 page_meta.rank"},
+		},
+		{
 			name:  "DM103 required without default on table with rows",
 			spec:  newSpec(pageModel()),
 			live:  func(s *state.Schema) { dropColumn(s.Table("page_meta"), "url"); s.Table("page_meta").HasRows = true },
@@ -293,7 +309,8 @@ func TestDiffExplains(t *testing.T) {
 		{"built-in", func(s *state.Schema) { dropColumn(s.Table("page_meta"), "created_at") },
 			[]string{"model PAGE has the built-in field created_at (option timestamps)"}},
 		{"DM101", func(s *state.Schema) { s.Table("page_meta").Column("status").Type = "INTEGER" },
-			[]string{"PAGE.status", "page_meta.status", "from INTEGER to TEXT", "type string", "add a new field", "backfill", "switch readers"}},
+			[]string{"PAGE.status", "page_meta.status", "from INTEGER to TEXT", "type string", "add a new synced field", "backfill", "switch readers",
+				"remove status from the model; its column is kept"}},
 		{"DM102", func(s *state.Schema) {
 			s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT"})
 		}, []string{"model PAGE declares field content but no longer syncs it", "kept", "re-add content to sync_fields", "drop the column by hand"}},
@@ -301,6 +318,10 @@ func TestDiffExplains(t *testing.T) {
 			dropColumn(s.Table("page_meta"), "url")
 			s.Table("page_meta").HasRows, s.Table("page_meta").Rows = true, 12
 		}, []string{"page_meta.url", "NOT NULL without a default", "12 rows", "give the field a default", "optional"}},
+		{"DM111", func(s *state.Schema) {
+			s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "qty", Type: "INTEGER", NotNull: true})
+		}, []string{"page_meta.qty", "no synced field of model PAGE", "NOT NULL without a default", "every new record would fail",
+			"keep field qty in the model", `ALTER TABLE "page_meta" DROP COLUMN "qty"`, "once nothing reads it"}},
 		{"DM104", func(s *state.Schema) { s.Table("page_meta").Column("page_id").PK = false },
 			[]string{"primary key (page_id)", "no primary key"}},
 		{"DM105", func(s *state.Schema) { s.Table("page_meta").Indexes[0].Unique = true },

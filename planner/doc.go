@@ -24,6 +24,7 @@
 //	DM108  an index needs a column this plan cannot add
 //	DM109  a column has a non-constant default SQLite cannot add in place
 //	DM110  two models map to the same table
+//	DM111  a live column no synced field maps to is NOT NULL without a default
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // unmanaged column, DM203 default differs (SQLite cannot alter defaults),

@@ -134,10 +134,19 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		}
 	}
 	for _, hc := range have.Columns {
-		if !wanted[strings.ToLower(hc.Name)] && (!hc.PK || pkOK) {
-			d.note(NoteUnmanagedColumn, have.Name+"."+hc.Name,
-				fmt.Sprintf("column %s.%s matches no field of model %s: kept, not managed", have.Name, hc.Name, m.Name))
+		if wanted[strings.ToLower(hc.Name)] || (hc.PK && !pkOK) {
+			continue
 		}
+		if !hc.PK && hc.NotNull && normDefault(hc.Default) == "" {
+			// No write fills it, and SQLite has no value for it: every
+			// insert of the runtime would fail.
+			d.block(m, have.Name+"."+hc.Name, CodeUnmanagedNotNull,
+				fmt.Sprintf("column %s.%s matches no synced field of model %s, but it is NOT NULL without a default, so every new record would fail to sync to D1", have.Name, hc.Name, m.Name),
+				fmt.Sprintf("keep field %s in the model and in sync_fields (required, so every write fills the column), or drop the column by hand (ALTER TABLE %s DROP COLUMN %s) once nothing reads it", hc.Name, quoteIdent(have.Name), quoteIdent(hc.Name)))
+			continue
+		}
+		d.note(NoteUnmanagedColumn, have.Name+"."+hc.Name,
+			fmt.Sprintf("column %s.%s matches no field of model %s: kept, not managed", have.Name, hc.Name, m.Name))
 	}
 	d.indexes(m, want, have, after, available)
 }
@@ -180,7 +189,7 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 		}
 		d.block(m, target, CodeTypeChange,
 			fmt.Sprintf("changing %s.%s (column %s) from %s to %s%s needs a manual migration; dmplan never changes a column type", m.Name, want.Name, target, haveType, want.Type, ft),
-			fmt.Sprintf("add a new field%s (e.g. %s_v2), backfill it from %s, switch readers to it, then stop syncing %s", ofType, want.Name, want.Name, want.Name))
+			fmt.Sprintf("add a new synced field%s (e.g. %s_v2), backfill it from %s, switch readers to it, then remove %s from the model; its column is kept (drop it by hand once nothing reads it)", ofType, want.Name, want.Name, want.Name))
 		return
 	}
 	if haveType != want.Type {
