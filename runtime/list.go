@@ -130,7 +130,7 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any) error {
 		}
 		obj, err := decodeObject(m, raw)
 		if err != nil {
-			return fmt.Errorf("query %s %v: %w", m.name, data[i][m.pk], err)
+			return fmt.Errorf("query %s %v: KV key %s: %w (see dmplan reconcile)", m.name, data[i][m.pk], k, err)
 		}
 		if !q.h.canSee(m, obj) {
 			continue // D1 filtered by owner; keep the row, never another user's object

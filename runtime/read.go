@@ -78,7 +78,7 @@ func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool, v
 	}
 	data, err := decodeObject(m, e.Value)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
+		return nil, fmt.Errorf("%s %s %s: KV key %s: %w (see dmplan reconcile)", verb, m.name, id, key, err)
 	}
 	if !h.canSee(m, data) || (!deleted && m.soft && data["deleted_at"] != nil) {
 		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, ErrNotFound)

@@ -3,6 +3,8 @@ package consistency
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -28,6 +30,9 @@ func TestMain(m *testing.M) {
 }
 
 const env = "test"
+
+// quiet drops the runtime's logs: the tests provoke failures on purpose.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // wideFields are the synced fields of WIDE: enough columns that a bulk
 // save of a few hundred records takes several D1 batches.
@@ -151,7 +156,7 @@ func migrate(t testing.TB, ctx context.Context, spec *hclspec.Spec, be backend.B
 
 func open(t testing.TB, ctx context.Context, spec *hclspec.Spec, be backend.Backend) *runtime.Datastore {
 	t.Helper()
-	ds, err := runtime.Open(ctx, spec, be, runtime.WithEnvironment(env))
+	ds, err := runtime.Open(ctx, spec, be, runtime.WithEnvironment(env), runtime.WithLogger(quiet))
 	if err != nil {
 		t.Fatal(err)
 	}
