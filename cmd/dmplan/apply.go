@@ -20,7 +20,9 @@ var applyCommand = command{
 	summary: "Apply a plan. With DIR (default \".\"), plan first, show the plan and ask for\n" +
 		"approval (or take -auto-approve). With a PLANFILE from dmplan plan -out, apply\n" +
 		"exactly that plan from any directory: the environment is resolved again and the\n" +
-		"plan is refused if the live schema changed since it was made.\n\n" +
+		"plan is refused if the live schema changed since it was made, if it was applied\n" +
+		"already, or if its steps are not what its sources give (an edited file). Every\n" +
+		"variable the seeds read must be set; apply checks before it changes anything.\n\n" +
 		"A plan with blocked changes is never applied.",
 	maxArgs: 1,
 }
@@ -64,7 +66,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	}
 	var job *applyJob
 	if isPlanFile(a.Path) {
-		job, err = c.loadSavedPlan(a, &spec, v)
+		job, err = c.loadSavedPlan(ctx, a, &spec, v)
 	} else {
 		job, err = c.freshPlan(ctx, a, &spec, v)
 	}
@@ -131,18 +133,20 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	if err := checkEnvDiags(env, tdiags); err != nil {
 		return nil, err
 	}
-	p, sdiags, err := c.planTarget(ctx, *spec, t, true)
+	d, sdiags, err := c.planTarget(ctx, *spec, t, true)
 	v.Diagnostics(sdiags)
 	if err != nil {
 		return nil, err
 	}
-	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: p}, nil
+	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: d.plan}, nil
 }
 
 // loadSavedPlan reads a plan file, re-loads the sources it carries and
 // resolves its environment again (re-reading env.X). It refuses a plan
-// whose sources were altered or whose environment now points elsewhere.
-func (c *cli) loadSavedPlan(a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
+// whose sources were altered, whose environment now points elsewhere, that
+// was applied already, whose seeds cannot run or whose steps its sources
+// do not give (see checkSavedPlan), all before any action.
+func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
 	pf, err := readPlanFile(a.Path)
 	if err != nil {
 		return nil, err
@@ -173,7 +177,12 @@ func (c *cli) loadSavedPlan(a applyArgs, spec **hclspec.Spec, v view.Apply) (*ap
 		return nil, fmt.Errorf("the saved plan %s was made for %s, but environment %s now resolves to %s; plan again",
 			a.Path, pf.Target.String(), pf.Environment, desc.String())
 	}
-	return &applyJob{spec: s, target: t, desc: desc, plan: pf.Plan, saved: true}, nil
+	p, sdiags, err := c.checkSavedPlan(ctx, s, t, pf.Plan)
+	v.Diagnostics(sdiags)
+	if err != nil {
+		return nil, err
+	}
+	return &applyJob{spec: s, target: t, desc: desc, plan: p, saved: true}, nil
 }
 
 // approve asks for "yes" on a terminal. Without one it refuses: a plan

@@ -14,6 +14,7 @@ import (
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/state"
 )
 
 var planCommand = command{
@@ -76,15 +77,16 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	p, sdiags, err := c.planTarget(ctx, spec, t, true)
+	d, sdiags, err := c.planTarget(ctx, spec, t, false)
 	v.Diagnostics(sdiags)
 	if err != nil {
 		v.Error(err)
 		return exitError
 	}
+	p := d.plan
 	desc := c.describe(t)
 	if a.Out != "" {
-		pf := newPlanFile(spec, base, t, desc, p)
+		pf := newPlanFile(spec, base, t, desc, d)
 		if err := writePlanFile(a.Out, pf); err != nil {
 			v.Error(err)
 			return exitError
@@ -109,32 +111,51 @@ func planExitCode(p *planner.Plan, detailed bool) int {
 
 // planTarget inspects the target, asks it what the seeds would write, and
 // diffs the spec against it. Seeds that cannot be evaluated come back as
-// diagnostics with errors and no plan.
-func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, readOnly bool) (*planner.Plan, hcl.Diagnostics, error) {
-	be, err := c.openBackend(ctx, t, readOnly)
+// diagnostics with errors and no plan. requireEnv (apply) makes an unset
+// env var of a seed such an error; without it (plan) the seed is planned
+// with an unknown status.
+func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool) (*derivation, hcl.Diagnostics, error) {
+	be, err := c.openBackend(ctx, t, true)
 	if err != nil {
 		return nil, nil, redact(err, t)
 	}
 	defer be.Close()
+	return c.derivePlan(ctx, be, spec, t, requireEnv)
+}
+
+// derivation is a plan and what it was derived from besides the spec, so
+// a saved plan can be derived again (see checkSavedPlan, verifyShown).
+type derivation struct {
+	plan    *planner.Plan
+	live    *state.Schema
+	pending []planner.PendingBackfill
+}
+
+// derivePlan is planTarget on an open backend.
+func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool) (*derivation, hcl.Diagnostics, error) {
 	live, err := backend.Inspect(ctx, be.D1(), be.KV())
 	if err != nil {
 		return nil, nil, redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t)
 	}
-	status, diags, err := c.seedStatus(ctx, spec, t, be, live)
+	status, diags, err := c.seedStatus(ctx, spec, t, be, live, requireEnv)
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
 	if diags.HasErrors() {
+		if requireEnv {
+			return nil, diags, errors.New("the seeds cannot run (see above), so nothing was applied: apply needs every variable they read")
+		}
 		return nil, diags, errors.New("the seeds cannot be checked against the target (see above), so nothing was planned")
 	}
 	pending, err := runtime.PendingBackfills(ctx, be.D1())
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
-	return planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending)), diags, nil
+	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending))
+	return &derivation{plan: p, live: live, pending: pending}, diags, nil
 }
 
-func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, p *planner.Plan) *planFile {
+func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {
 	srcs := make(map[string]string, len(spec.Sources))
 	for name, b := range spec.Sources {
 		srcs[name] = string(b)
@@ -149,6 +170,8 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 		Environment: desc.Environment,
 		Target:      desc,
 		TargetKey:   targetKey(t),
-		Plan:        p,
+		Plan:        d.plan,
+		Live:        d.live,
+		Pending:     d.pending,
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
 )
 
 // planFileFormat identifies a saved plan file and its version.
@@ -37,6 +38,13 @@ type planFile struct {
 	// directory, as a hash so it holds no secret (see targetKey).
 	TargetKey string        `json:"target_key"`
 	Plan      *planner.Plan `json:"plan"`
+	// Live and Pending are what the plan was derived from besides the
+	// sources: the live schema (its fingerprint is the plan's) and the
+	// unfinished backfills. show derives the plan from them again and
+	// refuses steps the sources do not give; apply derives it against the
+	// target itself.
+	Live    *state.Schema             `json:"live_schema,omitempty"`
+	Pending []planner.PendingBackfill `json:"pending_backfills,omitempty"`
 }
 
 // writePlanFile saves the plan, readable only by its owner (it holds the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 
 	"github.com/dmplan/dmplan/internal/view"
 )
@@ -13,6 +14,8 @@ var showCommand = command{
 	synopsis: "show [flags] PLANFILE",
 	short:    "Show a saved plan",
 	summary: "Show a plan saved with dmplan plan -out, as it was made. Touches no database.\n" +
+		"The plan is derived again from the sources and live schema the file carries,\n" +
+		"and refused if a step differs from what they give (an edited file).\n" +
 		"Exit codes as for plan: 1 when it has blocked changes, otherwise 0.",
 	maxArgs: 1,
 }
@@ -55,6 +58,11 @@ func (c *cli) show(_ context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	v.Plan(view.PlanReport{Target: pf.Target, Plan: pf.Plan})
-	return planExitCode(pf.Plan, false)
+	p, err := verifyShown(pf)
+	if err != nil {
+		v.Error(fmt.Errorf("%s: %w", a.Path, err))
+		return exitError
+	}
+	v.Plan(view.PlanReport{Target: pf.Target, Plan: p})
+	return planExitCode(p, false)
 }

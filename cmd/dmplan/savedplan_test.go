@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+const tamperHCL = `project "shop" {}
+
+model "Y" {
+  options { user_tracking = false }
+  field "title" { type = string }
+  d1 {
+    table       = "y"
+    sync_fields = ["title"]
+  }
+}
+
+seed "Y" "first" {
+  match = ["title"]
+  data = { title = "hello" }
+}
+`
+
+// runCLI runs one dmplan invocation in-process.
+func runCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(k string) string { return env[k] }}
+	code = c.run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
+// TestSavedPlanTampered edits a saved plan the ways an attacker (or an
+// accident) could and checks that neither show nor apply trusts it: the
+// plan is derived again from the sources it carries, and the live table
+// the edit aimed at survives.
+func TestSavedPlanTampered(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(pf map[string]any)
+		wantErr string
+	}{
+		{
+			name: "step SQL replaced",
+			edit: func(pf map[string]any) {
+				for _, s := range steps(pf) {
+					if s.(map[string]any)["action"] == "create_table" {
+						s.(map[string]any)["sql"] = []any{`DROP TABLE "precious"`}
+					}
+				}
+			},
+			wantErr: "saved plan does not match its sources: step 2 (create_table y) differs; re-run dmplan plan",
+		},
+		{
+			name: "step added",
+			edit: func(pf map[string]any) {
+				p := pf["plan"].(map[string]any)
+				extra := map[string]any{"action": "create_table", "target": "z", "sql": []any{`DROP TABLE "precious"`}, "reason": "x", "safe": true}
+				p["steps"] = append([]any{extra}, steps(pf)...)
+			},
+			wantErr: "saved plan does not match its sources: step 1 (create_table z) differs",
+		},
+		{
+			name: "step removed",
+			edit: func(pf map[string]any) {
+				p := pf["plan"].(map[string]any)
+				p["steps"] = steps(pf)[1:]
+			},
+			wantErr: "saved plan does not match its sources: step 1 (create_table y) differs",
+		},
+		{
+			name: "seed the sources do not declare",
+			edit: func(pf map[string]any) {
+				s := steps(pf)
+				s[len(s)-1].(map[string]any)["target"] = "Y.other"
+			},
+			wantErr: "differs; re-run dmplan plan",
+		},
+		{
+			name: "sources edited",
+			edit: func(pf map[string]any) {
+				for name, src := range pf["sources"].(map[string]any) {
+					pf["sources"].(map[string]any)[name] = strings.Replace(src.(string), `"hello"`, `"bye"`, 1)
+				}
+			},
+			wantErr: "do not match their hash",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "y.dm.hcl"), []byte(tamperHCL), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			db := filepath.Join(dir, ".dmplan", "d1.sqlite")
+			execSQL(t, db, `CREATE TABLE "precious" (id TEXT PRIMARY KEY)`)
+			planPath := filepath.Join(dir, "plan.json")
+			if code, out, errOut := runCLI(t, nil, "plan", "-out", planPath, dir); code != exitOK {
+				t.Fatalf("plan: exit %d\n%s\n%s", code, out, errOut)
+			}
+			b, err := os.ReadFile(planPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pf map[string]any
+			if err := json.Unmarshal(b, &pf); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(pf)
+			if b, err = json.Marshal(pf); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(planPath, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, cmd := range []string{"show", "apply"} {
+				code, out, errOut := runCLI(t, nil, cmd, planPath)
+				if code != exitError || !strings.Contains(errOut, tt.wantErr) {
+					t.Errorf("%s: exit %d, stderr lacks %q:\n%s", cmd, code, tt.wantErr, errOut)
+				}
+				if strings.Contains(out, "Plan:") || strings.Contains(out, "Apply complete") {
+					t.Errorf("%s showed or applied the plan:\n%s", cmd, out)
+				}
+			}
+			if got := tables(t, db); strings.Join(got, ",") != "precious" {
+				t.Errorf("tables after the refused apply = %v, want only precious", got)
+			}
+		})
+	}
+}
+
+// TestSavedPlanUntouchedApplies is the control: the same plan, unedited,
+// shows and applies; applying it again says it was applied, before
+// printing it.
+func TestSavedPlanUntouchedApplies(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "y.dm.hcl"), []byte(tamperHCL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planPath := filepath.Join(dir, "plan.json")
+	if code, out, errOut := runCLI(t, nil, "plan", "-out", planPath, dir); code != exitOK {
+		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, nil, "show", planPath); code != exitOK || !strings.Contains(out, "+ create table y") {
+		t.Fatalf("show: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, nil, "apply", planPath); code != exitOK || !strings.Contains(out, "Apply complete: 1 table created, 1 namespace created, 1 seed run.") {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, nil, "apply", planPath)
+	if code != exitError || !strings.Contains(errOut, "was already applied at ") || strings.Contains(out, "Plan:") {
+		t.Errorf("second apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func steps(pf map[string]any) []any {
+	return pf["plan"].(map[string]any)["steps"].([]any)
+}
+
+func execSQL(t *testing.T, path, stmt string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(stmt); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tables(t *testing.T, path string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
