@@ -30,6 +30,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if err != nil {
 		return view.ApplyResult{}, redact(err, job.target)
 	}
+	bookmark := c.restorePoint(ctx, be)
 	started := false
 	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
 		Backfiller:       bf,
@@ -48,7 +49,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		},
 	})
 	if err != nil {
-		return view.ApplyResult{}, redact(applyError(err, job.saved), job.target)
+		return view.ApplyResult{}, redact(withRestore(applyError(err, job.saved), bookmark, job.target), job.target)
 	}
 	n := 0
 	for _, s := range rep.Steps {
