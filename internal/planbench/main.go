@@ -8,6 +8,10 @@
 //	go run ./internal/planbench                       # builds dmplan, 50/200/400 models
 //	go run ./internal/planbench -bin .bin/dmplan -models 200 -runs 100
 //	go run ./internal/planbench -dir /tmp/pb -runs 0  # only prepare /tmp/pb/m200 etc.
+//	go run ./internal/planbench -bin old/dmplan,new/dmplan  # compare, runs interleaved
+//
+// With several binaries the runs alternate between them, so a machine
+// whose load changes during the measurement weighs on each alike.
 //
 // The prepared directories can be handed to other tools as well, for
 // example `hyperfine 'dmplan plan /tmp/pb/m200'` or `perf stat`.
@@ -36,7 +40,7 @@ func main() {
 }
 
 func run() error {
-	bin := flag.String("bin", "", "the dmplan binary (default: build ./cmd/dmplan)")
+	bin := flag.String("bin", "", "the dmplan binary, or several separated by commas (default: build ./cmd/dmplan)")
 	models := flag.String("models", "50,200,400", "comma-separated model counts")
 	runs := flag.Int("runs", 40, "timed runs per model count (0: only prepare)")
 	warmup := flag.Int("warmup", 3, "untimed runs before timing")
@@ -70,11 +74,12 @@ func run() error {
 		}
 	}
 
-	fmt.Printf("%-7s %5s %9s %9s %9s %9s\n", "models", "runs", "min", "median", "mean", "cpu(med)")
-	medians := map[int]time.Duration{}
+	bins := strings.Split(*bin, ",")
+	fmt.Printf("%-7s %-24s %5s %9s %9s %9s %9s\n", "models", "binary", "runs", "min", "median", "mean", "cpu(med)")
+	medians := map[string]map[int]time.Duration{}
 	for _, n := range counts {
 		d := filepath.Join(root, fmt.Sprintf("m%d", n))
-		if err := prepare(*bin, d, n, *applied); err != nil {
+		if err := prepare(bins[0], d, n, *applied); err != nil {
 			return err
 		}
 		if *runs == 0 {
@@ -82,32 +87,44 @@ func run() error {
 			continue
 		}
 		for range *warmup {
-			if _, _, err := plan(*bin, d); err != nil {
-				return err
+			for _, b := range bins {
+				if _, _, err := plan(b, d); err != nil {
+					return err
+				}
 			}
 		}
-		walls := make([]time.Duration, 0, *runs)
-		cpus := make([]time.Duration, 0, *runs)
+		walls := make([][]time.Duration, len(bins))
+		cpus := make([][]time.Duration, len(bins))
 		for range *runs {
-			wall, cpu, err := plan(*bin, d)
-			if err != nil {
-				return err
+			for i, b := range bins {
+				wall, cpu, err := plan(b, d)
+				if err != nil {
+					return err
+				}
+				walls[i] = append(walls[i], wall)
+				cpus[i] = append(cpus[i], cpu)
 			}
-			walls = append(walls, wall)
-			cpus = append(cpus, cpu)
 		}
-		slices.Sort(walls)
-		slices.Sort(cpus)
-		var sum time.Duration
-		for _, w := range walls {
-			sum += w
+		for i, b := range bins {
+			w, c := walls[i], cpus[i]
+			slices.Sort(w)
+			slices.Sort(c)
+			var sum time.Duration
+			for _, x := range w {
+				sum += x
+			}
+			if medians[b] == nil {
+				medians[b] = map[int]time.Duration{}
+			}
+			medians[b][n] = w[len(w)/2]
+			fmt.Printf("%-7d %-24s %5d %9s %9s %9s %9s\n", n, short(b), len(w), ms(w[0]), ms(w[len(w)/2]),
+				ms(sum/time.Duration(len(w))), ms(c[len(c)/2]))
 		}
-		medians[n] = walls[len(walls)/2]
-		fmt.Printf("%-7d %5d %9s %9s %9s %9s\n", n, *runs, ms(walls[0]), ms(walls[len(walls)/2]),
-			ms(sum/time.Duration(len(walls))), ms(cpus[len(cpus)/2]))
 	}
-	if a, b := medians[200], medians[400]; a > 0 && b > 0 {
-		fmt.Printf("median 400/200: %.2fx\n", float64(b)/float64(a))
+	for _, b := range bins {
+		if a, c := medians[b][200], medians[b][400]; a > 0 && c > 0 {
+			fmt.Printf("%s: median 400/200 = %.2fx\n", short(b), float64(c)/float64(a))
+		}
 	}
 	return nil
 }
@@ -146,6 +163,12 @@ func plan(bin, dir string) (wall, cpu time.Duration, err error) {
 		return 0, 0, fmt.Errorf("dmplan plan %s: %w\n%s", dir, err, stderr.String())
 	}
 	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
+}
+
+// short names a binary by its last two path elements.
+func short(bin string) string {
+	dir, file := filepath.Split(filepath.Clean(bin))
+	return filepath.Join(filepath.Base(dir), file)
 }
 
 func ms(d time.Duration) string {
