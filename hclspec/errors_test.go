@@ -33,7 +33,7 @@ func TestErrorFiles(t *testing.T) {
 			}
 			want := expectations(src)
 			if len(want) == 0 {
-				t.Fatal("file has no # ERROR: expectations")
+				t.Fatal("file has no # ERROR: or # WARNING: expectations")
 			}
 			spec, diags := hclspec.LoadSources("errors", map[string][]byte{file: src})
 			var got []string
@@ -43,7 +43,7 @@ func TestErrorFiles(t *testing.T) {
 					continue
 				}
 				if d.Severity != hcl.DiagError {
-					got = append(got, fmt.Sprintf("%d: warning %s", d.Subject.Start.Line, d.Summary))
+					got = append(got, fmt.Sprintf("%d: warning %s", d.Subject.Start.Line, matchSummary(want, d)))
 					continue
 				}
 				got = append(got, fmt.Sprintf("%d: %s", d.Subject.Start.Line, matchSummary(want, d)))
@@ -51,6 +51,10 @@ func TestErrorFiles(t *testing.T) {
 			sort.Strings(got)
 			var wantLines []string
 			for _, w := range want {
+				if w.warning {
+					wantLines = append(wantLines, fmt.Sprintf("%d: warning %s", w.line, w.summary))
+					continue
+				}
 				wantLines = append(wantLines, fmt.Sprintf("%d: %s", w.line, w.summary))
 			}
 			sort.Strings(wantLines)
@@ -71,25 +75,35 @@ func TestErrorFiles(t *testing.T) {
 type expectation struct {
 	line    int
 	summary string
+	warning bool // "# WARNING:" rather than "# ERROR:"
 }
 
-// expectations reads the "# ERROR: text" comments; a line may hold more
-// than one.
+// expectations reads the "# ERROR: text" and "# WARNING: text" comments; a
+// line may hold more than one.
 func expectations(src []byte) []expectation {
 	var out []expectation
 	for i, line := range strings.Split(string(src), "\n") {
-		parts := strings.Split(line, "# ERROR:")
-		for _, p := range parts[1:] {
-			out = append(out, expectation{i + 1, strings.TrimSpace(p)})
+		for _, mark := range []string{"# ERROR:", "# WARNING:"} {
+			parts := strings.Split(line, mark)
+			for _, p := range parts[1:] {
+				if j := strings.Index(p, "# "); j >= 0 {
+					p = p[:j]
+				}
+				out = append(out, expectation{i + 1, strings.TrimSpace(p), mark == "# WARNING:"})
+			}
 		}
 	}
 	return out
 }
 
 // matchSummary returns the expectation text on the diagnostic's line that
-// its summary contains, or the summary itself when none does.
+// its summary contains (of the same severity), or the summary itself when
+// none does.
 func matchSummary(want []expectation, d *hcl.Diagnostic) string {
 	for _, w := range want {
+		if w.warning != (d.Severity != hcl.DiagError) {
+			continue
+		}
 		if w.line == d.Subject.Start.Line && strings.Contains(d.Summary, w.summary) {
 			return w.summary
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"os"
 	"sort"
@@ -200,7 +201,13 @@ func toGo(v cty.Value, path cty.Path) (any, error) {
 	case t == cty.Bool:
 		return v.True(), nil
 	case t == cty.Number:
-		return numberToGo(v.AsBigFloat()), nil
+		g := numberToGo(v.AsBigFloat())
+		if x, ok := g.(float64); ok && math.IsInf(x, 0) {
+			// JSON, KV and D1 hold 64-bit floats; an infinity would fail
+			// every write that uses it.
+			return nil, path.NewErrorf("it is out of range: a number must be a finite 64-bit float (at most about 1.8e308 in size)")
+		}
+		return g, nil
 	case t.IsListType() || t.IsTupleType() || t.IsSetType():
 		out := make([]any, 0, v.LengthInt())
 		i := int64(0)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // maxIdentLen is the longest identifier dmplan accepts for a table,
@@ -16,8 +18,9 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // dmplan itself.
 var reservedPrefixes = []string{"sqlite_", "_cf_", "_dmplan_"}
 
-// checkSQLName reports why name is not safe to use unquoted as an SQLite
-// identifier, or "" when it is.
+// checkSQLName reports why name cannot be an SQLite identifier, or "" when
+// it can. SQLite keywords can: dmplan quotes every identifier it writes
+// (see keywordWarnings).
 func checkSQLName(name string) string {
 	switch {
 	case name == "":
@@ -28,15 +31,45 @@ func checkSQLName(name string) string {
 		return "it must start with a letter or underscore and contain only letters, digits and underscores"
 	}
 	lower := strings.ToLower(name)
-	if sqliteKeywords[lower] {
-		return fmt.Sprintf("%q is an SQLite keyword", name)
-	}
 	for _, p := range reservedPrefixes {
 		if strings.HasPrefix(lower, p) {
 			return fmt.Sprintf("names starting with %q are reserved", p)
 		}
 	}
 	return ""
+}
+
+// keywordWarnings warns about the D1 names of a decoded model that are
+// SQLite keywords (key, order, group, ...): dmplan quotes every identifier
+// it generates, so they work, but hand-written SQL must quote them too. A
+// field that stays in KV only gets no warning; index names (table_label)
+// are never keywords.
+func keywordWarnings(m *Model, table, pk hcl.Range) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	warn := func(rng hcl.Range, what, name string) {
+		r := rng
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "SQLite keyword as a " + what + " name",
+			Detail: fmt.Sprintf("%q is an SQLite keyword; dmplan quotes it, but hand-written SQL must quote it too (%s).",
+				name, `"`+name+`"`),
+			Subject: &r,
+		})
+	}
+	if m.D1.Table != "" && sqliteKeywords[strings.ToLower(m.D1.Table)] {
+		warn(table, "table", m.D1.Table)
+	}
+	for _, f := range m.Columns() {
+		if !sqliteKeywords[strings.ToLower(f.Name)] {
+			continue
+		}
+		rng := f.DeclRange
+		if f.Primary {
+			rng = pk
+		}
+		warn(rng, "column", f.Name)
+	}
+	return diags
 }
 
 // reservedTables are table names other tools own in a D1 database.

@@ -122,6 +122,7 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 
 	diags = append(diags, d.kv(m, first(byType["kv"]))...)
 	diags = append(diags, d.d1(m, first(byType["d1"]))...)
+	diags = append(diags, keywordWarnings(m, r.table, pkRange)...)
 
 	for _, b := range byType["hook"] {
 		h, hd := decodeHook(m, b)

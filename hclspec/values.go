@@ -220,8 +220,11 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 	case Integer:
 		if ty == cty.Number {
 			f := v.AsBigFloat()
-			if _, acc := f.Int64(); !f.IsInt() || acc != big.Exact {
-				return nil, "it is not a whole number that fits in 64 bits"
+			if !f.IsInt() {
+				return nil, "it is not a whole number"
+			}
+			if _, acc := f.Int64(); acc != big.Exact {
+				return nil, "it is out of range: an integer must fit in 64 bits (-2^63 to 2^63-1)"
 			}
 			ok = true
 		}

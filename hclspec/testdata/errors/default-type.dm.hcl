@@ -23,6 +23,34 @@ model "PAGE" {
     type    = number
     default = 0.5
   }
+  field "huge" {
+    type    = number
+    default = 1e400 # ERROR: Invalid default value
+  }
+  field "huge_negative" {
+    type    = number
+    default = -1e309 # ERROR: Invalid default value
+  }
+  field "tiny" {
+    type    = number
+    default = 1e-400
+  }
+  field "max_float" {
+    type    = number
+    default = 1.7976931348623157e308
+  }
+  field "big_count" {
+    type    = integer
+    default = 9223372036854775808 # ERROR: Invalid default value
+  }
+  field "max_count" {
+    type    = integer
+    default = 9223372036854775807
+  }
+  field "settings" {
+    type    = json
+    default = { limit = 1e400 } # ERROR: Invalid default value
+  }
   field "title" {
     type    = string
     default = upper("x") # ERROR: Function calls not allowed
