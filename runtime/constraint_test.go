@@ -3,6 +3,8 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -156,5 +158,41 @@ func kvContents(t *testing.T, ctx context.Context, store *local.Store, ns string
 			return out
 		}
 		cursor = page.Cursor
+	}
+}
+
+// TestConstraintFailureInALaterBatch: when a later batch of a large
+// SaveMany breaks the index, the earlier batches stay saved and every
+// record of the failed batch (and after) is taken back from KV, so KV and
+// D1 hold the same records.
+func TestConstraintFailureInALaterBatch(t *testing.T) {
+	ctx, store, spec, h := slugStore(t)
+	const n = 4000
+	data := make([]map[string]any, n)
+	for i := range data {
+		data[i] = map[string]any{"project_id": fmt.Sprintf("p%05d", i), "slug": fmt.Sprintf("s%05d", i)}
+	}
+	data[n-10]["slug"] = "a" // taken by a1, in the last batch
+	_, err := h.CreateMany(ctx, "PROJECT", data)
+	var ce *runtime.ConstraintError
+	if !errors.As(err, &ce) || !errors.Is(err, runtime.ErrConflict) || !strings.Contains(err.Error(), "earlier batches were saved") {
+		t.Fatalf("err = %v, want a ConstraintError saying earlier batches were saved", err)
+	}
+	rows, err := h.Query("PROJECT").Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv := kvContents(t, ctx, store, nsIDOf(t, ctx, store, spec, "PROJECT"))
+	if int64(len(kv)) != rows {
+		t.Errorf("KV holds %d objects, D1 %d rows; want the same records", len(kv), rows)
+	}
+	if rows <= 2 || rows >= n+2 {
+		t.Errorf("D1 rows = %d, want the earlier batches only", rows)
+	}
+	if int64(len(ce.IDs)) != n+2-rows {
+		t.Errorf("the error names %d records, want the %d not written", len(ce.IDs), n+2-rows)
+	}
+	if _, err := h.Get(ctx, "PROJECT", fmt.Sprintf("p%05d", n-10)); !errors.Is(err, runtime.ErrNotFound) {
+		t.Errorf("the record that broke the index: %v, want ErrNotFound", err)
 	}
 }

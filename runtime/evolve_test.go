@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
@@ -69,6 +70,7 @@ func TestOldRecordsStayUpdatable(t *testing.T) {
 		set            map[string]any // the v2 update
 		wantGet        map[string]any // fields of the old record read with v2, before the update
 		wantKV         map[string]any // fields of the KV object after the update
+		wantD1         map[string]any // columns of the D1 row after the update
 		wantStaleWarns int
 	}{
 		{
@@ -90,6 +92,7 @@ func TestOldRecordsStayUpdatable(t *testing.T) {
 			set:     map[string]any{"title": "b"},
 			wantGet: map[string]any{"title": "a", "rank": int64(7)},
 			wantKV:  map[string]any{"title": "b", "rank": float64(7)},
+			wantD1:  map[string]any{"title": "b", "rank": int64(7)},
 		},
 		{
 			name:           "kv-only field changed from string to integer",
@@ -101,6 +104,19 @@ func TestOldRecordsStayUpdatable(t *testing.T) {
 			set:            map[string]any{"title": "b"},
 			wantGet:        map[string]any{"title": "a", "blob": "secret-ish text"},
 			wantKV:         map[string]any{"title": "b", "blob": "secret-ish text"},
+			wantStaleWarns: 1,
+		},
+		{
+			name:           "kv-only string field becomes a synced integer",
+			v1:             `field "blob" { type = string }`,
+			v2:             `field "blob" { type = integer }`,
+			sync1:          `["title"]`,
+			sync2:          `["title", "blob"]`,
+			old:            map[string]any{"title": "a", "blob": "secret-ish text"},
+			set:            map[string]any{"title": "b"},
+			wantGet:        map[string]any{"title": "a", "blob": "secret-ish text"},
+			wantKV:         map[string]any{"title": "b", "blob": "secret-ish text"},
+			wantD1:         map[string]any{"title": "b", "blob": "secret-ish text"},
 			wantStaleWarns: 1,
 		},
 		{
@@ -178,6 +194,18 @@ func TestOldRecordsStayUpdatable(t *testing.T) {
 			for k, want := range tt.wantKV {
 				if d := cmp.Diff(want, kv[k]); d != "" {
 					t.Errorf("KV %s after the update (-want +got):\n%s", k, d)
+				}
+			}
+			if len(tt.wantD1) > 0 {
+				res, err := store.D1().Query(ctx, backend.Stmt{SQL: `SELECT * FROM "task" WHERE "task_id" = 't1'`})
+				if err != nil || len(res.Rows) != 1 {
+					t.Fatalf("d1 row: %v", err)
+				}
+				row := res.Maps()[0]
+				for k, want := range tt.wantD1 {
+					if d := cmp.Diff(want, row[k]); d != "" {
+						t.Errorf("D1 %s after the update (-want +got):\n%s", k, d)
+					}
 				}
 			}
 			if got := strings.Count(logs.String(), `"msg":"runtime.stale_value"`); got != tt.wantStaleWarns {
