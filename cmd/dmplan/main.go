@@ -47,7 +47,13 @@ func (c *cli) run(ctx context.Context, args []string) int {
 		return exitError
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "help":
+		if len(args) > 1 {
+			return c.help(ctx, args[1:])
+		}
+		c.usage(c.stdout)
+		return exitOK
+	case "-h", "-help", "--help":
 		c.usage(c.stdout)
 		return exitOK
 	case "-v", "-version", "--version":
