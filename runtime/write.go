@@ -162,7 +162,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 		return nil
 	}
 	ve := &ValidationError{Model: m.name}
-	if err := h.prepareUpdate(ctx, m, data, r.orig, kind, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, data, r.orig, kind, false, ve); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
 	if len(ve.Fields) > 0 {
@@ -187,7 +187,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	ev.write = func(ctx context.Context, ev *Event) error {
 		if kind == plainUpdate && m.hooked(op) {
 			ve := &ValidationError{Model: m.name}
-			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, ve); err != nil {
+			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, true, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 			}
 			if len(ve.Fields) > 0 {
@@ -211,8 +211,9 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 // prepareUpdate refuses changes to the fields the runtime manages, keeps
 // the rest of them, and validates. An untouched stored value that no
 // longer matches its field (a KV-only field changed type) is kept and
-// logged at warn level, without its value.
-func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, kind updateKind, ve *ValidationError) error {
+// logged at warn level, without its value (not again when recheck: the
+// second pass after before hooks).
+func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, kind updateKind, recheck bool, ve *ValidationError) error {
 	if !equalValues(data[m.pk], orig[m.pk]) {
 		ve.add(-1, m.pk, CodeImmutable, "is the primary key and cannot change")
 	}
@@ -248,7 +249,7 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 		data["deleted_at"] = orig["deleted_at"]
 	}
 	stale := validateUpdate(m, data, orig, ve)
-	if len(stale) > 0 && h.ds.log.Enabled(ctx, slog.LevelWarn) {
+	if len(stale) > 0 && !recheck && h.ds.log.Enabled(ctx, slog.LevelWarn) {
 		id, _ := orig[m.pk].(string)
 		h.ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.stale_value",
 			slog.String("model", m.name), slog.String("id", id),
