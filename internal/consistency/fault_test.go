@@ -130,6 +130,7 @@ func TestFaultAtEveryWritePoint(t *testing.T) {
 		t.Run(k.name, func(t *testing.T) {
 			for _, tc := range faultCases {
 				t.Run(tc.name, func(t *testing.T) {
+					parallelOnHarness(t, k)
 					ctx := context.Background()
 					be := k.open(t)
 					spec := loadSpec(t, false)
@@ -186,6 +187,7 @@ func TestFaultInBackfillBatch(t *testing.T) {
 	for _, k := range kinds {
 		for pageNo := 1; pageNo <= 3; pageNo++ {
 			t.Run(fmt.Sprintf("%s/page %d of 3", k.name, pageNo), func(t *testing.T) {
+				parallelOnHarness(t, k)
 				ctx := context.Background()
 				be := k.open(t)
 				v1, v2 := loadSpec(t, false), loadSpec(t, true)
@@ -220,5 +222,13 @@ func TestFaultInBackfillBatch(t *testing.T) {
 				converge(t, ctx, v2, be, want)
 			})
 		}
+	}
+}
+
+// parallelOnHarness runs harness subtests in parallel: each has its own
+// account, and the harness spends most of its time waiting on workerd.
+func parallelOnHarness(t *testing.T, k kind) {
+	if k.name == "cloudflare" {
+		t.Parallel()
 	}
 }
