@@ -18,9 +18,9 @@ func (c *cli) backfiller(ctx context.Context, job *applyJob, be backend.Backend)
 	if job.plan.Counts()[planner.Backfill] == 0 {
 		return nil, nil, nil
 	}
-	ds, err := runtime.Open(ctx, job.spec, be, runtime.WithEnvironment(job.target.Environment), runtime.WithLogger(c.logger()))
+	ds, err := c.openMaintenance(ctx, job.spec, be, job.target.Environment)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open runtime for backfill: %w", err)
+		return nil, nil, fmt.Errorf("backfill: %w", err)
 	}
 	if !isTerminal(c.stderr) {
 		return ds.Backfiller(), nil, nil

@@ -92,9 +92,9 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		return exitError
 	}
 	defer be.Close()
-	ds, err := runtime.Open(ctx, spec, be, runtime.WithEnvironment(t.Environment), runtime.WithLogger(c.logger()))
+	ds, err := c.openMaintenance(ctx, spec, be, t.Environment)
 	if err != nil {
-		v.Error(redact(fmt.Errorf("open runtime: %w", err), t))
+		v.Error(redact(err, t))
 		return exitError
 	}
 	rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Models: a.Models, Fix: a.Fix, Progress: v.Progress})
