@@ -14,4 +14,14 @@
 // blocked changes in a plan), 2 changes present (plan -detailed-exitcode
 // only). DMPLAN_LOG=info|debug shows the runtime's and applier's logs on
 // stderr; DMPLAN_ACTOR names who applied in the history.
+//
+// A saved plan is never run on trust: show and apply derive it again from
+// the sources the file carries (show against the live schema it carries,
+// apply against the target) and refuse it when a step differs, when it
+// was applied already, or when it is stale. plan needs no seed secret (a
+// seed whose variables are unset is planned with an unknown status);
+// apply checks every variable the seeds read before it changes anything.
+// Seeds run through the runtime's save path with the webhook runner, so
+// a seeded record fires its HCL hooks; reconcile and backfill never save
+// records and run without hooks.
 package main
