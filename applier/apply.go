@@ -57,6 +57,11 @@ type Options struct {
 	LockTimeout time.Duration
 	// Lease is the lock's lease; default DefaultLease.
 	Lease time.Duration
+	// Bookmark is recorded in the history row, applied or failed: the D1
+	// Time Travel bookmark the caller took just before Apply, so history
+	// tells which point restores the database to its state before this
+	// apply. Empty on backends without Time Travel.
+	Bookmark string
 }
 
 // Apply runs the plan against the backend.
@@ -145,6 +150,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	a.rec = &state.HistoryRecord{
 		PlanID: p.ID, FingerprintBefore: before, Steps: stepRefs(p.Steps), Counts: map[string]int{},
 		ToolVersion: a.opts.ToolVersion, Actor: a.opts.Actor, StartedAt: start, FailedStep: -1,
+		Bookmark: opts.Bookmark,
 	}
 	for act, n := range p.Counts() {
 		a.rec.Counts[act.String()] = n
@@ -156,7 +162,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		a.report.Duration = a.opts.Now().Sub(start)
 		if opts.RecordNoOp {
 			a.finish(state.OutcomeNoOp, before)
-			if err := writeHistory(ctx, b.D1(), a.rec); err != nil {
+			if err := writeHistory(ctx, b.D1(), a.rec, a.prepared); err != nil {
 				return a.report, err
 			}
 		}
@@ -178,7 +184,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			return a.report, a.fail(ctx, err)
 		}
 		a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
-		if err := writeHistory(ctx, b.D1(), a.rec); err != nil {
+		if err := writeHistory(ctx, b.D1(), a.rec, a.prepared); err != nil {
 			return a.report, err
 		}
 	}
@@ -198,6 +204,9 @@ type run struct {
 	lock   *Lock
 	total  int
 	done   int
+	// prepared is set once a batch has created (and, for a bookmark,
+	// upgraded) the history table.
+	prepared bool
 }
 
 // lockErr reports a lost lease before the next batch or seed.
@@ -232,16 +241,27 @@ func (a *run) namespaces(ctx context.Context) error {
 // table is created by the first batch and, when no backfill or seed runs
 // after, the history row is the last statement of the final batch.
 func (a *run) statements(ctx context.Context, from, to int) error {
-	refs := []stmtRef{{step: -1, sql: historyDDL}}
+	var refs []stmtRef
 	for i := from; i < to; i++ {
 		for _, q := range a.p.Steps[i].SQL {
 			refs = append(refs, stmtRef{step: i, sql: q})
 		}
 	}
 	seeding := a.writesAfter()
-	if seeding && len(refs) == 1 {
+	if seeding && len(refs) == 0 {
 		return nil // nothing to run here: the history row is written after
 	}
+	head := []stmtRef{{step: -1, sql: historyDDL}}
+	if !a.prepared {
+		up, err := historyUpgrade(ctx, a.b.D1(), a.rec)
+		if err != nil {
+			return err
+		}
+		for _, st := range up {
+			head = append(head, stmtRef{step: -1, sql: st.SQL})
+		}
+	}
+	refs = append(head, refs...)
 	maxStmts, maxBytes := batchLimits(a.b.D1(), a.opts)
 	batches := chunk(refs, maxStmts, maxBytes)
 	// Leave room for the history row in the final batch.
@@ -270,6 +290,7 @@ func (a *run) statements(ctx context.Context, from, to int) error {
 		if err != nil {
 			return a.batchError(batch, err)
 		}
+		a.prepared = true
 		a.markApplied(batch, first+bi+1)
 	}
 	return nil
@@ -286,7 +307,7 @@ func (a *run) batchError(batch []stmtRef, err error) error {
 		}
 		r := batch[be.Index]
 		if r.step < 0 {
-			return fmt.Errorf("create history table: %w", err)
+			return fmt.Errorf("prepare history table: %w", err)
 		}
 		return &StepError{Index: r.step, Step: a.p.Steps[r.step], SQL: r.sql, Err: err}
 	}
@@ -354,7 +375,7 @@ func (a *run) fail(ctx context.Context, err error) error {
 	a.report.Outcome = state.OutcomeFailed
 	a.report.FingerprintAfter = after
 	a.report.Duration = a.opts.Now().Sub(a.report.StartedAt)
-	if herr := writeHistory(ctx, a.b.D1(), a.rec); herr != nil {
+	if herr := writeHistory(ctx, a.b.D1(), a.rec, a.prepared); herr != nil {
 		return errors.Join(err, herr)
 	}
 	return err

@@ -28,17 +28,38 @@ var historyDDL = "CREATE TABLE IF NOT EXISTS " + backend.QuoteIdent(state.Histor
   outcome TEXT NOT NULL,
   error TEXT NOT NULL DEFAULT '',
   failed_step INTEGER NOT NULL DEFAULT -1,
-  kv_namespaces_created TEXT NOT NULL DEFAULT '[]'
+  kv_namespaces_created TEXT NOT NULL DEFAULT '[]',
+  bookmark TEXT NOT NULL DEFAULT ''
 )`
 
-var historyInsert = "INSERT INTO " + backend.QuoteIdent(state.HistoryTable) +
-	` (plan_id, fingerprint_before, fingerprint_after, steps, counts, tool_version, actor,
+// historyAddBookmark upgrades a history table created before the bookmark
+// column existed. SQLite fills the old rows with the default.
+var historyAddBookmark = "ALTER TABLE " + backend.QuoteIdent(state.HistoryTable) +
+	" ADD COLUMN bookmark TEXT NOT NULL DEFAULT ''"
+
+// historyColumns lists the history table's columns; no rows when the table
+// does not exist.
+var historyColumns = "PRAGMA table_info(" + backend.QuoteIdent(state.HistoryTable) + ")"
+
+// historyInsert writes a row without a bookmark, so it also works on a
+// history table from before the bookmark column; historyInsertBookmark
+// writes one with it.
+var (
+	historyInsert = "INSERT INTO " + backend.QuoteIdent(state.HistoryTable) +
+		` (plan_id, fingerprint_before, fingerprint_after, steps, counts, tool_version, actor,
   started_at, finished_at, duration_ms, outcome, error, failed_step, kv_namespaces_created)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	historyInsertBookmark = "INSERT INTO " + backend.QuoteIdent(state.HistoryTable) +
+		` (plan_id, fingerprint_before, fingerprint_after, steps, counts, tool_version, actor,
+  started_at, finished_at, duration_ms, outcome, error, failed_step, kv_namespaces_created, bookmark)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
 
+// historySelect reads rows; %s is the bookmark column, or an empty string
+// literal for a table from before it.
 var historySelect = `SELECT id, plan_id, fingerprint_before, fingerprint_after, steps, counts,
   tool_version, actor, started_at, finished_at, duration_ms, outcome, error, failed_step,
-  kv_namespaces_created FROM ` + backend.QuoteIdent(state.HistoryTable) + ` ORDER BY id DESC`
+  kv_namespaces_created, %s FROM ` + backend.QuoteIdent(state.HistoryTable) + ` ORDER BY id DESC`
 
 // maxHistorySteps bounds the steps stored in one history row, so the row
 // stays far below D1's 2 MB row limit; Counts still covers every step.
@@ -75,22 +96,70 @@ func insertStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
 	if err != nil {
 		return backend.Stmt{}, fmt.Errorf("encode history namespaces: %w", err)
 	}
-	return backend.Stmt{SQL: historyInsert, Args: []any{
+	st := backend.Stmt{SQL: historyInsert, Args: []any{
 		rec.PlanID, rec.FingerprintBefore, rec.FingerprintAfter, string(steps), string(counts),
 		rec.ToolVersion, rec.Actor, rec.StartedAt.UTC().Format(timeLayout), rec.FinishedAt.UTC().Format(timeLayout),
 		rec.DurationMS, rec.Outcome, rec.Error, int64(rec.FailedStep), string(ns),
-	}}, nil
+	}}
+	if rec.Bookmark != "" {
+		st.SQL = historyInsertBookmark
+		st.Args = append(st.Args, rec.Bookmark)
+	}
+	return st, nil
 }
 
-// writeHistory records rec in its own batch, creating the table when
-// needed. Apply uses it for failed and no-op rows; a successful apply
-// writes its row inside its final batch instead.
-func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord) error {
+// readHistoryColumns reports whether the history table exists and whether
+// it has the bookmark column.
+func readHistoryColumns(ctx context.Context, d1 backend.D1) (exists, bookmark bool, err error) {
+	res, err := d1.Query(ctx, backend.Stmt{SQL: historyColumns})
+	if err != nil {
+		return false, false, fmt.Errorf("inspect history table: %w", err)
+	}
+	for _, row := range res.Rows {
+		if len(row) > 1 && asString(row[1]) == "bookmark" {
+			bookmark = true
+		}
+	}
+	return len(res.Rows) > 0, bookmark, nil
+}
+
+// historyUpgrade returns the statements that let rec be written: none
+// when rec has no bookmark (the insert then names only the old columns,
+// so no read is needed), else the ALTER TABLE that adds the bookmark
+// column to a history table from before it. A missing table needs none:
+// historyDDL creates it with the column.
+func historyUpgrade(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord) ([]backend.Stmt, error) {
+	if rec.Bookmark == "" {
+		return nil, nil
+	}
+	exists, has, err := readHistoryColumns(ctx, d1)
+	if err != nil {
+		return nil, err
+	}
+	if !exists || has {
+		return nil, nil
+	}
+	return []backend.Stmt{{SQL: historyAddBookmark}}, nil
+}
+
+// writeHistory records rec in its own batch, creating (or upgrading,
+// unless an earlier batch of this apply did: prepared) the table when
+// needed. Apply uses it for failed and no-op rows and after seeds and
+// backfills; otherwise a successful apply writes its row inside its final
+// batch instead.
+func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, prepared bool) error {
 	ins, err := insertStmt(rec)
 	if err != nil {
 		return err
 	}
-	if _, err := d1.Batch(ctx, []backend.Stmt{{SQL: historyDDL}, ins}); err != nil {
+	var up []backend.Stmt
+	if !prepared {
+		if up, err = historyUpgrade(ctx, d1, rec); err != nil {
+			return fmt.Errorf("record history: %w", err)
+		}
+	}
+	sts := append([]backend.Stmt{{SQL: historyDDL}}, up...)
+	if _, err := d1.Batch(ctx, append(sts, ins)); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	return nil
@@ -98,19 +167,21 @@ func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord) 
 
 // History returns the most recent applies recorded in the target, newest
 // first; limit <= 0 returns all of them. A database dmplan never applied
-// to has no history and returns none.
+// to has no history and returns none. A history table from before the
+// bookmark column is read as is, with empty bookmarks.
 func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryRecord, error) {
-	exists, err := d1.Query(ctx, backend.Stmt{
-		SQL:  "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-		Args: []any{state.HistoryTable},
-	})
+	exists, hasBookmark, err := readHistoryColumns(ctx, d1)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
-	if len(exists.Rows) == 0 {
+	if !exists {
 		return []state.HistoryRecord{}, nil
 	}
-	st := backend.Stmt{SQL: historySelect}
+	col := "''"
+	if hasBookmark {
+		col = "bookmark"
+	}
+	st := backend.Stmt{SQL: fmt.Sprintf(historySelect, col)}
 	if limit > 0 {
 		st.SQL += " LIMIT ?"
 		st.Args = []any{int64(limit)}
@@ -131,7 +202,7 @@ func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryReco
 }
 
 func scanHistory(row []any) (state.HistoryRecord, error) {
-	if len(row) < 15 {
+	if len(row) < 16 {
 		return state.HistoryRecord{}, fmt.Errorf("history row of %d columns", len(row))
 	}
 	rec := state.HistoryRecord{
@@ -147,6 +218,7 @@ func scanHistory(row []any) (state.HistoryRecord, error) {
 		Outcome:           asString(row[11]),
 		Error:             asString(row[12]),
 		FailedStep:        int(asInt(row[13])),
+		Bookmark:          asString(row[15]),
 	}
 	if err := json.Unmarshal([]byte(asString(row[4])), &rec.Steps); err != nil {
 		return rec, fmt.Errorf("decode steps of history row %d: %w", rec.ID, err)

@@ -31,6 +31,9 @@ type HistoryRecord struct {
 	FailedStep int    `json:"failed_step"`
 	// Namespaces are the KV namespaces this apply created, with their ids.
 	Namespaces []Namespace `json:"kv_namespaces_created,omitempty"`
+	// Bookmark is the D1 Time Travel bookmark taken just before the apply
+	// (Cloudflare only): the point to restore the database to.
+	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // StepRef names one step of an applied plan in history.
