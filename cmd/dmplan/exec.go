@@ -40,6 +40,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		Logger:           c.logger(),
 		Seeder:           seeds,
 		LockTimeout:      job.lockTimeout,
+		Bookmark:         bookmark,
 		Progress: func(ev applier.Event) {
 			if !started { // announced once work has begun, not before a refusal
 				started = true
@@ -122,5 +123,6 @@ func historyEntry(r state.HistoryRecord) view.HistoryEntry {
 		FingerprintBefore: r.FingerprintBefore, FingerprintAfter: r.FingerprintAfter,
 		ToolVersion: r.ToolVersion, Actor: r.Actor, Counts: r.Counts,
 		StartedAt: r.StartedAt.UTC(), FinishedAt: finished.UTC(), Error: r.Error,
+		Bookmark: r.Bookmark,
 	}
 }

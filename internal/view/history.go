@@ -21,6 +21,9 @@ type HistoryEntry struct {
 	StartedAt         time.Time      `json:"started_at"`
 	FinishedAt        time.Time      `json:"finished_at"`
 	Error             string         `json:"error,omitempty"`
+	// Bookmark is the D1 Time Travel bookmark taken just before the apply
+	// (Cloudflare only).
+	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // History renders the history command. History and Error each end the
@@ -72,6 +75,31 @@ func (v *HistoryHuman) History(t Target, entries []HistoryEntry) {
 			v.printf("\n%s %s: %s\n", v.out.Error.Render("failed"), e.PlanID, e.Error)
 		}
 	}
+	v.bookmarks(t, entries)
+}
+
+// bookmarks lists the D1 Time Travel bookmark taken before each apply
+// that has one, with the command that restores the database to it.
+func (v *HistoryHuman) bookmarks(t Target, entries []HistoryEntry) {
+	shown := false
+	for _, e := range entries {
+		if e.Bookmark == "" {
+			continue
+		}
+		if !shown {
+			shown = true
+			v.printf("\nD1 Time Travel bookmarks taken before each apply:\n")
+		}
+		v.printf("  %s  %s\n", e.PlanID, e.Bookmark)
+	}
+	if !shown {
+		return
+	}
+	db := t.Database
+	if db == "" {
+		db = "<database>"
+	}
+	v.printf("To restore the database to its state before an apply: wrangler d1 time-travel restore %s --bookmark=<bookmark>\n", db)
 }
 
 // HistoryJSON writes the history as one JSON document.
