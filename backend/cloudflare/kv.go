@@ -2,7 +2,6 @@ package cloudflare
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,44 +37,12 @@ func kvError(err error, ns string) error {
 	return describe(err)
 }
 
-func checkKey(key string) error {
-	switch {
-	case key == "" || key == "." || key == "..":
-		return fmt.Errorf("key %q: %w", key, backend.ErrInvalidKey)
-	case len(key) > backend.MaxKeyBytes:
-		return fmt.Errorf("key of %d bytes (limit %d): %w", len(key), backend.MaxKeyBytes, backend.ErrTooLarge)
-	}
-	return nil
-}
-
-// minExpiration is how far ahead Workers KV wants an expiration.
-const minExpiration = 60 * time.Second
-
-func checkEntry(e backend.Entry, now time.Time) error {
-	if err := checkKey(e.Key); err != nil {
-		return err
-	}
-	if len(e.Value) > backend.MaxValueBytes {
-		return fmt.Errorf("value of %q holds %d bytes (limit %d): %w", e.Key, len(e.Value), backend.MaxValueBytes, backend.ErrTooLarge)
-	}
-	if len(e.Metadata) > backend.MaxMetadataBytes {
-		return fmt.Errorf("metadata of %q holds %d bytes (limit %d): %w", e.Key, len(e.Metadata), backend.MaxMetadataBytes, backend.ErrTooLarge)
-	}
-	if e.Metadata != nil && !json.Valid(e.Metadata) {
-		return fmt.Errorf("metadata of %q is not valid JSON", e.Key)
-	}
-	if !e.Expiration.IsZero() && e.Expiration.Before(now.Add(minExpiration)) {
-		return fmt.Errorf("expiration of %q at %s: %w", e.Key, e.Expiration.UTC().Format(time.RFC3339), backend.ErrInvalidExpiration)
-	}
-	return nil
-}
-
 // Get reads one entry, its metadata and expiration included, in one
 // request: a bulk read of one key with metadata. Bulk reads return text, so
 // when the value holds U+FFFD (which an invalid UTF-8 byte would also become)
 // the exact bytes are read again from the value endpoint.
 func (k *KV) Get(ctx context.Context, ns, key string) (backend.Entry, error) {
-	if err := checkKey(key); err != nil {
+	if err := backend.CheckKey(key); err != nil {
 		return backend.Entry{}, fmt.Errorf("kv get: %w", err)
 	}
 	got, err := k.bulkGet(ctx, ns, []string{key}, true)
@@ -134,7 +101,7 @@ func (k *KV) getValue(ctx context.Context, ns, key string) ([]byte, time.Time, e
 // Put writes one entry in one request: multipart with the metadata as a JSON
 // string when there is metadata, else the raw value as the body.
 func (k *KV) Put(ctx context.Context, ns string, e backend.Entry) error {
-	if err := checkEntry(e, k.s.now()); err != nil {
+	if err := backend.CheckEntry(e, k.s.now()); err != nil {
 		return fmt.Errorf("kv put: %w", err)
 	}
 	params := kv.NamespaceValueUpdateParams{
@@ -161,7 +128,7 @@ func (k *KV) Put(ctx context.Context, ns string, e backend.Entry) error {
 
 // Delete removes a key; a missing key is not an error.
 func (k *KV) Delete(ctx context.Context, ns, key string) error {
-	if err := checkKey(key); err != nil {
+	if err := backend.CheckKey(key); err != nil {
 		return fmt.Errorf("kv delete: %w", err)
 	}
 	return k.s.call(ctx, "kv delete "+strconv.Quote(key), idempotent, func(ctx context.Context) error {

@@ -87,7 +87,7 @@ func (k *KV) bulkGet(ctx context.Context, ns string, keys []string, withMetadata
 func (k *KV) GetMany(ctx context.Context, ns string, keys []string) (map[string][]byte, error) {
 	keys = dedupe(keys)
 	for _, key := range keys {
-		if err := checkKey(key); err != nil {
+		if err := backend.CheckKey(key); err != nil {
 			return nil, fmt.Errorf("kv get many: %w", err)
 		}
 	}
@@ -133,7 +133,7 @@ func (k *KV) PutMany(ctx context.Context, ns string, es []backend.Entry) error {
 	encoded := make([][]byte, len(es))
 	now := k.s.now()
 	for i, e := range es {
-		if err := checkEntry(e, now); err != nil {
+		if err := backend.CheckEntry(e, now); err != nil {
 			return fmt.Errorf("kv put many: %w", err)
 		}
 		p := bulkPair{Key: e.Key, Metadata: json.RawMessage(e.Metadata)}
@@ -191,7 +191,7 @@ func (k *KV) bulkPut(ctx context.Context, ns string, items [][]byte) error {
 func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 	keys = dedupe(keys)
 	for _, key := range keys {
-		if err := checkKey(key); err != nil {
+		if err := backend.CheckKey(key); err != nil {
 			return fmt.Errorf("kv delete many: %w", err)
 		}
 	}

@@ -102,7 +102,7 @@ func (k *KV) close() error {
 
 // Get returns the entry, or an error wrapping backend.ErrKeyNotFound.
 func (k *KV) Get(ctx context.Context, ns, key string) (backend.Entry, error) {
-	if err := checkKey(key); err != nil {
+	if err := backend.CheckKey(key); err != nil {
 		return backend.Entry{}, err
 	}
 	var (
@@ -132,7 +132,7 @@ func (k *KV) Get(ctx context.Context, ns, key string) (backend.Entry, error) {
 // keys per statement.
 func (k *KV) GetMany(ctx context.Context, ns string, keys []string) (map[string][]byte, error) {
 	for _, key := range keys {
-		if err := checkKey(key); err != nil {
+		if err := backend.CheckKey(key); err != nil {
 			return nil, err
 		}
 	}
@@ -216,7 +216,7 @@ func (k *KV) Put(ctx context.Context, ns string, e backend.Entry) error {
 func (k *KV) PutMany(ctx context.Context, ns string, es []backend.Entry) error {
 	now := k.now()
 	for _, e := range es {
-		if err := checkEntry(e, now); err != nil {
+		if err := backend.CheckEntry(e, now); err != nil {
 			return err
 		}
 	}
@@ -287,7 +287,7 @@ func entryArgs(ns string, e backend.Entry) []any {
 
 // Delete removes a key; a missing key is not an error.
 func (k *KV) Delete(ctx context.Context, ns, key string) error {
-	if err := checkKey(key); err != nil {
+	if err := backend.CheckKey(key); err != nil {
 		return err
 	}
 	if err := k.checkNamespace(ctx, ns); err != nil {
@@ -307,7 +307,7 @@ func (k *KV) Delete(ctx context.Context, ns, key string) error {
 // transaction.
 func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 	for _, key := range keys {
-		if err := checkKey(key); err != nil {
+		if err := backend.CheckKey(key); err != nil {
 			return err
 		}
 	}
