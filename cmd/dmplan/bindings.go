@@ -59,16 +59,8 @@ func (c *cli) bindings(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	diags, err := loadDir(a.Dir, &spec)
-	if err != nil {
-		v.Diagnostics(diags)
-		v.Error(err)
-		return exitError
-	}
-	t, tdiags := c.resolveTarget(spec, a.Env, absDir(a.Dir))
-	v.Diagnostics(append(diags, tdiags...))
-	if err := checkEnvDiags(a.Env, tdiags); err != nil {
-		v.Error(err)
+	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)
+	if !ok {
 		return exitError
 	}
 	doc, err := c.readBindings(ctx, spec, t)

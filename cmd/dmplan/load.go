@@ -61,3 +61,29 @@ func loadDir(dir string, spec **hclspec.Spec) (hcl.Diagnostics, error) {
 	*spec = s
 	return diags, checkDiags(dir, diags)
 }
+
+// diagView is the part of a command's view that reports configuration
+// problems.
+type diagView interface {
+	Diagnostics(hcl.Diagnostics)
+	Error(error)
+}
+
+// loadTarget loads the configuration in dir and resolves the environment,
+// reporting every diagnostic through v. It returns false when the command
+// must stop (v has shown why).
+func (c *cli) loadTarget(dir, env string, spec **hclspec.Spec, v diagView) (*hclspec.Target, bool) {
+	diags, err := loadDir(dir, spec)
+	if err != nil {
+		v.Diagnostics(diags)
+		v.Error(err)
+		return nil, false
+	}
+	t, tdiags := c.resolveTarget(*spec, env, absDir(dir))
+	v.Diagnostics(append(diags, tdiags...))
+	if err := checkEnvDiags(env, tdiags); err != nil {
+		v.Error(err)
+		return nil, false
+	}
+	return t, true
+}

@@ -64,19 +64,11 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	diags, err := loadDir(a.Dir, &spec)
-	if err != nil {
-		v.Diagnostics(diags)
-		v.Error(err)
+	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)
+	if !ok {
 		return exitError
 	}
 	base := absDir(a.Dir)
-	t, tdiags := c.resolveTarget(spec, a.Env, base)
-	v.Diagnostics(append(diags, tdiags...))
-	if err := checkEnvDiags(a.Env, tdiags); err != nil {
-		v.Error(err)
-		return exitError
-	}
 	d, sdiags, err := c.planTarget(ctx, spec, t, false)
 	v.Diagnostics(sdiags)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/hclspec"
 )
@@ -54,16 +56,8 @@ func (c *cli) forceUnlock(ctx context.Context, args []string) int {
 		return exitError
 	}
 	var spec *hclspec.Spec
-	diags, err := loadDir(a.Dir, &spec)
-	if err != nil {
-		_ = hclspec.WriteDiagnostics(c.stderr, spec, diags, false)
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
-		return exitError
-	}
-	t, tdiags := c.resolveTarget(spec, a.Env, absDir(a.Dir))
-	if err := checkEnvDiags(a.Env, tdiags); err != nil {
-		_ = hclspec.WriteDiagnostics(c.stderr, spec, tdiags, false)
-		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+	t, ok := c.loadTarget(a.Dir, a.Env, &spec, textDiags{c, &spec})
+	if !ok {
 		return exitError
 	}
 	be, err := c.openBackend(ctx, t, false)
@@ -81,3 +75,18 @@ func (c *cli) forceUnlock(ctx context.Context, args []string) int {
 		info.ID, info.Who, info.Operation, info.Since.UTC().Format(time.RFC3339))
 	return exitOK
 }
+
+// textDiags reports configuration problems as plain text on stderr, for
+// commands without a view of their own.
+type textDiags struct {
+	c    *cli
+	spec **hclspec.Spec
+}
+
+func (d textDiags) Diagnostics(diags hcl.Diagnostics) {
+	if len(diags) > 0 {
+		_ = hclspec.WriteDiagnostics(d.c.stderr, *d.spec, diags, false)
+	}
+}
+
+func (d textDiags) Error(err error) { fmt.Fprintf(d.c.stderr, "Error: %v\n", err) }
