@@ -33,6 +33,10 @@ const (
 	// CodeUnmanagedNotNull: a live column no synced field maps to is NOT
 	// NULL without a default, so every insert of the runtime would fail.
 	CodeUnmanagedNotNull = "DM111"
+	// CodeUniqueDuplicates: a unique index would be created on a table
+	// whose rows already hold duplicate values, so creating it would fail
+	// (see WithUniqueViolations).
+	CodeUniqueDuplicates = "DM112"
 )
 
 // Codes of notes: reported, never acted on, never a failure.

@@ -24,6 +24,8 @@ type options struct {
 	seeds map[string]SeedStatus
 	// pending are backfills an interrupted apply left unfinished.
 	pending []PendingBackfill
+	// duplicates are unique indexes whose table holds duplicate values.
+	duplicates map[string]bool
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -60,6 +62,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		live = &state.Schema{}
 	}
 	d := newDiffer(spec, env, live)
+	d.duplicates = o.duplicates
 	scope := d.namespaces()
 	for _, m := range d.models() {
 		d.model(m)
@@ -95,6 +98,8 @@ type differ struct {
 	after       *state.Schema
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
+	duplicates  map[string]bool   // index name -> its table holds duplicates
+	probes      []UniqueIndexProbe
 
 	nsSteps, createSteps, addSteps, backfillSteps, indexSteps, seedSteps, blocked []Step
 	notes                                                                         []Note

@@ -8,7 +8,10 @@
 // indexes), add columns, create indexes on existing tables, seeds, then
 // blocked steps. The planner does no I/O, so seed status (does the table
 // have rows, does the seed's record exist, does it hold the seed's data)
-// comes in through WithSeedStatus; a seed step holds no values. Whether a column can be added in place follows SQLite's ALTER
+// comes in through WithSeedStatus; a seed step holds no values. Likewise
+// whether a table with rows holds duplicates for a unique index the plan
+// would create comes in through WithUniqueViolations (UniqueIndexProbes
+// lists what to ask the target). Whether a column can be added in place follows SQLite's ALTER
 // TABLE rules, kept in one helper (addColumnCheck).
 //
 // Blocked steps are never executed and make plan exit non-zero. Each has a
@@ -25,6 +28,7 @@
 //	DM109  a column has a non-constant default SQLite cannot add in place
 //	DM110  two models map to the same table
 //	DM111  a live column no synced field maps to is NOT NULL without a default
+//	DM112  a unique index would be created on a table holding duplicate values
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // unmanaged column, DM203 default differs (SQLite cannot alter defaults),

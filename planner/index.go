@@ -35,6 +35,13 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 				"resolve the blocked column first; the index follows in the next plan")
 			continue
 		}
+		if p, ok := uniqueProbe(want, have, ix); ok {
+			d.probes = append(d.probes, p)
+			if d.duplicates[ix.Name] {
+				d.blockDuplicates(m, have, ix, p)
+				continue
+			}
+		}
 		d.indexSteps = append(d.indexSteps, indexStep(m, have.Name, ix))
 		cp := *ix
 		cp.Columns = append([]string(nil), ix.Columns...)

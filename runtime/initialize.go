@@ -107,7 +107,11 @@ func (ds *Datastore) InitializeWith(ctx context.Context, opts InitOptions) (rep 
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	p := planner.Diff(ds.spec, ds.env, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending))
+	dups, err := applier.UniqueViolations(ctx, ds.d1, planner.UniqueIndexProbes(ds.spec, ds.env, live))
+	if err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	p := planner.Diff(ds.spec, ds.env, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		lines := make([]string, len(blocked))
 		for i, s := range blocked {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
@@ -143,7 +144,11 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
-	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending))
+	dups, err := applier.UniqueViolations(ctx, be.D1(), planner.UniqueIndexProbes(spec, t.Environment, live))
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
+	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
 	return &derivation{plan: p, live: live, pending: pending}, diags, nil
 }
 

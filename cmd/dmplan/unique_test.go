@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/runtime"
+)
+
+// A unique index added to a table whose rows share the indexed value is
+// blocked (DM112) by plan and apply; once the records are fixed through the
+// runtime, the same configuration creates it.
+func TestUniqueIndexOnDuplicateRows(t *testing.T) {
+	dir, ids := reconcileFixture(t, 3) // three notes titled "hello"
+	v2 := strings.Replace(reconcileHCL, `sync_fields = ["title"]`, `sync_fields = ["title"]
+    index "by_title" {
+      columns = ["title"]
+      unique  = true
+    }`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(v2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	indexExists := func() bool {
+		var n any
+		withStore(t, dir, func(be backend.Backend, _ *runtime.Datastore) {
+			res, err := be.D1().Query(context.Background(), backend.Stmt{SQL: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'note_by_title'`})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n = res.Rows[0][0]
+		})
+		return n == int64(1)
+	}
+
+	code, out, errOut := dmplanRun(t, "plan", dir)
+	if code != exitError {
+		t.Errorf("plan with duplicates: exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
+	}
+	all := out + errOut
+	for _, want := range []string{
+		"DM112",
+		"unique index note_by_title on note(title) cannot be created: the table holds duplicate values",
+		`SELECT "title", COUNT(*) FROM "note" GROUP BY "title" HAVING COUNT(*) > 1`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("plan output lacks %q:\n%s\n%s", want, out, errOut)
+		}
+	}
+	if strings.Contains(out, "create index note_by_title") {
+		t.Errorf("plan still creates the index:\n%s", out)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != exitError || strings.Contains(out+errOut, "UNIQUE constraint failed") {
+		t.Errorf("apply with duplicates: exit %d, want %d without a constraint failure\n%s\n%s", code, exitError, out, errOut)
+	}
+	if indexExists() {
+		t.Fatal("apply created note_by_title despite the duplicates")
+	}
+
+	withStore(t, dir, func(_ backend.Backend, ds *runtime.Datastore) {
+		for i, id := range ids[1:] {
+			if _, err := ds.System().Update(context.Background(), "NOTE", id, map[string]any{"title": "hello " + string(rune('a'+i))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if code, out, errOut := dmplanRun(t, "plan", dir); code != exitOK || strings.Contains(out, "DM112") || !strings.Contains(out, "note_by_title") {
+		t.Errorf("plan without duplicates: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != exitOK {
+		t.Fatalf("apply without duplicates: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !indexExists() {
+		t.Error("apply did not create note_by_title")
+	}
+}

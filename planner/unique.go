@@ -1,0 +1,87 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/state"
+)
+
+// UniqueIndexProbe is a unique index the plan would create on a table that
+// holds rows: creating it fails when two rows share its values, which only
+// the live data can tell. The caller asks the target (applier's
+// UniqueViolations does it in one D1 request) and passes the answer to Diff
+// with WithUniqueViolations.
+type UniqueIndexProbe struct {
+	// Index is the index name, the key of the WithUniqueViolations map.
+	Index string `json:"index"`
+	Table string `json:"table"`
+	// Columns are the live columns two rows must share to conflict, in
+	// index order. Columns the plan adds with a default are left out
+	// (every row gets the same value); when none is left, any two rows
+	// conflict. An index on a column the plan adds without a default is
+	// not probed: the column is NULL in every row, and NULLs never
+	// conflict in a SQLite unique index.
+	Columns []string `json:"columns"`
+}
+
+// UniqueIndexProbes returns the unique indexes Diff would create on live
+// tables that hold rows, in plan order. Nothing is returned when the plan
+// creates no such index, so the caller makes no request then.
+func UniqueIndexProbes(spec *hclspec.Spec, env string, live *state.Schema) []UniqueIndexProbe {
+	if live == nil {
+		live = &state.Schema{}
+	}
+	d := newDiffer(spec, env, live)
+	for _, m := range d.models() {
+		d.model(m)
+	}
+	return d.probes
+}
+
+// WithUniqueViolations gives Diff, keyed by index name, whether the live
+// rows of a table already hold duplicate values for a unique index the plan
+// would create (see UniqueIndexProbes). Such an index becomes a blocked
+// step (DM112) instead of a create that apply would see fail.
+func WithUniqueViolations(v map[string]bool) Option {
+	return func(o *options) { o.duplicates = v }
+}
+
+// uniqueProbe reports whether creating ix on the live table have needs a
+// look at the rows, and the columns to group them by.
+func uniqueProbe(want, have *state.Table, ix *state.Index) (UniqueIndexProbe, bool) {
+	if !ix.Unique || !have.HasRows {
+		return UniqueIndexProbe{}, false
+	}
+	p := UniqueIndexProbe{Index: ix.Name, Table: have.Name, Columns: []string{}}
+	for _, c := range ix.Columns {
+		if hc := have.Column(c); hc != nil {
+			p.Columns = append(p.Columns, hc.Name)
+			continue
+		}
+		wc := want.Column(c)
+		if wc == nil || normDefault(wc.Default) == "" {
+			return UniqueIndexProbe{}, false
+		}
+	}
+	return p, true
+}
+
+// blockDuplicates blocks the creation of unique index ix on table have,
+// whose rows hold duplicate values.
+func (d *differ) blockDuplicates(m *hclspec.Model, have *state.Table, ix *state.Index, p UniqueIndexProbe) {
+	cols := strings.Join(ix.Columns, ", ")
+	hint := "two or more rows of " + have.Name + " would share the same values; fix the records through the runtime, then apply"
+	if len(p.Columns) > 0 {
+		q := make([]string, len(p.Columns))
+		for i, c := range p.Columns {
+			q[i] = quoteIdent(c)
+		}
+		qc := strings.Join(q, ", ")
+		hint = fmt.Sprintf("find them with SELECT %s, COUNT(*) FROM %s GROUP BY %s HAVING COUNT(*) > 1, fix the records through the runtime, then apply", qc, quoteIdent(have.Name), qc)
+	}
+	d.block(m, ix.Name, CodeUniqueDuplicates,
+		fmt.Sprintf("unique index %s on %s(%s) cannot be created: the table holds duplicate values", ix.Name, have.Name, cols),
+		hint)
+}
