@@ -9,6 +9,7 @@ HARNESS     := backend/cloudflare/harness
 STATICCHECK := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 EXAMPLES    := examples
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: all build run test test-go lint vet staticcheck harness bench fuzz test-cloudflare clean
 
@@ -16,7 +17,7 @@ all: build
 
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(DMPLAN) ./cmd/dmplan
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(DMPLAN) ./cmd/dmplan
 
 # make run: validate, plan and apply examples/ against a fresh embedded local
 # backend, then plan again to show that nothing is left to do. The admin seed
