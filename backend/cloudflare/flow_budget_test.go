@@ -123,12 +123,12 @@ func TestApplyBudget(t *testing.T) {
 			d1, kv := splitRequests(f.requests(t))
 			// Around the chunks: taking the lock (one batch), Inspect (one
 			// request on an empty database: no table to describe) and
-			// releasing the lock. On KV: Inspect's namespace list, then per
-			// namespace a list (so an existing title is reused) and a create.
+			// releasing the lock. On KV: Inspect's namespace list, then one
+			// create per new namespace.
 			if want := chunks + 3; d1 != want {
 				t.Errorf("apply made %d D1 requests, want %d (%d chunks + lock 2 + inspect 1)", d1, want, chunks)
 			}
-			if want := 1 + 2*len(rep.NamespacesCreated); kv != want {
+			if want := 1 + len(rep.NamespacesCreated); kv != want {
 				t.Errorf("apply made %d KV requests, want %d", kv, want)
 			}
 			t.Logf("%d plan statements: %d chunks; apply took %d D1 and %d KV requests", statements, chunks, d1, kv)

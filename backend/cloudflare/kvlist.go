@@ -154,15 +154,10 @@ func (k *KV) CreateNamespace(ctx context.Context, title string) (backend.Namespa
 	if title == "" {
 		return backend.Namespace{}, fmt.Errorf("kv create namespace: empty title")
 	}
-	nss, err := k.Namespaces(ctx)
-	if err != nil {
-		return backend.Namespace{}, fmt.Errorf("kv create namespace %q: %w", title, err)
-	}
-	if n, ok := findTitle(nss, title); ok {
-		return n, nil
-	}
+	// Create first: one request when the title is new. The list below is
+	// read only when the create did not clearly succeed.
 	var created backend.Namespace
-	err = k.s.call(ctx, "kv create namespace "+strconv.Quote(title), unsafe, func(ctx context.Context) error {
+	err := k.s.call(ctx, "kv create namespace "+strconv.Quote(title), unsafe, func(ctx context.Context) error {
 		res, err := k.s.client.KV.Namespaces.New(ctx, kv.NamespaceNewParams{AccountID: cf.F(k.s.cfg.AccountID), Title: cf.F(title)})
 		if err != nil {
 			return describe(err)
@@ -173,8 +168,9 @@ func (k *KV) CreateNamespace(ctx context.Context, title string) (backend.Namespa
 	if err == nil {
 		return created, nil
 	}
-	// The namespace may exist anyway: created by this request before its
-	// answer was lost, or by someone else meanwhile.
+	// The namespace may exist anyway: it already had this title (Cloudflare
+	// refuses the duplicate with code 10014), this request created it before
+	// its answer was lost, or someone else created it meanwhile.
 	if again, lerr := k.Namespaces(ctx); lerr == nil {
 		if n, ok := findTitle(again, title); ok {
 			return n, nil
