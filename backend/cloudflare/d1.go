@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/cloudflare/cloudflare-go/v6/d1"
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
 	"github.com/dmplan/dmplan/backend"
@@ -201,11 +202,13 @@ type rawResponse struct {
 }
 
 func (d *DB) post(ctx context.Context, body []byte, sts []backend.Stmt, sf safety) ([]*backend.Result, error) {
-	path := fmt.Sprintf("accounts/%s/d1/database/%s/raw", d.s.cfg.AccountID, d.s.dbID)
+	var params d1.DatabaseRawParams
+	present(&params.AccountID, d.s.cfg.AccountID)
 	var raw []byte
 	err := d.s.call(ctx, "d1 query", sf, func(ctx context.Context) error {
 		raw = nil
-		err := d.s.client.Post(ctx, path, nil, &raw, option.WithRequestBody("application/json", body))
+		_, err := d.s.db.Raw(ctx, d.s.dbID, params,
+			option.WithRequestBody("application/json", body), option.WithResponseBodyInto(&raw))
 		if err != nil {
 			return d1Error(err, sts)
 		}

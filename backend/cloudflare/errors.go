@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"strings"
 
-	cf "github.com/cloudflare/cloudflare-go/v6"
-
 	"github.com/dmplan/dmplan/backend"
 )
 
@@ -31,7 +29,7 @@ type APIError struct {
 	StatusCode int
 	Codes      []int64
 	Messages   []string
-	err        *cf.Error
+	err        *apiError
 }
 
 func (e *APIError) Error() string {
@@ -54,7 +52,7 @@ func (e *APIError) Unwrap() error { return e.err }
 // describe turns a *cloudflare.Error (whose own text is the full URL and raw
 // body) into an *APIError; other errors pass through.
 func describe(err error) error {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	if !errors.As(err, &apiErr) {
 		return err
 	}
@@ -72,7 +70,7 @@ func describe(err error) error {
 
 // statusOf returns the HTTP status of an API error, or 0.
 func statusOf(err error) int {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	if errors.As(err, &apiErr) {
 		return apiErr.StatusCode
 	}
@@ -124,7 +122,7 @@ func isTransactionMessage(msg string) bool {
 // d1Error maps an API failure of a D1 query to a *D1Error when D1 answered
 // with a statement error (HTTP 400, code 7500), else describes it.
 func d1Error(err error, sts []backend.Stmt) error {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest || len(apiErr.Errors) == 0 {
 		return describe(err)
 	}

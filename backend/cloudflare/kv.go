@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	cf "github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
 	"github.com/cloudflare/cloudflare-go/v6/shared"
@@ -26,7 +25,7 @@ var _ backend.KV = (*KV)(nil)
 
 // kvError maps KV API answers to the backend's sentinel errors.
 func kvError(err error, ns string) error {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound {
 		for _, e := range apiErr.Errors {
 			if e.Code == 10013 || strings.Contains(strings.ToLower(e.Message), "namespace not found") {
@@ -75,8 +74,9 @@ func (k *KV) getValue(ctx context.Context, ns, key string) ([]byte, time.Time, e
 	var data []byte
 	var exp time.Time
 	err := k.s.call(ctx, "kv get", idempotent, func(ctx context.Context) error {
-		resp, err := k.s.client.KV.Namespaces.Values.Get(ctx, ns, url.PathEscape(key),
-			kv.NamespaceValueGetParams{AccountID: cf.F(k.s.cfg.AccountID)})
+		var params kv.NamespaceValueGetParams
+		present(&params.AccountID, k.s.cfg.AccountID)
+		resp, err := k.s.ns.Values.Get(ctx, ns, url.PathEscape(key), params)
 		if err != nil {
 			return kvError(err, ns)
 		}
@@ -104,21 +104,20 @@ func (k *KV) Put(ctx context.Context, ns string, e backend.Entry) error {
 	if err := backend.CheckEntry(e, k.s.now()); err != nil {
 		return fmt.Errorf("kv put: %w", err)
 	}
-	params := kv.NamespaceValueUpdateParams{
-		AccountID: cf.F(k.s.cfg.AccountID),
-		Value:     cf.F[kv.NamespaceValueUpdateParamsValueUnion](shared.UnionString(string(e.Value))),
-	}
+	var params kv.NamespaceValueUpdateParams
+	present(&params.AccountID, k.s.cfg.AccountID)
+	present(&params.Value, kv.NamespaceValueUpdateParamsValueUnion(shared.UnionString(string(e.Value))))
 	if !e.Expiration.IsZero() {
-		params.Expiration = cf.F(float64(e.Expiration.Unix()))
+		present(&params.Expiration, float64(e.Expiration.Unix()))
 	}
 	var opts []option.RequestOption
 	if e.Metadata != nil {
-		params.Metadata = cf.F[any](string(e.Metadata))
+		present(&params.Metadata, any(string(e.Metadata)))
 	} else {
 		opts = append(opts, option.WithRequestBody("application/octet-stream", e.Value))
 	}
 	return k.s.call(ctx, "kv put "+strconv.Quote(e.Key), idempotent, func(ctx context.Context) error {
-		_, err := k.s.client.KV.Namespaces.Values.Update(ctx, ns, url.PathEscape(e.Key), params, opts...)
+		_, err := k.s.ns.Values.Update(ctx, ns, url.PathEscape(e.Key), params, opts...)
 		if err != nil {
 			return kvError(err, ns)
 		}
@@ -132,8 +131,9 @@ func (k *KV) Delete(ctx context.Context, ns, key string) error {
 		return fmt.Errorf("kv delete: %w", err)
 	}
 	return k.s.call(ctx, "kv delete "+strconv.Quote(key), idempotent, func(ctx context.Context) error {
-		_, err := k.s.client.KV.Namespaces.Values.Delete(ctx, ns, url.PathEscape(key),
-			kv.NamespaceValueDeleteParams{AccountID: cf.F(k.s.cfg.AccountID)})
+		var params kv.NamespaceValueDeleteParams
+		present(&params.AccountID, k.s.cfg.AccountID)
+		_, err := k.s.ns.Values.Delete(ctx, ns, url.PathEscape(key), params)
 		if err != nil && statusOf(err) == http.StatusNotFound {
 			if err := kvError(err, ns); errors.Is(err, backend.ErrNamespaceNotFound) {
 				return err

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	cf "github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
@@ -29,12 +28,12 @@ func (k *KV) bulkGet(ctx context.Context, ns string, keys []string, withMetadata
 	var raw []byte
 	err := k.s.call(ctx, "kv bulk get", idempotent, func(ctx context.Context) error {
 		raw = nil
-		_, err := k.s.client.KV.Namespaces.BulkGet(ctx, ns, kv.NamespaceBulkGetParams{
-			AccountID:    cf.F(k.s.cfg.AccountID),
-			Keys:         cf.F(keys),
-			Type:         cf.F(kv.NamespaceBulkGetParamsTypeText),
-			WithMetadata: cf.F(withMetadata),
-		}, option.WithResponseBodyInto(&raw))
+		var params kv.NamespaceBulkGetParams
+		present(&params.AccountID, k.s.cfg.AccountID)
+		present(&params.Keys, keys)
+		present(&params.Type, kv.NamespaceBulkGetParamsTypeText)
+		present(&params.WithMetadata, withMetadata)
+		_, err := k.s.ns.BulkGet(ctx, ns, params, option.WithResponseBodyInto(&raw))
 		if err != nil {
 			return kvError(err, ns)
 		}
@@ -175,7 +174,9 @@ func (k *KV) bulkPut(ctx context.Context, ns string, items [][]byte) error {
 	body := append([]byte{'['}, bytes.Join(items, []byte{','})...)
 	body = append(body, ']')
 	return k.s.call(ctx, "kv bulk put", idempotent, func(ctx context.Context) error {
-		res, err := k.s.client.KV.Namespaces.BulkUpdate(ctx, ns, kv.NamespaceBulkUpdateParams{AccountID: cf.F(k.s.cfg.AccountID)},
+		var params kv.NamespaceBulkUpdateParams
+		present(&params.AccountID, k.s.cfg.AccountID)
+		res, err := k.s.ns.BulkUpdate(ctx, ns, params,
 			option.WithRequestBody("application/json", body))
 		if err != nil {
 			return kvError(err, ns)
@@ -198,8 +199,9 @@ func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 	for start := 0; start < len(keys); start += backend.MaxBulkDelete {
 		chunk := keys[start:min(start+backend.MaxBulkDelete, len(keys))]
 		err := k.s.call(ctx, "kv bulk delete", idempotent, func(ctx context.Context) error {
-			_, err := k.s.client.KV.Namespaces.BulkDelete(ctx, ns, kv.NamespaceBulkDeleteParams{
-				AccountID: cf.F(k.s.cfg.AccountID), Body: chunk})
+			params := kv.NamespaceBulkDeleteParams{Body: chunk}
+			present(&params.AccountID, k.s.cfg.AccountID)
+			_, err := k.s.ns.BulkDelete(ctx, ns, params)
 			if err != nil {
 				return kvError(err, ns)
 			}

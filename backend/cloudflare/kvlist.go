@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	cf "github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 
 	"github.com/dmplan/dmplan/backend"
@@ -70,17 +69,19 @@ func parseCursor(c string) (string, int, error) {
 }
 
 func (k *KV) listPage(ctx context.Context, ns, prefix, cursor string, limit int) ([]backend.ListKey, string, error) {
-	params := kv.NamespaceKeyListParams{AccountID: cf.F(k.s.cfg.AccountID), Limit: cf.F(float64(limit))}
+	var params kv.NamespaceKeyListParams
+	present(&params.AccountID, k.s.cfg.AccountID)
+	present(&params.Limit, float64(limit))
 	if prefix != "" {
-		params.Prefix = cf.F(prefix)
+		present(&params.Prefix, prefix)
 	}
 	if cursor != "" {
-		params.Cursor = cf.F(cursor)
+		present(&params.Cursor, cursor)
 	}
 	var keys []backend.ListKey
 	var next string
 	err := k.s.call(ctx, "kv list", idempotent, func(ctx context.Context) error {
-		res, err := k.s.client.KV.Namespaces.Keys.List(ctx, ns, params)
+		res, err := k.s.ns.Keys.List(ctx, ns, params)
 		if err != nil {
 			return kvError(err, ns)
 		}
@@ -118,8 +119,11 @@ func (k *KV) Namespaces(ctx context.Context) ([]backend.Namespace, error) {
 	for page := 1; ; page++ {
 		var got []kv.Namespace
 		err := k.s.call(ctx, "kv list namespaces", idempotent, func(ctx context.Context) error {
-			res, err := k.s.client.KV.Namespaces.List(ctx, kv.NamespaceListParams{
-				AccountID: cf.F(k.s.cfg.AccountID), Page: cf.F(float64(page)), PerPage: cf.F(float64(perPage))})
+			var params kv.NamespaceListParams
+			present(&params.AccountID, k.s.cfg.AccountID)
+			present(&params.Page, float64(page))
+			present(&params.PerPage, float64(perPage))
+			res, err := k.s.ns.List(ctx, params)
 			if err != nil {
 				return describe(err)
 			}
@@ -158,7 +162,10 @@ func (k *KV) CreateNamespace(ctx context.Context, title string) (backend.Namespa
 	// read only when the create did not clearly succeed.
 	var created backend.Namespace
 	err := k.s.call(ctx, "kv create namespace "+strconv.Quote(title), unsafe, func(ctx context.Context) error {
-		res, err := k.s.client.KV.Namespaces.New(ctx, kv.NamespaceNewParams{AccountID: cf.F(k.s.cfg.AccountID), Title: cf.F(title)})
+		var params kv.NamespaceNewParams
+		present(&params.AccountID, k.s.cfg.AccountID)
+		present(&params.Title, title)
+		res, err := k.s.ns.New(ctx, params)
 		if err != nil {
 			return describe(err)
 		}

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	cf "github.com/cloudflare/cloudflare-go/v6"
 )
 
 // safety says whether a call may be replayed after an ambiguous failure.
@@ -84,7 +82,7 @@ func (s *Store) call(ctx context.Context, op string, sf safety, fn func(ctx cont
 
 // retryable decides whether err may be retried and how long to wait first.
 func (s *Store) retryable(err error, sf safety, attempt int) (bool, time.Duration) {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	if errors.As(err, &apiErr) {
 		switch {
 		case apiErr.StatusCode == http.StatusTooManyRequests:
@@ -110,7 +108,7 @@ func (s *Store) retryable(err error, sf safety, attempt int) (bool, time.Duratio
 // isTransport reports whether err is a failure to get a response (reset,
 // EOF, attempt timeout) rather than an API answer or a local error.
 func isTransport(err error) bool {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	if errors.As(err, &apiErr) {
 		return false
 	}
@@ -149,7 +147,7 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 // finalError wraps a failure that is not retried. For an unsafe call that
 // failed after it may have run, it says so.
 func (s *Store) finalError(op string, err error, sf safety, attempt int) error {
-	var apiErr *cf.Error
+	var apiErr *apiError
 	ambiguous := false
 	if errors.As(err, &apiErr) {
 		ambiguous = apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	cf "github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/d1"
+	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
 
 	"github.com/dmplan/dmplan/backend"
@@ -20,7 +20,8 @@ import (
 // account, reached through the REST API.
 type Store struct {
 	cfg      Config
-	client   *cf.Client
+	db       *d1.DatabaseService
+	ns       *kv.NamespaceService
 	requests atomic.Int64
 	dbID     string
 	dbName   string
@@ -54,7 +55,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
 	}
-	s.client = cf.NewClient(opts...)
+	s.db = d1.NewDatabaseService(opts...)
+	s.ns = kv.NewNamespaceService(opts...)
 	s.d1 = &DB{s: s}
 	s.kv = &KV{s: s}
 	if cfg.Database != "" {
@@ -72,7 +74,9 @@ func (s *Store) resolveDatabase(ctx context.Context, ref string) error {
 		var got *d1.D1
 		err := s.call(ctx, "get d1 database", idempotent, func(ctx context.Context) error {
 			var err error
-			got, err = s.client.D1.Database.Get(ctx, ref, d1.DatabaseGetParams{AccountID: cf.F(s.cfg.AccountID)})
+			var params d1.DatabaseGetParams
+			present(&params.AccountID, s.cfg.AccountID)
+			got, err = s.db.Get(ctx, ref, params)
 			return err
 		})
 		if err == nil {
@@ -85,8 +89,11 @@ func (s *Store) resolveDatabase(ctx context.Context, ref string) error {
 	}
 	var page []d1.DatabaseListResponse
 	err := s.call(ctx, "list d1 databases", idempotent, func(ctx context.Context) error {
-		res, err := s.client.D1.Database.List(ctx, d1.DatabaseListParams{
-			AccountID: cf.F(s.cfg.AccountID), Name: cf.F(ref), PerPage: cf.F(100.0)})
+		var params d1.DatabaseListParams
+		present(&params.AccountID, s.cfg.AccountID)
+		present(&params.Name, ref)
+		present(&params.PerPage, 100.0)
+		res, err := s.db.List(ctx, params)
 		if err != nil {
 			return err
 		}
@@ -149,8 +156,9 @@ func (s *Store) Bookmark(ctx context.Context) (string, error) {
 	}
 	var bm string
 	err := s.call(ctx, "get d1 bookmark", idempotent, func(ctx context.Context) error {
-		res, err := s.client.D1.Database.TimeTravel.GetBookmark(ctx, s.dbID,
-			d1.DatabaseTimeTravelGetBookmarkParams{AccountID: cf.F(s.cfg.AccountID)})
+		var params d1.DatabaseTimeTravelGetBookmarkParams
+		present(&params.AccountID, s.cfg.AccountID)
+		res, err := s.db.TimeTravel.GetBookmark(ctx, s.dbID, params)
 		if err != nil {
 			return err
 		}
