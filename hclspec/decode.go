@@ -1,10 +1,8 @@
 package hclspec
 
 import (
-	"runtime"
 	"sort"
 	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -23,6 +21,7 @@ var rootSchema = &hcl.BodySchema{
 type decoder struct {
 	spec   *Spec
 	ranges map[*Model]*modelRanges
+	mu     sync.Mutex // guards ranges while parseAll's workers merge theirs
 }
 
 // modelRanges are the source ranges of a model's names, pointing at the
@@ -32,48 +31,77 @@ type modelRanges struct {
 }
 
 // decode fills s from the bodies of all files.
-func (s *Spec) decode(bodies []hcl.Body) hcl.Diagnostics {
-	d := &decoder{spec: s, ranges: map[*Model]*modelRanges{}}
-	var diags hcl.Diagnostics
-	var projects, envs, models, seeds []*hcl.Block
-	for _, b := range bodies {
-		content, cd := b.Content(rootSchema)
-		diags = append(diags, cd...)
-		if content == nil {
-			continue
-		}
-		for _, blk := range content.Blocks {
-			switch blk.Type {
-			case "project":
-				projects = append(projects, blk)
-			case "environment":
-				envs = append(envs, blk)
-			case "model":
-				models = append(models, blk)
-			case "seed":
-				seeds = append(seeds, blk)
-			}
+// topLevel is what one parsed piece of a file declares: its model blocks
+// already decoded, its other blocks as they are, and its diagnostics.
+type topLevel struct {
+	projects, envs, seeds []*hcl.Block
+	models                []decodedModel
+	diags                 hcl.Diagnostics
+}
+
+// decodedModel is one model block decoded.
+type decodedModel struct {
+	model  *Model
+	ranges *modelRanges
+	diags  hcl.Diagnostics
+}
+
+// topLevel sorts the top-level blocks of body and decodes its models;
+// diags are the piece's parse diagnostics.
+func (d *decoder) topLevel(body hcl.Body, diags hcl.Diagnostics) *topLevel {
+	t := &topLevel{diags: diags}
+	content, cd := body.Content(rootSchema)
+	t.diags = append(t.diags, cd...)
+	if content == nil {
+		return t
+	}
+	for _, blk := range content.Blocks {
+		switch blk.Type {
+		case "project":
+			t.projects = append(t.projects, blk)
+		case "environment":
+			t.envs = append(t.envs, blk)
+		case "model":
+			m, md := d.model(blk)
+			t.models = append(t.models, decodedModel{model: m, ranges: d.ranges[m], diags: md})
+		case "seed":
+			t.seeds = append(t.seeds, blk)
 		}
 	}
+	return t
+}
+
+// decode completes the Spec from the top levels of all files in order:
+// projects and environments, the models (the first of a name wins),
+// cross-model checks, then seeds.
+func (d *decoder) decode(tops []*topLevel) hcl.Diagnostics {
+	s := d.spec
+	var diags hcl.Diagnostics
+	var projects, envs, seeds []*hcl.Block
+	var models []decodedModel
+	for _, t := range tops {
+		diags = append(diags, t.diags...)
+		projects = append(projects, t.projects...)
+		envs = append(envs, t.envs...)
+		models = append(models, t.models...)
+		seeds = append(seeds, t.seeds...)
+	}
+	s.hasProject = len(projects) > 0
 	diags = append(diags, d.projects(projects)...)
 	diags = append(diags, d.environments(envs)...)
 
-	seen := map[string]*hcl.Block{}
-	unique := models[:0:0]
-	for _, blk := range models {
-		name := blk.Labels[0]
+	seen := map[string]*modelRanges{}
+	for _, r := range models {
+		name := r.model.Name
 		if prev, ok := seen[name]; ok {
-			diags = append(diags, duplicate(labelRange(blk, 0), labelRange(prev, 0),
+			diags = append(diags, duplicate(r.ranges.name, prev.name,
 				"Duplicate model declaration", "A model named \""+name+"\""))
 			continue
 		}
-		seen[name] = blk
-		unique = append(unique, blk)
-	}
-	for _, r := range d.models(unique) {
+		seen[name] = r.ranges
 		diags = append(diags, r.diags...)
+		r.model.KV.Binding = s.Project.BindingPrefix + r.model.KV.Namespace
 		s.Models = append(s.Models, r.model)
-		d.ranges[r.model] = r.ranges
 	}
 	sort.SliceStable(s.Models, func(i, j int) bool { return s.Models[i].Name < s.Models[j].Name })
 	diags = append(diags, d.crossModel()...)
@@ -95,53 +123,6 @@ func (s *Spec) decode(bodies []hcl.Body) hcl.Diagnostics {
 	}
 	return diags
 }
-
-// decodedModel is one model block decoded.
-type decodedModel struct {
-	model  *Model
-	ranges *modelRanges
-	diags  hcl.Diagnostics
-}
-
-// models decodes model blocks, each on its own (they share nothing until
-// crossModel), in parallel on up to GOMAXPROCS goroutines, and returns
-// them in the order of blocks.
-func (d *decoder) models(blocks []*hcl.Block) []decodedModel {
-	out := make([]decodedModel, len(blocks))
-	decode := func(i int, wd *decoder) {
-		m, diags := wd.model(blocks[i])
-		out[i] = decodedModel{model: m, ranges: wd.ranges[m], diags: diags}
-	}
-	workers := min(runtime.GOMAXPROCS(0), len(blocks)/minModelsPerWorker)
-	if workers <= 1 {
-		for i := range blocks {
-			decode(i, d)
-		}
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		// Each worker records ranges in its own map; decode copies them
-		// into d.ranges afterwards.
-		wd := &decoder{spec: d.spec, ranges: map[*Model]*modelRanges{}}
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= len(blocks) {
-					return
-				}
-				decode(i, wd)
-			}
-		})
-	}
-	wg.Wait()
-	return out
-}
-
-// minModelsPerWorker keeps small configurations on one goroutine, where
-// starting others costs more than it saves.
-const minModelsPerWorker = 16
 
 var projectSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "binding_prefix"}},
@@ -168,7 +149,7 @@ func (d *decoder) projects(blocks []*hcl.Block) hcl.Diagnostics {
 			p, pd := staticString(a)
 			diags = append(diags, pd...)
 			if !pd.HasErrors() {
-				if p != "" && !bindingRE.MatchString(p) {
+				if p != "" && !isIdent(p) {
 					diags = append(diags, errorf(a.Expr.Range(), "Invalid binding prefix",
 						"A binding prefix must start with a letter or underscore and hold only letters, digits and underscores, because Worker bindings are JavaScript identifiers."))
 				} else {

@@ -12,7 +12,23 @@ import (
 // column or index name.
 const maxIdentLen = 64
 
-var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// isIdent reports whether s matches [A-Za-z_][A-Za-z0-9_]*. It runs for
+// every name in a configuration, so it is a loop rather than a regexp.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case '0' <= c && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // reservedPrefixes are name prefixes owned by SQLite, Cloudflare D1 and
 // dmplan itself.
@@ -27,7 +43,7 @@ func checkSQLName(name string) string {
 		return "it is empty"
 	case len(name) > maxIdentLen:
 		return fmt.Sprintf("it is %d characters long; the limit is %d", len(name), maxIdentLen)
-	case !identRE.MatchString(name):
+	case !isIdent(name):
 		return "it must start with a letter or underscore and contain only letters, digits and underscores"
 	}
 	lower := strings.ToLower(name)
@@ -108,10 +124,7 @@ var sqliteKeywords = func() map[string]bool {
 	return m
 }()
 
-var (
-	projectNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	bindingRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var projectNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // sanitizeProjectName turns a directory name into a project name: lower
 // case, runs of other characters replaced by "-", at most 63 characters.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,7 +14,6 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // FileSuffix is the suffix of the files LoadDir reads.
@@ -21,7 +21,7 @@ const FileSuffix = ".dm.hcl"
 
 // LoadDir loads every *.dm.hcl file directly in dir (not in
 // subdirectories), in name order. The files are named in diagnostics and in
-// Spec.Files and Spec.Sources by their path joined to dir. The default
+// Spec.Sources by their path joined to dir. The default
 // project name is the directory's base name, lower-cased and sanitized.
 //
 // The Spec is never nil, even when the diagnostics hold errors, so that the
@@ -83,70 +83,90 @@ func LoadSources(project string, srcs map[string][]byte) (*Spec, hcl.Diagnostics
 	}
 	sort.Strings(names)
 
-	var diags hcl.Diagnostics
-	var bodies []hcl.Body
-	for i, p := range parseAll(names, srcs) {
-		n := names[i]
+	for _, n := range names {
 		s.Sources[n] = srcs[n]
-		diags = append(diags, p.diags...)
-		if p.file == nil {
-			continue
-		}
-		s.Files[n] = p.file
-		bodies = append(bodies, p.file.Body)
 	}
-	diags = dropFollowUps(append(diags, s.decode(bodies)...))
+	d := &decoder{spec: s, ranges: map[*Model]*modelRanges{}}
+	diags := dropFollowUps(d.decode(d.parseAll(names, srcs)))
 	sortByRange(diags, subjectRange)
 	return s, diags
 }
 
-// parsed is the outcome of parsing one file.
-type parsed struct {
-	file  *hcl.File
-	diags hcl.Diagnostics
-}
+// pieceSize is the piece size parseAll cuts files into; tests change it to
+// compare loads in pieces with whole-file loads.
+var pieceSize = minPiece
 
-// parseAll parses the named sources, in parallel on up to GOMAXPROCS
-// goroutines (HCL's lexer and parser are most of the cost of loading, and
-// files are independent), and returns the results in the order of names.
-func parseAll(names []string, srcs map[string][]byte) []parsed {
-	out := make([]parsed, len(names))
-	workers := min(runtime.GOMAXPROCS(0), len(names))
-	if workers <= 1 {
-		for i, n := range names {
-			out[i].file, out[i].diags = hclsyntax.ParseConfig(srcs[n], n, hcl.InitialPos)
+// parseAll parses the named sources and decodes their top-level blocks.
+// HCL's lexer and parser are most of the cost of loading, so the files'
+// pieces (see splitTopLevel) are parsed in parallel on up to GOMAXPROCS
+// goroutines, larger pieces first so that a big one last does not leave
+// the other workers idle. Each worker decodes the model blocks of the
+// pieces it parsed at once and lets their syntax trees go: a model is
+// decoded on its own (crossModel relates them later), and the trees of a
+// few hundred models would otherwise all be alive at the end of parsing.
+func (d *decoder) parseAll(names []string, srcs map[string][]byte) []*topLevel {
+	files := make([]*filePieces, len(names))
+	type job struct{ file, piece int }
+	var jobs []job
+	for i, n := range names {
+		files[i] = newFilePieces(n, srcs[n], pieceSize)
+		for k := range files[i].pieces {
+			jobs = append(jobs, job{i, k})
 		}
-		return out
 	}
-	// Larger files first, so that one big file last does not leave the
-	// other workers idle.
-	order := make([]int, len(names))
-	for i := range order {
-		order[i] = i
+	size := func(j job) int {
+		p := files[j.file].pieces[j.piece]
+		return p.end - p.start.Byte
 	}
-	sort.SliceStable(order, func(a, b int) bool { return len(srcs[names[order[a]]]) > len(srcs[names[order[b]]]) })
+	sort.SliceStable(jobs, func(a, b int) bool { return size(jobs[a]) > size(jobs[b]) })
+	tops := make([][]*topLevel, len(names))
+	for i := range tops {
+		tops[i] = make([]*topLevel, len(files[i].pieces))
+	}
+
+	workers := min(runtime.GOMAXPROCS(0), len(jobs))
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(order) {
-					return
-				}
-				i := order[k]
-				out[i].file, out[i].diags = hclsyntax.ParseConfig(srcs[names[i]], names[i], hcl.InitialPos)
+	work := func() {
+		// Each worker records ranges in its own decoder; they are merged
+		// into d.ranges afterwards.
+		wd := &decoder{spec: d.spec, ranges: map[*Model]*modelRanges{}}
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= len(jobs) {
+				break
 			}
-		})
+			j := jobs[k]
+			f := files[j.file]
+			f.parse(j.piece)
+			p := &f.pieces[j.piece]
+			tops[j.file][j.piece] = wd.topLevel(p.file.Body, p.diags)
+			p.file = nil // let the syntax tree go
+		}
+		d.mu.Lock()
+		maps.Copy(d.ranges, wd.ranges)
+		d.mu.Unlock()
 	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
+
+	var out []*topLevel
+	for i, f := range files {
+		out = append(out, tops[i]...)
+		// Arguments at the top level are not part of the language, but
+		// one set twice in a file cut in pieces is reported as a whole
+		// file's parse reports it.
+		out = append(out, &topLevel{diags: f.redefinedAcrossPieces()})
+	}
 	return out
 }
 
 func newSpec(project string) *Spec {
 	return &Spec{
 		Project: Project{Name: project},
-		Files:   map[string]*hcl.File{},
 		Sources: map[string][]byte{},
 	}
 }

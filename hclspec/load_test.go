@@ -41,7 +41,7 @@ func TestLoadDirProblems(t *testing.T) {
 		{filepath.Join(empty, "missing"), "Cannot read configuration directory"},
 	} {
 		spec, diags := hclspec.LoadDir(tt.dir)
-		if spec == nil || spec.Files == nil || spec.Sources == nil {
+		if spec == nil || spec.Sources == nil {
 			t.Fatalf("LoadDir(%s) returned an incomplete spec", tt.dir)
 		}
 		if len(diags) != 1 || diags[0].Summary != tt.summary {
@@ -52,7 +52,7 @@ func TestLoadDirProblems(t *testing.T) {
 
 func TestSpecFilledDespiteErrors(t *testing.T) {
 	spec, diags := hclspec.LoadSources("p", map[string][]byte{"x.dm.hcl": []byte("model \"A\" {\n  field \"b\" { type = nope }\n")})
-	if !diags.HasErrors() || spec == nil || spec.Files["x.dm.hcl"] == nil || spec.Sources["x.dm.hcl"] == nil {
+	if !diags.HasErrors() || spec == nil || spec.Sources["x.dm.hcl"] == nil {
 		t.Fatalf("spec = %+v, diags = %v", spec, diags)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // projectFromDirWarning warns when a configuration with models has no
@@ -13,7 +12,7 @@ import (
 // in a differently named folder would plan new, empty namespaces. It says
 // nothing when the configuration has errors, which come first.
 func projectFromDirWarning(s *Spec, dir string, diags hcl.Diagnostics) hcl.Diagnostics {
-	if s == nil || len(s.Models) == 0 || diags.HasErrors() || hasProjectBlock(s) {
+	if s == nil || len(s.Models) == 0 || diags.HasErrors() || s.hasProject {
 		return nil
 	}
 	return hcl.Diagnostics{{
@@ -23,20 +22,4 @@ func projectFromDirWarning(s *Spec, dir string, diags hcl.Diagnostics) hcl.Diagn
 			"(%s-<environment>-<NAMESPACE>). Run from a directory with another name (a CI checkout, a clone) and dmplan plans new, empty "+
 			"namespaces. Declare it: project %q {}", s.Project.Name, dir, s.Project.Name, s.Project.Name),
 	}}
-}
-
-// hasProjectBlock reports whether any file declares a project block.
-func hasProjectBlock(s *Spec) bool {
-	for _, f := range s.Files {
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
-			continue
-		}
-		for _, b := range body.Blocks {
-			if b.Type == "project" {
-				return true
-			}
-		}
-	}
-	return false
 }

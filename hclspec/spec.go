@@ -13,11 +13,14 @@ type Spec struct {
 	Models       []*Model       // sorted by name
 	Seeds        []*Seed        // in declaration order (files sorted by name)
 
-	// Files are the parsed files by name, for diagnostics
-	// (hcl.NewDiagnosticTextWriter). Sources are the raw bytes by the same
-	// names, so a saved plan can carry them and be applied elsewhere.
-	Files   map[string]*hcl.File
+	// Sources are the files' contents by name, for the source lines of
+	// diagnostics (WriteDiagnostics) and so that a saved plan can carry
+	// them and be applied elsewhere. The syntax trees are not kept: a
+	// loaded Spec holds what was decoded from them.
 	Sources map[string][]byte
+
+	// hasProject records whether a project block was declared.
+	hasProject bool
 }
 
 // Project is the optional project block.
@@ -64,7 +67,7 @@ type Options struct {
 type KV struct {
 	Namespace  string // e.g. "PAGES"; default: the model name
 	KeyPattern string // contains "{id}"; default: lower(Name) + ":{id}"
-	Binding    string // Project.BindingPrefix + Namespace
+	Binding    string // Project.BindingPrefix + Namespace, set once the project is known
 }
 
 // Key returns the KV key of the record with the id.

@@ -45,7 +45,7 @@ func (d *decoder) kv(m *Model, blk *hcl.Block) hcl.Diagnostics {
 			diags = append(diags, nd...)
 			if !nd.HasErrors() {
 				r.namespace = a.Expr.Range()
-				if !bindingRE.MatchString(ns) || len(ns) > maxIdentLen {
+				if !isIdent(ns) || len(ns) > maxIdentLen {
 					diags = append(diags, errorf(r.namespace, "Invalid KV namespace name",
 						"A namespace name must start with a letter or underscore, hold only letters, digits and underscores and be at most %d characters, because it forms the Worker binding name.", maxIdentLen))
 				}
@@ -68,7 +68,6 @@ func (d *decoder) kv(m *Model, blk *hcl.Block) hcl.Diagnostics {
 			}
 		}
 	}
-	m.KV.Binding = d.spec.Project.BindingPrefix + m.KV.Namespace
 	return diags
 }
 

@@ -110,7 +110,6 @@ seed "USER" "admin" {
 	for _, color := range []bool{false, true} {
 		_ = hclspec.WriteDiagnostics(&out, spec, all, color)
 		_ = hclspec.WriteDiagnostics(&out, spec2, all, color)
-		_ = hcl.NewDiagnosticTextWriter(&out, spec.Files, 100, color).WriteDiagnostics(all)
 	}
 	fmt.Fprintf(&out, "%v %s", all, all.Error())
 	for _, d := range all {

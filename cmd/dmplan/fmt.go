@@ -67,8 +67,8 @@ func (c *cli) fmt(_ context.Context, args []string) int {
 	}
 	// Parse everything first: a file with syntax errors is reported, and
 	// nothing is rewritten.
-	spec = &hclspec.Spec{Files: map[string]*hcl.File{}}
 	srcs := map[string][]byte{}
+	spec = &hclspec.Spec{Sources: srcs}
 	var diags hcl.Diagnostics
 	for _, name := range files {
 		b, err := os.ReadFile(name)
@@ -76,10 +76,7 @@ func (c *cli) fmt(_ context.Context, args []string) int {
 			v.Error(fmt.Errorf("read %s: %w", name, err))
 			return exitError
 		}
-		f, d := hclsyntax.ParseConfig(b, name, hcl.InitialPos)
-		if f != nil {
-			spec.Files[name] = f
-		}
+		_, d := hclsyntax.ParseConfig(b, name, hcl.InitialPos)
 		diags = append(diags, d...)
 		srcs[name] = b
 	}
