@@ -133,7 +133,7 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	if err := checkEnvDiags(env, tdiags); err != nil {
 		return nil, err
 	}
-	d, sdiags, err := c.planTarget(ctx, *spec, t, true)
+	d, sdiags, err := c.planTarget(ctx, *spec, t, true, nil)
 	v.Diagnostics(sdiags)
 	if err != nil {
 		return nil, err

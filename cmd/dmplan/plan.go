@@ -65,12 +65,14 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
+	pre := startPrefetch(ctx, a.Dir, a.Env)
+	defer pre.close()
 	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)
 	if !ok {
 		return exitError
 	}
 	base := absDir(a.Dir)
-	d, sdiags, err := c.planTarget(ctx, spec, t, false)
+	d, sdiags, err := c.planTarget(ctx, spec, t, false, pre)
 	v.Diagnostics(sdiags)
 	if err != nil {
 		v.Error(err)
@@ -106,14 +108,19 @@ func planExitCode(p *planner.Plan, detailed bool) int {
 // diffs the spec against it. Seeds that cannot be evaluated come back as
 // diagnostics with errors and no plan. requireEnv (apply) makes an unset
 // env var of a seed such an error; without it (plan) the seed is planned
-// with an unknown status.
-func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool) (*derivation, hcl.Diagnostics, error) {
-	be, err := c.openBackend(ctx, t, true)
-	if err != nil {
-		return nil, nil, redact(err, t)
+// with an unknown status. pre, when not nil, may hold t already opened and
+// inspected.
+func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool, pre *prefetch) (*derivation, hcl.Diagnostics, error) {
+	be, live := pre.take(t)
+	if be == nil {
+		var err error
+		be, err = c.openBackend(ctx, t, true)
+		if err != nil {
+			return nil, nil, redact(err, t)
+		}
 	}
 	defer be.Close()
-	return c.derivePlan(ctx, be, spec, t, requireEnv)
+	return c.derivePlan(ctx, be, spec, t, requireEnv, live)
 }
 
 // derivation is a plan and what it was derived from besides the spec, so
@@ -124,11 +131,15 @@ type derivation struct {
 	pending []planner.PendingBackfill
 }
 
-// derivePlan is planTarget on an open backend.
-func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool) (*derivation, hcl.Diagnostics, error) {
-	live, err := backend.Inspect(ctx, be.D1(), be.KV())
-	if err != nil {
-		return nil, nil, redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t)
+// derivePlan is planTarget on an open backend; it inspects the backend
+// unless given its live schema.
+func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool, live *state.Schema) (*derivation, hcl.Diagnostics, error) {
+	if live == nil {
+		var err error
+		live, err = backend.Inspect(ctx, be.D1(), be.KV())
+		if err != nil {
+			return nil, nil, redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t)
+		}
 	}
 	status, diags, err := c.seedStatus(ctx, spec, t, be, live, requireEnv)
 	if err != nil {

@@ -95,7 +95,7 @@ func (c *cli) checkSavedPlan(ctx context.Context, spec *hclspec.Spec, t *hclspec
 		return nil, nil, fmt.Errorf("plan %s was already applied at %s; nothing was applied (run dmplan plan for a new one)",
 			saved.ID, at.UTC().Format(time.DateTime+" UTC"))
 	}
-	d, diags, err := c.derivePlan(ctx, be, spec, t, true)
+	d, diags, err := c.derivePlan(ctx, be, spec, t, true, nil)
 	if err != nil {
 		return nil, diags, err
 	}
