@@ -57,6 +57,7 @@ func absDir(dir string) string {
 // loadDir loads the configuration in dir; spec is set even when the
 // diagnostics hold errors, so they can quote their source lines.
 func loadDir(dir string, spec **hclspec.Spec) (hcl.Diagnostics, error) {
+	prepareHeap(dir)
 	s, diags := hclspec.LoadDir(dir)
 	*spec = s
 	return diags, checkDiags(dir, diags)

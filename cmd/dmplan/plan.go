@@ -65,6 +65,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
+	prepareHeap(a.Dir)
 	pre := startPrefetch(ctx, a.Dir, a.Env)
 	defer pre.close()
 	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"testing"
+)
+
+// hugeHeapVMAs counts the mappings of this process advised for huge pages
+// ("hg" in their VmFlags).
+func hugeHeapVMAs(t *testing.T) int {
+	t.Helper()
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range bytes.Split(smaps, []byte("\n")) {
+		if bytes.HasPrefix(line, []byte("VmFlags:")) && bytes.Contains(line, []byte(" hg")) {
+			n++
+		}
+	}
+	return n
+}
+
+// Where the system leaves huge pages to madvise, hugeHeap marks heap
+// memory for them; elsewhere it changes nothing.
+func TestHugeHeapAdvisesHeap(t *testing.T) {
+	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
+	advise := err == nil && bytes.Contains(mode, []byte("[madvise]"))
+	before := hugeHeapVMAs(t)
+	hugeHeap(16 << 20)
+	after := hugeHeapVMAs(t)
+	switch {
+	case advise && after <= before:
+		t.Errorf("transparent huge pages are %q, but no mapping was advised (%d before, %d after)", bytes.TrimSpace(mode), before, after)
+	case !advise && after != before:
+		t.Errorf("transparent huge pages are %q, but %d mappings were advised", bytes.TrimSpace(mode), after-before)
+	}
+	// The block was freed: the heap can hand its memory out again.
+	b := make([]byte, 8<<20)
+	b[len(b)-1] = 1
+}

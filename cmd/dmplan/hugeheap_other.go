@@ -1,0 +1,6 @@
+//go:build !linux
+
+package main
+
+// hugeHeap advises huge pages for the heap on Linux only.
+func hugeHeap(int) {}
