@@ -137,7 +137,7 @@ func (d *decoder) projects(blocks []*hcl.Block) hcl.Diagnostics {
 			continue
 		}
 		name := blk.Labels[0]
-		if !projectNameRE.MatchString(name) || len(name) > 63 {
+		if !isProjectName(name) || len(name) > 63 {
 			diags = append(diags, errorf(labelRange(blk, 0), "Invalid project name",
 				"A project name must be 1 to 63 lower-case letters, digits, \"-\" or \"_\", starting with a letter or digit; it is part of every KV namespace title."))
 		} else {

@@ -42,7 +42,7 @@ func (d *decoder) environments(blocks []*hcl.Block) hcl.Diagnostics {
 			continue
 		}
 		seen[name] = blk
-		if !projectNameRE.MatchString(name) || len(name) > 63 {
+		if !isProjectName(name) || len(name) > 63 {
 			diags = append(diags, errorf(labelRange(blk, 0), "Invalid environment name",
 				"An environment name must be 1 to 63 lower-case letters, digits, \"-\" or \"_\", starting with a letter or digit; it is part of every KV namespace title."))
 		}

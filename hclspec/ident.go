@@ -2,7 +2,6 @@ package hclspec
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -124,7 +123,11 @@ var sqliteKeywords = func() map[string]bool {
 	return m
 }()
 
-var projectNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+// isProjectName reports whether s matches [a-z0-9][a-z0-9_-]*.
+func isProjectName(s string) bool {
+	return s != "" && (isLower(s[0]) || isDigit(s[0])) &&
+		allOf(s, isLower, isDigit, func(c byte) bool { return c == '_' || c == '-' })
+}
 
 // sanitizeProjectName turns a directory name into a project name: lower
 // case, runs of other characters replaced by "-", at most 63 characters.

@@ -4,7 +4,6 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -16,8 +15,8 @@ import (
 var namedValidators = map[string]func(string) bool{
 	"url":      isURL,
 	"email":    isEmail,
-	"uuid":     regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`).MatchString,
-	"slug":     regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`).MatchString,
+	"uuid":     isUUID,
+	"slug":     isSlug,
 	"hostname": isHostname,
 	"ip":       func(s string) bool { return net.ParseIP(s) != nil },
 	"ipv4": func(s string) bool {
@@ -25,10 +24,10 @@ var namedValidators = map[string]func(string) bool{
 		return ip != nil && ip.To4() != nil && !strings.Contains(s, ":")
 	},
 	"ipv6":         func(s string) bool { ip := net.ParseIP(s); return ip != nil && strings.Contains(s, ":") },
-	"alpha":        regexp.MustCompile(`^[A-Za-z]+$`).MatchString,
-	"alphanumeric": regexp.MustCompile(`^[A-Za-z0-9]+$`).MatchString,
-	"numeric":      regexp.MustCompile(`^[0-9]+$`).MatchString,
-	"hex":          regexp.MustCompile(`^[0-9a-fA-F]+$`).MatchString,
+	"alpha":        func(s string) bool { return allOf(s, isLetter) },
+	"alphanumeric": func(s string) bool { return allOf(s, isLetter, isDigit) },
+	"numeric":      func(s string) bool { return allOf(s, isDigit) },
+	"hex":          func(s string) bool { return allOf(s, isHex) },
 	"lowercase":    func(s string) bool { return s == strings.ToLower(s) },
 	"uppercase":    func(s string) bool { return s == strings.ToUpper(s) },
 	"timestamp":    IsTimestamp,
@@ -75,15 +74,84 @@ func isEmail(s string) bool {
 	return at > 0 && isHostname(s[at+1:]) && strings.Contains(s[at+1:], ".")
 }
 
-var hostLabelRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-
 func isHostname(s string) bool {
 	if s == "" || len(s) > 253 {
 		return false
 	}
 	for _, l := range strings.Split(strings.TrimSuffix(s, "."), ".") {
-		if !hostLabelRE.MatchString(l) {
+		if !isHostLabel(l) {
 			return false
+		}
+	}
+	return true
+}
+
+// The character classes of the validators. They are loops rather than
+// regular expressions: the runtime runs them on every save, and compiling
+// expressions would cost every dmplan command at start-up.
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
+func isLower(c byte) bool  { return 'a' <= c && c <= 'z' }
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isHex(c byte) bool    { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// allOf reports whether s is not empty and each of its bytes is in one of
+// the classes.
+func allOf(s string, classes ...func(byte) bool) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		ok := false
+		for _, in := range classes {
+			if in(s[i]) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// isHyphenated reports whether s is runs of the classes joined by single
+// hyphens, as in a slug or a host name label.
+func isHyphenated(s string, classes ...func(byte) bool) bool {
+	for _, run := range strings.Split(s, "-") {
+		if !allOf(run, classes...) {
+			return false
+		}
+	}
+	return true
+}
+
+func isSlug(s string) bool { return isHyphenated(s, isLower, isDigit) }
+
+// isHostLabel reports whether l is one label of a host name: 1 to 63
+// letters, digits and hyphens, neither first nor last a hyphen.
+func isHostLabel(l string) bool {
+	if len(l) > 63 || l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	return allOf(l, isLetter, isDigit, func(c byte) bool { return c == '-' })
+}
+
+// isUUID reports whether s is a UUID in its 8-4-4-4-12 hex form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
 		}
 	}
 	return true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,8 +34,11 @@ type Store struct {
 
 var _ backend.Backend = (*Store)(nil)
 
-// uuidRE matches a D1 database id.
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+// uuidRE matches a D1 database id. It is compiled on first use, not when
+// every dmplan command starts.
+var uuidRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$`)
+})
 
 // Open connects to the account and resolves Config.Database (a name or an
 // id) to its id: one request.
@@ -70,7 +74,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // resolveDatabase finds the database by id when ref looks like one, else by
 // name through the list endpoint's name filter.
 func (s *Store) resolveDatabase(ctx context.Context, ref string) error {
-	if uuidRE.MatchString(ref) {
+	if uuidRE().MatchString(ref) {
 		var got *d1.D1
 		err := s.call(ctx, "get d1 database", idempotent, func(ctx context.Context) error {
 			var err error

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"sync"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -25,7 +26,9 @@ func toolVersion() string {
 
 // pseudoVersion matches the version Go stamps on a build from a checkout
 // (v0.0.0-20261127180210-3b2e2585ae82+dirty): the revision says it shorter.
-var pseudoVersion = regexp.MustCompile(`\d{14}-[0-9a-f]{12}(\+dirty)?$`)
+var pseudoVersion = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\d{14}-[0-9a-f]{12}(\+dirty)?$`)
+})
 
 // buildVersion is the module version from the build information (a
 // release tag), or else
@@ -35,7 +38,7 @@ func buildVersion(bi *debug.BuildInfo) string {
 	if bi == nil {
 		return "dev"
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" && !pseudoVersion.MatchString(v) {
+	if v := bi.Main.Version; v != "" && v != "(devel)" && !pseudoVersion().MatchString(v) {
 		return v
 	}
 	var rev string
