@@ -5,7 +5,7 @@
 // reports the minimum, median and mean wall time and the median CPU time
 // (user+system) of one process.
 //
-//	go run ./internal/planbench                       # builds dmplan, 50/200/400 models
+//	go run ./internal/planbench                       # builds dmplan as make build does, 50/200/400 models
 //	go run ./internal/planbench -bin .bin/dmplan -models 200 -runs 100
 //	go run ./internal/planbench -dir /tmp/pb -runs 0  # only prepare /tmp/pb/m200 etc.
 //	go run ./internal/planbench -bin old/dmplan,new/dmplan  # compare, runs interleaved
@@ -68,6 +68,7 @@ func run() error {
 	if *bin == "" {
 		*bin = filepath.Join(root, "dmplan")
 		build := exec.Command("go", "build", "-o", *bin, "./cmd/dmplan")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0") // as make build
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
 			return fmt.Errorf("build dmplan: %w", err)
