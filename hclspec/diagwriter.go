@@ -53,10 +53,11 @@ func WriteDiagnostics(w io.Writer, spec *Spec, diags hcl.Diagnostics, color bool
 		fmt.Fprintf(bw, "%s: %s\n", paint(code, sev), paint(ansiBold, d.Summary))
 		if d.Subject != nil && spec != nil {
 			if line, ok := sourceLine(spec.Sources[d.Subject.Filename], d.Subject.Start.Line); ok {
+				line, rng := clipLine(line, *d.Subject)
 				num := fmt.Sprintf("%d", d.Subject.Start.Line)
 				pad := strings.Repeat(" ", len(num))
 				fmt.Fprintf(bw, "\n  %s | %s\n", paint(ansiCyan, num), line)
-				fmt.Fprintf(bw, "  %s | %s\n", pad, paint(code, marker(line, *d.Subject)))
+				fmt.Fprintf(bw, "  %s | %s\n", pad, paint(code, marker(line, rng)))
 			}
 		}
 		if d.Detail != "" {
@@ -91,6 +92,37 @@ func sourceLine(src []byte, n int) (string, bool) {
 		}
 		src = src[j+1:]
 	}
+}
+
+// maxSourceWidth is the most characters of a source line a diagnostic
+// quotes; a longer line (generated HCL, a value on one line) is cut to a
+// window around the problem, marked with "…" where it was cut.
+const maxSourceWidth = 120
+
+// clipLine cuts line to at most maxSourceWidth characters around the start
+// of r and returns the range moved to match, for marker.
+func clipLine(line string, r hcl.Range) (string, hcl.Range) {
+	runes := []rune(line)
+	if len(runes) <= maxSourceWidth {
+		return line, r
+	}
+	from := max(0, min(r.Start.Column-1-maxSourceWidth/4, len(runes)-maxSourceWidth))
+	to := min(len(runes), from+maxSourceWidth)
+	var b strings.Builder
+	shift := from
+	if from > 0 {
+		b.WriteString("…")
+		shift-- // the ellipsis takes a column
+	}
+	b.WriteString(string(runes[from:to]))
+	if to < len(runes) {
+		b.WriteString("…")
+	}
+	r.Start.Column -= shift
+	if r.End.Line == r.Start.Line {
+		r.End.Column = min(r.End.Column-shift, to-shift+1)
+	}
+	return b.String(), r
 }
 
 // marker returns spaces (tabs where the line has tabs) up to the range's

@@ -176,23 +176,53 @@ func IsSensitive(v cty.Value) bool {
 // the value.
 var errMarked = errors.New("hclspec: value is marked; unmark it deliberately before converting")
 
+// MaxValueDepth is how deeply lists and objects may nest in a value written
+// in the configuration: a default, seed data, a webhook body. Nothing a
+// data model declares needs more, and deeper values are refused with a
+// clear reason rather than walked, whatever their depth.
+const MaxValueDepth = 64
+
 // ToGo converts an unmarked, known value to a plain Go value: nil, string,
 // int64 (whole numbers that fit), float64, bool, []any or map[string]any.
 // Marked values are refused: check IsSensitive, then convert
-// v.UnmarkDeep() knowingly.
+// v.UnmarkDeep() knowingly. So are values nested more than MaxValueDepth
+// levels deep.
 func ToGo(v cty.Value) (any, error) {
 	if v.ContainsMarked() {
 		return nil, errMarked
 	}
+	if d := valueDepth(v, MaxValueDepth+1); d > MaxValueDepth {
+		return nil, fmt.Errorf("it is nested more than %d levels deep", MaxValueDepth)
+	}
+	if !v.IsWhollyKnown() {
+		return nil, errors.New("value is not known")
+	}
 	return toGo(v, cty.Path{})
+}
+
+// valueDepth is how deeply lists, sets, tuples, maps and objects nest in
+// v, counted up to limit and no further, so that a very deep value costs
+// no more than a shallow one.
+func valueDepth(v cty.Value, limit int) int {
+	if limit <= 0 || v.IsNull() || !v.IsKnown() || !v.CanIterateElements() {
+		return 0
+	}
+	deepest := 0
+	for it := v.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if d := valueDepth(e, limit-1); d > deepest {
+			deepest = d
+			if deepest >= limit-1 {
+				break
+			}
+		}
+	}
+	return deepest + 1
 }
 
 func toGo(v cty.Value, path cty.Path) (any, error) {
 	if v.IsNull() {
 		return nil, nil
-	}
-	if !v.IsWhollyKnown() {
-		return nil, path.NewErrorf("value is not known")
 	}
 	t := v.Type()
 	switch {

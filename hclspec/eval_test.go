@@ -182,3 +182,24 @@ func TestToGo(t *testing.T) {
 		t.Errorf("ToGo(marked) err = %v", err)
 	}
 }
+
+// Values nested deeper than MaxValueDepth are refused with a reason, at
+// any depth, without walking them whole.
+func TestToGoDepth(t *testing.T) {
+	nest := func(depth int) cty.Value {
+		v := cty.NumberIntVal(1)
+		for range depth {
+			v = cty.TupleVal([]cty.Value{v})
+		}
+		return v
+	}
+	if _, err := hclspec.ToGo(nest(hclspec.MaxValueDepth)); err != nil {
+		t.Errorf("%d levels: %v", hclspec.MaxValueDepth, err)
+	}
+	for _, depth := range []int{hclspec.MaxValueDepth + 1, 10_000} {
+		_, err := hclspec.ToGo(nest(depth))
+		if err == nil || !strings.Contains(err.Error(), "nested more than 64 levels deep") {
+			t.Errorf("%d levels: err = %v", depth, err)
+		}
+	}
+}
