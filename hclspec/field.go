@@ -1,6 +1,9 @@
 package hclspec
 
 import (
+	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -64,16 +67,21 @@ func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
 	return f, diags
 }
 
-// decodeValidation reads validation = "NAME" or validation = ["a", "b"].
+// decodeValidation reads validation = "NAME" or an enum list of allowed
+// values: validation = ["a", "b"] on a string field, [1, 2, 3] on an
+// integer or number field.
 func decodeValidation(a *hcl.Attribute, t FieldType) (Validation, hcl.Diagnostics) {
-	if _, ld := hcl.ExprList(a.Expr); !ld.HasErrors() {
+	if exprs, ld := hcl.ExprList(a.Expr); !ld.HasErrors() {
+		if t == Integer || t == Number {
+			return decodeNumberEnum(a, exprs, t)
+		}
 		items, diags := staticStringList(a)
 		if diags.HasErrors() {
 			return Validation{}, diags
 		}
 		if t != 0 && t != String {
 			return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Enum on a non-string field",
-				"An enum list of allowed values applies to string fields only; this field is %s.", t)}
+				"An enum list of allowed values applies to string, integer and number fields; this field is %s.", t)}
 		}
 		if len(items) == 0 {
 			return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Empty enum",
@@ -111,6 +119,66 @@ func decodeValidation(a *hcl.Attribute, t FieldType) (Validation, hcl.Diagnostic
 	return Validation{Named: name}, nil
 }
 
+// decodeNumberEnum reads the enum list of an integer or number field. Each
+// value must fit the field's type; Validation.Enum holds them in the form
+// the runtime compares values in (EnumString).
+func decodeNumberEnum(a *hcl.Attribute, exprs []hcl.Expression, t FieldType) (Validation, hcl.Diagnostics) {
+	if len(exprs) == 0 {
+		return Validation{}, hcl.Diagnostics{errorf(a.Expr.Range(), "Empty enum", "List at least one allowed value.")}
+	}
+	var diags hcl.Diagnostics
+	seen := map[string]hcl.Range{}
+	v := Validation{}
+	for _, e := range exprs {
+		val, d := staticValue(e, "Each element of %q", a.Name)
+		if d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
+		if val.IsNull() || val.Type() != cty.Number {
+			diags = append(diags, errorf(e.Range(), "Invalid value",
+				"Each element of %q must be a number: the field is %s.", a.Name, t))
+			continue
+		}
+		g, why := convertValue(t, val)
+		if why != "" {
+			diags = append(diags, errorf(e.Range(), "Invalid value", "An allowed value does not fit the field: %s.", why))
+			continue
+		}
+		key := EnumString(g)
+		if prev, ok := seen[key]; ok {
+			diags = append(diags, errorf(e.Range(), "Duplicate enum value",
+				"The value %s is already listed at %s.", key, prev.String()))
+			continue
+		}
+		seen[key] = e.Range()
+		v.Enum = append(v.Enum, key)
+	}
+	return v, diags
+}
+
+// EnumString is the form in which a value is compared with an enum list
+// (Validation.Enum): strings as they are, whole numbers in decimal, other
+// numbers in their shortest form, booleans as true or false.
+func EnumString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return strconv.FormatInt(int64(x), 10)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	}
+	return fmt.Sprint(v)
+}
+
 // decodeDefault reads the default, checks it against the type and, when
 // the validation is valid, against the validation.
 func decodeDefault(f *Field, a *hcl.Attribute, checkValidation bool) hcl.Diagnostics {
@@ -124,6 +192,11 @@ func decodeDefault(f *Field, a *hcl.Attribute, checkValidation bool) hcl.Diagnos
 			"The default of field %q does not fit its type: %s.", f.Name, why)}
 	}
 	f.Default = g
+	if checkValidation && (f.Type == Integer || f.Type == Number) && len(f.Validation.Enum) > 0 && g != nil &&
+		!contains(f.Validation.Enum, EnumString(g)) {
+		return hcl.Diagnostics{errorf(a.Expr.Range(), "Default not in enum",
+			"The default of field %q must be one of the allowed values: %s.", f.Name, strings.Join(f.Validation.Enum, ", "))}
+	}
 	s, isString := g.(string)
 	if !checkValidation || !isString || v.Type() != cty.String {
 		return nil

@@ -1,7 +1,6 @@
 package runtime
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/dmplan/dmplan/hclspec"
@@ -90,19 +89,12 @@ func checkRule(f *hclspec.Field, v any) (string, string) {
 	if len(f.Validation.Enum) == 0 {
 		return "", ""
 	}
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case int64:
-		s = strconv.FormatInt(x, 10)
-	case float64:
-		s = strconv.FormatFloat(x, 'f', -1, 64)
-	case bool:
-		s = strconv.FormatBool(x)
+	switch v.(type) {
+	case string, int64, float64, bool:
 	default:
 		return CodeEnum, "must be one of " + strings.Join(f.Validation.Enum, ", ")
 	}
+	s := hclspec.EnumString(v)
 	for _, e := range f.Validation.Enum {
 		if e == s {
 			return "", ""
