@@ -302,3 +302,33 @@ func TestProjectAndEnvironmentDefaults(t *testing.T) {
 		t.Errorf("target (-want +got):\n%s", diff)
 	}
 }
+
+// Timestamp defaults are stored as the runtime stores timestamps (UTC,
+// milliseconds), so they compare and sort with the values it writes.
+func TestTimestampDefaultsNormalized(t *testing.T) {
+	spec := load(t, `model "EVENT" {
+  field "a" {
+    type    = timestamp
+    default = "2026-01-01T00:00:00Z"
+  }
+  field "b" {
+    type    = timestamp
+    default = "2026-01-01T02:00:00.5+02:00"
+  }
+  field "c" {
+    type    = timestamp
+    default = "2026-11-27T14:50:08.123456789Z"
+  }
+}
+`)
+	m := spec.Model("EVENT")
+	for name, want := range map[string]string{
+		"a": "2026-01-01T00:00:00.000Z",
+		"b": "2026-01-01T00:00:00.500Z",
+		"c": "2026-11-27T14:50:08.123Z",
+	} {
+		if got := m.Field(name).Default; got != want {
+			t.Errorf("default of %s = %v, want %s", name, got, want)
+		}
+	}
+}

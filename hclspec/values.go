@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -211,10 +212,13 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 		want = "a string"
 	case Timestamp:
 		if ty == cty.String {
-			if !IsTimestamp(v.AsString()) {
+			ts, err := time.Parse(time.RFC3339Nano, v.AsString())
+			if err != nil {
 				return nil, "it is not an ISO-8601 timestamp like \"2026-11-27T14:50:08.123Z\""
 			}
-			ok = true
+			// Stored as the runtime stores timestamps, so that defaults
+			// compare and sort with the values it writes.
+			return FormatTimestamp(ts), ""
 		}
 		want = "an ISO-8601 timestamp string"
 	case Integer:
