@@ -116,7 +116,62 @@ func Functions() map[string]function.Function {
 		"timestamp": timestampFunc,
 		"lower":     stdlib.LowerFunc,
 		"upper":     stdlib.UpperFunc,
+		"tonumber":  toNumberFunc,
+		"tobool":    toBoolFunc,
+		"tostring":  toStringFunc,
 	}
+}
+
+// The conversion functions turn env values (always strings) into the
+// numbers and booleans that integer, number and boolean fields take, and
+// back. Unlike cty's own conversion functions, their errors never quote
+// the value: it may be a secret. A sensitive argument gives a sensitive
+// result (the function system carries the marks over).
+var (
+	toNumberFunc = conversionFunc(cty.Number, "a number", func(s string) (cty.Value, error) {
+		v, err := cty.ParseNumberVal(strings.TrimSpace(s))
+		if err != nil {
+			return cty.NilVal, errors.New("the string is not a decimal number")
+		}
+		return v, nil
+	})
+	toBoolFunc = conversionFunc(cty.Bool, "true or false", func(s string) (cty.Value, error) {
+		switch strings.TrimSpace(s) {
+		case "true":
+			return cty.True, nil
+		case "false":
+			return cty.False, nil
+		}
+		return cty.NilVal, errors.New(`the string is neither "true" nor "false"`)
+	})
+	toStringFunc = conversionFunc(cty.String, "a string", nil)
+)
+
+// conversionFunc converts a string, number or boolean to want; parse turns
+// a string into want (nil when want is cty.String).
+func conversionFunc(want cty.Type, what string, parse func(string) (cty.Value, error)) function.Function {
+	return function.New(&function.Spec{
+		Description: "Converts a string, number or boolean to " + what + ".",
+		Params:      []function.Parameter{{Name: "v", Type: cty.DynamicPseudoType}},
+		Type:        function.StaticReturnType(want),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			v := args[0]
+			switch {
+			case v.Type() == want:
+				return v, nil
+			case v.Type() == cty.String && parse != nil:
+				return parse(v.AsString())
+			case want == cty.String && v.Type() == cty.Number:
+				return cty.StringVal(v.AsBigFloat().Text('f', -1)), nil
+			case want == cty.String && v.Type() == cty.Bool:
+				if v.True() {
+					return cty.StringVal("true"), nil
+				}
+				return cty.StringVal("false"), nil
+			}
+			return cty.NilVal, fmt.Errorf("cannot convert %s to %s", v.Type().FriendlyName(), what)
+		},
+	})
 }
 
 var bcryptFunc = function.New(&function.Spec{
@@ -148,7 +203,7 @@ var timestampFunc = function.New(&function.Spec{
 	Description: "Returns the current time in UTC as ISO-8601 with milliseconds.",
 	Type:        function.StaticReturnType(cty.String),
 	Impl: func([]cty.Value, cty.Type) (cty.Value, error) {
-		return cty.StringVal(time.Now().UTC().Format(TimestampLayout)), nil
+		return cty.StringVal(FormatTimestamp(time.Now())), nil
 	},
 })
 

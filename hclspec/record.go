@@ -43,7 +43,7 @@ func FromGo(v any) (cty.Value, error) {
 		}
 		return n, nil
 	case time.Time:
-		return cty.StringVal(x.UTC().Format(TimestampLayout)), nil
+		return cty.StringVal(FormatTimestamp(x)), nil
 	case []string:
 		vals := make([]cty.Value, len(x))
 		for i, s := range x {

@@ -1,6 +1,7 @@
 package hclspec_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -42,5 +43,64 @@ seed "USER" "admin" {
 	want := []at{{11, 21, "env.ADMIN_EMAIL"}, {12, 28, "env.ADMIN_PASSWORD"}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostic ranges (-want +got):\n%s", diff)
+	}
+}
+
+// Env values are strings; tonumber, tobool and tostring convert them for
+// integer, number and boolean fields, and their errors never quote the
+// value (it may be a secret).
+func TestSeedConversionFunctions(t *testing.T) {
+	src := `project "p" {}
+model "JOB" {
+  options { user_tracking = false }
+  field "name" { type = string }
+  field "priority" { type = integer }
+  field "ratio" { type = number }
+  field "enabled" { type = boolean }
+  field "label" { type = string }
+  d1 { sync_fields = ["name"] }
+}
+seed "JOB" "nightly" {
+  match = ["name"]
+  data = {
+    name     = "nightly"
+    priority = tonumber(env.PRIORITY)
+    ratio    = tonumber(env.RATIO)
+    enabled  = tobool(env.ENABLED)
+    label    = tostring(7)
+  }
+}
+`
+	spec, diags := hclspec.LoadSources("p", map[string][]byte{"j.dm.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	rec, _, diags := spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"PRIORITY": "3", "RATIO": " 0.25 ", "ENABLED": "true"}))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := map[string]any{"name": "nightly", "priority": int64(3), "ratio": 0.25, "enabled": true, "label": "7"}
+	for k, v := range want {
+		if rec[k] != v {
+			t.Errorf("%s = %#v, want %#v", k, rec[k], v)
+		}
+	}
+
+	const secret = "s3cr3t-not-a-number"
+	_, _, diags = spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"PRIORITY": secret, "RATIO": "1", "ENABLED": "yes-" + secret}))
+	if !diags.HasErrors() {
+		t.Fatal("no error for values that are not a number and not a boolean")
+	}
+	text := diags.Error()
+	for _, d := range diags {
+		text += d.Detail
+	}
+	if strings.Contains(text, secret) {
+		t.Errorf("an error quotes the value:\n%s", text)
+	}
+	for _, want := range []string{"not a decimal number", `neither "true" nor "false"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors do not say %q:\n%s", want, text)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -97,8 +98,15 @@ func Redact(diags hcl.Diagnostics) hcl.Diagnostics {
 	for _, d := range diags {
 		c := *d
 		c.Detail = "The expression could not be evaluated; its values may be sensitive and are not shown."
+		if fc, ok := hcl.DiagnosticExtra[hclsyntax.FunctionCallDiagExtra](d); ok && valueFreeErrors[fc.CalledFunctionName()] && fc.FunctionCallError() != nil {
+			c.Detail = fmt.Sprintf("Call to function %q failed: %s.", fc.CalledFunctionName(), fc.FunctionCallError())
+		}
 		c.Expression, c.EvalContext, c.Extra = nil, nil, nil
 		out = append(out, &c)
 	}
 	return out
 }
+
+// valueFreeErrors are the functions whose errors never quote their
+// arguments, so Redact may show them.
+var valueFreeErrors = map[string]bool{"tonumber": true, "tobool": true, "tostring": true}

@@ -50,13 +50,8 @@ func ValidatorNames() []string {
 	return out
 }
 
-// TimestampFormat is how timestamps are stored, in KV and D1 alike: UTC
-// ISO-8601 with milliseconds, "2026-11-27T14:50:08.123Z". Strings in it
-// sort in time order.
-const TimestampFormat = "2006-01-02T15:04:05.000Z07:00"
-
-// FormatTimestamp formats t in TimestampFormat.
-func FormatTimestamp(t time.Time) string { return t.UTC().Format(TimestampFormat) }
+// FormatTimestamp formats t as timestamps are stored (TimestampLayout).
+func FormatTimestamp(t time.Time) string { return t.UTC().Format(TimestampLayout) }
 
 // IsTimestamp reports whether s is an ISO-8601 (RFC 3339) timestamp, the
 // form timestamp fields are stored in.

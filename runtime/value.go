@@ -12,7 +12,7 @@ import (
 
 // TimeFormat is how timestamps are stored: UTC ISO-8601 with milliseconds,
 // e.g. 2026-11-27T14:50:08.123Z. Strings in this form sort by time.
-const TimeFormat = hclspec.TimestampFormat
+const TimeFormat = hclspec.TimestampLayout
 
 // FormatTime formats t as a stored timestamp.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
