@@ -203,7 +203,7 @@ func (h *Handle) checkFreeMany(ctx context.Context, st []*staged) error {
 		}
 	}
 	for m, list := range byNS {
-		ns, err := m.namespace(ctx, h.ds.kv)
+		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
 		}
@@ -309,7 +309,7 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 	}
 	for _, m := range order {
 		t := time.Now()
-		ns, err := m.namespace(ctx, h.ds.kv)
+		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
 		}
@@ -397,7 +397,7 @@ func (h *Handle) compensateMany(ctx context.Context, owners []stmtOwner, earlier
 	}
 	var errs []error
 	for _, m := range order {
-		ns, err := m.namespace(ctx, h.ds.kv)
+		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err == nil {
 			err = h.compensate(ctx, "save", m, ns, byModel[m], d1err)
 		} else {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
@@ -28,6 +29,7 @@ type Datastore struct {
 	newID  func() string
 	models map[string]*model
 	runner HookRunner
+	nsMu   sync.Mutex // one namespace listing at a time (resolveNamespaces)
 }
 
 // Option configures Open.
@@ -41,6 +43,10 @@ type openConfig struct {
 	hooks  []pendingHook
 	uses   []pendingUse
 	runner HookRunner
+	// namespaces, when knownNS (even empty), are the account's KV
+	// namespaces as the caller already knows them: Open does not list them.
+	namespaces []backend.Namespace
+	knownNS    bool
 }
 
 type pendingHook struct {
@@ -86,6 +92,14 @@ func WithMiddleware(model string, mw Middleware) Option {
 // after the Go hooks of the event.
 func WithHookRunner(r HookRunner) Option { return func(c *openConfig) { c.runner = r } }
 
+// WithNamespaces gives Open the KV namespaces (title and id) the caller
+// has just listed, for example from backend.Inspect, so that Open does not
+// list them again: one request less on Cloudflare. A model whose namespace
+// is not among them looks it up on first use, as after any Open.
+func WithNamespaces(nss []backend.Namespace) Option {
+	return func(c *openConfig) { c.namespaces, c.knownNS = nss, true }
+}
+
 // Open prepares a Datastore: it compiles every model's SQL and resolves the
 // KV namespace ids with one KV call. It never creates or alters anything;
 // a namespace that does not exist yet is looked up again on first use, and
@@ -128,19 +142,14 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		ds.models[m.Name] = c
 	}
 	if len(ds.models) > 0 {
-		nss, err := ds.kv.Namespaces(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("open datastore: list kv namespaces: %w", err)
-		}
-		ids := make(map[string]string, len(nss))
-		for _, ns := range nss {
-			ids[ns.Title] = ns.ID
-		}
-		for _, m := range ds.models {
-			if id, ok := ids[m.nsTitle]; ok {
-				m.nsID.Store(&id)
+		nss := cfg.namespaces
+		if !cfg.knownNS {
+			var err error
+			if nss, err = ds.kv.Namespaces(ctx); err != nil {
+				return nil, fmt.Errorf("open datastore: list kv namespaces: %w", err)
 			}
 		}
+		ds.learnNamespaces(nss)
 	}
 	for _, u := range cfg.uses {
 		if err := ds.Use(u.model, u.mw); err != nil {
@@ -192,6 +201,47 @@ func (ds *Datastore) Auth(userID string) *Handle { return &Handle{ds: ds, user: 
 // System returns an unscoped handle for jobs, seeds and admin tools: it
 // sees every record, and new records of owned models need a user_id.
 func (ds *Datastore) System() *Handle { return &Handle{ds: ds} }
+
+// learnNamespaces records the ids of the listed namespaces for the models
+// that have none yet.
+func (ds *Datastore) learnNamespaces(nss []backend.Namespace) {
+	ids := make(map[string]string, len(nss))
+	for _, ns := range nss {
+		ids[ns.Title] = ns.ID
+	}
+	for _, m := range ds.models {
+		if m.nsID.Load() != nil {
+			continue
+		}
+		if id, ok := ids[m.nsTitle]; ok {
+			m.nsID.Store(&id)
+		}
+	}
+}
+
+// resolveNamespaces lists the namespaces once for every model still
+// without an id (they may have been created since Open), so that several
+// models created by one apply cost one listing, not one each.
+func (ds *Datastore) resolveNamespaces(ctx context.Context) error {
+	ds.nsMu.Lock()
+	defer ds.nsMu.Unlock()
+	missing := false
+	for _, m := range ds.models {
+		if m.nsID.Load() == nil {
+			missing = true
+			break
+		}
+	}
+	if !missing {
+		return nil
+	}
+	nss, err := ds.kv.Namespaces(ctx)
+	if err != nil {
+		return fmt.Errorf("list kv namespaces: %w", err)
+	}
+	ds.learnNamespaces(nss)
+	return nil
+}
 
 // modelNames returns the model names, sorted.
 func (ds *Datastore) modelNames() []string {

@@ -43,7 +43,7 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", m.name, err)
 	}
-	ns, err := m.namespace(ctx, h.ds.kv)
+	ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 	if err != nil {
 		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
 	}

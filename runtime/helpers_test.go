@@ -193,7 +193,15 @@ type faultKV struct {
 	mu                   sync.Mutex
 	puts, putManys, gets int
 	getManys             int
+	lists                int // Namespaces calls
 	failPut              error
+}
+
+func (k *faultKV) Namespaces(ctx context.Context) ([]backend.Namespace, error) {
+	k.mu.Lock()
+	k.lists++
+	k.mu.Unlock()
+	return k.KV.Namespaces(ctx)
 }
 
 func newFault(be backend.Backend) *faultBackend {

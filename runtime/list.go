@@ -105,7 +105,7 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 // is logged.
 func (q *Query) hydrate(ctx context.Context, data []map[string]any) error {
 	m := q.m
-	ns, err := m.namespace(ctx, q.h.ds.kv)
+	ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
 	if err != nil {
 		return fmt.Errorf("query %s: %w", m.name, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/dmplan/dmplan/backend"
@@ -48,7 +47,6 @@ type model struct {
 	keySplit             bool
 
 	nsTitle string
-	nsMu    sync.Mutex
 	nsID    atomic.Pointer[string]
 
 	hooks hookTable
@@ -156,27 +154,17 @@ func (m *model) column(name string) (*hclspec.Field, error) {
 		ErrUnknownField, m.name, name, strings.Join(names, ", "))
 }
 
-// namespace returns the KV namespace id, resolving it by title when Open
-// did not find it (it may have been applied since).
-func (m *model) namespace(ctx context.Context, kv backend.KV) (string, error) {
+// namespace returns the KV namespace id, resolving it by title through
+// resolve when Open did not find it (it may have been applied since).
+func (m *model) namespace(ctx context.Context, resolve func(context.Context) error) (string, error) {
 	if id := m.nsID.Load(); id != nil {
 		return *id, nil
 	}
-	m.nsMu.Lock()
-	defer m.nsMu.Unlock()
+	if err := resolve(ctx); err != nil {
+		return "", err
+	}
 	if id := m.nsID.Load(); id != nil {
 		return *id, nil
-	}
-	nss, err := kv.Namespaces(ctx)
-	if err != nil {
-		return "", fmt.Errorf("list kv namespaces: %w", err)
-	}
-	for _, ns := range nss {
-		if ns.Title == m.nsTitle {
-			id := ns.ID
-			m.nsID.Store(&id)
-			return id, nil
-		}
 	}
 	return "", fmt.Errorf("%w: KV namespace %s of model %s does not exist", ErrNotMigrated, m.nsTitle, m.name)
 }

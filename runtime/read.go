@@ -65,7 +65,7 @@ func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool, v
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, m.name, ErrNotFound)
 	}
-	ns, err := m.namespace(ctx, h.ds.kv)
+	ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}

@@ -44,7 +44,7 @@ type candidate struct {
 }
 
 func (s *scan) run(ctx context.Context, orphans bool) error {
-	ns, err := s.m.namespace(ctx, s.ds.kv)
+	ns, err := s.m.namespace(ctx, s.ds.resolveNamespaces)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 		return ve
 	}
 	id := r.ID()
-	ns, err := m.namespace(ctx, h.ds.kv)
+	ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 	if err != nil {
 		return fmt.Errorf("create %s %s: %w", m.name, id, err)
 	}
@@ -179,7 +179,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if m.timestamps {
 		data["updated_at"] = updatedAt
 	}
-	ns, err := m.namespace(ctx, h.ds.kv)
+	ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}

@@ -21,7 +21,9 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		return view.ApplyResult{}, redact(err, job.target)
 	}
 	defer be.Close()
-	seeds, done, err := c.seeder(ctx, job.spec, job.target, be)
+	// The namespaces are listed again here, not taken from the plan: the
+	// plan was inspected before the lock.
+	seeds, done, err := c.seeder(ctx, job.spec, job.target, be, nil)
 	if err != nil {
 		return view.ApplyResult{}, redact(err, job.target)
 	}

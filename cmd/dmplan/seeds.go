@@ -35,7 +35,9 @@ func (c *cli) logger() *slog.Logger {
 // which plans seeds (Status) and runs them (applier.Seeder) through the
 // same save path services use, HCL hooks included. done waits (at most
 // webhookDrain) for webhooks the seeds triggered; call it before exiting.
-func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend) (seeds *runtime.Seeds, done func(), err error) {
+// live, when not nil, was just inspected: its KV namespaces spare the
+// runtime a listing.
+func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema) (seeds *runtime.Seeds, done func(), err error) {
 	log := c.logger()
 	sender := webhook.NewSender(webhook.WithLogger(log))
 	done = func() {
@@ -43,8 +45,16 @@ func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target,
 		defer cancel()
 		_ = sender.Close(dctx) // undelivered webhooks are logged by the sender
 	}
-	ds, err := runtime.Open(ctx, spec, be, runtime.WithEnvironment(t.Environment), runtime.WithLogger(log),
-		runtime.WithHookRunner(webhook.NewRunner(spec, sender, c.lookupEnv, log)))
+	opts := []runtime.Option{runtime.WithEnvironment(t.Environment), runtime.WithLogger(log),
+		runtime.WithHookRunner(webhook.NewRunner(spec, sender, c.lookupEnv, log))}
+	if live != nil {
+		nss := make([]backend.Namespace, 0, len(live.Namespaces))
+		for _, ns := range live.Namespaces {
+			nss = append(nss, backend.Namespace{ID: ns.ID, Title: ns.Title})
+		}
+		opts = append(opts, runtime.WithNamespaces(nss))
+	}
+	ds, err := runtime.Open(ctx, spec, be, opts...)
 	if err != nil {
 		done()
 		return nil, nil, fmt.Errorf("open runtime: %w", err)
@@ -83,7 +93,7 @@ func (c *cli) seedStatus(ctx context.Context, spec *hclspec.Spec, t *hclspec.Tar
 	}
 	st := map[string]planner.SeedStatus{}
 	if len(spec.Seeds) > 0 {
-		seeds, done, err := c.seeder(ctx, spec, t, be)
+		seeds, done, err := c.seeder(ctx, spec, t, be, live)
 		if err != nil {
 			return nil, nil, err
 		}
