@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // FileSuffix is the suffix of the files LoadDir reads.
@@ -155,11 +156,11 @@ func (d *decoder) parseAll(names []string, srcs map[string][]byte) []*topLevel {
 
 	var out []*topLevel
 	for i, f := range files {
+		if f.needsWhole() {
+			file, diags := hclsyntax.ParseConfig(f.src, f.name, hcl.InitialPos)
+			tops[i] = []*topLevel{d.topLevel(file.Body, diags)}
+		}
 		out = append(out, tops[i]...)
-		// Arguments at the top level are not part of the language, but
-		// one set twice in a file cut in pieces is reported as a whole
-		// file's parse reports it.
-		out = append(out, &topLevel{diags: f.redefinedAcrossPieces()})
 	}
 	return out
 }

@@ -2,8 +2,6 @@ package hclspec
 
 import (
 	"bytes"
-	"fmt"
-	"sort"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -26,8 +24,10 @@ import (
 // HCL itself ends a body item, and gives up (the file is parsed whole) on
 // anything it does not model: heredocs, unbalanced brackets, an unterminated
 // string or comment. Each piece is parsed with its true start position, so
-// ranges and diagnostics are the same as for the whole file; the tests and a
-// fuzz target compare the two.
+// ranges are those of the whole file; the tests and a fuzz target compare
+// the trees. A file whose pieces hold a syntax error or a top-level
+// argument is parsed again whole (see needsWhole), so its diagnostics are
+// exactly the whole file's too.
 
 // minPiece is the size a piece grows to before the scanner cuts it. Smaller
 // pieces cost a parser set-up each; larger ones bring back the big slices.
@@ -170,7 +170,7 @@ type piece struct {
 	end   int
 	file  *hcl.File
 	diags hcl.Diagnostics
-	attrs []*hclsyntax.Attribute // the top-level arguments, in source order
+	whole bool // a syntax error or a top-level argument: see needsWhole
 }
 
 func newFilePieces(name string, src []byte, minPiece int) *filePieces {
@@ -190,41 +190,30 @@ func newFilePieces(name string, src []byte, minPiece int) *filePieces {
 	return f
 }
 
-// parse parses piece i and notes its top-level arguments, which
-// redefinedAcrossPieces needs once the piece's syntax tree is gone.
+// parse parses piece i and notes whether the file must be parsed whole
+// after all (see needsWhole).
 func (f *filePieces) parse(i int) {
 	p := &f.pieces[i]
 	p.file, p.diags = hclsyntax.ParseConfig(f.src[p.start.Byte:p.end], f.name, p.start)
-	if body, ok := p.file.Body.(*hclsyntax.Body); ok {
-		for _, a := range body.Attributes {
-			p.attrs = append(p.attrs, a)
-		}
-		sort.Slice(p.attrs, func(a, b int) bool { return p.attrs[a].SrcRange.Start.Byte < p.attrs[b].SrcRange.Start.Byte })
-	}
+	body, ok := p.file.Body.(*hclsyntax.Body)
+	p.whole = p.diags.HasErrors() || !ok || len(body.Attributes) > 0
 }
 
-// redefinedAcrossPieces reports a top-level argument set in two pieces of
-// the file, which a whole-file parse reports as set twice in one body.
-func (f *filePieces) redefinedAcrossPieces() hcl.Diagnostics {
+// needsWhole reports whether a file cut in pieces must be parsed again as
+// one: when a piece has a syntax error, HCL's recovery from it (it skips
+// to the end of what it parses) would differ from the whole file's, and
+// top-level arguments (never valid) are checked for repeats across the
+// whole body. Both are mistakes, so the slower path costs only a file
+// that is already wrong, and its diagnostics are exactly the whole
+// file's.
+func (f *filePieces) needsWhole() bool {
 	if len(f.pieces) == 1 {
-		return nil
+		return false
 	}
-	var diags hcl.Diagnostics
-	first := map[string]*hclsyntax.Attribute{}
 	for _, p := range f.pieces {
-		for _, a := range p.attrs {
-			if existing, dup := first[a.Name]; dup {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Attribute redefined",
-					Detail: fmt.Sprintf("The argument %q was already set at %s. Each argument may be set only once.",
-						a.Name, existing.NameRange.String()),
-					Subject: &a.NameRange,
-				})
-				continue
-			}
-			first[a.Name] = a
+		if p.whole {
+			return true
 		}
 	}
-	return diags
+	return false
 }

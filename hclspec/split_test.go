@@ -76,19 +76,18 @@ func TestSplitTopLevel(t *testing.T) {
 	}
 }
 
-// parsePieces parses src the way LoadSources does, cut after pieces of at
-// least minPiece bytes.
-func parsePieces(src []byte, name string, minPiece int) (*hcl.File, hcl.Diagnostics, int) {
+// parsePieces parses src in pieces of at least minPiece bytes and joins
+// their bodies as the whole file's would be. whole reports that
+// LoadSources would parse the file again as one (needsWhole).
+func parsePieces(src []byte, name string, minPiece int) (file *hcl.File, diags hcl.Diagnostics, n int, whole bool) {
 	f := newFilePieces(name, src, minPiece)
 	for i := range f.pieces {
 		f.parse(i)
 	}
 	if len(f.pieces) == 1 {
-		return f.pieces[0].file, f.pieces[0].diags, 1
+		return f.pieces[0].file, f.pieces[0].diags, 1, false
 	}
-	// The pieces' bodies joined into one, as the whole file's would be.
 	body := &hclsyntax.Body{Attributes: hclsyntax.Attributes{}}
-	var diags hcl.Diagnostics
 	for i, p := range f.pieces {
 		diags = append(diags, p.diags...)
 		pb := p.file.Body.(*hclsyntax.Body)
@@ -99,28 +98,29 @@ func parsePieces(src []byte, name string, minPiece int) (*hcl.File, hcl.Diagnost
 		body.EndRange = pb.EndRange
 		body.Blocks = append(body.Blocks, pb.Blocks...)
 		for n, a := range pb.Attributes {
-			if _, dup := body.Attributes[n]; !dup {
-				body.Attributes[n] = a
-			}
+			body.Attributes[n] = a
 		}
 	}
-	diags = append(diags, f.redefinedAcrossPieces()...)
-	return &hcl.File{Body: body, Bytes: src}, diags, len(f.pieces)
+	return &hcl.File{Body: body, Bytes: src}, diags, len(f.pieces), f.needsWhole()
 }
 
 // sameParse reports how the pieces' parse of src differs from the whole
-// file's: "" when the blocks, the attributes and their ranges are equal and
-// the diagnostics agree on errors.
+// file's: "" when LoadSources would parse it whole anyway, or when the
+// whole file parses without errors to the same blocks, attributes and
+// ranges.
 func sameParse(src []byte, minPiece int) (string, int) {
-	whole, wd := hclsyntax.ParseConfig(src, "f.dm.hcl", hcl.InitialPos)
-	split, sd, n := parsePieces(src, "f.dm.hcl", minPiece)
+	split, sd, n, whole := parsePieces(src, "f.dm.hcl", minPiece)
+	if whole {
+		return "", n
+	}
+	full, wd := hclsyntax.ParseConfig(src, "f.dm.hcl", hcl.InitialPos)
 	if wd.HasErrors() != sd.HasErrors() {
 		return fmt.Sprintf("errors: whole %v, pieces %v", wd, sd), n
 	}
 	if wd.HasErrors() {
-		return "", n
+		return "", n // a single piece: the whole file
 	}
-	wb, sb := whole.Body.(*hclsyntax.Body), split.Body.(*hclsyntax.Body)
+	wb, sb := full.Body.(*hclsyntax.Body), split.Body.(*hclsyntax.Body)
 	if !reflect.DeepEqual(wb.Blocks, sb.Blocks) {
 		return "the blocks differ", n
 	}
@@ -170,20 +170,6 @@ func TestSplitParseSame(t *testing.T) {
 	}
 	if cut == 0 {
 		t.Fatal("no file was cut into pieces")
-	}
-}
-
-// TestSplitDuplicateTopLevelAttribute: an argument set in two pieces is
-// reported as hclsyntax reports it within one body.
-func TestSplitDuplicateTopLevelAttribute(t *testing.T) {
-	src := []byte("x = {\n}\nmodel \"A\" {\n}\nx = {\n}\n")
-	_, wd := hclsyntax.ParseConfig(src, "f.dm.hcl", hcl.InitialPos)
-	_, sd, n := parsePieces(src, "f.dm.hcl", 1)
-	if n < 2 {
-		t.Fatalf("%d pieces", n)
-	}
-	if len(wd) != 1 || len(sd) != 1 || wd[0].Error() != sd[0].Error() {
-		t.Errorf("pieces: %v\nwhole: %v", sd, wd)
 	}
 }
 
@@ -252,4 +238,48 @@ func FuzzSplit(f *testing.F) {
 			t.Fatal(diff)
 		}
 	})
+}
+
+// TestLoadSplitMistakesAsWhole: a big file with syntax errors or top-level
+// arguments gives exactly the diagnostics of a whole-file load, however it
+// was cut (HCL's recovery after a syntax error depends on what it parses,
+// and repeated arguments are checked across the whole body).
+func TestLoadSplitMistakesAsWhole(t *testing.T) {
+	var pad strings.Builder
+	for i := range 30 {
+		fmt.Fprintf(&pad, "model \"M%d\" {\n  field \"f\" { type = string }\n}\n", i)
+	}
+	p := pad.String()
+	broken := "model \"B%d\" {\n  field \"x\" {\n    type =\n  }\n}\n"
+	tests := map[string]string{
+		"two syntax errors":           "project \"p\" {}\n" + p + fmt.Sprintf(broken, 1) + p + fmt.Sprintf(broken, 2),
+		"a stray word, then a model":  "project \"p\" {}\n\"oops\"\n" + p + "model \"M29\" {\n  field \"g\" { type = strng }\n}\n",
+		"an argument set twice":       "project \"p\" {}\nx = 1\n" + p + "x = 2\n",
+		"a brace too many in a model": p + "model \"Z\" {\n  d1 {\n  }}\n}\n" + p,
+		"an unclosed string":          p + "model \"S\" {\n  field \"s\" {\n    type = \"string\n  }\n}\n" + p,
+	}
+	for name, src := range tests {
+		t.Run(name, func(t *testing.T) {
+			srcs := map[string][]byte{"big.dm.hcl": []byte(src)}
+			load := func(size int) string {
+				defer func(old int) { pieceSize = old }(pieceSize)
+				pieceSize = size
+				_, diags := LoadSources("p", srcs)
+				var text []string
+				for _, d := range diags {
+					text = append(text, d.Error())
+				}
+				return strings.Join(text, "\n")
+			}
+			want := load(1 << 30)
+			if want == "" {
+				t.Fatal("the whole file loads without diagnostics")
+			}
+			for _, size := range []int{1, 200, minPiece} {
+				if got := load(size); got != want {
+					t.Errorf("pieces of %d:\n%s\nwant (whole file):\n%s", size, got, want)
+				}
+			}
+		})
+	}
 }

@@ -33,8 +33,13 @@ func startPrefetch(ctx context.Context, dir, env string) *prefetch {
 		return nil
 	}
 	path := filepath.Clean(filepath.Join(absDir(dir), hclspec.DefaultLocalPath))
-	if _, err := os.Stat(filepath.Join(path, local.D1File)); err != nil {
-		return nil
+	// Only a complete local backend: opening one creates what is missing,
+	// and the configuration may turn out to point elsewhere, where plan
+	// must not have written anything.
+	for _, f := range []string{local.D1File, local.KVFile} {
+		if _, err := os.Stat(filepath.Join(path, f)); err != nil {
+			return nil
+		}
 	}
 	p := &prefetch{path: path, done: make(chan struct{})}
 	go func() {

@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 )
 
@@ -29,6 +31,17 @@ func TestPlanPrefetchOnlyForItsTarget(t *testing.T) {
 	code, out, errOut := dmplanRun(t, "plan", "-no-color", dir)
 	if code != exitOK || !strings.Contains(out, "create table note") || !strings.Contains(out, filepath.Join("elsewhere", "d1.sqlite")) {
 		t.Errorf("plan against a declared local elsewhere: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// An incomplete DIR/.dmplan is not opened (opening would create the
+	// missing file), whatever the configuration says.
+	if err := os.Remove(filepath.Join(dir, hclspec.DefaultLocalPath, local.KVFile)); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "plan", "-no-color", dir); code != exitOK {
+		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, hclspec.DefaultLocalPath, local.KVFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("plan against another target created %s in DIR/.dmplan (stat: %v)", local.KVFile, err)
 	}
 	// Another -env is not prefetched at all.
 	if p := startPrefetch(context.Background(), dir, "staging"); p != nil {
