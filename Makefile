@@ -77,10 +77,16 @@ staticcheck: $(STATICCHECK)
 bench: harness
 	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
 
-# make fuzz: fuzz the HCL loader for a while (the seed corpus runs in make test).
+# make fuzz: fuzz the HCL loader for a while, each target FUZZTIME (their
+# seed corpora run in make test): no input may panic, and loading a file in
+# pieces must give what loading it whole gives.
 FUZZTIME ?= 60s
+FUZZ_TARGETS := FuzzLoad FuzzSplit FuzzLoadPieces
 fuzz:
-	$(GO) test ./hclspec -run='^$$' -fuzz=FuzzLoad -fuzztime=$(FUZZTIME)
+	@for f in $(FUZZ_TARGETS); do \
+		echo "==> $$f"; \
+		$(GO) test ./hclspec -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) || exit 1; \
+	done
 
 # make test-cloudflare: the conformance suite against a real account.
 # Needs CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and DMPLAN_TEST_D1_DATABASE

@@ -283,3 +283,40 @@ func TestLoadSplitMistakesAsWhole(t *testing.T) {
 		})
 	}
 }
+
+// FuzzLoadPieces: for any input, loading in pieces (as small as one block)
+// gives the models and diagnostics of a whole-file load.
+func FuzzLoadPieces(f *testing.F) {
+	for _, pattern := range []string{"testdata/errors/*.dm.hcl", "../examples/*.dm.hcl"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+	}
+	load := func(src []byte, size int) string {
+		defer func(old int) { pieceSize = old }(pieceSize)
+		pieceSize = size
+		spec, diags := LoadSources("p", map[string][]byte{"f.dm.hcl": src})
+		var b strings.Builder
+		for _, m := range spec.Models {
+			fmt.Fprintf(&b, "model %s %s %d\n", m.Name, m.D1.Table, len(m.Fields))
+		}
+		for _, d := range diags {
+			b.WriteString(d.Error())
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if whole, pieces := load(src, 1<<30), load(src, 1); whole != pieces {
+			t.Fatalf("in pieces:\n%s\nwhole:\n%s", pieces, whole)
+		}
+	})
+}
