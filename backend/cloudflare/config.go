@@ -24,6 +24,10 @@ const (
 	EnvBaseURL   = "CLOUDFLARE_BASE_URL"
 )
 
+// DefaultBaseURL is the Cloudflare API's address, used when neither
+// Config.BaseURL nor CLOUDFLARE_BASE_URL sets another.
+const DefaultBaseURL = "https://api.cloudflare.com/client/v4/"
+
 // Config says which account, database and credentials to use.
 type Config struct {
 	// AccountID is the Cloudflare account id; empty means CLOUDFLARE_ACCOUNT_ID.
@@ -34,8 +38,8 @@ type Config struct {
 	// Database is the D1 database name or id. Empty leaves D1 unusable (KV
 	// still works).
 	Database string
-	// BaseURL overrides the API base ("https://api.cloudflare.com/client/v4/");
-	// empty means CLOUDFLARE_BASE_URL, then the SDK default.
+	// BaseURL overrides the API base; empty means CLOUDFLARE_BASE_URL, then
+	// DefaultBaseURL.
 	BaseURL string
 	// HTTPClient sends the requests; nil means a client without its own
 	// timeout (each attempt gets RequestTimeout). Its Transport is wrapped to
@@ -79,6 +83,9 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = strings.TrimSpace(getenv(EnvBaseURL))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = DefaultBaseURL
 	}
 	if c.AccountID == "" {
 		return c, errors.Join(ErrMissingCredentials, errors.New("no account id: set account_id in the environment block or "+EnvAccountID))

@@ -3,6 +3,8 @@ package cloudflare
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -27,6 +29,11 @@ func TestConfigResolve(t *testing.T) {
 			name: "empty fields come from the environment",
 			cfg:  Config{Getenv: env(map[string]string{EnvAccountID: " acct ", EnvAPIToken: "tok", EnvBaseURL: "http://y/"})},
 			want: [3]string{"acct", "tok", "http://y/"},
+		},
+		{
+			name: "the API's address by default",
+			cfg:  Config{AccountID: "acct", APIToken: "tok", Getenv: env(nil)},
+			want: [3]string{"acct", "tok", "https://api.cloudflare.com/client/v4/"},
 		},
 		{
 			name:    "no account",
@@ -98,3 +105,45 @@ func TestOpenUnknownDatabase(t *testing.T) {
 		t.Errorf("wrong token: err = %v, want an *APIError with status 401", err)
 	}
 }
+
+// TestOpenTalksToTheAPIByDefault: without BaseURL or CLOUDFLARE_BASE_URL
+// the requests go to the Cloudflare API, with the token and no other
+// credentials, even when the environment holds cloudflare-go's other
+// variables.
+func TestOpenTalksToTheAPIByDefault(t *testing.T) {
+	t.Setenv("CLOUDFLARE_API_KEY", "global-key")
+	t.Setenv("CLOUDFLARE_EMAIL", "someone@example.com")
+	var got []*http.Request
+	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		got = append(got, r)
+		body := `{"success":true,"errors":[],"messages":[],"result":[{"uuid":"0f2b6a31-1c3e-4d5f-8a9b-0c1d2e3f4a5b","name":"mydb"}],"result_info":{"page":1,"per_page":100,"count":1,"total_count":1}}`
+		return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), Request: r}, nil
+	})}
+	s, err := Open(context.Background(), Config{AccountID: "acc", APIToken: "tok", Database: "mydb", HTTPClient: client, Getenv: noEnv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d requests, want 1", len(got))
+	}
+	r := got[0]
+	if r.URL.Scheme != "https" || r.URL.Host != "api.cloudflare.com" || r.URL.Path != "/client/v4/accounts/acc/d1/database" {
+		t.Errorf("request to %s, want https://api.cloudflare.com/client/v4/accounts/acc/d1/database", r.URL)
+	}
+	if a := r.Header.Get("Authorization"); a != "Bearer tok" {
+		t.Errorf("Authorization = %q", a)
+	}
+	for _, h := range []string{"X-Auth-Key", "X-Auth-Email", "X-Auth-User-Service-Key"} {
+		if v := r.Header.Get(h); v != "" {
+			t.Errorf("%s sent: %q", h, v)
+		}
+	}
+	if s.DatabaseID() != "0f2b6a31-1c3e-4d5f-8a9b-0c1d2e3f4a5b" {
+		t.Errorf("database id %q", s.DatabaseID())
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -48,16 +48,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{cfg: cfg, sleep: sleepCtx, now: time.Now}
+	// The services are built without the SDK's root client, so none of its
+	// defaults apply (see sdk.go): the base URL is always set here, and no
+	// credentials are read from the environment behind Config's back.
 	opts := []option.RequestOption{
+		option.WithBaseURL(cfg.BaseURL),
 		option.WithAPIToken(cfg.APIToken),
-		option.WithHeaderDel("X-Auth-Key"),
-		option.WithHeaderDel("X-Auth-Email"),
-		option.WithHeaderDel("X-Auth-User-Service-Key"),
 		option.WithHTTPClient(wrapClient(cfg.HTTPClient, &s.requests, cfg.Logger)),
 		option.WithMaxRetries(0),
-	}
-	if cfg.BaseURL != "" {
-		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
 	}
 	s.db = d1.NewDatabaseService(opts...)
 	s.ns = kv.NewNamespaceService(opts...)
