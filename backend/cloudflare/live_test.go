@@ -7,7 +7,6 @@ import (
 	"os"
 	"testing"
 
-	cf "github.com/cloudflare/cloudflare-go/v6"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 
 	"github.com/dmplan/dmplan/backend"
@@ -57,7 +56,9 @@ func deleteNewNamespaces(t *testing.T, s *Store, before []backend.Namespace) {
 		if old[n.ID] {
 			continue
 		}
-		if _, err := s.client.KV.Namespaces.Delete(ctx, n.ID, kv.NamespaceDeleteParams{AccountID: cf.F(s.cfg.AccountID)}); err != nil {
+		var params kv.NamespaceDeleteParams
+		present(&params.AccountID, s.cfg.AccountID)
+		if _, err := s.ns.Delete(ctx, n.ID, params); err != nil {
 			t.Errorf("delete namespace %s (%s): %v", n.Title, n.ID, describe(err))
 		}
 	}
