@@ -145,7 +145,7 @@ func decodeNumberEnum(a *hcl.Attribute, exprs []hcl.Expression, t FieldType) (Va
 			diags = append(diags, errorf(e.Range(), "Invalid value", "An allowed value does not fit the field: %s.", why))
 			continue
 		}
-		key := EnumString(g)
+		key := enumKey(t, g)
 		if prev, ok := seen[key]; ok {
 			diags = append(diags, errorf(e.Range(), "Duplicate enum value",
 				"The value %s is already listed at %s.", key, prev.String()))
@@ -169,14 +169,24 @@ func EnumString(v any) string {
 	case int:
 		return strconv.Itoa(x)
 	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return strconv.FormatInt(int64(x), 10)
+		if x == math.Trunc(x) && math.Abs(x) < 1e21 {
+			return strconv.FormatFloat(x, 'f', -1, 64) // 1e16 as 10000000000000000
 		}
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case bool:
 		return strconv.FormatBool(x)
 	}
 	return fmt.Sprint(v)
+}
+
+// enumKey is EnumString of a value decoded from the configuration as the
+// runtime will hold it: a number field holds float64, so a whole number
+// written there compares in its float64 form.
+func enumKey(t FieldType, g any) string {
+	if n, ok := g.(int64); ok && t == Number {
+		return EnumString(float64(n))
+	}
+	return EnumString(g)
 }
 
 // decodeDefault reads the default, checks it against the type and, when
@@ -193,7 +203,7 @@ func decodeDefault(f *Field, a *hcl.Attribute, checkValidation bool) hcl.Diagnos
 	}
 	f.Default = g
 	if checkValidation && (f.Type == Integer || f.Type == Number) && len(f.Validation.Enum) > 0 && g != nil &&
-		!contains(f.Validation.Enum, EnumString(g)) {
+		!contains(f.Validation.Enum, enumKey(f.Type, g)) {
 		return hcl.Diagnostics{errorf(a.Expr.Range(), "Default not in enum",
 			"The default of field %q must be one of the allowed values: %s.", f.Name, strings.Join(f.Validation.Enum, ", "))}
 	}

@@ -31,6 +31,11 @@ model "JOB" {
     type       = string
     validation = ["queued", "done"]
   }
+  field "big" {
+    type       = number
+    default    = 10000000000000000
+    validation = [10000000000000000, 2, 1e300]
+  }
 }
 `
 	ctx := context.Background()
@@ -60,6 +65,8 @@ model "JOB" {
 		{"int64 and float32", map[string]any{"priority": int64(2), "ratio": float32(0.25)}, ""},
 		{"integer not listed", map[string]any{"priority": 4}, "priority: must be one of 1, 2, 3"},
 		{"number not listed", map[string]any{"ratio": 0.3}, "ratio: must be one of 0.25, 0.5, 1"},
+		{"numbers past 2^53 and in exponent form", map[string]any{"big": 1e300}, ""},
+		{"a big whole number as an int64", map[string]any{"big": int64(10000000000000000)}, ""},
 		{"both not listed", map[string]any{"priority": 0, "status": "lost"}, "status: must be one of queued, done"},
 	}
 	for _, tt := range tests {
