@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
@@ -207,7 +208,7 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 				"keep the field required, or rebuild the table by hand without the NOT NULL constraint")
 		}
 	}
-	if !want.PK && normDefault(want.Default) != normDefault(have.Default) {
+	if !want.PK && !sameDefault(want.Default, have.Default) {
 		d.note(NoteDefaultDiffers, target,
 			fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default)))
 	}
@@ -219,6 +220,30 @@ func normDefault(s string) string {
 		return ""
 	}
 	return s
+}
+
+// sameDefault reports whether two DEFAULT clauses are the same value. Two
+// quoted timestamps of the same instant are: dmplan writes timestamp
+// defaults in the runtime's form (UTC, milliseconds) since a configuration
+// may spell them otherwise, and a table created from the other spelling
+// needs no note.
+func sameDefault(a, b string) bool {
+	a, b = normDefault(a), normDefault(b)
+	if a == b {
+		return true
+	}
+	ta, okA := quotedTime(a)
+	tb, okB := quotedTime(b)
+	return okA && okB && ta.Equal(tb)
+}
+
+// quotedTime parses an SQL string literal holding an RFC 3339 timestamp.
+func quotedTime(lit string) (time.Time, bool) {
+	if len(lit) < 2 || lit[0] != '\'' || lit[len(lit)-1] != '\'' {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.ReplaceAll(lit[1:len(lit)-1], "''", "'"))
+	return t, err == nil
 }
 
 func showDefault(s string) string {
