@@ -232,34 +232,44 @@ func IsSensitive(v cty.Value) bool {
 var errMarked = errors.New("hclspec: value is marked; unmark it deliberately before converting")
 
 // MaxValueDepth is how deeply lists and objects may nest in a value written
-// in the configuration: a default, seed data, a webhook body. Nothing a
-// data model declares needs more, and deeper values are refused with a
-// clear reason rather than walked, whatever their depth.
+// in the configuration: a default, an enum value, seed data. Nothing a data
+// model declares needs more, and CheckDepth refuses deeper values with a
+// clear reason rather than walking them, whatever their depth. Values
+// built at run time (a webhook body holding a record) have no such limit.
 const MaxValueDepth = 64
+
+// CheckDepth returns an error when v nests more than MaxValueDepth levels.
+func CheckDepth(v cty.Value) error {
+	if valueDepth(v, MaxValueDepth+1) > MaxValueDepth {
+		return fmt.Errorf("it is nested more than %d levels deep", MaxValueDepth)
+	}
+	return nil
+}
 
 // ToGo converts an unmarked, known value to a plain Go value: nil, string,
 // int64 (whole numbers that fit), float64, bool, []any or map[string]any.
 // Marked values are refused: check IsSensitive, then convert
-// v.UnmarkDeep() knowingly. So are values nested more than MaxValueDepth
-// levels deep.
+// v.UnmarkDeep() knowingly. It takes time linear in the size of v, however
+// deep.
 func ToGo(v cty.Value) (any, error) {
 	if v.ContainsMarked() {
 		return nil, errMarked
 	}
-	if d := valueDepth(v, MaxValueDepth+1); d > MaxValueDepth {
-		return nil, fmt.Errorf("it is nested more than %d levels deep", MaxValueDepth)
-	}
 	if !v.IsWhollyKnown() {
 		return nil, errors.New("value is not known")
 	}
-	return toGo(v, cty.Path{})
+	g, err := toGo(v)
+	if pe, ok := err.(*pathError); ok {
+		return nil, pe.withPath()
+	}
+	return g, err
 }
 
 // valueDepth is how deeply lists, sets, tuples, maps and objects nest in
 // v, counted up to limit and no further, so that a very deep value costs
 // no more than a shallow one.
 func valueDepth(v cty.Value, limit int) int {
-	if limit <= 0 || v.IsNull() || !v.IsKnown() || !v.CanIterateElements() {
+	if limit <= 0 || v.IsNull() || !v.IsKnown() || v.IsMarked() || !v.CanIterateElements() {
 		return 0
 	}
 	deepest := 0
@@ -275,7 +285,34 @@ func valueDepth(v cty.Value, limit int) int {
 	return deepest + 1
 }
 
-func toGo(v cty.Value, path cty.Path) (any, error) {
+// pathError is an error of toGo, with the path to the value at fault
+// built, step by step, only as the error goes back up: building it on the
+// way down would cost every value the length of its path.
+type pathError struct {
+	msg   string
+	steps []cty.PathStep // innermost first
+}
+
+func (e *pathError) Error() string { return e.msg }
+
+// withPath returns the error as cty reports errors in values, with its
+// path.
+func (e *pathError) withPath() error {
+	path := make(cty.Path, 0, len(e.steps))
+	for i := len(e.steps) - 1; i >= 0; i-- {
+		path = append(path, e.steps[i])
+	}
+	return path.NewErrorf("%s", e.msg)
+}
+
+func within(err error, step cty.PathStep) error {
+	if pe, ok := err.(*pathError); ok {
+		pe.steps = append(pe.steps, step)
+	}
+	return err
+}
+
+func toGo(v cty.Value) (any, error) {
 	if v.IsNull() {
 		return nil, nil
 	}
@@ -290,7 +327,7 @@ func toGo(v cty.Value, path cty.Path) (any, error) {
 		if x, ok := g.(float64); ok && math.IsInf(x, 0) {
 			// JSON, KV and D1 hold 64-bit floats; an infinity would fail
 			// every write that uses it.
-			return nil, path.NewErrorf("it is out of range: a number must be a finite 64-bit float (at most about 1.8e308 in size)")
+			return nil, &pathError{msg: "it is out of range: a number must be a finite 64-bit float (at most about 1.8e308 in size)"}
 		}
 		return g, nil
 	case t.IsListType() || t.IsTupleType() || t.IsSetType():
@@ -298,9 +335,9 @@ func toGo(v cty.Value, path cty.Path) (any, error) {
 		i := int64(0)
 		for it := v.ElementIterator(); it.Next(); i++ {
 			_, e := it.Element()
-			g, err := toGo(e, path.Index(cty.NumberIntVal(i)))
+			g, err := toGo(e)
 			if err != nil {
-				return nil, err
+				return nil, within(err, cty.IndexStep{Key: cty.NumberIntVal(i)})
 			}
 			out = append(out, g)
 		}
@@ -309,15 +346,18 @@ func toGo(v cty.Value, path cty.Path) (any, error) {
 		out := make(map[string]any, v.LengthInt())
 		for it := v.ElementIterator(); it.Next(); {
 			k, e := it.Element()
-			g, err := toGo(e, path.GetAttr(k.AsString()))
+			g, err := toGo(e)
 			if err != nil {
-				return nil, err
+				if t.IsObjectType() {
+					return nil, within(err, cty.GetAttrStep{Name: k.AsString()})
+				}
+				return nil, within(err, cty.IndexStep{Key: k})
 			}
 			out[k.AsString()] = g
 		}
 		return out, nil
 	}
-	return nil, path.NewErrorf("values of type %s have no Go form", t.FriendlyName())
+	return nil, &pathError{msg: fmt.Sprintf("values of type %s have no Go form", t.FriendlyName())}
 }
 
 func numberToGo(f *big.Float) any {

@@ -1,6 +1,7 @@
 package hclspec_test
 
 import (
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -183,9 +184,11 @@ func TestToGo(t *testing.T) {
 	}
 }
 
-// Values nested deeper than MaxValueDepth are refused with a reason, at
-// any depth, without walking them whole.
-func TestToGoDepth(t *testing.T) {
+// Values from the configuration nested deeper than MaxValueDepth are
+// refused by CheckDepth, at any depth, without walking them whole; ToGo
+// converts values of any depth (a webhook body may hold deep user data) in
+// linear time.
+func TestValueDepth(t *testing.T) {
 	nest := func(depth int) cty.Value {
 		v := cty.NumberIntVal(1)
 		for range depth {
@@ -193,13 +196,43 @@ func TestToGoDepth(t *testing.T) {
 		}
 		return v
 	}
-	if _, err := hclspec.ToGo(nest(hclspec.MaxValueDepth)); err != nil {
+	if err := hclspec.CheckDepth(nest(hclspec.MaxValueDepth)); err != nil {
 		t.Errorf("%d levels: %v", hclspec.MaxValueDepth, err)
 	}
 	for _, depth := range []int{hclspec.MaxValueDepth + 1, 10_000} {
-		_, err := hclspec.ToGo(nest(depth))
+		err := hclspec.CheckDepth(nest(depth))
 		if err == nil || !strings.Contains(err.Error(), "nested more than 64 levels deep") {
 			t.Errorf("%d levels: err = %v", depth, err)
 		}
+	}
+	g, err := hclspec.ToGo(nest(10_000))
+	if err != nil {
+		t.Fatalf("ToGo of 10,000 levels: %v", err)
+	}
+	for range 10_000 {
+		l, ok := g.([]any)
+		if !ok || len(l) != 1 {
+			t.Fatalf("ToGo gave %T", g)
+		}
+		g = l[0]
+	}
+	if g != int64(1) {
+		t.Errorf("innermost value %v", g)
+	}
+}
+
+// ToGo's errors say where in the value the problem is.
+func TestToGoErrorPath(t *testing.T) {
+	v := cty.ObjectVal(map[string]cty.Value{"a": cty.TupleVal([]cty.Value{cty.True, cty.MustParseNumberVal("1e400")})})
+	_, err := hclspec.ToGo(v)
+	var pe cty.PathError
+	if !errors.As(err, &pe) || len(pe.Path) != 2 || !strings.Contains(err.Error(), "out of range") {
+		t.Fatalf("err = %#v", err)
+	}
+	if a, ok := pe.Path[0].(cty.GetAttrStep); !ok || a.Name != "a" {
+		t.Errorf("path %#v", pe.Path)
+	}
+	if i, ok := pe.Path[1].(cty.IndexStep); !ok || !i.Key.RawEquals(cty.NumberIntVal(1)) {
+		t.Errorf("path %#v", pe.Path)
 	}
 }

@@ -41,7 +41,11 @@ func (s *Seed) Evaluate(getenv func(string) (string, bool)) (record map[string]a
 			sensitive[name] = true
 		}
 		plain, _ := e.UnmarkDeep()
-		g, err := ToGo(plain)
+		err := CheckDepth(plain)
+		var g any
+		if err == nil {
+			g, err = ToGo(plain)
+		}
 		if err != nil {
 			diags = append(diags, errorf(s.Data.Range(), "Invalid seed value",
 				"The value of field %q in seed %s.%s has no stored form: %v.", name, s.Model, s.Name, err))

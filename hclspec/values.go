@@ -203,6 +203,9 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 	if !v.IsWhollyKnown() {
 		return nil, "it is not known until run time"
 	}
+	if err := CheckDepth(v); err != nil {
+		return nil, err.Error()
+	}
 	ty := v.Type()
 	want := "a " + t.String()
 	ok := false
