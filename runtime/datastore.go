@@ -101,8 +101,9 @@ func WithNamespaces(nss []backend.Namespace) Option {
 }
 
 // Open prepares a Datastore: it compiles every model's SQL and resolves the
-// KV namespace ids with one KV call. It never creates or alters anything;
-// a namespace that does not exist yet is looked up again on first use, and
+// KV namespace ids with one KV call (none with WithNamespaces). It never
+// creates or alters anything; namespaces that did not exist yet are looked
+// up on first use, with one listing for all the models missing one, and
 // a missing table or column surfaces as ErrNotMigrated from the operation
 // (or all at once from Check).
 func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Option) (*Datastore, error) {

@@ -15,7 +15,7 @@ import (
 const (
 	heapPerSourceByte = 100
 	hugeHeapMin       = 32 << 10
-	hugeHeapMax       = 512 << 20
+	hugeHeapMax       = 64 << 20
 )
 
 var heapOnce sync.Once

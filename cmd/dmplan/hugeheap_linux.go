@@ -17,10 +17,22 @@ import (
 // Go runtime advises no heap memory itself, so this allocates a large block
 // it never touches, marks its pages, and frees it for the allocator to hand
 // out again. Everything here is advice: any failure leaves the usual pages.
+//
+// The block is only address space until touched, but a system that counts
+// address space (an address-space rlimit, or strict overcommit) could
+// refuse it, and an allocation failure ends a Go program: there, nothing
+// is done.
 func hugeHeap(n int) {
 	mode, err := os.ReadFile("/sys/kernel/mm/transparent_hugepage/enabled")
 	if err != nil || !bytes.Contains(mode, []byte("[madvise]")) {
 		return // "always" needs no advice, "never" takes none
+	}
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_AS, &rl); err != nil || rl.Cur != ^uint64(0) {
+		return
+	}
+	if policy, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err != nil || string(bytes.TrimSpace(policy)) == "2" {
+		return
 	}
 	const huge = 2 << 20
 	b := make([]byte, n+huge)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
@@ -25,6 +26,9 @@ type prefetch struct {
 	live *state.Schema
 	err  error
 }
+
+// prefetchesTaken counts the prefetches plan used, for tests.
+var prefetchesTaken atomic.Int64
 
 // startPrefetch starts prefetching the default local environment of dir
 // when env selects it and it exists; otherwise it returns nil.
@@ -67,6 +71,7 @@ func (p *prefetch) take(t *hclspec.Target) (backend.Backend, *state.Schema) {
 	if p.err == nil && t.Backend == hclspec.BackendLocal && t.Path == p.path {
 		be := p.be
 		p.be = nil
+		prefetchesTaken.Add(1)
 		return be, p.live
 	}
 	p.close()

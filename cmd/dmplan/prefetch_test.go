@@ -18,9 +18,14 @@ import (
 // -env, must be planned against that target and not the prefetched one.
 func TestPlanPrefetchOnlyForItsTarget(t *testing.T) {
 	dir, _ := reconcileFixture(t, 0) // NOTE applied to DIR/.dmplan
+	taken := prefetchesTaken.Load()
 	if code, out, errOut := dmplanRun(t, "plan", "-no-color", dir); code != exitOK || !strings.Contains(out, "No changes") {
 		t.Fatalf("plan after apply: exit %d\n%s\n%s", code, out, errOut)
 	}
+	if got := prefetchesTaken.Load() - taken; got != 1 {
+		t.Errorf("plan of the default target used %d prefetches, want 1", got)
+	}
+	taken = prefetchesTaken.Load()
 
 	// The configuration declares its own local environment in another
 	// directory: everything is still to create there.
@@ -31,6 +36,9 @@ func TestPlanPrefetchOnlyForItsTarget(t *testing.T) {
 	code, out, errOut := dmplanRun(t, "plan", "-no-color", dir)
 	if code != exitOK || !strings.Contains(out, "create table note") || !strings.Contains(out, filepath.Join("elsewhere", "d1.sqlite")) {
 		t.Errorf("plan against a declared local elsewhere: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if got := prefetchesTaken.Load() - taken; got != 0 {
+		t.Errorf("plan of another target used %d prefetches", got)
 	}
 	// An incomplete DIR/.dmplan is not opened (opening would create the
 	// missing file), whatever the configuration says.
