@@ -37,6 +37,11 @@ const (
 	// whose rows already hold duplicate values, so creating it would fail
 	// (see WithUniqueViolations).
 	CodeUniqueDuplicates = "DM112"
+	// CodeUniqueOnBackfill: a unique index would be created on a column
+	// this plan adds to a table with rows and fills from the KV objects,
+	// so whether the values are unique shows only at apply, after the
+	// backfill.
+	CodeUniqueOnBackfill = "DM113"
 )
 
 // Codes of notes: reported, never acted on, never a failure.

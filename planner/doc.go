@@ -29,6 +29,7 @@
 //	DM110  two models map to the same table
 //	DM111  a live column no synced field maps to is NOT NULL without a default
 //	DM112  a unique index would be created on a table holding duplicate values
+//	DM113  a unique index would be created on a column the plan adds and backfills
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // unmanaged column, DM203 default differs (SQLite cannot alter defaults),

@@ -35,7 +35,14 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 				"resolve the blocked column first; the index follows in the next plan")
 			continue
 		}
-		if p, ok := uniqueProbe(want, have, ix); ok {
+		if added := addedColumns(have, ix); ix.Unique && len(added) > 0 && (have.HasRows || have.Rows > 0) {
+			d.block(m, ix.Name, CodeUniqueOnBackfill,
+				fmt.Sprintf("unique index %s on %s(%s) cannot be checked before apply: this plan adds %s and fills %s from the KV objects, whose values may repeat",
+					ix.Name, have.Name, strings.Join(ix.Columns, ", "), strings.Join(added, ", "), plural(len(added), "it", "them")),
+				"apply once without the index (leave out the index block or unique = true), then add it back: the next plan checks the filled values for duplicates (DM112)")
+			continue
+		}
+		if p, ok := uniqueProbe(have, ix); ok {
 			d.probes = append(d.probes, p)
 			if d.duplicates[ix.Name] {
 				d.blockDuplicates(m, have, ix, p)
@@ -53,6 +60,18 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 				fmt.Sprintf("index %s on %s is not declared by model %s: kept, not managed", hi.Name, have.Name, m.Name))
 		}
 	}
+}
+
+// addedColumns returns the columns of ix that the live table have lacks,
+// which the plan adds.
+func addedColumns(have *state.Table, ix *state.Index) []string {
+	var out []string
+	for _, c := range ix.Columns {
+		if have.Column(c) == nil {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func sameIndex(a, b *state.Index) bool {

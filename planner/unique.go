@@ -18,11 +18,9 @@ type UniqueIndexProbe struct {
 	Index string `json:"index"`
 	Table string `json:"table"`
 	// Columns are the live columns two rows must share to conflict, in
-	// index order. Columns the plan adds with a default are left out
-	// (every row gets the same value); when none is left, any two rows
-	// conflict. An index on a column the plan adds without a default is
-	// not probed: the column is NULL in every row, and NULLs never
-	// conflict in a SQLite unique index.
+	// index order. An index on a column the plan adds to a table with rows
+	// is never probed: the column is filled from KV only at apply, so Diff
+	// blocks it instead (DM113).
 	Columns []string `json:"columns"`
 }
 
@@ -49,21 +47,19 @@ func WithUniqueViolations(v map[string]bool) Option {
 }
 
 // uniqueProbe reports whether creating ix on the live table have needs a
-// look at the rows, and the columns to group them by.
-func uniqueProbe(want, have *state.Table, ix *state.Index) (UniqueIndexProbe, bool) {
+// look at the rows, and the columns to group them by. Every column of ix
+// is a live one (see addedColumns).
+func uniqueProbe(have *state.Table, ix *state.Index) (UniqueIndexProbe, bool) {
 	if !ix.Unique || !have.HasRows {
 		return UniqueIndexProbe{}, false
 	}
 	p := UniqueIndexProbe{Index: ix.Name, Table: have.Name, Columns: []string{}}
 	for _, c := range ix.Columns {
-		if hc := have.Column(c); hc != nil {
-			p.Columns = append(p.Columns, hc.Name)
-			continue
-		}
-		wc := want.Column(c)
-		if wc == nil || normDefault(wc.Default) == "" {
+		hc := have.Column(c)
+		if hc == nil {
 			return UniqueIndexProbe{}, false
 		}
+		p.Columns = append(p.Columns, hc.Name)
 	}
 	return p, true
 }

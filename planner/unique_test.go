@@ -66,34 +66,39 @@ func TestUniqueIndexDuplicates(t *testing.T) {
 			steps: []Step{{Action: CreateIndex, Model: "PROJECT", Target: "project_by_name", Safe: true}},
 		},
 		{
-			name: "column added with a default is left out of the probe",
+			name: "DM113 a column the plan adds and backfills, with a default",
 			spec: newSpec(projectWith(index("project", "by_name_active", true, "name", "active"))),
 			live: func(s *state.Schema) {
 				dropColumn(s.Table("project"), "active")
 				s.Table("project").HasRows = true
 			},
 			dups:  map[string]bool{"project_by_name_active": true},
-			probe: []UniqueIndexProbe{{Index: "project_by_name_active", Table: "project", Columns: []string{"name"}}},
-			steps: []Step{{Action: Blocked, Model: "PROJECT", Target: "project_by_name_active", Code: CodeUniqueDuplicates}},
+			steps: []Step{{Action: Blocked, Model: "PROJECT", Target: "project_by_name_active", Code: CodeUniqueOnBackfill}},
 		},
 		{
-			name: "only columns added with a default: any two rows conflict",
-			spec: newSpec(projectWith(index("project", "by_active", true, "active"))),
-			live: func(s *state.Schema) {
-				dropColumn(s.Table("project"), "active")
-				s.Table("project").HasRows = true
-			},
-			probe: []UniqueIndexProbe{{Index: "project_by_active", Table: "project", Columns: []string{}}},
-			steps: []Step{{Action: CreateIndex, Model: "PROJECT", Target: "project_by_active", Safe: true}},
-		},
-		{
-			name: "column added without a default is all NULL: not probed",
+			name: "DM113 a column the plan adds and backfills, without a default",
 			spec: newSpec(projectWith(index("project", "by_nickname", true, "nickname"))),
 			live: func(s *state.Schema) {
 				dropColumn(s.Table("project"), "nickname")
 				s.Table("project").HasRows = true
 			},
-			dups:  map[string]bool{"project_by_nickname": true},
+			steps: []Step{{Action: Blocked, Model: "PROJECT", Target: "project_by_nickname", Code: CodeUniqueOnBackfill}},
+		},
+		{
+			name: "a column added to an empty table: nothing to fill, the index is created",
+			spec: newSpec(projectWith(index("project", "by_nickname", true, "nickname"))),
+			live: func(s *state.Schema) {
+				dropColumn(s.Table("project"), "nickname")
+			},
+			steps: []Step{{Action: CreateIndex, Model: "PROJECT", Target: "project_by_nickname", Safe: true}},
+		},
+		{
+			name: "a plain index on a backfilled column is created",
+			spec: newSpec(projectWith(index("project", "by_nickname", false, "nickname"))),
+			live: func(s *state.Schema) {
+				dropColumn(s.Table("project"), "nickname")
+				s.Table("project").HasRows = true
+			},
 			steps: []Step{{Action: CreateIndex, Model: "PROJECT", Target: "project_by_nickname", Safe: true}},
 		},
 	}

@@ -77,3 +77,40 @@ func TestUniqueIndexOnDuplicateRows(t *testing.T) {
 		t.Error("apply did not create note_by_title")
 	}
 }
+
+// A unique index on a column the same plan adds to a table with rows is
+// blocked (DM113): the column is filled from the KV objects only at apply,
+// so duplicates there would stop apply halfway, after the backfill.
+func TestUniqueIndexOnBackfilledColumn(t *testing.T) {
+	dir, _ := reconcileFixture(t, 2) // two notes, both with body "b"
+	v2 := strings.Replace(reconcileHCL, `sync_fields = ["title"]`, `sync_fields = ["title", "body"]
+    index "by_body" {
+      columns = ["body"]
+      unique  = true
+    }`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(v2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := dmplanRun(t, "plan", "-no-color", dir)
+	if code != exitError || !strings.Contains(out+errOut, "DM113") || strings.Contains(out, "create index note_by_body") {
+		t.Fatalf("plan: exit %d, want %d with DM113 and no create index\n%s\n%s", code, exitError, out, errOut)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != exitError || strings.Contains(out+errOut, "UNIQUE constraint failed") {
+		t.Fatalf("apply: exit %d, want %d without a constraint failure\n%s\n%s", code, exitError, out, errOut)
+	}
+	// Without the index the column is added and filled; the next plan
+	// checks the filled values and blocks the index as DM112.
+	v3 := strings.Replace(reconcileHCL, `sync_fields = ["title"]`, `sync_fields = ["title", "body"]`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(v3), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != exitOK {
+		t.Fatalf("apply without the index: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(v2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "plan", "-no-color", dir); code != exitError || !strings.Contains(out+errOut, "DM112") {
+		t.Fatalf("plan of the index on filled values: exit %d, want DM112\n%s\n%s", code, out, errOut)
+	}
+}
