@@ -99,3 +99,25 @@ func TestDeleteRestoreErrorsNameTheOperation(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidUTF8IsRefused: a string field with invalid UTF-8 is a type
+// error naming the field, before anything is written (KV's JSON could not
+// hold it as it is, and D1 would).
+func TestInvalidUTF8IsRefused(t *testing.T) {
+	e := setup(t)
+	alice := e.ds.Auth("alice")
+	p := newPage("p1")
+	p["page_id"] = "page-1"
+	p["title"] = "bad\xffutf8"
+	_, err := alice.Create(e.ctx, "PAGE", p)
+	var ve *runtime.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "title: must be valid UTF-8 text") {
+		t.Fatalf("err = %v, want a validation error for title", err)
+	}
+	if len(ve.Fields) != 1 || ve.Fields[0].Code != runtime.CodeType {
+		t.Errorf("fields = %+v, want one %s", ve.Fields, runtime.CodeType)
+	}
+	if row := e.d1Row(t, "page_meta", "page_id", "page-1"); row != nil {
+		t.Errorf("a D1 row was written: %v", row)
+	}
+}

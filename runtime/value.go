@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dmplan/dmplan/hclspec"
 )
@@ -27,13 +28,21 @@ func normalize(t hclspec.FieldType, v any) (any, string) {
 	}
 	switch t {
 	case hclspec.String, hclspec.Text:
+		var str string
 		switch x := v.(type) {
 		case string:
-			return x, ""
+			str = x
 		case []byte:
-			return string(x), ""
+			str = string(x)
+		default:
+			return nil, "must be a string"
 		}
-		return nil, "must be a string"
+		// KV holds the record as JSON, which cannot carry invalid UTF-8
+		// (it would turn into U+FFFD there and stay raw in D1).
+		if !utf8.ValidString(str) {
+			return nil, "must be valid UTF-8 text"
+		}
+		return str, ""
 	case hclspec.Timestamp:
 		switch x := v.(type) {
 		case string:
