@@ -151,16 +151,25 @@ func checkSeedData(s *Seed, m *Model, a *hcl.Attribute, matchRange *hcl.Range) h
 		}
 	}
 	var missing []string
+	owner := false
 	for _, f := range m.Fields {
-		if f.Required && !f.BuiltIn && f.Default == nil {
-			if _, ok := keys[f.Name]; !ok {
-				missing = append(missing, f.Name)
-			}
+		// Of the built-in fields, seeds must set the owner: they are
+		// written by the system, which owns no record.
+		if !f.Required || f.Default != nil || f.Primary || (f.BuiltIn && f.Name != FieldUserID) {
+			continue
+		}
+		if _, ok := keys[f.Name]; !ok {
+			missing = append(missing, f.Name)
+			owner = owner || f.BuiltIn
 		}
 	}
 	if len(missing) > 0 {
+		why := ""
+		if owner {
+			why = fmt.Sprintf(" %q is the owner of the record, which the model tracks (option user_tracking); set it to a user id, or turn user_tracking off.", FieldUserID)
+		}
 		diags = append(diags, errorf(a.Expr.Range(), "Missing required field in seed data",
-			"Model %q requires %s, which this seed does not set.", m.Name, quoteJoin(missing)))
+			"Model %q requires %s, which this seed does not set.%s", m.Name, quoteJoin(missing), why))
 	}
 	return diags
 }

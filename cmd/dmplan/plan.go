@@ -148,7 +148,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	}
 	if diags.HasErrors() {
 		if requireEnv {
-			return nil, diags, errors.New("the seeds cannot run (see above), so nothing was applied: apply needs every variable they read")
+			return nil, diags, errors.New("the seeds cannot run (see above), so nothing was applied")
 		}
 		return nil, diags, errors.New("the seeds cannot be checked against the target (see above), so nothing was planned")
 	}

@@ -33,3 +33,13 @@ seed "USER" "fourth" {
   condition = "always" # the match defaults to the primary key, which data lacks
   data      = { email = "x@example.com" } # ERROR: Seed data lacks a match field
 }
+
+model "TASK" {
+  field "title" { type = string }
+}
+seed "TASK" "welcome" {
+  data = { task_id = "t1", title = "Read the docs" } # ERROR: Missing required field in seed data
+}
+seed "TASK" "owned" {
+  data = { task_id = "t2", title = "Owned", user_id = "u1" }
+}
