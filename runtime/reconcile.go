@@ -67,8 +67,8 @@ type Drift struct {
 	Key  string `json:"key,omitempty"`
 	// Columns are the D1 columns whose values differ (stale rows).
 	Columns []string `json:"columns,omitempty"`
-	// Problem says what is wrong with a bad object; it never holds a
-	// field value.
+	// Problem says what is wrong with a bad object, or why Fix could not
+	// rewrite a row (D1 refused it); it never holds a field value.
 	Problem string `json:"problem,omitempty"`
 	// Fixed is true when Fix rewrote the D1 row.
 	Fixed bool `json:"fixed,omitempty"`

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -147,11 +148,16 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		writes = append(writes, c.row)
 	}
 	var werr error
+	var refused map[string]string
 	if s.fix && len(writes) > 0 {
-		werr = s.write(ctx, writes, keys[len(keys)-1].key)
+		refused, werr = s.write(ctx, writes, keys[len(keys)-1].key)
 	}
 	for _, d := range found {
-		d.Fixed = s.fix && werr == nil
+		if why, ok := refused[d.ID]; ok {
+			d.Problem = why
+		} else {
+			d.Fixed = s.fix && werr == nil
+		}
 		s.rep.add(d)
 	}
 	if werr != nil {
@@ -255,32 +261,80 @@ func (s *scan) differ(want, have []any) []string {
 	return cols
 }
 
-// write upserts rows in batches of MaxBatchStatements statements.
-func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) error {
+// write upserts rows in batches of MaxBatchStatements statements. When
+// reconcile's fix (not a backfill) meets a constraint the rows break (two
+// KV objects with the same value of a unique column, say), it writes the
+// rows one by one instead, so one conflict does not keep every other row
+// unrepaired; refused maps the id of each row D1 refused to why.
+func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused map[string]string, err error) {
 	sts := s.m.upserts(rows)
 	if s.onWrite != nil {
 		st, err := s.onWrite(lastKey, s.done)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sts = append(sts, st)
 	}
 	for from := 0; from < len(sts); from += MaxBatchStatements {
 		to := min(from+MaxBatchStatements, len(sts))
 		if _, err := s.ds.d1.Batch(ctx, sts[from:to]); err != nil {
-			ids := make([]string, 0, 5)
-			for _, r := range rows[:min(5, len(rows))] {
-				ids = append(ids, fmt.Sprint(r[0]))
+			if s.onWrite == nil && errors.Is(err, backend.ErrConstraint) {
+				return s.writeEach(ctx, rows)
 			}
-			more := ""
-			if len(rows) > 5 {
-				more = fmt.Sprintf(" and %d more", len(rows)-5)
-			}
-			return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.name, strings.Join(ids, ", "), more, notMigrated(err))
+			return nil, s.writeError(rows, err)
 		}
 	}
 	s.written += int64(len(rows))
-	return nil
+	return nil, nil
+}
+
+// writeEach upserts rows one statement each, and returns the rows that
+// break a constraint, with D1's reason (it names the constraint, never a
+// value). Batches are atomic, so rows written before the failed batch are
+// written again, which changes nothing.
+func (s *scan) writeEach(ctx context.Context, rows [][]any) (map[string]string, error) {
+	refused := map[string]string{}
+	for _, row := range rows {
+		_, err := s.ds.d1.Batch(ctx, s.m.upserts([][]any{row}))
+		switch {
+		case err == nil:
+			s.written++
+		case errors.Is(err, backend.ErrConstraint):
+			refused[fmt.Sprint(row[0])] = "not rewritten, D1 refuses the row: " + constraintReason(err)
+		default:
+			return refused, s.writeError(rows, err)
+		}
+	}
+	return refused, nil
+}
+
+// constraintReason is the constraint a D1 error names, as in "UNIQUE
+// constraint failed: author.email", without the error's context or
+// SQLite's result code.
+func constraintReason(err error) string {
+	msg := err.Error()
+	i := strings.LastIndex(msg, " constraint failed")
+	if i < 0 {
+		return "a constraint failed"
+	}
+	start := strings.LastIndexAny(msg[:i], ":(") + 1
+	reason := strings.TrimSpace(msg[start:])
+	if j := strings.LastIndex(reason, " ("); j > 0 && strings.HasSuffix(reason, ")") {
+		reason = reason[:j] // SQLite's extended result code
+	}
+	return reason
+}
+
+func (s *scan) writeError(rows [][]any, err error) error {
+	ids := make([]string, 0, 5)
+	for _, r := range rows[:min(5, len(rows))] {
+		ids = append(ids, fmt.Sprint(r[0]))
+	}
+	more := ""
+	if len(rows) > 5 {
+		more = fmt.Sprintf(" and %d more", len(rows)-5)
+	}
+	return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.name, strings.Join(ids, ", "), more, notMigrated(err))
 }
 
 // orphans pages through the D1 rows by primary key and reports those whose

@@ -164,6 +164,8 @@ func (v *ReconcileHuman) detail(d runtime.Drift) string {
 	}
 	if d.Fixed {
 		s += v.out.Muted.Render(" (fixed)")
+	} else if d.Problem != "" && d.Kind != runtime.DriftBadObject {
+		s += ": " + d.Problem
 	}
 	return s
 }
