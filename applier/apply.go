@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,6 +53,14 @@ type Options struct {
 	// Without one, Apply takes the target's lock itself (see AcquireLock)
 	// and releases it when done.
 	Lock *Lock
+	// Replan, when set, derives the plan again from the live schema Apply
+	// reads under the lock, when the plan's fingerprint no longer matches
+	// it: something changed while the plan waited for approval or for the
+	// lock. A new plan with the same steps is applied (an unrelated change,
+	// a new unmanaged table say, does not spoil it); one with no changes
+	// (another apply did the same meanwhile) makes Apply a no-op; any other
+	// is refused as stale. A saved plan, approved as it is, leaves it nil.
+	Replan func(ctx context.Context, live *state.Schema) (*planner.Plan, error)
 	// LockTimeout is how long Apply waits for a lock someone else holds;
 	// 0 fails at once with a *LockedError.
 	LockTimeout time.Duration
@@ -142,6 +151,18 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		return nil, fmt.Errorf("inspect live schema: %w", err)
 	}
 	before := p.LiveFingerprint(live)
+	if before != p.Fingerprint && opts.Replan != nil {
+		np, err := opts.Replan(ctx, live)
+		if err != nil {
+			return nil, fmt.Errorf("plan again under the lock: %w", err)
+		}
+		if sameSteps(p, np) || !np.HasChanges() {
+			a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "applier.replan",
+				slog.String("plan", p.ID), slog.String("replan", np.ID), slog.Bool("changes", np.HasChanges()))
+			p, a.p = np, np
+			before = p.LiveFingerprint(live)
+		}
+	}
 	if before != p.Fingerprint {
 		return nil, fmt.Errorf("%w: the live schema changed since the plan was made (fingerprint %s, plan made against %s); run plan again",
 			ErrStalePlan, short(before), short(p.Fingerprint))
@@ -379,6 +400,21 @@ func (a *run) fail(ctx context.Context, err error) error {
 		return errors.Join(err, herr)
 	}
 	return err
+}
+
+// sameSteps reports whether two plans do the same: the same steps, in the
+// same order, on the same targets with the same SQL.
+func sameSteps(a, b *planner.Plan) bool {
+	if len(a.Steps) != len(b.Steps) {
+		return false
+	}
+	for i, s := range a.Steps {
+		t := b.Steps[i]
+		if s.Action != t.Action || s.Model != t.Model || s.Target != t.Target || !slices.Equal(s.SQL, t.SQL) {
+			return false
+		}
+	}
+	return true
 }
 
 func short(fp string) string {

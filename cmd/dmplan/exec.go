@@ -9,6 +9,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -34,7 +35,24 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	}
 	bookmark := c.restorePoint(ctx, be)
 	started := false
+	var replan func(context.Context, *state.Schema) (*planner.Plan, error)
+	if !job.saved {
+		// The plan was made before the lock: if the live schema changed
+		// since, the applier plans again under it (same steps: applied;
+		// none left: nothing to do; others: refused).
+		replan = func(ctx context.Context, live *state.Schema) (*planner.Plan, error) {
+			d, diags, err := c.derivePlan(ctx, be, job.spec, job.target, true, live)
+			if err == nil && diags.HasErrors() {
+				err = errors.New(diags.Error())
+			}
+			if err != nil {
+				return nil, err
+			}
+			return d.plan, nil
+		}
+	}
 	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
+		Replan:           replan,
 		Backfiller:       bf,
 		BackfillProgress: bfProgress,
 		ToolVersion:      "dmplan " + toolVersion(),
@@ -76,7 +94,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 func applyError(err error, saved bool) error {
 	msg := strings.TrimPrefix(err.Error(), "applier: ")
 	if errors.Is(err, applier.ErrStalePlan) && !saved {
-		msg = "the live schema changed while the plan waited for approval, so nothing was applied; run dmplan apply again (" + msg + ")"
+		msg = "the live schema changed after the plan was made, and planning again under the lock gives other steps, so nothing was applied; review them with dmplan plan, then run dmplan apply again (" + msg + ")"
 	}
 	return &shownError{msg: msg, err: err}
 }

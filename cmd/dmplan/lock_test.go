@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,10 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/view"
 )
 
 // TestApplyWhileLocked holds the target's lock as another apply would and
@@ -98,5 +102,49 @@ func TestForceUnlock(t *testing.T) {
 		if !strings.Contains(out.String(), tt.out) || !strings.Contains(errOut.String(), tt.inErr) {
 			t.Errorf("%s: stdout %q, stderr %q; want %q in stdout and %q in stderr", tt.name, out.String(), errOut.String(), tt.out, tt.inErr)
 		}
+	}
+}
+
+// TestApplyReplansAStalePlan: apply DIR plans before it takes the lock; a
+// live schema that changed in between (an unrelated table here) is planned
+// again under the lock, and the same steps are applied. A saved plan is
+// refused instead (it was approved as it is).
+func TestApplyReplansAStalePlan(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(approveHCL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+	var spec *hclspec.Spec
+	v := view.NewApply(view.Human, c.streams(viewArgs{Format: view.Human}, &spec))
+	job, err := c.freshPlan(ctx, applyArgs{Path: dir}, &spec, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := local.Open(ctx, filepath.Join(dir, ".dmplan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.D1().Query(ctx, backend.Stmt{SQL: "CREATE TABLE unrelated (x TEXT)"}); err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+
+	saved := *job
+	saved.saved = true
+	if _, err := c.execute(ctx, &saved, v); !errors.Is(err, applier.ErrStalePlan) {
+		t.Fatalf("saved plan: err = %v, want ErrStalePlan", err)
+	}
+	res, err := c.execute(ctx, job, v)
+	if err != nil {
+		t.Fatalf("apply of a plan the live schema moved under: %v", err)
+	}
+	if res.Outcome != view.OutcomeApplied || res.StepsApplied == 0 {
+		t.Errorf("result %+v", res)
+	}
+	if code, out, errOut := dmplanRun(t, "plan", "-detailed-exitcode", dir); code != exitOK {
+		t.Errorf("plan after apply: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
