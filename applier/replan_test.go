@@ -21,7 +21,7 @@ func TestApplyReplansUnderTheLock(t *testing.T) {
 	tests := []struct {
 		name    string
 		change  func(t *testing.T, b backend.Backend) // while the plan waits
-		outcome string                               // "" for ErrStalePlan
+		outcome string                                // "" for ErrStalePlan
 	}{
 		{"an unrelated table", func(t *testing.T, b backend.Backend) {
 			exec(t, b, `CREATE TABLE unrelated (x TEXT)`)

@@ -29,11 +29,11 @@ func (s *listSeeder) RunSeed(_ context.Context, model, name string) (int, error)
 const seededHCL = baseHCL + `
 seed "NOTE" "hello" {
   match = ["body"]
-  data  = { body = "hello" }
+  data  = { body = "hello", user_id = "u1" }
 }
 seed "NOTE" "bye" {
   match = ["body"]
-  data  = { body = "bye" }
+  data  = { body = "bye", user_id = "u1" }
 }
 `
 
