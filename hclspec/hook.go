@@ -90,6 +90,9 @@ func decodeWebhook(m *Model, blk *hcl.Block) (*Webhook, hcl.Diagnostics) {
 	for _, a := range sortedAttrs(content.Attributes) {
 		diags = append(diags, checkExpr(a.Expr, m)...)
 	}
+	if a, ok := content.Attributes["event"]; ok {
+		diags = append(diags, noEnv(a, "The webhook event name is sent in a header and logged")...)
+	}
 	if a, ok := content.Attributes["url"]; ok && len(a.Expr.Variables()) == 0 {
 		u, ud := staticString(a)
 		diags = append(diags, ud...)
@@ -110,6 +113,7 @@ func decodeLog(m *Model, blk *hcl.Block) (*LogAction, hcl.Diagnostics) {
 	if a, ok := content.Attributes["message"]; ok {
 		l.Message = a.Expr
 		diags = append(diags, checkExpr(a.Expr, m)...)
+		diags = append(diags, noEnv(a, "A log message is logged")...)
 	}
 	if a, ok := content.Attributes["level"]; ok {
 		lv, ld := staticString(a)
@@ -124,6 +128,19 @@ func decodeLog(m *Model, blk *hcl.Block) (*LogAction, hcl.Diagnostics) {
 		}
 	}
 	return l, diags
+}
+
+// noEnv refuses an attribute that reads env.*: its value would be shown
+// (what says where), and values from env never are, so the runtime would
+// refuse the action on every event.
+func noEnv(a *hcl.Attribute, what string) hcl.Diagnostics {
+	for _, tr := range a.Expr.Variables() {
+		if tr.RootName() == "env" {
+			return hcl.Diagnostics{errorf(tr.SourceRange(), "Sensitive value in "+a.Name,
+				"%s, and values from env are sensitive and never shown, so the hook would be refused on every event. Leave env out of %s.", what, a.Name)}
+		}
+	}
+	return nil
 }
 
 // checkExpr checks a hook expression's references and function calls.

@@ -104,3 +104,35 @@ seed "JOB" "nightly" {
 		}
 	}
 }
+
+// bcrypt's error (a password over 72 bytes) is shown, never the password.
+func TestSeedBcryptTooLong(t *testing.T) {
+	src := `project "p" {}
+model "USER" {
+  options { user_tracking = false }
+  field "email" { type = string }
+  field "password_hash" { type = string }
+  d1 { sync_fields = ["email"] }
+}
+seed "USER" "admin" {
+  match = ["email"]
+  data = {
+    email         = "admin@example.com"
+    password_hash = bcrypt(env.ADMIN_PASSWORD)
+  }
+}
+`
+	spec, diags := hclspec.LoadSources("p", map[string][]byte{"u.dm.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	secret := strings.Repeat("s3cr3t-", 12) // 84 bytes
+	_, _, diags = spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"ADMIN_PASSWORD": secret}))
+	text := diags.Error()
+	for _, d := range diags {
+		text += d.Detail
+	}
+	if !strings.Contains(text, "72 bytes") || strings.Contains(text, "s3cr3t") {
+		t.Errorf("diagnostics:\n%s", text)
+	}
+}

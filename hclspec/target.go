@@ -108,5 +108,6 @@ func Redact(diags hcl.Diagnostics) hcl.Diagnostics {
 }
 
 // valueFreeErrors are the functions whose errors never quote their
-// arguments, so Redact may show them.
-var valueFreeErrors = map[string]bool{"tonumber": true, "tobool": true, "tostring": true}
+// arguments, so Redact may show them (bcrypt's say only that a password is
+// over 72 bytes).
+var valueFreeErrors = map[string]bool{"tonumber": true, "tobool": true, "tostring": true, "bcrypt": true}

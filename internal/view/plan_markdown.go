@@ -138,7 +138,7 @@ func markdownFull(t Target, p *planner.Plan) string {
 func markdownSummary(t Target, p *planner.Plan, fullSize int) string {
 	var b strings.Builder
 	markdownHeader(&b, t, p)
-	fmt.Fprintf(&b, "> [!NOTE]\n> The full plan (%s, %d characters) is over GitHub's %d-character comment limit, so this comment shows counts only. Run `dmplan show -format markdown PLANFILE` or `dmplan plan` to see every step.\n\n",
+	fmt.Fprintf(&b, "> [!NOTE]\n> The full plan (%s, %d characters) is over GitHub's %d-character comment limit, so this comment shows counts only. Run `dmplan show PLANFILE` or `dmplan plan` to see every step.\n\n",
 		plural(len(p.Steps), "step", "steps"), fullSize, MaxMarkdown)
 	counts := p.Counts()
 	b.WriteString("| Action | Steps |\n|---|--:|\n")

@@ -47,7 +47,9 @@ func Summarize(p *planner.Plan) Summary {
 		case planner.Blocked:
 			s.Blocked++
 		case planner.Backfill:
-			s.Backfill++
+			// Target is "table.col1,col2": count the columns.
+			_, cols, _ := strings.Cut(st.Target, ".")
+			s.Backfill += strings.Count(cols, ",") + 1
 		case planner.Seed:
 			s.Seed++
 		}

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
 	"github.com/google/go-cmp/cmp"
@@ -33,8 +35,17 @@ const pageModel = `model "PAGE" {
 func loadHooks(t *testing.T, hooks string) *hclspec.Spec {
 	t.Helper()
 	spec, diags := hclspec.LoadSources("test", map[string][]byte{"page.dm.hcl": fmt.Appendf(nil, pageModel, hooks)})
-	if diags.HasErrors() {
-		t.Fatalf("load hooks: %v", diags)
+	// validate refuses env in a log message or an event name, but the
+	// runner guards against them too (a Spec may be built otherwise):
+	// those diagnostics are let through so the guard can be tested.
+	var rest hcl.Diagnostics
+	for _, d := range diags {
+		if !strings.HasPrefix(d.Summary, "Sensitive value in ") {
+			rest = append(rest, d)
+		}
+	}
+	if rest.HasErrors() {
+		t.Fatalf("load hooks: %v", rest)
 	}
 	return spec
 }

@@ -22,4 +22,15 @@ model "PAGE" {
       url = "ftp://example.com" # ERROR: Invalid webhook URL
     }
   }
+  hook "after_update" {
+    log {
+      message = "token ${env.API_TOKEN}" # ERROR: Sensitive value in message
+    }
+  }
+  hook "after_delete" {
+    webhook {
+      url   = env.HOOK_URL
+      event = lower(env.EVENT_NAME) # ERROR: Sensitive value in event
+    }
+  }
 }
