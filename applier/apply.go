@@ -58,8 +58,9 @@ type Options struct {
 	// it: something changed while the plan waited for approval or for the
 	// lock. A new plan with the same steps is applied (an unrelated change,
 	// a new unmanaged table say, does not spoil it); one with no changes
-	// (another apply did the same meanwhile) makes Apply a no-op; any other
-	// is refused as stale. A saved plan, approved as it is, leaves it nil.
+	// (another apply did the same meanwhile) makes Apply a no-op; any other,
+	// or one with blocked steps, is refused as stale. A saved plan,
+	// approved as it is, leaves it nil.
 	Replan func(ctx context.Context, live *state.Schema) (*planner.Plan, error)
 	// LockTimeout is how long Apply waits for a lock someone else holds;
 	// 0 fails at once with a *LockedError.
@@ -156,7 +157,9 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		if err != nil {
 			return nil, fmt.Errorf("plan again under the lock: %w", err)
 		}
-		if sameSteps(p, np) || !np.HasChanges() {
+		// A plan that is now blocked is not taken: the stale error below
+		// sends the user back to plan, which shows why.
+		if len(np.Blocked()) == 0 && (sameSteps(p, np) || !np.HasChanges()) {
 			a.opts.Logger.LogAttrs(ctx, slog.LevelInfo, "applier.replan",
 				slog.String("plan", p.ID), slog.String("replan", np.ID), slog.Bool("changes", np.HasChanges()))
 			p, a.p = np, np

@@ -3,6 +3,7 @@ package applier
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/backend"
@@ -63,5 +64,26 @@ func TestApplyReplansUnderTheLock(t *testing.T) {
 				t.Errorf("without Replan: Apply = %v, want ErrStalePlan", err)
 			}
 		})
+	}
+}
+
+// A plan that planning again under the lock turns into blocked steps only
+// is refused, not taken as "no changes".
+func TestApplyReplanRefusesABlockedPlan(t *testing.T) {
+	ctx := context.Background()
+	b := openStore(t)
+	mustApply(t, b, makePlan(t, b, loadSpec(t, baseHCL)), Options{})
+	spec := loadSpec(t, strings.Replace(baseHCL, `  d1 { sync_fields = ["body"] }`, `  field "views" { type = integer }
+  d1 { sync_fields = ["body", "views"] }`, 1))
+	p := makePlan(t, b, spec) // add column note.views INTEGER
+	if len(p.Steps) != 1 || p.Steps[0].Action != planner.AddColumn {
+		t.Fatalf("plan: %v", p.Steps)
+	}
+	exec(t, b, `ALTER TABLE note ADD COLUMN views TEXT`) // by hand, another type
+	_, err := Apply(ctx, b, p, Options{Replan: func(ctx context.Context, live *state.Schema) (*planner.Plan, error) {
+		return planner.Diff(spec, "local", live), nil
+	}})
+	if !errors.Is(err, ErrStalePlan) {
+		t.Fatalf("Apply = %v, want ErrStalePlan", err)
 	}
 }

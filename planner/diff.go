@@ -63,6 +63,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	}
 	d := newDiffer(spec, env, live)
 	d.duplicates = o.duplicates
+	d.pending = o.pending
 	scope := d.namespaces()
 	for _, m := range d.models() {
 		d.model(m)
@@ -99,6 +100,7 @@ type differ struct {
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
 	duplicates  map[string]bool   // index name -> its table holds duplicates
+	pending     []PendingBackfill // backfills an interrupted apply left
 	probes      []UniqueIndexProbe
 
 	nsSteps, createSteps, addSteps, backfillSteps, indexSteps, seedSteps, blocked []Step

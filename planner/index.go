@@ -35,10 +35,10 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 				"resolve the blocked column first; the index follows in the next plan")
 			continue
 		}
-		if added := addedColumns(have, ix); ix.Unique && len(added) > 0 && (have.HasRows || have.Rows > 0) {
+		if filled := d.filledAtApply(have, ix); ix.Unique && len(filled) > 0 && (have.HasRows || have.Rows > 0) {
 			d.block(m, ix.Name, CodeUniqueOnBackfill,
-				fmt.Sprintf("unique index %s on %s(%s) cannot be checked before apply: this plan adds %s and fills %s from the KV objects, whose values may repeat",
-					ix.Name, have.Name, strings.Join(ix.Columns, ", "), strings.Join(added, ", "), plural(len(added), "it", "them")),
+				fmt.Sprintf("unique index %s on %s(%s) cannot be checked before apply: this plan fills %s from the KV objects, whose values may repeat",
+					ix.Name, have.Name, strings.Join(ix.Columns, ", "), strings.Join(filled, ", ")),
 				"apply once without the index (leave out the index block or unique = true), then add it back: the next plan checks the filled values for duplicates (DM112)")
 			continue
 		}
@@ -62,12 +62,24 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 	}
 }
 
-// addedColumns returns the columns of ix that the live table have lacks,
-// which the plan adds.
-func addedColumns(have *state.Table, ix *state.Index) []string {
+// filledAtApply returns the columns of ix whose values the plan fills from
+// the KV objects: those the live table have lacks (added, then
+// backfilled) and those of a backfill an interrupted apply left, which the
+// plan resumes. Their live values say nothing about duplicates.
+func (d *differ) filledAtApply(have *state.Table, ix *state.Index) []string {
+	pending := map[string]bool{}
+	for _, p := range d.pending {
+		table, cols, ok := strings.Cut(p.Target, ".")
+		if !ok || !strings.EqualFold(table, have.Name) {
+			continue
+		}
+		for _, c := range strings.Split(cols, ",") {
+			pending[strings.ToLower(c)] = true
+		}
+	}
 	var out []string
 	for _, c := range ix.Columns {
-		if have.Column(c) == nil {
+		if have.Column(c) == nil || pending[strings.ToLower(c)] {
 			out = append(out, c)
 		}
 	}

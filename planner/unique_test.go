@@ -148,3 +148,35 @@ func TestUniqueIndexDuplicatesExplains(t *testing.T) {
 		t.Errorf("plan has changes: %+v", p.Steps)
 	}
 }
+
+// A unique index on a column whose backfill an interrupted apply left is
+// blocked too: the plan resumes the backfill, so the live values (NULL in
+// the rows not reached yet) say nothing about duplicates.
+func TestUniqueIndexOnResumedBackfill(t *testing.T) {
+	spec := newSpec(projectWith(index("project", "by_nickname", true, "nickname")))
+	live := liveOf(spec)
+	for _, tb := range live.Tables {
+		tb.Indexes = nil
+	}
+	live.Table("project").HasRows = true
+	pending := []PendingBackfill{{Target: "project.nickname", Model: "PROJECT", RunID: "r1", Done: 10}}
+	p := Diff(spec, "local", live, WithPendingBackfills(pending), WithUniqueViolations(map[string]bool{}))
+	var got []Step
+	for _, s := range p.Steps {
+		if s.Action == CreateIndex || s.Action == Blocked || s.Action == Backfill {
+			got = append(got, s)
+		}
+	}
+	want := []Step{
+		{Action: Backfill, Model: "PROJECT", Target: "project.nickname", Safe: true},
+		{Action: Blocked, Model: "PROJECT", Target: "project_by_nickname", Code: CodeUniqueOnBackfill},
+	}
+	if diff := cmp.Diff(want, got, ignoreProse, ignoreSQL); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	// Another table's pending backfill changes nothing.
+	pending[0].Target = "other.nickname"
+	if p := Diff(spec, "local", live, WithPendingBackfills(pending), WithUniqueViolations(map[string]bool{})); len(p.Blocked()) != 0 {
+		t.Errorf("blocked: %v", p.Blocked())
+	}
+}

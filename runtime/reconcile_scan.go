@@ -149,14 +149,15 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	}
 	var werr error
 	var refused map[string]string
+	var wrote map[string]bool
 	if s.fix && len(writes) > 0 {
-		refused, werr = s.write(ctx, writes, keys[len(keys)-1].key)
+		refused, wrote, werr = s.write(ctx, writes, keys[len(keys)-1].key)
 	}
 	for _, d := range found {
 		if why, ok := refused[d.ID]; ok {
 			d.Problem = why
 		} else {
-			d.Fixed = s.fix && werr == nil
+			d.Fixed = s.fix && (wrote[d.ID] || (werr == nil && wrote == nil))
 		}
 		s.rep.add(d)
 	}
@@ -263,15 +264,17 @@ func (s *scan) differ(want, have []any) []string {
 
 // write upserts rows in batches of MaxBatchStatements statements. When
 // reconcile's fix (not a backfill) meets a constraint the rows break (two
-// KV objects with the same value of a unique column, say), it writes the
-// rows one by one instead, so one conflict does not keep every other row
-// unrepaired; refused maps the id of each row D1 refused to why.
-func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused map[string]string, err error) {
+// KV objects with the same value of a unique column, say), it writes them
+// again in halves until the refused rows are alone (see writeSplit), so
+// one conflict does not keep every other row unrepaired. refused maps the
+// id of each row D1 refused to why; wrote holds the ids written on that
+// path, which count as fixed even when a later error stops the page.
+func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused map[string]string, wrote map[string]bool, err error) {
 	sts := s.m.upserts(rows)
 	if s.onWrite != nil {
 		st, err := s.onWrite(lastKey, s.done)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sts = append(sts, st)
 	}
@@ -279,50 +282,48 @@ func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused
 		to := min(from+MaxBatchStatements, len(sts))
 		if _, err := s.ds.d1.Batch(ctx, sts[from:to]); err != nil {
 			if s.onWrite == nil && errors.Is(err, backend.ErrConstraint) {
-				return s.writeEach(ctx, rows)
+				refused, wrote = map[string]string{}, map[string]bool{}
+				err := s.writeSplit(ctx, rows, refused, wrote)
+				return refused, wrote, err
 			}
-			return nil, s.writeError(rows, err)
+			return nil, nil, s.writeError(rows, err)
 		}
 	}
 	s.written += int64(len(rows))
-	return nil, nil
+	return nil, nil, nil
 }
 
-// writeEach upserts rows one statement each, and returns the rows that
-// break a constraint, with D1's reason (it names the constraint, never a
-// value). Batches are atomic, so rows written before the failed batch are
-// written again, which changes nothing.
-func (s *scan) writeEach(ctx context.Context, rows [][]any) (map[string]string, error) {
-	refused := map[string]string{}
-	for _, row := range rows {
-		_, err := s.ds.d1.Batch(ctx, s.m.upserts([][]any{row}))
-		switch {
-		case err == nil:
-			s.written++
-		case errors.Is(err, backend.ErrConstraint):
-			refused[fmt.Sprint(row[0])] = "not rewritten, D1 refuses the row: " + constraintReason(err)
-		default:
-			return refused, s.writeError(rows, err)
+// writeSplit writes rows, halving a batch D1 refuses for a constraint
+// until each refused row is alone: about 2k·log2(n) requests for k refused
+// rows among n, not one per row. Batches are atomic, so a refused batch
+// wrote nothing, and rows written before are written again unchanged.
+func (s *scan) writeSplit(ctx context.Context, rows [][]any, refused map[string]string, wrote map[string]bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	sts := s.m.upserts(rows)
+	var err error
+	if len(sts) <= MaxBatchStatements {
+		if _, err = s.ds.d1.Batch(ctx, sts); err == nil {
+			s.written += int64(len(rows))
+			for _, r := range rows {
+				wrote[fmt.Sprint(r[0])] = true
+			}
+			return nil
+		}
+		if !errors.Is(err, backend.ErrConstraint) {
+			return s.writeError(rows, err)
+		}
+		if len(rows) == 1 {
+			refused[fmt.Sprint(rows[0][0])] = "not rewritten, D1 refuses the row: " + constraintName(err)
+			return nil
 		}
 	}
-	return refused, nil
-}
-
-// constraintReason is the constraint a D1 error names, as in "UNIQUE
-// constraint failed: author.email", without the error's context or
-// SQLite's result code.
-func constraintReason(err error) string {
-	msg := err.Error()
-	i := strings.LastIndex(msg, " constraint failed")
-	if i < 0 {
-		return "a constraint failed"
+	half := len(rows) / 2
+	if err := s.writeSplit(ctx, rows[:half], refused, wrote); err != nil {
+		return err
 	}
-	start := strings.LastIndexAny(msg[:i], ":(") + 1
-	reason := strings.TrimSpace(msg[start:])
-	if j := strings.LastIndex(reason, " ("); j > 0 && strings.HasSuffix(reason, ")") {
-		reason = reason[:j] // SQLite's extended result code
-	}
-	return reason
+	return s.writeSplit(ctx, rows[half:], refused, wrote)
 }
 
 func (s *scan) writeError(rows [][]any, err error) error {
