@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
@@ -100,6 +103,10 @@ func (c *cli) checkSavedPlan(ctx context.Context, spec *hclspec.Spec, t *hclspec
 		return nil, diags, err
 	}
 	if d.plan.Fingerprint != saved.Fingerprint {
+		if t.Backend == hclspec.BackendLocal && !fileExists(filepath.Join(t.Path, local.D1File)) {
+			return nil, diags, fmt.Errorf("%w: the plan was made against the local database in %s, which no longer exists (was the project moved?); run plan again where it is now",
+				applier.ErrStalePlan, c.relPath(t.Path))
+		}
 		return nil, diags, fmt.Errorf("%w: the live schema changed since the plan was made (fingerprint %.12s, plan made against %.12s); run plan again",
 			applier.ErrStalePlan, d.plan.Fingerprint, saved.Fingerprint)
 	}
@@ -179,4 +186,10 @@ func verifyShown(pf *planFile) (*planner.Plan, error) {
 		}
 	}
 	return &p, nil
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,4 +203,39 @@ func tables(t *testing.T, path string) []string {
 		out = append(out, n)
 	}
 	return out
+}
+
+// A saved plan made against an existing local database, applied after the
+// project moved (the database is gone from where the plan points), is
+// refused saying so, and creates nothing there.
+func TestSavedPlanAfterTheProjectMoved(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "proj")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "y.dm.hcl"), []byte(tamperHCL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := runCLI(t, nil, "apply", "-auto-approve", dir); code != exitOK {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// A change to plan, saved; then the project moves.
+	if err := os.WriteFile(filepath.Join(dir, "z.dm.hcl"), []byte("model \"Z\" {\n  field \"a\" { type = string }\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planPath := filepath.Join(root, "plan.json")
+	if code, out, errOut := runCLI(t, nil, "plan", "-out", planPath, dir); code != exitOK {
+		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if err := os.Rename(dir, filepath.Join(root, "moved")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, nil, "apply", planPath)
+	if code != exitError || !strings.Contains(errOut, "no longer exists (was the project moved?)") {
+		t.Errorf("apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("apply recreated %s (stat: %v)", dir, err)
+	}
 }
