@@ -72,6 +72,13 @@ type Options struct {
 	// tells which point restores the database to its state before this
 	// apply. Empty on backends without Time Travel.
 	Bookmark string
+	// RestorePoint, when set, takes that bookmark instead, once Apply holds
+	// the lock: a bookmark taken before waiting for the lock would also
+	// undo what the holder wrote meanwhile. Report.Bookmark returns it.
+	RestorePoint func(ctx context.Context) string
+	// Redact rewrites an error before its text is stored in history (the
+	// caller's secrets, an account id in a URL); nil stores it as it is.
+	Redact func(error) string
 }
 
 // Apply runs the plan against the backend.
@@ -141,7 +148,13 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		if err != nil {
 			return nil, err
 		}
-		defer l.Release(ctx)
+		defer func() {
+			if err := l.Release(ctx); err != nil {
+				a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "applier.unlock",
+					slog.String("lock", l.ID), slog.String("outcome", "not_released"), slog.String("error", a.redact(err)),
+					slog.String("hint", "the lease expires by itself; to free it now: dmplan force-unlock "+l.ID))
+			}
+		}()
 		a.lock = l
 	} else {
 		a.lock = a.opts.Lock
@@ -171,10 +184,15 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			ErrStalePlan, short(before), short(p.Fingerprint))
 	}
 	a.report = newReport(p, before, start)
+	bookmark := opts.Bookmark
+	if opts.RestorePoint != nil && p.HasChanges() {
+		bookmark = opts.RestorePoint(ctx)
+	}
+	a.report.Bookmark = bookmark
 	a.rec = &state.HistoryRecord{
 		PlanID: p.ID, FingerprintBefore: before, Steps: stepRefs(p.Steps), Counts: map[string]int{},
 		ToolVersion: a.opts.ToolVersion, Actor: a.opts.Actor, StartedAt: start, FailedStep: -1,
-		Bookmark: opts.Bookmark,
+		Bookmark: bookmark,
 	}
 	for act, n := range p.Counts() {
 		a.rec.Counts[act.String()] = n
@@ -379,6 +397,14 @@ func (a *run) finish(outcome, after string) {
 	a.rec.DurationMS = end.Sub(a.rec.StartedAt).Milliseconds()
 }
 
+// redact is the text of err as history may store it (Options.Redact).
+func (a *run) redact(err error) string {
+	if a.opts.Redact != nil {
+		return a.opts.Redact(err)
+	}
+	return err.Error()
+}
+
 // fail marks the failing step, records a failed history row in its own
 // call (with the fingerprint the target now has), and returns the error.
 func (a *run) fail(ctx context.Context, err error) error {
@@ -386,7 +412,7 @@ func (a *run) fail(ctx context.Context, err error) error {
 	var se *StepError
 	if errors.As(err, &se) {
 		a.report.Steps[se.Index].Outcome = StepFailed
-		a.report.Steps[se.Index].Error = se.Err.Error()
+		a.report.Steps[se.Index].Error = a.redact(se.Err)
 		a.rec.FailedStep = se.Index
 		a.progress(se.Index, se.Step, se.Err)
 	}
@@ -395,7 +421,7 @@ func (a *run) fail(ctx context.Context, err error) error {
 		after = a.p.LiveFingerprint(live)
 	}
 	a.finish(state.OutcomeFailed, after)
-	a.rec.Error = err.Error()
+	a.rec.Error = a.redact(err)
 	a.report.Outcome = state.OutcomeFailed
 	a.report.FingerprintAfter = after
 	a.report.Duration = a.opts.Now().Sub(a.report.StartedAt)

@@ -224,6 +224,9 @@ func (l *Lock) Err() error {
 	return l.lost
 }
 
+// releaseAttempts bounds how often Release tries to delete the lease.
+const releaseAttempts = 3
+
 // Release stops renewing and removes the lease (only if still this
 // holder's). It runs even when ctx is cancelled, and is safe to call twice.
 func (l *Lock) Release(ctx context.Context) error {
@@ -231,10 +234,18 @@ func (l *Lock) Release(ctx context.Context) error {
 	l.once.Do(func() {
 		close(l.stop)
 		<-l.done
-		_, err = l.d1.Query(context.WithoutCancel(ctx), backend.Stmt{SQL: lockDelete, Args: []any{l.ID}})
-		if err != nil {
-			err = fmt.Errorf("release lock %s: %w", l.ID, err)
+		// Deleting the own lease is idempotent, so a failed attempt (a
+		// backend that does not retry writes, say) is simply made again.
+		ctx := context.WithoutCancel(ctx)
+		for attempt := range releaseAttempts {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+			}
+			if _, err = l.d1.Query(ctx, backend.Stmt{SQL: lockDelete, Args: []any{l.ID}}); err == nil {
+				return
+			}
 		}
+		err = fmt.Errorf("release lock %s: %w", l.ID, err)
 	})
 	return err
 }

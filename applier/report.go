@@ -28,8 +28,11 @@ type Report struct {
 	SeedsRun          []SeedResult      `json:"seeds_run"`
 	Steps             []StepResult      `json:"steps"`
 	Batches           int               `json:"batches"`
-	StartedAt         time.Time         `json:"started_at"`
-	Duration          time.Duration     `json:"duration_ns"`
+	// Bookmark is the Time Travel bookmark recorded for this apply (see
+	// Options.Bookmark and RestorePoint); empty when none was taken.
+	Bookmark  string        `json:"bookmark,omitempty"`
+	StartedAt time.Time     `json:"started_at"`
+	Duration  time.Duration `json:"duration_ns"`
 }
 
 // StepResult is the outcome of one plan step. Batch is the 1-based D1

@@ -33,7 +33,6 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if err != nil {
 		return view.ApplyResult{}, redact(err, job.target)
 	}
-	bookmark := c.restorePoint(ctx, be)
 	started := false
 	var replan func(context.Context, *state.Schema) (*planner.Plan, error)
 	if !job.saved {
@@ -60,7 +59,11 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		Logger:           c.logger(),
 		Seeder:           seeds,
 		LockTimeout:      job.lockTimeout,
-		Bookmark:         bookmark,
+		// The bookmark is taken once the lock is held: one taken while
+		// waiting would also undo what the holder wrote.
+		RestorePoint: func(ctx context.Context) string { return c.restorePoint(ctx, be) },
+		// History stores errors: without the target's secrets or account.
+		Redact: func(err error) string { return redact(err, job.target).Error() },
 		Progress: func(ev applier.Event) {
 			if !started { // announced once work has begun, not before a refusal
 				started = true
@@ -70,6 +73,12 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		},
 	})
 	if err != nil {
+		// Restore advice only when something may have been written: a
+		// refusal before the lock or the first step has no report.
+		bookmark := ""
+		if rep != nil {
+			bookmark = rep.Bookmark
+		}
 		return view.ApplyResult{}, redact(withRestore(applyError(err, job.saved), bookmark, job.target), job.target)
 	}
 	n := 0

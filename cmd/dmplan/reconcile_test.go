@@ -109,7 +109,7 @@ func TestReconcileCommand(t *testing.T) {
 		"missing_row  " + ids[0] + "  no D1 row for KV key note:" + ids[0],
 		"stale_row    " + ids[1] + "  differs in title",
 		"orphan_row   ghost",
-		"Drift: 3 of 3 KV objects disagree with D1. Run dmplan reconcile -fix",
+		"Drift: 3 records disagree between KV and D1 (3 KV objects checked). Run dmplan reconcile -fix",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

@@ -133,8 +133,8 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *runtime.ReconcileReport) {
 		}
 		v.printf("\n")
 	default:
-		v.printf("%s %s of %s KV objects disagree with D1. Run dmplan reconcile -fix to rewrite the D1 rows from KV (KV is never written, orphan rows are kept).\n",
-			v.out.Warning.Render("Drift:"), Thousands(drifted), Thousands(objects))
+		v.printf("%s %s disagree between KV and D1 (%s KV objects checked). Run dmplan reconcile -fix to rewrite the D1 rows from KV (KV is never written, orphan rows are kept).\n",
+			v.out.Warning.Render("Drift:"), plural(int(drifted), "record", "records"), Thousands(objects))
 	}
 }
 
