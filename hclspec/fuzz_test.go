@@ -2,8 +2,6 @@ package hclspec_test
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/dmplan/dmplan/hclspec"
@@ -13,19 +11,7 @@ import (
 // diagnostic must print, and a spec without errors must be consistent.
 // Run it with: go test ./hclspec -run=^$ -fuzz=FuzzLoad -fuzztime=3m
 func FuzzLoad(f *testing.F) {
-	for _, pattern := range []string{"testdata/errors/*.dm.hcl", "../examples/*.dm.hcl"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range files {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-		}
-	}
+	hclspec.AddFuzzSeeds(f)
 	getenv := func(name string) (string, bool) {
 		if name == "UNSET" {
 			return "", false

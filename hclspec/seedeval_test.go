@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/dmplan/dmplan/hclspec"
 )
 
 // TestSeedEvaluateMissingEnvPointsAtReference checks that an unset
@@ -27,11 +25,8 @@ seed "USER" "admin" {
   }
 }
 `
-	spec, diags := hclspec.LoadSources("p", map[string][]byte{"u.dm.hcl": []byte(src)})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	_, _, diags = spec.Seeds[0].Evaluate(fakeEnv(map[string]string{}))
+	spec := load(t, src)
+	_, _, diags := spec.Seeds[0].Evaluate(fakeEnv(map[string]string{}))
 	type at struct {
 		Line, Col int
 		Text      string
@@ -71,10 +66,7 @@ seed "JOB" "nightly" {
   }
 }
 `
-	spec, diags := hclspec.LoadSources("p", map[string][]byte{"j.dm.hcl": []byte(src)})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	spec := load(t, src)
 	rec, _, diags := spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"PRIORITY": "3", "RATIO": " 0.25 ", "ENABLED": "true"}))
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -122,12 +114,9 @@ seed "USER" "admin" {
   }
 }
 `
-	spec, diags := hclspec.LoadSources("p", map[string][]byte{"u.dm.hcl": []byte(src)})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	spec := load(t, src)
 	secret := strings.Repeat("s3cr3t-", 12) // 84 bytes
-	_, _, diags = spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"ADMIN_PASSWORD": secret}))
+	_, _, diags := spec.Seeds[0].Evaluate(fakeEnv(map[string]string{"ADMIN_PASSWORD": secret}))
 	text := diags.Error()
 	for _, d := range diags {
 		text += d.Detail

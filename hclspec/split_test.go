@@ -219,19 +219,7 @@ func TestLoadSplitSameAsWhole(t *testing.T) {
 // FuzzSplit: for any input, a parse in pieces agrees with the whole-file
 // parse on errors, and on the syntax tree when there are none.
 func FuzzSplit(f *testing.F) {
-	for _, pattern := range []string{"testdata/errors/*.dm.hcl", "../examples/*.dm.hcl"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range files {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-		}
-	}
+	AddFuzzSeeds(f)
 	f.Add([]byte("a = \"${ \"}\" }\"\nb {\n}\nc = 1\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		if diff, _ := sameParse(src, 1); diff != "" {
@@ -287,19 +275,7 @@ func TestLoadSplitMistakesAsWhole(t *testing.T) {
 // FuzzLoadPieces: for any input, loading in pieces (as small as one block)
 // gives the models and diagnostics of a whole-file load.
 func FuzzLoadPieces(f *testing.F) {
-	for _, pattern := range []string{"testdata/errors/*.dm.hcl", "../examples/*.dm.hcl"} {
-		files, err := filepath.Glob(pattern)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for _, file := range files {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(b)
-		}
-	}
+	AddFuzzSeeds(f)
 	load := func(src []byte, size int) string {
 		defer func(old int) { pieceSize = old }(pieceSize)
 		pieceSize = size

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dmplan/dmplan/backend/local"
-	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -39,20 +37,7 @@ model "JOB" {
 }
 `
 	ctx := context.Background()
-	store, err := local.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	spec, diags := hclspec.LoadSources("en", map[string][]byte{"j.dm.hcl": []byte(src)})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	applySpec(t, ctx, store, spec, nil)
-	ds, err := runtime.Open(ctx, spec, store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ds := openSource(t, ctx, "en", src)
 	h := ds.System()
 	tests := []struct {
 		name    string

@@ -41,6 +41,27 @@ model "TASK" {
 
 // applySpec plans spec against the store and applies it, refusing a plan
 // with a blocked step. ds backfills new synced columns.
+// openSource loads one configuration file, applies it to a fresh local
+// store and opens the runtime on it.
+func openSource(t testing.TB, ctx context.Context, project, src string) (*local.Store, *runtime.Datastore) {
+	t.Helper()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	spec, diags := hclspec.LoadSources(project, map[string][]byte{project + ".dm.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	applySpec(t, ctx, store, spec, nil)
+	ds, err := runtime.Open(ctx, spec, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, ds
+}
+
 func applySpec(t testing.TB, ctx context.Context, store *local.Store, spec *hclspec.Spec, ds *runtime.Datastore) {
 	t.Helper()
 	p := planFor(t, ctx, spec, store)

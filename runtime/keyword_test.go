@@ -6,8 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/dmplan/dmplan/backend/local"
-	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -30,20 +28,7 @@ model "ORDER" {
 }
 `
 	ctx := context.Background()
-	store, err := local.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	spec, diags := hclspec.LoadSources("kw", map[string][]byte{"o.dm.hcl": []byte(src)})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	applySpec(t, ctx, store, spec, nil)
-	ds, err := runtime.Open(ctx, spec, store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ds := openSource(t, ctx, "kw", src)
 	h := ds.System()
 	for i, k := range []string{"b", "a", "c"} {
 		if _, err := h.Create(ctx, "ORDER", map[string]any{"key": k, "group": "g", "values": i, "plan": "p"}); err != nil {

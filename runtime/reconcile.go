@@ -175,7 +175,7 @@ func (ds *Datastore) Reconcile(ctx context.Context, opts ReconcileOptions) (*Rec
 		if err != nil {
 			return rep, fmt.Errorf("reconcile: %w", err)
 		}
-		sc := &scan{ds: ds, m: m, fix: opts.Fix, progress: opts.Progress, pageSize: opts.PageSize,
+		sc := &scan{ds: ds, m: m, fix: opts.Fix, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
 			rep: &ModelReconcile{Model: m.name, Table: m.spec.D1.Table, Namespace: m.nsTitle, Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
 		if err := sc.run(ctx, true); err != nil {

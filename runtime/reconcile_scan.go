@@ -14,12 +14,15 @@ import (
 // D1 row and, with fix, rewrites the rows that differ. Reconcile and
 // Backfill are both a scan.
 type scan struct {
-	ds       *Datastore
-	m        *model
-	fix      bool
-	progress func(Progress)
-	pageSize int
-	rep      *ModelReconcile
+	ds  *Datastore
+	m   *model
+	fix bool
+	// refuseRows (reconcile) reports the rows D1 refuses for a constraint
+	// and writes the others; a backfill fails on them instead.
+	refuseRows bool
+	progress   func(Progress)
+	pageSize   int
+	rep        *ModelReconcile
 
 	// compare holds the indexes in m.cols of the columns compared; nil
 	// compares every column.
@@ -263,7 +266,7 @@ func (s *scan) differ(want, have []any) []string {
 }
 
 // write upserts rows in batches of MaxBatchStatements statements. When
-// reconcile's fix (not a backfill) meets a constraint the rows break (two
+// reconcile's fix (refuseRows) meets a constraint the rows break (two
 // KV objects with the same value of a unique column, say), it writes them
 // again in halves until the refused rows are alone (see writeSplit), so
 // one conflict does not keep every other row unrepaired. refused maps the
@@ -281,7 +284,7 @@ func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused
 	for from := 0; from < len(sts); from += MaxBatchStatements {
 		to := min(from+MaxBatchStatements, len(sts))
 		if _, err := s.ds.d1.Batch(ctx, sts[from:to]); err != nil {
-			if s.onWrite == nil && errors.Is(err, backend.ErrConstraint) {
+			if s.refuseRows && errors.Is(err, backend.ErrConstraint) {
 				refused, wrote = map[string]string{}, map[string]bool{}
 				err := s.writeSplit(ctx, rows, refused, wrote)
 				return refused, wrote, err

@@ -16,7 +16,7 @@ import (
 const TimeFormat = hclspec.TimestampLayout
 
 // FormatTime formats t as a stored timestamp.
-func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+func FormatTime(t time.Time) string { return hclspec.FormatTimestamp(t) }
 
 // normalize converts a Go value to the canonical form of the field type:
 // string (string, text, timestamp), int64 (integer), float64 (number), bool

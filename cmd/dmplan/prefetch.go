@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 
@@ -41,7 +40,7 @@ func startPrefetch(ctx context.Context, dir, env string) *prefetch {
 	// and the configuration may turn out to point elsewhere, where plan
 	// must not have written anything.
 	for _, f := range []string{local.D1File, local.KVFile} {
-		if _, err := os.Stat(filepath.Join(path, f)); err != nil {
+		if !fileExists(filepath.Join(path, f)) {
 			return nil
 		}
 	}
