@@ -14,7 +14,7 @@ import (
 // to `dmplan apply`, hands out the tenant's pre-bound namespaces (see
 // slotted).
 func TestConformance(t *testing.T) {
-	newBackend := func(t *testing.T) backend.Backend { return newSlotted(newFixture(t)) }
+	newBackend := func(t *testing.T) backend.Backend { return newSlotted(t, newFixture(t)) }
 	backendtest.Run(t, newBackend)
 	flowtest.Run(t, newBackend)
 }

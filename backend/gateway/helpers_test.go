@@ -2,14 +2,11 @@ package gateway_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
-	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/gateway"
 	"github.com/dmplan/dmplan/backend/gateway/gwtest"
 )
@@ -56,55 +53,13 @@ func (f *fixture) count(fn func()) int {
 	return int(f.trips.n.Load() - before)
 }
 
-// slotted is the gateway backend with namespace creation done the way
-// `dmplan apply` does it in production (outside the gateway): creating a
-// namespace hands out one of the tenant's pre-bound namespaces and gives
-// it the title. Everything else is the gateway's: D1, KV data and
-// Pipeline. Namespaces lists the titled slots.
-type slotted struct {
-	*gateway.Store
-	tenant gwtest.Tenant
-	mu     sync.Mutex
-	titles map[string]backend.Namespace
-	used   int
-}
-
-func newSlotted(f *fixture) *slotted {
-	return &slotted{Store: f.s, tenant: f.tenant, titles: map[string]backend.Namespace{}}
-}
-
-func (s *slotted) KV() backend.KV { return slottedKV{KV: s.Store.KV(), s: s} }
-
-type slottedKV struct {
-	backend.KV
-	s *slotted
-}
-
-func (k slottedKV) CreateNamespace(ctx context.Context, title string) (backend.Namespace, error) {
-	k.s.mu.Lock()
-	defer k.s.mu.Unlock()
-	if ns, ok := k.s.titles[title]; ok {
-		return ns, nil
+// newSlotted is the fixture's gateway backend with namespace creation
+// handing out the tenant's pre-bound namespaces (gwtest.Backend).
+func newSlotted(t *testing.T, f *fixture) *gwtest.Backend {
+	t.Helper()
+	b, err := f.tenant.Open(context.Background(), gateway.Options{HTTPClient: &http.Client{Transport: f.trips}})
+	if err != nil {
+		t.Fatalf("open gateway backend: %v", err)
 	}
-	slots := k.s.tenant.Config.Namespaces
-	if k.s.used >= len(slots) {
-		return backend.Namespace{}, fmt.Errorf("test tenant has only %d namespaces", len(slots))
-	}
-	ns := backend.Namespace{ID: slots[k.s.used].ID, Title: title}
-	k.s.used++
-	k.s.titles[title] = ns
-	return ns, nil
-}
-
-func (k slottedKV) Namespaces(ctx context.Context) ([]backend.Namespace, error) {
-	if _, err := k.KV.Namespaces(ctx); err != nil { // the gateway's own answer must work too
-		return nil, err
-	}
-	k.s.mu.Lock()
-	defer k.s.mu.Unlock()
-	out := make([]backend.Namespace, 0, len(k.s.titles))
-	for _, ns := range k.s.titles {
-		out = append(out, ns)
-	}
-	return out, nil
+	return b
 }

@@ -24,7 +24,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -158,11 +157,10 @@ func run() error {
 	{
 		c := &counter{next: http.DefaultTransport}
 		tn := g.Tenants[0]
-		s, err := gateway.Open(ctx, gateway.Options{URL: tn.URL, Secret: tn.Secret, HTTPClient: &http.Client{Transport: c}})
+		b, err := tn.Open(ctx, gateway.Options{HTTPClient: &http.Client{Transport: c}})
 		if err != nil {
 			return fmt.Errorf("gateway: %w", err)
 		}
-		b := &slotted{Store: s, slots: tn.Config.Namespaces}
 		r, err := measure(ctx, "gateway (backend/gateway)", spec, b, c, *clients, *duration)
 		if err != nil {
 			return fmt.Errorf("gateway: %w", err)
@@ -194,44 +192,6 @@ func openREST(ctx context.Context, h *cftest.Harness, c *counter) (*cloudflare.S
 		AccountID: acct, APIToken: h.Token, Database: "gwbench", BaseURL: h.BaseURL,
 		HTTPClient: &http.Client{Transport: c}, Environment: env, Getenv: func(string) string { return "" },
 	})
-}
-
-// slotted hands out the gateway tenant's pre-bound namespaces when the
-// applier creates one (production creates them with `dmplan apply`).
-type slotted struct {
-	*gateway.Store
-	slots []gateway.Namespace
-	mu    sync.Mutex
-	given []backend.Namespace
-}
-
-func (s *slotted) KV() backend.KV { return slottedKV{KV: s.Store.KV(), s: s} }
-
-type slottedKV struct {
-	backend.KV
-	s *slotted
-}
-
-func (k slottedKV) CreateNamespace(ctx context.Context, title string) (backend.Namespace, error) {
-	k.s.mu.Lock()
-	defer k.s.mu.Unlock()
-	for _, ns := range k.s.given {
-		if ns.Title == title {
-			return ns, nil
-		}
-	}
-	if len(k.s.given) >= len(k.s.slots) {
-		return backend.Namespace{}, errors.New("no free namespace slot")
-	}
-	ns := backend.Namespace{ID: k.s.slots[len(k.s.given)].ID, Title: title}
-	k.s.given = append(k.s.given, ns)
-	return ns, nil
-}
-
-func (k slottedKV) Namespaces(context.Context) ([]backend.Namespace, error) {
-	k.s.mu.Lock()
-	defer k.s.mu.Unlock()
-	return append([]backend.Namespace(nil), k.s.given...), nil
 }
 
 func measure(ctx context.Context, name string, spec *hclspec.Spec, b backend.Backend, c *counter, clients int, d time.Duration) (row, error) {

@@ -3,6 +3,7 @@ package gwtest
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/gateway"
 )
 
@@ -326,4 +328,67 @@ func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return strings.TrimSpace(b.buf.String())
+}
+
+// Backend is the gateway backend of a tenant with namespace creation done
+// the way `dmplan apply` does it in production, outside the gateway:
+// CreateNamespace hands out one of the tenant's pre-bound namespaces (in
+// order) and gives it the title, and Namespaces lists the titled ones.
+// Everything else is the gateway's: D1, KV data, Pipeline.
+type Backend struct {
+	*gateway.Store
+	tenant Tenant
+	mu     sync.Mutex
+	given  []backend.Namespace
+}
+
+// Open opens the gateway backend of a tenant (see Backend). opts.URL and
+// opts.Secret default to the tenant's.
+func (tn Tenant) Open(ctx context.Context, opts gateway.Options) (*Backend, error) {
+	if opts.URL == "" {
+		opts.URL = tn.URL
+	}
+	if opts.Secret == "" {
+		opts.Secret = tn.Secret
+	}
+	s, err := gateway.Open(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{Store: s, tenant: tn}, nil
+}
+
+// KV returns the gateway's KV with CreateNamespace and Namespaces as
+// described on Backend.
+func (b *Backend) KV() backend.KV { return slottedKV{KV: b.Store.KV(), b: b} }
+
+type slottedKV struct {
+	backend.KV
+	b *Backend
+}
+
+func (k slottedKV) CreateNamespace(ctx context.Context, title string) (backend.Namespace, error) {
+	k.b.mu.Lock()
+	defer k.b.mu.Unlock()
+	for _, ns := range k.b.given {
+		if ns.Title == title {
+			return ns, nil
+		}
+	}
+	slots := k.b.tenant.Config.Namespaces
+	if len(k.b.given) >= len(slots) {
+		return backend.Namespace{}, fmt.Errorf("gwtest: tenant %d has only %d namespaces", k.b.tenant.Index, len(slots))
+	}
+	ns := backend.Namespace{ID: slots[len(k.b.given)].ID, Title: title}
+	k.b.given = append(k.b.given, ns)
+	return ns, nil
+}
+
+func (k slottedKV) Namespaces(ctx context.Context) ([]backend.Namespace, error) {
+	if _, err := k.KV.Namespaces(ctx); err != nil { // the gateway's own answer must work too
+		return nil, err
+	}
+	k.b.mu.Lock()
+	defer k.b.mu.Unlock()
+	return append([]backend.Namespace(nil), k.b.given...), nil
 }
