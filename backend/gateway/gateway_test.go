@@ -160,6 +160,18 @@ func TestBadInput(t *testing.T) {
 		{"BEGIN", f.tenant.Secret, ops(create, put, map[string]any{"op": "d1.batch", "statements": []any{map[string]any{"sql": "INSERT INTO touched VALUES (1)"}, map[string]any{"sql": " /* c */ begin"}}}), 400, "transaction", 2, "BEGIN"},
 		{"two statements", f.tenant.Secret, ops(create, put, map[string]any{"op": "d1.query", "sql": "SELECT 1; DROP TABLE touched"}), 400, "bad_request", 2, "2 statements"},
 		{"keys_from a later op", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.get_many", "ns": ns, "keys_from": map[string]any{"op": 3, "column": 0}}), 400, "bad_request", 2, "earlier op"},
+		{"key not a string", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.get", "ns": ns, "key": 5}), 400, "bad_request", 2, "key must be a string"},
+		{"empty key", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.delete", "ns": ns, "key": ""}), 400, "invalid_key", 2, "not allowed"},
+		{"value and value_b64", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.put", "ns": ns, "key": "x", "value": "a", "value_b64": "YQ=="}), 400, "bad_request", 2, "exactly one"},
+		{"value_b64 not base64", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.put", "ns": ns, "key": "x", "value_b64": "!!"}), 400, "bad_request", 2, "not base64"},
+		{"expiration too soon", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.put", "ns": ns, "key": "x", "value": "a", "expiration": 1}), 400, "invalid_expiration", 2, "60 seconds"},
+		{"entries not an array", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.put_many", "ns": ns, "entries": "x"}), 400, "bad_request", 2, "entries"},
+		{"list limit", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.list", "ns": ns, "limit": 5000}), 400, "bad_request", 2, "limit"},
+		{"params not an array", f.tenant.Secret, ops(create, put, map[string]any{"op": "d1.query", "sql": "SELECT ?", "params": "x"}), 400, "bad_request", 2, "params"},
+		{"param an object", f.tenant.Secret, ops(create, put, map[string]any{"op": "d1.query", "sql": "SELECT ?", "params": []any{map[string]any{"x": 1}}}), 400, "bad_request", 2, "parameter 1"},
+		{"sql missing", f.tenant.Secret, ops(create, put, map[string]any{"op": "d1.query"}), 400, "bad_request", 2, "sql"},
+		{"empty batch", f.tenant.Secret, ops(create, put, map[string]any{"op": "d1.batch", "statements": []any{}}), 400, "bad_request", 2, "non-empty"},
+		{"op not an object", f.tenant.Secret, ops(create, put, nil), 400, "bad_request", 2, "unknown op"},
 		{"too many KV calls", f.tenant.Secret, ops(create, put, map[string]any{"op": "kv.delete_many", "ns": ns, "keys": manyKeys(1000)}), 413, "too_large", -1, "KV calls"},
 	}
 	for _, tt := range tests {
