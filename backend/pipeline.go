@@ -289,11 +289,11 @@ func runOp(ctx context.Context, b Backend, op Op, done []OpResult) (OpResult, er
 		res.Page, err = b.KV().List(ctx, op.NS, op.Prefix, op.Cursor, op.Limit)
 	case OpD1Query:
 		var r *Result
-		if r, err = b.D1().Query(ctx, op.Stmt); err == nil {
+		if r, err = b.D1().Query(markIdempotent(ctx, op), op.Stmt); err == nil {
 			res.Results = []*Result{r}
 		}
 	case OpD1Batch:
-		res.Results, err = b.D1().Batch(ctx, op.Stmts)
+		res.Results, err = b.D1().Batch(markIdempotent(ctx, op), op.Stmts)
 	default:
 		err = fmt.Errorf("unknown op kind %d", int(op.Kind))
 	}
@@ -352,4 +352,13 @@ func WithIdempotent(ctx context.Context) context.Context {
 func IsMarkedIdempotent(ctx context.Context) bool {
 	v, _ := ctx.Value(idempotentKey{}).(bool)
 	return v
+}
+
+// markIdempotent passes an op's Idempotent mark to the backend's retry
+// rules through ctx.
+func markIdempotent(ctx context.Context, op Op) context.Context {
+	if op.Idempotent {
+		return WithIdempotent(ctx)
+	}
+	return ctx
 }
