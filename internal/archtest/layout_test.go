@@ -28,6 +28,8 @@ var rules = []struct {
 	{"backend/local", []string{"hclspec", "planner", "applier", "runtime", "operator"}, "a backend implements the interfaces only"},
 	{"backend/cloudflare", []string{"hclspec", "planner", "applier", "runtime", "operator"}, "a backend implements the interfaces only"},
 	{"backend/faulty", []string{"hclspec", "planner", "applier", "runtime", "operator"}, "a backend implements the interfaces only"},
+	{"backend/gateway/worker", []string{"backend", "hclspec", "state", "planner", "applier", "runtime", "operator"},
+		"the Worker's contract is a leaf, so the planner and the deploy step can use it"},
 	{"backend/gateway", []string{"hclspec", "planner", "applier", "runtime", "operator", "backend/cloudflare"}, "a backend implements the interfaces only"},
 	{"hclspec", []string{"state", "backend", "planner", "applier", "runtime", "operator"}, "hclspec parses the language only"},
 	{"state", []string{"hclspec", "backend", "planner", "applier", "runtime", "operator"}, "state is data only"},
