@@ -229,6 +229,16 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 			return nil, err
 		}
 		return string(b), nil
+	case hclspec.Timestamp:
+		// D1 compares and sorts timestamps as text, so a column always
+		// gets the canonical form, also of a value kept as another
+		// writer wrote it in KV (2026-01-01T12:00:05+02:00 is stored as
+		// 2026-01-01T10:00:05.000Z). The instant is the same.
+		if s, ok := v.(string); ok {
+			if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && ts.UTC().Year() >= 0 && ts.UTC().Year() <= 9999 {
+				return FormatTime(ts), nil
+			}
+		}
 	}
 	switch v.(type) {
 	case map[string]any, []any:
