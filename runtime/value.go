@@ -219,10 +219,14 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 	}
 	switch t {
 	case hclspec.Boolean:
-		if b, ok := v.(bool); ok && b {
-			return int64(1), nil
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
 		}
-		return int64(0), nil
+		// A stored value kept although it is not a boolean (a Worker
+		// wrote 1 in KV) binds as stored, never as a made-up 0.
 	case hclspec.JSON, hclspec.Array:
 		b, err := json.Marshal(v)
 		if err != nil {
