@@ -1,7 +1,10 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dmplan/dmplan/hclspec"
@@ -30,11 +33,23 @@ func (m *model) sameColumn(i int, a, b any) bool {
 		ty, oky := instant(y)
 		return okx && oky && tx == ty
 	case hclspec.Number, hclspec.Integer:
-		fx, okx := toFloat64(x)
-		fy, oky := toFloat64(y)
+		// SQLite's numeric affinity stores the text "5" a Worker wrote
+		// for an integer field as 5.
+		fx, okx := numeric(x)
+		fy, oky := numeric(y)
 		return okx && oky && fx == fy
 	}
 	return false
+}
+
+// numeric returns a number, or a string SQLite would store as one, as a
+// float64.
+func numeric(v any) (float64, bool) {
+	if s, ok := v.(string); ok {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		return f, err == nil
+	}
+	return toFloat64(v)
 }
 
 // instant returns the Unix milliseconds of an RFC 3339 timestamp string.
@@ -61,16 +76,13 @@ func instant(v any) (int64, bool) {
 // field that is missing projects to NULL: D1 refuses such a row (NOT NULL)
 // and reconcile reports that with the constraint.
 func (m *model) projectRow(id string, raw []byte) ([]any, string) {
-	data, err := decodeObject(m, raw)
+	data, err := decodeStored(m, raw, id)
+	if errors.Is(err, errWrongID) {
+		return nil, fmt.Sprintf("%s does not match the id %q in its key", m.pk, id)
+	}
 	if err != nil {
 		return nil, "value is not a JSON object"
 	}
-	if v, ok := data[m.pk]; ok && v != nil {
-		if sv, _ := v.(string); sv != id {
-			return nil, fmt.Sprintf("%s does not match the id %q in its key", m.pk, id)
-		}
-	}
-	data[m.pk] = id
 	// An object written before a field with a default existed reads (and
 	// projects) with the default, as SQLite's ADD COLUMN ... DEFAULT
 	// filled the column.
@@ -80,4 +92,25 @@ func (m *model) projectRow(id string, raw []byte) ([]any, string) {
 		return nil, err.Error()
 	}
 	return row, ""
+}
+
+// errWrongID: a stored object whose primary key field names another id
+// than its KV key (a copy under the wrong key, say).
+var errWrongID = errors.New("the object's primary key does not match the id in its key")
+
+// decodeStored decodes the KV object stored under id: what Get, a
+// hydrated query and reconcile accept. The object must be a JSON object
+// whose primary key, when present, is id; it gets id as its primary key.
+func decodeStored(m *model, raw []byte, id string) (map[string]any, error) {
+	data, err := decodeObject(m, raw)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := data[m.pk]; ok && v != nil {
+		if sv, _ := v.(string); sv != id {
+			return nil, fmt.Errorf("decode kv object: %w", errWrongID)
+		}
+	}
+	data[m.pk] = id
+	return data, nil
 }

@@ -180,3 +180,23 @@ func TestUntouchedValuesKeepTheirForm(t *testing.T) {
 		t.Errorf("reconcile reports drift for equal instants: %+v", rep.Models)
 	}
 }
+
+// TestObjectUnderAnotherKeyIsRefused: an object whose primary key names
+// another id than its KV key (a copy under the wrong key) is refused by
+// Get and by a hydrated query, naming the key, as reconcile reports it;
+// it is never read as if it were the key's record.
+func TestObjectUnderAnotherKeyIsRefused(t *testing.T) {
+	e := setup(t)
+	alice := e.ds.Auth("alice")
+	r, err := alice.Create(e.ctx, "PAGE", newPage("p1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rewriteKV(t, "PAGES", "page:"+r.ID(), func(o map[string]any) { o["page_id"] = "someone-else" })
+	if _, err := alice.Get(e.ctx, "PAGE", r.ID()); err == nil || !strings.Contains(err.Error(), "KV key page:"+r.ID()) {
+		t.Errorf("Get: %v, want an error naming the key", err)
+	}
+	if _, err := alice.Query("PAGE").WithData().List(e.ctx); err == nil || !strings.Contains(err.Error(), "KV key page:"+r.ID()) {
+		t.Errorf("WithData: %v, want an error naming the key", err)
+	}
+}

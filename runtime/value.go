@@ -253,6 +253,17 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 			return nil, err
 		}
 		return string(b), nil
+	case float64, int64, bool:
+		if t == hclspec.String || t == hclspec.Text || t == hclspec.Timestamp {
+			// The same in a TEXT column (a number a Worker wrote for a
+			// string field): its JSON text, so every backend stores the
+			// same text and reconcile compares like with like.
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			return string(b), nil
+		}
 	}
 	return v, nil
 }
