@@ -348,3 +348,62 @@ func TestInsertOrReplaceIsNamed(t *testing.T) {
 		t.Errorf("a after the refused upsert: %v %v", got, err)
 	}
 }
+
+// TestGoAndJSWritersAtOnce: the owner's Go updates and a Worker's shares
+// of the same record run at the same time. Each store is last-writer-wins
+// on whole values (README), so a share may be overwritten by a Go save
+// that read the record before it; what must hold: every save returns
+// without error, _auth always names the owner and only users someone
+// shared with, KV holds one writer's whole object, and after
+// `reconcile -fix` nothing drifts.
+func TestGoAndJSWritersAtOnce(t *testing.T) {
+	f := setup(t)
+	alice := f.ds.Auth("alice")
+	r, err := alice.Create(f.ctx, "ITEM", map[string]any{"name": "start", "count": 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.ID()
+	const rounds = 8
+	users := []string{"u0", "u1", "u2", "u3", "u4", "u5", "u6", "u7"}
+	errs := make(chan error, 2*rounds)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range rounds {
+			if _, err := f.js.Do(f.ctx, "alice", "share", id, nil, users[i]); err != nil {
+				errs <- err
+			}
+		}
+	}()
+	for i := range rounds {
+		if _, err := alice.Update(f.ctx, "ITEM", id, map[string]any{"count": i + 1}); err != nil {
+			errs <- err
+		}
+	}
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Errorf("a save failed: %v", err)
+	}
+	obj, err := f.js.Do(f.ctx, "alice", "get", id, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := obj["_auth"].([]any)
+	if len(list) == 0 || list[0] != "alice" {
+		t.Fatalf("_auth = %v, want the owner first", obj["_auth"])
+	}
+	for _, u := range list[1:] {
+		if s, _ := u.(string); !strings.HasPrefix(s, "u") {
+			t.Errorf("_auth holds %v, which nobody shared with", u)
+		}
+	}
+	if obj["name"] != "start" || obj["user_id"] != "alice" {
+		t.Errorf("object mixes writers' values: %v", obj)
+	}
+	if _, err := operator.Reconcile(f.ctx, f.ds, operator.ReconcileOptions{Fix: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.noDrift(t, "after the writers stopped and a fix")
+}
