@@ -105,8 +105,8 @@ func (s *Storage) Column(name string) (int, error) {
 // Table returns the quoted D1 table name.
 func (s *Storage) Table() string { return s.m.table }
 
-// From returns ` FROM "table" AS t`; SelectColumns the row's columns
-// qualified by t, in Columns order.
+// From returns the FROM clause ` FROM "table" AS t` that SelectColumns
+// and QuotedPrimaryKey (prefixed with "t.") go with.
 func (s *Storage) From() string { return s.m.from }
 
 // SelectColumns returns t."col", ... in Columns order.
