@@ -238,7 +238,7 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 		// gets the canonical form, also of a value kept as another
 		// writer wrote it in KV (2026-01-01T12:00:05+02:00 is stored as
 		// 2026-01-01T10:00:05.000Z). The instant is the same.
-		if s, ok := v.(string); ok {
+		if s, ok := v.(string); ok && !canonicalShape(s) {
 			if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && ts.UTC().Year() >= 0 && ts.UTC().Year() <= 9999 {
 				return FormatTime(ts), nil
 			}
@@ -266,6 +266,13 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// canonicalShape reports whether s has the stored timestamp's shape
+// (2026-11-27T14:50:08.123Z): then formatting it again changes nothing,
+// and toColumn skips the parse every save would otherwise pay.
+func canonicalShape(s string) bool {
+	return len(s) == 24 && s[4] == '-' && s[10] == 'T' && s[19] == '.' && s[23] == 'Z'
 }
 
 // fromColumn converts a D1 value back to the field's canonical form.
