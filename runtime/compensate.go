@@ -233,31 +233,41 @@ func (m *model) rebuild(base map[string]any, row []any) map[string]any {
 	return data
 }
 
-// readRows reads the D1 rows of the ids of us (one request per 100 ids).
+// readRows reads the D1 rows of the ids of us.
 func (h *Handle) readRows(ctx context.Context, m *model, us []undo) (map[string][]any, error) {
+	ids := make([]string, len(us))
+	for i, u := range us {
+		ids[i] = u.id
+	}
+	return h.ds.rowsByID(ctx, m, ids)
+}
+
+// rowsByID reads the D1 rows of the ids, by id (one request per 100 ids).
+func (ds *Datastore) rowsByID(ctx context.Context, m *model, ids []string) (map[string][]any, error) {
 	var sts []backend.Stmt
-	for from := 0; from < len(us); from += backend.MaxParams {
-		chunk := us[from:min(from+backend.MaxParams, len(us))]
+	for from := 0; from < len(ids); from += backend.MaxParams {
+		chunk := ids[from:min(from+backend.MaxParams, len(ids))]
 		args := make([]any, len(chunk))
-		for i, u := range chunk {
-			args[i] = u.id
+		for i, id := range chunk {
+			args[i] = id
 		}
 		sts = append(sts, backend.Stmt{SQL: m.selectByPK + "?" + strings.Repeat(", ?", len(chunk)-1) + ")", Args: args})
 	}
 	var res []*backend.Result
-	if len(sts) == 1 {
-		r, err := h.ds.d1.Query(ctx, sts[0])
+	switch {
+	case len(sts) == 1:
+		r, err := ds.d1.Query(ctx, sts[0])
 		if err != nil {
 			return nil, err
 		}
 		res = []*backend.Result{r}
-	} else {
+	case len(sts) > 1:
 		var err error
-		if res, err = h.ds.d1.Batch(ctx, sts); err != nil {
+		if res, err = ds.d1.Batch(ctx, sts); err != nil {
 			return nil, err
 		}
 	}
-	out := make(map[string][]any, len(us))
+	out := make(map[string][]any, len(ids))
 	for _, r := range res {
 		for _, row := range r.Rows {
 			if len(row) != len(m.cols) {
@@ -303,4 +313,31 @@ func constraintName(err error) string {
 		end += 2 + len(strings.TrimRight(cols, " "))
 	}
 	return msg[start:end]
+}
+
+// Rows reads the D1 rows (in Columns order) of the ids, by id; ids
+// without a row are absent. It costs one request per 100 ids.
+func (s *Storage) Rows(ctx context.Context, ids []string) (map[string][]any, error) {
+	return s.ds.rowsByID(ctx, s.m, ids)
+}
+
+// ObjectFromRow returns the KV object that agrees with the D1 row: raw
+// (the stored object; nil for none) with every synced field set to the
+// row's value, and the _auth a new record would get when it has none.
+// Fields stored in KV only keep raw's values. It is how a person takes
+// D1's side for a record whose KV object D1 refuses (dmplan reconcile
+// -take-d1), and what a refused save puts back when another process
+// overwrote the object it started from.
+func (s *Storage) ObjectFromRow(raw []byte, row []any) ([]byte, error) {
+	if len(row) != len(s.m.cols) {
+		return nil, fmt.Errorf("%s: row of %d columns, want %d", s.m.name, len(row), len(s.m.cols))
+	}
+	var base map[string]any
+	if raw != nil {
+		var err error
+		if base, err = decodeObject(s.m, raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.m.name, err)
+		}
+	}
+	return s.m.encode(s.m.rebuild(base, row))
 }

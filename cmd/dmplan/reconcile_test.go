@@ -110,7 +110,10 @@ func TestReconcileCommand(t *testing.T) {
 		"missing_row  " + ids[0] + "  no D1 row for KV key note:" + ids[0],
 		"stale_row    " + ids[1] + "  differs in title",
 		"orphan_row   ghost",
-		"Drift: 3 records disagree between KV and D1 (3 KV objects checked). Run dmplan reconcile -fix",
+		"Drift: 3 records disagree between KV and D1 (3 KV objects checked).",
+		"Left to do:",
+		"rewrite the missing and stale D1 rows from KV:\n      dmplan reconcile -fix " + dir,
+		"delete the D1 rows that have no KV object (a hard delete whose D1 step failed):\n      dmplan reconcile -prune-orphans " + dir,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -139,13 +142,23 @@ func TestReconcileCommand(t *testing.T) {
 		t.Errorf("json: exit %d %+v", code, doc)
 	}
 
+	// Exit 2 means something is left to do: the orphan row after -fix.
 	code, out, errOut = dmplanRun(t, "reconcile", "-fix", dir)
-	if code != exitOK || !strings.Contains(out, "Fixed: 2 D1 rows rewritten from KV. 1 orphan row left in place") {
+	if code != exitChanges || !strings.Contains(out, "Fixed: 2 D1 rows rewritten from KV. 1 orphan row left in place") ||
+		!strings.Contains(out, "dmplan reconcile -prune-orphans "+dir) {
 		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = dmplanRun(t, "reconcile", dir)
-	if code != exitChanges || !strings.Contains(out, "1 orphan row") || strings.Contains(out, "missing_row") {
+	if code != exitChanges || !strings.Contains(out, "1 orphan row") || strings.Contains(out, "missing_row") || strings.Contains(out, "-fix") {
 		t.Errorf("after fix: exit %d\n%s", code, out)
+	}
+	// The deliberate removal; then there is nothing left to do.
+	code, out, _ = dmplanRun(t, "reconcile", "-prune-orphans", dir)
+	if code != exitOK || !strings.Contains(out, "orphan_row  ghost  no KV object note:ghost: row deleted") || !strings.Contains(out, "1 orphan row deleted.") {
+		t.Errorf("prune: exit %d\n%s", code, out)
+	}
+	if code, out, _ = dmplanRun(t, "reconcile", dir); code != exitOK || !strings.Contains(out, "No drift") {
+		t.Errorf("after prune: exit %d\n%s", code, out)
 	}
 
 	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
