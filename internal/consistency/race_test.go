@@ -14,6 +14,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/faulty"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -38,25 +39,34 @@ model "ACCT" {
 
 func raceSpec(t testing.TB) *hclspec.Spec {
 	t.Helper()
-	spec, diags := hclspec.LoadSources("cons", map[string][]byte{"race.dm.hcl": []byte(raceSource)})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
+	spec, err := raceSpecFor()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return spec
 }
 
-// raceRounds is how many rounds each race runs: 1,000 locally
-// (DMPLAN_RACE_ROUNDS overrides it), fewer on the harness, where a round
-// costs tens of requests.
-func raceRounds(k kind) int {
+func raceSpecFor() (*hclspec.Spec, error) {
+	spec, diags := hclspec.LoadSources("cons", map[string][]byte{"race.dm.hcl": []byte(raceSource)})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return spec, nil
+}
+
+// raceRounds is how many rounds each race runs: 1,000 locally without
+// latency (about a second), 200 with it and 10 on the harness, where a
+// round costs tens of requests; DMPLAN_RACE_ROUNDS sets them all (1000
+// for the full runs).
+func raceRounds(k kind, latency time.Duration) int {
 	if n, err := strconv.Atoi(os.Getenv("DMPLAN_RACE_ROUNDS")); err == nil && n > 0 {
 		return n
 	}
-	if testing.Short() {
-		return 50
-	}
-	if k.name == "cloudflare" {
-		return 40
+	switch {
+	case testing.Short() || k.name == "cloudflare":
+		return 10
+	case latency > 0:
+		return 200
 	}
 	return 1000
 }
@@ -119,7 +129,7 @@ func TestConcurrentCreateSameID(t *testing.T) {
 				slow, be, spec := raceBackend(t, k, setup.latency)
 				ds, check := open(t, ctx, spec, slow), open(t, ctx, spec, be)
 				const writers = 4
-				rounds := raceRounds(k)
+				rounds := raceRounds(k, setup.latency)
 				lost := 0
 				for round := range rounds {
 					id := fmt.Sprintf("c%04d", round)
@@ -163,7 +173,7 @@ func TestConcurrentCreateSameID(t *testing.T) {
 						}
 					}
 				}
-				rep, err := check.Reconcile(ctx, runtime.ReconcileOptions{})
+				rep, err := operator.Reconcile(ctx, check, operator.ReconcileOptions{})
 				if err != nil || rep.Drifted() {
 					t.Errorf("drift after the races: %v %v", err, drift(rep))
 				}
@@ -189,7 +199,7 @@ func TestCompensationRace(t *testing.T) {
 				if _, err := sys.Create(ctx, "ACCT", map[string]any{"acct_id": "taken", "email": "taken@example.com", "title": "other"}); err != nil {
 					t.Fatal(err)
 				}
-				rounds := raceRounds(k)
+				rounds := raceRounds(k, setup.latency)
 				lost := 0
 				for round := range rounds {
 					id := fmt.Sprintf("r%04d", round)
@@ -243,7 +253,7 @@ func TestCompensationRace(t *testing.T) {
 						}
 					}
 				}
-				rep, err := check.Reconcile(ctx, runtime.ReconcileOptions{})
+				rep, err := operator.Reconcile(ctx, check, operator.ReconcileOptions{})
 				if err != nil || rep.Drifted() {
 					t.Errorf("drift after the races: %v %v", err, drift(rep))
 				}
