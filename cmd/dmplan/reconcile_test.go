@@ -182,3 +182,77 @@ func TestReconcileCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestReconcileTakeD1: a KV object D1 refuses (it repeats another
+// record's unique email, as a save killed while its refused write was
+// being taken back leaves it) is named with the command that takes D1's
+// side; running that command converges.
+func TestReconcileTakeD1(t *testing.T) {
+	const hcl = `project "rc" {}
+
+model "ACCT" {
+  options { user_tracking = false }
+  field "email" { type = string }
+  field "note" { type = text }
+  d1 {
+    sync_fields = ["email"]
+    index "by_email" {
+      columns = ["email"]
+      unique  = true
+    }
+  }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "acct.dm.hcl"), []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
+		for _, id := range []string{"ann", "bob"} {
+			if _, err := ds.System().Create(ctx, "ACCT", map[string]any{"acct_id": id, "email": id + "@example.com", "note": "mine"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nss, _ := be.KV().Namespaces(ctx)
+		for _, ns := range nss {
+			if ns.Title == "rc-local-ACCT" {
+				e, err := be.KV().Get(ctx, ns.ID, "acct:bob")
+				if err != nil {
+					t.Fatal(err)
+				}
+				dup := strings.Replace(string(e.Value), "bob@example.com", "ann@example.com", 1)
+				if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: "acct:bob", Value: []byte(dup)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	code, out, errOut := dmplanRun(t, "reconcile", "-fix", dir)
+	take := "dmplan reconcile -model ACCT -take-d1 bob " + dir
+	if code != exitChanges || !strings.Contains(out, "ACCT bob: KV and D1 hold different writes and D1 refuses KV's (not rewritten, D1 refuses the row: UNIQUE constraint failed: acct.email)") ||
+		!strings.Contains(out, "\n      "+take+"\n") {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	args := strings.Fields(take)[1:]
+	if code, out, errOut = dmplanRun(t, args...); code != exitOK || !strings.Contains(out, "ACCT bob: KV object rewritten from its D1 row") {
+		t.Fatalf("take-d1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ = dmplanRun(t, "reconcile", dir); code != exitOK || !strings.Contains(out, "No drift") {
+		t.Errorf("after take-d1: exit %d\n%s", code, out)
+	}
+	withStore(t, dir, func(_ backend.Backend, ds *runtime.Datastore) {
+		r, err := ds.System().Get(ctx, "ACCT", "bob")
+		if err != nil || r.Get("email") != "bob@example.com" || r.Get("note") != "mine" {
+			t.Errorf("bob after take-d1: %v %v", r.Data(), err)
+		}
+	})
+	for _, bad := range [][]string{{"reconcile", "-take-d1", "bob", dir}, {"reconcile", "-model", "ACCT", "-fix", "-take-d1", "bob", dir}} {
+		if code, _, errOut := dmplanRun(t, bad...); code != exitError || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errOut)
+		}
+	}
+}

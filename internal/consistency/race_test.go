@@ -13,6 +13,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/faulty"
+	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
@@ -261,4 +262,82 @@ func TestCompensationRace(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestCrossProcessCreateSameID: the create race between two Datastores,
+// each on its own connection to the same local store, as two services
+// would be: the per-record lock of one Datastore does not reach the
+// other, so D1 decides. Exactly one create wins each round, and KV and D1
+// hold its synced fields. KV has no compare-and-swap: when a loser's KV
+// write lands after the winner's, the loser rebuilds the object from the
+// winner's D1 row, and the winner's KV-only fields are lost; the test
+// counts those rounds.
+func TestCrossProcessCreateSameID(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	spec := raceSpec(t)
+	var dss []*runtime.Datastore
+	var first backend.Backend
+	for i := range 2 {
+		be, err := local.Open(ctx, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { be.Close() })
+		if i == 0 {
+			migrate(t, ctx, spec, be, applier.Options{})
+			first = be
+		}
+		dss = append(dss, open(t, ctx, spec, be))
+	}
+	rounds := raceRounds(kinds[0], 0) / 2
+	keptNote := 0
+	for round := range rounds {
+		id := fmt.Sprintf("x%04d", round)
+		const writers = 4
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[w] = dss[w%2].System().Create(ctx, "ACCT", map[string]any{
+					"acct_id": id, "email": fmt.Sprintf("%s-w%d@example.com", id, w),
+					"title": fmt.Sprintf("w%d", w), "note": fmt.Sprintf("note of w%d", w),
+				})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for w, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: writers %d and %d both created %s", round, winner, w, id)
+			case err == nil:
+				winner = w
+			case !errors.Is(err, runtime.ErrConflict):
+				t.Fatalf("round %d: writer %d: %v", round, w, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no create of %s succeeded: %v", round, id, errs)
+		}
+		want := fmt.Sprintf("w%d", winner)
+		obj, ok := stored(t, ctx, dss[0], id)
+		r := row(t, ctx, first, id)
+		if !ok || obj["title"] != want || obj["email"] != fmt.Sprintf("%s-w%d@example.com", id, winner) || r == nil || r["title"] != want {
+			t.Errorf("round %d: %s won, but KV holds %v and D1 %v", round, want, obj, r)
+		}
+		if obj["note"] == "note of "+want {
+			keptNote++
+		}
+	}
+	rep, err := operator.Reconcile(ctx, dss[0], operator.ReconcileOptions{})
+	if err != nil || rep.Drifted() {
+		t.Errorf("drift after the races: %v %v", err, drift(rep))
+	}
+	t.Logf("%d rounds across two Datastores: one winner each; the winner's KV-only note kept in %d, rebuilt without it in %d", rounds, keptNote, rounds-keptNote)
 }
