@@ -341,3 +341,55 @@ func TestCrossProcessCreateSameID(t *testing.T) {
 	}
 	t.Logf("%d rounds across two Datastores: one winner each; the winner's KV-only note kept in %d, rebuilt without it in %d", rounds, keptNote, rounds-keptNote)
 }
+
+// TestConcurrentCreateManySameIDs: three CreateMany calls with the same
+// five caller-chosen ids at once. One call wins, the others get
+// ErrConflict and write nothing: every record holds the winner's values.
+func TestConcurrentCreateManySameIDs(t *testing.T) {
+	ctx := context.Background()
+	slow, be, spec := raceBackend(t, kinds[0], 0)
+	ds, check := open(t, ctx, spec, slow), open(t, ctx, spec, be)
+	rounds := raceRounds(kinds[0], 0) / 5
+	for round := range rounds {
+		const callers = 3
+		errs := make([]error, callers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for c := range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				data := make([]map[string]any, 5)
+				for i := range data {
+					id := fmt.Sprintf("m%04d-%d", round, i)
+					data[i] = map[string]any{"acct_id": id, "email": fmt.Sprintf("%s-c%d@example.com", id, c), "title": fmt.Sprintf("c%d", c)}
+				}
+				<-start
+				_, errs[c] = ds.System().CreateMany(ctx, "ACCT", data)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for c, err := range errs {
+			switch {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: callers %d and %d both created the records", round, winner, c)
+			case err == nil:
+				winner = c
+			case !errors.Is(err, runtime.ErrConflict):
+				t.Fatalf("round %d: caller %d: %v", round, c, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: no call succeeded: %v", round, errs)
+		}
+		for i := range 5 {
+			id := fmt.Sprintf("m%04d-%d", round, i)
+			obj, _ := stored(t, ctx, check, id)
+			if r := row(t, ctx, be, id); obj["title"] != fmt.Sprintf("c%d", winner) || r == nil || r["title"] != obj["title"] {
+				t.Fatalf("round %d: caller %d won, but %s holds %v in KV and %v in D1", round, winner, id, obj, r)
+			}
+		}
+	}
+}
