@@ -66,8 +66,9 @@ func (h *Handle) takenBy(ctx context.Context, m *model, ns string, us []undo) er
 // not accept. The caller holds the records' locks, so no other write of
 // this Datastore runs on them meanwhile. For each record:
 //
-//   - KV no longer holds this write's object: another write (of another
-//     process) came after it, and its object stays.
+//   - KV holds neither this write's object nor what it replaced (see
+//     stillMine): another write (of another process) came after it, and
+//     its object stays.
 //   - D1 has no row for the id: a create is removed, an update's previous
 //     object is put back.
 //   - Otherwise the row is the last write D1 accepted, and KV gets the
@@ -105,7 +106,7 @@ func (h *Handle) takeBack(ctx context.Context, m *model, ns string, us []undo) e
 	}
 	var mine []undo
 	for _, u := range us {
-		if v, ok := cur[u.key]; ok && bytes.Equal(v, u.val) {
+		if m.stillMine(u, cur) {
 			mine = append(mine, u)
 			continue
 		}
@@ -164,6 +165,25 @@ func (h *Handle) takeBack(ctx context.Context, m *model, ns string, us []undo) e
 	}
 	h.ds.logBulkStep(ctx, "kv.compensate", m.name, len(us), len(del)+len(put), t)
 	return nil
+}
+
+// stillMine reports whether KV (cur, read after D1 refused u) may still
+// hold u's write, so that putting KV back cannot erase a later write: it
+// holds u's object, or a read that missed u's put (Workers KV reads may
+// lag a write) shows what u replaced: no key for a create, prev's object
+// for an update. Putting back is harmless in those cases.
+func (m *model) stillMine(u undo, cur map[string][]byte) bool {
+	v, ok := cur[u.key]
+	switch {
+	case !ok:
+		return u.prev == nil
+	case bytes.Equal(v, u.val):
+		return true
+	case u.prev != nil:
+		old, err := m.encode(u.prev)
+		return err == nil && bytes.Equal(v, old)
+	}
+	return false
 }
 
 // previous returns the object KV must hold again for u (nil: no object),
