@@ -153,6 +153,9 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		found = append(found, d)
 		writes = append(writes, c.row)
 	}
+	if err := s.explainMissing(ctx, cands, found); err != nil {
+		return err
+	}
 	var werr error
 	var refused map[string]string
 	var wrote map[string]bool
@@ -161,7 +164,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	}
 	for _, d := range found {
 		if why, ok := refused[d.ID]; ok {
-			d.Problem, d.Refused = why, true
+			d.Problem, d.Refused = joinProblems(d.Problem, why), true
 		} else {
 			d.Fixed = s.fix && (wrote[d.ID] || (werr == nil && wrote == nil))
 		}
@@ -217,7 +220,7 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 func (s *scan) differ(want, have []any) []string {
 	var cols []string
 	check := func(i int) {
-		if !runtime.EqualValues(s.m.ColumnValue(i, want[i]), s.m.ColumnValue(i, have[i])) {
+		if !s.m.SameColumnValue(i, want[i], have[i]) {
 			cols = append(cols, s.m.Columns()[i].Name)
 		}
 	}
