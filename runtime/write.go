@@ -350,22 +350,34 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		}
 	}
 	t := time.Now()
-	if err := h.ds.kv.Put(ctx, ns, backend.Entry{Key: key, Value: val}); err != nil {
-		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(err))
-	}
-	h.ds.logStep(ctx, "kv.put", m.name, id, t)
-	t = time.Now()
 	sql := m.upsert1
 	if given {
 		sql = m.insert1
 	}
-	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: sql, Args: args})
+	// KV first, then D1: one round trip on a backend that pipelines (the
+	// gateway), two calls elsewhere. Both ops may be replayed: the put
+	// writes a fixed object, the upsert a fixed row, and a replayed insert
+	// of a caller-chosen id finds its own row (takenBy).
+	out, err := backend.RunOps(ctx, h.ds.b, []backend.Op{
+		{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: key, Value: val}},
+		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args}, Idempotent: true},
+	})
 	if err != nil {
-		if errors.Is(err, backend.ErrConstraint) {
-			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
+		var pe *backend.PipelineError
+		switch {
+		case errors.As(err, &pe) && pe.Index == 1:
+			err = pe.Err
+			if errors.Is(err, backend.ErrConstraint) {
+				return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
+			}
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		case errors.Is(err, backend.ErrOutcomeUnknown):
+			// The request carrying both may have run in part.
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err))}
 		}
-		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(opErr(err)))
 	}
+	res := out[1].Results[0]
 	if given && res.Changes == 0 {
 		// The id's row exists: this statement ran before (a replayed
 		// request) or another create took the id first.
@@ -373,7 +385,7 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 			return err
 		}
 	}
-	h.ds.logStep(ctx, "d1.upsert", m.name, id, t)
+	h.ds.logStep(ctx, "kv.put+d1.upsert", m.name, id, t)
 	if m.refusable {
 		h.ds.memo.set(lockKey(m, id), val)
 	}
