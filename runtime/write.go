@@ -183,12 +183,19 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
+	deletedAt := data["deleted_at"] // what a restore or soft delete sets
 	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
-		if kind == plainUpdate && m.hooked(op) {
+		if m.hooked(op) {
+			// Before hooks may have changed ev.Data: every kind re-applies
+			// its rules, and deleted_at stays what this kind sets.
 			ve := &ValidationError{Model: m.name}
 			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, true, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+			}
+			if kind != plainUpdate {
+				readOnly(m, ev.Data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
+				ev.Data["deleted_at"] = deletedAt
 			}
 			if len(ve.Fields) > 0 {
 				return ve
