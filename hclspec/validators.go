@@ -53,6 +53,18 @@ func ValidatorNames() []string {
 // FormatTimestamp formats t as timestamps are stored (TimestampLayout).
 func FormatTimestamp(t time.Time) string { return t.UTC().Format(TimestampLayout) }
 
+// TimestampInRange reports whether t falls in years 0000 to 9999 in UTC:
+// only there is the stored form (TimestampLayout) RFC 3339, with a
+// four-digit year, so that stored timestamps sort by time as strings.
+func TimestampInRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
+// TimestampRangeReason says why a timestamp outside TimestampInRange is
+// refused; it never holds the value.
+const TimestampRangeReason = "is outside years 0000 to 9999 (UTC), the range a stored RFC 3339 timestamp can hold"
+
 // IsTimestamp reports whether s is an ISO-8601 (RFC 3339) timestamp, the
 // form timestamp fields are stored in.
 func IsTimestamp(s string) bool {

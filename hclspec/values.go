@@ -219,6 +219,9 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 			if err != nil {
 				return nil, "it is not an ISO-8601 timestamp like \"2026-11-27T14:50:08.123Z\""
 			}
+			if !TimestampInRange(ts) {
+				return nil, "it " + TimestampRangeReason
+			}
 			// Stored as the runtime stores timestamps, so that defaults
 			// compare and sort with the values it writes.
 			return FormatTimestamp(ts), ""
