@@ -342,7 +342,7 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 				args = append(args, s.row...)
 			}
 			b.WriteString(m.upsertTail)
-			sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
+			sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
 			owners = append(owners, stmtOwner{m, chunk})
 		}
 	}

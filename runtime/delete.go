@@ -52,7 +52,7 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
 			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
 		}
-		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}}); err != nil {
+		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}); err != nil {
 			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
 		}
 		return nil

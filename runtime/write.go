@@ -316,7 +316,7 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 	}
 	h.ds.logStep(ctx, "kv.put", m.name, id, t)
 	t = time.Now()
-	if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.upsert1, Args: args}); err != nil {
+	if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.upsert1, Args: args, Idempotent: true}); err != nil {
 		if errors.Is(err, backend.ErrConstraint) {
 			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, prev: prev}}, err)
 		}
