@@ -66,10 +66,14 @@ func normalize(t hclspec.FieldType, v any) (any, string) {
 		}
 		return FormatTime(ts), ""
 	case hclspec.Integer:
-		if n, ok := toInt64(v); ok {
-			return n, ""
+		n, ok := toInt64(v)
+		if !ok {
+			return nil, "must be an integer"
 		}
-		return nil, "must be an integer"
+		if n > hclspec.MaxInteger || n < -hclspec.MaxInteger {
+			return nil, "is out of range: " + hclspec.IntegerRangeReason
+		}
+		return n, ""
 	case hclspec.Number:
 		if f, ok := toFloat64(v); ok {
 			return f, ""
