@@ -177,7 +177,7 @@ type Backend interface {
 	D1() D1
 	KV() KV
 	// Describe names the target for humans: "local .dmplan/d1.sqlite",
-	// "cloudflare account 1234…/database nimbus". It never holds secrets.
+	// "cloudflare database nimbus". It never holds secrets or account ids.
 	Describe() string
 	Close() error
 }
