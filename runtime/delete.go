@@ -39,6 +39,9 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
 	}
+	if err := h.canWrite(m, r.orig); err != nil {
+		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
 	key, err := m.key(id)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", m.name, err)
@@ -49,6 +52,12 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	}
 	ev := &Event{Model: m.name, Op: OpDelete, ID: id, UserID: h.user, Data: r.orig, Changes: map[string]any{}, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
+		unlock, err := h.ds.locks.lock(ctx, lockKey(m, id))
+		if err != nil {
+			return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+		}
+		defer unlock()
+		h.ds.memo.set(lockKey(m, id), nil)
 		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
 			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
 		}

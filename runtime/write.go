@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 // create is Save of a new record: the spec's storage strategy in order.
@@ -35,11 +36,6 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 	if err != nil {
 		return fmt.Errorf("create %s %s: %w", m.name, id, err)
 	}
-	if given {
-		if err := h.checkFree(ctx, m, ns, id); err != nil {
-			return err
-		}
-	}
 	ev := &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: data, Changes: map[string]any{}}
 	ev.write = func(ctx context.Context, ev *Event) error {
 		if m.hooked(OpCreate) {
@@ -47,7 +43,7 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 				return err
 			}
 		}
-		return h.put(ctx, "save", m, ns, id, ev.Data, nil)
+		return h.put(ctx, "save", m, ns, id, ev.Data, nil, given)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
@@ -74,15 +70,21 @@ func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *Val
 		}
 	}
 	if m.auth {
-		switch {
+		switch u, _ := data["user_id"].(string); {
+		case m.owned && data["_auth"] != nil:
+			// The creator may share the new record: the list must name
+			// the owner (JS readers check _auth.includes(user)).
+			setAuth(data, u, index, ve)
 		case m.owned:
-			if u, ok := data["user_id"].(string); ok && u != "" {
+			if u != "" {
 				data["_auth"] = []any{u}
 			}
 		case h.scoped:
 			data["_auth"] = []any{h.user}
 		case data["_auth"] == nil:
 			data["_auth"] = []any{}
+		default:
+			setAuth(data, "", index, ve)
 		}
 	}
 	if m.timestamps {
@@ -115,7 +117,10 @@ func (h *Handle) recheckCreate(m *model, ev *Event, id string) error {
 	return nil
 }
 
-// checkFree refuses a caller-chosen id that is already taken.
+// checkFree refuses a caller-chosen id that is already taken. The caller
+// holds the record's lock, so within the Datastore no other create of the
+// id runs between this read and the KV write; across processes the D1
+// insert decides (see put).
 func (h *Handle) checkFree(ctx context.Context, m *model, ns, id string) error {
 	key, err := m.key(id)
 	if err != nil {
@@ -155,6 +160,9 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	}
 	defer func() { h.ds.logOp(ctx, name, m.name, id, start, outcome, err) }()
 	if err := h.checkScope(); err != nil {
+		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+	}
+	if err := h.canWrite(m, r.orig); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
 	if kind == plainUpdate && r.shared {
@@ -206,7 +214,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 				ev.Data["updated_at"] = updatedAt
 			}
 		}
-		return h.put(ctx, name, m, ns, id, ev.Data, r.orig)
+		return h.put(ctx, name, m, ns, id, ev.Data, r.orig, false)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
@@ -236,16 +244,29 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 		readOnly(m, data, orig, "deleted_at", ve)
 	}
 	if m.auth {
-		switch {
-		case m.owned:
-			u, _ := data["user_id"].(string)
-			readOnly(m, data, orig, "_auth", ve, []any{u})
-			if u != "" {
-				data["_auth"] = []any{u}
+		owner, _ := orig["user_id"].(string)
+		switch u, _ := data["user_id"].(string); {
+		case m.owned && !equalValues(data["_auth"], orig["_auth"]):
+			// Sharing: the owner (or System) sets the whole list.
+			if h.scoped && h.user != owner {
+				ve.add(-1, "_auth", CodeReadOnly, "is read-only: only the record's owner can share it")
+				data["_auth"] = orig["_auth"]
+				break
 			}
+			setAuth(data, u, -1, ve)
+		case m.owned && u != owner && u != "":
+			// A reassign (System only) hands the owner's place in the
+			// list to the new owner; the other entries stay.
+			data["_auth"] = reassignAuth(orig["_auth"], owner, u)
+		case m.owned:
+			// Untouched: kept exactly as stored, entries another writer
+			// (a Worker sharing the record) added included.
+			data["_auth"] = orig["_auth"]
 		case h.scoped:
 			readOnly(m, data, orig, "_auth", ve)
 			data["_auth"] = orig["_auth"]
+		case !equalValues(data["_auth"], orig["_auth"]):
+			setAuth(data, "", -1, ve)
 		}
 	}
 	if m.timestamps {
@@ -270,13 +291,21 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 // readOnly refuses a change of a field the runtime manages: the value must
 // equal the stored one (or one of also, values the runtime would derive).
 func readOnly(m *model, data, orig map[string]any, name string, ve *ValidationError, also ...any) {
-	v := data[name]
+	v, o := data[name], orig[name]
+	if equalValues(v, o) {
+		return // untouched: kept as stored, in whatever form it was written
+	}
 	if f := m.fields[name]; f != nil && v != nil {
+		// Compare normalized forms: the same instant written as
+		// 2026-01-01T10:00:05Z and as a time.Time is no change.
 		if nv, msg := normalize(f.Type, v); msg == "" {
 			v = nv
 		}
+		if no, msg := normalize(f.Type, o); msg == "" && o != nil {
+			o = no
+		}
 	}
-	if equalValues(v, orig[name]) {
+	if equalValues(v, o) {
 		return
 	}
 	for _, a := range also {
@@ -288,12 +317,19 @@ func readOnly(m *model, data, orig map[string]any, name string, ve *ValidationEr
 }
 
 // put is the dual write: every limit checked first, then KV, then D1; verb
-// ("save", "delete", "restore") starts its errors. prev
-// is the stored record an update replaces (nil for a create): when D1
-// refuses the row for a constraint, KV is put back as it was (prev, or no
-// key) and the error is ErrConflict; any other D1 failure is a partial
-// write.
-func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, data, prev map[string]any) error {
+// ("save", "delete", "restore") starts its errors. prev is the stored
+// record an update replaces (nil for a create). It holds the record's
+// lock (see recordLocks) from the taken-id check of a create with a
+// caller-chosen id (given) to the end of any compensation.
+//
+// The D1 statement of a create with a caller-chosen id is an INSERT that
+// never replaces a row, so D1 decides which of several creates of the id
+// wins, across processes too: a create that finds the id's row taken by
+// another write is ErrConflict and its KV write is taken back (see
+// compensate). Every other save upserts. When D1 refuses the row for a
+// constraint the KV write is taken back and the error is a
+// *ConstraintError (ErrConflict); any other D1 failure is a partial write.
+func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, data, prev map[string]any, given bool) error {
 	key, err := m.key(id)
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
@@ -310,19 +346,47 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 	if err := m.rowArgs(data, args); err != nil {
 		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
+	unlock, err := h.ds.locks.lock(ctx, lockKey(m, id))
+	if err != nil {
+		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
+	}
+	defer unlock()
+	if given {
+		if err := h.checkFree(ctx, m, ns, id); err != nil {
+			return err
+		}
+	}
 	t := time.Now()
 	if err := h.ds.kv.Put(ctx, ns, backend.Entry{Key: key, Value: val}); err != nil {
 		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(err))
 	}
 	h.ds.logStep(ctx, "kv.put", m.name, id, t)
 	t = time.Now()
-	if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.upsert1, Args: args, Idempotent: true}); err != nil {
+	// An upsert may be replayed after a 5xx (backend.Stmt.Idempotent);
+	// the INSERT of a create with a chosen id may not: its second run
+	// would find the row its first wrote and read as "id taken".
+	sql := m.upsert1
+	if given {
+		sql = m.insert1
+	}
+	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: sql, Args: args, Idempotent: !given})
+	if err != nil {
 		if errors.Is(err, backend.ErrConstraint) {
-			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, prev: prev}}, err)
+			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
 		}
 		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
 	}
+	if given && res.Changes == 0 {
+		// The id's row exists: this statement ran before (a replayed
+		// request) or another create took the id first.
+		if err := h.takenBy(ctx, m, ns, []undo{{id: id, key: key, val: val, row: args}}); err != nil {
+			return err
+		}
+	}
 	h.ds.logStep(ctx, "d1.upsert", m.name, id, t)
+	if m.refusable {
+		h.ds.memo.set(lockKey(m, id), val)
+	}
 	return nil
 }
 
@@ -361,4 +425,49 @@ func cloneJSON(v any) any {
 		return out
 	}
 	return v
+}
+
+// setAuth checks an _auth value a caller set: an array of non-empty user
+// ids that names the owner (when the model has one). It stores the
+// normalized list, or adds a FieldError without values.
+func setAuth(data map[string]any, owner string, index int, ve *ValidationError) {
+	nv, msg := normalize(hclspec.Array, data["_auth"])
+	list, _ := nv.([]any)
+	if msg != "" || list == nil {
+		ve.add(index, "_auth", CodeType, "must be an array of user ids")
+		return
+	}
+	for _, e := range list {
+		if s, ok := e.(string); !ok || s == "" {
+			ve.add(index, "_auth", CodeType, "must be an array of user ids (non-empty strings)")
+			return
+		}
+	}
+	if owner != "" && !inAuth(list, owner) {
+		ve.add(index, "_auth", CodeFormat, "must list the record's owner (user_id)")
+		return
+	}
+	data["_auth"] = list
+}
+
+// reassignAuth returns the stored _auth with the previous owner replaced
+// by the new one (added when the list did not name it).
+func reassignAuth(stored any, prev, owner string) []any {
+	list, _ := stored.([]any)
+	out := make([]any, 0, len(list)+1)
+	seen := false
+	for _, e := range list {
+		if e == prev || e == owner {
+			if !seen {
+				out = append(out, owner)
+				seen = true
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	if !seen {
+		out = append([]any{owner}, out...)
+	}
+	return out
 }

@@ -17,6 +17,8 @@
 // transaction), asking for rows-and-columns for /raw and objects for /query,
 // exactly like the two REST endpoints.
 
+import { handle as jsWriter } from "./jswriter.mjs"; // .mjs: miniflare loads .js imports as CommonJS
+
 const API = "/client/v4/accounts/";
 
 export default {
@@ -53,6 +55,7 @@ async function route(req, env) {
   const url = new URL(req.url);
   const auth = req.headers.get("authorization") || "";
   if (auth !== `Bearer ${env.TOKEN}`) throw new APIError(401, 10000, "Authentication error");
+  if (url.pathname === "/__jswriter" && req.method === "POST") return jsWriterRoute(req, env);
   if (!url.pathname.startsWith(API)) throw new APIError(404, 7003, "Could not route to " + url.pathname);
   const rest = url.pathname.slice(API.length);
   const slash = rest.indexOf("/");
@@ -581,4 +584,20 @@ async function kvBulkGet(kv, body) {
     }
   }));
   return ok({ values });
+}
+
+// ---------- JS writer (tests only; see jswriter.mjs) ----------
+
+async function jsWriterRoute(req, env) {
+  const body = await readJSON(req);
+  await ensureCatalogue(env);
+  try {
+    const result = await jsWriter(body, async (acct, db, ns) => ({
+      db: d1Binding(env, (await findDatabase(env, acct, db)).slot),
+      kv: kvBinding(env, (await findNamespace(env, acct, ns)).slot),
+    }));
+    return Response.json({ ok: true, result });
+  } catch (e) {
+    return Response.json({ ok: false, error: e && e.message ? e.message : String(e) });
+  }
 }
