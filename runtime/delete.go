@@ -63,7 +63,7 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 		// pipelines; deleting by key is safe to replay.
 		_, err = backend.RunOps(ctx, h.ds.b, []backend.Op{
 			{Kind: backend.OpKVDelete, NS: ns, Key: key},
-			{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: m.deleteSQL, Args: []any{id}}, Idempotent: true},
+			{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}},
 		})
 		var pe *backend.PipelineError
 		switch {

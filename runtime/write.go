@@ -191,12 +191,19 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
+	deletedAt := data["deleted_at"] // what a restore or soft delete sets
 	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
-		if kind == plainUpdate && m.hooked(op) {
+		if m.hooked(op) {
+			// Before hooks may have changed ev.Data: every kind re-applies
+			// its rules, and deleted_at stays what this kind sets.
 			ve := &ValidationError{Model: m.name}
 			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, true, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+			}
+			if kind != plainUpdate {
+				readOnly(m, ev.Data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
+				ev.Data["deleted_at"] = deletedAt
 			}
 			if len(ve.Fields) > 0 {
 				return ve
@@ -355,12 +362,14 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		sql = m.insert1
 	}
 	// KV first, then D1: one round trip on a backend that pipelines (the
-	// gateway), two calls elsewhere. Both ops may be replayed: the put
-	// writes a fixed object, the upsert a fixed row, and a replayed insert
-	// of a caller-chosen id finds its own row (takenBy).
+	// gateway), two calls elsewhere. The put writes a fixed object and an
+	// upsert a fixed row, so both may be replayed after a 5xx
+	// (backend.Stmt.Idempotent); the INSERT of a create with a chosen id
+	// may not: its second run would find the row its first wrote and read
+	// as "id taken".
 	out, err := backend.RunOps(ctx, h.ds.b, []backend.Op{
 		{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: key, Value: val}},
-		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args}, Idempotent: true},
+		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: !given}},
 	})
 	if err != nil {
 		var pe *backend.PipelineError
