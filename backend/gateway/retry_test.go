@@ -1,11 +1,15 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/gateway"
 	"github.com/dmplan/dmplan/backend/gateway/gwtest"
 )
 
@@ -64,5 +68,26 @@ func TestRetries(t *testing.T) {
 				t.Errorf("rows = %d, want %d", got, tt.wantRows)
 			}
 		})
+	}
+}
+
+// A retry is logged without the secret.
+func TestRetryLogHidesSecret(t *testing.T) {
+	f := newFixture(t)
+	var buf bytes.Buffer
+	s, err := gateway.Open(context.Background(), gateway.Options{URL: f.tenant.URL, Secret: f.tenant.Secret,
+		Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.g.SetFault(t, gwtest.Fault{Tenant: f.tenant.Index, Status: 503, Count: 1})
+	if _, err := s.KV().List(context.Background(), nsID(f, 0), "", "", 0); err != nil {
+		t.Fatalf("List after one 503: %v", err)
+	}
+	if !strings.Contains(buf.String(), "gateway retry") {
+		t.Errorf("no retry logged: %s", buf.String())
+	}
+	if strings.Contains(buf.String(), f.tenant.Secret) {
+		t.Errorf("the log shows the secret: %s", buf.String())
 	}
 }
