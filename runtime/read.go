@@ -69,14 +69,14 @@ func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool, v
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
-	e, err := h.ds.kv.Get(ctx, ns, key)
+	val, found, err := h.ds.kvGet(ctx, ns, key)
 	if err != nil {
-		if errors.Is(err, backend.ErrKeyNotFound) {
-			return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, ErrNotFound)
-		}
 		return nil, fmt.Errorf("%s %s %s: kv get: %w", verb, m.name, id, notMigrated(err))
 	}
-	data, err := decodeStored(m, e.Value, id)
+	if !found {
+		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, ErrNotFound)
+	}
+	data, err := decodeStored(m, val, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %s: KV key %s: %w (see dmplan reconcile)", verb, m.name, id, key, err)
 	}
@@ -169,4 +169,15 @@ func plainNumbers(v any) any {
 		}
 	}
 	return v
+}
+
+// kvGet reads one KV object as a pipelined get: the value only, which on
+// the gateway is one KV read (backend.KV.Get there also lists the key for
+// its expiration, a costlier KV operation the runtime does not need).
+func (ds *Datastore) kvGet(ctx context.Context, ns, key string) ([]byte, bool, error) {
+	out, err := backend.RunOps(ctx, ds.b, []backend.Op{{Kind: backend.OpKVGet, NS: ns, Key: key}})
+	if err != nil {
+		return nil, false, opErr(err)
+	}
+	return out[0].Entry.Value, out[0].Found, nil
 }

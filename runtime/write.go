@@ -126,14 +126,14 @@ func (h *Handle) checkFree(ctx context.Context, m *model, ns, id string) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", m.name, err)
 	}
-	_, err = h.ds.kv.Get(ctx, ns, key)
+	_, found, err := h.ds.kvGet(ctx, ns, key)
 	switch {
-	case err == nil:
+	case err != nil:
+		return fmt.Errorf("create %s %s: kv get: %w", m.name, id, notMigrated(err))
+	case found:
 		return fmt.Errorf("create %s %s: %w", m.name, id, ErrConflict)
-	case errors.Is(err, backend.ErrKeyNotFound):
-		return nil
 	}
-	return fmt.Errorf("create %s %s: kv get: %w", m.name, id, notMigrated(err))
+	return nil
 }
 
 type updateKind int

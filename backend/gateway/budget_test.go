@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/applier"
@@ -134,6 +135,11 @@ func TestRuntimeBudget(t *testing.T) {
 		got, err = h.Get(ctx, "NOTE", id)
 		return err
 	})
+	// The runtime reads the object only: no KV list for its expiration
+	// (backend.KV.Get's), which Workers KV bills as a list operation.
+	if body := f.trips.lastBody(); !strings.Contains(body, `"kv.get"`) || strings.Contains(body, `"expiration"`) {
+		t.Errorf("Get sent %s; want a kv.get without expiration", body)
+	}
 	got.Set("title", "changed")
 	budget("Save (update)", 1, func() error { return got.Save(ctx) })
 	for i := 1; i < 30; i++ {

@@ -1,9 +1,12 @@
 package gateway_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -13,15 +16,35 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(gwtest.Main(m)) }
 
-// counter counts the HTTP requests a Store sends: the round trips.
+// counter counts the HTTP requests a Store sends (the round trips) and
+// keeps the body of the last one.
 type counter struct {
 	n    atomic.Int64
 	next http.RoundTripper
+	mu   sync.Mutex
+	last []byte
 }
 
 func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.n.Add(1)
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		c.mu.Lock()
+		c.last = b
+		c.mu.Unlock()
+	}
 	return c.next.RoundTrip(r)
+}
+
+func (c *counter) lastBody() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(c.last)
 }
 
 // fixture is a Store on a fresh tenant of the shared launcher, with a
