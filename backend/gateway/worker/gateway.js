@@ -99,10 +99,10 @@ function message(e) {
 }
 
 async function serve(req, env) {
-  const cfg = config(env);
   if (!(await authorized(req, env))) {
     throw new Refusal(401, "unauthorized", "missing or wrong gateway secret");
   }
+  const cfg = config(env);
   const url = new URL(req.url);
   if (url.pathname === "/v1/health") {
     if (req.method !== "GET") throw new Refusal(405, "method", "use GET for /v1/health");
