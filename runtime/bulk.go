@@ -371,9 +371,9 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 					args = append(args, s.row...)
 				}
 				b.WriteString(tail)
-				// Upserts may be replayed after a 5xx; the INSERTs of creates
-				// with chosen ids may not (see put).
-				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: !group.insert})
+				// Both may be replayed after a 5xx: a replayed INSERT of
+				// creates with chosen ids finds its own rows (see put).
+				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
 				owners = append(owners, stmtOwner{m, chunk, group.insert})
 			}
 		}

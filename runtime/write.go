@@ -362,14 +362,15 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 	}
 	h.ds.logStep(ctx, "kv.put", m.name, id, t)
 	t = time.Now()
-	// An upsert may be replayed after a 5xx (backend.Stmt.Idempotent);
-	// the INSERT of a create with a chosen id may not: its second run
-	// would find the row its first wrote and read as "id taken".
+	// Both statements may be replayed after a 5xx (backend.Stmt.Idempotent):
+	// an upsert writes the same row again; the second run of the INSERT of
+	// a create with a chosen id finds the row its first run wrote, which
+	// takenBy tells from another write's row (equal columns: success).
 	sql := m.upsert1
 	if given {
 		sql = m.insert1
 	}
-	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: sql, Args: args, Idempotent: !given})
+	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: sql, Args: args, Idempotent: true})
 	if err != nil {
 		if errors.Is(err, backend.ErrConstraint) {
 			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
