@@ -177,6 +177,14 @@ func reconcileNext(a reconcileArgs, rep *operator.ReconcileReport) []view.Next {
 		for _, d := range m.Drift {
 			switch {
 			case d.Fixed || d.Kind == operator.DriftBadObject:
+			case d.Refused && d.Kind == operator.DriftMissingRow:
+				// Taking D1's side of a record D1 has no row for
+				// deletes it: say so.
+				next = append(next, view.Next{
+					Model: m.Model, ID: d.ID,
+					What:    "D1 has no row for this record and refuses KV's (" + d.Problem + "): keep the record by changing that value in the other record, then run -fix again; or delete the record (its KV object) with",
+					Command: reconcileLine(a, "-model", m.Model, "-take-d1", d.ID),
+				})
 			case d.Refused:
 				next = append(next, view.Next{
 					Model: m.Model, ID: d.ID,
