@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -392,7 +393,15 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 				}
 				return err
 			}
-			perr := &PartialWriteError{Err: notMigrated(err)}
+			perr := &PartialWriteError{Err: notMigrated(err), written: true}
+			// KV holds every record's object: saving the records again
+			// repairs them, creates with chosen ids included (not those
+			// another write took the id of).
+			for _, s := range st {
+				if s.given && !slices.Contains(taken, s) {
+					s.r.genID = s.ev.ID
+				}
+			}
 			for _, o := range owners[from:] {
 				if perr.Model == "" {
 					perr.Model = o.m.name

@@ -46,6 +46,9 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 		return h.put(ctx, "save", m, ns, id, ev.Data, nil, given)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
+		if pw := (*PartialWriteError)(nil); given && errors.As(err, &pw) && pw.written {
+			r.genID = id // KV holds this create's object: a retry repairs it
+		}
 		return err
 	}
 	r.stored(ev.Data)
@@ -375,7 +378,7 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		if errors.Is(err, backend.ErrConstraint) {
 			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
 		}
-		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err), written: true}
 	}
 	if given && res.Changes == 0 {
 		// The id's row exists: this statement ran before (a replayed
