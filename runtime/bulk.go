@@ -412,6 +412,11 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 					perr.IDs = append(perr.IDs, s.ev.ID)
 				}
 			}
+			if len(taken) > 0 {
+				// Creates of earlier batches whose ids another write
+				// took: KV must not keep their objects.
+				return errors.Join(perr, h.takenMany(ctx, nss, taken))
+			}
 			return perr
 		}
 		for i, o := range owners[from:to] {
