@@ -130,6 +130,16 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 			return exitError
 		}
 		v.TakeD1(c.describe(t), a.Models[0], res, reconcileLine(a, "-model", a.Models[0]))
+		var unknown []string
+		for _, r := range res {
+			if r.Outcome == operator.TookNoRecord {
+				unknown = append(unknown, r.ID)
+			}
+		}
+		if len(unknown) > 0 {
+			v.Error(fmt.Errorf("-take-d1: no record %s in model %s (neither KV nor D1 holds it)", strings.Join(unknown, ", "), a.Models[0]))
+			return exitError
+		}
 		return exitOK
 	}
 	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: a.Models, Fix: a.Fix, PruneOrphans: a.Prune, Progress: v.Progress})

@@ -319,4 +319,11 @@ model "ACCT" {
 	if code, out, errOut = dmplanRun(t, args...); code != exitOK || !strings.Contains(out, "ACCT cat: KV object removed (D1 has no row)") {
 		t.Fatalf("take-d1: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// An id neither store holds (a typo) is not "already agrees": it is
+	// named as no record, and the exit code says so.
+	code, out, errOut = dmplanRun(t, "reconcile", "-model", "ACCT", "-take-d1", "ann,nobody", dir)
+	if code != exitError || !strings.Contains(out, "ACCT ann: unchanged (KV already agrees with D1)") ||
+		!strings.Contains(out, "ACCT nobody: no such record (neither KV nor D1 holds it); nothing done") || !strings.Contains(errOut, "nobody") {
+		t.Errorf("take-d1 of an unknown id: exit %d\n%s\n%s", code, out, errOut)
+	}
 }
