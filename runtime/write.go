@@ -83,6 +83,13 @@ func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *Val
 				data["_auth"] = []any{u}
 			}
 		case h.scoped:
+			// No owner: only System sets the list. A scoped creator may
+			// name just itself, what the runtime sets anyway.
+			if v := data["_auth"]; v != nil {
+				if nv, msg := normalize(hclspec.Array, v); msg != "" || !equalValues(nv, []any{h.user}) {
+					ve.add(index, "_auth", CodeReadOnly, "is read-only: on a model without user_tracking only System sets it")
+				}
+			}
 			data["_auth"] = []any{h.user}
 		case data["_auth"] == nil:
 			data["_auth"] = []any{}
