@@ -321,6 +321,7 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		byModel[s.r.m] = append(byModel[s.r.m], s)
 	}
 	nss := make(map[*model]string, len(order))
+	finishing := false
 	for _, m := range order {
 		t := time.Now()
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
@@ -337,6 +338,13 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			return fmt.Errorf("save many %s: kv put many (%d objects; a bulk put is not atomic, some may be written): %w", m.name, len(es), notMigrated(err))
 		}
 		h.ds.logBulkStep(ctx, "kv.put_many", m.name, len(es), 1, t)
+		if !finishing {
+			// KV holds writes: finish them even if the caller gives up now.
+			var cancel context.CancelFunc
+			ctx, cancel = repairContext(ctx)
+			defer cancel()
+			finishing = true
+		}
 	}
 	t := time.Now()
 	var sts []backend.Stmt

@@ -35,14 +35,16 @@ func (h *Handle) compensate(ctx context.Context, verb string, m *model, ns strin
 	return &ConstraintError{Op: verb, Model: m.name, IDs: undoIDs(us), Constraint: constraintName(d1err), Err: d1err}
 }
 
-// repairTimeout bounds a repair (see repairContext).
+// repairTimeout bounds the rest of a write once KV holds it (see
+// repairContext).
 const repairTimeout = time.Minute
 
-// repairContext is the context a repair of KV runs in: the caller's values
-// without its cancellation or deadline, bounded by repairTimeout. Once KV
-// holds a write D1 refused, a caller that gives up (a client hanging up)
-// must not stop the put back halfway: KV would keep a write nobody was
-// told about, which the next save of the record would read and carry.
+// repairContext is the context the rest of a write runs in once its KV
+// step took effect (the D1 step, then any repair of KV): the caller's
+// values without its cancellation or deadline, bounded by repairTimeout.
+// A caller that gives up then (a client hanging up) must not stop the
+// write halfway: KV would keep a write D1 never saw (a partial write) or
+// one D1 refused, which the next save of the record would read and carry.
 func repairContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), repairTimeout)
 }

@@ -61,6 +61,9 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
 			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
 		}
+		// KV no longer holds the record: finish even if the caller gives up now.
+		ctx, cancel := repairContext(ctx)
+		defer cancel()
 		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}); err != nil {
 			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
 		}

@@ -125,3 +125,125 @@ func TestTakenCreateSurvivesCancel(t *testing.T) {
 		t.Errorf("KV of t1 = %s (%v), want the D1 row's record", e.Value, err)
 	}
 }
+
+// cancelAfterKV is a backend whose KV cancels the caller's context right
+// after a write took effect: a client hanging up between a save's KV
+// step and its D1 step.
+type cancelAfterKV struct {
+	backend.Backend
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfterKV) KV() backend.KV { return &cancelKV{c.Backend.KV(), c.cancel} }
+
+type cancelKV struct {
+	backend.KV
+	cancel context.CancelFunc
+}
+
+func (k *cancelKV) Put(ctx context.Context, ns string, e backend.Entry) error {
+	err := k.KV.Put(ctx, ns, e)
+	k.cancel()
+	return err
+}
+
+func (k *cancelKV) PutMany(ctx context.Context, ns string, es []backend.Entry) error {
+	err := k.KV.PutMany(ctx, ns, es)
+	k.cancel()
+	return err
+}
+
+func (k *cancelKV) Delete(ctx context.Context, ns, key string) error {
+	err := k.KV.Delete(ctx, ns, key)
+	k.cancel()
+	return err
+}
+
+// TestSaveFinishesAfterKV: once a write's KV step took effect, a caller
+// whose context ends (a client hanging up) does not leave it half done:
+// the D1 step runs, so a save is complete (not a partial write), and a
+// save D1 refuses is taken back (not left in KV for a person to decide).
+func TestSaveFinishesAfterKV(t *testing.T) {
+	tests := []struct {
+		name     string
+		write    func(ctx context.Context, h *runtime.Handle) error
+		conflict bool
+	}{
+		{"create", func(ctx context.Context, h *runtime.Handle) error {
+			_, err := h.Create(ctx, "PROJECT", map[string]any{"project_id": "c1", "name": "new", "slug": "c"})
+			return err
+		}, false},
+		{"create with a taken slug", func(ctx context.Context, h *runtime.Handle) error {
+			_, err := h.Create(ctx, "PROJECT", map[string]any{"project_id": "c1", "name": "dup", "slug": "a"})
+			return err
+		}, true},
+		{"update to a taken slug", func(ctx context.Context, h *runtime.Handle) error {
+			r, err := h.Get(ctx, "PROJECT", "b1")
+			if err != nil {
+				return err
+			}
+			r.SetAll(map[string]any{"slug": "a", "name": "renamed"})
+			return r.Save(ctx)
+		}, true},
+		{"create many", func(ctx context.Context, h *runtime.Handle) error {
+			_, err := h.CreateMany(ctx, "PROJECT", []map[string]any{{"project_id": "c1", "slug": "c"}, {"project_id": "d1", "slug": "d"}})
+			return err
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, store, spec, sys := slugStore(t)
+			ns := nsIDOf(t, ctx, store, spec, "PROJECT")
+			before := kvContents(t, ctx, store, ns)
+			wctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			ds, err := runtime.Open(ctx, spec, &cancelAfterKV{Backend: store, cancel: cancel})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tt.write(wctx, ds.System())
+			if errors.Is(err, runtime.ErrPartialWrite) {
+				t.Fatalf("err = %v, want the write finished", err)
+			}
+			if tt.conflict {
+				var ce *runtime.ConstraintError
+				if !errors.As(err, &ce) {
+					t.Fatalf("err = %v, want a *ConstraintError", err)
+				}
+				if d := cmp.Diff(before, kvContents(t, ctx, store, ns)); d != "" {
+					t.Errorf("KV after the refused write (-before +after):\n%s", d)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			n, err := sys.Query("PROJECT").Count(ctx)
+			if err != nil || n != int64(len(kvContents(t, ctx, store, ns))) {
+				t.Errorf("D1 rows %d (%v), want one per KV object", n, err)
+			}
+		})
+	}
+}
+
+// TestHardDeleteFinishesAfterKV: a hard delete whose caller gives up right
+// after the KV delete still deletes the D1 row (no orphan row).
+func TestHardDeleteFinishesAfterKV(t *testing.T) {
+	e := setup(t)
+	tok, err := e.ds.Auth("u1").Create(e.ctx, "TOKEN", map[string]any{"label": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithCancel(e.ctx)
+	defer cancel()
+	ds, err := runtime.Open(e.ctx, e.spec, &cancelAfterKV{Backend: e.store, cancel: cancel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Auth("u1").Delete(wctx, "TOKEN", tok.ID()); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if n, err := e.ds.System().Query("TOKEN").Count(e.ctx); err != nil || n != 0 {
+		t.Errorf("D1 rows after the delete: %d %v, want 0", n, err)
+	}
+}

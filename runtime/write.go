@@ -371,6 +371,9 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(err))
 	}
 	h.ds.logStep(ctx, "kv.put", m.name, id, t)
+	// KV holds the write: finish it even if the caller gives up now.
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
 	t = time.Now()
 	// Both statements may be replayed after a 5xx (backend.Stmt.Idempotent):
 	// an upsert writes the same row again; the second run of the INSERT of
