@@ -322,11 +322,11 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 	}
 	nss := make(map[*model]string, len(order))
 	finishing := false
-	for _, m := range order {
+	for mi, m := range order {
 		t := time.Now()
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
-			return fmt.Errorf("save many %s: %w", m.name, err)
+			return h.takeBackPuts(ctx, nss, byModel, order[:mi], fmt.Errorf("save many %s: %w", m.name, err))
 		}
 		nss[m] = ns
 		list := byModel[m]
@@ -335,7 +335,8 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			es[i] = backend.Entry{Key: s.key, Value: s.val}
 		}
 		if err := h.ds.kv.PutMany(ctx, ns, es); err != nil {
-			return fmt.Errorf("save many %s: kv put many (%d objects; a bulk put is not atomic, some may be written): %w", m.name, len(es), notMigrated(err))
+			// A bulk put is not atomic: some of its objects may be written.
+			return h.takeBackPuts(ctx, nss, byModel, order[:mi+1], fmt.Errorf("save many %s: kv put many (%d objects): %w", m.name, len(es), notMigrated(err)))
 		}
 		h.ds.logBulkStep(ctx, "kv.put_many", m.name, len(es), 1, t)
 		if !finishing {
@@ -447,6 +448,28 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		return h.takenMany(ctx, nss, taken)
 	}
 	return nil
+}
+
+// takeBackPuts takes back the KV writes of the records of models after a
+// KV failure of the bulk save (no D1 row was written yet), so that a KV
+// failure writes nothing, as for one Save. When KV cannot be put back, the
+// records are a partial write for `dmplan reconcile`.
+func (h *Handle) takeBackPuts(ctx context.Context, nss map[*model]string, byModel map[*model][]*staged, models []*model, kvErr error) error {
+	if len(models) == 0 {
+		return kvErr
+	}
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
+	for _, m := range models {
+		us := make([]undo, len(byModel[m]))
+		for i, s := range byModel[m] {
+			us[i] = undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig}
+		}
+		if err := h.takeBack(ctx, m, nss[m], us); err != nil {
+			return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(kvErr, fmt.Errorf("restore kv: %w", err))}
+		}
+	}
+	return fmt.Errorf("%w (the KV writes of this call were taken back: nothing was written)", kvErr)
 }
 
 // takenMany sorts out the creates whose multi-row INSERT skipped rows (see
