@@ -19,8 +19,11 @@ const (
 	TookRewritten = "rewrote_kv_object"
 	// TookCreated: KV had no object; one was built from the row.
 	TookCreated = "created_kv_object"
-	// TookNothing: KV and D1 had nothing for the id, or already agreed.
+	// TookNothing: KV and D1 already agreed.
 	TookNothing = "unchanged"
+	// TookNoRecord: neither KV nor D1 holds the id (a mistyped id?);
+	// nothing was done.
+	TookNoRecord = "no_record"
 )
 
 // TakeD1Result is what TakeD1 did to one record.
@@ -75,6 +78,8 @@ func TakeD1(ctx context.Context, ds *runtime.Datastore, model string, ids []stri
 		raw, inKV := vals[keys[i]]
 		row, inD1 := rows[id]
 		switch {
+		case !inD1 && !inKV:
+			res.Outcome = TookNoRecord
 		case !inD1 && inKV:
 			if err := ds.KV().Delete(ctx, ns, keys[i]); err != nil {
 				return out, fmt.Errorf("take d1 %s %s: kv delete: %w", model, id, err)

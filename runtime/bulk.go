@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -320,11 +321,12 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		byModel[s.r.m] = append(byModel[s.r.m], s)
 	}
 	nss := make(map[*model]string, len(order))
-	for _, m := range order {
+	finishing := false
+	for mi, m := range order {
 		t := time.Now()
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
-			return fmt.Errorf("save many %s: %w", m.name, err)
+			return h.takeBackPuts(ctx, nss, byModel, order[:mi], fmt.Errorf("save many %s: %w", m.name, err))
 		}
 		nss[m] = ns
 		list := byModel[m]
@@ -333,9 +335,17 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			es[i] = backend.Entry{Key: s.key, Value: s.val}
 		}
 		if err := h.ds.kv.PutMany(ctx, ns, es); err != nil {
-			return fmt.Errorf("save many %s: kv put many (%d objects; a bulk put is not atomic, some may be written): %w", m.name, len(es), notMigrated(err))
+			// A bulk put is not atomic: some of its objects may be written.
+			return h.takeBackPuts(ctx, nss, byModel, order[:mi+1], fmt.Errorf("save many %s: kv put many (%d objects): %w", m.name, len(es), notMigrated(err)))
 		}
 		h.ds.logBulkStep(ctx, "kv.put_many", m.name, len(es), 1, t)
+		if !finishing {
+			// KV holds writes: finish them even if the caller gives up now.
+			var cancel context.CancelFunc
+			ctx, cancel = repairContext(ctx)
+			defer cancel()
+			finishing = true
+		}
 	}
 	t := time.Now()
 	var sts []backend.Stmt
@@ -371,9 +381,9 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 					args = append(args, s.row...)
 				}
 				b.WriteString(tail)
-				// Upserts may be replayed after a 5xx; the INSERTs of creates
-				// with chosen ids may not (see put).
-				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: !group.insert})
+				// Both may be replayed after a 5xx: a replayed INSERT of
+				// creates with chosen ids finds its own rows (see put).
+				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
 				owners = append(owners, stmtOwner{m, chunk, group.insert})
 			}
 		}
@@ -392,7 +402,15 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 				}
 				return err
 			}
-			perr := &PartialWriteError{Err: notMigrated(err)}
+			perr := &PartialWriteError{Err: notMigrated(err), written: true}
+			// KV holds every record's object: saving the records again
+			// repairs them, creates with chosen ids included (not those
+			// another write took the id of).
+			for _, s := range st {
+				if s.given && !slices.Contains(taken, s) {
+					s.r.genID = s.ev.ID
+				}
+			}
 			for _, o := range owners[from:] {
 				if perr.Model == "" {
 					perr.Model = o.m.name
@@ -402,6 +420,11 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 				for _, s := range o.st {
 					perr.IDs = append(perr.IDs, s.ev.ID)
 				}
+			}
+			if len(taken) > 0 {
+				// Creates of earlier batches whose ids another write
+				// took: KV must not keep their objects.
+				return errors.Join(perr, h.takenMany(ctx, nss, taken))
 			}
 			return perr
 		}
@@ -425,6 +448,28 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		return h.takenMany(ctx, nss, taken)
 	}
 	return nil
+}
+
+// takeBackPuts takes back the KV writes of the records of models after a
+// KV failure of the bulk save (no D1 row was written yet), so that a KV
+// failure writes nothing, as for one Save. When KV cannot be put back, the
+// records are a partial write for `dmplan reconcile`.
+func (h *Handle) takeBackPuts(ctx context.Context, nss map[*model]string, byModel map[*model][]*staged, models []*model, kvErr error) error {
+	if len(models) == 0 {
+		return kvErr
+	}
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
+	for _, m := range models {
+		us := make([]undo, len(byModel[m]))
+		for i, s := range byModel[m] {
+			us[i] = undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig}
+		}
+		if err := h.takeBack(ctx, m, nss[m], us); err != nil {
+			return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(kvErr, fmt.Errorf("restore kv: %w", err))}
+		}
+	}
+	return fmt.Errorf("%w (the KV writes of this call were taken back: nothing was written)", kvErr)
 }
 
 // takenMany sorts out the creates whose multi-row INSERT skipped rows (see

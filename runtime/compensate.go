@@ -27,10 +27,26 @@ type undo struct {
 // KV cannot be put back, the records are a partial write for `dmplan
 // reconcile`.
 func (h *Handle) compensate(ctx context.Context, verb string, m *model, ns string, us []undo, d1err error) error {
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
 	if err := h.takeBack(ctx, m, ns, us); err != nil {
 		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(d1err, fmt.Errorf("restore kv: %w", err))}
 	}
 	return &ConstraintError{Op: verb, Model: m.name, IDs: undoIDs(us), Constraint: constraintName(d1err), Err: d1err}
+}
+
+// repairTimeout bounds the rest of a write once KV holds it (see
+// repairContext).
+const repairTimeout = time.Minute
+
+// repairContext is the context the rest of a write runs in once its KV
+// step took effect (the D1 step, then any repair of KV): the caller's
+// values without its cancellation or deadline, bounded by repairTimeout.
+// A caller that gives up then (a client hanging up) must not stop the
+// write halfway: KV would keep a write D1 never saw (a partial write) or
+// one D1 refused, which the next save of the record would read and carry.
+func repairContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), repairTimeout)
 }
 
 // takenBy handles creates with caller-chosen ids whose INSERT found the
@@ -39,6 +55,8 @@ func (h *Handle) compensate(ctx context.Context, verb string, m *model, ns strin
 // another write that took the id first, so the create is ErrConflict and
 // its KV write is taken back.
 func (h *Handle) takenBy(ctx context.Context, m *model, ns string, us []undo) error {
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
 	rows, err := h.readRows(ctx, m, us)
 	if err != nil {
 		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: fmt.Errorf("the id's D1 row exists; read it: %w", notMigrated(err))}

@@ -60,7 +60,14 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 		defer unlock()
 		h.ds.memo.set(lockKey(m, id), nil)
 		// KV first, then D1, in one round trip on a backend that
-		// pipelines; deleting by key is safe to replay.
+		// pipelines; deleting by key is safe to replay. Once the request
+		// carrying the KV delete is sent, the delete is finished even if
+		// the caller gives up (repairContext).
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, err)
+		}
+		ctx, cancel := repairContext(ctx)
+		defer cancel()
 		_, err = backend.RunOps(ctx, h.ds.b, []backend.Op{
 			{Kind: backend.OpKVDelete, NS: ns, Key: key},
 			{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}},

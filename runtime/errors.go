@@ -120,6 +120,10 @@ type PartialWriteError struct {
 	Model string
 	IDs   []string
 	Err   error // the D1 error
+	// written: KV holds this call's own objects for the ids (the D1 step
+	// failed with an unknown outcome), so saving the records again
+	// repairs them (see Record.genID).
+	written bool
 }
 
 func (e *PartialWriteError) Error() string {

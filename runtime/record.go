@@ -18,8 +18,10 @@ type Record struct {
 	// shared: data and orig are the same map (nothing Set since the
 	// record was stored); Set copies first.
 	shared bool
-	// genID is the id a failed create generated: saving again reuses it
-	// without the taken-id check, so a retry repairs a partial write.
+	// genID is the id a failed create generated, or the chosen id of a
+	// create whose D1 step failed after its KV write (a partial write):
+	// saving again reuses it without the taken-id check, so a retry
+	// repairs a partial write.
 	genID string
 }
 

@@ -46,6 +46,9 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 		return h.put(ctx, "save", m, ns, id, ev.Data, nil, given)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
+		if pw := (*PartialWriteError)(nil); given && errors.As(err, &pw) && pw.written {
+			r.genID = id // KV holds this create's object: a retry repairs it
+		}
 		return err
 	}
 	r.stored(ev.Data)
@@ -80,6 +83,13 @@ func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *Val
 				data["_auth"] = []any{u}
 			}
 		case h.scoped:
+			// No owner: only System sets the list. A scoped creator may
+			// name just itself, what the runtime sets anyway.
+			if v := data["_auth"]; v != nil {
+				if nv, msg := normalize(hclspec.Array, v); msg != "" || !equalValues(nv, []any{h.user}) {
+					ve.add(index, "_auth", CodeReadOnly, "is read-only: on a model without user_tracking only System sets it")
+				}
+			}
 			data["_auth"] = []any{h.user}
 		case data["_auth"] == nil:
 			data["_auth"] = []any{}
@@ -357,19 +367,27 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		}
 	}
 	t := time.Now()
+	// The caller's context bounds the start. Once the request carrying
+	// the KV write is sent, the write is finished even if the caller gives
+	// up (repairContext): a dual write must not stop between KV and D1.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, err)
+	}
+	ctx, cancel := repairContext(ctx)
+	defer cancel()
 	sql := m.upsert1
 	if given {
 		sql = m.insert1
 	}
 	// KV first, then D1: one round trip on a backend that pipelines (the
-	// gateway), two calls elsewhere. The put writes a fixed object and an
-	// upsert a fixed row, so both may be replayed after a 5xx
-	// (backend.Stmt.Idempotent); the INSERT of a create with a chosen id
-	// may not: its second run would find the row its first wrote and read
-	// as "id taken".
+	// gateway), two calls elsewhere. Both may be replayed after a 5xx
+	// (backend.Stmt.Idempotent; a KV put is): an upsert writes the same
+	// row again; the second run of the INSERT of a create with a chosen id
+	// finds the row its first run wrote, which takenBy tells from another
+	// write's row (equal columns: success).
 	out, err := backend.RunOps(ctx, h.ds.b, []backend.Op{
 		{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: key, Value: val}},
-		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: !given}},
+		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: true}},
 	})
 	if err != nil {
 		var pe *backend.PipelineError
@@ -379,10 +397,11 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 			if errors.Is(err, backend.ErrConstraint) {
 				return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
 			}
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err), written: true}
 		case errors.Is(err, backend.ErrOutcomeUnknown):
-			// The request carrying both may have run in part.
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err))}
+			// The request carrying both may have run in part; saving the
+			// record again (same id) repairs it either way.
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err)), written: true}
 		}
 		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(opErr(err)))
 	}

@@ -130,6 +130,16 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 			return exitError
 		}
 		v.TakeD1(c.describe(t), a.Models[0], res, reconcileLine(a, "-model", a.Models[0]))
+		var unknown []string
+		for _, r := range res {
+			if r.Outcome == operator.TookNoRecord {
+				unknown = append(unknown, r.ID)
+			}
+		}
+		if len(unknown) > 0 {
+			v.Error(fmt.Errorf("-take-d1: no record %s in model %s (neither KV nor D1 holds it)", strings.Join(unknown, ", "), a.Models[0]))
+			return exitError
+		}
 		return exitOK
 	}
 	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: a.Models, Fix: a.Fix, PruneOrphans: a.Prune, Progress: v.Progress})
@@ -177,6 +187,14 @@ func reconcileNext(a reconcileArgs, rep *operator.ReconcileReport) []view.Next {
 		for _, d := range m.Drift {
 			switch {
 			case d.Fixed || d.Kind == operator.DriftBadObject:
+			case d.Refused && d.Kind == operator.DriftMissingRow:
+				// Taking D1's side of a record D1 has no row for
+				// deletes it: say so.
+				next = append(next, view.Next{
+					Model: m.Model, ID: d.ID,
+					What:    "D1 has no row for this record and refuses KV's (" + d.Problem + "): keep the record by changing that value in the other record, then run -fix again; or delete the record (its KV object) with",
+					Command: reconcileLine(a, "-model", m.Model, "-take-d1", d.ID),
+				})
 			case d.Refused:
 				next = append(next, view.Next{
 					Model: m.Model, ID: d.ID,

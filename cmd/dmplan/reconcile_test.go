@@ -256,3 +256,74 @@ model "ACCT" {
 		}
 	}
 }
+
+// TestReconcileTakeD1MissingRow: when D1 has no row for a KV object it
+// refuses (a create killed while its refused write was being taken back,
+// or the row an INSERT OR REPLACE of another record deleted), taking D1's
+// side removes the record; the command is offered as exactly that, never
+// as keeping "the last write D1 accepted".
+func TestReconcileTakeD1MissingRow(t *testing.T) {
+	const hcl = `project "rc" {}
+
+model "ACCT" {
+  options {
+    user_tracking = false
+    soft_delete   = false
+  }
+  field "email" { type = string }
+  d1 {
+    sync_fields = ["email"]
+    index "by_email" {
+      columns = ["email"]
+      unique  = true
+    }
+  }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "acct.dm.hcl"), []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
+		if _, err := ds.System().Create(ctx, "ACCT", map[string]any{"acct_id": "ann", "email": "ann@example.com"}); err != nil {
+			t.Fatal(err)
+		}
+		nss, _ := be.KV().Namespaces(ctx)
+		for _, ns := range nss {
+			if ns.Title == "rc-local-ACCT" {
+				e, err := be.KV().Get(ctx, ns.ID, "acct:ann")
+				if err != nil {
+					t.Fatal(err)
+				}
+				dup := strings.Replace(string(e.Value), `"acct_id":"ann"`, `"acct_id":"cat"`, 1)
+				if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: "acct:cat", Value: []byte(dup)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	code, out, errOut := dmplanRun(t, "reconcile", "-fix", dir)
+	take := "dmplan reconcile -model ACCT -take-d1 cat " + dir
+	if code != exitChanges || !strings.Contains(out, "\n      "+take+"\n") {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, "last write D1 accepted") || !strings.Contains(out, "ACCT cat: D1 has no row for this record and refuses KV's") ||
+		!strings.Contains(out, "or delete the record (its KV object) with") {
+		t.Errorf("fix: the command must say it deletes the record:\n%s", out)
+	}
+	args := strings.Fields(take)[1:]
+	if code, out, errOut = dmplanRun(t, args...); code != exitOK || !strings.Contains(out, "ACCT cat: KV object removed (D1 has no row)") {
+		t.Fatalf("take-d1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// An id neither store holds (a typo) is not "already agrees": it is
+	// named as no record, and the exit code says so.
+	code, out, errOut = dmplanRun(t, "reconcile", "-model", "ACCT", "-take-d1", "ann,nobody", dir)
+	if code != exitError || !strings.Contains(out, "ACCT ann: unchanged (KV already agrees with D1)") ||
+		!strings.Contains(out, "ACCT nobody: no such record (neither KV nor D1 holds it); nothing done") || !strings.Contains(errOut, "nobody") {
+		t.Errorf("take-d1 of an unknown id: exit %d\n%s\n%s", code, out, errOut)
+	}
+}

@@ -179,6 +179,7 @@ func (v *ReconcileHuman) TakeD1(t Target, model string, res []operator.TakeD1Res
 			operator.TookRewritten: "KV object rewritten from its D1 row",
 			operator.TookCreated:   "KV object created from its D1 row",
 			operator.TookNothing:   "unchanged (KV already agrees with D1)",
+			operator.TookNoRecord:  "no such record (neither KV nor D1 holds it); nothing done",
 		}[r.Outcome]
 		v.printf("  %s %s: %s\n", model, r.ID, what)
 	}
