@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Request is one API request the harness served, from its log.
@@ -162,4 +163,47 @@ func (h *Harness) deleteAll(acct string) error {
 		}
 	}
 	return nil
+}
+
+// Limit mimics Cloudflare's global API rate limit for one account: at most
+// Limit API requests in any Window, and once over, every API request of the
+// account gets HTTP 429 (code 971, with Retry-After) for Block. Requests to
+// Workers the harness serves are not limited, as on Cloudflare.
+type Limit struct {
+	Account string
+	Limit   int
+	Window  time.Duration
+	Block   time.Duration
+}
+
+// SetLimit arms the limiter for l.Account until the test ends.
+func (h *Harness) SetLimit(t testing.TB, l Limit) {
+	t.Helper()
+	body := map[string]any{"account": l.Account, "limit": l.Limit, "window_ms": l.Window.Milliseconds(), "block_ms": l.Block.Milliseconds()}
+	if err := h.control(http.MethodPost, "/__harness/limit", body, nil); err != nil {
+		t.Fatalf("cftest: set limit: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := h.control(http.MethodPost, "/__harness/limit", map[string]any{"account": l.Account, "limit": 0}, nil); err != nil {
+			t.Errorf("cftest: remove limit: %v", err)
+		}
+	})
+}
+
+// LimitRefused returns how many API requests of the account the limiter
+// refused with HTTP 429.
+func (h *Harness) LimitRefused(t testing.TB, acct string) int {
+	t.Helper()
+	var out struct {
+		Limit *struct {
+			Refused int `json:"refused"`
+		} `json:"limit"`
+	}
+	if err := h.control(http.MethodGet, "/__harness/limit?account="+acct, nil, &out); err != nil {
+		t.Fatalf("cftest: read limit: %v", err)
+	}
+	if out.Limit == nil {
+		return 0
+	}
+	return out.Limit.Refused
 }

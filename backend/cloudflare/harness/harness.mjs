@@ -10,6 +10,8 @@
 //   POST /__harness/reset  -> clears the log and any pending fault
 //   POST /__harness/fault  {"status":429|500|502|503,"count":N,"retry_after":S,"after":bool,"account":A,"skip":K}
 //                          or {"drop":N,"after":bool,"account":A,"skip":K}
+//   POST /__harness/limit  {"account":A,"limit":N,"window_ms":W,"block_ms":B} (limiter.mjs; limit 0 removes)
+//   GET  /__harness/limit?account=A -> the limiter's counters
 // A fault applies to the next N API requests (of account A when given),
 // after letting K of them through. With "after": true the request
 // first runs in the Worker (its effect is kept) and then the response is
@@ -20,6 +22,7 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { setLimit, limitStatus, checkLimit } from "./limiter.mjs";
 
 function flag(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -134,6 +137,19 @@ async function control(req, res, url) {
     faults.set(f.account || "", fault);
     return sendJSON(res, 200, { ok: true });
   }
+  if (req.method === "POST" && url.pathname === "/__harness/limit") {
+    let body;
+    try {
+      body = JSON.parse((await readBody(req)).toString("utf8"));
+    } catch (e) {
+      return sendJSON(res, 400, { error: "limit body is not JSON" });
+    }
+    const err = setLimit(body);
+    return err ? sendJSON(res, 400, { error: err }) : sendJSON(res, 200, { ok: true });
+  }
+  if (req.method === "GET" && url.pathname === "/__harness/limit") {
+    return sendJSON(res, 200, { limit: limitStatus(url.searchParams.get("account") || "") });
+  }
   return sendJSON(res, 404, { error: "unknown harness control path" });
 }
 
@@ -144,6 +160,12 @@ const server = http.createServer(async (req, res) => {
   log.push(entry);
   try {
     const body = await readBody(req);
+    const limited = checkLimit(url.pathname);
+    if (limited) {
+      entry.status = limited.status;
+      entry.limited = true;
+      return sendJSON(res, limited.status, limited.body, limited.headers);
+    }
     const f = takeFault(url.pathname);
     if (f && !f.after) return applyFault(f, req, res, entry);
     const headers = new Headers();
