@@ -136,6 +136,21 @@ func (h *Harness) do(ctx context.Context, method, url string, in, out any) error
 // deleteAll deletes every database and namespace of the account.
 func (h *Harness) deleteAll(acct string) error {
 	ctx := context.Background()
+	// Scripts first: they bind the databases and namespaces whose slots
+	// other tests reuse.
+	var scripts struct {
+		Result []struct {
+			ID string `json:"id"`
+		} `json:"result"`
+	}
+	if err := h.api(ctx, http.MethodGet, "accounts/"+acct+"/workers/scripts", nil, &scripts); err != nil {
+		return err
+	}
+	for _, s := range scripts.Result {
+		if err := h.api(ctx, http.MethodDelete, "accounts/"+acct+"/workers/scripts/"+s.ID, nil, nil); err != nil {
+			return err
+		}
+	}
 	var dbs struct {
 		Result []struct {
 			UUID string `json:"uuid"`
@@ -206,4 +221,54 @@ func (h *Harness) LimitRefused(t testing.TB, acct string) int {
 		return 0
 	}
 	return out.Limit.Refused
+}
+
+// Script is a Worker script uploaded to the harness, as it serves it.
+type Script struct {
+	Account    string `json:"acct"`
+	Name       string `json:"name"`
+	ETag       string `json:"etag"`
+	MainModule string `json:"main_module"`
+	// Bindings are the script's bindings, names and types only.
+	Bindings []struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	} `json:"bindings"`
+	// URL serves the script: what its workers.dev address is on Cloudflare.
+	URL string `json:"url"`
+}
+
+// ScriptRequest is one request the harness passed to an uploaded script.
+type ScriptRequest struct {
+	Account string `json:"account"`
+	Script  string `json:"script"`
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	Status  int    `json:"status"`
+}
+
+// Scripts returns the account's uploaded scripts as the harness serves
+// them, and the requests they were sent.
+func (h *Harness) Scripts(t testing.TB, acct string) ([]Script, []ScriptRequest) {
+	t.Helper()
+	var out struct {
+		Scripts  []Script        `json:"scripts"`
+		Requests []ScriptRequest `json:"requests"`
+	}
+	if err := h.control(http.MethodGet, "/__harness/workers", nil, &out); err != nil {
+		t.Fatalf("cftest: read scripts: %v", err)
+	}
+	var ss []Script
+	for _, s := range out.Scripts {
+		if s.Account == acct {
+			ss = append(ss, s)
+		}
+	}
+	var rs []ScriptRequest
+	for _, r := range out.Requests {
+		if r.Account == acct {
+			rs = append(rs, r)
+		}
+	}
+	return ss, rs
 }
