@@ -13,6 +13,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/d1"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
+	"github.com/cloudflare/cloudflare-go/v6/workers"
 
 	"github.com/dmplan/dmplan/backend"
 )
@@ -23,6 +24,8 @@ type Store struct {
 	cfg      Config
 	db       *d1.DatabaseService
 	ns       *kv.NamespaceService
+	scripts  *workers.ScriptService
+	routes   *workers.RouteService
 	requests atomic.Int64
 	dbID     string
 	dbName   string
@@ -59,6 +62,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.db = d1.NewDatabaseService(opts...)
 	s.ns = kv.NewNamespaceService(opts...)
+	s.scripts = workers.NewScriptService(opts...)
+	s.routes = workers.NewRouteService(opts...)
 	s.d1 = &DB{s: s}
 	s.kv = &KV{s: s}
 	if cfg.Database != "" {
