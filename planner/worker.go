@@ -183,10 +183,16 @@ func (d *differ) gatewayStep(gl *GatewayLive) *Step {
 		live[b.Name] = b
 	}
 	var changes []string
+	kvChanged := false
 	for _, w := range wants {
 		lb, ok := live[w.b.Name]
 		delete(live, w.b.Name)
+		if w.b.Type == gateway.TypeKVNamespace && (!ok || lb.NamespaceID != w.b.NamespaceID) {
+			kvChanged = true
+		}
 		switch {
+		case !ok && w.b.Type == gateway.TypeKVNamespace && w.b.NamespaceID == "":
+			changes = append(changes, "add binding "+w.display.String()+" (created by this apply)")
 		case !ok:
 			changes = append(changes, "add binding "+w.display.String())
 		case lb.Type != w.b.Type:
@@ -198,7 +204,7 @@ func (d *differ) gatewayStep(gl *GatewayLive) *Step {
 		case w.b.Type == gateway.TypeKVNamespace && lb.NamespaceID != w.b.NamespaceID:
 			changes = append(changes, "binding "+w.b.Name+": namespace "+lb.NamespaceID+" -> "+w.b.NamespaceID+" ("+w.display.Target+")")
 		case w.b.Name == gateway.BindingConfig && lb.Text != w.b.Text:
-			changes = append(changes, configChanges(lb.Text, cfg)...)
+			changes = append(changes, configChanges(lb.Text, cfg, kvChanged)...)
 		case w.b.Name == DeployBinding && lb.Text != w.b.Text:
 			changes = append(changes, recordChanges(lb.Text, rec)...)
 		}
@@ -243,7 +249,9 @@ func quoteEmpty(s string) string {
 }
 
 // configChanges says how a live DMPLAN_CONFIG differs from the desired.
-func configChanges(liveText string, want gateway.Config) []string {
+// kvChanged says a KV binding change was listed already, which explains a
+// change of the configuration's namespaces.
+func configChanges(liveText string, want gateway.Config, kvChanged bool) []string {
 	var got gateway.Config
 	if err := json.Unmarshal([]byte(liveText), &got); err != nil {
 		return []string{"binding " + gateway.BindingConfig + ": not a gateway configuration (replaced)"}
@@ -258,7 +266,7 @@ func configChanges(liveText string, want gateway.Config) []string {
 	if got.Database != want.Database && (got.Database.ID != want.Database.ID || got.Database.Name != want.Database.Name) {
 		out = append(out, "configured database "+got.Database.Name+" -> "+want.Database.Name)
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && !kvChanged {
 		out = append(out, "gateway configuration changed (namespaces)")
 	}
 	return out

@@ -103,7 +103,9 @@ func groupByModel(steps []planner.Step) []stepGroup {
 	index := map[string]int{}
 	for _, s := range steps {
 		name := s.Model
-		if name == "" {
+		if s.Worker != nil {
+			name = "gateway"
+		} else if name == "" {
 			name = "(no model)"
 		}
 		i, ok := index[name]

@@ -9,13 +9,13 @@ import (
 // Summary counts a plan's steps the way people read them: things created,
 // columns added, blocked changes, backfills and seeds.
 type Summary struct {
-	Create   int `json:"create"`   // tables, indexes and namespaces
-	Add      int `json:"add"`      // columns
-	Blocked  int `json:"blocked"`  // never executed
-	Backfill int `json:"backfill"` // columns filled from KV
-	Seed     int `json:"seed"`     // seed blocks run
-	Deploy   int `json:"deploy"`   // gateway Workers deployed
-	Update   int `json:"update"`   // gateway Workers updated
+	Create   int `json:"create"`           // tables, indexes and namespaces
+	Add      int `json:"add"`              // columns
+	Blocked  int `json:"blocked"`          // never executed
+	Backfill int `json:"backfill"`         // columns filled from KV
+	Seed     int `json:"seed"`             // seed blocks run
+	Deploy   int `json:"deploy,omitempty"` // gateway Workers deployed
+	Update   int `json:"update,omitempty"` // gateway Workers updated
 
 	Tables     int `json:"tables"`
 	Columns    int `json:"columns"`

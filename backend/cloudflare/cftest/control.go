@@ -251,12 +251,21 @@ type ScriptRequest struct {
 // them, and the requests they were sent.
 func (h *Harness) Scripts(t testing.TB, acct string) ([]Script, []ScriptRequest) {
 	t.Helper()
+	ss, rs, err := h.ListScripts(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss, rs
+}
+
+// ListScripts is Scripts for callers without a testing.TB.
+func (h *Harness) ListScripts(acct string) ([]Script, []ScriptRequest, error) {
 	var out struct {
 		Scripts  []Script        `json:"scripts"`
 		Requests []ScriptRequest `json:"requests"`
 	}
 	if err := h.control(http.MethodGet, "/__harness/workers", nil, &out); err != nil {
-		t.Fatalf("cftest: read scripts: %v", err)
+		return nil, nil, fmt.Errorf("cftest: read scripts: %w", err)
 	}
 	var ss []Script
 	for _, s := range out.Scripts {
@@ -270,5 +279,5 @@ func (h *Harness) Scripts(t testing.TB, acct string) ([]Script, []ScriptRequest)
 			rs = append(rs, r)
 		}
 	}
-	return ss, rs
+	return ss, rs, nil
 }
