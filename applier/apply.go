@@ -41,14 +41,14 @@ type Options struct {
 	// (runtime's Seeds). A plan with seed steps and no Seeder is refused
 	// with ErrUnsupportedStep before anything runs.
 	Seeder Seeder
-	// Backfiller runs the plan's backfill steps (runtime's
-	// Datastore.Backfiller). A plan with backfill steps and no Backfiller
+	// Backfiller runs the plan's backfill steps (operator.Backfiller).
+	// A plan with backfill steps and no Backfiller
 	// is refused with ErrUnsupportedStep before anything runs.
 	Backfiller Backfiller
 	// BackfillProgress, when set, is called after every page a backfill
 	// step writes, with the step's index.
 	BackfillProgress func(index int, step planner.Step, p BackfillProgress)
-	// Lock is a lock the caller already holds (runtime.Initialize takes
+	// Lock is a lock the caller already holds (operator.Initialize takes
 	// it before planning). Apply then neither takes nor releases it.
 	// Without one, Apply takes the target's lock itself (see AcquireLock)
 	// and releases it when done.

@@ -10,8 +10,8 @@ import (
 )
 
 // Backfiller fills new D1 columns of existing rows from their KV objects.
-// runtime's Datastore.Backfiller implements it; the applier does not
-// import the runtime.
+// operator.Backfiller implements it; the applier does not
+// import the operator or the runtime.
 type Backfiller interface {
 	// Backfill streams the model's KV objects and writes the columns'
 	// projection to D1 in batches. Called again with the same RunID after

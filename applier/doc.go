@@ -6,7 +6,7 @@
 //
 // # Lock
 //
-// Two applies (CLI or runtime.Initialize) against the same database never
+// Two applies (CLI or operator.Initialize) against the same database never
 // run at once. The lock lives in the target itself, in the internal table
 // _dmplan_lock: one lease row taken atomically by a single
 // INSERT ... ON CONFLICT (name) DO UPDATE ... WHERE expires_at < now

@@ -14,6 +14,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 )
@@ -72,7 +73,7 @@ func applySpec(t testing.TB, ctx context.Context, store *local.Store, spec *hcls
 	}
 	opts := applier.Options{}
 	if ds != nil {
-		opts.Backfiller = ds.Backfiller()
+		opts.Backfiller = operator.Backfiller(ds)
 	}
 	if _, err := applier.Apply(ctx, store, p, opts); err != nil {
 		t.Fatal(err)
@@ -299,4 +300,14 @@ func nsIDOf(t testing.TB, ctx context.Context, store *local.Store, spec *hclspec
 	}
 	t.Fatalf("namespace %s missing", title)
 	return ""
+}
+
+// planFor inspects the backend and plans spec against it.
+func planFor(t testing.TB, ctx context.Context, spec *hclspec.Spec, be backend.Backend, opts ...planner.Option) *planner.Plan {
+	t.Helper()
+	live, err := backend.Inspect(ctx, be.D1(), be.KV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return planner.Diff(spec, "local", live, opts...)
 }

@@ -20,7 +20,6 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 	t.Run("KV", func(t *testing.T) { runKV(t, newBackend(t)) })
 	t.Run("Namespaces", func(t *testing.T) { runNamespaces(t, newBackend(t)) })
 	t.Run("Inspect", func(t *testing.T) { runInspect(t, newBackend(t)) })
-	t.Run("Flow", func(t *testing.T) { runFlow(t, newBackend(t)) })
 }
 
 // unique returns prefix followed by a random suffix, safe as an SQL

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/backendtest"
+	"github.com/dmplan/dmplan/internal/flowtest"
 )
 
 // TestLiveConformance runs the conformance suite against a real Cloudflare
@@ -38,6 +39,7 @@ func TestLiveConformance(t *testing.T) {
 	}
 	t.Cleanup(func() { deleteNewNamespaces(t, s, before) })
 	backendtest.Run(t, func(t *testing.T) backend.Backend { return s })
+	flowtest.Run(t, func(t *testing.T) backend.Backend { return s })
 	t.Logf("%d requests to the Cloudflare API", s.Requests())
 }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
-	"github.com/dmplan/dmplan/runtime"
 )
 
 // backfiller opens the runtime for the plan's backfill steps (nil when it
@@ -23,10 +23,10 @@ func (c *cli) backfiller(ctx context.Context, job *applyJob, be backend.Backend)
 		return nil, nil, fmt.Errorf("backfill: %w", err)
 	}
 	if !isTerminal(c.stderr) {
-		return ds.Backfiller(), nil, nil
+		return operator.Backfiller(ds), nil, nil
 	}
 	progress := func(_ int, s planner.Step, p applier.BackfillProgress) {
-		line := view.ProgressLine(runtime.Progress{Model: "backfill " + s.Target, Done: p.Done, Total: p.Total,
+		line := view.ProgressLine(operator.Progress{Model: "backfill " + s.Target, Done: p.Done, Total: p.Total,
 			Written: p.Written, Rate: p.Rate, ETA: p.ETA})
 		end := ""
 		if p.Total >= 0 && p.Done >= p.Total {
@@ -34,5 +34,5 @@ func (c *cli) backfiller(ctx context.Context, job *applyJob, be backend.Backend)
 		}
 		fmt.Fprintf(c.stderr, "\r\x1b[K%s%s", line, end)
 	}
-	return ds.Backfiller(), progress, nil
+	return operator.Backfiller(ds), progress, nil
 }

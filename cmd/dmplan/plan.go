@@ -13,8 +13,8 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
-	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -154,7 +154,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		}
 		return nil, diags, errors.New("the seeds cannot be checked against the target (see above), so nothing was planned")
 	}
-	pending, err := runtime.PendingBackfills(ctx, be.D1())
+	pending, err := operator.PendingBackfills(ctx, be.D1())
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 var reconcileCommand = command{
@@ -97,7 +97,7 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		v.Error(redact(err, t))
 		return exitError
 	}
-	rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Models: a.Models, Fix: a.Fix, Progress: v.Progress})
+	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: a.Models, Fix: a.Fix, Progress: v.Progress})
 	if err != nil {
 		v.Error(redact(err, t))
 		return exitError

@@ -12,6 +12,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -122,11 +123,11 @@ func TestReconcileCommand(t *testing.T) {
 		Drifted       bool   `json:"drifted"`
 		Reconcile     struct {
 			Models []struct {
-				Model   string          `json:"model"`
-				Missing int             `json:"missing_rows"`
-				Stale   int             `json:"stale_rows"`
-				Orphans int             `json:"orphan_rows"`
-				Drift   []runtime.Drift `json:"drift"`
+				Model   string           `json:"model"`
+				Missing int              `json:"missing_rows"`
+				Stale   int              `json:"stale_rows"`
+				Orphans int              `json:"orphan_rows"`
+				Drift   []operator.Drift `json:"drift"`
 			} `json:"models"`
 		} `json:"reconcile"`
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/runtime/webhook"
@@ -37,7 +38,7 @@ func (c *cli) logger() *slog.Logger {
 // webhookDrain) for webhooks the seeds triggered; call it before exiting.
 // live, when not nil, was just inspected: its KV namespaces spare the
 // runtime a listing.
-func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema) (seeds *runtime.Seeds, done func(), err error) {
+func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema) (seeds *operator.Seeds, done func(), err error) {
 	log := c.logger()
 	sender := webhook.NewSender(webhook.WithLogger(log))
 	done = func() {
@@ -59,7 +60,7 @@ func (c *cli) seeder(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target,
 		done()
 		return nil, nil, fmt.Errorf("open runtime: %w", err)
 	}
-	return ds.Seeds(c.lookupEnv), done, nil
+	return operator.NewSeeds(ds, c.lookupEnv), done, nil
 }
 
 // webhookDrain bounds how long apply waits for webhooks seeds triggered.
@@ -99,7 +100,7 @@ func (c *cli) seedStatus(ctx context.Context, spec *hclspec.Spec, t *hclspec.Tar
 		}
 		defer done()
 		st, err = seeds.Status(ctx, live)
-		var se *runtime.SeedError
+		var se *operator.SeedError
 		if errors.As(err, &se) {
 			return nil, se.Diagnostics, nil
 		}

@@ -9,8 +9,8 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/faulty"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
-	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -21,7 +21,7 @@ func planOn(t *testing.T, ctx context.Context, spec *hclspec.Spec, be backend.Ba
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, err := runtime.PendingBackfills(ctx, be.D1())
+	pending, err := operator.PendingBackfills(ctx, be.D1())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestApplyInterruptedAtEveryStep(t *testing.T) {
 				fb := faulty.Wrap(be)
 				p := planOn(t, ctx, v2, fb)
 				armStep(fb, p, i)
-				opts := applier.Options{MaxBatchStatements: 1, Backfiller: open(t, ctx, v2, fb).Backfiller()}
+				opts := applier.Options{MaxBatchStatements: 1, Backfiller: operator.Backfiller(open(t, ctx, v2, fb))}
 				if _, err := applier.Apply(ctx, fb, p, opts); err == nil || fb.Armed() {
 					t.Fatalf("apply with step %d (%s) failing: err = %v, fault fired = %v", i+1, p.Steps[i].Summary(), err, !fb.Armed())
 				}
@@ -91,7 +91,7 @@ func TestApplyInterruptedAtEveryStep(t *testing.T) {
 					t.Fatalf("history after the failure = %+v, %v", hist, err)
 				}
 				again := planOn(t, ctx, v2, be)
-				if _, err := applier.Apply(ctx, be, again, applier.Options{Backfiller: open(t, ctx, v2, be).Backfiller()}); err != nil {
+				if _, err := applier.Apply(ctx, be, again, applier.Options{Backfiller: operator.Backfiller(open(t, ctx, v2, be))}); err != nil {
 					t.Fatalf("apply again: %v", err)
 				}
 				if last := planOn(t, ctx, v2, be); last.HasChanges() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -113,13 +114,13 @@ func TestConcurrentWriters(t *testing.T) {
 				t.Error(err)
 			}
 
-			rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, m := range rep.Models {
 				for _, d := range m.Drift {
-					if _, isPrivate := last[d.ID]; d.Kind != runtime.DriftStaleRow || isPrivate {
+					if _, isPrivate := last[d.ID]; d.Kind != operator.DriftStaleRow || isPrivate {
 						t.Errorf("unexpected drift %s %s %s", m.Model, d.ID, d.Kind)
 					}
 				}

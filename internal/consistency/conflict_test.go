@@ -8,7 +8,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 // TestReconcileFixConflict: on both backends, a KV object whose row D1
@@ -75,7 +75,7 @@ model "AUTHOR" {
 				t.Fatal(err)
 			}
 
-			rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Fix: true})
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Fix: true})
 			if err != nil {
 				t.Fatalf("Reconcile: %v", err)
 			}

@@ -12,7 +12,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/backend/faulty"
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 // TestReconcileAndBackfillRequestsPer1000 counts the API requests that
@@ -47,7 +47,7 @@ func TestReconcileAndBackfillRequestsPer1000(t *testing.T) {
 	}
 	reconcile := func(fix bool) func() (int64, error) {
 		return func() (int64, error) {
-			rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Models: []string{"PAGE"}, Fix: fix})
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: []string{"PAGE"}, Fix: fix})
 			if err != nil {
 				return 0, err
 			}
@@ -72,7 +72,7 @@ func TestReconcileAndBackfillRequestsPer1000(t *testing.T) {
 	// batch of SELECTs, 1 D1 batch of upserts with the progress row, 1 D1
 	// query marking it finished.
 	got["backfill"] = count("backfill", func() (int64, error) {
-		res, err := ds2.Backfill(ctx, runtime.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "cost"})
+		res, err := operator.Backfill(ctx, ds2, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "cost"})
 		if err != nil {
 			return 0, err
 		}
@@ -117,7 +117,7 @@ func TestReconcileAndBackfillRateLocal(t *testing.T) {
 	}
 	reconcile := func(fix bool) func() (int64, error) {
 		return func() (int64, error) {
-			rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Models: []string{"PAGE"}, Fix: fix})
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: []string{"PAGE"}, Fix: fix})
 			if err != nil {
 				return 0, err
 			}
@@ -135,7 +135,7 @@ func TestReconcileAndBackfillRateLocal(t *testing.T) {
 	migrate(t, ctx, v2, raw, applier.Options{Backfiller: noBackfill{}})
 	ds2 := open(t, ctx, v2, be)
 	got["backfill"] = run("backfill", func() (int64, error) {
-		res, err := ds2.Backfill(ctx, runtime.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "rate"})
+		res, err := operator.Backfill(ctx, ds2, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "rate"})
 		if err != nil {
 			return 0, err
 		}

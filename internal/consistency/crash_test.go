@@ -16,6 +16,7 @@ import (
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -52,7 +53,7 @@ func crashChild() int {
 	}
 	if v2 {
 		for {
-			res, err := ds.Backfill(ctx, runtime.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "crash", PageSize: 50})
+			res, err := operator.Backfill(ctx, ds, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "crash", PageSize: 50})
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
@@ -189,10 +190,10 @@ func TestCrashDuringSaves(t *testing.T) {
 				t.Fatalf("the child saved only %d records in %s", len(want), wait)
 			}
 			ds := open(t, ctx, spec, store)
-			if _, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Fix: true}); err != nil {
+			if _, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Fix: true}); err != nil {
 				t.Fatal(err)
 			}
-			rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 			if err != nil || rep.Drifted() {
 				t.Fatalf("drift after fix: %v %v", err, drift(rep))
 			}
@@ -246,11 +247,11 @@ func TestCrashDuringBackfill(t *testing.T) {
 			startChild(t, dir, seed, "backfill", wait)
 
 			ds := open(t, ctx, v2, store)
-			res, err := ds.Backfill(ctx, runtime.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "crash", PageSize: 50})
+			res, err := operator.Backfill(ctx, ds, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "crash", PageSize: 50})
 			if err != nil {
 				t.Fatal(err)
 			}
-			rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 			if err != nil || rep.Drifted() {
 				t.Fatalf("drift after the resumed backfill: %v %v", err, drift(rep))
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/faulty"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 )
@@ -167,8 +168,8 @@ func (b pagedBackfiller) Backfill(ctx context.Context, req applier.BackfillReque
 	if b.fail == 1 {
 		b.fb.FailNth(faulty.D1Batch, 3) // the progress row, the page's reads, its write
 	}
-	res, err := b.ds.Backfill(ctx, runtime.BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, PageSize: 100,
-		Progress: func(runtime.Progress) {
+	res, err := operator.Backfill(ctx, b.ds, operator.BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, PageSize: 100,
+		Progress: func(operator.Progress) {
 			pages++
 			if pages == b.fail-1 {
 				b.fb.FailNth(faulty.D1Batch, 2) // the next page's reads, then its write

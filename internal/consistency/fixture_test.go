@@ -18,6 +18,7 @@ import (
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 )
@@ -202,7 +203,7 @@ func kvAll(t testing.TB, ctx context.Context, spec *hclspec.Spec, kv backend.KV)
 }
 
 // drift returns "MODEL id kind" for every drifted record, sorted.
-func drift(rep *runtime.ReconcileReport) []string {
+func drift(rep *operator.ReconcileReport) []string {
 	var out []string
 	for _, m := range rep.Models {
 		for _, d := range m.Drift {
@@ -219,7 +220,7 @@ func drift(rep *runtime.ReconcileReport) []string {
 func converge(t *testing.T, ctx context.Context, spec *hclspec.Spec, be backend.Backend, want []string) {
 	t.Helper()
 	ds := open(t, ctx, spec, be)
-	rep, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 	if err != nil {
 		t.Fatalf("reconcile: %v", err)
 	}
@@ -228,16 +229,16 @@ func converge(t *testing.T, ctx context.Context, spec *hclspec.Spec, be backend.
 		t.Errorf("drift found (-want +got):\n%s", diff)
 	}
 	before := kvAll(t, ctx, spec, be.KV())
-	if _, err := ds.Reconcile(ctx, runtime.ReconcileOptions{Fix: true}); err != nil {
+	if _, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Fix: true}); err != nil {
 		t.Fatalf("reconcile fix: %v", err)
 	}
-	after, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+	after, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var orphans []string
 	for _, w := range want {
-		if strings.HasSuffix(w, runtime.DriftOrphanRow) || strings.HasSuffix(w, runtime.DriftBadObject) {
+		if strings.HasSuffix(w, operator.DriftOrphanRow) || strings.HasSuffix(w, operator.DriftBadObject) {
 			orphans = append(orphans, w)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 // Reconcile renders the reconcile command. Reconcile and Error each end
@@ -18,8 +18,8 @@ import (
 type Reconcile interface {
 	Diagnostics(diags hcl.Diagnostics)
 	// Progress reports a page done (human view on a terminal only).
-	Progress(p runtime.Progress)
-	Reconcile(t Target, rep *runtime.ReconcileReport)
+	Progress(p operator.Progress)
+	Reconcile(t Target, rep *operator.ReconcileReport)
 	Error(err error)
 }
 
@@ -46,7 +46,7 @@ type ReconcileHuman struct {
 }
 
 // Progress rewrites one status line on stderr.
-func (v *ReconcileHuman) Progress(p runtime.Progress) {
+func (v *ReconcileHuman) Progress(p operator.Progress) {
 	if !v.live {
 		return
 	}
@@ -55,7 +55,7 @@ func (v *ReconcileHuman) Progress(p runtime.Progress) {
 }
 
 // ProgressLine is "PAGE: 12,000 of 12,408 records · 3,412/s · ETA 1s".
-func ProgressLine(p runtime.Progress) string {
+func ProgressLine(p operator.Progress) string {
 	line := p.Model + ": " + Thousands(p.Done)
 	if p.Total >= 0 {
 		line += " of " + Thousands(p.Total)
@@ -74,7 +74,7 @@ func ProgressLine(p runtime.Progress) string {
 }
 
 // Reconcile prints the report.
-func (v *ReconcileHuman) Reconcile(t Target, rep *runtime.ReconcileReport) {
+func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport) {
 	if v.showing {
 		fmt.Fprint(v.s.Err, "\r\x1b[K")
 		v.showing = false
@@ -112,7 +112,7 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *runtime.ReconcileReport) {
 		}
 		_ = tw.Flush()
 		if m.Truncated {
-			v.printf("  %s\n", v.out.Muted.Render(fmt.Sprintf("(first %d listed; -json has the same list)", runtime.MaxDriftListed)))
+			v.printf("  %s\n", v.out.Muted.Render(fmt.Sprintf("(first %d listed; -json has the same list)", operator.MaxDriftListed)))
 		}
 	}
 	v.printf("\n")
@@ -138,33 +138,33 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *runtime.ReconcileReport) {
 	}
 }
 
-func (v *ReconcileHuman) symbol(d runtime.Drift) string {
+func (v *ReconcileHuman) symbol(d operator.Drift) string {
 	switch {
 	case d.Fixed:
 		return v.out.Create.String()
-	case d.Kind == runtime.DriftStaleRow:
+	case d.Kind == operator.DriftStaleRow:
 		return v.out.Add.String()
-	case d.Kind == runtime.DriftOrphanRow:
+	case d.Kind == operator.DriftOrphanRow:
 		return v.out.Other.String()
 	}
 	return v.out.Blocked.String()
 }
 
-func (v *ReconcileHuman) detail(d runtime.Drift) string {
+func (v *ReconcileHuman) detail(d operator.Drift) string {
 	var s string
 	switch d.Kind {
-	case runtime.DriftMissingRow:
+	case operator.DriftMissingRow:
 		s = "no D1 row for KV key " + d.Key
-	case runtime.DriftStaleRow:
+	case operator.DriftStaleRow:
 		s = "differs in " + strings.Join(d.Columns, ", ")
-	case runtime.DriftOrphanRow:
+	case operator.DriftOrphanRow:
 		s = "no KV object " + d.Key + ": row kept"
-	case runtime.DriftBadObject:
+	case operator.DriftBadObject:
 		s = "KV key " + d.Key + ": " + d.Problem
 	}
 	if d.Fixed {
 		s += v.out.Muted.Render(" (fixed)")
-	} else if d.Problem != "" && d.Kind != runtime.DriftBadObject {
+	} else if d.Problem != "" && d.Kind != operator.DriftBadObject {
 		s += ": " + d.Problem
 	}
 	return s
@@ -179,21 +179,21 @@ type ReconcileJSON struct {
 func (v *ReconcileJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags) }
 
 // Progress is not shown in JSON.
-func (v *ReconcileJSON) Progress(runtime.Progress) {}
+func (v *ReconcileJSON) Progress(operator.Progress) {}
 
 // Reconcile writes the document.
-func (v *ReconcileJSON) Reconcile(t Target, rep *runtime.ReconcileReport) {
+func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport) {
 	if v.done {
 		return
 	}
 	v.done = true
 	doc := struct {
-		FormatVersion string                   `json:"format_version"`
-		Target        Target                   `json:"target"`
-		Drifted       bool                     `json:"drifted"`
-		Unrepaired    int64                    `json:"unrepaired"`
-		Reconcile     *runtime.ReconcileReport `json:"reconcile"`
-		Diagnostics   []Diagnostic             `json:"diagnostics"`
+		FormatVersion string                    `json:"format_version"`
+		Target        Target                    `json:"target"`
+		Drifted       bool                      `json:"drifted"`
+		Unrepaired    int64                     `json:"unrepaired"`
+		Reconcile     *operator.ReconcileReport `json:"reconcile"`
+		Diagnostics   []Diagnostic              `json:"diagnostics"`
 	}{FormatVersion, t, rep.Drifted(), rep.Unrepaired(), rep, jsonDiagnostics(v.diags)}
 	writeJSON(v.out, doc)
 }

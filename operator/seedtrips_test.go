@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -54,7 +55,7 @@ func TestSeedStatusOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.Store(0)
-	st, err := ds.Seeds(e.getenv).Status(ctx, live)
+	st, err := operator.NewSeeds(ds, e.getenv).Status(ctx, live)
 	if err != nil {
 		t.Fatal(err)
 	}

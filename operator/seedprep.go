@@ -1,4 +1,4 @@
-package runtime
+package operator
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -22,7 +23,7 @@ var volatileFuncs = map[string]bool{"bcrypt": true, "uuid": true, "timestamp": t
 // match fields and record id. Values are never printed.
 type preparedSeed struct {
 	seed     *hclspec.Seed
-	m        *model
+	m        *runtime.Storage
 	key      string
 	data     map[string]any  // the seed's fields, normalized
 	volatile map[string]bool // fields computed by bcrypt, uuid or timestamp
@@ -43,7 +44,7 @@ func linkOthers(preps []*preparedSeed) {
 		}
 		p.others = p.others[:0]
 		for _, o := range preps {
-			if o != p && o.m == p.m && o.id != p.id {
+			if o != p && o.m.Model() == p.m.Model() && o.id != p.id {
 				p.others = append(p.others, o.id)
 			}
 		}
@@ -58,7 +59,7 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	fail := func(summary, detail string, args ...any) hcl.Diagnostics {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(detail, args...), Subject: &rng}}
 	}
-	m, err := s.ds.model(sd.Model)
+	m, err := s.ds.Storage(sd.Model)
 	if err != nil {
 		return nil, fail("Unknown model", "The seed %s seeds model %q, which the spec does not declare.", key, sd.Model)
 	}
@@ -72,12 +73,11 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	}
 	p.data = make(map[string]any, len(record))
 	for _, name := range sortedFields(record) {
-		f := m.fields[name]
-		if f == nil {
-			diags = append(diags, fail("Unknown field in seed data", "Model %q has no field %q (seed %s).", m.name, name, key)...)
+		if m.Field(name) == nil {
+			diags = append(diags, fail("Unknown field in seed data", "Model %q has no field %q (seed %s).", m.Model(), name, key)...)
 			continue
 		}
-		v, msg := normalize(f.Type, record[name])
+		v, msg := m.Normalize(name, record[name])
 		if msg != "" {
 			diags = append(diags, fail("Invalid seed value", "Field %q of seed %s %s.", name, key, msg)...)
 			continue
@@ -93,9 +93,9 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 		case p.volatile[name]:
 			diags = append(diags, fail("Seed matches on a computed value",
 				"The seed %s matches existing records on %q, whose value comes from bcrypt(), uuid() or timestamp(): those give a new value on every run, so the seed could never find its record. Match on fields with stable values, or set the primary key in data.", key, name)...)
-		case m.fields[name] == nil || !m.fields[name].Synced:
+		case m.Field(name) == nil || !m.Field(name).Synced:
 			diags = append(diags, fail("Match field not synced",
-				"The seed %s matches on %q, which is not a D1 column of table %q.", key, name, m.spec.D1.Table)...)
+				"The seed %s matches on %q, which is not a D1 column of table %q.", key, name, m.Spec().D1.Table)...)
 		}
 	}
 	if len(p.match) == 0 {
@@ -108,8 +108,8 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	// Validate as a new record, on a copy: defaults, required fields,
 	// types, named validators and enums, as a Save would.
 	probe := maps.Clone(p.data)
-	ve := &ValidationError{Model: m.name}
-	if err := s.ds.System().prepareCreate(m, probe, -1, ve); err != nil {
+	ve, err := m.CheckNew(probe)
+	if err != nil {
 		return nil, fail("Invalid seed data", "The seed %s cannot be saved: %s.", key, err.Error())
 	}
 	for _, fe := range ve.Fields {
@@ -118,7 +118,7 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	if id, ok := p.data[m.pk].(string); ok && id != "" {
+	if id, ok := p.data[m.PrimaryKey()].(string); ok && id != "" {
 		p.id = id
 		return p, nil
 	}
@@ -126,7 +126,7 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	for i, name := range p.match {
 		vals[i] = p.data[name]
 	}
-	id, err := derivedID(m.name, sd.Name, vals)
+	id, err := derivedID(m.Model(), sd.Name, vals)
 	if err != nil {
 		return nil, fail("Invalid seed data", "The seed %s: %s.", key, err.Error())
 	}
@@ -137,11 +137,11 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 // defaultMatch is the primary key when data sets it, else every synced
 // scalar field of data whose value is stable.
 func (p *preparedSeed) defaultMatch() []string {
-	if _, ok := p.data[p.m.pk]; ok {
-		return []string{p.m.pk}
+	if _, ok := p.data[p.m.PrimaryKey()]; ok {
+		return []string{p.m.PrimaryKey()}
 	}
 	var out []string
-	for _, f := range p.m.cols {
+	for _, f := range p.m.Columns() {
 		v, ok := p.data[f.Name]
 		if !ok || p.volatile[f.Name] || f.Type == hclspec.JSON || f.Type == hclspec.Array {
 			continue
@@ -157,9 +157,9 @@ func (p *preparedSeed) defaultMatch() []string {
 // notThere says why the seed needs no lookup: its table or a match column
 // does not exist yet (so nothing can match, and the table is empty).
 func (p *preparedSeed) notThere(live *state.Schema) string {
-	t := live.Table(p.m.spec.D1.Table)
+	t := live.Table(p.m.Spec().D1.Table)
 	if t == nil {
-		return "table " + p.m.spec.D1.Table + " does not exist yet"
+		return "table " + p.m.Spec().D1.Table + " does not exist yet"
 	}
 	if p.seed.Condition == hclspec.SeedIfEmpty {
 		return ""
@@ -179,20 +179,19 @@ func (p *preparedSeed) lookup() (backend.Stmt, error) {
 	m := p.m
 	if p.seed.Condition == hclspec.SeedIfEmpty {
 		if len(p.others) == 0 || len(p.others) > backend.MaxParams {
-			return backend.Stmt{SQL: "SELECT 1 FROM " + m.table + " LIMIT 1"}, nil
+			return backend.Stmt{SQL: "SELECT 1 FROM " + m.Table() + " LIMIT 1"}, nil
 		}
 		holders := strings.TrimSuffix(strings.Repeat("?, ", len(p.others)), ", ")
 		args := make([]any, len(p.others))
 		for i, id := range p.others {
 			args[i] = id
 		}
-		return backend.Stmt{SQL: "SELECT 1 FROM " + m.table + " WHERE " + m.pkQuoted + " NOT IN (" + holders + ") LIMIT 1", Args: args}, nil
+		return backend.Stmt{SQL: "SELECT 1 FROM " + m.Table() + " WHERE " + m.QuotedPrimaryKey() + " NOT IN (" + holders + ") LIMIT 1", Args: args}, nil
 	}
 	conds := make([]string, len(p.match))
 	args := make([]any, len(p.match))
 	for i, name := range p.match {
-		f := m.fields[name]
-		v, err := toColumn(f.Type, p.data[name])
+		v, err := m.ColumnArg(name, p.data[name])
 		if err != nil {
 			return backend.Stmt{}, fmt.Errorf("encode match field %s: %w", name, err)
 		}
@@ -200,7 +199,7 @@ func (p *preparedSeed) lookup() (backend.Stmt, error) {
 		args[i] = v
 	}
 	return backend.Stmt{
-		SQL:  "SELECT " + m.pkQuoted + " FROM " + m.table + " WHERE " + strings.Join(conds, " AND ") + " LIMIT 1",
+		SQL:  "SELECT " + m.QuotedPrimaryKey() + " FROM " + m.Table() + " WHERE " + strings.Join(conds, " AND ") + " LIMIT 1",
 		Args: args,
 	}, nil
 }
@@ -210,10 +209,10 @@ func (p *preparedSeed) lookup() (backend.Stmt, error) {
 func (p *preparedSeed) differs(stored map[string]any) []string {
 	var out []string
 	for k, v := range p.data {
-		if p.volatile[k] || k == p.m.pk {
+		if p.volatile[k] || k == p.m.PrimaryKey() {
 			continue
 		}
-		if !equalValues(stored[k], v) {
+		if !runtime.EqualValues(stored[k], v) {
 			out = append(out, k)
 		}
 	}

@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dmplan/dmplan/applier"
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 const uniqueV1 = `
@@ -34,7 +34,7 @@ var uniqueV2 = strings.Replace(uniqueV1, `d1 { sync_fields = ["title"] }`, `d1 {
 func TestInitializeRefusesUniqueIndexOnDuplicates(t *testing.T) {
 	ctx := context.Background()
 	e := newSeedEnv(t, uniqueV1)
-	if _, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv}); err != nil {
+	if _, err := operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv}); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -51,7 +51,7 @@ func TestInitializeRefusesUniqueIndexOnDuplicates(t *testing.T) {
 	}
 
 	e.open(t, uniqueV2)
-	_, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
+	_, err := operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv})
 	if !errors.Is(err, applier.ErrBlocked) || !strings.Contains(err.Error(), "DM112 note_by_title: unique index note_by_title on note(title) cannot be created: the table holds duplicate values") {
 		t.Fatalf("Initialize = %v, want ErrBlocked listing DM112 note_by_title", err)
 	}
@@ -62,7 +62,7 @@ func TestInitializeRefusesUniqueIndexOnDuplicates(t *testing.T) {
 	if _, err := e.ds.System().Update(ctx, "NOTE", ids[1], map[string]any{"title": "other"}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
+	rep, err := operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv})
 	if err != nil {
 		t.Fatalf("Initialize after the fix: %v", err)
 	}

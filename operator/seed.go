@@ -1,4 +1,4 @@
-package runtime
+package operator
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -49,7 +50,7 @@ import (
 // Values read from env.X are sensitive: they are never logged, and errors
 // are scrubbed of them.
 type Seeds struct {
-	ds     *Datastore
+	ds     *runtime.Datastore
 	getenv func(string) (string, bool)
 }
 
@@ -58,16 +59,16 @@ var _ applier.Seeder = (*Seeds)(nil)
 // SeedNamespace is the UUID namespace of derived seed record ids.
 var SeedNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/dmplan/dmplan/seed"))
 
-// Seeds returns the seed runner of the Datastore. getenv reads env.X (nil:
+// NewSeeds returns the seed runner of the Datastore. getenv reads env.X (nil:
 // os.LookupEnv).
-func (ds *Datastore) Seeds(getenv func(string) (string, bool)) *Seeds {
+func NewSeeds(ds *runtime.Datastore, getenv func(string) (string, bool)) *Seeds {
 	return &Seeds{ds: ds, getenv: getenv}
 }
 
 // SeedError reports seeds that cannot run: an unset environment variable,
 // a match field computed by a function, data that fails validation.
 // Diagnostics point at the seed blocks and never hold a value.
-// errors.Is(err, ErrInvalid) is true.
+// errors.Is(err, runtime.ErrInvalid) is true.
 type SeedError struct {
 	Diagnostics hcl.Diagnostics
 }
@@ -90,8 +91,8 @@ func (e *SeedError) Error() string {
 	return "seeds: " + strings.Join(parts, "; ")
 }
 
-// Unwrap makes errors.Is(err, ErrInvalid) true.
-func (e *SeedError) Unwrap() error { return ErrInvalid }
+// Unwrap makes errors.Is(err, runtime.ErrInvalid) true.
+func (e *SeedError) Unwrap() error { return runtime.ErrInvalid }
 
 // Status checks every seed against the target and returns what each would
 // write now, keyed by planner.SeedKey, for planner.WithSeedStatus. live is
@@ -100,12 +101,12 @@ func (e *SeedError) Unwrap() error { return ErrInvalid }
 // D1 batch; always seeds whose record exists add one KV read each.
 func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
 	out := map[string]planner.SeedStatus{}
-	if len(s.ds.spec.Seeds) == 0 {
+	if len(s.ds.Spec().Seeds) == 0 {
 		return out, nil
 	}
 	var preps []*preparedSeed
 	var diags hcl.Diagnostics
-	for _, sd := range s.ds.spec.Seeds {
+	for _, sd := range s.ds.Spec().Seeds {
 		p, d := s.prepare(sd)
 		diags = append(diags, d...)
 		if p != nil {
@@ -118,7 +119,7 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 	linkOthers(preps)
 	if live == nil {
 		var err error
-		if live, err = backend.Inspect(ctx, s.ds.d1, s.ds.kv); err != nil {
+		if live, err = backend.Inspect(ctx, s.ds.D1(), s.ds.KV()); err != nil {
 			return nil, fmt.Errorf("seed status: inspect: %w", err)
 		}
 	}
@@ -139,9 +140,9 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 	if len(stmts) == 0 {
 		return out, nil
 	}
-	res, err := s.ds.d1.Batch(ctx, stmts)
+	res, err := s.ds.D1().Batch(ctx, stmts)
 	if err != nil {
-		return nil, fmt.Errorf("seed status: %w", notMigrated(err))
+		return nil, fmt.Errorf("seed status: %w", runtime.NotMigrated(err))
 	}
 	for i, p := range asked {
 		found := firstString(res[i])
@@ -161,7 +162,7 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 	var p *preparedSeed
 	var same []*preparedSeed // the model's seeds, for if_empty
 	var diags hcl.Diagnostics
-	for _, x := range s.ds.spec.Seeds {
+	for _, x := range s.ds.Spec().Seeds {
 		if x.Model != model {
 			continue
 		}
@@ -178,7 +179,7 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 		return 0, &SeedError{Diagnostics: diags}
 	}
 	if p == nil {
-		return 0, fmt.Errorf("run seed %s: %w: the spec has no such seed", planner.SeedKey(model, name), ErrInvalid)
+		return 0, fmt.Errorf("run seed %s: %w: the spec has no such seed", planner.SeedKey(model, name), runtime.ErrInvalid)
 	}
 	sd := p.seed
 	linkOthers(same)
@@ -186,7 +187,7 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 		err = p.scrub(err)
 		lvl, outcome := slog.LevelInfo, "seeded"
 		if err != nil {
-			lvl, outcome = slog.LevelError, outcomeOf(err)
+			lvl, outcome = slog.LevelError, runtime.Outcome(err)
 		} else if records == 0 {
 			outcome = "unchanged"
 		}
@@ -196,15 +197,15 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
-		s.ds.log.LogAttrs(ctx, lvl, "runtime.seed", attrs...)
+		s.ds.Logger().LogAttrs(ctx, lvl, "runtime.seed", attrs...)
 	}()
 	st, err := p.lookup()
 	if err != nil {
 		return 0, fmt.Errorf("seed %s: %w", p.key, err)
 	}
-	res, err := s.ds.d1.Query(ctx, st)
+	res, err := s.ds.D1().Query(ctx, st)
 	if err != nil {
-		return 0, fmt.Errorf("seed %s: look up: %w", p.key, notMigrated(err))
+		return 0, fmt.Errorf("seed %s: look up: %w", p.key, runtime.NotMigrated(err))
 	}
 	d, err := s.decide(ctx, p, len(res.Rows) > 0, firstString(res))
 	if err != nil {
@@ -224,13 +225,13 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 // would update or the id it would create.
 type decision struct {
 	status planner.SeedStatus
-	update *Record
+	update *runtime.Record
 	id     string
 }
 
 // decide turns a lookup result into what the seed would do.
 func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundID string) (decision, error) {
-	table := p.m.spec.D1.Table
+	table := p.m.Spec().D1.Table
 	matchWords := strings.Join(p.match, ", ")
 	switch p.seed.Condition {
 	case hclspec.SeedIfEmpty:
@@ -247,8 +248,8 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 	if !exists {
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "no " + table + " row matches " + matchWords}, id: p.id}, nil
 	}
-	r, err := s.ds.System().Get(ctx, p.m.name, foundID, IncludingDeleted())
-	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrNotMigrated) {
+	r, err := s.ds.System().Get(ctx, p.m.Model(), foundID, runtime.IncludingDeleted())
+	if errors.Is(err, runtime.ErrNotFound) || errors.Is(err, runtime.ErrNotMigrated) {
 		// A D1 row without its KV object: writing the record repairs it.
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "the matching record is missing from KV"}, id: foundID}, nil
 	}
@@ -258,7 +259,7 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 	if r.IsDeleted() {
 		return decision{status: planner.SeedStatus{Reason: "the matching record is deleted; seeds leave deleted records alone"}}, nil
 	}
-	if fields := p.differs(r.orig); len(fields) > 0 {
+	if fields := p.differs(r.Data()); len(fields) > 0 {
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "the stored record differs in " + strings.Join(fields, ", ")}, update: r}, nil
 	}
 	return decision{status: planner.SeedStatus{Reason: "the stored record holds the seed's data"}}, nil
@@ -266,26 +267,26 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 
 // create saves the seed's record as new with the id.
 func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (int, error) {
-	r := s.ds.System().New(p.m.name)
+	r := s.ds.System().New(p.m.Model())
 	r.SetAll(p.data)
-	r.Set(p.m.pk, id)
+	r.Set(p.m.PrimaryKey(), id)
 	err := r.Save(ctx)
-	var ce *ConstraintError
-	if errors.Is(err, ErrConflict) && !errors.As(err, &ce) {
+	var ce *runtime.ConstraintError
+	if errors.Is(err, runtime.ErrConflict) && !errors.As(err, &ce) {
 		// The derived id is taken by a record that no longer matches (its
 		// match fields were changed): an always seed updates it, the
 		// other conditions leave it alone.
 		if p.seed.Condition != hclspec.SeedAlways {
-			s.ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.seed", slog.String("model", p.m.name),
+			s.ds.Logger().LogAttrs(ctx, slog.LevelWarn, "runtime.seed", slog.String("model", p.m.Model()),
 				slog.String("seed", p.seed.Name), slog.String("id", id),
 				slog.String("outcome", "id_taken"), slog.String("hint", "a record with the seed's id exists but no longer matches; left alone"))
 			return 0, nil
 		}
-		stored, gerr := s.ds.System().Get(ctx, p.m.name, id, IncludingDeleted())
+		stored, gerr := s.ds.System().Get(ctx, p.m.Model(), id, runtime.IncludingDeleted())
 		if gerr != nil {
 			return 0, fmt.Errorf("seed %s: read stored record: %w", p.key, gerr)
 		}
-		if stored.IsDeleted() || len(p.differs(stored.orig)) == 0 {
+		if stored.IsDeleted() || len(p.differs(stored.Data())) == 0 {
 			return 0, nil
 		}
 		return s.update(ctx, p, stored)
@@ -297,9 +298,9 @@ func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (int, er
 }
 
 // update writes the seed's stable fields over the stored record.
-func (s *Seeds) update(ctx context.Context, p *preparedSeed, r *Record) (int, error) {
+func (s *Seeds) update(ctx context.Context, p *preparedSeed, r *runtime.Record) (int, error) {
 	for k, v := range p.data {
-		if !p.volatile[k] && k != p.m.pk {
+		if !p.volatile[k] && k != p.m.PrimaryKey() {
 			r.Set(k, v)
 		}
 	}

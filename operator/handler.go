@@ -1,4 +1,4 @@
-package runtime
+package operator
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 // ActionInitialize is the action InitializeHandler serves.
@@ -46,7 +47,7 @@ const maxRequestBytes = 64 << 10
 // a failed run. A run that has started finishes even if the client
 // disconnects. With no AdminToken and no AllowUnauthenticated it answers
 // every request with 500 and says how to configure it.
-func InitializeHandler(ds *Datastore, opts HandlerOptions) http.Handler {
+func InitializeHandler(ds *runtime.Datastore, opts HandlerOptions) http.Handler {
 	want := sha256.Sum256([]byte(opts.AdminToken))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if opts.AdminToken == "" && !opts.AllowUnauthenticated {
@@ -86,7 +87,7 @@ func InitializeHandler(ds *Datastore, opts HandlerOptions) http.Handler {
 		}
 		// Once started, a run finishes even if the client hangs up: stopping
 		// between batches would leave half a migration for the next call.
-		rep, err := ds.InitializeWith(context.WithoutCancel(r.Context()), opts.Init)
+		rep, err := InitializeWith(context.WithoutCancel(r.Context()), ds, opts.Init)
 		switch {
 		case errors.Is(err, applier.ErrLocked):
 			writeResult(w, http.StatusConflict, nil, err.Error())

@@ -1,4 +1,4 @@
-package runtime
+package operator
 
 import (
 	"context"
@@ -8,14 +8,15 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 // scan streams one model's KV objects page by page, compares each with its
 // D1 row and, with fix, rewrites the rows that differ. Reconcile and
 // Backfill are both a scan.
 type scan struct {
-	ds  *Datastore
-	m   *model
+	ds  *runtime.Datastore
+	m   *runtime.Storage
 	fix bool
 	// refuseRows (reconcile) reports the rows D1 refuses for a constraint
 	// and writes the others; a backfill fails on them instead.
@@ -48,15 +49,15 @@ type candidate struct {
 }
 
 func (s *scan) run(ctx context.Context, orphans bool) error {
-	ns, err := s.m.namespace(ctx, s.ds.resolveNamespaces)
+	ns, err := s.m.Namespace(ctx)
 	if err != nil {
 		return err
 	}
 	s.start, s.total = time.Now(), -1
 	if s.progress != nil {
-		res, err := s.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + s.m.from})
+		res, err := s.ds.D1().Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + s.m.From()})
 		if err != nil {
-			return fmt.Errorf("count d1 rows: %w", notMigrated(err))
+			return fmt.Errorf("count d1 rows: %w", runtime.NotMigrated(err))
 		}
 		if len(res.Rows) == 1 && len(res.Rows[0]) == 1 {
 			if n, ok := res.Rows[0][0].(int64); ok {
@@ -71,19 +72,19 @@ func (s *scan) run(ctx context.Context, orphans bool) error {
 	if size <= 0 || size > backend.MaxListLimit {
 		size = backend.MaxListLimit
 	}
-	prefix := s.m.spec.KV.Prefix()
+	prefix := s.m.Spec().KV.Prefix()
 	cursor := ""
 	for {
-		page, err := s.ds.kv.List(ctx, ns, prefix, cursor, size)
+		page, err := s.ds.KV().List(ctx, ns, prefix, cursor, size)
 		if err != nil {
-			return fmt.Errorf("list kv keys: %w", notMigrated(err))
+			return fmt.Errorf("list kv keys: %w", runtime.NotMigrated(err))
 		}
 		var keys []listed
 		for _, k := range page.Keys {
 			if s.after != "" && k.Name <= s.after {
 				continue
 			}
-			if id, ok := s.m.idFromKey(k.Name); ok {
+			if id, ok := s.m.IDFromKey(k.Name); ok {
 				keys = append(keys, listed{id, k.Name})
 			}
 		}
@@ -110,9 +111,9 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	for i, k := range keys {
 		names[i] = k.key
 	}
-	vals, err := s.ds.kv.GetMany(ctx, ns, names)
+	vals, err := s.ds.KV().GetMany(ctx, ns, names)
 	if err != nil {
-		return fmt.Errorf("kv get many: %w", notMigrated(err))
+		return fmt.Errorf("kv get many: %w", runtime.NotMigrated(err))
 	}
 	var cands []candidate
 	for _, k := range keys {
@@ -125,7 +126,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		}
 		s.done++
 		s.rep.Objects++
-		row, problem := s.project(k.id, raw)
+		row, problem := s.m.Project(k.id, raw)
 		if problem != "" {
 			s.rep.add(Drift{Kind: DriftBadObject, ID: k.id, Key: k.key, Problem: problem})
 			continue
@@ -173,40 +174,6 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	return nil
 }
 
-// project decodes and validates a KV object and returns its D1 row, or
-// what is wrong with it (never a field value).
-func (s *scan) project(id string, raw []byte) ([]any, string) {
-	m := s.m
-	data, err := decodeObject(m, raw)
-	if err != nil {
-		return nil, "value is not a JSON object"
-	}
-	if v, ok := data[m.pk]; ok && v != nil {
-		if sv, _ := v.(string); sv != id {
-			return nil, fmt.Sprintf("%s does not match the id %q in its key", m.pk, id)
-		}
-	}
-	data[m.pk] = id
-	// An object written before a synced field with a default existed
-	// projects to the default, as SQLite's ADD COLUMN ... DEFAULT filled
-	// the column.
-	for _, f := range m.cols {
-		if _, ok := data[f.Name]; !ok && f.Default != nil {
-			data[f.Name] = cloneJSON(f.Default)
-		}
-	}
-	ve := &ValidationError{Model: m.name}
-	validate(m, data, data, -1, ve)
-	if len(ve.Fields) > 0 {
-		return nil, fieldProblems(ve)
-	}
-	row := make([]any, len(m.cols))
-	if err := m.rowArgs(data, row); err != nil {
-		return nil, err.Error()
-	}
-	return row, ""
-}
-
 // rows reads the D1 rows of the candidates in one batch of SELECTs.
 func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, error) {
 	out := make(map[string][]any, len(cands))
@@ -222,20 +189,20 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 			args[i] = c.id
 		}
 		sts = append(sts, backend.Stmt{
-			SQL:  "SELECT " + m.selectCols + m.from + " WHERE t." + m.pkQuoted + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")",
+			SQL:  "SELECT " + m.SelectColumns() + m.From() + " WHERE t." + m.QuotedPrimaryKey() + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")",
 			Args: args,
 		})
 	}
-	res, err := s.ds.d1.Batch(ctx, sts)
+	res, err := s.ds.D1().Batch(ctx, sts)
 	if err != nil {
-		return nil, fmt.Errorf("read d1 rows: %w", notMigrated(err))
+		return nil, fmt.Errorf("read d1 rows: %w", runtime.NotMigrated(err))
 	}
 	for _, r := range res {
 		for _, row := range r.Rows {
-			if len(row) != len(m.cols) {
-				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), len(m.cols))
+			if len(row) != len(m.Columns()) {
+				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), len(m.Columns()))
 			}
-			if id, ok := fromColumn(m.cols[0].Type, row[0]).(string); ok {
+			if id, ok := m.ColumnValue(0, row[0]).(string); ok {
 				out[id] = row
 			}
 		}
@@ -248,13 +215,12 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 func (s *scan) differ(want, have []any) []string {
 	var cols []string
 	check := func(i int) {
-		t := s.m.cols[i].Type
-		if !equalValues(fromColumn(t, want[i]), fromColumn(t, have[i])) {
-			cols = append(cols, s.m.cols[i].Name)
+		if !runtime.EqualValues(s.m.ColumnValue(i, want[i]), s.m.ColumnValue(i, have[i])) {
+			cols = append(cols, s.m.Columns()[i].Name)
 		}
 	}
 	if s.compare == nil {
-		for i := range s.m.cols {
+		for i := range s.m.Columns() {
 			check(i)
 		}
 	} else {
@@ -265,7 +231,7 @@ func (s *scan) differ(want, have []any) []string {
 	return cols
 }
 
-// write upserts rows in batches of MaxBatchStatements statements. When
+// write upserts rows in batches of runtime.MaxBatchStatements statements. When
 // reconcile's fix (refuseRows) meets a constraint the rows break (two
 // KV objects with the same value of a unique column, say), it writes them
 // again in halves until the refused rows are alone (see writeSplit), so
@@ -273,7 +239,7 @@ func (s *scan) differ(want, have []any) []string {
 // id of each row D1 refused to why; wrote holds the ids written on that
 // path, which count as fixed even when a later error stops the page.
 func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused map[string]string, wrote map[string]bool, err error) {
-	sts := s.m.upserts(rows)
+	sts := s.m.Upserts(rows)
 	if s.onWrite != nil {
 		st, err := s.onWrite(lastKey, s.done)
 		if err != nil {
@@ -281,9 +247,9 @@ func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused
 		}
 		sts = append(sts, st)
 	}
-	for from := 0; from < len(sts); from += MaxBatchStatements {
-		to := min(from+MaxBatchStatements, len(sts))
-		if _, err := s.ds.d1.Batch(ctx, sts[from:to]); err != nil {
+	for from := 0; from < len(sts); from += runtime.MaxBatchStatements {
+		to := min(from+runtime.MaxBatchStatements, len(sts))
+		if _, err := s.ds.D1().Batch(ctx, sts[from:to]); err != nil {
 			if s.refuseRows && errors.Is(err, backend.ErrConstraint) {
 				refused, wrote = map[string]string{}, map[string]bool{}
 				err := s.writeSplit(ctx, rows, refused, wrote)
@@ -304,10 +270,10 @@ func (s *scan) writeSplit(ctx context.Context, rows [][]any, refused map[string]
 	if len(rows) == 0 {
 		return nil
 	}
-	sts := s.m.upserts(rows)
+	sts := s.m.Upserts(rows)
 	var err error
-	if len(sts) <= MaxBatchStatements {
-		if _, err = s.ds.d1.Batch(ctx, sts); err == nil {
+	if len(sts) <= runtime.MaxBatchStatements {
+		if _, err = s.ds.D1().Batch(ctx, sts); err == nil {
 			s.written += int64(len(rows))
 			for _, r := range rows {
 				wrote[fmt.Sprint(r[0])] = true
@@ -318,7 +284,7 @@ func (s *scan) writeSplit(ctx context.Context, rows [][]any, refused map[string]
 			return s.writeError(rows, err)
 		}
 		if len(rows) == 1 {
-			refused[fmt.Sprint(rows[0][0])] = "not rewritten, D1 refuses the row: " + constraintName(err)
+			refused[fmt.Sprint(rows[0][0])] = "not rewritten, D1 refuses the row: " + runtime.ConstraintName(err)
 			return nil
 		}
 	}
@@ -338,7 +304,7 @@ func (s *scan) writeError(rows [][]any, err error) error {
 	if len(rows) > 5 {
 		more = fmt.Sprintf(" and %d more", len(rows)-5)
 	}
-	return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.name, strings.Join(ids, ", "), more, notMigrated(err))
+	return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.Model(), strings.Join(ids, ", "), more, runtime.NotMigrated(err))
 }
 
 // orphans pages through the D1 rows by primary key and reports those whose
@@ -346,8 +312,9 @@ func (s *scan) writeError(rows [][]any, err error) error {
 func (s *scan) orphans(ctx context.Context, ns string) error {
 	m := s.m
 	const page = 1000
-	first := "SELECT t." + m.pkQuoted + m.from + " ORDER BY t." + m.pkQuoted + " LIMIT ?"
-	next := "SELECT t." + m.pkQuoted + m.from + " WHERE t." + m.pkQuoted + " > ? ORDER BY t." + m.pkQuoted + " LIMIT ?"
+	pk := m.QuotedPrimaryKey()
+	first := "SELECT t." + pk + m.From() + " ORDER BY t." + pk + " LIMIT ?"
+	next := "SELECT t." + pk + m.From() + " WHERE t." + pk + " > ? ORDER BY t." + pk + " LIMIT ?"
 	var last any
 	var cands []string
 	for {
@@ -355,9 +322,9 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 		if last != nil {
 			st = backend.Stmt{SQL: next, Args: []any{last, int64(page)}}
 		}
-		res, err := s.ds.d1.Query(ctx, st)
+		res, err := s.ds.D1().Query(ctx, st)
 		if err != nil {
-			return fmt.Errorf("list d1 rows: %w", notMigrated(err))
+			return fmt.Errorf("list d1 rows: %w", runtime.NotMigrated(err))
 		}
 		for _, row := range res.Rows {
 			if len(row) == 0 {
@@ -365,7 +332,7 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 			}
 			s.rep.Rows++
 			last = row[0]
-			id := fmt.Sprint(fromColumn(m.cols[0].Type, row[0]))
+			id := fmt.Sprint(m.ColumnValue(0, row[0]))
 			if _, ok := s.seen[id]; !ok {
 				cands = append(cands, id)
 			}
@@ -380,14 +347,14 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 	keys := make([]string, 0, len(cands))
 	keyOf := make(map[string]string, len(cands))
 	for _, id := range cands {
-		if k, err := m.key(id); err == nil {
+		if k, err := m.Key(id); err == nil {
 			keys = append(keys, k)
 			keyOf[id] = k
 		}
 	}
-	vals, err := s.ds.kv.GetMany(ctx, ns, keys)
+	vals, err := s.ds.KV().GetMany(ctx, ns, keys)
 	if err != nil {
-		return fmt.Errorf("kv get many: %w", notMigrated(err))
+		return fmt.Errorf("kv get many: %w", runtime.NotMigrated(err))
 	}
 	for _, id := range cands {
 		k, ok := keyOf[id]
@@ -402,7 +369,7 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 }
 
 func (s *scan) snapshot() Progress {
-	p := Progress{Model: s.m.name, Done: s.done, Total: s.total, Written: s.written, Elapsed: time.Since(s.start)}
+	p := Progress{Model: s.m.Model(), Done: s.done, Total: s.total, Written: s.written, Elapsed: time.Since(s.start)}
 	if secs := p.Elapsed.Seconds(); secs > 0 {
 		p.Rate = float64(p.Done) / secs
 	}

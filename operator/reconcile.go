@@ -1,13 +1,11 @@
-package runtime
+package operator
 
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
-	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 // Drift kinds a reconcile reports.
@@ -163,76 +161,26 @@ func (mr *ModelReconcile) add(d Drift) {
 // have; a fix then writes the projection of the KV object it read, so run
 // it again (or when writers are quiet) to be sure. A record's KV object is
 // never written.
-func (ds *Datastore) Reconcile(ctx context.Context, opts ReconcileOptions) (*ReconcileReport, error) {
+func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions) (*ReconcileReport, error) {
 	start := time.Now()
 	names := opts.Models
 	if len(names) == 0 {
-		names = ds.modelNames()
+		names = ds.Models()
 	}
 	rep := &ReconcileReport{Fix: opts.Fix, Models: []*ModelReconcile{}}
 	for _, name := range names {
-		m, err := ds.model(name)
+		m, err := ds.Storage(name)
 		if err != nil {
 			return rep, fmt.Errorf("reconcile: %w", err)
 		}
 		sc := &scan{ds: ds, m: m, fix: opts.Fix, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
-			rep: &ModelReconcile{Model: m.name, Table: m.spec.D1.Table, Namespace: m.nsTitle, Drift: []Drift{}}}
+			rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
 		if err := sc.run(ctx, true); err != nil {
 			rep.Duration = time.Since(start)
-			return rep, fmt.Errorf("reconcile %s: %w", m.name, err)
+			return rep, fmt.Errorf("reconcile %s: %w", m.Model(), err)
 		}
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
-}
-
-// idFromKey returns the record id of a KV key of the model, or false when
-// the key does not follow the model's key pattern.
-func (m *model) idFromKey(key string) (string, bool) {
-	prefix, suffix := m.keyPrefix, m.keySuffix
-	if !m.keySplit {
-		prefix, suffix = m.spec.KV.Prefix(), ""
-	}
-	if !strings.HasPrefix(key, prefix) || !strings.HasSuffix(key, suffix) || len(key) < len(prefix)+len(suffix)+1 {
-		return "", false
-	}
-	id := key[len(prefix) : len(key)-len(suffix)]
-	if k, err := m.key(id); err != nil || k != key {
-		return "", false
-	}
-	return id, true
-}
-
-// upserts returns the multi-row upserts of rows (each the column values
-// of one record, as rowArgs makes them): the statement Save's bulk path
-// sends, at most backend.MaxParams parameters each.
-func (m *model) upserts(rows [][]any) []backend.Stmt {
-	var sts []backend.Stmt
-	for from := 0; from < len(rows); from += m.rowsPerStm {
-		chunk := rows[from:min(from+m.rowsPerStm, len(rows))]
-		var b strings.Builder
-		b.WriteString(m.upsertHead)
-		args := make([]any, 0, len(chunk)*len(m.cols))
-		for i, row := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(m.rowHolders)
-			args = append(args, row...)
-		}
-		b.WriteString(m.upsertTail)
-		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
-	}
-	return sts
-}
-
-// fieldProblems words a validation failure without values.
-func fieldProblems(ve *ValidationError) string {
-	parts := make([]string, 0, len(ve.Fields))
-	for _, f := range ve.Fields {
-		parts = append(parts, f.Field+" "+f.Message)
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, "; ")
 }

@@ -1,4 +1,4 @@
-package backendtest
+package flowtest
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
@@ -129,14 +130,14 @@ func (f *flow) open(t *testing.T, spec *hclspec.Spec) *runtime.Datastore {
 
 // plan inspects the target and plans spec against it, with the seeds'
 // status, the way dmplan plan does. It returns the seeder for apply.
-func (f *flow) plan(t *testing.T, spec *hclspec.Spec) (*planner.Plan, *runtime.Seeds) {
+func (f *flow) plan(t *testing.T, spec *hclspec.Spec) (*planner.Plan, *operator.Seeds) {
 	t.Helper()
 	ctx := context.Background()
 	live, err := backend.Inspect(ctx, f.b.D1(), f.b.KV())
 	if err != nil {
 		t.Fatalf("Inspect: %v", err)
 	}
-	seeds := f.open(t, spec).Seeds(demoGetenv)
+	seeds := operator.NewSeeds(f.open(t, spec), demoGetenv)
 	status, err := seeds.Status(ctx, live)
 	if err != nil {
 		t.Fatalf("seed status: %v", err)
@@ -144,10 +145,10 @@ func (f *flow) plan(t *testing.T, spec *hclspec.Spec) (*planner.Plan, *runtime.S
 	return planner.Diff(spec, f.env, live, planner.WithSeedStatus(status)), seeds
 }
 
-func (f *flow) apply(t *testing.T, p *planner.Plan, seeds *runtime.Seeds) *applier.Report {
+func (f *flow) apply(t *testing.T, p *planner.Plan, seeds *operator.Seeds) *applier.Report {
 	t.Helper()
 	rep, err := applier.Apply(context.Background(), f.b, p, applier.Options{
-		ToolVersion: "backendtest", Actor: "backendtest", Seeder: seeds, Logger: f.log,
+		ToolVersion: "flowtest", Actor: "flowtest", Seeder: seeds, Logger: f.log,
 	})
 	if err != nil {
 		t.Fatalf("Apply: %v", err)

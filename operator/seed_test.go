@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -153,9 +154,9 @@ func (e *seedEnv) open(t *testing.T, src string) {
 	e.ds = ds
 }
 
-func (e *seedEnv) initialize(t *testing.T) *runtime.InitReport {
+func (e *seedEnv) initialize(t *testing.T) *operator.InitReport {
 	t.Helper()
-	rep, err := e.ds.InitializeWith(context.Background(), runtime.InitOptions{Getenv: e.getenv, Actor: "test"})
+	rep, err := operator.InitializeWith(context.Background(), e.ds, operator.InitOptions{Getenv: e.getenv, Actor: "test"})
 	if err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
@@ -171,7 +172,7 @@ func (e *seedEnv) rows(t *testing.T, sql string, args ...any) [][]any {
 	return res.Rows
 }
 
-func seedRecords(rep *runtime.InitReport) map[string]int {
+func seedRecords(rep *operator.InitReport) map[string]int {
 	out := map[string]int{}
 	for _, s := range rep.SeedsRun {
 		out[s.Model] = s.Records
@@ -208,7 +209,7 @@ func TestSeedConditions(t *testing.T) {
 				}
 			}
 			e.open(t, seedModels+sprintf(condSeed, tt.condition))
-			status, err := e.ds.Seeds(e.getenv).Status(ctx, nil)
+			status, err := operator.NewSeeds(e.ds, e.getenv).Status(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -324,8 +325,8 @@ seed "SETTING" "token" {
 				e.env = tt.env
 			}
 			e.open(t, tt.src)
-			_, err := e.ds.Seeds(e.getenv).Status(ctx, nil)
-			var se *runtime.SeedError
+			_, err := operator.NewSeeds(e.ds, e.getenv).Status(ctx, nil)
+			var se *operator.SeedError
 			if !errors.As(err, &se) || !errors.Is(err, runtime.ErrInvalid) {
 				t.Fatalf("Status = %v, want a *SeedError", err)
 			}
@@ -339,7 +340,7 @@ seed "SETTING" "token" {
 					t.Errorf("error holds a secret: %q", err)
 				}
 			}
-			if _, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv}); !errors.As(err, &se) {
+			if _, err := operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv}); !errors.As(err, &se) {
 				t.Errorf("Initialize = %v, want the seed error", err)
 			}
 		})
@@ -380,8 +381,8 @@ func TestInitializeTwiceRecordsOnce(t *testing.T) {
 	e := newSeedEnv(t, seedModels+sprintf(adminSeed, "if_missing")+settingSeeds)
 	e.initialize(t)
 	rep := e.initialize(t)
-	want := &runtime.InitReport{TablesCreated: []string{}, ColumnsAdded: []runtime.ColumnRef{}, IndexesCreated: []string{},
-		SeedsRun: []runtime.SeedRecord{{Model: "USER"}, {Model: "SETTING"}}, Duration: rep.Duration}
+	want := &operator.InitReport{TablesCreated: []string{}, ColumnsAdded: []operator.ColumnRef{}, IndexesCreated: []string{},
+		SeedsRun: []operator.SeedRecord{{Model: "USER"}, {Model: "SETTING"}}, Duration: rep.Duration}
 	if diff := cmp.Diff(want, rep); diff != "" {
 		t.Errorf("second initialize (-want +got):\n%s", diff)
 	}
@@ -409,7 +410,7 @@ func TestInitializeRefusesBlocked(t *testing.T) {
 	if _, err := e.be.D1().Query(ctx, backend.Stmt{SQL: `CREATE TABLE settings (setting_id TEXT PRIMARY KEY NOT NULL, name INTEGER)`}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
+	_, err := operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv})
 	if !errors.Is(err, applier.ErrBlocked) || !strings.Contains(err.Error(), "DM101 settings.name") {
 		t.Fatalf("Initialize = %v, want ErrBlocked listing DM101 settings.name", err)
 	}

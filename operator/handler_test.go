@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"context"
@@ -11,19 +11,19 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dmplan/dmplan/applier"
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 func TestInitializeHandler(t *testing.T) {
 	type reply struct {
-		Success bool                `json:"success"`
-		Data    *runtime.InitReport `json:"data"`
-		Error   string              `json:"error"`
+		Success bool                 `json:"success"`
+		Data    *operator.InitReport `json:"data"`
+		Error   string               `json:"error"`
 	}
 	const token = "s3cret-admin-token"
 	tests := []struct {
 		name     string
-		opts     runtime.HandlerOptions
+		opts     operator.HandlerOptions
 		method   string
 		auth     string
 		body     string
@@ -31,32 +31,32 @@ func TestInitializeHandler(t *testing.T) {
 		errHas   string
 		initRuns bool
 	}{
-		{name: "no token configured", opts: runtime.HandlerOptions{}, method: "POST", body: `{"action":"system.initialize"}`,
+		{name: "no token configured", opts: operator.HandlerOptions{}, method: "POST", body: `{"action":"system.initialize"}`,
 			code: 500, errHas: "no admin token"},
-		{name: "GET", opts: runtime.HandlerOptions{AdminToken: token}, method: "GET", auth: "Bearer " + token,
+		{name: "GET", opts: operator.HandlerOptions{AdminToken: token}, method: "GET", auth: "Bearer " + token,
 			code: 405, errHas: "use POST"},
-		{name: "no bearer", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", body: `{"action":"system.initialize"}`,
+		{name: "no bearer", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", body: `{"action":"system.initialize"}`,
 			code: 401, errHas: "admin token"},
-		{name: "wrong bearer", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token + "x",
+		{name: "wrong bearer", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token + "x",
 			body: `{"action":"system.initialize"}`, code: 401, errHas: "admin token"},
-		{name: "not JSON", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
+		{name: "not JSON", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
 			body: `action=system.initialize`, code: 400, errHas: "must be JSON"},
-		{name: "unknown action", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
+		{name: "unknown action", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
 			body: `{"action":"system.drop"}`, code: 400, errHas: `unknown action "system.drop"`},
-		{name: "initialize with token", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
+		{name: "initialize with token", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", auth: "Bearer " + token,
 			body: `{"action":"system.initialize"}`, code: 200, initRuns: true},
-		{name: "lower-case scheme", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: "bearer " + token,
+		{name: "lower-case scheme", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", auth: "bearer " + token,
 			body: `{"action":"system.initialize"}`, code: 200, initRuns: true},
-		{name: "token without scheme", opts: runtime.HandlerOptions{AdminToken: token}, method: "POST", auth: token,
+		{name: "token without scheme", opts: operator.HandlerOptions{AdminToken: token}, method: "POST", auth: token,
 			body: `{"action":"system.initialize"}`, code: 401, errHas: "admin token"},
-		{name: "initialize unauthenticated when allowed", opts: runtime.HandlerOptions{AllowUnauthenticated: true}, method: "POST",
+		{name: "initialize unauthenticated when allowed", opts: operator.HandlerOptions{AllowUnauthenticated: true}, method: "POST",
 			body: `{"action":"system.initialize"}`, code: 200, initRuns: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newSeedEnv(t, seedModels+settingSeeds)
 			tt.opts.Init.Getenv = e.getenv
-			h := runtime.InitializeHandler(e.ds, tt.opts)
+			h := operator.InitializeHandler(e.ds, tt.opts)
 			req := httptest.NewRequest(tt.method, "/api/function", strings.NewReader(tt.body))
 			if tt.auth != "" {
 				req.Header.Set("Authorization", tt.auth)
@@ -84,7 +84,7 @@ func TestInitializeHandler(t *testing.T) {
 				t.Errorf("settings table exists = %v, want %v", tables == 1, tt.initRuns)
 			}
 			if tt.initRuns {
-				want := []runtime.SeedRecord{{Model: "SETTING", Records: 2}}
+				want := []operator.SeedRecord{{Model: "SETTING", Records: 2}}
 				if got.Data == nil || !cmp.Equal(want, got.Data.SeedsRun) {
 					t.Errorf("data = %+v, want seedsRun %v", got.Data, want)
 				}
@@ -108,11 +108,11 @@ func TestInitializeLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
-	if !runtime.IsLocked(err) || !strings.Contains(err.Error(), "deployer@ci") {
+	_, err = operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv})
+	if !operator.IsLocked(err) || !strings.Contains(err.Error(), "deployer@ci") {
 		t.Fatalf("Initialize while locked = %v", err)
 	}
-	h := runtime.InitializeHandler(e.ds, runtime.HandlerOptions{AllowUnauthenticated: true, Init: runtime.InitOptions{Getenv: e.getenv}})
+	h := operator.InitializeHandler(e.ds, operator.HandlerOptions{AllowUnauthenticated: true, Init: operator.InitOptions{Getenv: e.getenv}})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", strings.NewReader(`{"action":"system.initialize"}`)))
 	if rec.Code != 409 || !strings.Contains(rec.Body.String(), `"success":false`) || !strings.Contains(rec.Body.String(), "deployer@ci") {
@@ -122,7 +122,7 @@ func TestInitializeLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Waiting works too: with the lock free, Initialize runs.
-	if _, err := e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv, LockTimeout: time.Second}); err != nil {
+	if _, err := operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv, LockTimeout: time.Second}); err != nil {
 		t.Errorf("Initialize after release: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
-	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -35,7 +35,7 @@ func TestSeedSecretsNeverShown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, err := e.ds.Seeds(e.getenv).Status(ctx, live)
+	status, err := operator.NewSeeds(e.ds, e.getenv).Status(ctx, live)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ seed "USER" "shadow" {
   match = ["role"]
   data  = { email = env.ADMIN_EMAIL, role = "shadow", password_hash = bcrypt(env.ADMIN_PASSWORD) }
 }`)
-	_, err = e.ds.InitializeWith(ctx, runtime.InitOptions{Getenv: e.getenv})
+	_, err = operator.InitializeWith(ctx, e.ds, operator.InitOptions{Getenv: e.getenv})
 	if err == nil {
 		t.Fatal("initialize with a conflicting seed succeeded")
 	}

@@ -1,4 +1,4 @@
-package runtime
+package operator
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 // BackfillTable is the internal D1 table where backfills keep their
@@ -82,47 +83,47 @@ type BackfillResult struct {
 // SaveMany); with a RunID each page's last write batch also records the
 // page's last key in BackfillTable, so an interrupted backfill run again
 // with the same RunID skips the pages it finished.
-func (ds *Datastore) Backfill(ctx context.Context, opts BackfillOptions) (*BackfillResult, error) {
+func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) (*BackfillResult, error) {
 	start := time.Now()
-	m, err := ds.model(opts.Model)
+	m, err := ds.Storage(opts.Model)
 	if err != nil {
 		return nil, fmt.Errorf("backfill: %w", err)
 	}
-	res := &BackfillResult{Model: m.name, Columns: opts.Columns}
+	res := &BackfillResult{Model: m.Model(), Columns: opts.Columns}
 	var compare []int
 	for _, c := range opts.Columns {
-		f, err := m.column(c)
+		i, err := m.Column(c)
 		if err != nil {
-			return nil, fmt.Errorf("backfill %s: %w", m.name, err)
+			return nil, fmt.Errorf("backfill %s: %w", m.Model(), err)
 		}
-		compare = append(compare, m.colIdx[f.Name])
+		compare = append(compare, i)
 	}
 	if len(compare) == 0 {
-		return nil, fmt.Errorf("backfill %s: %w: no columns given", m.name, ErrInvalid)
+		return nil, fmt.Errorf("backfill %s: %w: no columns given", m.Model(), runtime.ErrInvalid)
 	}
-	target := m.spec.D1.Table + "." + strings.Join(opts.Columns, ",")
+	target := m.Spec().D1.Table + "." + strings.Join(opts.Columns, ",")
 	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, compare: compare,
-		rep: &ModelReconcile{Model: m.name, Table: m.spec.D1.Table, Namespace: m.nsTitle}}
+		rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle()}}
 	if opts.RunID != "" {
-		res.ResumedAfter, err = ds.backfillResume(ctx, target, m.name, opts.RunID)
+		res.ResumedAfter, err = backfillResume(ctx, ds, target, m.Model(), opts.RunID)
 		if err != nil {
 			return nil, fmt.Errorf("backfill %s: %w", target, err)
 		}
 		sc.after = res.ResumedAfter
 		sc.onWrite = func(lastKey string, done int64) (backend.Stmt, error) {
-			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.name, opts.RunID, lastKey, done, int64(0), FormatTime(ds.now())}}, nil
+			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, done, int64(0), runtime.FormatTime(ds.Now())}}, nil
 		}
 	}
 	err = sc.run(ctx, false)
 	if err == nil && opts.RunID != "" {
-		_, err = ds.d1.Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.name, opts.RunID, "", sc.done, int64(1), FormatTime(ds.now())}})
+		_, err = ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, "", sc.done, int64(1), runtime.FormatTime(ds.Now())}})
 		if err != nil {
 			err = fmt.Errorf("record backfill finished: %w", err)
 		}
 	}
 	res.Checked, res.Written, res.Bad = sc.done, sc.written, sc.rep.Bad
 	res.Duration = time.Since(start)
-	ds.logOp(ctx, "backfill", m.name, "", start, fmt.Sprintf("wrote %d of %d records", res.Written, res.Checked), err)
+	ds.LogOp(ctx, "backfill", m.Model(), "", start, fmt.Sprintf("wrote %d of %d records", res.Written, res.Checked), err)
 	if err != nil {
 		return res, fmt.Errorf("backfill %s: %w", target, err)
 	}
@@ -131,9 +132,9 @@ func (ds *Datastore) Backfill(ctx context.Context, opts BackfillOptions) (*Backf
 
 // backfillResume creates the progress table when needed and returns the
 // last key an unfinished earlier backfill of target wrote, in one batch.
-func (ds *Datastore) backfillResume(ctx context.Context, target, model, runID string) (string, error) {
-	res, err := ds.d1.Batch(ctx, []backend.Stmt{{SQL: backfillDDL}, {SQL: backfillLoad, Args: []any{target}},
-		{SQL: backfillStart, Args: []any{target, model, runID, FormatTime(ds.now())}}})
+func backfillResume(ctx context.Context, ds *runtime.Datastore, target, model, runID string) (string, error) {
+	res, err := ds.D1().Batch(ctx, []backend.Stmt{{SQL: backfillDDL}, {SQL: backfillLoad, Args: []any{target}},
+		{SQL: backfillStart, Args: []any{target, model, runID, runtime.FormatTime(ds.Now())}}})
 	if err != nil {
 		return "", fmt.Errorf("read backfill progress: %w", err)
 	}
@@ -144,13 +145,6 @@ func (ds *Datastore) backfillResume(ctx context.Context, target, model, runID st
 		}
 	}
 	return "", nil
-}
-
-// PendingBackfills returns the backfills an interrupted apply left
-// unfinished, for planner.WithPendingBackfills: the next plan resumes
-// them. See PendingBackfills.
-func (ds *Datastore) PendingBackfills(ctx context.Context) ([]planner.PendingBackfill, error) {
-	return PendingBackfills(ctx, ds.d1)
 }
 
 // PendingBackfills reads the unfinished backfills of a D1 database: one
@@ -184,9 +178,9 @@ func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBack
 
 // Backfiller returns the Datastore as the applier's Backfiller, for
 // applier.Options.Backfiller.
-func (ds *Datastore) Backfiller() applier.Backfiller { return backfiller{ds} }
+func Backfiller(ds *runtime.Datastore) applier.Backfiller { return backfiller{ds} }
 
-type backfiller struct{ ds *Datastore }
+type backfiller struct{ ds *runtime.Datastore }
 
 func (b backfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
 	opts := BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID}
@@ -195,7 +189,7 @@ func (b backfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (
 			req.Progress(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})
 		}
 	}
-	res, err := b.ds.Backfill(ctx, opts)
+	res, err := Backfill(ctx, b.ds, opts)
 	if res == nil {
 		return applier.BackfillResult{}, err
 	}

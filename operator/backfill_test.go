@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/dmplan/dmplan/backend/faulty"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 	"github.com/dmplan/dmplan/state"
@@ -118,7 +119,7 @@ func TestBackfillNewColumnThroughApply(t *testing.T) {
 	}
 	var pages []applier.BackfillProgress
 	rep, err := applier.Apply(ctx, store, p, applier.Options{
-		Backfiller:       ds.Backfiller(),
+		Backfiller:       operator.Backfiller(ds),
 		BackfillProgress: func(_ int, _ planner.Step, bp applier.BackfillProgress) { pages = append(pages, bp) },
 	})
 	if err != nil {
@@ -140,7 +141,7 @@ func TestBackfillNewColumnThroughApply(t *testing.T) {
 	if hist[0].Outcome != state.OutcomeApplied || hist[0].Steps[1].Records == nil || *hist[0].Steps[1].Records != 2500 {
 		t.Errorf("history = %+v", hist[0])
 	}
-	rc, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+	rc, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 	if err != nil || rc.Drifted() {
 		t.Errorf("reconcile after backfill: %v %+v", err, rc.Models[0])
 	}
@@ -159,7 +160,7 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 	// Once the first page of 1,000 is written, fail the second page's
 	// write (each page is one D1 batch of reads, then one of writes).
 	armed := false
-	_, err = applier.Apply(ctx, fb, planFor(t, ctx, v2, fb), applier.Options{Backfiller: ds.Backfiller(),
+	_, err = applier.Apply(ctx, fb, planFor(t, ctx, v2, fb), applier.Options{Backfiller: operator.Backfiller(ds),
 		BackfillProgress: func(int, planner.Step, applier.BackfillProgress) {
 			if !armed {
 				armed = true
@@ -179,7 +180,7 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 		t.Fatalf("history = %+v, %v", hist, err)
 	}
 	// Reconcile sees exactly the rows the backfill did not reach.
-	rc, err := ds.Reconcile(ctx, runtime.ReconcileOptions{})
+	rc, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 		t.Errorf("reconcile = %+v", m)
 	}
 
-	pending, err := ds.PendingBackfills(ctx)
+	pending, err := operator.PendingBackfills(ctx, ds.D1())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 		t.Fatalf("resume plan (-want +got):\n%s", diff)
 	}
 	var last applier.BackfillProgress
-	if _, err := applier.Apply(ctx, store, p, applier.Options{Backfiller: ds.Backfiller(),
+	if _, err := applier.Apply(ctx, store, p, applier.Options{Backfiller: operator.Backfiller(ds),
 		BackfillProgress: func(_ int, _ planner.Step, bp applier.BackfillProgress) { last = bp }}); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 	if got := titlesFilled(t, ctx, store); got != 2500 {
 		t.Errorf("%d of 2500 titles filled after resuming", got)
 	}
-	if pending, _ := ds.PendingBackfills(ctx); len(pending) != 0 {
+	if pending, _ := operator.PendingBackfills(ctx, ds.D1()); len(pending) != 0 {
 		t.Errorf("pending after finishing = %+v", pending)
 	}
 }

@@ -1,4 +1,4 @@
-package runtime
+package operator
 
 import (
 	"context"
@@ -10,7 +10,9 @@ import (
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 // InitReport is what Initialize did, in the JSON shape of the spec's
@@ -64,12 +66,12 @@ type InitOptions struct {
 // (KV namespaces, tables, columns, indexes, then seeds through the System
 // handle), recording the run in the target's history. Running it twice
 // does nothing the second time. It is the spec's DataModel.initialize.
-func (ds *Datastore) Initialize(ctx context.Context) (*InitReport, error) {
-	return ds.InitializeWith(ctx, InitOptions{})
+func Initialize(ctx context.Context, ds *runtime.Datastore) (*InitReport, error) {
+	return InitializeWith(ctx, ds, InitOptions{})
 }
 
 // InitializeWith is Initialize with options.
-func (ds *Datastore) InitializeWith(ctx context.Context, opts InitOptions) (rep *InitReport, err error) {
+func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions) (rep *InitReport, err error) {
 	start := time.Now()
 	defer func() {
 		lvl, outcome := slog.LevelInfo, "initialized"
@@ -80,38 +82,38 @@ func (ds *Datastore) InitializeWith(ctx context.Context, opts InitOptions) (rep 
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
-		ds.log.LogAttrs(ctx, lvl, "runtime.initialize", attrs...)
+		ds.Logger().LogAttrs(ctx, lvl, "runtime.initialize", attrs...)
 	}()
 	if opts.ToolVersion == "" {
 		opts.ToolVersion = "dmplan runtime"
 	}
 	b := dsBackend{ds}
-	lock, err := applier.AcquireLock(ctx, ds.d1, applier.LockOptions{
-		Who: opts.Actor, Operation: "initialize", Timeout: opts.LockTimeout, Logger: ds.log,
+	lock, err := applier.AcquireLock(ctx, ds.D1(), applier.LockOptions{
+		Who: opts.Actor, Operation: "initialize", Timeout: opts.LockTimeout, Logger: ds.Logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
 	defer lock.Release(ctx)
 
-	live, err := backend.Inspect(ctx, ds.d1, ds.kv)
+	live, err := backend.Inspect(ctx, ds.D1(), ds.KV())
 	if err != nil {
 		return nil, fmt.Errorf("initialize: inspect: %w", err)
 	}
-	seeds := ds.Seeds(opts.Getenv)
+	seeds := NewSeeds(ds, opts.Getenv)
 	status, err := seeds.Status(ctx, live)
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	pending, err := ds.PendingBackfills(ctx)
+	pending, err := PendingBackfills(ctx, ds.D1())
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	dups, err := applier.UniqueViolations(ctx, ds.d1, planner.UniqueIndexProbes(ds.spec, ds.env, live))
+	dups, err := applier.UniqueViolations(ctx, ds.D1(), planner.UniqueIndexProbes(ds.Spec(), ds.Environment(), live))
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	p := planner.Diff(ds.spec, ds.env, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
+	p := planner.Diff(ds.Spec(), ds.Environment(), live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		lines := make([]string, len(blocked))
 		for i, s := range blocked {
@@ -120,19 +122,19 @@ func (ds *Datastore) InitializeWith(ctx context.Context, opts InitOptions) (rep 
 		return nil, fmt.Errorf("initialize: %w: %s", applier.ErrBlocked, strings.Join(lines, "; "))
 	}
 	ar, err := applier.Apply(ctx, b, p, applier.Options{
-		ToolVersion: opts.ToolVersion, Actor: opts.Actor, Logger: ds.log,
-		Seeder: seeds, Backfiller: ds.Backfiller(), Lock: lock,
+		ToolVersion: opts.ToolVersion, Actor: opts.Actor, Logger: ds.Logger(),
+		Seeder: seeds, Backfiller: Backfiller(ds), Lock: lock,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	rep = ds.initReport(p, ar)
+	rep = initReport(ds.Spec(), p, ar)
 	rep.Duration = time.Since(start).Milliseconds()
 	return rep, nil
 }
 
 // initReport turns the applier's report into the spec's shape.
-func (ds *Datastore) initReport(p *planner.Plan, ar *applier.Report) *InitReport {
+func initReport(spec *hclspec.Spec, p *planner.Plan, ar *applier.Report) *InitReport {
 	rep := &InitReport{
 		TablesCreated: append([]string{}, ar.TablesCreated...), ColumnsAdded: []ColumnRef{},
 		IndexesCreated: append([]string{}, ar.IndexesCreated...), SeedsRun: []SeedRecord{},
@@ -142,7 +144,7 @@ func (ds *Datastore) initReport(p *planner.Plan, ar *applier.Report) *InitReport
 			continue
 		}
 		table := s.Target
-		if m := ds.spec.Model(s.Model); m != nil && strings.HasPrefix(s.Target, m.D1.Table+".") {
+		if m := spec.Model(s.Model); m != nil && strings.HasPrefix(s.Target, m.D1.Table+".") {
 			table = m.D1.Table
 		} else if j := strings.LastIndexByte(s.Target, '.'); j > 0 {
 			table = s.Target[:j]
@@ -154,7 +156,7 @@ func (ds *Datastore) initReport(p *planner.Plan, ar *applier.Report) *InitReport
 		byModel[sr.Model] += sr.Records
 	}
 	seen := map[string]bool{}
-	for _, sd := range ds.spec.Seeds {
+	for _, sd := range spec.Seeds {
 		if !seen[sd.Model] {
 			seen[sd.Model] = true
 			rep.SeedsRun = append(rep.SeedsRun, SeedRecord{Model: sd.Model, Records: byModel[sd.Model]})
@@ -165,13 +167,15 @@ func (ds *Datastore) initReport(p *planner.Plan, ar *applier.Report) *InitReport
 
 // dsBackend is the Datastore's D1 and KV as a backend.Backend for the
 // applier.
-type dsBackend struct{ ds *Datastore }
+type dsBackend struct{ ds *runtime.Datastore }
 
-func (b dsBackend) D1() backend.D1 { return b.ds.d1 }
-func (b dsBackend) KV() backend.KV { return b.ds.kv }
+func (b dsBackend) D1() backend.D1 { return b.ds.D1() }
+func (b dsBackend) KV() backend.KV { return b.ds.KV() }
 
 // Describe names the target for humans.
-func (b dsBackend) Describe() string { return "runtime datastore (environment " + b.ds.env + ")" }
+func (b dsBackend) Describe() string {
+	return "runtime datastore (environment " + b.ds.Environment() + ")"
+}
 
 // Close does nothing: the Datastore's caller owns the backend.
 func (b dsBackend) Close() error { return nil }

@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"bytes"
@@ -11,16 +11,16 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/dmplan/dmplan/backend"
-	"github.com/dmplan/dmplan/runtime"
+	"github.com/dmplan/dmplan/operator"
 )
 
 // driftOf returns the drift of a model in the report, sorted by id, with
 // Fixed cleared so runs with and without Fix compare.
-func driftOf(t testing.TB, rep *runtime.ReconcileReport, model string) []runtime.Drift {
+func driftOf(t testing.TB, rep *operator.ReconcileReport, model string) []operator.Drift {
 	t.Helper()
 	for _, m := range rep.Models {
 		if m.Model == model {
-			out := append([]runtime.Drift(nil), m.Drift...)
+			out := append([]operator.Drift(nil), m.Drift...)
 			sort.Slice(out, func(i, j int) bool { return out[i].ID+out[i].Kind < out[j].ID+out[j].Kind })
 			return out
 		}
@@ -100,20 +100,20 @@ func TestReconcileFindsEveryKindOfDrift(t *testing.T) {
 	}
 	before := kvSnapshot(t, e.ctx, e.store.KV(), e.nsID(t, "PAGES"))
 
-	want := []runtime.Drift{
-		{Kind: runtime.DriftBadObject, ID: "array", Key: "page:array", Problem: "value is not a JSON object"},
-		{Kind: runtime.DriftBadObject, ID: "badtype", Key: "page:badtype", Problem: "project_id must be a string"},
-		{Kind: runtime.DriftMissingRow, ID: ids["missing"], Key: "page:" + ids["missing"]},
-		{Kind: runtime.DriftBadObject, ID: "norequrl", Key: "page:norequrl", Problem: "url is required"},
-		{Kind: runtime.DriftBadObject, ID: "notjson", Key: "page:notjson", Problem: "value is not a JSON object"},
-		{Kind: runtime.DriftOrphanRow, ID: "orphan-1", Key: "page:orphan-1"},
-		{Kind: runtime.DriftStaleRow, ID: ids["stale"], Key: "page:" + ids["stale"], Columns: []string{"title"}},
-		{Kind: runtime.DriftBadObject, ID: "wrongid", Key: "page:wrongid", Problem: `page_id does not match the id "wrongid" in its key`},
-		{Kind: runtime.DriftStaleRow, ID: ids["wrongtype"], Key: "page:" + ids["wrongtype"], Columns: []string{"status"}},
+	want := []operator.Drift{
+		{Kind: operator.DriftBadObject, ID: "array", Key: "page:array", Problem: "value is not a JSON object"},
+		{Kind: operator.DriftBadObject, ID: "badtype", Key: "page:badtype", Problem: "project_id must be a string"},
+		{Kind: operator.DriftMissingRow, ID: ids["missing"], Key: "page:" + ids["missing"]},
+		{Kind: operator.DriftBadObject, ID: "norequrl", Key: "page:norequrl", Problem: "url is required"},
+		{Kind: operator.DriftBadObject, ID: "notjson", Key: "page:notjson", Problem: "value is not a JSON object"},
+		{Kind: operator.DriftOrphanRow, ID: "orphan-1", Key: "page:orphan-1"},
+		{Kind: operator.DriftStaleRow, ID: ids["stale"], Key: "page:" + ids["stale"], Columns: []string{"title"}},
+		{Kind: operator.DriftBadObject, ID: "wrongid", Key: "page:wrongid", Problem: `page_id does not match the id "wrongid" in its key`},
+		{Kind: operator.DriftStaleRow, ID: ids["wrongtype"], Key: "page:" + ids["wrongtype"], Columns: []string{"status"}},
 	}
 	sort.Slice(want, func(i, j int) bool { return want[i].ID+want[i].Kind < want[j].ID+want[j].Kind })
 
-	rep, err := e.ds.Reconcile(e.ctx, runtime.ReconcileOptions{Models: []string{"PAGE"}})
+	rep, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{Models: []string{"PAGE"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,20 +128,20 @@ func TestReconcileFindsEveryKindOfDrift(t *testing.T) {
 		t.Errorf("counts = %+v", *m)
 	}
 
-	fixed, err := e.ds.Reconcile(e.ctx, runtime.ReconcileOptions{Models: []string{"PAGE"}, Fix: true})
+	fixed, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{Models: []string{"PAGE"}, Fix: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fixed.Models[0].Fixed != 3 {
 		t.Errorf("fixed %d rows, want 3", fixed.Models[0].Fixed)
 	}
-	after, err := e.ds.Reconcile(e.ctx, runtime.ReconcileOptions{Models: []string{"PAGE"}})
+	after, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{Models: []string{"PAGE"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var left []runtime.Drift
+	var left []operator.Drift
 	for _, d := range want {
-		if d.Kind == runtime.DriftBadObject || d.Kind == runtime.DriftOrphanRow {
+		if d.Kind == operator.DriftBadObject || d.Kind == operator.DriftOrphanRow {
 			left = append(left, d)
 		}
 	}
@@ -171,8 +171,8 @@ func TestReconcileCleanStoreAndPaging(t *testing.T) {
 	if _, err := e.ds.Auth("u1").CreateMany(e.ctx, "PAGE", data); err != nil {
 		t.Fatal(err)
 	}
-	var calls []runtime.Progress
-	rep, err := e.ds.Reconcile(e.ctx, runtime.ReconcileOptions{PageSize: 100, Progress: func(p runtime.Progress) { calls = append(calls, p) }})
+	var calls []operator.Progress
+	rep, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{PageSize: 100, Progress: func(p operator.Progress) { calls = append(calls, p) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestReconcileCleanStoreAndPaging(t *testing.T) {
 	if diff := cmp.Diff([]int64{100, 200, 250}, pageCalls); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)
 	}
-	if _, err := e.ds.Reconcile(e.ctx, runtime.ReconcileOptions{Models: []string{"NOPE"}}); err == nil {
+	if _, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{Models: []string{"NOPE"}}); err == nil {
 		t.Error("unknown model accepted")
 	}
 }
@@ -205,7 +205,7 @@ func TestReconcileLeavesKVBytesAlone(t *testing.T) {
 	key := "page:" + r.ID()
 	raw := e.kvValue(t, "PAGES", key)
 	e.exec(t, `DELETE FROM page_meta`)
-	if _, err := e.ds.Reconcile(e.ctx, runtime.ReconcileOptions{Fix: true}); err != nil {
+	if _, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{Fix: true}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.kvValue(t, "PAGES", key); !bytes.Equal(got, raw) {

@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"fmt"

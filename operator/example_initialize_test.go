@@ -1,4 +1,4 @@
-package runtime_test
+package operator_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -47,7 +48,7 @@ seed "SETTING" "theme" {
 	ds, _ := runtime.Open(ctx, spec, be, runtime.WithLogger(slog.New(slog.DiscardHandler)))
 
 	mux := http.NewServeMux()
-	mux.Handle("/api/function", runtime.InitializeHandler(ds, runtime.HandlerOptions{AdminToken: "example-token"}))
+	mux.Handle("/api/function", operator.InitializeHandler(ds, operator.HandlerOptions{AdminToken: "example-token"}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
