@@ -17,7 +17,7 @@ import (
 // D1 database named "blog"; the account id reaches dmplan only through
 // env.CF_ACCOUNT, so the scripts can check it is never shown.
 func TestCloudflareScripts(t *testing.T) {
-	h := cftest.Start(t)
+	h := cftest.Shared(t)
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/cloudflare",
 		UpdateScripts: *update,

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/backend/cloudflare"
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// TestGatewayDeployBudget counts the requests the gateway costs: reading
+// it for a plan (1 when missing, 2 once deployed) and deploying it on
+// workers.dev (2: the upload, the subdomain switch).
+func TestGatewayDeployBudget(t *testing.T) {
+	ctx := context.Background()
+	h := cftest.Shared(t)
+	acct := h.NewAccount(t)
+	h.NewDatabase(t, acct, "shop")
+	src := `
+project "shop" {}
+environment "production" {
+  backend    = "cloudflare"
+  account_id = "` + acct + `"
+  database   = "shop"
+  gateway { secret = env.GW }
+}
+model "PAGE" {
+  kv { namespace = "PAGES" }
+}
+`
+	spec, diags := hclspec.LoadSources("shop", map[string][]byte{"a.dm.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	tg, diags := spec.ResolveEnvironment("production", nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	s, err := cloudflare.Open(ctx, cloudflare.Config{AccountID: acct, APIToken: h.Token, Database: "shop", BaseURL: h.BaseURL,
+		Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := s.KV().CreateNamespace(ctx, "shop-production-PAGES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(nil, &strings.Builder{}, &strings.Builder{}, func(k string) string {
+		if k == "GW" {
+			return "gw-budget-s3cret"
+		}
+		return ""
+	})
+	count := func(name string, want int, f func() error) {
+		t.Helper()
+		before := s.Requests()
+		if err := f(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := int(s.Requests() - before); got != want {
+			t.Errorf("%s: %d requests, want %d", name, got, want)
+		}
+	}
+	var gl *planner.GatewayLive
+	count("read a missing gateway", 1, func() error { gl, err = readGateway(ctx, s, tg); return err })
+	if gl == nil || gl.Script != nil || gl.Database.Name != "shop" {
+		t.Fatalf("live gateway = %+v", gl)
+	}
+	p := planner.Diff(spec, "production", &state.Schema{Namespaces: []*state.Namespace{{Title: ns.Title, ID: ns.ID}}}, planner.WithGateway(gl))
+	step := p.Steps[len(p.Steps)-1]
+	d := &gatewayDeployer{c: c, ws: s, spec: spec, t: tg}
+	count("deploy", 2, func() error {
+		return d.DeployGateway(ctx, step, []state.Namespace{{Title: ns.Title, ID: ns.ID}})
+	})
+	count("read a deployed gateway", 2, func() error { gl, err = readGateway(ctx, s, tg); return err })
+	p = planner.Diff(spec, "production", &state.Schema{Namespaces: []*state.Namespace{{Title: ns.Title, ID: ns.ID}}}, planner.WithGateway(gl))
+	for _, st := range p.Steps {
+		if st.Worker != nil {
+			t.Errorf("plan after the deploy: %+v", st)
+		}
+	}
+}
+
+func TestScrub(t *testing.T) {
+	inner := errors.New("inner")
+	err := scrub(fmt.Errorf("upload said s3cret-A and s3cret-B: %w", inner), "s3cret-A", "s3cret-B", "")
+	if strings.Contains(err.Error(), "s3cret") || !errors.Is(err, inner) {
+		t.Errorf("scrub = %v", err)
+	}
+	if scrub(nil, "x") != nil {
+		t.Error("scrub(nil) != nil")
+	}
+}
