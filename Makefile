@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 EXAMPLES    := examples
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test test-go lint vet staticcheck harness bench fuzz test-cloudflare clean
+.PHONY: all build run test test-go lint vet staticcheck harness bench bench-gateway fuzz test-cloudflare clean
 
 all: build
 
@@ -79,6 +79,14 @@ staticcheck: $(STATICCHECK)
 # make bench: every benchmark beside its hand-written baseline.
 bench: harness
 	$(GO) test -run='^$$' -bench=. -benchmem -count=3 ./...
+
+# make bench-gateway: saves per second and requests per runtime operation
+# with 8 concurrent clients, REST API versus the gateway Worker, both on the
+# local workerd; prints the production ceiling each implies. Not part of
+# make test.
+BENCH_DURATION ?= 20s
+bench-gateway: harness
+	$(GO) run ./internal/gwbench -clients 8 -duration $(BENCH_DURATION)
 
 # make fuzz: fuzz the HCL loader for a while, each target FUZZTIME (their
 # seed corpora run in make test): no input may panic, and loading a file in

@@ -81,6 +81,10 @@ type Result struct {
 	Changes int64
 	// LastInsertID is the rowid of the last inserted row, when any.
 	LastInsertID int64
+	// RowsRead and RowsWritten are D1's billed units for the statement
+	// (index rows included), when the backend reports them: the gateway
+	// does; the local backend leaves them 0.
+	RowsRead, RowsWritten int64
 }
 
 // Maps returns the rows as column-name keyed maps.

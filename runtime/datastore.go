@@ -21,6 +21,7 @@ const DefaultEnvironment = "local"
 // concurrent use.
 type Datastore struct {
 	spec   *hclspec.Spec
+	b      backend.Backend // for backend.RunOps: one round trip per operation on a backend that pipelines
 	d1     backend.D1
 	kv     backend.KV
 	log    *slog.Logger
@@ -116,6 +117,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 	}
 	ds := &Datastore{
 		spec:   spec,
+		b:      b,
 		d1:     b.D1(),
 		kv:     b.KV(),
 		log:    cfg.log,

@@ -68,10 +68,28 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 		return nil, err
 	}
 	m := q.m
-	out, err := q.h.ds.d1.Query(ctx, st)
-	if err != nil {
-		return nil, fmt.Errorf("query %s: %w", m.name, notMigrated(err))
+	// The page and its total are one D1 statement. With WithData the KV
+	// objects of its rows are read in the same round trip on a backend
+	// that pipelines (the gateway): the get-many takes its keys from the
+	// page's primary keys (column 0). A key pattern that is not
+	// prefix{id}suffix is read after the page.
+	ops := []backend.Op{{Kind: backend.OpD1Query, Stmt: st}}
+	if q.withData && m.keySplit {
+		ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", m.name, err)
+		}
+		ops = append(ops, backend.Op{Kind: backend.OpKVGetMany, NS: ns,
+			KeysFrom: &backend.KeysFrom{Op: 0, Column: 0, Prefix: m.keyPrefix, Suffix: m.keySuffix}})
 	}
+	res, err := backend.RunOps(ctx, q.h.ds.b, ops)
+	if err != nil {
+		if len(res) == 0 {
+			return nil, fmt.Errorf("query %s: %w", m.name, notMigrated(opErr(err)))
+		}
+		return nil, fmt.Errorf("query %s: kv get many: %w", m.name, notMigrated(opErr(err)))
+	}
+	out := res[0].Results[0]
 	ncol := len(m.cols)
 	var total int64
 	data := make([]map[string]any, 0, len(out.Rows))
@@ -92,18 +110,22 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 		data = append(data, rec)
 	}
 	if q.withData && len(data) > 0 {
-		if err := q.hydrate(ctx, data); err != nil {
+		var vals map[string][]byte
+		if len(res) > 1 {
+			vals = res[1].Values
+		}
+		if err := q.hydrate(ctx, data, vals); err != nil {
 			return nil, err
 		}
 	}
 	return &Result{Data: data, Pagination: NewPagination(total, q.limit, q.effectiveOffset())}, nil
 }
 
-// hydrate replaces each row with its full KV object, in one bulk read. A
-// row whose object is missing (a write that reached D1 but whose object
-// was removed, which `dmplan reconcile` repairs) keeps its D1 columns and
-// is logged.
-func (q *Query) hydrate(ctx context.Context, data []map[string]any) error {
+// hydrate replaces each row with its full KV object: vals when the page's
+// pipeline read them already, else one bulk read. A row whose object is
+// missing (a write that reached D1 but whose object was removed, which
+// `dmplan reconcile` repairs) keeps its D1 columns and is logged.
+func (q *Query) hydrate(ctx context.Context, data []map[string]any, vals map[string][]byte) error {
 	m := q.m
 	ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
 	if err != nil {
@@ -116,9 +138,10 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any) error {
 			return fmt.Errorf("query %s: %w", m.name, err)
 		}
 	}
-	vals, err := q.h.ds.kv.GetMany(ctx, ns, keys)
-	if err != nil {
-		return fmt.Errorf("query %s: kv get many: %w", m.name, notMigrated(err))
+	if vals == nil {
+		if vals, err = q.h.ds.kv.GetMany(ctx, ns, keys); err != nil {
+			return fmt.Errorf("query %s: kv get many: %w", m.name, notMigrated(err))
+		}
 	}
 	for i, k := range keys {
 		raw, ok := vals[k]

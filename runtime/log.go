@@ -104,3 +104,13 @@ func notMigrated(err error) error {
 	}
 	return err
 }
+
+// opErr returns the error of the op that failed in a pipeline (the
+// error the single call would have returned), or err.
+func opErr(err error) error {
+	var pe *backend.PipelineError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -108,6 +108,18 @@ func TestFaults(t *testing.T) {
 			wantRows:     1,
 		},
 		{
+			name:  "500 on a write of an op marked Idempotent (backend.RunOps) is retried",
+			fault: cftest.Fault{Status: 503, Count: 1},
+			run: func(f *fixture, v string) error {
+				_, err := backend.RunOps(context.Background(), f.s, []backend.Op{{Kind: backend.OpD1Query, Idempotent: true,
+					Stmt: backend.Stmt{SQL: "INSERT INTO items (v) VALUES (?)", Args: []any{v}}}})
+				return err
+			},
+			wantStatuses: []int{503, 200},
+			wantWaits:    []time.Duration{250 * time.Millisecond},
+			wantRows:     1,
+		},
+		{
 			name:         "dropped connection on a write gives a clear error",
 			fault:        cftest.Fault{Drop: true, Count: 1},
 			run:          func(f *fixture, v string) error { return insert(f, context.Background(), v) },

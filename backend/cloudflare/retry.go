@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/dmplan/dmplan/backend"
 )
 
 // safety says whether a call may be replayed after an ambiguous failure.
@@ -27,14 +29,15 @@ type idempotentKey struct{}
 // WithIdempotent marks the D1 statements run with ctx as safe to replay, so
 // Query and Batch retry them after a 5xx or a dropped connection. Use it for
 // statements whose second run changes nothing: DDL with IF NOT EXISTS,
-// upserts of fixed values, deletes by key.
+// upserts of fixed values, deletes by key. backend.WithIdempotent (what
+// backend.RunOps uses for ops marked Idempotent) counts too.
 func WithIdempotent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, idempotentKey{}, true)
 }
 
 func isMarkedIdempotent(ctx context.Context) bool {
 	v, _ := ctx.Value(idempotentKey{}).(bool)
-	return v
+	return v || backend.IsMarkedIdempotent(ctx)
 }
 
 // backoff is the wait before retry n (0-based) when the server gave no

@@ -15,7 +15,9 @@
 //
 // # The contract with the deploy step
 //
-// The script is one ES module with no dependencies, Script(), uploaded as
+// The contract lives in package backend/gateway/worker, which imports
+// nothing of dmplan (the planner may use it without depending on the
+// backends); this package re-exports it. The script is one ES module with no dependencies, Script(), uploaded as
 // MainModule with CompatibilityDate. It reports Version in every response.
 // Its bindings, built by Config.Bindings from a Config and the secret texts:
 //

@@ -17,7 +17,7 @@ var rules = []struct {
 	forbid []string
 	why    string
 }{
-	{"runtime", []string{"planner", "applier", "operator", "backend/local", "backend/cloudflare"},
+	{"runtime", []string{"planner", "applier", "operator", "backend/local", "backend/cloudflare", "backend/gateway"},
 		"a service importing the runtime must carry only CRUD, query, hooks and auth"},
 	{"runtime/webhook", []string{"planner", "applier", "operator"},
 		"services plug it into the runtime"},
@@ -28,6 +28,9 @@ var rules = []struct {
 	{"backend/local", []string{"hclspec", "planner", "applier", "runtime", "operator"}, "a backend implements the interfaces only"},
 	{"backend/cloudflare", []string{"hclspec", "planner", "applier", "runtime", "operator"}, "a backend implements the interfaces only"},
 	{"backend/faulty", []string{"hclspec", "planner", "applier", "runtime", "operator"}, "a backend implements the interfaces only"},
+	{"backend/gateway/worker", []string{"backend", "hclspec", "state", "planner", "applier", "runtime", "operator"},
+		"the Worker's contract is a leaf, so the planner and the deploy step can use it"},
+	{"backend/gateway", []string{"hclspec", "planner", "applier", "runtime", "operator", "backend/cloudflare"}, "a backend implements the interfaces only"},
 	{"hclspec", []string{"state", "backend", "planner", "applier", "runtime", "operator"}, "hclspec parses the language only"},
 	{"state", []string{"hclspec", "backend", "planner", "applier", "runtime", "operator"}, "state is data only"},
 	{"planner", []string{"backend", "applier", "runtime", "operator"}, "the planner diffs data, it runs nothing"},

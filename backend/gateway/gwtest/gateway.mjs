@@ -42,7 +42,7 @@ const require = createRequire(path.join(harnessDir, "package.json"));
 const { Miniflare } = await import(require.resolve("miniflare"));
 
 const tenants = Number(flag("tenants", "4"));
-const kvPerTenant = Number(flag("kv", "8"));
+const kvPerTenant = Number(flag("kv", "16"));
 const scriptPath = path.resolve(flag("script", path.resolve(dir, "..", "worker", "gateway.js")));
 const compatibilityDate = flag("compatibility-date", "2025-04-01");
 

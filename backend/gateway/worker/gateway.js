@@ -355,7 +355,8 @@ function checkEntry(e, bad) {
   let value;
   if (typeof e.value === "string" && e.value_b64 === undefined) {
     value = e.value;
-    if (value.length > MAX_VALUE_BYTES / 3 || byteLength(value) > MAX_VALUE_BYTES) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only long text is measured.
+    if (value.length > MAX_VALUE_BYTES / 3) {
       const n = byteLength(value);
       if (n > MAX_VALUE_BYTES) throw bad("too_large", `value of ${JSON.stringify(key)} holds ${n} bytes (limit ${MAX_VALUE_BYTES})`);
     }

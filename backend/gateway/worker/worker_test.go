@@ -1,4 +1,4 @@
-package gateway
+package worker
 
 import (
 	"crypto/sha256"
@@ -9,23 +9,23 @@ import (
 	"testing"
 )
 
-// scriptSHA256 is the SHA-256 of worker/gateway.js for Version. A change to
+// scriptSHA256 is the SHA-256 of gateway.js for Version. A change to
 // the script must come with a new Version (the deploy step compares
 // versions to decide whether a gateway is out of date): bump Version,
 // the script's VERSION, and this hash together.
-const scriptSHA256 = "884a9ee79891e29507b21ed67e706edad77d7f093501e22b26766c6247c4ecc4"
+const scriptSHA256 = "304268acb8b166c3f88476f5aa1d8ba8899ff911a6c7571e0568ed707abe6c5d"
 
 func TestScriptVersionMatches(t *testing.T) {
 	m := regexp.MustCompile(`(?m)^const VERSION = "([^"]+)";$`).FindSubmatch(Script())
 	if m == nil {
-		t.Fatal("worker/gateway.js has no `const VERSION = \"...\";` line")
+		t.Fatal("gateway.js has no `const VERSION = \"...\";` line")
 	}
 	if got := string(m[1]); got != Version {
 		t.Errorf("script VERSION = %q, Go Version = %q; they must be equal", got, Version)
 	}
 	sum := sha256.Sum256(Script())
 	if got := hex.EncodeToString(sum[:]); got != scriptSHA256 {
-		t.Errorf("worker/gateway.js changed (sha256 %s) but Version is still %q: bump Version and the script's VERSION, then set scriptSHA256 to the new hash", got, Version)
+		t.Errorf("gateway.js changed (sha256 %s) but Version is still %q: bump Version and the script's VERSION, then set scriptSHA256 to the new hash", got, Version)
 	}
 }
 

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package gwtest
+
+import "os/exec"
+
+func setProcessGroup(cmd *exec.Cmd) {}
+
+func stopProcessGroup(cmd *exec.Cmd, force bool) {
+	if cmd.Process != nil {
+		_ = cmd.Process.Kill()
+	}
+}
