@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/dmplan/dmplan/backend"
-	"github.com/dmplan/dmplan/backend/gateway"
+	gateway "github.com/dmplan/dmplan/backend/gateway/worker"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )

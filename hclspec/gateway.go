@@ -41,8 +41,10 @@ type GatewayRoute struct {
 	ZoneID  string // the zone's id (32 hex digits)
 }
 
-// Binding names the gateway Worker reserves besides the KV namespaces'.
-var reservedGatewayBindings = []string{"DMPLAN_D1", "DMPLAN_CONFIG", "DMPLAN_SECRET", "DMPLAN_SECRET_PREVIOUS", "DMPLAN_DEPLOY"}
+// reservedBindingPrefix starts the names of the gateway Worker's own
+// bindings (DMPLAN_D1, DMPLAN_CONFIG, DMPLAN_SECRET, ...); a KV binding may
+// not use it.
+const reservedBindingPrefix = "DMPLAN_"
 
 var gatewaySchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
@@ -227,13 +229,13 @@ func (d *decoder) gatewayBindingClashes() hcl.Diagnostics {
 		if env.Gateway == nil {
 			continue
 		}
+		seen := map[string]bool{}
 		for _, m := range d.spec.Models {
-			for _, r := range reservedGatewayBindings {
-				if m.KV.Binding == r {
-					diags = append(diags, errorf(env.Gateway.DeclRange, "Reserved binding name",
-						"Model %s's KV binding %s is a name the gateway Worker uses itself (%s); choose another kv.namespace or binding_prefix.",
-						m.Name, r, strings.Join(reservedGatewayBindings, ", ")))
-				}
+			if strings.HasPrefix(m.KV.Binding, reservedBindingPrefix) && !seen[m.KV.Binding] {
+				seen[m.KV.Binding] = true
+				diags = append(diags, errorf(env.Gateway.DeclRange, "Reserved binding name",
+					"Model %s's KV binding %s starts with %s, which the gateway Worker keeps for its own bindings (DMPLAN_D1, DMPLAN_CONFIG, DMPLAN_SECRET, ...); choose another kv.namespace or binding_prefix.",
+					m.Name, m.KV.Binding, reservedBindingPrefix))
 			}
 		}
 	}

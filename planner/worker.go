@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dmplan/dmplan/backend/gateway"
+	gateway "github.com/dmplan/dmplan/backend/gateway/worker"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
 )

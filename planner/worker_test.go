@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dmplan/dmplan/backend/gateway"
+	gateway "github.com/dmplan/dmplan/backend/gateway/worker"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
 )

@@ -8,7 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
-	"github.com/dmplan/dmplan/backend/gateway"
+	gateway "github.com/dmplan/dmplan/backend/gateway/worker"
 )
 
 // TestCloudflareScripts runs plan and apply against a Cloudflare

@@ -10,5 +10,5 @@ environment "production" {
   }
 }
 model "PAGE" {
-  kv { namespace = "D1" }
+  kv { namespace = "PAGES" }
 }
