@@ -21,18 +21,20 @@ import (
 // Store is a D1 database and the Workers KV namespaces of one Cloudflare
 // account, reached through the REST API.
 type Store struct {
-	cfg      Config
-	db       *d1.DatabaseService
-	ns       *kv.NamespaceService
-	scripts  *workers.ScriptService
-	routes   *workers.RouteService
-	requests atomic.Int64
-	dbID     string
-	dbName   string
-	sleep    func(context.Context, time.Duration) error
-	now      func() time.Time
-	d1       *DB
-	kv       *KV
+	cfg     Config
+	db      *d1.DatabaseService
+	ns      *kv.NamespaceService
+	scripts *workers.ScriptService
+	routes  *workers.RouteService
+	// subdomain is the account's workers.dev subdomain service.
+	subdomain *workers.SubdomainService
+	requests  atomic.Int64
+	dbID      string
+	dbName    string
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
+	d1        *DB
+	kv        *KV
 }
 
 var _ backend.Backend = (*Store)(nil)
@@ -64,6 +66,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.ns = kv.NewNamespaceService(opts...)
 	s.scripts = workers.NewScriptService(opts...)
 	s.routes = workers.NewRouteService(opts...)
+	s.subdomain = workers.NewSubdomainService(opts...)
 	s.d1 = &DB{s: s}
 	s.kv = &KV{s: s}
 	if cfg.Database != "" {

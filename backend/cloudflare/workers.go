@@ -290,3 +290,23 @@ func (s *Store) RouteWorker(ctx context.Context, zoneID, pattern, script string,
 	}
 	return nil
 }
+
+// WorkersSubdomain returns the account's workers.dev subdomain: a script
+// NAME on it is served at https://NAME.SUBDOMAIN.workers.dev. One request.
+func (s *Store) WorkersSubdomain(ctx context.Context) (string, error) {
+	var sub string
+	err := s.call(ctx, "workers get account subdomain", idempotent, func(ctx context.Context) error {
+		var params workers.SubdomainGetParams
+		present(&params.AccountID, s.cfg.AccountID)
+		res, err := s.subdomain.Get(ctx, params)
+		if err != nil {
+			return err
+		}
+		sub = res.Subdomain
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read the account's workers.dev subdomain: %w", err)
+	}
+	return sub, nil
+}

@@ -68,6 +68,13 @@ func TestWorkerDeployBudget(t *testing.T) {
 			return err
 		}},
 		{"enable workers.dev", 1, func() error { return f.s.EnableWorkersDev(ctx, "gw-test") }},
+		{"account subdomain", 1, func() error {
+			sub, err := f.s.WorkersSubdomain(ctx)
+			if err == nil && sub == "" {
+				err = errors.New("empty subdomain")
+			}
+			return err
+		}},
 		{"list routes", 1, func() error { _, err := f.s.WorkerRoutes(ctx, zone); return err }},
 		{"create a route", 1, func() error { return f.s.RouteWorker(ctx, zone, "api.example.com/gw/*", "gw-test", nil) }},
 		{"route already there", 0, func() error {

@@ -107,7 +107,12 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if rep.Outcome == state.OutcomeNoOp {
 		outcome = view.OutcomeNoChanges
 	}
+	gatewayURL := ""
+	if gw != nil {
+		gatewayURL = gw.url
+	}
 	return view.ApplyResult{
+		GatewayURL: gatewayURL,
 		PlanID: rep.PlanID, Outcome: outcome, StepsApplied: n,
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),

@@ -29,6 +29,7 @@ type workersStore interface {
 	EnableWorkersDev(ctx context.Context, name string) error
 	WorkerRoutes(ctx context.Context, zoneID string) ([]cloudflare.WorkerRoute, error)
 	RouteWorker(ctx context.Context, zoneID, pattern, script string, routes []cloudflare.WorkerRoute) error
+	WorkersSubdomain(ctx context.Context) (string, error)
 	DatabaseID() string
 	DatabaseName() string
 }
@@ -130,6 +131,8 @@ type gatewayDeployer struct {
 	ws   workersStore
 	spec *hclspec.Spec
 	t    *hclspec.Target
+	// url is the deployed gateway's address, once deployed.
+	url string
 }
 
 func (d *gatewayDeployer) DeployGateway(ctx context.Context, step planner.Step, namespaces []state.Namespace) error {
@@ -164,9 +167,29 @@ func (d *gatewayDeployer) DeployGateway(ctx context.Context, step planner.Step, 
 		if err != nil {
 			return scrub(err, secret, previous)
 		}
-		return scrub(d.ws.RouteWorker(ctx, g.Route.ZoneID, g.Route.Pattern, g.Script, routes), secret, previous)
+		if err := d.ws.RouteWorker(ctx, g.Route.ZoneID, g.Route.Pattern, g.Script, routes); err != nil {
+			return scrub(err, secret, previous)
+		}
+		d.url = routeURL(g.Route.Pattern)
+		return nil
 	}
-	return scrub(d.ws.EnableWorkersDev(ctx, g.Script), secret, previous)
+	if err := d.ws.EnableWorkersDev(ctx, g.Script); err != nil {
+		return scrub(err, secret, previous)
+	}
+	// The address is told, not needed: a failure to read it fails nothing.
+	if sub, err := d.ws.WorkersSubdomain(ctx); err == nil && sub != "" {
+		d.url = "https://" + g.Script + "." + sub + ".workers.dev"
+	}
+	return nil
+}
+
+// routeURL is the base address a route pattern serves: its host and path
+// without the trailing wildcard ("api.example.com/dmplan/*" ->
+// "https://api.example.com/dmplan").
+func routeURL(pattern string) string {
+	p := strings.TrimSuffix(strings.TrimSuffix(pattern, "*"), "/")
+	p = strings.TrimPrefix(p, "*.")
+	return "https://" + p
 }
 
 // scrub replaces the secrets in err's text, keeping what it wraps.

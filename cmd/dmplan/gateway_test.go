@@ -16,7 +16,8 @@ import (
 
 // TestGatewayDeployBudget counts the requests the gateway costs: reading
 // it for a plan (1 when missing, 2 once deployed) and deploying it on
-// workers.dev (2: the upload, the subdomain switch).
+// workers.dev (3: the upload, the script's subdomain switch, the
+// account's subdomain for the address it prints).
 func TestGatewayDeployBudget(t *testing.T) {
 	ctx := context.Background()
 	h := cftest.Shared(t)
@@ -75,9 +76,12 @@ model "PAGE" {
 	p := planner.Diff(spec, "production", &state.Schema{Namespaces: []*state.Namespace{{Title: ns.Title, ID: ns.ID}}}, planner.WithGateway(gl))
 	step := p.Steps[len(p.Steps)-1]
 	d := &gatewayDeployer{c: c, ws: s, spec: spec, t: tg}
-	count("deploy", 2, func() error {
+	count("deploy", 3, func() error {
 		return d.DeployGateway(ctx, step, []state.Namespace{{Title: ns.Title, ID: ns.ID}})
 	})
+	if d.url != "https://shop-production-gateway.dmplan-harness.workers.dev" {
+		t.Errorf("deployed at %q", d.url)
+	}
 	count("read a deployed gateway", 2, func() error { gl, err = readGateway(ctx, s, tg); return err })
 	p = planner.Diff(spec, "production", &state.Schema{Namespaces: []*state.Namespace{{Title: ns.Title, ID: ns.ID}}}, planner.WithGateway(gl))
 	for _, st := range p.Steps {
@@ -95,5 +99,17 @@ func TestScrub(t *testing.T) {
 	}
 	if scrub(nil, "x") != nil {
 		t.Error("scrub(nil) != nil")
+	}
+}
+
+func TestRouteURL(t *testing.T) {
+	for pattern, want := range map[string]string{
+		"api.example.com/dmplan/*": "https://api.example.com/dmplan",
+		"gw.example.com/*":         "https://gw.example.com",
+		"*.example.com/gw*":        "https://example.com/gw",
+	} {
+		if got := routeURL(pattern); got != want {
+			t.Errorf("routeURL(%q) = %q, want %q", pattern, got, want)
+		}
 	}
 }

@@ -75,7 +75,7 @@ export async function workersRoute(req, env, url, acct, sub, h) {
   await ensureTables(env);
   const parts = sub.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] === "subdomain" && parts.length === 1 && req.method === "GET") {
-    return h.ok({ subdomain: `acct-${acct.slice(0, 12)}` });
+    return h.ok({ subdomain: "dmplan-harness" });
   }
   if (parts[0] !== "scripts") throw new h.APIError(404, 7003, "Could not route to " + url.pathname);
   if (parts.length === 1 && req.method === "GET") {
