@@ -113,7 +113,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	}
 	return view.ApplyResult{
 		GatewayURL: gatewayURL,
-		PlanID: rep.PlanID, Outcome: outcome, StepsApplied: n,
+		PlanID:     rep.PlanID, Outcome: outcome, StepsApplied: n,
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),
 		DurationMS: rep.Duration.Milliseconds(),
