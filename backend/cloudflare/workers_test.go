@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cloudflare/cloudflare-go/v6/option"
+	"github.com/cloudflare/cloudflare-go/v6/workers"
+
 	"github.com/dmplan/dmplan/backend"
 )
 
@@ -121,6 +124,30 @@ func TestWorkerDeployBudget(t *testing.T) {
 	resp.Body.Close()
 	if want := `{"kv":"from REST","x":7,"secret":true,"config":"{\"v\":1}"}`; string(body) != want {
 		t.Errorf("served script answered %s, want %s", body, want)
+	}
+
+	// A secret put through the secrets endpoint replaces the binding's
+	// text, is listed by name only, and the served script sees it.
+	sec := workers.NewScriptSecretService(option.WithBaseURL(f.h.BaseURL), option.WithAPIToken(f.h.Token), option.WithMaxRetries(0))
+	var put workers.ScriptSecretUpdateParams
+	present(&put.AccountID, f.acct)
+	if _, err := sec.Update(ctx, "gw-test", put, option.WithRequestBody("application/json", []byte(`{"name":"SECRET","text":"rotated","type":"secret_text"}`))); err != nil {
+		t.Fatalf("put secret: %v", err)
+	}
+	var list workers.ScriptSecretListParams
+	present(&list.AccountID, f.acct)
+	names, err := sec.List(ctx, "gw-test", list)
+	if err != nil || len(names.Result) != 1 || names.Result[0].Name != "SECRET" || strings.Contains(names.JSON.RawJSON(), "rotated") {
+		t.Errorf("secrets listed: %+v, %v", names, err)
+	}
+	resp, err = http.Get(scripts[0].URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `"secret":false`) {
+		t.Errorf("after the secret changed the script answered %s", body)
 	}
 }
 
