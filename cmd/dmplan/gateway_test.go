@@ -113,3 +113,46 @@ func TestRouteURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSavedPlanWorkerSteps: a saved worker step runs the Worker the sources
+// give now (or nothing when it already is that); a worker step the saved
+// plan lacks (the live Worker changed since) is refused.
+func TestSavedPlanWorkerSteps(t *testing.T) {
+	spec := &hclspec.Spec{}
+	table := planner.Step{Action: planner.CreateTable, Target: "posts", SQL: []string{"CREATE TABLE posts (id)"}}
+	deploy := planner.Step{Action: planner.DeployWorker, Target: "gw", Worker: &planner.WorkerStep{Script: "gw"}}
+	update := planner.Step{Action: planner.UpdateWorker, Target: "gw", Worker: &planner.WorkerStep{Script: "gw", Changes: []string{"serve on workers.dev"}}}
+	tests := []struct {
+		name           string
+		saved, derived []planner.Step
+		want           []planner.Action
+		wantErr        string
+	}{
+		{"same", []planner.Step{table, deploy}, []planner.Step{table, deploy}, []planner.Action{planner.CreateTable, planner.DeployWorker}, ""},
+		{"deployed meanwhile: the derived update runs", []planner.Step{table, deploy}, []planner.Step{table, update}, []planner.Action{planner.CreateTable, planner.UpdateWorker}, ""},
+		{"already as the sources say", []planner.Step{table, deploy}, []planner.Step{table}, []planner.Action{planner.CreateTable}, ""},
+		{"drift after the plan", []planner.Step{table}, []planner.Step{table, update}, nil, "update_worker gw (the live Worker changed since)"},
+		{"another script", []planner.Step{table, {Action: planner.DeployWorker, Target: "other"}}, []planner.Step{table, deploy}, nil, "step 2 (deploy_worker other) differs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := matchSavedSteps(spec, tt.saved, tt.derived)
+			if tt.wantErr != "" {
+				if !errors.Is(err, errPlanMismatch) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want a mismatch saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var acts []planner.Action
+			for _, s := range got {
+				acts = append(acts, s.Action)
+			}
+			if fmt.Sprint(acts) != fmt.Sprint(tt.want) {
+				t.Errorf("steps = %v, want %v", acts, tt.want)
+			}
+		})
+	}
+}
