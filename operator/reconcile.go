@@ -18,10 +18,12 @@ const (
 	// DriftOrphanRow: a D1 row whose KV object does not exist. Reconcile
 	// reports it and never deletes it.
 	DriftOrphanRow = "orphan_row"
-	// DriftBadObject: the KV value is not a JSON object, fails the model's
-	// validation (a required field is missing, a value has the wrong
-	// type) or holds another id than its key. It is never rewritten, and
-	// its D1 row is left as it is.
+	// DriftBadObject: the KV value is one the runtime cannot read: not a
+	// JSON object, or holding another id than its key's (Get refuses
+	// both, naming the key). A value of the wrong type or outside its
+	// enum is not bad: the runtime reads it and its updates keep it, so
+	// it projects as stored. A bad object is never rewritten, and its D1
+	// row is left as it is.
 	DriftBadObject = "bad_object"
 )
 

@@ -151,6 +151,9 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		found = append(found, d)
 		writes = append(writes, c.row)
 	}
+	if err := s.explainMissing(ctx, cands, found); err != nil {
+		return err
+	}
 	var werr error
 	var refused map[string]string
 	var wrote map[string]bool
@@ -159,7 +162,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	}
 	for _, d := range found {
 		if why, ok := refused[d.ID]; ok {
-			d.Problem = why
+			d.Problem = joinProblems(d.Problem, why)
 		} else {
 			d.Fixed = s.fix && (wrote[d.ID] || (werr == nil && wrote == nil))
 		}
@@ -215,7 +218,7 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 func (s *scan) differ(want, have []any) []string {
 	var cols []string
 	check := func(i int) {
-		if !runtime.EqualValues(s.m.ColumnValue(i, want[i]), s.m.ColumnValue(i, have[i])) {
+		if !s.m.SameColumnValue(i, want[i], have[i]) {
 			cols = append(cols, s.m.Columns()[i].Name)
 		}
 	}

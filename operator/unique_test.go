@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/operator"
 )
 
@@ -68,5 +69,65 @@ func TestInitializeRefusesUniqueIndexOnDuplicates(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"note_by_title"}, rep.IndexesCreated); diff != "" {
 		t.Errorf("indexes created (-want +got):\n%s", diff)
+	}
+}
+
+// TestReconcileNamesARowReplacedAway: another writer's INSERT OR REPLACE
+// of a row repeating a unique value deletes the first record's row; its
+// KV object stays. Reconcile reports that record as a missing row naming
+// the record that holds the value, the index and the repair, and a fix
+// says D1 refuses it; after the repair the drift is gone.
+func TestReconcileNamesARowReplacedAway(t *testing.T) {
+	ctx := context.Background()
+	e := newSeedEnv(t, uniqueV2)
+	e.initialize(t)
+	a, err := e.ds.Auth("u1").Create(ctx, "NOTE", map[string]any{"title": "same"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The other writer: KV put of its whole object, then the forbidden
+	// statement.
+	st, err := e.ds.Storage("NOTE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := st.Namespace(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := `{"note_id":"b1","title":"same","user_id":"u2","created_at":"2026-01-01T10:00:00Z","updated_at":"2026-01-01T10:00:00Z","deleted_at":null,"_auth":["u2"]}`
+	if err := e.be.KV().Put(ctx, ns, backend.Entry{Key: "note:b1", Value: []byte(obj)}); err != nil {
+		t.Fatal(err)
+	}
+	e.rows(t, `INSERT OR REPLACE INTO note (note_id, title, user_id, created_at, updated_at, deleted_at) VALUES ('b1', 'same', 'u2', '2026-01-01T10:00:00Z', '2026-01-01T10:00:00Z', NULL)`)
+
+	for _, fix := range []bool{false, true} {
+		rep, err := operator.Reconcile(ctx, e.ds, operator.ReconcileOptions{Fix: fix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := rep.Models[0].Drift
+		if len(d) != 1 || d[0].ID != a.ID() || d[0].Kind != operator.DriftMissingRow || d[0].Fixed {
+			t.Fatalf("fix %v: drift = %+v, want %s missing_row, not fixed", fix, d, a.ID())
+		}
+		want := "record b1 holds the same title in D1 (unique index note_by_title), so this record's row cannot be written " +
+			"(a write of that record with INSERT OR REPLACE, which deletes the rows it collides with, leaves exactly this); " +
+			"give one of the two records another title and save it, then run `dmplan reconcile -fix`"
+		if fix {
+			want += "; not rewritten, D1 refuses the row: UNIQUE constraint failed: note.title"
+		}
+		if d[0].Problem != want {
+			t.Errorf("fix %v: problem\n%q, want\n%q", fix, d[0].Problem, want)
+		}
+	}
+	if _, err := e.ds.Auth("u1").Update(ctx, "NOTE", a.ID(), map[string]any{"title": "other"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := operator.Reconcile(ctx, e.ds, operator.ReconcileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Drifted() {
+		t.Errorf("drift after the repair: %+v", rep.Models[0].Drift)
 	}
 }

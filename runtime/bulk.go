@@ -165,8 +165,8 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 		id, _ := r.data[m.pk].(string)
 		return &staged{r: r, given: given, ev: &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: r.data, Changes: map[string]any{}}}, nil
 	}
-	if !h.canSee(m, r.orig) {
-		return nil, fmt.Errorf("%s %v: %w", m.name, r.orig[m.pk], ErrNotFound)
+	if err := h.canWrite(m, r.orig); err != nil {
+		return nil, fmt.Errorf("%s %v: %w", m.name, r.orig[m.pk], err)
 	}
 	if r.shared {
 		return nil, nil // nothing was Set since the record was stored

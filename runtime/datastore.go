@@ -288,19 +288,61 @@ func (h *Handle) checkScope() error {
 // filtered reports whether reads of m are restricted to the user.
 func (h *Handle) filtered(m *model) bool { return h.scoped && (m.owned || m.auth) }
 
-// canSee reports whether the handle may see the stored object.
-func (h *Handle) canSee(m *model, data map[string]any) bool {
+// access is what a handle may do with a stored record.
+type access int
+
+const (
+	noAccess   access = iota // another user's record: it reads as missing
+	readAccess               // shared with the user through _auth: get and list only
+	fullAccess               // the user's own record (or a System handle, or a model without auth scoping)
+)
+
+// accessTo returns the handle's access to the stored object. On a model
+// with user_tracking the owner (user_id) has full access and, when the
+// model has auth, every other user listed in _auth may read it. On a
+// model with auth but no user_tracking there is no owner: the users in
+// _auth have full access (changing _auth itself stays with System).
+func (h *Handle) accessTo(m *model, data map[string]any) access {
 	if !h.filtered(m) {
-		return true
+		return fullAccess
+	}
+	if m.owned && data["user_id"] == h.user {
+		return fullAccess
+	}
+	if !m.auth || !inAuth(data["_auth"], h.user) {
+		return noAccess
 	}
 	if m.owned {
-		return data["user_id"] == h.user
+		return readAccess
 	}
-	list, _ := data["_auth"].([]any)
-	for _, v := range list {
-		if v == h.user {
+	return fullAccess
+}
+
+// inAuth reports whether user is listed in an _auth value.
+func inAuth(v any, user string) bool {
+	list, _ := v.([]any)
+	for _, e := range list {
+		if e == user {
 			return true
 		}
 	}
 	return false
+}
+
+// canSee reports whether the handle may see the stored object.
+func (h *Handle) canSee(m *model, data map[string]any) bool {
+	return h.accessTo(m, data) != noAccess
+}
+
+// canWrite returns nil when the handle may change the stored object,
+// ErrForbidden when it may only read it (shared through _auth), and
+// ErrNotFound when it may not see it at all.
+func (h *Handle) canWrite(m *model, data map[string]any) error {
+	switch h.accessTo(m, data) {
+	case fullAccess:
+		return nil
+	case readAccess:
+		return fmt.Errorf("%w: the record is shared with this user for reading (_auth); only its owner can change it", ErrForbidden)
+	}
+	return ErrNotFound
 }

@@ -39,6 +39,9 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
 	}
+	if err := h.canWrite(m, r.orig); err != nil {
+		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
 	key, err := m.key(id)
 	if err != nil {
 		return fmt.Errorf("delete %s: %w", m.name, err)

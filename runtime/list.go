@@ -151,7 +151,8 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any, vals map[str
 				slog.String("outcome", "kv_object_missing"), slog.String("hint", "run `dmplan reconcile`"))
 			continue
 		}
-		obj, err := decodeObject(m, raw)
+		id, _ := data[i][m.pk].(string)
+		obj, err := decodeStored(m, raw, id)
 		if err != nil {
 			return fmt.Errorf("query %s %v: KV key %s: %w (see dmplan reconcile)", m.name, data[i][m.pk], k, err)
 		}

@@ -21,8 +21,8 @@ func TestManagedFieldsAreReadOnly(t *testing.T) {
 	}{
 		{"created_at", false, map[string]any{"created_at": "2020-01-01T00:00:00Z"}, runtime.ErrInvalid, "created_at: is read-only"},
 		{"deleted_at", false, map[string]any{"deleted_at": "2020-01-01T00:00:00Z"}, runtime.ErrInvalid, "deleted_at: is read-only"},
-		{"_auth", false, map[string]any{"_auth": []any{"alice", "bob"}}, runtime.ErrInvalid, "_auth: is read-only"},
-		{"_auth by the system handle of an owned model", true, map[string]any{"_auth": []any{"bob"}}, runtime.ErrInvalid, "_auth: is read-only"},
+		{"_auth shared by the owner", false, map[string]any{"_auth": []any{"alice", "bob"}}, nil, ""},
+		{"_auth without the owner, by the system handle", true, map[string]any{"_auth": []any{"bob"}}, runtime.ErrInvalid, "_auth: must list the record's owner"},
 		{"user_id by the owner", false, map[string]any{"user_id": "bob"}, runtime.ErrForbidden, "another user"},
 		{"created_at unchanged", false, map[string]any{"created_at": "2026-11-27T14:50:08.123Z", "title": "x"}, nil, ""},
 		{"user_id by the system handle (reassign)", true, map[string]any{"user_id": "bob"}, nil, ""},

@@ -76,14 +76,13 @@ func (h *Handle) fetch(ctx context.Context, m *model, id string, deleted bool, v
 		}
 		return nil, fmt.Errorf("%s %s %s: kv get: %w", verb, m.name, id, notMigrated(err))
 	}
-	data, err := decodeObject(m, e.Value)
+	data, err := decodeStored(m, e.Value, id)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s %s: KV key %s: %w (see dmplan reconcile)", verb, m.name, id, key, err)
 	}
 	if !h.canSee(m, data) || (!deleted && m.soft && data["deleted_at"] != nil) {
 		return nil, fmt.Errorf("%s %s %s: %w", verb, m.name, id, ErrNotFound)
 	}
-	data[m.pk] = id
 	m.fillDefaults(data)
 	return data, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"strings"
 	"time"
 
@@ -168,40 +167,19 @@ func (s *Storage) CheckNew(data map[string]any) (*ValidationError, error) {
 	return ve, nil
 }
 
-// Project decodes and validates a KV object stored under the id and
-// returns its D1 row (in Columns order), or what is wrong with it (never
-// a field value).
-func (s *Storage) Project(id string, raw []byte) ([]any, string) {
-	m := s.m
-	data, err := decodeObject(m, raw)
-	if err != nil {
-		return nil, "value is not a JSON object"
-	}
-	if v, ok := data[m.pk]; ok && v != nil {
-		if sv, _ := v.(string); sv != id {
-			return nil, fmt.Sprintf("%s does not match the id %q in its key", m.pk, id)
-		}
-	}
-	data[m.pk] = id
-	// An object written before a synced field with a default existed
-	// projects to the default, as SQLite's ADD COLUMN ... DEFAULT filled
-	// the column.
-	for _, f := range m.cols {
-		if _, ok := data[f.Name]; !ok && f.Default != nil {
-			data[f.Name] = cloneJSON(f.Default)
-		}
-	}
-	ve := &ValidationError{Model: m.name}
-	validate(m, data, data, -1, ve)
-	if len(ve.Fields) > 0 {
-		return nil, fieldProblems(ve)
-	}
-	row := make([]any, len(m.cols))
-	if err := m.rowArgs(data, row); err != nil {
-		return nil, err.Error()
-	}
-	return row, ""
-}
+// Project returns the D1 row (in Columns order) of the KV object stored
+// under the id: the row Save would write for it. It accepts every object
+// the runtime reads and keeps through updates (a value of the wrong type
+// or outside an enum projects as stored); the problem (never a field
+// value) is for what it cannot read: not a JSON object, a primary key
+// naming another id, a value no column can take. See projectRow.
+func (s *Storage) Project(id string, raw []byte) ([]any, string) { return s.m.projectRow(id, raw) }
+
+// SameColumnValue reports whether two D1 values of column i (as Columns
+// orders them) are the same value: timestamps as instants to the
+// millisecond, numbers by value, json and array text parsed, booleans
+// 1/0. Another writer's spelling of a value is not drift.
+func (s *Storage) SameColumnValue(i int, a, b any) bool { return s.m.sameColumn(i, a, b) }
 
 // Upserts returns the multi-row upserts of rows (each a projected row):
 // the statements Save's bulk path sends, at most backend.MaxParams
@@ -246,14 +224,4 @@ func (m *model) upserts(rows [][]any) []backend.Stmt {
 		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
 	}
 	return sts
-}
-
-// fieldProblems words a validation failure without values.
-func fieldProblems(ve *ValidationError) string {
-	parts := make([]string, 0, len(ve.Fields))
-	for _, f := range ve.Fields {
-		parts = append(parts, f.Field+" "+f.Message)
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, "; ")
 }

@@ -59,7 +59,11 @@ func checkFields(m *model, data, orig map[string]any, index int, ve *ValidationE
 			ve.add(index, f.Name, CodeType, msg)
 			continue
 		}
-		if present {
+		if present && !untouched {
+			// A value the update did not touch stays as stored (a
+			// timestamp another writer wrote as 2026-01-01T10:00:05Z
+			// keeps that form in KV; D1 gets the canonical form, see
+			// toColumn).
 			data[f.Name] = nv
 		}
 		if f.Required && f.Type <= hclspec.Text && nv == "" {

@@ -219,16 +219,30 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 	}
 	switch t {
 	case hclspec.Boolean:
-		if b, ok := v.(bool); ok && b {
-			return int64(1), nil
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
 		}
-		return int64(0), nil
+		// A stored value kept although it is not a boolean (a Worker
+		// wrote 1 in KV) binds as stored, never as a made-up 0.
 	case hclspec.JSON, hclspec.Array:
 		b, err := json.Marshal(v)
 		if err != nil {
 			return nil, err
 		}
 		return string(b), nil
+	case hclspec.Timestamp:
+		// D1 compares and sorts timestamps as text, so a column always
+		// gets the canonical form, also of a value kept as another
+		// writer wrote it in KV (2026-01-01T12:00:05+02:00 is stored as
+		// 2026-01-01T10:00:05.000Z). The instant is the same.
+		if s, ok := v.(string); ok && !canonicalShape(s) {
+			if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && ts.UTC().Year() >= 0 && ts.UTC().Year() <= 9999 {
+				return FormatTime(ts), nil
+			}
+		}
 	}
 	switch v.(type) {
 	case map[string]any, []any:
@@ -239,8 +253,26 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 			return nil, err
 		}
 		return string(b), nil
+	case float64, int64, bool:
+		if t == hclspec.String || t == hclspec.Text || t == hclspec.Timestamp {
+			// The same in a TEXT column (a number a Worker wrote for a
+			// string field): its JSON text, so every backend stores the
+			// same text and reconcile compares like with like.
+			b, err := json.Marshal(v)
+			if err != nil {
+				return nil, err
+			}
+			return string(b), nil
+		}
 	}
 	return v, nil
+}
+
+// canonicalShape reports whether s has the stored timestamp's shape
+// (2026-11-27T14:50:08.123Z): then formatting it again changes nothing,
+// and toColumn skips the parse every save would otherwise pay.
+func canonicalShape(s string) bool {
+	return len(s) == 24 && s[4] == '-' && s[10] == 'T' && s[19] == '.' && s[23] == 'Z'
 }
 
 // fromColumn converts a D1 value back to the field's canonical form.

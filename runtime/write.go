@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 // create is Save of a new record: the spec's storage strategy in order.
@@ -74,15 +75,21 @@ func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *Val
 		}
 	}
 	if m.auth {
-		switch {
+		switch u, _ := data["user_id"].(string); {
+		case m.owned && data["_auth"] != nil:
+			// The creator may share the new record: the list must name
+			// the owner (JS readers check _auth.includes(user)).
+			setAuth(data, u, index, ve)
 		case m.owned:
-			if u, ok := data["user_id"].(string); ok && u != "" {
+			if u != "" {
 				data["_auth"] = []any{u}
 			}
 		case h.scoped:
 			data["_auth"] = []any{h.user}
 		case data["_auth"] == nil:
 			data["_auth"] = []any{}
+		default:
+			setAuth(data, "", index, ve)
 		}
 	}
 	if m.timestamps {
@@ -157,6 +164,9 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
+	if err := h.canWrite(m, r.orig); err != nil {
+		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+	}
 	if kind == plainUpdate && r.shared {
 		outcome = "unchanged" // nothing was Set since the record was stored
 		return nil
@@ -229,16 +239,29 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 		readOnly(m, data, orig, "deleted_at", ve)
 	}
 	if m.auth {
-		switch {
-		case m.owned:
-			u, _ := data["user_id"].(string)
-			readOnly(m, data, orig, "_auth", ve, []any{u})
-			if u != "" {
-				data["_auth"] = []any{u}
+		owner, _ := orig["user_id"].(string)
+		switch u, _ := data["user_id"].(string); {
+		case m.owned && !equalValues(data["_auth"], orig["_auth"]):
+			// Sharing: the owner (or System) sets the whole list.
+			if h.scoped && h.user != owner {
+				ve.add(-1, "_auth", CodeReadOnly, "is read-only: only the record's owner can share it")
+				data["_auth"] = orig["_auth"]
+				break
 			}
+			setAuth(data, u, -1, ve)
+		case m.owned && u != owner && u != "":
+			// A reassign (System only) hands the owner's place in the
+			// list to the new owner; the other entries stay.
+			data["_auth"] = reassignAuth(orig["_auth"], owner, u)
+		case m.owned:
+			// Untouched: kept exactly as stored, entries another writer
+			// (a Worker sharing the record) added included.
+			data["_auth"] = orig["_auth"]
 		case h.scoped:
 			readOnly(m, data, orig, "_auth", ve)
 			data["_auth"] = orig["_auth"]
+		case !equalValues(data["_auth"], orig["_auth"]):
+			setAuth(data, "", -1, ve)
 		}
 	}
 	if m.timestamps {
@@ -263,13 +286,21 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 // readOnly refuses a change of a field the runtime manages: the value must
 // equal the stored one (or one of also, values the runtime would derive).
 func readOnly(m *model, data, orig map[string]any, name string, ve *ValidationError, also ...any) {
-	v := data[name]
+	v, o := data[name], orig[name]
+	if equalValues(v, o) {
+		return // untouched: kept as stored, in whatever form it was written
+	}
 	if f := m.fields[name]; f != nil && v != nil {
+		// Compare normalized forms: the same instant written as
+		// 2026-01-01T10:00:05Z and as a time.Time is no change.
 		if nv, msg := normalize(f.Type, v); msg == "" {
 			v = nv
 		}
+		if no, msg := normalize(f.Type, o); msg == "" && o != nil {
+			o = no
+		}
 	}
-	if equalValues(v, orig[name]) {
+	if equalValues(v, o) {
 		return
 	}
 	for _, a := range also {
@@ -354,4 +385,49 @@ func cloneJSON(v any) any {
 		return out
 	}
 	return v
+}
+
+// setAuth checks an _auth value a caller set: an array of non-empty user
+// ids that names the owner (when the model has one). It stores the
+// normalized list, or adds a FieldError without values.
+func setAuth(data map[string]any, owner string, index int, ve *ValidationError) {
+	nv, msg := normalize(hclspec.Array, data["_auth"])
+	list, _ := nv.([]any)
+	if msg != "" || list == nil {
+		ve.add(index, "_auth", CodeType, "must be an array of user ids")
+		return
+	}
+	for _, e := range list {
+		if s, ok := e.(string); !ok || s == "" {
+			ve.add(index, "_auth", CodeType, "must be an array of user ids (non-empty strings)")
+			return
+		}
+	}
+	if owner != "" && !inAuth(list, owner) {
+		ve.add(index, "_auth", CodeFormat, "must list the record's owner (user_id)")
+		return
+	}
+	data["_auth"] = list
+}
+
+// reassignAuth returns the stored _auth with the previous owner replaced
+// by the new one (added when the list did not name it).
+func reassignAuth(stored any, prev, owner string) []any {
+	list, _ := stored.([]any)
+	out := make([]any, 0, len(list)+1)
+	seen := false
+	for _, e := range list {
+		if e == prev || e == owner {
+			if !seen {
+				out = append(out, owner)
+				seen = true
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	if !seen {
+		out = append([]any{owner}, out...)
+	}
+	return out
 }

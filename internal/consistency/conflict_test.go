@@ -85,8 +85,12 @@ model "AUTHOR" {
 			}
 			for _, d := range m.Drift {
 				if d.ID == "copy-1" {
-					if want := "not rewritten, D1 refuses the row: UNIQUE constraint failed: author.email"; d.Fixed || d.Problem != want {
-						t.Errorf("the conflicting object: fixed %v, problem %q, want %q", d.Fixed, d.Problem, want)
+					// Named: which record holds the value, the index, and
+					// D1's own refusal.
+					want := "record " + ids["ann"] + " holds the same email in D1 (unique index author_by_email)"
+					refusal := "; not rewritten, D1 refuses the row: UNIQUE constraint failed: author.email"
+					if d.Fixed || !strings.HasPrefix(d.Problem, want) || !strings.HasSuffix(d.Problem, refusal) {
+						t.Errorf("the conflicting object: fixed %v, problem %q, want %q ... %q", d.Fixed, d.Problem, want, refusal)
 					}
 				} else if !d.Fixed || d.Problem != "" {
 					t.Errorf("%s: %+v, want fixed", d.ID, d)

@@ -18,6 +18,7 @@
 // exactly like the two REST endpoints.
 
 import { workersRoute, zonesRoute, scriptsForServing } from "./workers.js";
+import { handle as jsWriter } from "./jswriter.mjs"; // .mjs: miniflare loads .js imports as CommonJS
 
 const API = "/client/v4/accounts/";
 const ZONES = "/client/v4/zones/";
@@ -56,6 +57,7 @@ async function route(req, env) {
   const url = new URL(req.url);
   const auth = req.headers.get("authorization") || "";
   if (auth !== `Bearer ${env.TOKEN}`) throw new APIError(401, 10000, "Authentication error");
+  if (url.pathname === "/__jswriter" && req.method === "POST") return jsWriterRoute(req, env);
   const helpers = { ok, APIError, readJSON };
   if (url.pathname === "/__harness_internal/scripts" && req.method === "GET") {
     await ensureCatalogue(env);
@@ -596,4 +598,20 @@ async function kvBulkGet(kv, body) {
     }
   }));
   return ok({ values });
+}
+
+// ---------- JS writer (tests only; see jswriter.mjs) ----------
+
+async function jsWriterRoute(req, env) {
+  const body = await readJSON(req);
+  await ensureCatalogue(env);
+  try {
+    const result = await jsWriter(body, async (acct, db, ns) => ({
+      db: d1Binding(env, (await findDatabase(env, acct, db)).slot),
+      kv: kvBinding(env, (await findNamespace(env, acct, ns)).slot),
+    }));
+    return Response.json({ ok: true, result });
+  } catch (e) {
+    return Response.json({ ok: false, error: e && e.message ? e.message : String(e) });
+  }
 }
