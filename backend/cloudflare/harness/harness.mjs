@@ -47,8 +47,9 @@ for (let i = 0; i < kvSlots; i++) kvNamespaces[`KV_${i}`] = `harness-kv-${i}`;
 const apiWorker = {
   name: "api",
   modules: true,
-  // worker.js imports its sibling .js files as ES modules.
-  modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
+  // worker.js imports its sibling .js and .mjs files as ES modules (a rule
+  // given here replaces miniflare's defaults, so both are listed).
+  modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
   scriptPath: path.join(dir, "worker.js"),
   compatibilityDate: "2025-04-01",
   bindings: { TOKEN: token, D1_SLOTS: String(d1Slots), KV_SLOTS: String(kvSlots) },
