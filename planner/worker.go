@@ -64,6 +64,8 @@ type GatewayLive struct {
 type LiveWorker struct {
 	Bindings   []gateway.Binding `json:"bindings"`
 	WorkersDev bool              `json:"workers_dev"`
+	// CompatibilityDate is the script's, "" when not known.
+	CompatibilityDate string `json:"compatibility_date,omitempty"`
 	// Routes are the routes of the gateway's zone (only read when the
 	// gateway declares a route).
 	Routes []LiveRoute `json:"routes,omitempty"`
@@ -208,6 +210,9 @@ func (d *differ) gatewayStep(gl *GatewayLive) *Step {
 		case w.b.Name == DeployBinding && lb.Text != w.b.Text:
 			changes = append(changes, recordChanges(lb.Text, rec)...)
 		}
+	}
+	if d := gl.Script.CompatibilityDate; d != "" && d != gateway.CompatibilityDate {
+		changes = append(changes, "compatibility date "+d+" -> "+gateway.CompatibilityDate)
 	}
 	var extra []string
 	for name, b := range live {

@@ -180,6 +180,9 @@ func TestGatewayUpdate(t *testing.T) {
 		}, want: []string{"remove binding DMPLAN_SECRET_PREVIOUS (secret_text, not declared)"}},
 		{name: "secret missing", live: func(t *testing.T, lw *LiveWorker) { dropBinding(lw, "DMPLAN_SECRET") },
 			want: []string{"add binding DMPLAN_SECRET = (secret from env.GW_SECRET)"}},
+		{name: "compatibility date", live: func(t *testing.T, lw *LiveWorker) { lw.CompatibilityDate = "2024-01-01" },
+			want: []string{"compatibility date 2024-01-01 -> " + gateway.CompatibilityDate}},
+		{name: "same compatibility date", live: func(t *testing.T, lw *LiveWorker) { lw.CompatibilityDate = gateway.CompatibilityDate }},
 		{name: "workers.dev off", live: func(t *testing.T, lw *LiveWorker) { lw.WorkersDev = false },
 			want: []string{"serve on workers.dev"}},
 		{name: "route missing", extra: `route {

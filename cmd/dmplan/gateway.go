@@ -63,7 +63,7 @@ func readGateway(ctx context.Context, be backend.Backend, t *hclspec.Target) (*p
 	if script == nil {
 		return gl, nil
 	}
-	lw := &planner.LiveWorker{}
+	lw := &planner.LiveWorker{CompatibilityDate: script.CompatibilityDate}
 	for _, b := range script.Bindings {
 		lw.Bindings = append(lw.Bindings, gateway.Binding{Type: b.Type, Name: b.Name, ID: b.ID, NamespaceID: b.NamespaceID, Text: plainText(b)})
 	}
