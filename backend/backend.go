@@ -70,6 +70,14 @@ func (e *BatchError) Unwrap() error { return e.Err }
 type Stmt struct {
 	SQL  string
 	Args []any
+	// Idempotent says that running the statement twice leaves the same
+	// state as running it once: an upsert of fixed values, a delete by
+	// key, CREATE ... IF NOT EXISTS. A backend may then send it again
+	// after a failure whose outcome it cannot know (an HTTP 5xx, a dropped
+	// connection); a batch is replayed only when all its writes are
+	// idempotent. Reads are always safe to replay; other writes are sent
+	// once and such a failure says the outcome is unknown.
+	Idempotent bool
 }
 
 // Result is what one statement returned. Values in Rows are nil, int64,
@@ -173,7 +181,7 @@ type Backend interface {
 	D1() D1
 	KV() KV
 	// Describe names the target for humans: "local .dmplan/d1.sqlite",
-	// "cloudflare account 1234…/database nimbus". It never holds secrets.
+	// "cloudflare database nimbus". It never holds secrets or account ids.
 	Describe() string
 	Close() error
 }

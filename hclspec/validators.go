@@ -53,6 +53,28 @@ func ValidatorNames() []string {
 // FormatTimestamp formats t as timestamps are stored (TimestampLayout).
 func FormatTimestamp(t time.Time) string { return t.UTC().Format(TimestampLayout) }
 
+// TimestampInRange reports whether t falls in years 0000 to 9999 in UTC:
+// only there is the stored form (TimestampLayout) RFC 3339, with a
+// four-digit year, so that stored timestamps sort by time as strings.
+func TimestampInRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}
+
+// TimestampRangeReason says why a timestamp outside TimestampInRange is
+// refused; it never holds the value.
+const TimestampRangeReason = "is outside years 0000 to 9999 (UTC), the range a stored RFC 3339 timestamp can hold"
+
+// MaxInteger is the largest magnitude an integer field holds, 2^53-1:
+// D1 over its REST API and every JavaScript Worker hold numbers as 64-bit
+// floats, which are exact only up to it, so a larger integer would be
+// exact in KV and rounded in D1.
+const MaxInteger = 1<<53 - 1
+
+// IntegerRangeReason says why an integer beyond MaxInteger is refused; it
+// never holds the value.
+const IntegerRangeReason = "an integer must be from -(2^53-1) to 2^53-1 (±9007199254740991), the range D1 and JavaScript hold exactly"
+
 // IsTimestamp reports whether s is an ISO-8601 (RFC 3339) timestamp, the
 // form timestamp fields are stored in.
 func IsTimestamp(s string) bool {

@@ -219,6 +219,9 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 			if err != nil {
 				return nil, "it is not an ISO-8601 timestamp like \"2026-11-27T14:50:08.123Z\""
 			}
+			if !TimestampInRange(ts) {
+				return nil, "it " + TimestampRangeReason
+			}
 			// Stored as the runtime stores timestamps, so that defaults
 			// compare and sort with the values it writes.
 			return FormatTimestamp(ts), ""
@@ -230,8 +233,8 @@ func convertValue(t FieldType, v cty.Value) (any, string) {
 			if !f.IsInt() {
 				return nil, "it is not a whole number"
 			}
-			if _, acc := f.Int64(); acc != big.Exact {
-				return nil, "it is out of range: an integer must fit in 64 bits (-2^63 to 2^63-1)"
+			if n, acc := f.Int64(); acc != big.Exact || n > MaxInteger || n < -MaxInteger {
+				return nil, "it is out of range: " + IntegerRangeReason
 			}
 			ok = true
 		}

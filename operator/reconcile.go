@@ -15,8 +15,9 @@ const (
 	// DriftStaleRow: the D1 row's synced values differ from the projection
 	// of the KV object (Columns names them).
 	DriftStaleRow = "stale_row"
-	// DriftOrphanRow: a D1 row whose KV object does not exist. Reconcile
-	// reports it and never deletes it.
+	// DriftOrphanRow: a D1 row whose KV object does not exist (a hard
+	// delete whose D1 step failed, or a row written outside dmplan).
+	// Reconcile reports it; only PruneOrphans deletes it.
 	DriftOrphanRow = "orphan_row"
 	// DriftBadObject: the KV value is one the runtime cannot read: not a
 	// JSON object, or holding another id than its key's (Get refuses
@@ -37,8 +38,17 @@ type ReconcileOptions struct {
 	Models []string
 	// Fix rewrites the D1 rows of missing and stale records from their KV
 	// objects with the same projection and upsert SQL as Save. KV is
-	// never written; orphan rows and bad objects are left as they are.
+	// never written; orphan rows and bad objects are left as they are. A
+	// row D1 refuses (Drift.Refused) is left for a person to decide.
 	Fix bool
+	// PruneOrphans deletes the orphan rows: D1 rows whose KV object does
+	// not exist, checked again with a bulk KV read just before one DELETE
+	// per 100 ids. It is the deliberate way to finish a hard delete whose
+	// D1 step failed. A create that writes its KV object between that
+	// read and the DELETE loses its row; the next reconcile reports it
+	// as a missing row and Fix rebuilds it, so prune when writes are
+	// quiet.
+	PruneOrphans bool
 	// Progress, when set, is called after every page of records.
 	Progress func(Progress)
 	// PageSize is the number of KV keys listed (and rows compared) per
@@ -70,8 +80,17 @@ type Drift struct {
 	// Problem says what is wrong with a bad object, or why Fix could not
 	// rewrite a row (D1 refused it); it never holds a field value.
 	Problem string `json:"problem,omitempty"`
-	// Fixed is true when Fix rewrote the D1 row.
+	// Fixed is true when Fix rewrote the D1 row, or PruneOrphans deleted
+	// an orphan row.
 	Fixed bool `json:"fixed,omitempty"`
+	// Refused is true when Fix could not rewrite the row because D1
+	// refuses it for a constraint (Problem names it): KV and D1 hold
+	// different writes, and a person decides which stays. To keep KV's,
+	// change the value the constraint names in the other record and run
+	// Fix again; to keep D1's (the last write D1 accepted), run TakeD1
+	// for the id (dmplan reconcile -model MODEL -take-d1 ID). A save
+	// killed while it took back a refused write leaves exactly this.
+	Refused bool `json:"refused,omitempty"`
 }
 
 // ModelReconcile is the outcome for one model.
@@ -108,15 +127,30 @@ func (r *ReconcileReport) Drifted() bool {
 	return false
 }
 
-// Unrepaired counts the drift a fix leaves: missing and stale rows not
-// rewritten, and bad objects (orphan rows are left in place by design and
-// not counted).
+// Unrepaired counts the drift left after the report's repairs: every
+// drifted record that was not fixed (missing and stale rows not rewritten,
+// rows D1 refused, bad objects, orphan rows not pruned). Zero means
+// nothing is left to do.
 func (r *ReconcileReport) Unrepaired() int64 {
 	var n int64
 	for _, m := range r.Models {
-		n += m.Missing + m.Stale - m.Fixed + m.Bad
+		n += m.Missing + m.Stale + m.Orphans + m.Bad - m.Fixed
 	}
 	return n
+}
+
+// Refused lists the records whose rows D1 refused, by model: the ones a
+// person decides (see Drift.Refused).
+func (r *ReconcileReport) Refused() map[string][]string {
+	out := map[string][]string{}
+	for _, m := range r.Models {
+		for _, d := range m.Drift {
+			if d.Refused {
+				out[m.Model] = append(out[m.Model], d.ID)
+			}
+		}
+	}
+	return out
 }
 
 // Objects is the number of KV objects checked over every model.
@@ -175,7 +209,7 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 		if err != nil {
 			return rep, fmt.Errorf("reconcile: %w", err)
 		}
-		sc := &scan{ds: ds, m: m, fix: opts.Fix, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
+		sc := &scan{ds: ds, m: m, fix: opts.Fix, prune: opts.PruneOrphans, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
 			rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
 		if err := sc.run(ctx, true); err != nil {

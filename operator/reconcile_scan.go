@@ -21,9 +21,11 @@ type scan struct {
 	// refuseRows (reconcile) reports the rows D1 refuses for a constraint
 	// and writes the others; a backfill fails on them instead.
 	refuseRows bool
-	progress   func(Progress)
-	pageSize   int
-	rep        *ModelReconcile
+	// prune deletes the orphan rows (reconcile PruneOrphans).
+	prune    bool
+	progress func(Progress)
+	pageSize int
+	rep      *ModelReconcile
 
 	// compare holds the indexes in m.cols of the columns compared; nil
 	// compares every column.
@@ -162,7 +164,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	}
 	for _, d := range found {
 		if why, ok := refused[d.ID]; ok {
-			d.Problem = joinProblems(d.Problem, why)
+			d.Problem, d.Refused = joinProblems(d.Problem, why), true
 		} else {
 			d.Fixed = s.fix && (wrote[d.ID] || (werr == nil && wrote == nil))
 		}
@@ -359,6 +361,7 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 	if err != nil {
 		return fmt.Errorf("kv get many: %w", runtime.NotMigrated(err))
 	}
+	var orphans []Drift
 	for _, id := range cands {
 		k, ok := keyOf[id]
 		if ok {
@@ -366,7 +369,42 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 				continue // written since the KV listing passed it
 			}
 		}
-		s.rep.add(Drift{Kind: DriftOrphanRow, ID: id, Key: k})
+		orphans = append(orphans, Drift{Kind: DriftOrphanRow, ID: id, Key: k})
+	}
+	var perr error
+	if s.prune && len(orphans) > 0 {
+		perr = s.pruneRows(ctx, orphans)
+	}
+	for _, d := range orphans {
+		s.rep.add(d)
+	}
+	return perr
+}
+
+// pruneRows deletes the orphan rows, 100 ids per DELETE, in batches of
+// MaxBatchStatements statements, marking those deleted as fixed.
+func (s *scan) pruneRows(ctx context.Context, orphans []Drift) error {
+	m := s.m
+	var sts []backend.Stmt
+	for from := 0; from < len(orphans); from += backend.MaxParams {
+		chunk := orphans[from:min(from+backend.MaxParams, len(orphans))]
+		args := make([]any, len(chunk))
+		for i, d := range chunk {
+			args[i] = d.ID
+		}
+		sts = append(sts, backend.Stmt{
+			SQL:  "DELETE FROM " + m.Table() + " WHERE " + m.QuotedPrimaryKey() + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")",
+			Args: args,
+		})
+	}
+	for from := 0; from < len(sts); from += runtime.MaxBatchStatements {
+		to := min(from+runtime.MaxBatchStatements, len(sts))
+		if _, err := s.ds.D1().Batch(ctx, sts[from:to]); err != nil {
+			return fmt.Errorf("delete orphan rows: %w", runtime.NotMigrated(err))
+		}
+		for i := from * backend.MaxParams; i < min(to*backend.MaxParams, len(orphans)); i++ {
+			orphans[i].Fixed = true
+		}
 	}
 	return nil
 }

@@ -106,9 +106,6 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 	if len(st) == 0 {
 		return nil
 	}
-	if err := h.checkFreeMany(ctx, st); err != nil {
-		return err
-	}
 	// Records whose model has middleware take the one-by-one path.
 	var bulk []*staged
 	for _, s := range st {
@@ -297,8 +294,23 @@ func (h *Handle) encode(s *staged) error {
 }
 
 // writeMany writes every KV object (bulk puts per namespace), then every
-// D1 row (multi-row upserts, batched).
+// D1 row (multi-row upserts, batched), holding the locks of every record
+// (see recordLocks) from the taken-id check of the creates with
+// caller-chosen ids to the end of any compensation. Those creates are
+// multi-row INSERTs that never replace a row (see put).
 func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
+	lockKeys := make([]string, len(st))
+	for i, s := range st {
+		lockKeys[i] = lockKey(s.r.m, s.ev.ID)
+	}
+	unlock, err := h.ds.locks.lock(ctx, lockKeys...)
+	if err != nil {
+		return fmt.Errorf("save many: %w", err)
+	}
+	defer unlock()
+	if err := h.checkFreeMany(ctx, st); err != nil {
+		return err
+	}
 	var order []*model
 	byModel := map[*model][]*staged{}
 	for _, s := range st {
@@ -307,12 +319,14 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 		}
 		byModel[s.r.m] = append(byModel[s.r.m], s)
 	}
+	nss := make(map[*model]string, len(order))
 	for _, m := range order {
 		t := time.Now()
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
 		}
+		nss[m] = ns
 		list := byModel[m]
 		es := make([]backend.Entry, len(list))
 		for i, s := range list {
@@ -327,32 +341,56 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 	var sts []backend.Stmt
 	var owners []stmtOwner
 	for _, m := range order {
-		list := byModel[m]
-		for startRow := 0; startRow < len(list); startRow += m.rowsPerStm {
-			chunk := list[startRow:min(startRow+m.rowsPerStm, len(list))]
-			var b strings.Builder
-			b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(m.upsertTail))
-			b.WriteString(m.upsertHead)
-			args := make([]any, 0, len(chunk)*len(m.cols))
-			for i, s := range chunk {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(m.rowHolders)
-				args = append(args, s.row...)
+		var inserts, upserts []*staged
+		for _, s := range byModel[m] {
+			if s.given {
+				inserts = append(inserts, s)
+			} else {
+				upserts = append(upserts, s)
 			}
-			b.WriteString(m.upsertTail)
-			sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
-			owners = append(owners, stmtOwner{m, chunk})
+		}
+		for _, group := range []struct {
+			list   []*staged
+			insert bool
+		}{{upserts, false}, {inserts, true}} {
+			tail := m.upsertTail
+			if group.insert {
+				tail = m.insertTail
+			}
+			for startRow := 0; startRow < len(group.list); startRow += m.rowsPerStm {
+				chunk := group.list[startRow:min(startRow+m.rowsPerStm, len(group.list))]
+				var b strings.Builder
+				b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(tail))
+				b.WriteString(m.upsertHead)
+				args := make([]any, 0, len(chunk)*len(m.cols))
+				for i, s := range chunk {
+					if i > 0 {
+						b.WriteString(", ")
+					}
+					b.WriteString(m.rowHolders)
+					args = append(args, s.row...)
+				}
+				b.WriteString(tail)
+				// Upserts may be replayed after a 5xx; the INSERTs of creates
+				// with chosen ids may not (see put).
+				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: !group.insert})
+				owners = append(owners, stmtOwner{m, chunk, group.insert})
+			}
 		}
 	}
+	var taken []*staged // creates whose INSERT found the id's row
 	for from := 0; from < len(sts); from += MaxBatchStatements {
 		to := min(from+MaxBatchStatements, len(sts))
-		if _, err := h.ds.d1.Batch(ctx, sts[from:to]); err != nil {
+		res, err := h.ds.d1.Batch(ctx, sts[from:to])
+		if err != nil {
 			if errors.Is(err, backend.ErrConstraint) {
 				// A batch is atomic: none of its rows were written, nor
 				// those of the batches after it.
-				return h.compensateMany(ctx, owners[from:], from > 0, err)
+				err := h.compensateMany(ctx, nss, owners[from:], from > 0, err)
+				if len(taken) > 0 {
+					err = errors.Join(err, h.takenMany(ctx, nss, taken))
+				}
+				return err
 			}
 			perr := &PartialWriteError{Err: notMigrated(err)}
 			for _, o := range owners[from:] {
@@ -367,24 +405,65 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			}
 			return perr
 		}
+		for i, o := range owners[from:to] {
+			if o.insert && i < len(res) && res[i].Changes < int64(len(o.st)) {
+				taken = append(taken, o.st...)
+			}
+		}
+	}
+	for _, s := range st {
+		if s.r.m.refusable {
+			h.ds.memo.set(lockKey(s.r.m, s.ev.ID), s.val)
+		}
 	}
 	models := make([]string, len(order))
 	for i, m := range order {
 		models[i] = m.name
 	}
 	h.ds.logBulkStep(ctx, "d1.upsert_many", strings.Join(models, ","), len(st), len(sts), t)
+	if len(taken) > 0 {
+		return h.takenMany(ctx, nss, taken)
+	}
 	return nil
 }
 
-// stmtOwner is the model and records of one multi-row upsert.
+// takenMany sorts out the creates whose multi-row INSERT skipped rows (see
+// takenBy); the other records of the call are saved.
+func (h *Handle) takenMany(ctx context.Context, nss map[*model]string, taken []*staged) error {
+	var order []*model
+	byModel := map[*model][]undo{}
+	for _, s := range taken {
+		if _, ok := byModel[s.r.m]; !ok {
+			order = append(order, s.r.m)
+		}
+		byModel[s.r.m] = append(byModel[s.r.m], undo{id: s.ev.ID, key: s.key, val: s.val, row: s.row})
+	}
+	var errs []error
+	for _, m := range order {
+		if err := h.takenBy(ctx, m, nss[m], byModel[m]); err != nil {
+			errs = append(errs, err)
+		}
+		for _, u := range byModel[m] {
+			h.ds.memo.set(lockKey(m, u.id), nil)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("save many (the other records were saved): %w", err)
+	}
+	return nil
+}
+
+// stmtOwner is the model and records of one multi-row statement; insert:
+// the creates with caller-chosen ids, which never replace a row.
 type stmtOwner struct {
-	m  *model
-	st []*staged
+	m      *model
+	st     []*staged
+	insert bool
 }
 
 // compensateMany takes back the KV writes of records whose D1 rows were not
 // written because a batch broke a constraint (see compensate).
-func (h *Handle) compensateMany(ctx context.Context, owners []stmtOwner, earlier bool, d1err error) error {
+func (h *Handle) compensateMany(ctx context.Context, nss map[*model]string, owners []stmtOwner, earlier bool, d1err error) error {
 	var order []*model
 	byModel := map[*model][]undo{}
 	for _, o := range owners {
@@ -392,18 +471,12 @@ func (h *Handle) compensateMany(ctx context.Context, owners []stmtOwner, earlier
 			order = append(order, o.m)
 		}
 		for _, s := range o.st {
-			byModel[o.m] = append(byModel[o.m], undo{id: s.ev.ID, key: s.key, prev: s.r.orig})
+			byModel[o.m] = append(byModel[o.m], undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig})
 		}
 	}
 	var errs []error
 	for _, m := range order {
-		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
-		if err == nil {
-			err = h.compensate(ctx, "save", m, ns, byModel[m], d1err)
-		} else {
-			err = &PartialWriteError{Model: m.name, IDs: undoIDs(byModel[m]), Err: err}
-		}
-		errs = append(errs, err)
+		errs = append(errs, h.compensate(ctx, "save", m, nss[m], byModel[m], d1err))
 	}
 	err := errors.Join(errs...)
 	if earlier {

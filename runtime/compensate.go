@@ -1,43 +1,147 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
 )
 
-// undo is one KV write to take back: the record's key and the stored
-// record it replaced (nil: the write created the key).
+// undo is one KV write to take back.
 type undo struct {
 	id, key string
-	prev    map[string]any
+	val     []byte         // the object the write put in KV
+	prev    map[string]any // the stored record it replaced; nil: it created the key
+	row     []any          // a create's D1 row (takenBy compares it)
 }
 
 // compensate takes back KV writes whose D1 rows a constraint refused. A
 // constraint failure is definite (D1 wrote nothing of the statement or
-// batch), so putting KV back leaves both stores as they were; the caller
-// gets a *ConstraintError (ErrConflict) naming the constraint. If KV cannot be put back, the
-// records are a partial write for `dmplan reconcile`.
+// batch), so the caller gets a *ConstraintError (ErrConflict) naming the
+// constraint once KV holds again what it held before (see takeBack). If
+// KV cannot be put back, the records are a partial write for `dmplan
+// reconcile`.
 func (h *Handle) compensate(ctx context.Context, verb string, m *model, ns string, us []undo, d1err error) error {
-	t := time.Now()
-	var del []string
-	var put []backend.Entry
+	if err := h.takeBack(ctx, m, ns, us); err != nil {
+		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(d1err, fmt.Errorf("restore kv: %w", err))}
+	}
+	return &ConstraintError{Op: verb, Model: m.name, IDs: undoIDs(us), Constraint: constraintName(d1err), Err: d1err}
+}
+
+// takenBy handles creates with caller-chosen ids whose INSERT found the
+// id's row already there: a row equal to the one the create meant to
+// write is this very statement replayed (success); any other row is
+// another write that took the id first, so the create is ErrConflict and
+// its KV write is taken back.
+func (h *Handle) takenBy(ctx context.Context, m *model, ns string, us []undo) error {
+	rows, err := h.readRows(ctx, m, us)
+	if err != nil {
+		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: fmt.Errorf("the id's D1 row exists; read it: %w", notMigrated(err))}
+	}
+	var lost []undo
 	for _, u := range us {
-		if u.prev == nil {
-			del = append(del, u.key)
+		if have, ok := rows[u.id]; !ok || !m.sameRow(u.row, have) {
+			lost = append(lost, u)
+		}
+	}
+	if len(lost) == 0 {
+		return nil
+	}
+	if err := h.takeBack(ctx, m, ns, lost); err != nil {
+		return &PartialWriteError{Model: m.name, IDs: undoIDs(lost), Err: fmt.Errorf("another write took the id in D1; restore kv: %w", err)}
+	}
+	ids := undoIDs(lost)
+	if len(ids) > 5 {
+		ids = append(ids[:5:5], fmt.Sprintf("and %d more", len(lost)-5))
+	}
+	return fmt.Errorf("create %s %s: %w (another write took the id first; KV was put back)", m.name, strings.Join(ids, ", "), ErrConflict)
+}
+
+// takeBack puts KV back as it was before the writes of us, which D1 did
+// not accept. The caller holds the records' locks, so no other write of
+// this Datastore runs on them meanwhile. For each record:
+//
+//   - KV holds neither this write's object nor what it replaced (see
+//     stillMine): another write (of another process) came after it, and
+//     its object stays.
+//   - D1 has no row for the id: a create is removed, an update's previous
+//     object is put back.
+//   - Otherwise the row is the last write D1 accepted, and KV gets the
+//     object whose projection it is: the last object this Datastore wrote
+//     for the record (memo) or the one the write replaced (prev). When it
+//     is neither, a write of another process came between the read this
+//     write started from and its KV write, and was overwritten by it; its
+//     object is rebuilt from prev and the row's columns (KV-only fields it
+//     changed cannot be recovered), and a warning names the record.
+//
+// This costs a KV read and a D1 read besides the KV writes; it runs only
+// after D1 refused a row. Across processes KV has no compare-and-swap:
+// a write of another process landing between the read and the put back
+// is overwritten (the window is one request long).
+func (h *Handle) takeBack(ctx context.Context, m *model, ns string, us []undo) error {
+	t := time.Now()
+	cur := map[string][]byte{}
+	if len(us) == 1 {
+		e, err := h.ds.kv.Get(ctx, ns, us[0].key)
+		switch {
+		case err == nil:
+			cur[us[0].key] = e.Value
+		case !errors.Is(err, backend.ErrKeyNotFound):
+			return fmt.Errorf("kv get: %w", err)
+		}
+	} else {
+		keys := make([]string, len(us))
+		for i, u := range us {
+			keys[i] = u.key
+		}
+		var err error
+		if cur, err = h.ds.kv.GetMany(ctx, ns, keys); err != nil {
+			return fmt.Errorf("kv get many: %w", err)
+		}
+	}
+	var mine []undo
+	for _, u := range us {
+		if m.stillMine(u, cur) {
+			mine = append(mine, u)
 			continue
 		}
-		val, err := m.encode(u.prev)
-		if err != nil {
-			return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(d1err, fmt.Errorf("restore kv: %w", err))}
-		}
-		put = append(put, backend.Entry{Key: u.key, Value: val})
+		h.ds.log.LogAttrs(ctx, slog.LevelInfo, "runtime.compensate",
+			slog.String("model", m.name), slog.String("id", u.id), slog.String("outcome", "kept_later_write"),
+			slog.String("hint", "KV holds a later write than the refused one; it is left as it is"))
 	}
-	var err error
+	if len(mine) == 0 {
+		return nil
+	}
+	rows, err := h.readRows(ctx, m, mine)
+	if err != nil {
+		return fmt.Errorf("read d1 rows: %w", notMigrated(err))
+	}
+	var del []string
+	var put []backend.Entry
+	for _, u := range mine {
+		val, rebuilt, err := h.previous(m, u, rows)
+		if err != nil {
+			return err
+		}
+		if rebuilt {
+			h.ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.compensate",
+				slog.String("model", m.name), slog.String("id", u.id), slog.String("outcome", "rebuilt_from_d1"),
+				slog.String("hint", "another process wrote the record while this refused save ran; its object was rebuilt from its D1 row, and KV-only fields it changed may be lost"))
+		}
+		if val == nil {
+			del = append(del, u.key)
+		} else {
+			put = append(put, backend.Entry{Key: u.key, Value: val})
+		}
+		if m.refusable {
+			h.ds.memo.set(lockKey(m, u.id), val)
+		}
+	}
 	switch {
 	case len(del) == 1:
 		err = h.ds.kv.Delete(ctx, ns, del[0])
@@ -54,10 +158,147 @@ func (h *Handle) compensate(ctx context.Context, verb string, m *model, ns strin
 		}
 	}
 	if err != nil {
-		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(d1err, fmt.Errorf("restore kv: %w", err))}
+		for _, u := range mine {
+			h.ds.memo.set(lockKey(m, u.id), nil)
+		}
+		return err
 	}
 	h.ds.logBulkStep(ctx, "kv.compensate", m.name, len(us), len(del)+len(put), t)
-	return &ConstraintError{Op: verb, Model: m.name, IDs: undoIDs(us), Constraint: constraintName(d1err), Err: d1err}
+	return nil
+}
+
+// stillMine reports whether KV (cur, read after D1 refused u) may still
+// hold u's write, so that putting KV back cannot erase a later write: it
+// holds u's object, or a read that missed u's put (Workers KV reads may
+// lag a write) shows what u replaced: no key for a create, prev's object
+// for an update. Putting back is harmless in those cases.
+func (m *model) stillMine(u undo, cur map[string][]byte) bool {
+	v, ok := cur[u.key]
+	switch {
+	case !ok:
+		return u.prev == nil
+	case bytes.Equal(v, u.val):
+		return true
+	case u.prev != nil:
+		old, err := m.encode(u.prev)
+		return err == nil && bytes.Equal(v, old)
+	}
+	return false
+}
+
+// previous returns the object KV must hold again for u (nil: no object),
+// and whether it had to be rebuilt from the D1 row.
+func (h *Handle) previous(m *model, u undo, rows map[string][]any) ([]byte, bool, error) {
+	row, ok := rows[u.id]
+	if !ok {
+		if u.prev == nil {
+			return nil, false, nil
+		}
+		val, err := m.encode(u.prev)
+		return val, false, err
+	}
+	if last := h.ds.memo.get(lockKey(m, u.id)); last != nil {
+		if data, err := decodeObject(m, last); err == nil && m.projects(data, row) {
+			return last, false, nil
+		}
+	}
+	if u.prev != nil && m.projects(u.prev, row) {
+		val, err := m.encode(u.prev)
+		return val, false, err
+	}
+	val, err := m.encode(m.rebuild(u.prev, row))
+	return val, true, err
+}
+
+// projects reports whether row is the D1 projection of data.
+func (m *model) projects(data map[string]any, row []any) bool {
+	want := make([]any, len(m.cols))
+	if err := m.rowArgs(data, want); err != nil {
+		return false
+	}
+	return m.sameRow(want, row)
+}
+
+// sameRow compares two rows of column values (as rowArgs makes them or D1
+// returns them).
+func (m *model) sameRow(a, b []any) bool {
+	if len(a) != len(m.cols) || len(b) != len(m.cols) {
+		return false
+	}
+	for i, f := range m.cols {
+		if !equalValues(fromColumn(f.Type, a[i]), fromColumn(f.Type, b[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuild returns base (copied; nil for none) with the values of the D1
+// row's columns, and the _auth a new record would get when base has none.
+func (m *model) rebuild(base map[string]any, row []any) map[string]any {
+	data := make(map[string]any, len(m.fields))
+	for k, v := range base {
+		data[k] = v
+	}
+	for i, f := range m.cols {
+		data[f.Name] = fromColumn(f.Type, row[i])
+	}
+	if _, ok := data["_auth"]; m.auth && !ok {
+		if u, _ := data["user_id"].(string); m.owned && u != "" {
+			data["_auth"] = []any{u}
+		} else {
+			data["_auth"] = []any{}
+		}
+	}
+	return data
+}
+
+// readRows reads the D1 rows of the ids of us.
+func (h *Handle) readRows(ctx context.Context, m *model, us []undo) (map[string][]any, error) {
+	ids := make([]string, len(us))
+	for i, u := range us {
+		ids[i] = u.id
+	}
+	return h.ds.rowsByID(ctx, m, ids)
+}
+
+// rowsByID reads the D1 rows of the ids, by id (one request per 100 ids).
+func (ds *Datastore) rowsByID(ctx context.Context, m *model, ids []string) (map[string][]any, error) {
+	var sts []backend.Stmt
+	for from := 0; from < len(ids); from += backend.MaxParams {
+		chunk := ids[from:min(from+backend.MaxParams, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		sts = append(sts, backend.Stmt{SQL: m.selectByPK + "?" + strings.Repeat(", ?", len(chunk)-1) + ")", Args: args})
+	}
+	var res []*backend.Result
+	switch {
+	case len(sts) == 1:
+		r, err := ds.d1.Query(ctx, sts[0])
+		if err != nil {
+			return nil, err
+		}
+		res = []*backend.Result{r}
+	case len(sts) > 1:
+		var err error
+		if res, err = ds.d1.Batch(ctx, sts); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string][]any, len(ids))
+	for _, r := range res {
+		for _, row := range r.Rows {
+			if len(row) != len(m.cols) {
+				return nil, fmt.Errorf("row of %d columns, want %d", len(row), len(m.cols))
+			}
+			if id, ok := fromColumn(m.cols[0].Type, row[0]).(string); ok {
+				out[id] = row
+			}
+		}
+	}
+	return out, nil
 }
 
 func undoIDs(us []undo) []string {
@@ -92,4 +333,31 @@ func constraintName(err error) string {
 		end += 2 + len(strings.TrimRight(cols, " "))
 	}
 	return msg[start:end]
+}
+
+// Rows reads the D1 rows (in Columns order) of the ids, by id; ids
+// without a row are absent. It costs one request per 100 ids.
+func (s *Storage) Rows(ctx context.Context, ids []string) (map[string][]any, error) {
+	return s.ds.rowsByID(ctx, s.m, ids)
+}
+
+// ObjectFromRow returns the KV object that agrees with the D1 row: raw
+// (the stored object; nil for none) with every synced field set to the
+// row's value, and the _auth a new record would get when it has none.
+// Fields stored in KV only keep raw's values. It is how a person takes
+// D1's side for a record whose KV object D1 refuses (dmplan reconcile
+// -take-d1), and what a refused save puts back when another process
+// overwrote the object it started from.
+func (s *Storage) ObjectFromRow(raw []byte, row []any) ([]byte, error) {
+	if len(row) != len(s.m.cols) {
+		return nil, fmt.Errorf("%s: row of %d columns, want %d", s.m.name, len(row), len(s.m.cols))
+	}
+	var base map[string]any
+	if raw != nil {
+		var err error
+		if base, err = decodeObject(s.m, raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.m.name, err)
+		}
+	}
+	return s.m.encode(s.m.rebuild(base, row))
 }

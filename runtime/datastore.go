@@ -31,6 +31,8 @@ type Datastore struct {
 	models map[string]*model
 	runner HookRunner
 	nsMu   sync.Mutex // one namespace listing at a time (resolveNamespaces)
+	locks  recordLocks
+	memo   memo
 }
 
 // Option configures Open.

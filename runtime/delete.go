@@ -52,10 +52,16 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	}
 	ev := &Event{Model: m.name, Op: OpDelete, ID: id, UserID: h.user, Data: r.orig, Changes: map[string]any{}, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
+		unlock, err := h.ds.locks.lock(ctx, lockKey(m, id))
+		if err != nil {
+			return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+		}
+		defer unlock()
+		h.ds.memo.set(lockKey(m, id), nil)
 		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
 			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
 		}
-		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}}); err != nil {
+		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}); err != nil {
 			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
 		}
 		return nil

@@ -87,6 +87,18 @@ func (m *model) projectRow(id string, raw []byte) ([]any, string) {
 	// projects) with the default, as SQLite's ADD COLUMN ... DEFAULT
 	// filled the column.
 	m.fillDefaults(data)
+	// An integer beyond 2^53-1 (written before the runtime refused them,
+	// or by another tool) has no D1 row that holds it: D1 over REST rounds
+	// it, and the row would be stale again after every fix. A person sets
+	// the field.
+	for _, f := range m.cols {
+		if f.Type != hclspec.Integer {
+			continue
+		}
+		if n, ok := toInt64(data[f.Name]); ok && (n > hclspec.MaxInteger || n < -hclspec.MaxInteger) {
+			return nil, f.Name + " is out of range: " + hclspec.IntegerRangeReason
+		}
+	}
 	row := make([]any, len(m.cols))
 	if err := m.rowArgs(data, row); err != nil {
 		return nil, err.Error()

@@ -38,6 +38,12 @@ type model struct {
 	upsertTail string // ON CONFLICT (pk) DO UPDATE SET ...
 	rowHolders string // (?, ?, ...)
 	upsert1    string // one-row upsert
+	insertTail string // ON CONFLICT (pk) DO NOTHING: a create never replaces a row
+	insert1    string // one-row insert of a create with a caller-chosen id
+	selectByPK string // the synced columns of the rows with the ids: SELECT ... WHERE pk IN (
+	// refusable: the table has a unique index besides the primary key, so
+	// D1 can refuse a save's row and the save is compensated.
+	refusable  bool
 	deleteSQL  string // hard delete by pk
 	rowsPerStm int    // rows per multi-row upsert within MaxParams
 
@@ -127,6 +133,14 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	c.upsert1 = c.upsertHead + c.rowHolders + c.upsertTail
+	c.insertTail = " ON CONFLICT (" + quoted[0] + ") DO NOTHING"
+	c.insert1 = c.upsertHead + c.rowHolders + c.insertTail
+	c.selectByPK = "SELECT " + c.selectCols + c.from + " WHERE t." + quoted[0] + " IN ("
+	for _, idx := range m.D1.Indexes {
+		if idx.Unique {
+			c.refusable = true
+		}
+	}
 	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"
 	c.rowsPerStm = backend.MaxParams / len(c.cols)
 	if strings.Count(m.KV.KeyPattern, "{id}") == 1 {

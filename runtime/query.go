@@ -3,10 +3,12 @@ package runtime
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 // Direction is a sort order.
@@ -58,6 +60,7 @@ type cond struct {
 	in     bool   // IN list (args) rather than equality
 	isNull bool   // IS NULL (IS NOT NULL with op "!=")
 	args   []any
+	real   bool // the column is a number field's REAL column
 }
 
 // whereOps are the comparison operators WhereOp accepts.
@@ -170,15 +173,19 @@ func (q *Query) WhereOp(field, op string, value any) *Query {
 
 // WhereIn keeps rows whose field is one of values. No values match no
 // rows. Any number of values works: long lists are sent as one JSON
-// parameter (json_each) to stay within D1's 100 bound parameters.
+// parameter (json_each) to stay within D1's 100 bound parameters, and
+// match exactly what a short list matches (numbers of magnitude beyond
+// 2^128 or under 2^-128 still go as bound parameters, so a list may
+// hold about 90 of those).
 func (q *Query) WhereIn(field string, values ...any) *Query {
 	if q.err != nil {
 		return q
 	}
-	if _, err := q.m.column(field); err != nil {
+	f, err := q.m.column(field)
+	if err != nil {
 		return q.fail(err)
 	}
-	c := cond{in: true, args: make([]any, 0, len(values))}
+	c := cond{in: true, args: make([]any, 0, len(values)), real: f.Type == hclspec.Number}
 	for _, v := range values {
 		col, cv, ok := q.value(field, v)
 		if !ok {
@@ -196,6 +203,64 @@ func (q *Query) WhereIn(field string, values ...any) *Query {
 	}
 	q.conds = append(q.conds, c)
 	return q
+}
+
+// inJSON is the IN condition of a long list: its values in one JSON
+// parameter read with json_each. A number column compares REAL values: a
+// whole number in the JSON is an SQLite INTEGER, which a REAL column does not
+// match above about 2^55 (seen on both backends), so each value is CAST to
+// REAL, exactly. A number whose decimal form SQLite may not read back to
+// the same double (D1 misreads some beyond about 2^±280) goes as its own
+// bound parameter instead.
+func (q *Query) inJSON(c cond, bind func(any) string) (string, error) {
+	list, exact := c.args, []any(nil)
+	if c.real {
+		list = make([]any, 0, len(c.args))
+		for _, a := range c.args {
+			if f, ok := a.(float64); ok && !jsonExact(f) {
+				exact = append(exact, a)
+				continue
+			}
+			list = append(list, a)
+		}
+	}
+	var parts []string
+	switch {
+	case len(list) == 1:
+		exact = append(exact, list[0])
+	case len(list) > 1:
+		b, err := json.Marshal(list)
+		if err != nil {
+			return "", fmt.Errorf("%w: query %s: encode IN list: %v", ErrInvalid, q.m.name, err)
+		}
+		value := "value"
+		if c.real {
+			value = "CAST(value AS REAL)"
+		}
+		parts = append(parts, c.col+" IN (SELECT "+value+" FROM json_each("+bind(string(b))+"))")
+	}
+	if len(exact) > 0 {
+		holders := make([]string, len(exact))
+		for i, a := range exact {
+			holders[i] = bind(a)
+		}
+		parts = append(parts, c.col+" IN ("+strings.Join(holders, ", ")+")")
+	}
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", nil
+}
+
+// jsonExact reports whether SQLite reads f's JSON form back as f on both
+// backends: zero, and magnitudes from 2^-128 to 2^128, far inside what
+// was measured exact.
+func jsonExact(f float64) bool {
+	if f == 0 {
+		return true
+	}
+	_, exp := math.Frexp(f)
+	return exp > -128 && exp <= 128
 }
 
 // OrderBy sorts by a field; calls add keys in order. The primary key is
@@ -312,11 +377,10 @@ func (q *Query) where() (string, []any, error) {
 			case len(c.args) == 0:
 				in = "0"
 			case asJSON && len(c.args) > 1:
-				b, err := json.Marshal(c.args)
-				if err != nil {
-					return "", nil, fmt.Errorf("%w: query %s: encode IN list: %v", ErrInvalid, q.m.name, err)
+				var err error
+				if in, err = q.inJSON(c, bind); err != nil {
+					return "", nil, err
 				}
-				in = c.col + " IN (SELECT value FROM json_each(" + bind(string(b)) + "))"
 			default:
 				holders := make([]string, len(c.args))
 				for i, a := range c.args {

@@ -221,7 +221,7 @@ func (m *model) upserts(rows [][]any) []backend.Stmt {
 			args = append(args, row...)
 		}
 		b.WriteString(m.upsertTail)
-		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args})
+		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
 	}
 	return sts
 }

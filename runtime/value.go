@@ -44,27 +44,36 @@ func normalize(t hclspec.FieldType, v any) (any, string) {
 		}
 		return str, ""
 	case hclspec.Timestamp:
+		var ts time.Time
 		switch x := v.(type) {
 		case string:
-			ts, err := time.Parse(time.RFC3339Nano, x)
-			if err != nil {
+			var err error
+			if ts, err = time.Parse(time.RFC3339Nano, x); err != nil {
 				return nil, "must be an RFC 3339 timestamp like 2026-11-27T14:50:08.123Z"
 			}
-			return FormatTime(ts), ""
 		case time.Time:
-			return FormatTime(x), ""
+			ts = x
 		case *time.Time:
 			if x == nil {
 				return nil, ""
 			}
-			return FormatTime(*x), ""
+			ts = *x
+		default:
+			return nil, "must be a timestamp (time.Time or RFC 3339 string)"
 		}
-		return nil, "must be a timestamp (time.Time or RFC 3339 string)"
+		if !hclspec.TimestampInRange(ts) {
+			return nil, hclspec.TimestampRangeReason
+		}
+		return FormatTime(ts), ""
 	case hclspec.Integer:
-		if n, ok := toInt64(v); ok {
-			return n, ""
+		n, ok := toInt64(v)
+		if !ok {
+			return nil, "must be an integer"
 		}
-		return nil, "must be an integer"
+		if n > hclspec.MaxInteger || n < -hclspec.MaxInteger {
+			return nil, "is out of range: " + hclspec.IntegerRangeReason
+		}
+		return n, ""
 	case hclspec.Number:
 		if f, ok := toFloat64(v); ok {
 			return f, ""

@@ -36,11 +36,6 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 	if err != nil {
 		return fmt.Errorf("create %s %s: %w", m.name, id, err)
 	}
-	if given {
-		if err := h.checkFree(ctx, m, ns, id); err != nil {
-			return err
-		}
-	}
 	ev := &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: data, Changes: map[string]any{}}
 	ev.write = func(ctx context.Context, ev *Event) error {
 		if m.hooked(OpCreate) {
@@ -48,7 +43,7 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 				return err
 			}
 		}
-		return h.put(ctx, "save", m, ns, id, ev.Data, nil)
+		return h.put(ctx, "save", m, ns, id, ev.Data, nil, given)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
@@ -122,7 +117,10 @@ func (h *Handle) recheckCreate(m *model, ev *Event, id string) error {
 	return nil
 }
 
-// checkFree refuses a caller-chosen id that is already taken.
+// checkFree refuses a caller-chosen id that is already taken. The caller
+// holds the record's lock, so within the Datastore no other create of the
+// id runs between this read and the KV write; across processes the D1
+// insert decides (see put).
 func (h *Handle) checkFree(ctx context.Context, m *model, ns, id string) error {
 	key, err := m.key(id)
 	if err != nil {
@@ -193,12 +191,19 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
+	deletedAt := data["deleted_at"] // what a restore or soft delete sets
 	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
-		if kind == plainUpdate && m.hooked(op) {
+		if m.hooked(op) {
+			// Before hooks may have changed ev.Data: every kind re-applies
+			// its rules, and deleted_at stays what this kind sets.
 			ve := &ValidationError{Model: m.name}
 			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, true, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+			}
+			if kind != plainUpdate {
+				readOnly(m, ev.Data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
+				ev.Data["deleted_at"] = deletedAt
 			}
 			if len(ve.Fields) > 0 {
 				return ve
@@ -209,7 +214,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 				ev.Data["updated_at"] = updatedAt
 			}
 		}
-		return h.put(ctx, name, m, ns, id, ev.Data, r.orig)
+		return h.put(ctx, name, m, ns, id, ev.Data, r.orig, false)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err
@@ -312,12 +317,19 @@ func readOnly(m *model, data, orig map[string]any, name string, ve *ValidationEr
 }
 
 // put is the dual write: every limit checked first, then KV, then D1; verb
-// ("save", "delete", "restore") starts its errors. prev
-// is the stored record an update replaces (nil for a create): when D1
-// refuses the row for a constraint, KV is put back as it was (prev, or no
-// key) and the error is ErrConflict; any other D1 failure is a partial
-// write.
-func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, data, prev map[string]any) error {
+// ("save", "delete", "restore") starts its errors. prev is the stored
+// record an update replaces (nil for a create). It holds the record's
+// lock (see recordLocks) from the taken-id check of a create with a
+// caller-chosen id (given) to the end of any compensation.
+//
+// The D1 statement of a create with a caller-chosen id is an INSERT that
+// never replaces a row, so D1 decides which of several creates of the id
+// wins, across processes too: a create that finds the id's row taken by
+// another write is ErrConflict and its KV write is taken back (see
+// compensate). Every other save upserts. When D1 refuses the row for a
+// constraint the KV write is taken back and the error is a
+// *ConstraintError (ErrConflict); any other D1 failure is a partial write.
+func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, data, prev map[string]any, given bool) error {
 	key, err := m.key(id)
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
@@ -334,19 +346,47 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 	if err := m.rowArgs(data, args); err != nil {
 		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
 	}
+	unlock, err := h.ds.locks.lock(ctx, lockKey(m, id))
+	if err != nil {
+		return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
+	}
+	defer unlock()
+	if given {
+		if err := h.checkFree(ctx, m, ns, id); err != nil {
+			return err
+		}
+	}
 	t := time.Now()
 	if err := h.ds.kv.Put(ctx, ns, backend.Entry{Key: key, Value: val}); err != nil {
 		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(err))
 	}
 	h.ds.logStep(ctx, "kv.put", m.name, id, t)
 	t = time.Now()
-	if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.upsert1, Args: args}); err != nil {
+	// An upsert may be replayed after a 5xx (backend.Stmt.Idempotent);
+	// the INSERT of a create with a chosen id may not: its second run
+	// would find the row its first wrote and read as "id taken".
+	sql := m.upsert1
+	if given {
+		sql = m.insert1
+	}
+	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: sql, Args: args, Idempotent: !given})
+	if err != nil {
 		if errors.Is(err, backend.ErrConstraint) {
-			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, prev: prev}}, err)
+			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
 		}
 		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
 	}
+	if given && res.Changes == 0 {
+		// The id's row exists: this statement ran before (a replayed
+		// request) or another create took the id first.
+		if err := h.takenBy(ctx, m, ns, []undo{{id: id, key: key, val: val, row: args}}); err != nil {
+			return err
+		}
+	}
 	h.ds.logStep(ctx, "d1.upsert", m.name, id, t)
+	if m.refusable {
+		h.ds.memo.set(lockKey(m, id), val)
+	}
 	return nil
 }
 

@@ -92,7 +92,7 @@ func TestOpenUnknownDatabase(t *testing.T) {
 	if byID.DatabaseID() != f.s.DatabaseID() {
 		t.Errorf("Open by id resolved %s, want %s", byID.DatabaseID(), f.s.DatabaseID())
 	}
-	if got, want := f.s.Describe(), "cloudflare account "+f.acct[:8]+"…/database dmplan-test (test)"; got != want {
+	if got, want := f.s.Describe(), "cloudflare database dmplan-test (test)"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}
 	bad, err := Open(context.Background(), Config{AccountID: f.acct, APIToken: "wrong", BaseURL: f.h.BaseURL, Getenv: noEnv})

@@ -53,7 +53,7 @@ func (d *DB) run(ctx context.Context, sts []backend.Stmt, batch bool) ([]*backen
 		return nil, ErrNoDatabase
 	}
 	wire := make([]wireStmt, len(sts))
-	sf := idempotent // reads only, or marked by the caller
+	sf := idempotent // reads only, or writes marked by the caller
 	for i, st := range sts {
 		info, err := backend.CheckStmt(st)
 		if err != nil {
@@ -62,7 +62,7 @@ func (d *DB) run(ctx context.Context, sts []backend.Stmt, batch bool) ([]*backen
 			}
 			return nil, fmt.Errorf("d1 query: %w", err)
 		}
-		if info.Writes && !isMarkedIdempotent(ctx) {
+		if info.Writes && !st.Idempotent && !isMarkedIdempotent(ctx) {
 			sf = unsafe
 		}
 		params, err := wireParams(st.Args)

@@ -21,8 +21,11 @@
 //     bulk get, D1 statements that only read: SELECT, VALUES, EXPLAIN, plain
 //     PRAGMA reads, WITH without a write), KV puts and deletes (writing the same
 //     value or deleting the same key twice leaves the same state), and D1
-//     statements the caller marks with WithIdempotent (for example DDL with
-//     IF NOT EXISTS and INSERT … ON CONFLICT upserts of fixed values).
+//     statements the caller marks idempotent, with backend.Stmt.Idempotent
+//     or WithIdempotent on the context (for example DDL with IF NOT EXISTS
+//     and INSERT … ON CONFLICT upserts of fixed values: the runtime marks
+//     its upserts and deletes by key this way). A batch is replayed only
+//     when every write in it is marked.
 //   - Any other D1 write is sent once. Its error says the outcome is unknown,
 //     and wraps the *cloudflare.Error or transport error.
 //   - Creating a KV namespace is sent once; after an ambiguous failure the

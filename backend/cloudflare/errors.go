@@ -21,6 +21,36 @@ var (
 
 var errUnexpectedEOF = io.ErrUnexpectedEOF
 
+// AccountPlaceholder stands for the account id in the text of this
+// package's errors and log lines: the API's URLs hold the id
+// (/accounts/{account_id}/d1/...), and an HTTP client's errors quote them.
+const AccountPlaceholder = "{account_id}"
+
+// accountHidden is an error whose text has the account id replaced by
+// AccountPlaceholder. It unwraps to the original, so errors.Is and
+// errors.As see every error it wraps (a caller that prints those itself
+// prints what they hold).
+type accountHidden struct {
+	msg string
+	err error
+}
+
+func (e *accountHidden) Error() string { return e.msg }
+func (e *accountHidden) Unwrap() error { return e.err }
+
+// hideAccount returns err, with its text rewritten when it holds the
+// account id.
+func (s *Store) hideAccount(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if s.cfg.AccountID == "" || !strings.Contains(msg, s.cfg.AccountID) {
+		return err
+	}
+	return &accountHidden{msg: strings.ReplaceAll(msg, s.cfg.AccountID, AccountPlaceholder), err: err}
+}
+
 func isEOF(err error) bool { return errors.Is(err, io.EOF) }
 
 // APIError is a Cloudflare API error answer, described briefly: status, the

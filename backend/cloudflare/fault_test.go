@@ -120,6 +120,31 @@ func TestFaults(t *testing.T) {
 			wantRows:     1,
 		},
 		{
+			name:  "500 on a statement marked Idempotent is retried",
+			fault: cftest.Fault{Status: 500, Count: 1, After: true},
+			run: func(f *fixture, v string) error {
+				_, err := f.s.D1().Query(context.Background(), backend.Stmt{
+					SQL: "INSERT INTO items (id, v) VALUES (7, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v", Args: []any{v}, Idempotent: true})
+				return err
+			},
+			wantStatuses: []int{500, 200},
+			wantWaits:    []time.Duration{250 * time.Millisecond},
+			wantRows:     1,
+		},
+		{
+			name:  "a batch with one write not marked Idempotent is not replayed",
+			fault: cftest.Fault{Status: 502, Count: 1},
+			run: func(f *fixture, v string) error {
+				_, err := f.s.D1().Batch(context.Background(), []backend.Stmt{
+					{SQL: "INSERT INTO items (id, v) VALUES (8, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v", Args: []any{v}, Idempotent: true},
+					{SQL: "INSERT INTO items (v) VALUES (?)", Args: []any{v}},
+				})
+				return err
+			},
+			wantErr:      "not retried because it is not idempotent; it may or may not have been applied",
+			wantStatuses: []int{502},
+		},
+		{
 			name:         "dropped connection on a write gives a clear error",
 			fault:        cftest.Fault{Drop: true, Count: 1},
 			run:          func(f *fixture, v string) error { return insert(f, context.Background(), v) },

@@ -51,8 +51,13 @@ func backoff(n int) time.Duration {
 }
 
 // call runs fn with a per-attempt timeout and retries it per the package's
-// retry rules. op names the call in errors ("kv get").
+// retry rules. op names the call in errors ("kv get"). Its error never
+// holds the account id (see hideAccount).
 func (s *Store) call(ctx context.Context, op string, sf safety, fn func(ctx context.Context) error) error {
+	return s.hideAccount(s.attempts(ctx, op, sf, fn))
+}
+
+func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx context.Context) error) error {
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		if g := s.cfg.Governor; g != nil {
@@ -82,7 +87,7 @@ func (s *Store) call(ctx context.Context, op string, sf safety, fn func(ctx cont
 			return s.rateLimited(op, fmt.Errorf("giving up: next retry in %s would exceed the %s retry budget: %w",
 				wait, s.cfg.MaxRetryWait, describe(err)))
 		}
-		s.cfg.Logger.Warn("cloudflare retry", "op", op, "attempt", attempt, "wait", wait, "err", describe(err))
+		s.cfg.Logger.Warn("cloudflare retry", "op", op, "attempt", attempt, "wait", wait, "err", s.hideAccount(describe(err)))
 		if err := s.sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}

@@ -59,7 +59,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	opts := []option.RequestOption{
 		option.WithBaseURL(cfg.BaseURL),
 		option.WithAPIToken(cfg.APIToken),
-		option.WithHTTPClient(wrapClient(cfg.HTTPClient, &s.requests, cfg.Logger)),
+		option.WithHTTPClient(wrapClient(cfg.HTTPClient, &s.requests, cfg.Logger, cfg.AccountID)),
 		option.WithMaxRetries(0),
 	}
 	s.db = d1.NewDatabaseService(opts...)
@@ -119,7 +119,7 @@ func (s *Store) resolveDatabase(ctx context.Context, ref string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("open d1 database %s in account %s: %w", ref, s.cfg.AccountID, ErrDatabaseNotFound)
+	return fmt.Errorf("open d1 database %s: %w", ref, ErrDatabaseNotFound)
 }
 
 // D1 returns the database.
@@ -135,15 +135,11 @@ func (s *Store) DatabaseID() string { return s.dbID }
 // database), also when the configuration named the database by id.
 func (s *Store) DatabaseName() string { return s.dbName }
 
-// Describe names the target without secrets.
+// Describe names the target without secrets or the account id.
 func (s *Store) Describe() string {
-	acct := s.cfg.AccountID
-	if len(acct) > 8 {
-		acct = acct[:8] + "…"
-	}
-	d := "cloudflare account " + acct
+	d := "cloudflare"
 	if s.dbName != "" {
-		d += "/database " + s.dbName
+		d += " database " + s.dbName
 	}
 	if s.cfg.Environment != "" {
 		d += " (" + s.cfg.Environment + ")"

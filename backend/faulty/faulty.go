@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dmplan/dmplan/backend"
 )
@@ -38,6 +39,7 @@ type Backend struct {
 	mu     sync.Mutex
 	counts map[Op]int
 	rules  []rule
+	delays map[Op]time.Duration
 	d1     *d1
 	kv     *kv
 }
@@ -88,6 +90,19 @@ func (f *Backend) FailStatement(substr string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.rules = append(f.rules, rule{sql: substr})
+}
+
+// SetLatency makes every later call of op wait d before it reaches the
+// store (0 removes the delay), as a remote store would: Workers KV reads
+// take about 5 ms from a Worker and more from elsewhere. Races that need a
+// slow step show up under it.
+func (f *Backend) SetLatency(op Op, d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.delays == nil {
+		f.delays = map[Op]time.Duration{}
+	}
+	f.delays[op] = d
 }
 
 // Clear removes every armed failure.
@@ -147,7 +162,11 @@ func (f *Backend) call(op Op, run func() error, sts ...backend.Stmt) error {
 			break
 		}
 	}
+	delay := f.delays[op]
 	f.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
 	if !fire {
 		return run()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/faulty"
@@ -51,5 +52,35 @@ func TestFailures(t *testing.T) {
 				t.Errorf("counts = %v", f.Counts())
 			}
 		})
+	}
+}
+
+// TestLatency: a delayed kind of call waits at least its delay (a lower
+// bound, which time.Sleep guarantees) and still reaches the store.
+func TestLatency(t *testing.T) {
+	ctx := context.Background()
+	s, err := local.OpenMemory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := faulty.Wrap(s)
+	ns, err := f.KV().CreateNamespace(ctx, "lat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.KV().Put(ctx, ns.ID, backend.Entry{Key: "k", Value: []byte("v")}); err != nil {
+		t.Fatal(err)
+	}
+	const d = 20 * time.Millisecond
+	f.SetLatency(faulty.KVGet, d)
+	start := time.Now()
+	e, err := f.KV().Get(ctx, ns.ID, "k")
+	if took := time.Since(start); err != nil || string(e.Value) != "v" || took < d {
+		t.Errorf("get with %s of latency: %q, %v after %s", d, e.Value, err, took)
+	}
+	f.SetLatency(faulty.KVGet, 0)
+	if _, err := f.KV().Get(ctx, ns.ID, "k"); err != nil || f.Count(faulty.KVGet) != 2 {
+		t.Errorf("get without latency: %v, %d calls", err, f.Count(faulty.KVGet))
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -116,18 +118,29 @@ func newStore(ctx context.Context, desc string, sqlDB, kvDB *sql.DB, cfg config)
 // WAL journal, a busy timeout, foreign keys on (as D1 has them) and
 // BEGIN IMMEDIATE for transactions, so two processes never deadlock on a
 // lock upgrade. Benchmarks use it to compare against plain database/sql.
-func DSN(path string, busyTimeout time.Duration) string {
+func DSN(path string, busyTimeout time.Duration) string { return dsn(path, busyTimeout, true) }
+
+// dsn is DSN, with the journal_mode pragma only when wal.
+func dsn(path string, busyTimeout time.Duration, wal bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
-	q.Add("_pragma", "journal_mode(WAL)")
+	if wal {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
+// openFile opens (creating when needed) one SQLite file in WAL mode. Its
+// connections set the busy timeout first and never the journal mode:
+// switching a fresh file to WAL needs an exclusive lock for which SQLite
+// does not wait, so two processes opening a fresh target at once could
+// fail with SQLITE_BUSY. The switch is made once, by switchToWAL, which
+// retries it within the busy timeout; the mode then persists in the file.
 func openFile(path string, cfg config) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", DSN(path, cfg.busyTimeout))
+	db, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, false))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -135,11 +148,52 @@ func openFile(path string, cfg config) (*sql.DB, error) {
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(0)
-	if err := db.Ping(); err != nil {
+	if err := switchToWAL(db, cfg.busyTimeout); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// switchToWAL sets journal_mode=WAL, retrying while another connection
+// (of this or another process) holds a lock, for at most busyTimeout.
+func switchToWAL(db *sql.DB, busyTimeout time.Duration) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := time.Millisecond
+	for {
+		var mode string
+		err := db.QueryRow("PRAGMA journal_mode=WAL").Scan(&mode)
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			// SQLite answers with the mode it kept when it could not
+			// switch (another connection was using the file).
+			err = fmt.Errorf("journal mode is %s, want wal", mode)
+		case !isBusy(err):
+			return fmt.Errorf("set journal_mode=WAL: %w", err)
+		}
+		if time.Now().Add(wait).After(deadline) {
+			return fmt.Errorf("set journal_mode=WAL: still locked after the %s busy timeout: %w", busyTimeout, err)
+		}
+		time.Sleep(wait + time.Duration(rand.Int64N(int64(wait))))
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+const (
+	sqliteBusy   = 5 // SQLITE_BUSY, the primary result code
+	sqliteLocked = 6 // SQLITE_LOCKED
+)
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se sqliteError
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code() & 0xff
+	return c == sqliteBusy || c == sqliteLocked
 }
 
 func openMemory() (*sql.DB, error) {

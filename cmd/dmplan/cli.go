@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"golang.org/x/term"
 
@@ -33,6 +34,9 @@ type cli struct {
 	stdoutTTY bool
 	// wd is the working directory paths are shown relative to.
 	wd string
+	// target is the target the command resolved, whose env.X values the
+	// logger redacts.
+	target atomic.Pointer[hclspec.Target]
 }
 
 func newCLI(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cli {

@@ -20,6 +20,7 @@ func (c *cli) openCloudflare(ctx context.Context, t *hclspec.Target) (backend.Ba
 		BaseURL:     t.BaseURL,
 		Environment: t.Environment,
 		Getenv:      c.getenv,
+		Logger:      c.logger(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open environment %s: %w", t.Environment, err)

@@ -19,9 +19,15 @@ var reconcileCommand = command{
 	summary: "Compare every KV object of the models with its D1 row and report missing rows,\n" +
 		"rows whose synced values differ, D1 rows without a KV object (orphans) and KV\n" +
 		"values that are not valid records. With -fix, rewrite the missing and stale D1\n" +
-		"rows from KV. KV is never written and no row is ever deleted.\n\n" +
-		"Exit codes: 0 in sync (or everything repairable fixed), 1 error, 2 drift found\n" +
-		"(without -fix), or bad KV objects left after -fix.",
+		"rows from KV; KV is never written. A row D1 refuses (it repeats a unique value)\n" +
+		"is left for you to decide, and the report prints the command for each.\n" +
+		"-prune-orphans deletes the orphan rows (checked against KV again first).\n" +
+		"-take-d1 IDS (with one -model) makes those records' KV objects agree with\n" +
+		"their D1 rows, the last writes D1 accepted: it removes an object D1 has no row\n" +
+		"for and gives the others the row's values; it is the only option that writes KV.\n\n" +
+		"Exit codes: 0 nothing left to do, 2 something left to do (drift found without\n" +
+		"a repair, or drift a repair did not clear: refused rows, bad KV objects, orphan\n" +
+		"rows not pruned), 1 error.",
 	maxArgs: 1,
 }
 
@@ -30,6 +36,8 @@ type reconcileArgs struct {
 	Env     string
 	Models  []string
 	Fix     bool
+	Prune   bool
+	TakeD1  []string
 	Format  view.Type
 	NoColor bool
 }
@@ -41,6 +49,9 @@ func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
 	fs.StringVar(&a.Env, "env", a.Env, "the environment to reconcile")
 	fs.StringVar(&models, "model", "", "check only these models (comma-separated `NAMES`; default all)")
 	fs.BoolVar(&a.Fix, "fix", false, "rewrite missing and stale D1 rows from KV")
+	fs.BoolVar(&a.Prune, "prune-orphans", false, "delete the D1 rows that have no KV object")
+	var take string
+	fs.StringVar(&take, "take-d1", "", "make the KV objects of these record `IDS` (comma-separated; one -model) agree with their D1 rows")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the report as JSON")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := reconcileCommand.parse(fs, args, c.stdout)
@@ -49,7 +60,22 @@ func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
 			a.Models = append(a.Models, m)
 		}
 	}
+	for _, id := range strings.Split(take, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			a.TakeD1 = append(a.TakeD1, id)
+		}
+	}
 	a.Dir = dirArg(rest)
+	if err == nil && take != "" {
+		switch {
+		case len(a.Models) != 1:
+			err = errors.New("-take-d1 needs exactly one -model")
+		case len(a.TakeD1) == 0:
+			err = errors.New("-take-d1 needs record ids")
+		case a.Fix || a.Prune:
+			err = errors.New("-take-d1 runs alone: run -fix or -prune-orphans afterwards")
+		}
+	}
 	return a, err
 }
 
@@ -86,7 +112,7 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	be, err := c.openBackend(ctx, t, !a.Fix)
+	be, err := c.openBackend(ctx, t, !a.Fix && !a.Prune && len(a.TakeD1) == 0)
 	if err != nil {
 		v.Error(redact(err, t))
 		return exitError
@@ -97,16 +123,83 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		v.Error(redact(err, t))
 		return exitError
 	}
-	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: a.Models, Fix: a.Fix, Progress: v.Progress})
+	if len(a.TakeD1) > 0 {
+		res, err := operator.TakeD1(ctx, ds, a.Models[0], a.TakeD1)
+		if err != nil {
+			v.Error(redact(err, t))
+			return exitError
+		}
+		v.TakeD1(c.describe(t), a.Models[0], res, reconcileLine(a, "-model", a.Models[0]))
+		return exitOK
+	}
+	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: a.Models, Fix: a.Fix, PruneOrphans: a.Prune, Progress: v.Progress})
 	if err != nil {
 		v.Error(redact(err, t))
 		return exitError
 	}
-	v.Reconcile(c.describe(t), rep)
-	if (!a.Fix && rep.Drifted()) || (a.Fix && rep.Unrepaired() > 0) {
+	v.Reconcile(c.describe(t), rep, reconcileNext(a, rep))
+	if (!a.Fix && !a.Prune && rep.Drifted()) || rep.Unrepaired() > 0 {
 		return exitChanges
 	}
 	return exitOK
+}
+
+// reconcileLine spells the reconcile command line for the same
+// directory and environment with the flags.
+func reconcileLine(a reconcileArgs, flags ...string) string {
+	parts := []string{"dmplan", "reconcile"}
+	if a.Env != defaultEnv {
+		parts = append(parts, "-env", a.Env)
+	}
+	parts = append(parts, flags...)
+	if a.Dir != "" && a.Dir != "." {
+		parts = append(parts, a.Dir)
+	}
+	for i, p := range parts {
+		if strings.ContainsAny(p, " \t'\"$`\\") {
+			parts[i] = "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// reconcileNext is what is left to do after the report, with the exact
+// command for each: the fix, the pruning of orphan rows, and for every
+// row D1 refused the command that takes D1's side.
+func reconcileNext(a reconcileArgs, rep *operator.ReconcileReport) []view.Next {
+	var next []view.Next
+	var models []string
+	if len(a.Models) > 0 {
+		models = []string{"-model", strings.Join(a.Models, ",")}
+	}
+	var repairable, orphans int64
+	for _, m := range rep.Models {
+		for _, d := range m.Drift {
+			switch {
+			case d.Fixed || d.Kind == operator.DriftBadObject:
+			case d.Refused:
+				next = append(next, view.Next{
+					Model: m.Model, ID: d.ID,
+					What:    "KV and D1 hold different writes and D1 refuses KV's (" + d.Problem + "): keep KV's by changing that value in the other record, then run -fix again; or keep D1's (the last write D1 accepted) with",
+					Command: reconcileLine(a, "-model", m.Model, "-take-d1", d.ID),
+				})
+			case d.Kind == operator.DriftOrphanRow:
+				orphans++
+			default:
+				repairable++
+			}
+		}
+		if m.Truncated {
+			repairable++
+		}
+	}
+	if repairable > 0 && !a.Fix {
+		next = append([]view.Next{{What: "rewrite the missing and stale D1 rows from KV", Command: reconcileLine(a, append([]string{"-fix"}, models...)...)}}, next...)
+	}
+	if orphans > 0 {
+		next = append(next, view.Next{What: "delete the D1 rows that have no KV object (a hard delete whose D1 step failed)", Command: reconcileLine(a, append([]string{"-prune-orphans"}, models...)...)})
+	}
+	return next
 }
 
 func modelNames(spec *hclspec.Spec) []string {

@@ -110,7 +110,10 @@ func TestReconcileCommand(t *testing.T) {
 		"missing_row  " + ids[0] + "  no D1 row for KV key note:" + ids[0],
 		"stale_row    " + ids[1] + "  differs in title",
 		"orphan_row   ghost",
-		"Drift: 3 records disagree between KV and D1 (3 KV objects checked). Run dmplan reconcile -fix",
+		"Drift: 3 records disagree between KV and D1 (3 KV objects checked).",
+		"Left to do:",
+		"rewrite the missing and stale D1 rows from KV:\n      dmplan reconcile -fix " + dir,
+		"delete the D1 rows that have no KV object (a hard delete whose D1 step failed):\n      dmplan reconcile -prune-orphans " + dir,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -139,13 +142,23 @@ func TestReconcileCommand(t *testing.T) {
 		t.Errorf("json: exit %d %+v", code, doc)
 	}
 
+	// Exit 2 means something is left to do: the orphan row after -fix.
 	code, out, errOut = dmplanRun(t, "reconcile", "-fix", dir)
-	if code != exitOK || !strings.Contains(out, "Fixed: 2 D1 rows rewritten from KV. 1 orphan row left in place") {
+	if code != exitChanges || !strings.Contains(out, "Fixed: 2 D1 rows rewritten from KV. 1 orphan row left in place") ||
+		!strings.Contains(out, "dmplan reconcile -prune-orphans "+dir) {
 		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = dmplanRun(t, "reconcile", dir)
-	if code != exitChanges || !strings.Contains(out, "1 orphan row") || strings.Contains(out, "missing_row") {
+	if code != exitChanges || !strings.Contains(out, "1 orphan row") || strings.Contains(out, "missing_row") || strings.Contains(out, "-fix") {
 		t.Errorf("after fix: exit %d\n%s", code, out)
+	}
+	// The deliberate removal; then there is nothing left to do.
+	code, out, _ = dmplanRun(t, "reconcile", "-prune-orphans", dir)
+	if code != exitOK || !strings.Contains(out, "orphan_row  ghost  no KV object note:ghost: row deleted") || !strings.Contains(out, "1 orphan row deleted.") {
+		t.Errorf("prune: exit %d\n%s", code, out)
+	}
+	if code, out, _ = dmplanRun(t, "reconcile", dir); code != exitOK || !strings.Contains(out, "No drift") {
+		t.Errorf("after prune: exit %d\n%s", code, out)
 	}
 
 	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
@@ -166,6 +179,80 @@ func TestReconcileCommand(t *testing.T) {
 	for _, args := range [][]string{{"reconcile", "-model", "NOPE", dir}, {"reconcile", "-env", "nowhere", dir}} {
 		if code, _, errOut := dmplanRun(t, args...); code != exitError || errOut == "" {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+// TestReconcileTakeD1: a KV object D1 refuses (it repeats another
+// record's unique email, as a save killed while its refused write was
+// being taken back leaves it) is named with the command that takes D1's
+// side; running that command converges.
+func TestReconcileTakeD1(t *testing.T) {
+	const hcl = `project "rc" {}
+
+model "ACCT" {
+  options { user_tracking = false }
+  field "email" { type = string }
+  field "note" { type = text }
+  d1 {
+    sync_fields = ["email"]
+    index "by_email" {
+      columns = ["email"]
+      unique  = true
+    }
+  }
+}
+`
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "acct.dm.hcl"), []byte(hcl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
+	}
+	ctx := context.Background()
+	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
+		for _, id := range []string{"ann", "bob"} {
+			if _, err := ds.System().Create(ctx, "ACCT", map[string]any{"acct_id": id, "email": id + "@example.com", "note": "mine"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nss, _ := be.KV().Namespaces(ctx)
+		for _, ns := range nss {
+			if ns.Title == "rc-local-ACCT" {
+				e, err := be.KV().Get(ctx, ns.ID, "acct:bob")
+				if err != nil {
+					t.Fatal(err)
+				}
+				dup := strings.Replace(string(e.Value), "bob@example.com", "ann@example.com", 1)
+				if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: "acct:bob", Value: []byte(dup)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+	code, out, errOut := dmplanRun(t, "reconcile", "-fix", dir)
+	take := "dmplan reconcile -model ACCT -take-d1 bob " + dir
+	if code != exitChanges || !strings.Contains(out, "ACCT bob: KV and D1 hold different writes and D1 refuses KV's (not rewritten, D1 refuses the row: UNIQUE constraint failed: acct.email)") ||
+		!strings.Contains(out, "\n      "+take+"\n") {
+		t.Fatalf("fix: exit %d\n%s\n%s", code, out, errOut)
+	}
+	args := strings.Fields(take)[1:]
+	if code, out, errOut = dmplanRun(t, args...); code != exitOK || !strings.Contains(out, "ACCT bob: KV object rewritten from its D1 row") {
+		t.Fatalf("take-d1: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, out, _ = dmplanRun(t, "reconcile", dir); code != exitOK || !strings.Contains(out, "No drift") {
+		t.Errorf("after take-d1: exit %d\n%s", code, out)
+	}
+	withStore(t, dir, func(_ backend.Backend, ds *runtime.Datastore) {
+		r, err := ds.System().Get(ctx, "ACCT", "bob")
+		if err != nil || r.Get("email") != "bob@example.com" || r.Get("note") != "mine" {
+			t.Errorf("bob after take-d1: %v %v", r.Data(), err)
+		}
+	})
+	for _, bad := range [][]string{{"reconcile", "-take-d1", "bob", dir}, {"reconcile", "-model", "ACCT", "-fix", "-take-d1", "bob", dir}} {
+		if code, _, errOut := dmplanRun(t, bad...); code != exitError || errOut == "" {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, errOut)
 		}
 	}
 }

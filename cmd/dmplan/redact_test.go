@@ -1,7 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/hclspec"
@@ -31,5 +36,51 @@ func TestRedact(t *testing.T) {
 				t.Errorf("redacted error does not unwrap to the original")
 			}
 		})
+	}
+}
+
+type textOf string
+
+func (s textOf) String() string { return string(s) }
+
+// TestLoggerRedacts: the CLI's logger (the runtime's, the applier's and
+// the backend's log lines) redacts what redact does in errors, in the
+// message and in every attribute: strings, errors, Stringers, groups and
+// attributes added with With; lines logged before a target is resolved
+// pass unchanged.
+func TestLoggerRedacts(t *testing.T) {
+	var out bytes.Buffer
+	c := newCLI(strings.NewReader(""), io.Discard, &out, func(k string) string {
+		if k == "DMPLAN_LOG" {
+			return "debug"
+		}
+		return ""
+	})
+	log := c.logger()
+	log.Info("before any target 0123456789abcdef")
+	if !strings.Contains(out.String(), "0123456789abcdef") {
+		t.Fatalf("line before the target changed: %s", out.String())
+	}
+	out.Reset()
+	c.target.Store(&hclspec.Target{AccountID: "0123456789abcdef", Database: "secretdb", APIToken: "tok-XYZ",
+		Sensitive: map[string]bool{"account_id": true, "api_token": true}})
+	log = c.logger().With("acct", "/accounts/0123456789abcdef/")
+	log.Warn("request to 0123456789abcdef failed",
+		"path", "/client/v4/accounts/0123456789abcdef/d1",
+		"err", fmt.Errorf("post: %w", errors.New("token tok-XYZ rejected for 01234567…")),
+		"shown", textOf("account 0123456789abcdef"),
+		slog.Group("req", "url", "https://x/accounts/0123456789abcdef", "n", 3),
+		"database", "secretdb")
+	got := out.String()
+	for _, secret := range []string{"0123456789abcdef", "01234567", "tok-XYZ"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("log holds %q: %s", secret, got)
+		}
+	}
+	for _, want := range []string{"request to (sensitive) failed", "path=/client/v4/accounts/(sensitive)/d1", `err="post: token (sensitive) rejected`,
+		`shown="account (sensitive)"`, "req.url=https://x/accounts/(sensitive)", "req.n=3", "database=secretdb", "acct=/accounts/(sensitive)/"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("log lacks %s: %s", want, got)
+		}
 	}
 }

@@ -29,7 +29,7 @@ func (c *cli) logger() *slog.Logger {
 	case "info":
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}))
+	return slog.New(&redactHandler{next: slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: level}), c: c})
 }
 
 // seeder opens the runtime on the backend and returns its seed runner,

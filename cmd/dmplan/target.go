@@ -37,6 +37,7 @@ func (c *cli) resolveTarget(spec *hclspec.Spec, env, base string) (*hclspec.Targ
 		}
 		t.Path = filepath.Clean(t.Path)
 	}
+	c.target.Store(t)
 	return t, diags
 }
 

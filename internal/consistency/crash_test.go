@@ -40,6 +40,9 @@ func crashChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if os.Getenv(childMode) == "conflicts" {
+		return conflictChild(ctx, store, seed)
+	}
 	v2 := os.Getenv(childMode) == "backfill"
 	spec, diags := loadSpecFor(v2)
 	if diags != nil {

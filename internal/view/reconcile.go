@@ -19,8 +19,21 @@ type Reconcile interface {
 	Diagnostics(diags hcl.Diagnostics)
 	// Progress reports a page done (human view on a terminal only).
 	Progress(p operator.Progress)
-	Reconcile(t Target, rep *operator.ReconcileReport)
+	// Reconcile prints the report and what is left to do (next).
+	Reconcile(t Target, rep *operator.ReconcileReport, next []Next)
+	// TakeD1 prints what reconcile -take-d1 did; then is the command
+	// that checks the model again.
+	TakeD1(t Target, model string, res []operator.TakeD1Result, then string)
 	Error(err error)
+}
+
+// Next is one thing left to do after a reconcile, with the exact command
+// that does it. Model and ID name the record when it is about one.
+type Next struct {
+	Model   string `json:"model,omitempty"`
+	ID      string `json:"id,omitempty"`
+	What    string `json:"what"`
+	Command string `json:"command"`
 }
 
 var (
@@ -74,13 +87,13 @@ func ProgressLine(p operator.Progress) string {
 }
 
 // Reconcile prints the report.
-func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport) {
+func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport, next []Next) {
 	if v.showing {
 		fmt.Fprint(v.s.Err, "\r\x1b[K")
 		v.showing = false
 	}
 	v.printf("%s\n", targetLine(v.out, t))
-	var objects, drifted, fixed, orphans, bad int64
+	var objects, drifted, fixed, orphans, pruned, bad int64
 	for _, m := range rep.Models {
 		objects += m.Objects
 		n := m.Missing + m.Stale + m.Orphans + m.Bad
@@ -88,6 +101,11 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport) {
 		fixed += m.Fixed
 		orphans += m.Orphans
 		bad += m.Bad
+		for _, d := range m.Drift {
+			if d.Kind == operator.DriftOrphanRow && d.Fixed {
+				pruned++
+			}
+		}
 		v.printf("\n%s %s\n", v.out.Heading.Render(m.Model),
 			v.out.Muted.Render("(D1 table "+m.Table+", KV namespace "+m.Namespace+")"))
 		v.printf("  %s KV objects, %s D1 rows", Thousands(m.Objects), Thousands(m.Rows))
@@ -119,27 +137,58 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport) {
 	switch {
 	case drifted == 0:
 		v.printf("%s every one of %s KV objects matches its D1 row.\n", v.out.Success.Render("No drift:"), Thousands(objects))
-	case rep.Fix:
-		if fixed > 0 {
-			v.printf("%s %s rewritten from KV.", v.out.Success.Render("Fixed:"), plural(int(fixed), "D1 row", "D1 rows"))
-		} else {
-			v.printf("No D1 row needed rewriting.")
+	case rep.Fix || pruned > 0:
+		var said []string
+		if rewritten := fixed - pruned; rewritten > 0 {
+			said = append(said, fmt.Sprintf("%s %s rewritten from KV.", v.out.Success.Render("Fixed:"), plural(int(rewritten), "D1 row", "D1 rows")))
+		} else if rep.Fix {
+			said = append(said, "No D1 row needed rewriting.")
 		}
-		if orphans > 0 {
-			v.printf(" %s left in place (D1 rows without a KV object are never deleted).", plural(int(orphans), "orphan row", "orphan rows"))
+		if left := orphans - pruned; left > 0 {
+			said = append(said, plural(int(left), "orphan row", "orphan rows")+" left in place (D1 rows without a KV object).")
+		}
+		if pruned > 0 {
+			said = append(said, plural(int(pruned), "orphan row", "orphan rows")+" deleted.")
 		}
 		if bad > 0 {
-			v.printf(" %s not repaired: correct the KV value by hand, then run reconcile -fix again.", plural(int(bad), "bad KV object", "bad KV objects"))
+			said = append(said, plural(int(bad), "bad KV object", "bad KV objects")+" not repaired: correct the KV value by hand, then run reconcile -fix again.")
 		}
-		v.printf("\n")
+		v.printf("%s\n", strings.Join(said, " "))
 	default:
-		v.printf("%s %s disagree between KV and D1 (%s KV objects checked). Run dmplan reconcile -fix to rewrite the D1 rows from KV (KV is never written, orphan rows are kept).\n",
+		v.printf("%s %s disagree between KV and D1 (%s KV objects checked).\n",
 			v.out.Warning.Render("Drift:"), plural(int(drifted), "record", "records"), Thousands(objects))
 	}
+	if len(next) > 0 {
+		v.printf("\n%s\n", v.out.Heading.Render("Left to do:"))
+		for _, n := range next {
+			if n.ID != "" {
+				v.printf("  %s %s: %s\n      %s\n", n.Model, n.ID, n.What, n.Command)
+			} else {
+				v.printf("  %s:\n      %s\n", n.What, n.Command)
+			}
+		}
+	}
+}
+
+// TakeD1 prints one line per record.
+func (v *ReconcileHuman) TakeD1(t Target, model string, res []operator.TakeD1Result, then string) {
+	v.printf("%s\n\n", targetLine(v.out, t))
+	for _, r := range res {
+		what := map[string]string{
+			operator.TookRemoved:   "KV object removed (D1 has no row)",
+			operator.TookRewritten: "KV object rewritten from its D1 row",
+			operator.TookCreated:   "KV object created from its D1 row",
+			operator.TookNothing:   "unchanged (KV already agrees with D1)",
+		}[r.Outcome]
+		v.printf("  %s %s: %s\n", model, r.ID, what)
+	}
+	v.printf("\nCheck the model again with:\n      %s\n", then)
 }
 
 func (v *ReconcileHuman) symbol(d operator.Drift) string {
 	switch {
+	case d.Fixed && d.Kind == operator.DriftOrphanRow:
+		return v.out.Other.String()
 	case d.Fixed:
 		return v.out.Create.String()
 	case d.Kind == operator.DriftStaleRow:
@@ -158,6 +207,9 @@ func (v *ReconcileHuman) detail(d operator.Drift) string {
 	case operator.DriftStaleRow:
 		s = "differs in " + strings.Join(d.Columns, ", ")
 	case operator.DriftOrphanRow:
+		if d.Fixed {
+			return "no KV object " + d.Key + ": row deleted"
+		}
 		s = "no KV object " + d.Key + ": row kept"
 	case operator.DriftBadObject:
 		s = "KV key " + d.Key + ": " + d.Problem
@@ -182,7 +234,7 @@ func (v *ReconcileJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(di
 func (v *ReconcileJSON) Progress(operator.Progress) {}
 
 // Reconcile writes the document.
-func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport) {
+func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport, next []Next) {
 	if v.done {
 		return
 	}
@@ -193,8 +245,29 @@ func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport) {
 		Drifted       bool                      `json:"drifted"`
 		Unrepaired    int64                     `json:"unrepaired"`
 		Reconcile     *operator.ReconcileReport `json:"reconcile"`
+		Next          []Next                    `json:"next"`
 		Diagnostics   []Diagnostic              `json:"diagnostics"`
-	}{FormatVersion, t, rep.Drifted(), rep.Unrepaired(), rep, jsonDiagnostics(v.diags)}
+	}{FormatVersion, t, rep.Drifted(), rep.Unrepaired(), rep, next, jsonDiagnostics(v.diags)}
+	if doc.Next == nil {
+		doc.Next = []Next{}
+	}
+	writeJSON(v.out, doc)
+}
+
+// TakeD1 writes {format_version, target, model, take_d1, next}.
+func (v *ReconcileJSON) TakeD1(t Target, model string, res []operator.TakeD1Result, then string) {
+	if v.done {
+		return
+	}
+	v.done = true
+	doc := struct {
+		FormatVersion string                  `json:"format_version"`
+		Target        Target                  `json:"target"`
+		Model         string                  `json:"model"`
+		TakeD1        []operator.TakeD1Result `json:"take_d1"`
+		Next          []Next                  `json:"next"`
+		Diagnostics   []Diagnostic            `json:"diagnostics"`
+	}{FormatVersion, t, model, res, []Next{{What: "check the model again", Command: then}}, jsonDiagnostics(v.diags)}
 	writeJSON(v.out, doc)
 }
 

@@ -45,7 +45,11 @@ model "PAGE" {
   }
   field "max_count" {
     type    = integer
-    default = 9223372036854775807
+    default = 9223372036854775807 # ERROR: Invalid default value
+  }
+  field "safe_count" {
+    type    = integer
+    default = 9007199254740991
   }
   field "settings" {
     type    = json
