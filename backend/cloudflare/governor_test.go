@@ -206,30 +206,30 @@ func TestRateLimitedError(t *testing.T) {
 	}
 }
 
-// TestGovernorUnderHarnessLimit runs the same burst of D1 queries against
-// the harness's imitation of Cloudflare's global limit twice: without a
-// governor the burst goes over and the account is blocked (HTTP 429 until
-// the calls give up with ErrRateLimited); with a governor a little under
-// the limit every query succeeds, some after waiting, and the harness
-// refuses nothing.
+// TestGovernorUnderHarnessLimit runs bursts of D1 queries against the
+// harness's imitation of Cloudflare's global limit: without a governor a
+// burst goes over and the account is blocked (HTTP 429 until the calls give
+// up with ErrRateLimited); with a governor a little under the limit every
+// query succeeds, some after waiting, and the harness refuses nothing. The
+// windows are chosen so that neither outcome depends on the machine's
+// speed: the ungoverned burst has a minute to go over, and the governed
+// one runs 8 queries at a time, so its window fills long before it ends.
 func TestGovernorUnderHarnessLimit(t *testing.T) {
 	t.Parallel()
-	const limit, burst = 20, 45
-	window := 1500 * time.Millisecond
+	const limit, burst = 20, 48
 	ctx := context.Background()
-	run := func(gov *Governor) (*fixture, error) {
-		f := newFixture(t)
-		f.s.cfg.Governor = gov
-		f.h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: limit, Window: window, Block: 3 * window})
-		for i := 0; i < burst; i++ {
-			if _, err := f.s.D1().Query(ctx, backend.Stmt{SQL: "SELECT ?", Args: []any{int64(i)}}); err != nil {
-				return f, err
-			}
-		}
-		return f, nil
+	query := func(f *fixture, i int) error {
+		_, err := f.s.D1().Query(ctx, backend.Stmt{SQL: "SELECT ?", Args: []any{int64(i)}})
+		return err
 	}
 
-	f, err := run(nil)
+	f := newFixture(t)
+	f.s.cfg.Governor = nil
+	f.h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: limit, Window: time.Minute, Block: time.Minute})
+	var err error
+	for i := 0; i < burst && err == nil; i++ {
+		err = query(f, i)
+	}
 	if !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("ungoverned burst: err = %v, want ErrRateLimited", err)
 	}
@@ -237,10 +237,29 @@ func TestGovernorUnderHarnessLimit(t *testing.T) {
 		t.Errorf("ungoverned burst: the harness refused nothing")
 	}
 
+	window := 1500 * time.Millisecond
 	gov := NewGovernor(limit-4, window)
-	f, err = run(gov)
-	if err != nil {
-		t.Fatalf("governed burst: %v", err)
+	f = newFixture(t)
+	f.s.cfg.Governor = gov
+	f.h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: limit, Window: window, Block: 3 * window})
+	errs := make(chan error, burst)
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < burst; i += 8 {
+				if err := query(f, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("governed burst: %v", err)
 	}
 	if n := f.h.LimitRefused(t, f.acct); n != 0 {
 		t.Errorf("governed burst: the harness refused %d requests", n)

@@ -61,23 +61,34 @@ func TestGatewayUnderRateLimit(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
+	// saves saves 12 records from 4 goroutines at once.
 	saves := func(b backend.Backend, prefix string) error {
 		ds, err := runtime.Open(ctx, spec, b, runtime.WithEnvironment("production"), runtime.WithLogger(slog.New(slog.DiscardHandler)))
 		if err != nil {
 			return err
 		}
-		for i := 0; i < 12; i++ {
-			n := ds.System().New("NOTE")
-			n.Set("body", fmt.Sprintf("%s %d", prefix, i))
-			if err := n.Save(ctx); err != nil {
-				return err
+		errs := make(chan error, 4)
+		for w := 0; w < 4; w++ {
+			go func(w int) {
+				for i := 0; i < 3; i++ {
+					n := ds.System().New("NOTE")
+					n.Set("body", fmt.Sprintf("%s %d.%d", prefix, w, i))
+					if err := n.Save(ctx); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}(w)
+		}
+		var first error
+		for w := 0; w < 4; w++ {
+			if err := <-errs; err != nil && first == nil {
+				first = err
 			}
 		}
-		return nil
+		return first
 	}
-	const limit = 16
-	window := 1500 * time.Millisecond
-	h.SetLimit(t, cftest.Limit{Account: acct, Limit: limit, Window: window, Block: 4 * window})
 	rest := func(gov *cloudflare.Governor) *cloudflare.Store {
 		s, err := cloudflare.Open(ctx, cloudflare.Config{AccountID: acct, APIToken: h.Token, Database: "shop", BaseURL: h.BaseURL,
 			Governor: gov, MaxRetryWait: time.Second, Getenv: func(string) string { return "" }})
@@ -87,6 +98,12 @@ func TestGatewayUnderRateLimit(t *testing.T) {
 		return s
 	}
 
+	// Governed: a short window, so the governor has to wait (4 writers at
+	// once fill it long before the 12 saves are done) and the test is
+	// quick; a governor a little under the limit, so nothing is refused.
+	const limit = 16
+	window := 1500 * time.Millisecond
+	h.SetLimit(t, cftest.Limit{Account: acct, Limit: limit, Window: window, Block: 4 * window})
 	gov := cloudflare.NewGovernor(limit-4, window)
 	if err := saves(rest(gov), "governed"); err != nil {
 		t.Fatalf("REST with a governor: %v", err)
@@ -98,6 +115,9 @@ func TestGatewayUnderRateLimit(t *testing.T) {
 		t.Errorf("REST with a governor: the limiter refused %d requests", n)
 	}
 
+	// Ungoverned: a minute's window, so the saves go over whatever the
+	// machine's speed, and a block that outlasts the test.
+	h.SetLimit(t, cftest.Limit{Account: acct, Limit: limit, Window: time.Minute, Block: time.Minute})
 	err := saves(rest(nil), "ungoverned")
 	if !errors.Is(err, cloudflare.ErrRateLimited) {
 		t.Fatalf("REST without a governor: err = %v, want ErrRateLimited", err)
@@ -124,4 +144,7 @@ func TestGatewayUnderRateLimit(t *testing.T) {
 	}
 	_, after := h.Scripts(t, acct)
 	t.Logf("gateway requests for open + 12 saves: %d", len(after)-len(before))
+	if len(after) == len(before) {
+		t.Errorf("the deployed gateway served no request")
+	}
 }
