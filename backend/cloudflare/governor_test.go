@@ -216,7 +216,7 @@ func TestRateLimitedError(t *testing.T) {
 // one runs 8 queries at a time, so its window fills long before it ends.
 func TestGovernorUnderHarnessLimit(t *testing.T) {
 	t.Parallel()
-	const limit, burst = 20, 48
+	const limit, burst = 20, 40
 	ctx := context.Background()
 	query := func(f *fixture, i int) error {
 		_, err := f.s.D1().Query(ctx, backend.Stmt{SQL: "SELECT ?", Args: []any{int64(i)}})
@@ -237,8 +237,11 @@ func TestGovernorUnderHarnessLimit(t *testing.T) {
 		t.Errorf("ungoverned burst: the harness refused nothing")
 	}
 
+	// The governor keeps to 8 per window, well under the harness's 20:
+	// requests it starts on time may reach the harness late on a loaded
+	// machine, and bunch there with the next window's.
 	window := 1500 * time.Millisecond
-	gov := NewGovernor(limit-4, window)
+	gov := NewGovernor(8, window)
 	f = newFixture(t)
 	f.s.cfg.Governor = gov
 	f.h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: limit, Window: window, Block: 3 * window})
