@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -154,5 +156,54 @@ func TestSavedPlanWorkerSteps(t *testing.T) {
 				t.Errorf("steps = %v, want %v", acts, tt.want)
 			}
 		})
+	}
+}
+
+// TestConcurrentGatewayApplies runs three applies of the same environment
+// at once: the target's lock orders them, the first deploys the gateway
+// (and the tables), the others find nothing left to do, and a plan
+// afterwards is empty.
+func TestConcurrentGatewayApplies(t *testing.T) {
+	ctx := context.Background()
+	h := cftest.Shared(t)
+	acct := h.NewAccount(t)
+	h.NewDatabase(t, acct, "shop")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "shop.dm.hcl"), []byte(limitSpec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CF_ACCOUNT": acct, "CLOUDFLARE_API_TOKEN": h.Token, "CLOUDFLARE_BASE_URL": h.BaseURL, "GW_SECRET": "concurrent-s3cret"}
+	getenv := func(k string) string { return env[k] }
+	type result struct {
+		code     int
+		out, err string
+	}
+	results := make(chan result, 3)
+	for i := 0; i < 3; i++ {
+		go func() {
+			var out, errOut strings.Builder
+			code := run(ctx, []string{"apply", "-auto-approve", "-lock-timeout", "2m", "-env", "production", dir}, nil, &out, &errOut, getenv)
+			results <- result{code, out.String(), errOut.String()}
+		}()
+	}
+	deployed := 0
+	for i := 0; i < 3; i++ {
+		r := <-results
+		if r.code != 0 {
+			t.Errorf("apply exited %d:\n%s\n%s", r.code, r.out, r.err)
+		}
+		if strings.Contains(r.out, "1 worker deployed") {
+			deployed++
+		}
+		if strings.Contains(r.out+r.err, "concurrent-s3cret") {
+			t.Errorf("an apply printed the secret")
+		}
+	}
+	if deployed != 1 {
+		t.Errorf("%d applies deployed the worker, want exactly 1", deployed)
+	}
+	var out, errOut strings.Builder
+	if code := run(ctx, []string{"plan", "-detailed-exitcode", "-env", "production", dir}, nil, &out, &errOut, getenv); code != 0 {
+		t.Errorf("plan after the applies: exit %d\n%s\n%s", code, out.String(), errOut.String())
 	}
 }
