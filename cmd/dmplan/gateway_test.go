@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
+	"github.com/dmplan/dmplan/backend/gateway"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
@@ -205,5 +207,82 @@ func TestConcurrentGatewayApplies(t *testing.T) {
 	var out, errOut strings.Builder
 	if code := run(ctx, []string{"plan", "-detailed-exitcode", "-env", "production", dir}, nil, &out, &errOut, getenv); code != 0 {
 		t.Errorf("plan after the applies: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+}
+
+// TestGatewayDeployInterrupted loses the answer of each Workers write of a
+// deploy in turn, once and then for the next several requests (the
+// request runs, the connection drops: what a timeout, or a crash, right
+// after it looks like), then applies again: that apply converges, a plan
+// after it is empty and the deployed gateway answers to its secret.
+func TestGatewayDeployInterrupted(t *testing.T) {
+	ctx := context.Background()
+	h := cftest.Shared(t)
+	setup := func(t *testing.T) (acct string, apply func() (int, string)) {
+		acct = h.NewAccount(t)
+		h.NewDatabase(t, acct, "shop")
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "shop.dm.hcl"), []byte(limitSpec), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"CF_ACCOUNT": acct, "CLOUDFLARE_API_TOKEN": h.Token, "CLOUDFLARE_BASE_URL": h.BaseURL, "GW_SECRET": "interrupted-s3cret"}
+		getenv := func(k string) string { return env[k] }
+		return acct, func() (int, string) {
+			var out, errOut strings.Builder
+			code := run(ctx, []string{"apply", "-auto-approve", "-env", "production", dir}, nil, &out, &errOut, getenv)
+			if strings.Contains(out.String()+errOut.String(), "interrupted-s3cret") {
+				t.Errorf("apply printed the secret")
+			}
+			if code == 0 {
+				code2 := run(ctx, []string{"plan", "-detailed-exitcode", "-env", "production", dir}, nil, &out, &errOut, getenv)
+				if code2 != 0 {
+					return code2, out.String() + errOut.String()
+				}
+			}
+			return code, out.String() + errOut.String()
+		}
+	}
+	// A clean apply, to find where the Workers requests fall.
+	acct, apply := setup(t)
+	if code, out := apply(); code != 0 {
+		t.Fatalf("clean apply: %d\n%s", code, out)
+	}
+	var at []int
+	for i, r := range h.Requests(t, acct) {
+		if strings.Contains(r.Path, "/workers/") && r.Method != http.MethodGet {
+			at = append(at, i)
+		}
+	}
+	if len(at) < 2 {
+		t.Fatalf("the deploy sent %d Workers writes, want the upload and the subdomain switch", len(at))
+	}
+	for _, skip := range at {
+		for _, lost := range []int{1, cloudflare.DefaultMaxAttempts} {
+			t.Run(fmt.Sprintf("request %d lost %d times", skip, lost), func(t *testing.T) {
+				acct, apply := setup(t)
+				h.SetFault(t, cftest.Fault{Account: acct, Drop: true, Count: lost, After: true, Skip: skip})
+				code, out := apply()
+				// The Workers calls are idempotent, so a lost answer is
+				// retried; losing the next requests of every attempt may
+				// fail the apply (or only the address it prints, which is
+				// told, not needed). Either way the next apply converges.
+				if lost == 1 && code != 0 {
+					t.Errorf("an apply whose request was lost once failed: %d\n%s", code, out)
+				}
+				t.Logf("apply with %d answers lost from request %d: exit %d", lost, skip, code)
+				if code, out := apply(); code != 0 {
+					t.Fatalf("apply after the interruption: exit %d\n%s", code, out)
+				}
+				scripts, _ := h.Scripts(t, acct)
+				if len(scripts) != 1 {
+					t.Fatalf("%d scripts served", len(scripts))
+				}
+				gw, err := gateway.Open(ctx, gateway.Options{URL: scripts[0].URL, Secret: "interrupted-s3cret"})
+				if err != nil {
+					t.Fatalf("the gateway after the interruption: %v", err)
+				}
+				gw.Close()
+			})
+		}
 	}
 }
