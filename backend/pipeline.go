@@ -60,10 +60,11 @@ type Op struct {
 	// Stmt is OpD1Query's statement; Stmts OpD1Batch's (atomic).
 	Stmt  Stmt
 	Stmts []Stmt
-	// Idempotent marks a D1 write as safe to run twice (an upsert of
-	// fixed values, DDL with IF NOT EXISTS, a delete by key), so a
-	// pipeline holding it may be replayed after an ambiguous failure. KV
-	// puts and deletes and every read are idempotent without it.
+	// Idempotent marks every statement of a D1 op as safe to run twice,
+	// like Stmt.Idempotent on each (an upsert of fixed values, DDL with
+	// IF NOT EXISTS, a delete by key), so a pipeline holding it may be
+	// replayed after an ambiguous failure. KV puts and deletes and every
+	// read are idempotent without it.
 	Idempotent bool
 }
 
@@ -124,19 +125,20 @@ func (e *PipelineError) Unwrap() error { return e.Err }
 
 // Replayable reports whether running op twice leaves the state running it
 // once leaves: reads, KV puts and deletes, and D1 ops marked Idempotent or
-// made only of statements that do not write.
+// made only of statements that do not write or are marked
+// Stmt.Idempotent.
 func (op Op) Replayable() bool {
 	switch op.Kind {
 	case OpKVGet, OpKVGetMany, OpKVList, OpKVPut, OpKVPutMany, OpKVDelete, OpKVDeleteMany:
 		return true
 	case OpD1Query:
-		return op.Idempotent || readOnly(op.Stmt)
+		return op.Idempotent || replayableStmt(op.Stmt)
 	case OpD1Batch:
 		if op.Idempotent {
 			return true
 		}
 		for _, st := range op.Stmts {
-			if !readOnly(st) {
+			if !replayableStmt(st) {
 				return false
 			}
 		}
@@ -145,7 +147,10 @@ func (op Op) Replayable() bool {
 	return false
 }
 
-func readOnly(st Stmt) bool {
+func replayableStmt(st Stmt) bool {
+	if st.Idempotent {
+		return true
+	}
 	info, err := ScanSQL(st.SQL)
 	return err == nil && !info.Writes
 }

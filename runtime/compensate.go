@@ -85,23 +85,35 @@ func (h *Handle) takenBy(ctx context.Context, m *model, ns string, us []undo) er
 // is overwritten (the window is one request long).
 func (h *Handle) takeBack(ctx context.Context, m *model, ns string, us []undo) error {
 	t := time.Now()
-	cur := map[string][]byte{}
+	// What KV and D1 hold now, read in one round trip on a backend that
+	// pipelines: the KV objects, then the D1 rows of the ids.
+	keys := make([]string, len(us))
+	ids := make([]string, len(us))
+	for i, u := range us {
+		keys[i], ids[i] = u.key, u.id
+	}
+	ops := []backend.Op{{Kind: backend.OpKVGetMany, NS: ns, Keys: keys}}
 	if len(us) == 1 {
-		e, err := h.ds.kv.Get(ctx, ns, us[0].key)
-		switch {
-		case err == nil:
-			cur[us[0].key] = e.Value
-		case !errors.Is(err, backend.ErrKeyNotFound):
-			return fmt.Errorf("kv get: %w", err)
-		}
+		ops[0] = backend.Op{Kind: backend.OpKVGet, NS: ns, Key: us[0].key}
+	}
+	sts := rowsStmts(m, ids)
+	if len(sts) == 1 {
+		ops = append(ops, backend.Op{Kind: backend.OpD1Query, Stmt: sts[0]})
 	} else {
-		keys := make([]string, len(us))
-		for i, u := range us {
-			keys[i] = u.key
+		ops = append(ops, backend.Op{Kind: backend.OpD1Batch, Stmts: sts})
+	}
+	out, err := backend.RunOps(ctx, h.ds.b, ops)
+	if err != nil {
+		if len(out) == 0 {
+			return fmt.Errorf("kv get: %w", opErr(err))
 		}
-		var err error
-		if cur, err = h.ds.kv.GetMany(ctx, ns, keys); err != nil {
-			return fmt.Errorf("kv get many: %w", err)
+		return fmt.Errorf("read d1 rows: %w", notMigrated(opErr(err)))
+	}
+	cur := out[0].Values
+	if len(us) == 1 {
+		cur = map[string][]byte{}
+		if out[0].Found {
+			cur[us[0].key] = out[0].Entry.Value
 		}
 	}
 	var mine []undo
@@ -117,9 +129,9 @@ func (h *Handle) takeBack(ctx context.Context, m *model, ns string, us []undo) e
 	if len(mine) == 0 {
 		return nil
 	}
-	rows, err := h.readRows(ctx, m, mine)
+	rows, err := parseRows(m, out[1].Results)
 	if err != nil {
-		return fmt.Errorf("read d1 rows: %w", notMigrated(err))
+		return fmt.Errorf("read d1 rows: %w", err)
 	}
 	var del []string
 	var put []backend.Entry
@@ -264,15 +276,7 @@ func (h *Handle) readRows(ctx context.Context, m *model, us []undo) (map[string]
 
 // rowsByID reads the D1 rows of the ids, by id (one request per 100 ids).
 func (ds *Datastore) rowsByID(ctx context.Context, m *model, ids []string) (map[string][]any, error) {
-	var sts []backend.Stmt
-	for from := 0; from < len(ids); from += backend.MaxParams {
-		chunk := ids[from:min(from+backend.MaxParams, len(ids))]
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		sts = append(sts, backend.Stmt{SQL: m.selectByPK + "?" + strings.Repeat(", ?", len(chunk)-1) + ")", Args: args})
-	}
+	sts := rowsStmts(m, ids)
 	var res []*backend.Result
 	switch {
 	case len(sts) == 1:
@@ -287,7 +291,27 @@ func (ds *Datastore) rowsByID(ctx context.Context, m *model, ids []string) (map[
 			return nil, err
 		}
 	}
-	out := make(map[string][]any, len(ids))
+	return parseRows(m, res)
+}
+
+// rowsStmts are the statements reading the D1 rows of the ids, 100 ids
+// each.
+func rowsStmts(m *model, ids []string) []backend.Stmt {
+	var sts []backend.Stmt
+	for from := 0; from < len(ids); from += backend.MaxParams {
+		chunk := ids[from:min(from+backend.MaxParams, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		sts = append(sts, backend.Stmt{SQL: m.selectByPK + "?" + strings.Repeat(", ?", len(chunk)-1) + ")", Args: args})
+	}
+	return sts
+}
+
+// parseRows maps the rows rowsStmts read by id.
+func parseRows(m *model, res []*backend.Result) (map[string][]any, error) {
+	out := map[string][]any{}
 	for _, r := range res {
 		for _, row := range r.Rows {
 			if len(row) != len(m.cols) {

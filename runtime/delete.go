@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -58,13 +59,20 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 		}
 		defer unlock()
 		h.ds.memo.set(lockKey(m, id), nil)
-		if err := h.ds.kv.Delete(ctx, ns, key); err != nil {
-			return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(err))
+		// KV first, then D1, in one round trip on a backend that
+		// pipelines; deleting by key is safe to replay.
+		_, err = backend.RunOps(ctx, h.ds.b, []backend.Op{
+			{Kind: backend.OpKVDelete, NS: ns, Key: key},
+			{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}},
+		})
+		var pe *backend.PipelineError
+		switch {
+		case err == nil:
+			return nil
+		case errors.As(err, &pe) && pe.Index == 1, errors.Is(err, backend.ErrOutcomeUnknown):
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err))}
 		}
-		if _, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}); err != nil {
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
-		}
-		return nil
+		return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(opErr(err)))
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
 		return err

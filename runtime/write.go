@@ -357,25 +357,36 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		}
 	}
 	t := time.Now()
-	if err := h.ds.kv.Put(ctx, ns, backend.Entry{Key: key, Value: val}); err != nil {
-		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(err))
-	}
-	h.ds.logStep(ctx, "kv.put", m.name, id, t)
-	t = time.Now()
-	// An upsert may be replayed after a 5xx (backend.Stmt.Idempotent);
-	// the INSERT of a create with a chosen id may not: its second run
-	// would find the row its first wrote and read as "id taken".
 	sql := m.upsert1
 	if given {
 		sql = m.insert1
 	}
-	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: sql, Args: args, Idempotent: !given})
+	// KV first, then D1: one round trip on a backend that pipelines (the
+	// gateway), two calls elsewhere. The put writes a fixed object and an
+	// upsert a fixed row, so both may be replayed after a 5xx
+	// (backend.Stmt.Idempotent); the INSERT of a create with a chosen id
+	// may not: its second run would find the row its first wrote and read
+	// as "id taken".
+	out, err := backend.RunOps(ctx, h.ds.b, []backend.Op{
+		{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: key, Value: val}},
+		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: !given}},
+	})
 	if err != nil {
-		if errors.Is(err, backend.ErrConstraint) {
-			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
+		var pe *backend.PipelineError
+		switch {
+		case errors.As(err, &pe) && pe.Index == 1:
+			err = pe.Err
+			if errors.Is(err, backend.ErrConstraint) {
+				return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
+			}
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		case errors.Is(err, backend.ErrOutcomeUnknown):
+			// The request carrying both may have run in part.
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err))}
 		}
-		return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err)}
+		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(opErr(err)))
 	}
+	res := out[1].Results[0]
 	if given && res.Changes == 0 {
 		// The id's row exists: this statement ran before (a replayed
 		// request) or another create took the id first.
@@ -383,7 +394,7 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 			return err
 		}
 	}
-	h.ds.logStep(ctx, "d1.upsert", m.name, id, t)
+	h.ds.logStep(ctx, "kv.put+d1.upsert", m.name, id, t)
 	if m.refusable {
 		h.ds.memo.set(lockKey(m, id), val)
 	}

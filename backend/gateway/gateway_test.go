@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -269,4 +270,67 @@ func TestOpenFromEnv(t *testing.T) {
 	if _, err := s.KV().CreateNamespace(context.Background(), "acme-production-NEW"); !errors.Is(err, gateway.ErrNamespacesByApply) {
 		t.Errorf("CreateNamespace: %v, want ErrNamespacesByApply", err)
 	}
+}
+
+// A pipeline over one request's limits is split into several requests, in
+// order; a KeysFrom whose D1 op went in an earlier request is resolved by
+// the client.
+func TestPipelineSplitsLargeWork(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ns := nsID(f, 0)
+	var es []backend.Entry
+	var keys []string
+	for i := range 1500 {
+		k := fmt.Sprintf("e:%04d", i)
+		es = append(es, backend.Entry{Key: k, Value: []byte(k)})
+		keys = append(keys, k)
+	}
+	ops := []backend.Op{
+		{Kind: backend.OpD1Batch, Stmts: []backend.Stmt{
+			{SQL: `CREATE TABLE ids (id TEXT PRIMARY KEY)`},
+			{SQL: `INSERT INTO ids VALUES (?), (?)`, Args: []any{"1", "2"}},
+			{SQL: `SELECT id FROM ids ORDER BY id`},
+		}},
+		{Kind: backend.OpKVPutMany, NS: ns, Entries: es},
+		{Kind: backend.OpKVGetMany, NS: ns, KeysFrom: &backend.KeysFrom{Op: 0, Statement: 2, Column: 0, Prefix: "e:000"}},
+		{Kind: backend.OpKVDeleteMany, NS: ns, Keys: keys},
+	}
+	var res []backend.OpResult
+	var err error
+	trips := f.count(func() { res, err = f.s.Pipeline(ctx, ops) })
+	if err != nil {
+		t.Fatalf("Pipeline: %v", err)
+	}
+	if trips != 4 {
+		t.Errorf("%d requests, want 4 (1,000 KV calls per request)", trips)
+	}
+	if len(res) != len(ops) {
+		t.Fatalf("%d results for %d ops", len(res), len(ops))
+	}
+	if got := res[2].Values; len(got) != 2 || string(got["e:0002"]) != "e:0002" {
+		t.Errorf("get many by a reference to an earlier request = %q", got)
+	}
+	page, err := f.s.KV().List(ctx, ns, "e:", "", 0)
+	if err != nil || len(page.Keys) != 0 {
+		t.Errorf("after delete many: %d keys left (%v)", len(page.Keys), err)
+	}
+}
+
+// A refusal names the op at fault; no op of the request ran.
+func TestPipelineRefusal(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.s.Pipeline(ctx, []backend.Op{
+		{Kind: backend.OpKVPut, NS: nsID(f, 0), Entry: backend.Entry{Key: "k", Value: []byte("v")}},
+		{Kind: backend.OpKVGet, NS: "0123456789abcdef0123456789abcdef", Key: "k"},
+	})
+	var pe *backend.PipelineError
+	if !errors.As(err, &pe) || pe.Index != 0 || !errors.Is(err, backend.ErrNamespaceNotFound) || len(res) != 0 {
+		t.Fatalf("Pipeline with an unknown namespace at op 1: %d results, %v; want a *PipelineError at 0 (nothing ran) wrapping ErrNamespaceNotFound", len(res), err)
+	}
+	if !strings.Contains(err.Error(), "op 1 (kv get) refused") {
+		t.Errorf("error %q does not name op 1", err)
+	}
+	absent(t, f, "k")
 }

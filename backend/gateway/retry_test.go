@@ -27,7 +27,7 @@ func TestRetries(t *testing.T) {
 		SQL: `INSERT INTO r (id, n) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET n = excluded.n`, Args: []any{"a", int64(1)}}}
 	insert := backend.Op{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: `INSERT INTO r (id, n) VALUES (?, ?)`, Args: []any{"b", int64(2)}}}
 	marked := upsert
-	marked.Idempotent = true
+	marked.Stmt.Idempotent = true
 	put := backend.Op{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: "r:a", Value: []byte("1")}}
 
 	tests := []struct {
