@@ -274,14 +274,19 @@ function validate(body, cfg, env) {
           }
           const src = ops[r.op] && ops[r.op].op;
           if (src !== "d1.query" && src !== "d1.batch") throw bad("bad_request", `keys_from.op ${r.op} is ${src}, not a D1 op`);
-          if (src === "d1.batch" && (!Number.isInteger(r.statement) || r.statement < 0)) {
-            throw bad("bad_request", "keys_from.statement must name a statement of the batch");
+          // The statement is checked against the op it names, so a
+          // reference to a statement that does not exist is refused before
+          // anything runs rather than after the ops before it ran.
+          const stmts = src === "d1.batch" ? out[r.op].statements.length : 1;
+          const st = r.statement === undefined ? 0 : r.statement;
+          if (!Number.isInteger(st) || st < 0 || st >= stmts) {
+            throw bad("bad_request", `keys_from.statement must name a statement of op ${r.op} (it has ${stmts})`);
           }
           if (!Number.isInteger(r.column) || r.column < 0) throw bad("bad_request", "keys_from.column must be a column index");
           for (const f of ["prefix", "suffix"]) {
             if (r[f] !== undefined && typeof r[f] !== "string") throw bad("bad_request", `keys_from.${f} must be a string`);
           }
-          v.ref = { op: r.op, statement: r.statement || 0, column: r.column, prefix: r.prefix || "", suffix: r.suffix || "" };
+          v.ref = { op: r.op, statement: st, column: r.column, prefix: r.prefix || "", suffix: r.suffix || "" };
           kvCalls += MAX_REF_KEYS / MAX_BULK_GET;
         } else {
           if (!Array.isArray(op.keys)) throw bad("bad_request", "keys must be an array (or give keys_from)");
