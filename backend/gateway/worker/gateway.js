@@ -22,7 +22,7 @@
 // carries the script version in its body and in the Dmplan-Gateway-Version
 // header. This file has no dependencies and is uploaded as is.
 
-const VERSION = "1.0";
+const VERSION = "1.1";
 const VERSION_HEADER = "Dmplan-Gateway-Version";
 
 // Limits. The platform ones are Cloudflare's; the request ones keep one

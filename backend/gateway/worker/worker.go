@@ -23,7 +23,7 @@ var script []byte
 // text changes only with a new Version (a test holds the two together), so
 // a deployed gateway whose version differs from Version runs another
 // script. See Speaks for which gateways a client accepts.
-const Version = "1.0"
+const Version = "1.1"
 
 // CompatibilityDate is the Workers compatibility date to upload the script
 // with.
