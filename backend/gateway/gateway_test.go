@@ -338,3 +338,34 @@ func TestPipelineRefusal(t *testing.T) {
 	}
 	absent(t, f, "k")
 }
+
+// TestVersionChangedUnderWrite: a gateway that answers a write 2xx with a
+// version this program does not speak (redeployed, or rolled back, since
+// Open) ran the ops, so a write that cannot be replayed says its outcome
+// is unknown rather than that it failed.
+func TestVersionChangedUnderWrite(t *testing.T) {
+	var ops int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		v := gateway.Version
+		if r.URL.Path == "/v1/ops" {
+			ops++
+			v = "0.9"
+		}
+		w.Header().Set("Dmplan-Gateway-Version", v)
+		io.WriteString(w, `{"version":"`+v+`","namespaces":[],"results":[{"columns":[],"rows":[],"meta":{"changes":1}}]}`)
+	}))
+	defer srv.Close()
+	s, err := gateway.Open(context.Background(), gateway.Options{URL: srv.URL, Secret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert := backend.Op{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: `INSERT INTO t (id) VALUES (?)`, Args: []any{"a"}}}
+	_, err = s.Pipeline(context.Background(), []backend.Op{insert})
+	if !errors.Is(err, backend.ErrOutcomeUnknown) || !errors.Is(err, gateway.ErrVersion) {
+		t.Errorf("insert answered 200 by a version 0.9 gateway: %v; want ErrOutcomeUnknown and ErrVersion", err)
+	}
+	if ops != 1 {
+		t.Errorf("%d ops requests, want 1 (a write that may have run is not sent again)", ops)
+	}
+}

@@ -534,6 +534,9 @@ func (s *Store) send(ctx context.Context, method, path string, body []byte, repl
 		retry, ambiguous, wait := classify(err, replayable, attempt)
 		if !retry {
 			if ambiguous && !replayable {
+				if ran := (*ranError)(nil); errors.As(err, &ran) {
+					return nil, fmt.Errorf("gateway %s: %s: %w: %w", s.shown, what, backend.ErrOutcomeUnknown, ran.err)
+				}
 				return nil, fmt.Errorf("gateway %s: %s: %w: %v", s.shown, what, backend.ErrOutcomeUnknown, err)
 			}
 			if attempt > 1 {
@@ -571,6 +574,10 @@ func classify(err error, replayable bool, attempt int) (retry, ambiguous bool, w
 			return replayable, true, wait
 		}
 		return false, false, 0
+	}
+	var ran *ranError
+	if errors.As(err, &ran) {
+		return false, true, 0
 	}
 	var re *RequestError
 	if errors.As(err, &re) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrVersion) {
@@ -658,8 +665,14 @@ func (s *Store) attempt(ctx context.Context, method, path string, body []byte) (
 		return nil, &statusError{status: resp.StatusCode, body: abbreviate(string(raw), 200), retryAfter: retryAfter(resp)}
 	}
 	if !Speaks(version) {
-		return nil, fmt.Errorf("%w: the gateway at %s runs script version %s; this program speaks %s: run `dmplan apply` to deploy the gateway this version of dmplan needs",
+		err := fmt.Errorf("%w: the gateway at %s runs script version %s; this program speaks %s: run `dmplan apply` to deploy the gateway this version of dmplan needs",
 			ErrVersion, s.shown, version, Version)
+		if resp.StatusCode < 300 {
+			// The gateway changed since Open and ran the request: its
+			// answer cannot be read, but its ops may have been applied.
+			return nil, &ranError{err: err}
+		}
+		return nil, err
 	}
 	if resp.StatusCode >= 300 {
 		if isJSON && env.Error != nil && env.Error.Code != "" && env.Error.Code != "internal" {
@@ -677,6 +690,12 @@ func (s *Store) attempt(ctx context.Context, method, path string, body []byte) (
 	}
 	return raw, nil
 }
+
+// ranError is an answer that says the request ran but cannot be used.
+type ranError struct{ err error }
+
+func (e *ranError) Error() string { return e.err.Error() }
+func (e *ranError) Unwrap() error { return e.err }
 
 // indexedRefusal is a refusal that names the op of the request at fault.
 type indexedRefusal struct {
