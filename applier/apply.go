@@ -76,6 +76,10 @@ type Options struct {
 	// the lock: a bookmark taken before waiting for the lock would also
 	// undo what the holder wrote meanwhile. Report.Bookmark returns it.
 	RestorePoint func(ctx context.Context) string
+	// Gateway deploys the plan's gateway Worker steps. A plan with worker
+	// steps and no Gateway is refused with ErrUnsupportedStep before
+	// anything runs.
+	Gateway GatewayDeployer
 	// Redact rewrites an error before its text is stored in history (the
 	// caller's secrets, an account id in a URL); nil stores it as it is.
 	Redact func(error) string
@@ -124,6 +128,10 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		case planner.Backfill:
 			if opts.Backfiller == nil {
 				return nil, fmt.Errorf("%w: step %d (%s) needs a backfiller (Options.Backfiller)", ErrUnsupportedStep, i+1, s.Summary())
+			}
+		case planner.DeployWorker, planner.UpdateWorker:
+			if opts.Gateway == nil {
+				return nil, fmt.Errorf("%w: step %d (%s) needs a gateway deployer (Options.Gateway)", ErrUnsupportedStep, i+1, s.Summary())
 			}
 		default:
 			return nil, fmt.Errorf("%w: step %d (%s)", ErrUnsupportedStep, i+1, s.Summary())
@@ -183,6 +191,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		return nil, fmt.Errorf("%w: the live schema changed since the plan was made (fingerprint %s, plan made against %s); run plan again",
 			ErrStalePlan, short(before), short(p.Fingerprint))
 	}
+	a.live = live
 	a.report = newReport(p, before, start)
 	bookmark := opts.Bookmark
 	if opts.RestorePoint != nil && p.HasChanges() {
@@ -222,6 +231,9 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		return a.report, a.fail(ctx, err)
 	}
 	if a.writesAfter() {
+		if err := a.gateway(ctx); err != nil {
+			return a.report, a.fail(ctx, err)
+		}
 		if err := a.seeds(ctx); err != nil {
 			return a.report, a.fail(ctx, err)
 		}
@@ -244,6 +256,7 @@ type run struct {
 	report *Report
 	rec    *state.HistoryRecord
 	lock   *Lock
+	live   *state.Schema // as inspected under the lock
 	total  int
 	done   int
 	// prepared is set once a batch has created (and, for a bookmark,

@@ -105,6 +105,7 @@ func (d *decoder) decode(tops []*topLevel) hcl.Diagnostics {
 	}
 	sort.SliceStable(s.Models, func(i, j int) bool { return s.Models[i].Name < s.Models[j].Name })
 	diags = append(diags, d.crossModel()...)
+	diags = append(diags, d.gatewayBindingClashes()...)
 
 	seenSeed := map[[2]string]*hcl.Block{}
 	for _, blk := range seeds {

@@ -23,6 +23,7 @@ var environmentSchema = &hcl.BodySchema{
 		{Name: "api_token"},
 		{Name: "base_url"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "gateway"}},
 }
 
 // backendAttrs are the arguments each backend takes, and which it requires.
@@ -46,7 +47,7 @@ func (d *decoder) environments(blocks []*hcl.Block) hcl.Diagnostics {
 			diags = append(diags, errorf(labelRange(blk, 0), "Invalid environment name",
 				"An environment name must be 1 to 63 lower-case letters, digits, \"-\" or \"_\", starting with a letter or digit; it is part of every KV namespace title."))
 		}
-		env, ed := decodeEnvironment(blk)
+		env, ed := decodeEnvironment(blk, d.spec.Project.Name)
 		diags = append(diags, ed...)
 		d.spec.Environments = append(d.spec.Environments, env)
 	}
@@ -60,7 +61,7 @@ func (d *decoder) environments(blocks []*hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-func decodeEnvironment(blk *hcl.Block) (*Environment, hcl.Diagnostics) {
+func decodeEnvironment(blk *hcl.Block, project string) (*Environment, hcl.Diagnostics) {
 	env := &Environment{Name: blk.Labels[0], Attrs: hcl.Attributes{}, DeclRange: blk.DefRange}
 	content, diags := blk.Body.Content(environmentSchema)
 	if content == nil {
@@ -98,6 +99,20 @@ func decodeEnvironment(blk *hcl.Block) (*Environment, hcl.Diagnostics) {
 			_, sd := staticString(attr)
 			diags = append(diags, sd...)
 		}
+	}
+	for i, gb := range content.Blocks {
+		if i > 0 {
+			diags = append(diags, duplicate(gb.DefRange, content.Blocks[0].DefRange, "Duplicate gateway block", "A gateway block"))
+			continue
+		}
+		if b != BackendCloudflare {
+			diags = append(diags, errorf(gb.DefRange, "Gateway needs the cloudflare backend",
+				"The environment %q uses the %s backend, where a Go service opens the database directly; a gateway Worker is deployed only for cloudflare environments.", env.Name, b))
+			continue
+		}
+		g, gd := decodeGateway(gb, project, env.Name)
+		diags = append(diags, gd...)
+		env.Gateway = g
 	}
 	for _, name := range []string{"account_id", "database"} {
 		if _, ok := content.Attributes[name]; allowed[name] && !ok {

@@ -33,9 +33,11 @@ type Project struct {
 // unevaluated so that only the selected environment needs its env vars;
 // evaluate with Spec.ResolveEnvironment.
 type Environment struct {
-	Name      string
-	Backend   string // "local" or "cloudflare"
-	Attrs     hcl.Attributes
+	Name    string
+	Backend string // "local" or "cloudflare"
+	Attrs   hcl.Attributes
+	// Gateway is the environment's gateway block, nil without one.
+	Gateway   *Gateway
 	DeclRange hcl.Range
 }
 
@@ -285,4 +287,7 @@ type Target struct {
 	BaseURL     string // cloudflare: API base URL override; empty means the SDK default
 	// Sensitive holds the attribute names whose values came from env.X.
 	Sensitive map[string]bool
+	// Gateway is the environment's gateway block, nil without one. Its
+	// secrets are only named: the deploy reads them when it uploads.
+	Gateway *Gateway
 }

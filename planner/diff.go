@@ -26,6 +26,8 @@ type options struct {
 	pending []PendingBackfill
 	// duplicates are unique indexes whose table holds duplicate values.
 	duplicates map[string]bool
+	// gateway is what the account holds for the environment's gateway.
+	gateway *GatewayLive
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -41,8 +43,10 @@ func WithTime(t time.Time) Option { return func(o *options) { o.now = t } }
 //
 // Steps come in a fixed order: create KV namespaces; create tables, each
 // followed by its indexes; add columns; backfill the new columns of tables
-// that hold rows (see backfills); create indexes on existing tables;
-// seeds (in declaration order, see WithSeedStatus); then blocked steps.
+// that hold rows (see backfills); create indexes on existing tables; deploy
+// or update the gateway Worker (see WithGateway), once what it binds
+// exists; seeds (in declaration order, see WithSeedStatus); then blocked
+// steps.
 // Within a phase, steps follow the table name, then the model's column and
 // index order, so the same input always gives the same plan apart from ID
 // and CreatedAt. Seed steps carry no values: apply evaluates the seed again
@@ -71,9 +75,13 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d.unmanagedTables()
 	d.backfills(o.pending)
 	d.seeds(o.seeds)
+	var workerSteps []Step
+	if s := d.gatewayStep(o.gateway); s != nil {
+		workerSteps = append(workerSteps, *s)
+	}
 
-	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.backfillSteps)+len(d.indexSteps)+len(d.seedSteps)+len(d.blocked))
-	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, d.seedSteps, d.blocked} {
+	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.backfillSteps)+len(d.indexSteps)+len(workerSteps)+len(d.seedSteps)+len(d.blocked))
+	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, workerSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
 	p := &Plan{

@@ -25,6 +25,10 @@ func (s Step) Summary() string {
 		what = "seed " + s.Target
 	case Blocked:
 		what = s.Code + " blocked: " + s.Target
+	case DeployWorker:
+		what = "deploy worker " + s.Target
+	case UpdateWorker:
+		what = "update worker " + s.Target
 	default:
 		what = fmt.Sprintf("%s %s", s.Action, s.Target)
 	}

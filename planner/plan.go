@@ -23,11 +23,17 @@ const (
 	Backfill
 	Seed
 	Blocked
+	// DeployWorker uploads the environment's gateway Worker, which the
+	// account does not have yet; UpdateWorker uploads it again because
+	// the live one differs (Step.Worker.Changes).
+	DeployWorker
+	UpdateWorker
 )
 
 var actionNames = map[Action]string{
 	CreateTable: "create_table", AddColumn: "add_column", CreateIndex: "create_index",
 	CreateNamespace: "create_namespace", Backfill: "backfill", Seed: "seed", Blocked: "blocked",
+	DeployWorker: "deploy_worker", UpdateWorker: "update_worker",
 }
 
 func (a Action) String() string {
@@ -88,6 +94,8 @@ type Step struct {
 	Safe   bool     `json:"safe"`           // false only for Blocked
 	Code   string   `json:"code,omitempty"` // DMxxx for blocked steps
 	Hint   string   `json:"hint,omitempty"` // blocked: what a person can do by hand
+	// Worker is what a DeployWorker or UpdateWorker step deploys.
+	Worker *WorkerStep `json:"worker,omitempty"`
 }
 
 // Note is something the plan reports without acting on it.

@@ -2,6 +2,7 @@ package cloudflare
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -61,6 +62,17 @@ type Config struct {
 	// one call; 0 means DefaultMaxRetryWait.
 	MaxRetryWait time.Duration
 
+	// APIShare is the share of Cloudflare's API limit (APILimit requests
+	// per APIWindow) this process keeps to, above 0 and at most 1; 0 means
+	// DMPLAN_CLOUDFLARE_API_SHARE, then DefaultAPIShare. Every Store of the
+	// process with the same share counts against one Governor. With a
+	// BaseURL other than DefaultBaseURL the governor applies only when the
+	// share is set (here or in the environment).
+	APIShare float64
+	// Governor, when set, is used instead of the shared one APIShare
+	// picks (tests use one with a short window).
+	Governor *Governor
+
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 }
@@ -107,6 +119,30 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Governor == nil {
+		explicit := c.APIShare != 0
+		if c.APIShare == 0 {
+			c.APIShare = DefaultAPIShare
+			if v := getenv(EnvAPIShare); strings.TrimSpace(v) != "" {
+				share, err := parseShare(v)
+				if err != nil {
+					return c, err
+				}
+				c.APIShare, explicit = share, true
+			}
+		}
+		if !(c.APIShare > 0 && c.APIShare <= 1) {
+			return c, fmt.Errorf("cloudflare: APIShare %v: the share of the API limit must be above 0 and at most 1", c.APIShare)
+		}
+		// Cloudflare's limit is the Cloudflare API's: another base URL (the
+		// test harness, a proxy with limits of its own) is governed only
+		// when a share is set explicitly.
+		if explicit || c.BaseURL == DefaultBaseURL {
+			c.Governor = SharedGovernor(c.APIShare)
+		}
+	} else if c.APIShare == 0 {
+		c.APIShare = float64(c.Governor.Limit()) / APILimit
 	}
 	return c, nil
 }

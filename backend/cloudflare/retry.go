@@ -60,6 +60,13 @@ func (s *Store) call(ctx context.Context, op string, sf safety, fn func(ctx cont
 func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx context.Context) error) error {
 	var waited time.Duration
 	for attempt := 1; ; attempt++ {
+		if g := s.cfg.Governor; g != nil {
+			if w, err := g.Wait(ctx); err != nil {
+				return fmt.Errorf("%s: waiting for the API budget: %w", op, err)
+			} else if w > 0 {
+				s.cfg.Logger.Debug("cloudflare governor wait", "op", op, "wait", w, "limit", g.Limit(), "window", g.Window())
+			}
+		}
 		actx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 		err := fn(actx)
 		cancel()
@@ -74,11 +81,11 @@ func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx 
 			return s.finalError(op, err, sf, attempt)
 		}
 		if attempt >= s.cfg.MaxAttempts {
-			return fmt.Errorf("%s: giving up after %d attempts: %w", op, attempt, describe(err))
+			return s.rateLimited(op, fmt.Errorf("giving up after %d attempts: %w", attempt, describe(err)))
 		}
 		if waited+wait > s.cfg.MaxRetryWait {
-			return fmt.Errorf("%s: giving up: next retry in %s would exceed the %s retry budget: %w",
-				op, wait, s.cfg.MaxRetryWait, describe(err))
+			return s.rateLimited(op, fmt.Errorf("giving up: next retry in %s would exceed the %s retry budget: %w",
+				wait, s.cfg.MaxRetryWait, describe(err)))
 		}
 		s.cfg.Logger.Warn("cloudflare retry", "op", op, "attempt", attempt, "wait", wait, "err", s.hideAccount(describe(err)))
 		if err := s.sleep(ctx, wait); err != nil {
@@ -86,6 +93,19 @@ func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx 
 		}
 		waited += wait
 	}
+}
+
+// rateLimited adds op to err, and when err ended on HTTP 429 makes it a
+// *RateLimitError explaining Cloudflare's 5-minute block.
+func (s *Store) rateLimited(op string, err error) error {
+	if statusOf(err) == http.StatusTooManyRequests {
+		share := 0.0
+		if s.cfg.Governor != nil {
+			share = float64(s.cfg.Governor.Limit()) / APILimit
+		}
+		return &RateLimitError{Op: op, Share: share, Err: err}
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }
 
 // retryable decides whether err may be retried and how long to wait first.

@@ -13,6 +13,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v6/d1"
 	"github.com/cloudflare/cloudflare-go/v6/kv"
 	"github.com/cloudflare/cloudflare-go/v6/option"
+	"github.com/cloudflare/cloudflare-go/v6/workers"
 
 	"github.com/dmplan/dmplan/backend"
 )
@@ -20,16 +21,20 @@ import (
 // Store is a D1 database and the Workers KV namespaces of one Cloudflare
 // account, reached through the REST API.
 type Store struct {
-	cfg      Config
-	db       *d1.DatabaseService
-	ns       *kv.NamespaceService
-	requests atomic.Int64
-	dbID     string
-	dbName   string
-	sleep    func(context.Context, time.Duration) error
-	now      func() time.Time
-	d1       *DB
-	kv       *KV
+	cfg     Config
+	db      *d1.DatabaseService
+	ns      *kv.NamespaceService
+	scripts *workers.ScriptService
+	routes  *workers.RouteService
+	// subdomain is the account's workers.dev subdomain service.
+	subdomain *workers.SubdomainService
+	requests  atomic.Int64
+	dbID      string
+	dbName    string
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
+	d1        *DB
+	kv        *KV
 }
 
 var _ backend.Backend = (*Store)(nil)
@@ -59,6 +64,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.db = d1.NewDatabaseService(opts...)
 	s.ns = kv.NewNamespaceService(opts...)
+	s.scripts = workers.NewScriptService(opts...)
+	s.routes = workers.NewRouteService(opts...)
+	s.subdomain = workers.NewSubdomainService(opts...)
 	s.d1 = &DB{s: s}
 	s.kv = &KV{s: s}
 	if cfg.Database != "" {

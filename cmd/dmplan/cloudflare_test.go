@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
+	gateway "github.com/dmplan/dmplan/backend/gateway/worker"
 )
 
 // TestCloudflareScripts runs plan and apply against a Cloudflare
@@ -16,13 +19,14 @@ import (
 // D1 database named "blog"; the account id reaches dmplan only through
 // env.CF_ACCOUNT, so the scripts can check it is never shown.
 func TestCloudflareScripts(t *testing.T) {
-	h := cftest.Start(t)
+	h := cftest.Shared(t)
 	testscript.Run(t, testscript.Params{
 		Dir:           "testdata/cloudflare",
 		UpdateScripts: *update,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits": cmdExits,
-			"fault": func(ts *testscript.TestScript, neg bool, args []string) { cmdFault(h, ts, neg, args) },
+			"exits":   cmdExits,
+			"gateway": gatewayCmd(h),
+			"fault":   func(ts *testscript.TestScript, neg bool, args []string) { cmdFault(h, ts, neg, args) },
 		},
 		Setup: func(e *testscript.Env) error {
 			acct := h.NewAccount(e.T().(testing.TB))
@@ -34,6 +38,45 @@ func TestCloudflareScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// gatewayCmd is "gateway SCRIPT VAR": the script the harness serves for
+// the script's account (the deployed upload itself) answers its health
+// path to the secret in $VAR with the version dmplan deployed; with "!",
+// it refuses that secret with 401.
+func gatewayCmd(h *cftest.Harness) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 2 {
+			ts.Fatalf("usage: gateway SCRIPT VAR")
+		}
+		var url string
+		scripts, _, err := h.ListScripts(ts.Getenv("CF_ACCOUNT"))
+		ts.Check(err)
+		for _, s := range scripts {
+			if s.Name == args[0] {
+				url = s.URL
+			}
+		}
+		if url == "" {
+			ts.Fatalf("the harness serves no script %s", args[0])
+		}
+		req, err := http.NewRequest(http.MethodGet, url+"/v1/health", nil)
+		ts.Check(err)
+		req.Header.Set("Authorization", "Bearer "+ts.Getenv(args[1]))
+		resp, err := http.DefaultClient.Do(req)
+		ts.Check(err)
+		defer resp.Body.Close()
+		var body struct {
+			Version string `json:"version"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		switch {
+		case neg && resp.StatusCode != http.StatusUnauthorized:
+			ts.Fatalf("gateway %s accepted $%s (HTTP %d), want 401", args[0], args[1], resp.StatusCode)
+		case !neg && (resp.StatusCode != http.StatusOK || body.Version != gateway.Version):
+			ts.Fatalf("gateway %s with $%s: HTTP %d, version %q; want 200 and %s", args[0], args[1], resp.StatusCode, body.Version, gateway.Version)
+		}
+	}
 }
 
 // cmdFault arms a harness fault for the script's account:

@@ -33,6 +33,21 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if err != nil {
 		return view.ApplyResult{}, redact(err, job.target)
 	}
+	var gw *gatewayDeployer
+	if job.target.Gateway != nil {
+		ws, err := asWorkersStore(be, job.target)
+		if err != nil {
+			return view.ApplyResult{}, err
+		}
+		gw = &gatewayDeployer{c: c, ws: ws, spec: job.spec, t: job.target}
+		if hasWorkerStep(job.plan) {
+			// Before anything runs: a deploy without its secret would
+			// fail after the schema changed.
+			if _, _, err := c.gatewaySecrets(job.target); err != nil {
+				return view.ApplyResult{}, err
+			}
+		}
+	}
 	started := false
 	var replan func(context.Context, *state.Schema) (*planner.Plan, error)
 	if !job.saved {
@@ -59,6 +74,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		Logger:           c.logger(),
 		Seeder:           seeds,
 		LockTimeout:      job.lockTimeout,
+		Gateway:          gatewayOption(gw),
 		// The bookmark is taken once the lock is held: one taken while
 		// waiting would also undo what the holder wrote.
 		RestorePoint: func(ctx context.Context) string { return c.restorePoint(ctx, be) },
@@ -91,8 +107,13 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if rep.Outcome == state.OutcomeNoOp {
 		outcome = view.OutcomeNoChanges
 	}
+	gatewayURL := ""
+	if gw != nil {
+		gatewayURL = gw.url
+	}
 	return view.ApplyResult{
-		PlanID: rep.PlanID, Outcome: outcome, StepsApplied: n,
+		GatewayURL: gatewayURL,
+		PlanID:     rep.PlanID, Outcome: outcome, StepsApplied: n,
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),
 		DurationMS: rep.Duration.Milliseconds(),
@@ -154,4 +175,13 @@ func historyEntry(r state.HistoryRecord) view.HistoryEntry {
 		StartedAt: r.StartedAt.UTC(), FinishedAt: finished.UTC(), Error: r.Error,
 		Bookmark: r.Bookmark,
 	}
+}
+
+// gatewayOption is the deployer as the applier takes it: a nil interface
+// without one.
+func gatewayOption(d *gatewayDeployer) applier.GatewayDeployer {
+	if d == nil {
+		return nil
+	}
+	return d
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
+
 	"context"
 	"errors"
 	"flag"
@@ -15,8 +17,14 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
 
+// withHarness runs the tests, then stops the workerd harness they share
+// (cftest.Shared), if one was launched.
+type withHarness struct{ m *testing.M }
+
+func (w withHarness) Run() int { return cftest.Main(w.m) }
+
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withHarness{m}, map[string]func(){
 		"dmplan": func() {
 			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 		},

@@ -130,6 +130,8 @@ type derivation struct {
 	plan    *planner.Plan
 	live    *state.Schema
 	pending []planner.PendingBackfill
+	// gateway is what the account held for the environment's gateway.
+	gateway *planner.GatewayLive
 }
 
 // derivePlan is planTarget on an open backend; it inspects the backend
@@ -160,8 +162,13 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
-	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
-	return &derivation{plan: p, live: live, pending: pending}, diags, nil
+	gw, err := readGateway(ctx, be, t)
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
+	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw))
+	return &derivation{plan: p, live: live, pending: pending, gateway: gw}, diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {
@@ -182,5 +189,6 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 		Plan:        d.plan,
 		Live:        d.live,
 		Pending:     d.pending,
+		Gateway:     d.gateway,
 	}
 }

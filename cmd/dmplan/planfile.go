@@ -45,6 +45,10 @@ type planFile struct {
 	// target itself.
 	Live    *state.Schema             `json:"live_schema,omitempty"`
 	Pending []planner.PendingBackfill `json:"pending_backfills,omitempty"`
+	// Gateway is what the account held for the environment's gateway
+	// Worker: bindings by name and id, the plain-text configuration,
+	// never a secret.
+	Gateway *planner.GatewayLive `json:"gateway,omitempty"`
 }
 
 // writePlanFile saves the plan, readable only by its owner (it holds the

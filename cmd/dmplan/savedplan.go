@@ -40,18 +40,32 @@ func matchSavedSteps(spec *hclspec.Spec, saved, derived []planner.Step) ([]plann
 		seeds[planner.SeedKey(sd.Model, sd.Name)] = sd
 	}
 	derivedSeeds := map[string]planner.Step{}
-	var want []planner.Step
+	var want, workers []planner.Step
 	for _, s := range derived {
 		if s.Action == planner.Seed {
 			derivedSeeds[s.Target] = s
 			continue
 		}
+		if isWorker(s.Action) {
+			workers = append(workers, s)
+			continue
+		}
 		want = append(want, s)
 	}
 	var out, seedSteps []planner.Step
+	savedWorker := false
 	next := 0
 	for i, s := range saved {
 		differs := fmt.Errorf("%w: step %d (%s %s) differs; re-run dmplan plan", errPlanMismatch, i+1, s.Action, s.Target)
+		if isWorker(s.Action) {
+			// A worker step makes the Worker what the sources say: the
+			// derived one runs (or none, when the Worker already is).
+			if len(workers) > 0 && workers[0].Target != s.Target {
+				return nil, differs
+			}
+			savedWorker = true
+			continue
+		}
 		if s.Action == planner.Seed {
 			sd := seeds[s.Target]
 			if sd == nil || len(s.SQL) > 0 || (s.Model != "" && s.Model != sd.Model) {
@@ -74,8 +88,17 @@ func matchSavedSteps(spec *hclspec.Spec, saved, derived []planner.Step) ([]plann
 		return nil, fmt.Errorf("%w: its sources give step %d (%s %s), which it lacks; re-run dmplan plan",
 			errPlanMismatch, len(saved)+1, want[next].Action, want[next].Target)
 	}
+	if len(workers) > 0 && !savedWorker {
+		return nil, fmt.Errorf("%w: its sources give step %s %s (the live Worker changed since), which it lacks; re-run dmplan plan",
+			errPlanMismatch, workers[0].Action, workers[0].Target)
+	}
+	if savedWorker {
+		out = append(out, workers...)
+	}
 	return append(out, seedSteps...), nil
 }
+
+func isWorker(a planner.Action) bool { return a == planner.DeployWorker || a == planner.UpdateWorker }
 
 // sameStep compares what a step does: its action, target and SQL.
 func sameStep(a, b planner.Step) bool {
@@ -169,7 +192,8 @@ func verifyShown(pf *planFile) (*planner.Plan, error) {
 			status[s.Target] = planner.SeedStatus{Records: 1}
 		}
 	}
-	d := planner.Diff(spec, pf.Environment, pf.Live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pf.Pending))
+	d := planner.Diff(spec, pf.Environment, pf.Live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pf.Pending),
+		planner.WithGateway(pf.Gateway))
 	steps, err := matchSavedSteps(spec, pf.Plan.Steps, d.Steps)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,9 @@ type ApplyResult struct {
 	StartedAt         time.Time `json:"started_at"`
 	FinishedAt        time.Time `json:"finished_at"`
 	DurationMS        int64     `json:"duration_ms"`
+	// GatewayURL is the address of the gateway Worker the apply deployed
+	// or updated: what services set as DMPLAN_GATEWAY_URL.
+	GatewayURL string `json:"gateway_url,omitempty"`
 }
 
 // Apply renders the apply command: the plan, the approval prompt, progress
@@ -92,6 +95,9 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 	if sum.Blocked > 0 {
 		v.printf("%s\n", v.out.Blocked.Render(plural(sum.Blocked, "blocked change was", "blocked changes were")+" not applied; see the hints above."))
 	}
+	if r.GatewayURL != "" {
+		v.printf("Gateway: %s (services set DMPLAN_GATEWAY_URL to it)\n", v.out.Target.Render(r.GatewayURL))
+	}
 	v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
 }
 
@@ -122,6 +128,10 @@ func doneLabel(s planner.Step) string {
 		verb = "backfilled"
 	case "seed":
 		verb = "seeded"
+	case "deploy":
+		verb = "deployed"
+	case "update":
+		verb = "updated"
 	}
 	if rest == "" {
 		return verb + " " + s.Target

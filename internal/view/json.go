@@ -49,6 +49,9 @@ type jsonStep struct {
 	Safe   bool     `json:"safe"`
 	Code   string   `json:"code,omitempty"`
 	Hint   string   `json:"hint,omitempty"`
+	// Worker is what a deploy_worker or update_worker step deploys: its
+	// bindings (a secret only as the variable it comes from) and changes.
+	Worker *planner.WorkerStep `json:"worker,omitempty"`
 }
 
 type jsonNote struct {
@@ -73,7 +76,7 @@ func newJSONPlan(p *planner.Plan) *jsonPlan {
 		}
 		jp.Steps = append(jp.Steps, jsonStep{
 			Action: s.Action.String(), Model: s.Model, Target: s.Target, SQL: sql,
-			Reason: s.Reason, Safe: s.Safe, Code: s.Code, Hint: s.Hint,
+			Reason: s.Reason, Safe: s.Safe, Code: s.Code, Hint: s.Hint, Worker: s.Worker,
 		})
 	}
 	for _, n := range p.Notes {

@@ -52,6 +52,10 @@ func renderStep(st Styles, s planner.Step) string {
 		}
 		return b.String()
 	}
+	if s.Worker != nil {
+		b.WriteString(renderWorker(st, s.Worker))
+		return b.String()
+	}
 	if s.Reason != "" && showReason(s.Action) {
 		b.WriteString(renderLines(st.Muted, indent("# "+s.Reason, "      ")) + "\n")
 	}
@@ -99,7 +103,9 @@ func groupByModel(steps []planner.Step) []stepGroup {
 	index := map[string]int{}
 	for _, s := range steps {
 		name := s.Model
-		if name == "" {
+		if s.Worker != nil {
+			name = "gateway"
+		} else if name == "" {
 			name = "(no model)"
 		}
 		i, ok := index[name]
@@ -111,4 +117,18 @@ func groupByModel(steps []planner.Step) []stepGroup {
 		groups[i].steps = append(groups[i].steps, s)
 	}
 	return groups
+}
+
+// renderWorker prints a worker step's changes and bindings; a secret shows
+// only the variable it comes from.
+func renderWorker(st Styles, w *planner.WorkerStep) string {
+	var b strings.Builder
+	b.WriteString(renderLines(st.Muted, indent("# gateway version "+w.Version+", served on "+w.Served, "      ")) + "\n")
+	for _, c := range w.Changes {
+		b.WriteString("      " + st.Add.String() + " " + c + "\n")
+	}
+	for _, bd := range w.Bindings {
+		b.WriteString(renderLines(st.SQL, indent(bd.Name+" ("+bd.Type+") = "+bd.Target, "      ")) + "\n")
+	}
+	return b.String()
 }

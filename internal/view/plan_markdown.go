@@ -109,6 +109,11 @@ func markdownFull(t Target, p *planner.Plan) string {
 		}
 		b.WriteString("\n")
 	}
+	for _, s := range p.Steps {
+		if s.Worker != nil {
+			b.WriteString(markdownWorker(s))
+		}
+	}
 	if sum.Blocked > 0 {
 		fmt.Fprintf(&b, "#### Blocked (%d)\n\nThese changes are never applied. Each needs a person:\n\n", sum.Blocked)
 		for _, s := range p.Blocked() {
@@ -143,7 +148,7 @@ func markdownSummary(t Target, p *planner.Plan, fullSize int) string {
 	counts := p.Counts()
 	b.WriteString("| Action | Steps |\n|---|--:|\n")
 	for _, a := range []planner.Action{planner.CreateTable, planner.AddColumn, planner.CreateIndex,
-		planner.CreateNamespace, planner.Backfill, planner.Seed, planner.Blocked} {
+		planner.CreateNamespace, planner.Backfill, planner.Seed, planner.DeployWorker, planner.UpdateWorker, planner.Blocked} {
 		if counts[a] > 0 {
 			fmt.Fprintf(&b, "| %s | %d |\n", actionLabel(a), counts[a])
 		}
@@ -179,9 +184,9 @@ func markdownBlocked(s planner.Step) string {
 
 func markdownSymbol(a planner.Action) string {
 	switch a {
-	case planner.CreateTable, planner.CreateIndex, planner.CreateNamespace:
+	case planner.CreateTable, planner.CreateIndex, planner.CreateNamespace, planner.DeployWorker:
 		return "+"
-	case planner.AddColumn:
+	case planner.AddColumn, planner.UpdateWorker:
 		return "~"
 	case planner.Blocked:
 		return "!"
@@ -249,4 +254,25 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// markdownWorker lists a worker step's bindings and changes. Secrets
+// appear only as the variable they come from.
+func markdownWorker(s planner.Step) string {
+	var b strings.Builder
+	w := s.Worker
+	fmt.Fprintf(&b, "#### Worker `%s` (%s)\n\nGateway version `%s`, served on %s.\n\n", mdCode(w.Script), actionLabel(s.Action), mdCode(w.Version), mdCell(w.Served))
+	if len(w.Changes) > 0 {
+		b.WriteString("Changes:\n\n")
+		for _, c := range w.Changes {
+			fmt.Fprintf(&b, "- %s\n", mdCell(c))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("| Binding | Type | Binds |\n|---|---|---|\n")
+	for _, bd := range w.Bindings {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", mdCode(bd.Name), mdCell(bd.Type), mdCell(bd.Target))
+	}
+	b.WriteString("\n")
+	return b.String()
 }

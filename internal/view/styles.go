@@ -61,9 +61,9 @@ func DefaultStyles(w io.Writer, color bool) Styles {
 // Action returns the style, symbol included, of a step's action.
 func (s Styles) Action(a planner.Action) lipgloss.Style {
 	switch a {
-	case planner.CreateTable, planner.CreateIndex, planner.CreateNamespace:
+	case planner.CreateTable, planner.CreateIndex, planner.CreateNamespace, planner.DeployWorker:
 		return s.Create
-	case planner.AddColumn:
+	case planner.AddColumn, planner.UpdateWorker:
 		return s.Add
 	case planner.Blocked:
 		return s.Blocked

@@ -9,11 +9,13 @@ import (
 // Summary counts a plan's steps the way people read them: things created,
 // columns added, blocked changes, backfills and seeds.
 type Summary struct {
-	Create   int `json:"create"`   // tables, indexes and namespaces
-	Add      int `json:"add"`      // columns
-	Blocked  int `json:"blocked"`  // never executed
-	Backfill int `json:"backfill"` // columns filled from KV
-	Seed     int `json:"seed"`     // seed blocks run
+	Create   int `json:"create"`           // tables, indexes and namespaces
+	Add      int `json:"add"`              // columns
+	Blocked  int `json:"blocked"`          // never executed
+	Backfill int `json:"backfill"`         // columns filled from KV
+	Seed     int `json:"seed"`             // seed blocks run
+	Deploy   int `json:"deploy,omitempty"` // gateway Workers deployed
+	Update   int `json:"update,omitempty"` // gateway Workers updated
 
 	Tables     int `json:"tables"`
 	Columns    int `json:"columns"`
@@ -52,6 +54,10 @@ func Summarize(p *planner.Plan) Summary {
 			s.Backfill += strings.Count(cols, ",") + 1
 		case planner.Seed:
 			s.Seed++
+		case planner.DeployWorker:
+			s.Deploy++
+		case planner.UpdateWorker:
+			s.Update++
 		}
 	}
 	s.Changes = p.HasChanges()
@@ -60,7 +66,7 @@ func Summarize(p *planner.Plan) Summary {
 
 // Empty reports whether the plan has no steps at all.
 func (s Summary) Empty() bool {
-	return s.Create+s.Add+s.Blocked+s.Backfill+s.Seed == 0
+	return s.Create+s.Add+s.Blocked+s.Backfill+s.Seed+s.Deploy+s.Update == 0
 }
 
 // PlanLine is the closing line of a plan: "Plan: 3 to create, 2 to add,
@@ -78,6 +84,12 @@ func (s Summary) PlanLine() string {
 	}
 	if s.Seed > 0 {
 		parts = append(parts, itoa(s.Seed)+" to seed")
+	}
+	if s.Deploy > 0 {
+		parts = append(parts, itoa(s.Deploy)+" worker to deploy")
+	}
+	if s.Update > 0 {
+		parts = append(parts, itoa(s.Update)+" worker to update")
 	}
 	if s.Blocked > 0 {
 		parts = append(parts, itoa(s.Blocked)+" blocked")
@@ -107,6 +119,12 @@ func (s Summary) AppliedLine() string {
 	if s.Seed > 0 {
 		parts = append(parts, plural(s.Seed, "seed", "seeds")+" run")
 	}
+	if s.Deploy > 0 {
+		parts = append(parts, plural(s.Deploy, "worker", "workers")+" deployed")
+	}
+	if s.Update > 0 {
+		parts = append(parts, plural(s.Update, "worker", "workers")+" updated")
+	}
 	if len(parts) == 0 {
 		return "Apply complete: nothing to do."
 	}
@@ -130,6 +148,10 @@ func actionLabel(a planner.Action) string {
 		return "seed"
 	case planner.Blocked:
 		return "blocked"
+	case planner.DeployWorker:
+		return "deploy worker"
+	case planner.UpdateWorker:
+		return "update worker"
 	}
 	return a.String()
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Request is one API request the harness served, from its log.
@@ -135,6 +136,21 @@ func (h *Harness) do(ctx context.Context, method, url string, in, out any) error
 // deleteAll deletes every database and namespace of the account.
 func (h *Harness) deleteAll(acct string) error {
 	ctx := context.Background()
+	// Scripts first: they bind the databases and namespaces whose slots
+	// other tests reuse.
+	var scripts struct {
+		Result []struct {
+			ID string `json:"id"`
+		} `json:"result"`
+	}
+	if err := h.api(ctx, http.MethodGet, "accounts/"+acct+"/workers/scripts", nil, &scripts); err != nil {
+		return err
+	}
+	for _, s := range scripts.Result {
+		if err := h.api(ctx, http.MethodDelete, "accounts/"+acct+"/workers/scripts/"+s.ID, nil, nil); err != nil {
+			return err
+		}
+	}
 	var dbs struct {
 		Result []struct {
 			UUID string `json:"uuid"`
@@ -162,4 +178,106 @@ func (h *Harness) deleteAll(acct string) error {
 		}
 	}
 	return nil
+}
+
+// Limit mimics Cloudflare's global API rate limit for one account: at most
+// Limit API requests in any Window, and once over, every API request of the
+// account gets HTTP 429 (code 971, with Retry-After) for Block. Requests to
+// Workers the harness serves are not limited, as on Cloudflare.
+type Limit struct {
+	Account string
+	Limit   int
+	Window  time.Duration
+	Block   time.Duration
+}
+
+// SetLimit arms the limiter for l.Account until the test ends.
+func (h *Harness) SetLimit(t testing.TB, l Limit) {
+	t.Helper()
+	body := map[string]any{"account": l.Account, "limit": l.Limit, "window_ms": l.Window.Milliseconds(), "block_ms": l.Block.Milliseconds()}
+	if err := h.control(http.MethodPost, "/__harness/limit", body, nil); err != nil {
+		t.Fatalf("cftest: set limit: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := h.control(http.MethodPost, "/__harness/limit", map[string]any{"account": l.Account, "limit": 0}, nil); err != nil {
+			t.Errorf("cftest: remove limit: %v", err)
+		}
+	})
+}
+
+// LimitRefused returns how many API requests of the account the limiter
+// refused with HTTP 429.
+func (h *Harness) LimitRefused(t testing.TB, acct string) int {
+	t.Helper()
+	var out struct {
+		Limit *struct {
+			Refused int `json:"refused"`
+		} `json:"limit"`
+	}
+	if err := h.control(http.MethodGet, "/__harness/limit?account="+acct, nil, &out); err != nil {
+		t.Fatalf("cftest: read limit: %v", err)
+	}
+	if out.Limit == nil {
+		return 0
+	}
+	return out.Limit.Refused
+}
+
+// Script is a Worker script uploaded to the harness, as it serves it.
+type Script struct {
+	Account    string `json:"acct"`
+	Name       string `json:"name"`
+	ETag       string `json:"etag"`
+	MainModule string `json:"main_module"`
+	// Bindings are the script's bindings, names and types only.
+	Bindings []struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	} `json:"bindings"`
+	// URL serves the script: what its workers.dev address is on Cloudflare.
+	URL string `json:"url"`
+}
+
+// ScriptRequest is one request the harness passed to an uploaded script.
+type ScriptRequest struct {
+	Account string `json:"account"`
+	Script  string `json:"script"`
+	Method  string `json:"method"`
+	Path    string `json:"path"`
+	Status  int    `json:"status"`
+}
+
+// Scripts returns the account's uploaded scripts as the harness serves
+// them, and the requests they were sent.
+func (h *Harness) Scripts(t testing.TB, acct string) ([]Script, []ScriptRequest) {
+	t.Helper()
+	ss, rs, err := h.ListScripts(acct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss, rs
+}
+
+// ListScripts is Scripts for callers without a testing.TB.
+func (h *Harness) ListScripts(acct string) ([]Script, []ScriptRequest, error) {
+	var out struct {
+		Scripts  []Script        `json:"scripts"`
+		Requests []ScriptRequest `json:"requests"`
+	}
+	if err := h.control(http.MethodGet, "/__harness/workers", nil, &out); err != nil {
+		return nil, nil, fmt.Errorf("cftest: read scripts: %w", err)
+	}
+	var ss []Script
+	for _, s := range out.Scripts {
+		if s.Account == acct {
+			ss = append(ss, s)
+		}
+	}
+	var rs []ScriptRequest
+	for _, r := range out.Requests {
+		if r.Account == acct {
+			rs = append(rs, r)
+		}
+	}
+	return ss, rs, nil
 }

@@ -10,6 +10,8 @@
 //   POST /__harness/reset  -> clears the log and any pending fault
 //   POST /__harness/fault  {"status":429|500|502|503,"count":N,"retry_after":S,"after":bool,"account":A,"skip":K}
 //                          or {"drop":N,"after":bool,"account":A,"skip":K}
+//   POST /__harness/limit  {"account":A,"limit":N,"window_ms":W,"block_ms":B} (limiter.mjs; limit 0 removes)
+//   GET  /__harness/limit?account=A -> the limiter's counters
 // A fault applies to the next N API requests (of account A when given),
 // after letting K of them through. With "after": true the request
 // first runs in the Worker (its effect is kept) and then the response is
@@ -20,6 +22,8 @@ import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
+import { setLimit, limitStatus, checkLimit } from "./limiter.mjs";
+import { ScriptServer, changesScripts } from "./serve.mjs";
 
 function flag(name, def) {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,17 +44,23 @@ for (let i = 0; i < d1Slots; i++) d1Databases[`D1_${i}`] = `harness-d1-${i}`;
 const kvNamespaces = {};
 for (let i = 0; i < kvSlots; i++) kvNamespaces[`KV_${i}`] = `harness-kv-${i}`;
 
-const mf = new Miniflare({
+const apiWorker = {
+  name: "api",
   modules: true,
+  // worker.js imports its sibling .js and .mjs files as ES modules (a rule
+  // given here replaces miniflare's defaults, so both are listed).
+  modulesRules: [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }],
   scriptPath: path.join(dir, "worker.js"),
   compatibilityDate: "2025-04-01",
   bindings: { TOKEN: token, D1_SLOTS: String(d1Slots), KV_SLOTS: String(kvSlots) },
   d1Databases,
   kvNamespaces,
-  host: "127.0.0.1",
-  port: 0,
-});
+};
+const baseOptions = { host: "127.0.0.1", port: 0 };
+const mf = new Miniflare({ ...baseOptions, workers: [apiWorker] });
 await mf.ready;
+const scripts = new ScriptServer(mf, baseOptions, apiWorker, token);
+let rootURL = "";
 
 const log = [];
 // Armed faults by account id ("" for any account):
@@ -134,16 +144,42 @@ async function control(req, res, url) {
     faults.set(f.account || "", fault);
     return sendJSON(res, 200, { ok: true });
   }
+  if (req.method === "POST" && url.pathname === "/__harness/limit") {
+    let body;
+    try {
+      body = JSON.parse((await readBody(req)).toString("utf8"));
+    } catch (e) {
+      return sendJSON(res, 400, { error: "limit body is not JSON" });
+    }
+    const err = setLimit(body);
+    return err ? sendJSON(res, 400, { error: err }) : sendJSON(res, 200, { ok: true });
+  }
+  if (req.method === "GET" && url.pathname === "/__harness/workers") {
+    return sendJSON(res, 200, {
+      scripts: scripts.scripts.map((s) => ({ ...s, url: `${rootURL}/__workers/${encodeURIComponent(s.acct)}/${encodeURIComponent(s.name)}` })),
+      requests: scripts.log,
+    });
+  }
+  if (req.method === "GET" && url.pathname === "/__harness/limit") {
+    return sendJSON(res, 200, { limit: limitStatus(url.searchParams.get("account") || "") });
+  }
   return sendJSON(res, 404, { error: "unknown harness control path" });
 }
 
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, "http://127.0.0.1");
   if (url.pathname.startsWith("/__harness/")) return control(req, res, url);
+  if (url.pathname.startsWith("/__workers/")) return serveScript(req, res, url);
   const entry = { method: req.method, path: url.pathname, query: url.search.replace(/^\?/, ""), status: 0 };
   log.push(entry);
   try {
     const body = await readBody(req);
+    const limited = checkLimit(url.pathname);
+    if (limited) {
+      entry.status = limited.status;
+      entry.limited = true;
+      return sendJSON(res, limited.status, limited.body, limited.headers);
+    }
     const f = takeFault(url.pathname);
     if (f && !f.after) return applyFault(f, req, res, entry);
     const headers = new Headers();
@@ -152,12 +188,19 @@ const server = http.createServer(async (req, res) => {
       headers.set(k, Array.isArray(v) ? v.join(", ") : v);
     }
     const method = req.method;
-    const upstream = await mf.dispatchFetch(`http://127.0.0.1${req.url}`, {
-      method,
-      headers,
-      body: method === "GET" || method === "HEAD" ? undefined : body,
-    });
-    const out = Buffer.from(await upstream.arrayBuffer());
+    let upstream, out;
+    await scripts.enter();
+    try {
+      upstream = await mf.dispatchFetch(`http://127.0.0.1${req.url}`, {
+        method,
+        headers,
+        body: method === "GET" || method === "HEAD" ? undefined : body,
+      });
+      out = Buffer.from(await upstream.arrayBuffer());
+    } finally {
+      scripts.leave();
+    }
+    if (upstream.ok && changesScripts(method, url.pathname)) await scripts.reload();
     if (f && f.after) return applyFault(f, req, res, entry);
     entry.status = upstream.status;
     const outHeaders = {};
@@ -172,9 +215,27 @@ const server = http.createServer(async (req, res) => {
     if (!res.headersSent) sendJSON(res, 502, { success: false, errors: [{ code: 10502, message: `harness: ${e.message}` }], messages: [], result: null });
   }
 });
+async function serveScript(req, res, url) {
+  try {
+    const body = await readBody(req);
+    const upstream = await scripts.fetch(req, url, body);
+    const out = Buffer.from(await upstream.arrayBuffer());
+    const outHeaders = {};
+    upstream.headers.forEach((v, k) => {
+      if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") outHeaders[k] = v;
+    });
+    outHeaders["content-length"] = String(out.length);
+    res.writeHead(upstream.status, outHeaders);
+    res.end(out);
+  } catch (e) {
+    if (!res.headersSent) sendJSON(res, 502, { error: `harness: ${e.message}` });
+  }
+}
+
 server.keepAliveTimeout = 60000;
 server.listen(0, "127.0.0.1", () => {
   const { port } = server.address();
+  rootURL = `http://127.0.0.1:${port}`;
   process.stdout.write(`READY http://127.0.0.1:${port}\n`);
 });
 

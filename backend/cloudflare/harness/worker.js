@@ -17,9 +17,11 @@
 // transaction), asking for rows-and-columns for /raw and objects for /query,
 // exactly like the two REST endpoints.
 
+import { workersRoute, zonesRoute, scriptsForServing } from "./workers.js";
 import { handle as jsWriter } from "./jswriter.mjs"; // .mjs: miniflare loads .js imports as CommonJS
 
 const API = "/client/v4/accounts/";
+const ZONES = "/client/v4/zones/";
 
 export default {
   async fetch(req, env) {
@@ -56,6 +58,15 @@ async function route(req, env) {
   const auth = req.headers.get("authorization") || "";
   if (auth !== `Bearer ${env.TOKEN}`) throw new APIError(401, 10000, "Authentication error");
   if (url.pathname === "/__jswriter" && req.method === "POST") return jsWriterRoute(req, env);
+  const helpers = { ok, APIError, readJSON };
+  if (url.pathname === "/__harness_internal/scripts" && req.method === "GET") {
+    await ensureCatalogue(env);
+    return Response.json(await scriptsForServing(env));
+  }
+  if (url.pathname.startsWith(ZONES)) {
+    await ensureCatalogue(env);
+    return zonesRoute(req, env, url, url.pathname.slice(ZONES.length), helpers);
+  }
   if (!url.pathname.startsWith(API)) throw new APIError(404, 7003, "Could not route to " + url.pathname);
   const rest = url.pathname.slice(API.length);
   const slash = rest.indexOf("/");
@@ -68,6 +79,9 @@ async function route(req, env) {
   }
   if (path === "storage/kv/namespaces" || path.startsWith("storage/kv/namespaces/")) {
     return kvRoute(req, env, url, acct, path.slice("storage/kv/namespaces".length));
+  }
+  if (path === "workers" || path.startsWith("workers/")) {
+    return workersRoute(req, env, url, acct, path.slice("workers".length), helpers);
   }
   throw new APIError(404, 7003, "Could not route to " + url.pathname);
 }
