@@ -39,7 +39,8 @@ type ReconcileOptions struct {
 	// Fix rewrites the D1 rows of missing and stale records from their KV
 	// objects with the same projection and upsert SQL as Save. KV is
 	// never written; orphan rows and bad objects are left as they are. A
-	// row D1 refuses (Drift.Refused) is left for a person to decide.
+	// row D1 refuses (Drift.Refused) and a row holding another create of
+	// the id (Drift.OtherCreate) are left for a person to decide.
 	Fix bool
 	// PruneOrphans deletes the orphan rows: D1 rows whose KV object does
 	// not exist, checked again with a bulk KV read just before one DELETE
@@ -91,6 +92,17 @@ type Drift struct {
 	// for the id (dmplan reconcile -model MODEL -take-d1 ID). A save
 	// killed while it took back a refused write leaves exactly this.
 	Refused bool `json:"refused,omitempty"`
+	// OtherCreate is true for a stale row whose created_at differs from
+	// the KV object's (as instants, both set): updates never change
+	// created_at, so KV and D1 hold two different creates of the id,
+	// typically a create that lost the id to the row's (D1's INSERT ... ON
+	// CONFLICT DO NOTHING would have refused it) and was killed between
+	// its KV write and its D1 step. Fix does not rewrite it; a person
+	// decides: keep D1's row, the create D1 accepted, with TakeD1 (dmplan
+	// reconcile -model MODEL -take-d1 ID), or keep KV's object with TakeKV
+	// (-take-kv ID). A model without timestamps has no created_at, so
+	// such a record is an ordinary stale row there and Fix takes KV's.
+	OtherCreate bool `json:"other_create,omitempty"`
 }
 
 // ModelReconcile is the outcome for one model.
@@ -139,13 +151,14 @@ func (r *ReconcileReport) Unrepaired() int64 {
 	return n
 }
 
-// Refused lists the records whose rows D1 refused, by model: the ones a
-// person decides (see Drift.Refused).
+// Refused lists the records a person decides, by model: rows D1 refused
+// (see Drift.Refused) and rows holding another create of the id (see
+// Drift.OtherCreate).
 func (r *ReconcileReport) Refused() map[string][]string {
 	out := map[string][]string{}
 	for _, m := range r.Models {
 		for _, d := range m.Drift {
-			if d.Refused {
+			if d.Refused || d.OtherCreate {
 				out[m.Model] = append(out[m.Model], d.ID)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -147,6 +148,14 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 			d.Kind = DriftMissingRow
 		} else if cols := s.differ(c.row, have); len(cols) > 0 {
 			d.Kind, d.Columns = DriftStaleRow, cols
+			if s.refuseRows && s.otherCreate(c.row, have) {
+				// Not a partial write of an update (updates keep
+				// created_at): a person decides, -fix never picks.
+				d.OtherCreate = true
+				d.Problem = "created_at differs: the KV object and the D1 row are two different creates of this id (a create that lost the id to the row's and was killed before its D1 step?); not rewritten"
+				found = append(found, d)
+				continue
+			}
 		} else {
 			continue
 		}
@@ -163,6 +172,10 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		refused, wrote, werr = s.write(ctx, writes, keys[len(keys)-1].key)
 	}
 	for _, d := range found {
+		if d.OtherCreate {
+			s.rep.add(d)
+			continue
+		}
 		if why, ok := refused[d.ID]; ok {
 			d.Problem, d.Refused = joinProblems(d.Problem, why), true
 		} else {
@@ -213,6 +226,20 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 		}
 	}
 	return out, nil
+}
+
+// otherCreate reports whether the projection and the D1 row hold
+// different created_at instants, both set: the runtime never changes
+// created_at after a create, so they are two creates of the id, not an
+// update whose D1 step did not land. A model without timestamps has no
+// such signal.
+func (s *scan) otherCreate(want, have []any) bool {
+	for i, f := range s.m.Columns() {
+		if f.BuiltIn && f.Name == hclspec.FieldCreatedAt {
+			return want[i] != nil && have[i] != nil && !s.m.SameColumnValue(i, want[i], have[i])
+		}
+	}
+	return false
 }
 
 // differ returns the compared columns whose D1 value is not the

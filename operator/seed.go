@@ -30,7 +30,10 @@ import (
 // every if_empty seed of a new table runs; if_missing writes when no row matches the
 // seed's match fields; always writes when no row matches, or updates the
 // matching record when its stored data differs from the seed's. A
-// soft-deleted matching record counts as present and is left alone.
+// soft-deleted matching record counts as present and is left alone. A
+// seed whose record is in KV without its D1 row (an earlier run whose D1
+// step failed: a partial write) writes the row from the KV object, and
+// its status says so; an always seed then updates it if it differs.
 //
 // Match fields default to the primary key when data sets it, else to
 // every synced scalar field of data not computed by a function. A seed
@@ -98,7 +101,10 @@ func (e *SeedError) Unwrap() error { return runtime.ErrInvalid }
 // write now, keyed by planner.SeedKey, for planner.WithSeedStatus. live is
 // the inspected schema (nil: inspected here); a seed whose table or match
 // column does not exist yet would write its record. All lookups go in one
-// D1 batch; always seeds whose record exists add one KV read each.
+// D1 batch; always seeds whose record exists add one KV read each, and
+// seeds that would create their record one KV read each (plus one D1 read
+// when KV holds an object under the seed's id: a create whose D1 step
+// failed, whose row the seed then writes from KV).
 func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
 	out := map[string]planner.SeedStatus{}
 	if len(s.ds.Spec().Seeds) == 0 {
@@ -183,6 +189,7 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 	}
 	sd := p.seed
 	linkOthers(same)
+	repaired := false
 	defer func() {
 		err = p.scrub(err)
 		lvl, outcome := slog.LevelInfo, "seeded"
@@ -190,6 +197,8 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 			lvl, outcome = slog.LevelError, runtime.Outcome(err)
 		} else if records == 0 {
 			outcome = "unchanged"
+		} else if repaired {
+			outcome = "repaired_d1_row"
 		}
 		attrs := []slog.Attr{slog.String("model", model), slog.String("seed", name),
 			slog.String("condition", sd.Condition), slog.Int("records", records),
@@ -216,6 +225,9 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 		return 0, nil
 	case d.update != nil:
 		return s.update(ctx, p, d.update)
+	case d.repair != nil:
+		repaired = true
+		return s.repair(ctx, p, d.repair)
 	default:
 		return s.create(ctx, p, d.id)
 	}
@@ -227,6 +239,9 @@ type decision struct {
 	status planner.SeedStatus
 	update *runtime.Record
 	id     string
+	// repair is the D1 row to write from the seed's KV object, when KV
+	// holds it and D1 has no row (see createOrRepair).
+	repair []any
 }
 
 // decide turns a lookup result into what the seed would do.
@@ -238,15 +253,15 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 		if exists {
 			return decision{status: planner.SeedStatus{Reason: "table " + table + " has rows"}}, nil
 		}
-		return decision{status: planner.SeedStatus{Records: 1, Reason: "table " + table + " has no rows"}, id: p.id}, nil
+		return s.createOrRepair(ctx, p, "table "+table+" has no rows")
 	case hclspec.SeedIfMissing:
 		if exists {
 			return decision{status: planner.SeedStatus{Reason: "a " + table + " row matches " + matchWords}}, nil
 		}
-		return decision{status: planner.SeedStatus{Records: 1, Reason: "no " + table + " row matches " + matchWords}, id: p.id}, nil
+		return s.createOrRepair(ctx, p, "no "+table+" row matches "+matchWords)
 	}
 	if !exists {
-		return decision{status: planner.SeedStatus{Records: 1, Reason: "no " + table + " row matches " + matchWords}, id: p.id}, nil
+		return s.createOrRepair(ctx, p, "no "+table+" row matches "+matchWords)
 	}
 	r, err := s.ds.System().Get(ctx, p.m.Model(), foundID, runtime.IncludingDeleted())
 	if errors.Is(err, runtime.ErrNotFound) || errors.Is(err, runtime.ErrNotMigrated) {
@@ -263,6 +278,66 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "the stored record differs in " + strings.Join(fields, ", ")}, update: r}, nil
 	}
 	return decision{status: planner.SeedStatus{Reason: "the stored record holds the seed's data"}}, nil
+}
+
+// createOrRepair decides to create the seed's record, unless KV already
+// holds an object under the seed's id and D1 has no row for it: a create
+// whose D1 step failed (the seed's own, on an earlier apply). Creating
+// again would find the id taken; the repair writes the row from the KV
+// object instead, as a save of the record again or reconcile -fix would.
+// It costs one KV read, and one D1 read when the object is there.
+func (s *Seeds) createOrRepair(ctx context.Context, p *preparedSeed, why string) (decision, error) {
+	create := decision{status: planner.SeedStatus{Records: 1, Reason: why}, id: p.id}
+	key, err := p.m.Key(p.id)
+	if err != nil {
+		return create, nil // the create reports it
+	}
+	ns, err := p.m.Namespace(ctx)
+	if err != nil {
+		return create, nil // not migrated yet: nothing can be in KV
+	}
+	e, err := s.ds.KV().Get(ctx, ns, key)
+	if errors.Is(err, backend.ErrKeyNotFound) {
+		return create, nil
+	}
+	if err != nil {
+		return decision{}, fmt.Errorf("seed %s: read kv: %w", p.key, runtime.NotMigrated(err))
+	}
+	rows, err := p.m.Rows(ctx, []string{p.id})
+	if err != nil {
+		return decision{}, fmt.Errorf("seed %s: read d1 row: %w", p.key, runtime.NotMigrated(err))
+	}
+	if _, ok := rows[p.id]; ok {
+		return create, nil // a row under the id that no longer matches: the create decides
+	}
+	row, problem := p.m.Project(p.id, e.Value)
+	if problem != "" {
+		return decision{status: planner.SeedStatus{Reason: "KV key " + key + " holds a value that is not a valid record (" + problem + ") and D1 has no row for it; dmplan reconcile reports it"}}, nil
+	}
+	return decision{status: planner.SeedStatus{Records: 1,
+		Reason: "the seed's record is in KV without its D1 row (an earlier write's D1 step failed): the row is written from KV"},
+		id: p.id, repair: row}, nil
+}
+
+// repair writes the D1 row of a seed's KV object (createOrRepair).
+func (s *Seeds) repair(ctx context.Context, p *preparedSeed, row []any) (int, error) {
+	if _, err := s.ds.D1().Batch(ctx, p.m.Upserts([][]any{row})); err != nil {
+		if errors.Is(err, backend.ErrConstraint) {
+			return 0, fmt.Errorf("seed %s: write the missing d1 row from kv: %w: %s", p.key, backend.ErrConstraint, runtime.ConstraintName(err))
+		}
+		return 0, fmt.Errorf("seed %s: write the missing d1 row from kv: %w", p.key, runtime.NotMigrated(err))
+	}
+	if p.seed.Condition != hclspec.SeedAlways {
+		return 1, nil
+	}
+	stored, err := s.ds.System().Get(ctx, p.m.Model(), p.id, runtime.IncludingDeleted())
+	if err != nil {
+		return 1, fmt.Errorf("seed %s: read stored record: %w", p.key, err)
+	}
+	if stored.IsDeleted() || len(p.differs(stored.Data())) == 0 {
+		return 1, nil
+	}
+	return s.update(ctx, p, stored)
 }
 
 // create saves the seed's record as new with the id.

@@ -24,7 +24,11 @@ var reconcileCommand = command{
 		"-prune-orphans deletes the orphan rows (checked against KV again first).\n" +
 		"-take-d1 IDS (with one -model) makes those records' KV objects agree with\n" +
 		"their D1 rows, the last writes D1 accepted: it removes an object D1 has no row\n" +
-		"for and gives the others the row's values; it is the only option that writes KV.\n\n" +
+		"for and gives the others the row's values; it is the only option that writes KV.\n" +
+		"-take-kv IDS (with one -model) makes those records' D1 rows agree with their KV\n" +
+		"objects, whatever the rows hold. A stale row whose created_at differs from the\n" +
+		"KV object's holds another create of the id; -fix leaves it, and the report\n" +
+		"prints both commands: -take-d1 keeps D1's row, -take-kv keeps KV's object.\n\n" +
 		"Exit codes: 0 nothing left to do, 2 something left to do (drift found without\n" +
 		"a repair, or drift a repair did not clear: refused rows, bad KV objects, orphan\n" +
 		"rows not pruned), 1 error.",
@@ -38,6 +42,7 @@ type reconcileArgs struct {
 	Fix     bool
 	Prune   bool
 	TakeD1  []string
+	TakeKV  []string
 	Format  view.Type
 	NoColor bool
 }
@@ -52,6 +57,8 @@ func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
 	fs.BoolVar(&a.Prune, "prune-orphans", false, "delete the D1 rows that have no KV object")
 	var take string
 	fs.StringVar(&take, "take-d1", "", "make the KV objects of these record `IDS` (comma-separated; one -model) agree with their D1 rows")
+	var takeKV string
+	fs.StringVar(&takeKV, "take-kv", "", "make the D1 rows of these record `IDS` (comma-separated; one -model) agree with their KV objects")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the report as JSON")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := reconcileCommand.parse(fs, args, c.stdout)
@@ -65,15 +72,26 @@ func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
 			a.TakeD1 = append(a.TakeD1, id)
 		}
 	}
+	for _, id := range strings.Split(takeKV, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			a.TakeKV = append(a.TakeKV, id)
+		}
+	}
 	a.Dir = dirArg(rest)
-	if err == nil && take != "" {
+	for _, o := range []struct {
+		flag, val string
+		ids       []string
+	}{{"-take-d1", take, a.TakeD1}, {"-take-kv", takeKV, a.TakeKV}} {
+		if err != nil || o.val == "" {
+			continue
+		}
 		switch {
 		case len(a.Models) != 1:
-			err = errors.New("-take-d1 needs exactly one -model")
-		case len(a.TakeD1) == 0:
-			err = errors.New("-take-d1 needs record ids")
-		case a.Fix || a.Prune:
-			err = errors.New("-take-d1 runs alone: run -fix or -prune-orphans afterwards")
+			err = errors.New(o.flag + " needs exactly one -model")
+		case len(o.ids) == 0:
+			err = errors.New(o.flag + " needs record ids")
+		case a.Fix || a.Prune || (take != "" && takeKV != ""):
+			err = errors.New(o.flag + " runs alone: run -fix or -prune-orphans afterwards")
 		}
 	}
 	return a, err
@@ -112,7 +130,7 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	be, err := c.openBackend(ctx, t, !a.Fix && !a.Prune && len(a.TakeD1) == 0)
+	be, err := c.openBackend(ctx, t, !a.Fix && !a.Prune && len(a.TakeD1) == 0 && len(a.TakeKV) == 0)
 	if err != nil {
 		v.Error(redact(err, t))
 		return exitError
@@ -123,13 +141,17 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		v.Error(redact(err, t))
 		return exitError
 	}
-	if len(a.TakeD1) > 0 {
-		res, err := operator.TakeD1(ctx, ds, a.Models[0], a.TakeD1)
+	if len(a.TakeD1) > 0 || len(a.TakeKV) > 0 {
+		take, show, ids := operator.TakeD1, v.TakeD1, a.TakeD1
+		if len(a.TakeKV) > 0 {
+			take, show, ids = operator.TakeKV, v.TakeKV, a.TakeKV
+		}
+		res, err := take(ctx, ds, a.Models[0], ids)
 		if err != nil {
 			v.Error(redact(err, t))
 			return exitError
 		}
-		v.TakeD1(c.describe(t), a.Models[0], res, reconcileLine(a, "-model", a.Models[0]))
+		show(c.describe(t), a.Models[0], res, reconcileLine(a, "-model", a.Models[0]))
 		var unknown []string
 		for _, r := range res {
 			if r.Outcome == operator.TookNoRecord {
@@ -137,7 +159,7 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 			}
 		}
 		if len(unknown) > 0 {
-			v.Error(fmt.Errorf("-take-d1: no record %s in model %s (neither KV nor D1 holds it)", strings.Join(unknown, ", "), a.Models[0]))
+			v.Error(fmt.Errorf("no record %s in model %s (neither KV nor D1 holds it)", strings.Join(unknown, ", "), a.Models[0]))
 			return exitError
 		}
 		return exitOK
@@ -195,6 +217,18 @@ func reconcileNext(a reconcileArgs, rep *operator.ReconcileReport) []view.Next {
 					What:    "D1 has no row for this record and refuses KV's (" + d.Problem + "): keep the record by changing that value in the other record, then run -fix again; or delete the record (its KV object) with",
 					Command: reconcileLine(a, "-model", m.Model, "-take-d1", d.ID),
 				})
+			case d.OtherCreate:
+				next = append(next,
+					view.Next{
+						Model: m.Model, ID: d.ID,
+						What:    "KV and D1 hold two different creates of this id (created_at differs; -fix leaves it): keep D1's row, the create D1 accepted, with",
+						Command: reconcileLine(a, "-model", m.Model, "-take-d1", d.ID),
+					},
+					view.Next{
+						Model: m.Model, ID: d.ID,
+						What:    "or keep KV's object (a create D1 never accepted; it replaces the row) with",
+						Command: reconcileLine(a, "-model", m.Model, "-take-kv", d.ID),
+					})
 			case d.Refused:
 				next = append(next, view.Next{
 					Model: m.Model, ID: d.ID,

@@ -43,6 +43,9 @@ func crashChild() int {
 	if os.Getenv(childMode) == "conflicts" {
 		return conflictChild(ctx, store, seed)
 	}
+	if os.Getenv(childMode) == "loser" {
+		return loserChild(ctx, store)
+	}
 	v2 := os.Getenv(childMode) == "backfill"
 	spec, diags := loadSpecFor(v2)
 	if diags != nil {

@@ -24,6 +24,8 @@ type Reconcile interface {
 	// TakeD1 prints what reconcile -take-d1 did; then is the command
 	// that checks the model again.
 	TakeD1(t Target, model string, res []operator.TakeD1Result, then string)
+	// TakeKV prints what reconcile -take-kv did, as TakeD1.
+	TakeKV(t Target, model string, res []operator.TakeD1Result, then string)
 	Error(err error)
 }
 
@@ -172,14 +174,26 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport, next
 
 // TakeD1 prints one line per record.
 func (v *ReconcileHuman) TakeD1(t Target, model string, res []operator.TakeD1Result, then string) {
+	v.took(t, model, res, then)
+}
+
+// TakeKV prints one line per record.
+func (v *ReconcileHuman) TakeKV(t Target, model string, res []operator.TakeD1Result, then string) {
+	v.took(t, model, res, then)
+}
+
+func (v *ReconcileHuman) took(t Target, model string, res []operator.TakeD1Result, then string) {
 	v.printf("%s\n\n", targetLine(v.out, t))
 	for _, r := range res {
 		what := map[string]string{
-			operator.TookRemoved:   "KV object removed (D1 has no row)",
-			operator.TookRewritten: "KV object rewritten from its D1 row",
-			operator.TookCreated:   "KV object created from its D1 row",
-			operator.TookNothing:   "unchanged (KV already agrees with D1)",
-			operator.TookNoRecord:  "no such record (neither KV nor D1 holds it); nothing done",
+			operator.TookRemoved:      "KV object removed (D1 has no row)",
+			operator.TookRewritten:    "KV object rewritten from its D1 row",
+			operator.TookCreated:      "KV object created from its D1 row",
+			operator.TookNothing:      "unchanged (KV already agrees with D1)",
+			operator.TookRowRewritten: "D1 row rewritten from its KV object",
+			operator.TookRowCreated:   "D1 row written from its KV object",
+			operator.TookRowRemoved:   "D1 row removed (KV has no object)",
+			operator.TookNoRecord:     "no such record (neither KV nor D1 holds it); nothing done",
 		}[r.Outcome]
 		v.printf("  %s %s: %s\n", model, r.ID, what)
 	}
@@ -252,6 +266,23 @@ func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport, next 
 	if doc.Next == nil {
 		doc.Next = []Next{}
 	}
+	writeJSON(v.out, doc)
+}
+
+// TakeKV writes {format_version, target, model, take_kv, next}.
+func (v *ReconcileJSON) TakeKV(t Target, model string, res []operator.TakeD1Result, then string) {
+	if v.done {
+		return
+	}
+	v.done = true
+	doc := struct {
+		FormatVersion string                  `json:"format_version"`
+		Target        Target                  `json:"target"`
+		Model         string                  `json:"model"`
+		TakeKV        []operator.TakeD1Result `json:"take_kv"`
+		Next          []Next                  `json:"next"`
+		Diagnostics   []Diagnostic            `json:"diagnostics"`
+	}{FormatVersion, t, model, res, []Next{{What: "check the model again", Command: then}}, jsonDiagnostics(v.diags)}
 	writeJSON(v.out, doc)
 }
 
