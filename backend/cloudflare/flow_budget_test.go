@@ -150,7 +150,7 @@ func splitRequests(rs []cftest.Request) (d1, kv int) {
 
 // TestRuntimeBudgets counts the requests of the runtime's operations on
 // the examples: Save 2, Get 1, a query page with its total 1, a hydrated
-// page 2, SaveMany of 1000 records at most 4.
+// page 2, SaveMany of 1000 records at most 4, Delete by id 3.
 func TestRuntimeBudgets(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -212,6 +212,8 @@ func TestRuntimeBudgets(t *testing.T) {
 			}
 			return err
 		}},
+		// Read, then the KV put and the D1 update of the soft delete.
+		{"Delete by id", 3, false, func() error { return u.Delete(ctx, "PAGE", id) }},
 	}
 	for _, tt := range tests {
 		f.mark(t)
