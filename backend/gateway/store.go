@@ -533,10 +533,12 @@ func (s *Store) send(ctx context.Context, method, path string, body []byte, repl
 		}
 		retry, ambiguous, wait := classify(err, replayable, attempt)
 		if !retry {
+			if ran := (*ranError)(nil); errors.As(err, &ran) && method == http.MethodPost {
+				// Ran, not retried: even ops that could be replayed may
+				// have been applied, which the caller must hear.
+				return nil, fmt.Errorf("gateway %s: %s: %w: %w", s.shown, what, backend.ErrOutcomeUnknown, ran.err)
+			}
 			if ambiguous && !replayable {
-				if ran := (*ranError)(nil); errors.As(err, &ran) {
-					return nil, fmt.Errorf("gateway %s: %s: %w: %w", s.shown, what, backend.ErrOutcomeUnknown, ran.err)
-				}
 				return nil, fmt.Errorf("gateway %s: %s: %w: %v", s.shown, what, backend.ErrOutcomeUnknown, err)
 			}
 			if attempt > 1 {
