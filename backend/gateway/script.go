@@ -39,3 +39,7 @@ func Script() []byte { return worker.Script() }
 // Speaks reports whether this package can use a gateway reporting version
 // v (see worker.Speaks).
 func Speaks(v string) bool { return worker.Speaks(v) }
+
+// CheckSecret reports why a secret could not be presented to a gateway
+// (see worker.CheckSecret); Open and `dmplan apply` refuse such a secret.
+func CheckSecret(s string) error { return worker.CheckSecret(s) }

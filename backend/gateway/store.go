@@ -132,6 +132,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Secret == "" {
 		return nil, fmt.Errorf("%w: no gateway secret", ErrNotConfigured)
 	}
+	if err := CheckSecret(opts.Secret); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotConfigured, err)
+	}
 	shown := *u
 	shown.User = nil
 	shown.RawQuery, shown.Fragment = "", ""

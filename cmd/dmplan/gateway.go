@@ -103,10 +103,16 @@ func (c *cli) gatewaySecrets(t *hclspec.Target) (secret, previous string, err er
 	if secret == "" {
 		return "", "", fmt.Errorf("the gateway of environment %s reads its secret from env.%s, which is not set, so nothing was applied", t.Environment, g.SecretEnv)
 	}
+	if err := gateway.CheckSecret(secret); err != nil {
+		return "", "", fmt.Errorf("the gateway of environment %s: env.%s: %v, so nothing was applied", t.Environment, g.SecretEnv, err)
+	}
 	if g.PreviousSecretEnv != "" {
 		previous = c.getenv(g.PreviousSecretEnv)
 		if previous == "" {
 			return "", "", fmt.Errorf("the gateway of environment %s reads previous_secret from env.%s, which is not set, so nothing was applied (remove previous_secret once the rotation is over)", t.Environment, g.PreviousSecretEnv)
+		}
+		if err := gateway.CheckSecret(previous); err != nil {
+			return "", "", fmt.Errorf("the gateway of environment %s: env.%s: %v, so nothing was applied", t.Environment, g.PreviousSecretEnv, err)
 		}
 		if previous == secret {
 			return "", "", fmt.Errorf("the gateway of environment %s: env.%s and env.%s hold the same secret; during a rotation previous_secret is the one being replaced", t.Environment, g.SecretEnv, g.PreviousSecretEnv)

@@ -111,3 +111,29 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckSecret(t *testing.T) {
+	for _, tt := range []struct {
+		secret string
+		ok     bool
+	}{
+		{"0123456789abcdef0123456789abcdef", true},
+		{"pass phrase with spaces", true},
+		{"A+/=~-._!", true},
+		{"", false},
+		{"s3cret\n", false},
+		{"s3cret ", false},
+		{" s3cret", false},
+		{"s3c\x00ret", false},
+		{"s3cret\tvalue", false},
+		{"s3crét", false},
+	} {
+		err := CheckSecret(tt.secret)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckSecret(%q) = %v, want ok %v", tt.secret, err, tt.ok)
+		}
+		if err != nil && tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+			t.Errorf("CheckSecret(%q) shows the secret: %v", tt.secret, err)
+		}
+	}
+}
