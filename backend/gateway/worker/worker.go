@@ -200,10 +200,9 @@ func (c Config) Bindings(secret, previous string) ([]Binding, error) {
 }
 
 // CheckSecret reports why a secret cannot be the gateway's: it travels
-// in an Authorization header, where surrounding whitespace is trimmed,
-// control characters are refused and non-ASCII bytes reach the Worker as
-// other characters, so such a secret could never be presented. The error
-// never holds the secret.
+// in an Authorization header, where surrounding whitespace is trimmed and
+// control characters are refused, so such a secret could never be
+// presented. The error never holds the secret.
 func CheckSecret(s string) error {
 	if s == "" {
 		return errors.New("the secret is empty")
@@ -212,8 +211,8 @@ func CheckSecret(s string) error {
 		return errors.New("the secret starts or ends with whitespace (a trailing newline from a file?), which an HTTP header cannot carry")
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e {
-			return fmt.Errorf("the secret holds a control or non-ASCII character at byte %d; use printable ASCII (for example `openssl rand -hex 32`)", i)
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return fmt.Errorf("the secret holds a control character at byte %d, which an HTTP header cannot carry (generate one with `openssl rand -hex 32`)", i)
 		}
 	}
 	return nil
