@@ -8,10 +8,11 @@ import (
 )
 
 // ErrOutcomeUnknown is wrapped by errors of writes that failed after they
-// may have run (a dropped connection, a timeout, a 5xx) and were not
-// replayed because they are not idempotent: the write may or may not have
-// taken effect.
-var ErrOutcomeUnknown = errors.New("backend: not retried because it is not idempotent; it may or may not have been applied")
+// may have run (a dropped connection, a timeout, a 5xx): either not
+// replayed because they are not idempotent, or replayed until the retries
+// ran out with no attempt answered. The write may or may not have taken
+// effect.
+var ErrOutcomeUnknown = errors.New("backend: the write may or may not have been applied")
 
 // OpKind names one primitive of a pipeline.
 type OpKind int

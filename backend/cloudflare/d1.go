@@ -62,8 +62,11 @@ func (d *DB) run(ctx context.Context, sts []backend.Stmt, batch bool) ([]*backen
 			}
 			return nil, fmt.Errorf("d1 query: %w", err)
 		}
-		if info.Writes && !st.Idempotent && !isMarkedIdempotent(ctx) {
+		switch {
+		case info.Writes && !st.Idempotent && !isMarkedIdempotent(ctx):
 			sf = unsafe
+		case info.Writes && sf == idempotent:
+			sf = idempotentWrite
 		}
 		params, err := wireParams(st.Args)
 		if err != nil {

@@ -55,6 +55,9 @@ func TestFaults(t *testing.T) {
 		wantStatuses []int  // what the harness served
 		wantWaits    []time.Duration
 		wantRows     int64 // rows holding v afterwards
+		// wantUnknown: the error wraps backend.ErrOutcomeUnknown (a write
+		// that may have run).
+		wantUnknown bool
 	}{
 		{
 			name:  "429 with Retry-After on a read is retried after the wait",
@@ -90,6 +93,7 @@ func TestFaults(t *testing.T) {
 			run:          func(f *fixture, v string) error { return insert(f, context.Background(), v) },
 			wantErr:      "not retried because it is not idempotent; it may or may not have been applied: cloudflare api: HTTP 500",
 			wantStatuses: []int{500},
+			wantUnknown:  true,
 		},
 		{
 			name:         "500 after a write ran is not replayed, so the row is not written twice",
@@ -98,6 +102,7 @@ func TestFaults(t *testing.T) {
 			wantErr:      "may or may not have been applied",
 			wantStatuses: []int{500},
 			wantRows:     1,
+			wantUnknown:  true,
 		},
 		{
 			name:         "500 on a write marked idempotent is retried",
@@ -143,6 +148,7 @@ func TestFaults(t *testing.T) {
 			},
 			wantErr:      "not retried because it is not idempotent; it may or may not have been applied",
 			wantStatuses: []int{502},
+			wantUnknown:  true,
 		},
 		{
 			name:         "dropped connection on a write gives a clear error",
@@ -150,6 +156,7 @@ func TestFaults(t *testing.T) {
 			run:          func(f *fixture, v string) error { return insert(f, context.Background(), v) },
 			wantErr:      "d1 query: not retried because it is not idempotent; it may or may not have been applied",
 			wantStatuses: []int{0},
+			wantUnknown:  true,
 		},
 		{
 			name:         "dropped response after a write ran leaves exactly one row",
@@ -158,6 +165,7 @@ func TestFaults(t *testing.T) {
 			wantErr:      "may or may not have been applied",
 			wantStatuses: []int{0},
 			wantRows:     1,
+			wantUnknown:  true,
 		},
 		{
 			name:  "persistent 503 on a read gives up after MaxAttempts",
@@ -169,6 +177,37 @@ func TestFaults(t *testing.T) {
 			wantErr:      "d1 query: giving up after 4 attempts: cloudflare api: HTTP 503",
 			wantStatuses: []int{503, 503, 503, 503},
 			wantWaits:    []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second},
+		},
+		{
+			name:  "an idempotent write whose answer is lost on every attempt has an unknown outcome",
+			fault: cftest.Fault{Drop: true, Count: 4, After: true},
+			run: func(f *fixture, v string) error {
+				_, err := f.s.D1().Query(context.Background(), backend.Stmt{
+					SQL: "INSERT INTO items (id, v) VALUES (9, ?) ON CONFLICT (id) DO UPDATE SET v = excluded.v", Args: []any{v}, Idempotent: true})
+				return err
+			},
+			wantErr:      "d1 query: giving up after 4 attempts",
+			wantStatuses: []int{0, 0, 0, 0},
+			wantWaits:    []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second},
+			wantRows:     1,
+			wantUnknown:  true,
+		},
+		{
+			name:         "a write marked idempotent given 503 on every attempt has an unknown outcome",
+			fault:        cftest.Fault{Status: 503, Count: 4},
+			run:          func(f *fixture, v string) error { return insert(f, WithIdempotent(context.Background()), v) },
+			wantErr:      "d1 query: giving up after 4 attempts: cloudflare api: HTTP 503",
+			wantStatuses: []int{503, 503, 503, 503},
+			wantWaits:    []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second},
+			wantUnknown:  true,
+		},
+		{
+			name:         "a write given 429 on every attempt never ran: a plain failure",
+			fault:        cftest.Fault{Status: 429, Count: 4, RetryAfter: intp(1)},
+			run:          func(f *fixture, v string) error { return insert(f, WithIdempotent(context.Background()), v) },
+			wantErr:      "d1 query: giving up after 4 attempts",
+			wantStatuses: []int{429, 429, 429, 429},
+			wantWaits:    []time.Duration{time.Second, time.Second, time.Second},
 		},
 		{
 			name:         "Retry-After beyond the retry budget is not waited for",
@@ -194,6 +233,9 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("err = %v, want success", err)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+			}
+			if got := errors.Is(err, backend.ErrOutcomeUnknown); got != tt.wantUnknown {
+				t.Errorf("errors.Is(%v, ErrOutcomeUnknown) = %v, want %v", err, got, tt.wantUnknown)
 			}
 			if diff := cmp.Diff(tt.wantStatuses, statuses(f.requests(t))); diff != "" {
 				t.Errorf("requests served (-want +got):\n%s", diff)
@@ -262,6 +304,52 @@ func TestKVFaultsLoseNothing(t *testing.T) {
 	want := []int{0, 200, 502, 502, 200, 200}
 	if diff := cmp.Diff(want, statuses(f.requests(t))); diff != "" {
 		t.Errorf("requests served (-want +got):\n%s", diff)
+	}
+}
+
+// TestKVWriteRetriesExhausted: a KV put or delete whose answer is lost on
+// every attempt ran, so giving up says its outcome is unknown; one refused
+// with 429 every time did not run and fails plainly.
+func TestKVWriteRetriesExhausted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	ns, err := f.s.KV().CreateNamespace(ctx, "exhausted")
+	if err != nil {
+		t.Fatal(err)
+	}
+	put := func() error { return f.s.KV().Put(ctx, ns.ID, backend.Entry{Key: "k", Value: []byte("v")}) }
+	del := func() error { return f.s.KV().Delete(ctx, ns.ID, "k") }
+	putMany := func() error {
+		return f.s.KV().PutMany(ctx, ns.ID, []backend.Entry{{Key: "k", Value: []byte("v")}, {Key: "k2", Value: []byte("w")}})
+	}
+	tests := []struct {
+		name        string
+		fault       cftest.Fault
+		run         func() error
+		wantUnknown bool
+		wantFound   bool // k exists afterwards
+	}{
+		{"put, 429 every time", cftest.Fault{Status: 429, Count: 4}, put, false, false},
+		{"put, answer lost every time", cftest.Fault{Drop: true, After: true, Count: 4}, put, true, true},
+		{"delete, 503 after it ran every time", cftest.Fault{Status: 503, After: true, Count: 4}, del, true, false},
+		{"put many, 502 after it ran every time", cftest.Fault{Status: 502, After: true, Count: 4}, putMany, true, true},
+	}
+	for _, tt := range tests {
+		f.mark(t)
+		tt.fault.Account = f.acct
+		f.h.SetFault(t, tt.fault)
+		err := tt.run()
+		if err == nil || errors.Is(err, backend.ErrOutcomeUnknown) != tt.wantUnknown {
+			t.Errorf("%s: err = %v, want a failure with ErrOutcomeUnknown %v", tt.name, err, tt.wantUnknown)
+		}
+		if n := len(f.requests(t)); n != 4 {
+			t.Errorf("%s: %d requests, want 4", tt.name, n)
+		}
+		_, gerr := f.s.KV().Get(ctx, ns.ID, "k")
+		if found := gerr == nil; found != tt.wantFound {
+			t.Errorf("%s: k found = %v (%v), want %v", tt.name, found, gerr, tt.wantFound)
+		}
 	}
 }
 

@@ -116,7 +116,7 @@ func (k *KV) Put(ctx context.Context, ns string, e backend.Entry) error {
 	} else {
 		opts = append(opts, option.WithRequestBody("application/octet-stream", e.Value))
 	}
-	return k.s.call(ctx, "kv put "+strconv.Quote(e.Key), idempotent, func(ctx context.Context) error {
+	return k.s.call(ctx, "kv put "+strconv.Quote(e.Key), idempotentWrite, func(ctx context.Context) error {
 		_, err := k.s.ns.Values.Update(ctx, ns, url.PathEscape(e.Key), params, opts...)
 		if err != nil {
 			return kvError(err, ns)
@@ -130,7 +130,7 @@ func (k *KV) Delete(ctx context.Context, ns, key string) error {
 	if err := backend.CheckKey(key); err != nil {
 		return fmt.Errorf("kv delete: %w", err)
 	}
-	return k.s.call(ctx, "kv delete "+strconv.Quote(key), idempotent, func(ctx context.Context) error {
+	return k.s.call(ctx, "kv delete "+strconv.Quote(key), idempotentWrite, func(ctx context.Context) error {
 		var params kv.NamespaceValueDeleteParams
 		present(&params.AccountID, k.s.cfg.AccountID)
 		_, err := k.s.ns.Values.Delete(ctx, ns, url.PathEscape(key), params)

@@ -173,7 +173,7 @@ func (k *KV) PutMany(ctx context.Context, ns string, es []backend.Entry) error {
 func (k *KV) bulkPut(ctx context.Context, ns string, items [][]byte) error {
 	body := append([]byte{'['}, bytes.Join(items, []byte{','})...)
 	body = append(body, ']')
-	return k.s.call(ctx, "kv bulk put", idempotent, func(ctx context.Context) error {
+	return k.s.call(ctx, "kv bulk put", idempotentWrite, func(ctx context.Context) error {
 		var params kv.NamespaceBulkUpdateParams
 		present(&params.AccountID, k.s.cfg.AccountID)
 		res, err := k.s.ns.BulkUpdate(ctx, ns, params,
@@ -198,7 +198,7 @@ func (k *KV) DeleteMany(ctx context.Context, ns string, keys []string) error {
 	}
 	for start := 0; start < len(keys); start += backend.MaxBulkDelete {
 		chunk := keys[start:min(start+backend.MaxBulkDelete, len(keys))]
-		err := k.s.call(ctx, "kv bulk delete", idempotent, func(ctx context.Context) error {
+		err := k.s.call(ctx, "kv bulk delete", idempotentWrite, func(ctx context.Context) error {
 			params := kv.NamespaceBulkDeleteParams{Body: chunk}
 			present(&params.AccountID, k.s.cfg.AccountID)
 			_, err := k.s.ns.BulkDelete(ctx, ns, params)

@@ -22,6 +22,10 @@ const (
 	// idempotent calls are also replayed after 5xx, dropped connections and
 	// attempt timeouts.
 	idempotent
+	// idempotentWrite calls are replayed like idempotent ones, but change
+	// data: when the retries run out after an attempt that may have run,
+	// the error wraps backend.ErrOutcomeUnknown.
+	idempotentWrite
 )
 
 type idempotentKey struct{}
@@ -59,10 +63,11 @@ func (s *Store) call(ctx context.Context, op string, sf safety, fn func(ctx cont
 
 func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx context.Context) error) error {
 	var waited time.Duration
+	mayHaveRun := false // an earlier attempt of a write failed after it may have run
 	for attempt := 1; ; attempt++ {
 		if g := s.cfg.Governor; g != nil {
 			if w, err := g.Wait(ctx); err != nil {
-				return fmt.Errorf("%s: waiting for the API budget: %w", op, err)
+				return s.unknownIf(mayHaveRun, fmt.Errorf("%s: waiting for the API budget: %w", op, err))
 			} else if w > 0 {
 				s.cfg.Logger.Debug("cloudflare governor wait", "op", op, "wait", w, "limit", g.Limit(), "window", g.Window())
 			}
@@ -74,25 +79,46 @@ func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx 
 			return nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%s: %w", op, ctx.Err())
+			return s.unknownIf(mayHaveRun, fmt.Errorf("%s: %w", op, ctx.Err()))
 		}
 		retry, wait := s.retryable(err, sf, attempt)
 		if !retry {
-			return s.finalError(op, err, sf, attempt)
+			return s.unknownIf(mayHaveRun, s.finalError(op, err, sf, attempt))
 		}
+		mayHaveRun = mayHaveRun || (sf == idempotentWrite && ambiguous(err))
 		if attempt >= s.cfg.MaxAttempts {
-			return s.rateLimited(op, fmt.Errorf("giving up after %d attempts: %w", attempt, describe(err)))
+			return s.unknownIf(mayHaveRun, s.rateLimited(op, fmt.Errorf("giving up after %d attempts: %w", attempt, describe(err))))
 		}
 		if waited+wait > s.cfg.MaxRetryWait {
-			return s.rateLimited(op, fmt.Errorf("giving up: next retry in %s would exceed the %s retry budget: %w",
-				wait, s.cfg.MaxRetryWait, describe(err)))
+			return s.unknownIf(mayHaveRun, s.rateLimited(op, fmt.Errorf("giving up: next retry in %s would exceed the %s retry budget: %w",
+				wait, s.cfg.MaxRetryWait, describe(err))))
 		}
 		s.cfg.Logger.Warn("cloudflare retry", "op", op, "attempt", attempt, "wait", wait, "err", s.hideAccount(describe(err)))
 		if err := s.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+			return s.unknownIf(mayHaveRun, fmt.Errorf("%s: %w", op, err))
 		}
 		waited += wait
 	}
+}
+
+// outcomeUnknown is the error of a write that may have run: its text is
+// the failure's, and it unwraps to backend.ErrOutcomeUnknown and the
+// failure.
+type outcomeUnknown struct {
+	msg string
+	err error
+}
+
+func (e *outcomeUnknown) Error() string   { return e.msg }
+func (e *outcomeUnknown) Unwrap() []error { return []error{backend.ErrOutcomeUnknown, e.err} }
+
+// unknownIf marks err as a write's of unknown outcome when an attempt may
+// have run.
+func (s *Store) unknownIf(mayHaveRun bool, err error) error {
+	if !mayHaveRun || errors.Is(err, backend.ErrOutcomeUnknown) {
+		return err
+	}
+	return &outcomeUnknown{msg: err.Error() + " (an earlier attempt may have run: the write may or may not have been applied)", err: err}
 }
 
 // rateLimited adds op to err, and when err ended on HTTP 429 makes it a
@@ -114,7 +140,7 @@ func (s *Store) retryable(err error, sf safety, attempt int) (bool, time.Duratio
 	if errors.As(err, &apiErr) {
 		switch {
 		case apiErr.StatusCode == http.StatusTooManyRequests:
-		case sf == idempotent && (apiErr.StatusCode == http.StatusRequestTimeout || apiErr.StatusCode >= 500):
+		case sf != unsafe && (apiErr.StatusCode == http.StatusRequestTimeout || apiErr.StatusCode >= 500):
 		default:
 			return false, 0
 		}
@@ -127,7 +153,7 @@ func (s *Store) retryable(err error, sf safety, attempt int) (bool, time.Duratio
 	if errors.As(err, &opErr) && opErr.Op == "dial" {
 		return true, backoff(attempt - 1)
 	}
-	if sf == idempotent && isTransport(err) {
+	if sf != unsafe && isTransport(err) {
 		return true, backoff(attempt - 1)
 	}
 	return false, 0
@@ -172,18 +198,27 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	return 0, false
 }
 
-// finalError wraps a failure that is not retried. For an unsafe call that
-// failed after it may have run, it says so.
-func (s *Store) finalError(op string, err error, sf safety, attempt int) error {
+// ambiguous reports whether a failed attempt may have run: a 5xx, a 408,
+// or no answer at all (a 429 or a dial error means it did not).
+func ambiguous(err error) bool {
 	var apiErr *apiError
-	ambiguous := false
 	if errors.As(err, &apiErr) {
-		ambiguous = apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout
-	} else {
-		ambiguous = isTransport(err)
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusRequestTimeout
 	}
-	if sf == unsafe && ambiguous {
-		return fmt.Errorf("%s: not retried because it is not idempotent; it may or may not have been applied: %w", op, describe(err))
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return false
+	}
+	return isTransport(err)
+}
+
+// finalError wraps a failure that is not retried. For an unsafe call that
+// failed after it may have run, it says so and wraps
+// backend.ErrOutcomeUnknown.
+func (s *Store) finalError(op string, err error, sf safety, attempt int) error {
+	if sf == unsafe && ambiguous(err) {
+		e := fmt.Errorf("%s: not retried because it is not idempotent; it may or may not have been applied: %w", op, describe(err))
+		return &outcomeUnknown{msg: e.Error(), err: e}
 	}
 	if attempt > 1 {
 		return fmt.Errorf("%s (attempt %d): %w", op, attempt, describe(err))

@@ -3,6 +3,7 @@ package cloudflare
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -263,6 +264,62 @@ func TestReconcileIntegerBeyondD1(t *testing.T) {
 		}
 		if strings.Contains(got[0].Problem, "9007199254740993") {
 			t.Errorf("problem %q holds the value", got[0].Problem)
+		}
+	}
+}
+
+// TestRuntimeWriteOutcomeUnknown: when every attempt of a save's or a
+// delete's KV or D1 step loses its answer (the step may have run), the
+// runtime reports a partial write naming the record, for `dmplan
+// reconcile`, not a clean failure.
+func TestRuntimeWriteOutcomeUnknown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, ds := openRuntime(t, retrySpec)
+	sys := ds.System()
+	rec, err := sys.Create(ctx, "NOTE", map[string]any{"title": "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := sys.Create(ctx, "TOKEN", map[string]any{"label": "gone soon"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		fault cftest.Fault
+		rec   *runtime.Record
+		run   func() error
+	}{
+		{"save: kv put answer lost on every attempt", cftest.Fault{Drop: true, After: true, Count: 4}, rec, func() error {
+			rec.Set("title", "kv lost")
+			return rec.Save(ctx)
+		}},
+		{"save: 503 after the D1 upsert ran, every attempt", cftest.Fault{Status: 503, After: true, Count: 4, Skip: 1}, rec, func() error {
+			rec.Set("title", "d1 lost")
+			return rec.Save(ctx)
+		}},
+		{"soft delete: kv put answer lost on every attempt", cftest.Fault{Drop: true, After: true, Count: 4}, rec, func() error {
+			return rec.Delete(ctx)
+		}},
+		{"hard delete: kv delete answer lost on every attempt", cftest.Fault{Drop: true, After: true, Count: 4}, token, func() error {
+			return token.Delete(ctx)
+		}},
+		{"hard delete: D1 delete answer lost on every attempt", cftest.Fault{Drop: true, After: true, Count: 4, Skip: 1}, token, func() error {
+			return token.Delete(ctx)
+		}},
+	}
+	for _, tt := range tests {
+		f.mark(t)
+		tt.fault.Account = f.acct
+		f.h.SetFault(t, tt.fault)
+		err := tt.run()
+		var pw *runtime.PartialWriteError
+		if !errors.As(err, &pw) || len(pw.IDs) != 1 || pw.IDs[0] != tt.rec.ID() || !errors.Is(err, backend.ErrOutcomeUnknown) {
+			t.Errorf("%s: err = %v, want a PartialWriteError naming %s and wrapping ErrOutcomeUnknown", tt.name, err, tt.rec.ID())
+		}
+		if !strings.Contains(fmt.Sprint(err), "dmplan reconcile") {
+			t.Errorf("%s: err = %v, want it to name dmplan reconcile", tt.name, err)
 		}
 	}
 }

@@ -136,7 +136,7 @@ func (s *Store) UploadWorker(ctx context.Context, name string, up WorkerUpload) 
 	if err != nil {
 		return fmt.Errorf("upload worker %s: %w", name, err)
 	}
-	err = s.call(ctx, "workers upload script", idempotent, func(ctx context.Context) error {
+	err = s.call(ctx, "workers upload script", idempotentWrite, func(ctx context.Context) error {
 		var params workers.ScriptUpdateParams
 		present(&params.AccountID, s.cfg.AccountID)
 		_, err := s.scripts.Update(ctx, name, params, option.WithRequestBody(contentType, bytes.NewReader(body)))
@@ -216,7 +216,7 @@ func (s *Store) WorkersDevEnabled(ctx context.Context, name string) (bool, error
 // EnableWorkersDev serves the script on the account's workers.dev
 // subdomain: one request.
 func (s *Store) EnableWorkersDev(ctx context.Context, name string) error {
-	err := s.call(ctx, "workers enable script subdomain", idempotent, func(ctx context.Context) error {
+	err := s.call(ctx, "workers enable script subdomain", idempotentWrite, func(ctx context.Context) error {
 		var params workers.ScriptSubdomainNewParams
 		present(&params.AccountID, s.cfg.AccountID)
 		present(&params.Enabled, true)
@@ -263,7 +263,7 @@ func (s *Store) RouteWorker(ctx context.Context, zoneID, pattern, script string,
 		if r.Script == script {
 			return nil
 		}
-		err := s.call(ctx, "workers update route", idempotent, func(ctx context.Context) error {
+		err := s.call(ctx, "workers update route", idempotentWrite, func(ctx context.Context) error {
 			var params workers.RouteUpdateParams
 			present(&params.ZoneID, zoneID)
 			present(&params.ID, r.ID)

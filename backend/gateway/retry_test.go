@@ -48,6 +48,11 @@ func TestRetries(t *testing.T) {
 		{"unmarked write after a dropped answer", gwtest.Fault{Drop: true, Count: 1, After: true}, []backend.Op{put, upsert}, 1, backend.ErrOutcomeUnknown, 2},
 		{"marked upsert after a dropped answer", gwtest.Fault{Drop: true, Count: 1, After: true}, []backend.Op{put, marked}, 2, nil, 2},
 		{"unmarked write after 502", gwtest.Fault{Status: 502, Count: 1}, []backend.Op{put, upsert}, 1, backend.ErrOutcomeUnknown, 2},
+		// Every attempt of a replayable write loses its answer (4 is the
+		// default MaxAttempts): the write ran, so giving up must say the
+		// outcome is unknown, not that it failed.
+		{"marked upsert, every answer dropped", gwtest.Fault{Drop: true, Count: 4, After: true}, []backend.Op{put, marked}, 4, backend.ErrOutcomeUnknown, 2},
+		{"kv put, 503 on every attempt", gwtest.Fault{Status: 503, Count: 4}, []backend.Op{put}, 4, backend.ErrOutcomeUnknown, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,6 +73,43 @@ func TestRetries(t *testing.T) {
 				t.Errorf("rows = %d, want %d", got, tt.wantRows)
 			}
 		})
+	}
+}
+
+// Giving up on a read, or on a write that provably never ran (429 on every
+// attempt), is a plain failure: only a write that may have run has an
+// unknown outcome.
+func TestRetriesExhaustedKnownOutcome(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	ns := nsID(f, 0)
+	put := backend.Op{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: "k", Value: []byte("v")}}
+	get := backend.Op{Kind: backend.OpKVGet, NS: ns, Key: "k"}
+	tests := []struct {
+		name  string
+		fault gwtest.Fault
+		ops   []backend.Op
+	}{
+		{"read, every answer dropped", gwtest.Fault{Drop: true, Count: 4, After: true}, []backend.Op{get}},
+		{"read, 503 on every attempt", gwtest.Fault{Status: 503, Count: 4}, []backend.Op{get}},
+		{"kv put, 429 on every attempt", gwtest.Fault{Status: 429, Count: 4}, []backend.Op{put}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fault.Tenant = f.tenant.Index
+			f.g.SetFault(t, tt.fault)
+			var err error
+			trips := f.count(func() { _, err = f.s.Pipeline(ctx, tt.ops) })
+			if err == nil || errors.Is(err, backend.ErrOutcomeUnknown) {
+				t.Fatalf("Pipeline: %v, want a failure without ErrOutcomeUnknown", err)
+			}
+			if trips != 4 {
+				t.Errorf("%d requests, want 4", trips)
+			}
+		})
+	}
+	if _, err := f.s.KV().Get(ctx, ns, "k"); !errors.Is(err, backend.ErrKeyNotFound) {
+		t.Errorf("after 429s: kv get: %v; want nothing written", err)
 	}
 }
 

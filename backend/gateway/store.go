@@ -175,7 +175,7 @@ func redact(raw string) string {
 // Health asks the gateway what it serves (one request).
 func (s *Store) Health(ctx context.Context) (Health, error) {
 	var h Health
-	raw, err := s.send(ctx, http.MethodGet, "/v1/health", nil, true, "health")
+	raw, err := s.send(ctx, http.MethodGet, "/v1/health", nil, true, false, "health")
 	if err != nil {
 		return h, err
 	}
@@ -374,6 +374,7 @@ func kvCalls(w wireOp, op backend.Op) int {
 type request struct {
 	body       []byte
 	replayable bool
+	writes     bool // some op changes KV or D1
 	n          int
 }
 
@@ -454,6 +455,9 @@ func (s *Store) pack(rest []part, first int, all []part, partResults []backend.O
 		if !p.op.Replayable() {
 			req.replayable = false
 		}
+		if writes(p.op) {
+			req.writes = true
+		}
 	}
 	buf.WriteString(`]}`)
 	req.body = buf.Bytes()
@@ -464,7 +468,7 @@ func (s *Store) pack(rest []part, first int, all []part, partResults []backend.O
 // index (in parts) of the op that failed while running, or -1 when the
 // request failed as a whole.
 func (s *Store) do(ctx context.Context, req request, parts []part) (results []backend.OpResult, failed int, err error) {
-	raw, err := s.send(ctx, http.MethodPost, "/v1/ops", req.body, req.replayable, describeOps(parts))
+	raw, err := s.send(ctx, http.MethodPost, "/v1/ops", req.body, req.replayable, req.writes, describeOps(parts))
 	if err != nil {
 		return nil, -1, err
 	}
@@ -523,15 +527,20 @@ func (e *statusError) Error() string {
 }
 
 // send makes one call with retries. replayable says whether a call that
-// may have run can be sent again.
-func (s *Store) send(ctx context.Context, method, path string, body []byte, replayable bool, what string) ([]byte, error) {
+// may have run can be sent again; writes whether it changes data, so that
+// giving up after an attempt that may have run leaves its outcome unknown.
+func (s *Store) send(ctx context.Context, method, path string, body []byte, replayable, writes bool, what string) ([]byte, error) {
 	var waited time.Duration
+	mayHaveRun := false // an earlier attempt failed after it may have run
 	for attempt := 1; ; attempt++ {
 		raw, err := s.attempt(ctx, method, path, body)
 		if err == nil {
 			return raw, nil
 		}
 		if ctx.Err() != nil {
+			if writes && mayHaveRun {
+				return nil, fmt.Errorf("gateway %s: %s (attempt %d): %w: %w", s.shown, what, attempt, backend.ErrOutcomeUnknown, ctx.Err())
+			}
 			return nil, fmt.Errorf("gateway %s: %s: %w", s.shown, what, ctx.Err())
 		}
 		retry, ambiguous, wait := classify(err, replayable, attempt)
@@ -542,25 +551,57 @@ func (s *Store) send(ctx context.Context, method, path string, body []byte, repl
 				return nil, fmt.Errorf("gateway %s: %s: %w: %w", s.shown, what, backend.ErrOutcomeUnknown, ran.err)
 			}
 			if ambiguous && !replayable {
-				return nil, fmt.Errorf("gateway %s: %s: %w: %v", s.shown, what, backend.ErrOutcomeUnknown, err)
+				return nil, fmt.Errorf("gateway %s: %s: not retried because it is not idempotent: %w: %v", s.shown, what, backend.ErrOutcomeUnknown, err)
+			}
+			if writes && mayHaveRun {
+				return nil, fmt.Errorf("gateway %s: %s (attempt %d): an earlier attempt may have run: %w: %w", s.shown, what, attempt, backend.ErrOutcomeUnknown, err)
 			}
 			if attempt > 1 {
 				return nil, fmt.Errorf("gateway %s: %s (attempt %d): %w", s.shown, what, attempt, err)
 			}
 			return nil, fmt.Errorf("gateway %s: %s: %w", s.shown, what, err)
 		}
+		mayHaveRun = mayHaveRun || ambiguous
 		if attempt >= s.opts.MaxAttempts || waited+wait > s.opts.MaxRetryWait {
-			if ambiguous && !replayable {
-				return nil, fmt.Errorf("gateway %s: %s: giving up after %d attempts: %w: %v", s.shown, what, attempt, backend.ErrOutcomeUnknown, err)
+			if writes && mayHaveRun {
+				// A write some attempt of which may have run: it may have
+				// been applied although no answer said so.
+				return nil, fmt.Errorf("gateway %s: %s: giving up after %d attempts: %w: %w", s.shown, what, attempt, backend.ErrOutcomeUnknown, err)
 			}
 			return nil, fmt.Errorf("gateway %s: %s: giving up after %d attempts: %w", s.shown, what, attempt, err)
 		}
 		s.log.Warn("gateway retry", "gateway", s.shown, "call", what, "attempt", attempt, "wait", wait, "err", err)
 		if err := s.sleep(ctx, wait); err != nil {
+			if writes && mayHaveRun {
+				return nil, fmt.Errorf("gateway %s: %s: %w: %w", s.shown, what, backend.ErrOutcomeUnknown, err)
+			}
 			return nil, fmt.Errorf("gateway %s: %s: %w", s.shown, what, err)
 		}
 		waited += wait
 	}
+}
+
+// writes reports whether op may change KV or D1: a KV put or delete, or a
+// D1 op with a statement that writes (or that cannot be scanned).
+func writes(op backend.Op) bool {
+	switch op.Kind {
+	case backend.OpKVPut, backend.OpKVPutMany, backend.OpKVDelete, backend.OpKVDeleteMany:
+		return true
+	case backend.OpD1Query:
+		return stmtWrites(op.Stmt)
+	case backend.OpD1Batch:
+		for _, st := range op.Stmts {
+			if stmtWrites(st) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func stmtWrites(st backend.Stmt) bool {
+	info, err := backend.ScanSQL(st.SQL)
+	return err != nil || info.Writes
 }
 
 // classify decides whether err may be retried, whether the call may have
