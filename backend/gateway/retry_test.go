@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/gateway"
 	"github.com/dmplan/dmplan/backend/gateway/gwtest"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 func TestRetries(t *testing.T) {
@@ -131,5 +133,47 @@ func TestRetryLogHidesSecret(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), f.tenant.Secret) {
 		t.Errorf("the log shows the secret: %s", buf.String())
+	}
+}
+
+// TestRuntimeWriteOutcomeUnknown: a save or delete whose one request (KV
+// and D1 steps, both replayable) ran but lost its answer on every attempt
+// is reported as a partial write naming the record, for `dmplan
+// reconcile`, not as a failed KV write.
+func TestRuntimeWriteOutcomeUnknown(t *testing.T) {
+	f, h := openRuntime(t)
+	ctx := context.Background()
+	rec, err := h.Create(ctx, "NOTE", map[string]any{"title": "first"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		fault gwtest.Fault
+		run   func() error
+	}{
+		{"save, every answer dropped", gwtest.Fault{Drop: true, After: true, Count: 4}, func() error {
+			rec.Set("title", "lost")
+			return rec.Save(ctx)
+		}},
+		{"save, 503 on every attempt", gwtest.Fault{Status: 503, Count: 4}, func() error {
+			rec.Set("title", "unanswered")
+			return rec.Save(ctx)
+		}},
+		{"delete, every answer dropped", gwtest.Fault{Drop: true, After: true, Count: 4}, func() error {
+			return rec.Delete(ctx)
+		}},
+	}
+	for _, tt := range tests {
+		tt.fault.Tenant = f.tenant.Index
+		f.g.SetFault(t, tt.fault)
+		err := tt.run()
+		var pw *runtime.PartialWriteError
+		if !errors.As(err, &pw) || len(pw.IDs) != 1 || pw.IDs[0] != rec.ID() || !errors.Is(err, backend.ErrOutcomeUnknown) {
+			t.Errorf("%s: err = %v, want a PartialWriteError naming %s and wrapping ErrOutcomeUnknown", tt.name, err, rec.ID())
+		}
+		if !strings.Contains(fmt.Sprint(err), "dmplan reconcile") {
+			t.Errorf("%s: err = %v, want it to name dmplan reconcile", tt.name, err)
+		}
 	}
 }
