@@ -26,8 +26,12 @@
 //     and INSERT … ON CONFLICT upserts of fixed values: the runtime marks
 //     its upserts and deletes by key this way). A batch is replayed only
 //     when every write in it is marked.
-//   - Any other D1 write is sent once. Its error says the outcome is unknown,
-//     and wraps the *cloudflare.Error or transport error.
+//   - Any other D1 write is sent once. Its error says the outcome is unknown:
+//     it wraps backend.ErrOutcomeUnknown and the *cloudflare.Error or
+//     transport error.
+//   - A write retried until the attempts or the wait budget ran out, when
+//     some attempt may have run (no answer, 408, 5xx; not a 429), has an
+//     unknown outcome too: its error wraps backend.ErrOutcomeUnknown.
 //   - Creating a KV namespace is sent once; after an ambiguous failure the
 //     namespace list is read again, so a namespace created despite the error
 //     is found rather than created twice.
