@@ -137,7 +137,7 @@ func sameParse(src []byte, minPiece int) (string, int) {
 // pieces as small as one block, and wants the same syntax trees.
 func TestSplitParseSame(t *testing.T) {
 	srcs := map[string][]byte{}
-	for _, pattern := range []string{"../examples/*.dm.hcl", "testdata/errors/*.dm.hcl", "../runtime/testdata/*.dm.hcl", "../cmd/dmplan/testdata/*/*.dm.hcl"} {
+	for _, pattern := range []string{"../examples/*.dm.hcl", "testdata/errors/*.dm.hcl", "../internal/rttest/testdata/*.dm.hcl", "../cmd/dmplan/testdata/*/*.dm.hcl"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
