@@ -1,15 +1,14 @@
 package cftest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dmplan/dmplan/internal/nodeproc"
 )
 
 // Request is one API request the harness served, from its log.
@@ -101,36 +100,8 @@ func (h *Harness) api(ctx context.Context, method, path string, in, out any) err
 }
 
 func (h *Harness) do(ctx context.Context, method, url string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+h.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s: %s", method, url, resp.Status, data)
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
+	header := http.Header{"Authorization": {"Bearer " + h.Token}, "Content-Type": {"application/json"}}
+	return nodeproc.JSON(ctx, h.client, method, url, header, in, out)
 }
 
 // deleteAll deletes every database and namespace of the account.

@@ -1,23 +1,21 @@
 package cftest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dmplan/dmplan/internal/nodeproc"
 )
 
 // readyTimeout bounds how long Launch waits for the harness to print READY.
@@ -31,9 +29,7 @@ type Harness struct {
 	Token string
 
 	root   string // "http://127.0.0.1:PORT"
-	cmd    *exec.Cmd
-	done   chan struct{}
-	stderr *tailBuffer
+	proc   *nodeproc.Proc
 	client *http.Client
 }
 
@@ -55,68 +51,19 @@ func launchIn(dir string) (*Harness, error) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniflare")); err != nil {
 		return nil, fmt.Errorf("%w (%s/node_modules/miniflare: %v)", ErrNotInstalled, dir, err)
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return nil, fmt.Errorf("cftest: find node: %w", err)
-	}
 	token := randomHex(16)
-	cmd := exec.Command(node, filepath.Join(dir, "harness.mjs"), "--token", token)
-	cmd.Dir = dir
-	setProcessGroup(cmd)
-	stdout, err := cmd.StdoutPipe()
+	proc, root, err := nodeproc.Start("cftest", "harness", dir, []string{filepath.Join(dir, "harness.mjs"), "--token", token}, readyTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("cftest: pipe harness stdout: %w", err)
+		return nil, err
 	}
-	h := &Harness{Token: token, cmd: cmd, done: make(chan struct{}), stderr: &tailBuffer{max: 8 << 10},
-		client: &http.Client{Timeout: 30 * time.Second}}
-	cmd.Stderr = h.stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("cftest: start harness: %w", err)
-	}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if line := sc.Text(); strings.HasPrefix(line, "READY ") {
-				ready <- strings.TrimSpace(strings.TrimPrefix(line, "READY "))
-			}
-		}
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(h.done)
-	}()
-	timer := time.NewTimer(readyTimeout)
-	defer timer.Stop()
-	select {
-	case root := <-ready:
-		h.root = strings.TrimSuffix(root, "/")
-		h.BaseURL = h.root + "/client/v4/"
-		return h, nil
-	case <-h.done:
-		return nil, fmt.Errorf("cftest: harness exited before READY: %s", h.stderr.String())
-	case <-timer.C:
-		h.Close()
-		return nil, fmt.Errorf("cftest: harness not READY after %s: %s", readyTimeout, h.stderr.String())
-	}
+	h := &Harness{Token: token, proc: proc, client: &http.Client{Timeout: 30 * time.Second}}
+	h.root = strings.TrimSuffix(root, "/")
+	h.BaseURL = h.root + "/client/v4/"
+	return h, nil
 }
 
 // Close stops the harness process group (node and workerd).
-func (h *Harness) Close() error {
-	select {
-	case <-h.done:
-		return nil
-	default:
-	}
-	stopProcessGroup(h.cmd, false)
-	select {
-	case <-h.done:
-	case <-time.After(5 * time.Second):
-		stopProcessGroup(h.cmd, true)
-		<-h.done
-	}
-	return nil
-}
+func (h *Harness) Close() error { return h.proc.Close() }
 
 // Start launches a harness for one test and stops it at the test's end.
 func Start(t testing.TB) *Harness {
@@ -198,28 +145,3 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	if over := b.buf.Len() - b.max; over > 0 {
-		b.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(b.buf.String())
-}
-
-var _ io.Writer = (*tailBuffer)(nil)

@@ -1,26 +1,22 @@
 package gwtest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/gateway"
+	"github.com/dmplan/dmplan/internal/nodeproc"
 )
 
 // readyTimeout bounds how long Launch waits for the READY line.
@@ -46,9 +42,7 @@ type Gateway struct {
 	Tenants []Tenant
 
 	free   chan int
-	cmd    *exec.Cmd
-	done   chan struct{}
-	stderr *tailBuffer
+	proc   *nodeproc.Proc
 	client *http.Client
 }
 
@@ -78,10 +72,6 @@ func Launch(opts Options) (*Gateway, error) {
 	if _, err := os.Stat(filepath.Join(harness, "node_modules", "miniflare")); err != nil {
 		return nil, fmt.Errorf("%w (%v)", ErrNotInstalled, err)
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return nil, fmt.Errorf("gwtest: find node: %w", err)
-	}
 	if opts.Tenants <= 0 {
 		opts.Tenants = 4
 	}
@@ -92,81 +82,35 @@ func Launch(opts Options) (*Gateway, error) {
 	if opts.Script != "" {
 		args = append(args, "--script", opts.Script)
 	}
-	cmd := exec.Command(node, args...)
-	cmd.Dir = dir
-	setProcessGroup(cmd)
-	stdout, err := cmd.StdoutPipe()
+	proc, line, err := nodeproc.Start("gwtest", "launcher", dir, args, readyTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("gwtest: pipe stdout: %w", err)
+		return nil, err
 	}
-	g := &Gateway{cmd: cmd, done: make(chan struct{}), stderr: &tailBuffer{max: 8 << 10},
-		client: &http.Client{Timeout: 60 * time.Second}}
-	cmd.Stderr = g.stderr
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("gwtest: start: %w", err)
+	g := &Gateway{proc: proc, client: &http.Client{Timeout: 60 * time.Second}}
+	var info struct {
+		URL     string `json:"url"`
+		Tenants []struct {
+			Path     string         `json:"path"`
+			Secret   string         `json:"secret"`
+			Previous string         `json:"previous"`
+			Config   gateway.Config `json:"config"`
+		} `json:"tenants"`
 	}
-	ready := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			if line := sc.Text(); strings.HasPrefix(line, "READY ") {
-				ready <- strings.TrimPrefix(line, "READY ")
-			}
-		}
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(g.done)
-	}()
-	timer := time.NewTimer(readyTimeout)
-	defer timer.Stop()
-	select {
-	case line := <-ready:
-		var info struct {
-			URL     string `json:"url"`
-			Tenants []struct {
-				Path     string         `json:"path"`
-				Secret   string         `json:"secret"`
-				Previous string         `json:"previous"`
-				Config   gateway.Config `json:"config"`
-			} `json:"tenants"`
-		}
-		if err := json.Unmarshal([]byte(line), &info); err != nil {
-			g.Close()
-			return nil, fmt.Errorf("gwtest: READY line: %w", err)
-		}
-		g.URL = info.URL
-		g.free = make(chan int, len(info.Tenants))
-		for i, t := range info.Tenants {
-			g.Tenants = append(g.Tenants, Tenant{Index: i, URL: info.URL + t.Path, Secret: t.Secret, Previous: t.Previous, Config: t.Config})
-			g.free <- i
-		}
-		return g, nil
-	case <-g.done:
-		return nil, fmt.Errorf("gwtest: launcher exited before READY: %s", g.stderr.String())
-	case <-timer.C:
+	if err := json.Unmarshal([]byte(line), &info); err != nil {
 		g.Close()
-		return nil, fmt.Errorf("gwtest: launcher not READY after %s: %s", readyTimeout, g.stderr.String())
+		return nil, fmt.Errorf("gwtest: READY line: %w", err)
 	}
+	g.URL = info.URL
+	g.free = make(chan int, len(info.Tenants))
+	for i, t := range info.Tenants {
+		g.Tenants = append(g.Tenants, Tenant{Index: i, URL: info.URL + t.Path, Secret: t.Secret, Previous: t.Previous, Config: t.Config})
+		g.free <- i
+	}
+	return g, nil
 }
 
 // Close stops the launcher's process group (node and workerd).
-func (g *Gateway) Close() error {
-	select {
-	case <-g.done:
-		return nil
-	default:
-	}
-	stopProcessGroup(g.cmd, false)
-	select {
-	case <-g.done:
-	case <-time.After(5 * time.Second):
-		stopProcessGroup(g.cmd, true)
-		<-g.done
-	}
-	return nil
-}
+func (g *Gateway) Close() error { return g.proc.Close() }
 
 // Tenant takes a free tenant for the test (waiting for one when all are
 // taken) and gives it back, wiped, when the test ends.
@@ -277,57 +221,7 @@ func (g *Gateway) SetFault(t testing.TB, f Fault) {
 }
 
 func (g *Gateway) control(method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, g.URL+path, body)
-	if err != nil {
-		return err
-	}
-	resp, err := g.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, data)
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
-}
-
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	if over := b.buf.Len() - b.max; over > 0 {
-		b.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return strings.TrimSpace(b.buf.String())
+	return nodeproc.JSON(context.Background(), g.client, method, g.URL+path, nil, in, out)
 }
 
 // Backend is the gateway backend of a tenant with namespace creation done

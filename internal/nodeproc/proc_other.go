@@ -1,6 +1,6 @@
 //go:build !unix
 
-package cftest
+package nodeproc
 
 import "os/exec"
 

@@ -1,13 +1,13 @@
 //go:build unix
 
-package cftest
+package nodeproc
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// setProcessGroup puts the harness in its own process group so Close can
+// setProcessGroup puts the process in its own process group so Close can
 // stop node and the workerd it spawned together.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
