@@ -2,9 +2,7 @@ package operator
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/runtime"
@@ -46,70 +44,29 @@ type TakeD1Result struct {
 // It costs one D1 read and one bulk KV read per 100 ids, then one KV
 // write per record.
 func TakeD1(ctx context.Context, ds *runtime.Datastore, model string, ids []string) ([]TakeD1Result, error) {
-	start := time.Now()
-	s, err := ds.Storage(model)
-	if err != nil {
-		return nil, fmt.Errorf("take d1: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("take d1 %s: %w: no ids", model, runtime.ErrInvalid)
-	}
-	ns, err := s.Namespace(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("take d1 %s: %w", model, err)
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		if keys[i], err = s.Key(id); err != nil || id == "" {
-			return nil, fmt.Errorf("take d1 %s: id %q: %w", model, id, errors.Join(runtime.ErrInvalid, err))
+	return take(ctx, ds, "d1", model, ids, func(r takeRecord) (string, error) {
+		if !r.inD1 {
+			if err := ds.KV().Delete(ctx, r.ns, r.key); err != nil {
+				return "", fmt.Errorf("take d1 %s %s: kv delete: %w", model, r.id, err)
+			}
+			return TookRemoved, nil
 		}
-	}
-	rows, err := s.Rows(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("take d1 %s: read d1 rows: %w", model, runtime.NotMigrated(err))
-	}
-	vals, err := ds.KV().GetMany(ctx, ns, keys)
-	if err != nil {
-		return nil, fmt.Errorf("take d1 %s: kv get many: %w", model, runtime.NotMigrated(err))
-	}
-	out := make([]TakeD1Result, 0, len(ids))
-	for i, id := range ids {
-		res := TakeD1Result{ID: id, Key: keys[i], Outcome: TookNothing}
-		raw, inKV := vals[keys[i]]
-		row, inD1 := rows[id]
-		switch {
-		case !inD1 && !inKV:
-			res.Outcome = TookNoRecord
-		case !inD1 && inKV:
-			if err := ds.KV().Delete(ctx, ns, keys[i]); err != nil {
-				return out, fmt.Errorf("take d1 %s %s: kv delete: %w", model, id, err)
-			}
-			res.Outcome = TookRemoved
-		case inD1:
-			var base []byte
-			if inKV {
-				base = raw
-			}
-			val, err := s.ObjectFromRow(base, row)
-			if err != nil && base != nil {
-				val, err = s.ObjectFromRow(nil, row) // the object is not valid JSON
-			}
-			if err != nil {
-				return out, fmt.Errorf("take d1 %s %s: %w", model, id, err)
-			}
-			if inKV && string(val) == string(raw) {
-				break
-			}
-			if err := ds.KV().Put(ctx, ns, backend.Entry{Key: keys[i], Value: val}); err != nil {
-				return out, fmt.Errorf("take d1 %s %s: kv put: %w", model, id, err)
-			}
-			res.Outcome = TookRewritten
-			if !inKV {
-				res.Outcome = TookCreated
-			}
+		val, err := r.s.ObjectFromRow(r.raw, r.row)
+		if err != nil && r.raw != nil {
+			val, err = r.s.ObjectFromRow(nil, r.row) // the object is not valid JSON
 		}
-		ds.LogOp(ctx, "take_d1", model, id, start, res.Outcome, nil)
-		out = append(out, res)
-	}
-	return out, nil
+		if err != nil {
+			return "", fmt.Errorf("take d1 %s %s: %w", model, r.id, err)
+		}
+		if r.inKV && string(val) == string(r.raw) {
+			return TookNothing, nil
+		}
+		if err := ds.KV().Put(ctx, r.ns, backend.Entry{Key: r.key, Value: val}); err != nil {
+			return "", fmt.Errorf("take d1 %s %s: kv put: %w", model, r.id, err)
+		}
+		if !r.inKV {
+			return TookCreated, nil
+		}
+		return TookRewritten, nil
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/runtime"
@@ -33,69 +32,33 @@ const (
 // It costs one D1 read and one bulk KV read per 100 ids, then one D1
 // write per record that differs.
 func TakeKV(ctx context.Context, ds *runtime.Datastore, model string, ids []string) ([]TakeD1Result, error) {
-	start := time.Now()
-	s, err := ds.Storage(model)
-	if err != nil {
-		return nil, fmt.Errorf("take kv: %w", err)
-	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("take kv %s: %w: no ids", model, runtime.ErrInvalid)
-	}
-	ns, err := s.Namespace(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("take kv %s: %w", model, err)
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		if keys[i], err = s.Key(id); err != nil || id == "" {
-			return nil, fmt.Errorf("take kv %s: id %q: %w", model, id, errors.Join(runtime.ErrInvalid, err))
-		}
-	}
-	rows, err := s.Rows(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("take kv %s: read d1 rows: %w", model, runtime.NotMigrated(err))
-	}
-	vals, err := ds.KV().GetMany(ctx, ns, keys)
-	if err != nil {
-		return nil, fmt.Errorf("take kv %s: kv get many: %w", model, runtime.NotMigrated(err))
-	}
-	out := make([]TakeD1Result, 0, len(ids))
-	for i, id := range ids {
-		res := TakeD1Result{ID: id, Key: keys[i], Outcome: TookNothing}
-		raw, inKV := vals[keys[i]]
-		have, inD1 := rows[id]
-		switch {
-		case !inD1 && !inKV:
-			res.Outcome = TookNoRecord
-		case !inKV:
-			st := backend.Stmt{SQL: "DELETE FROM " + s.Table() + " WHERE " + s.QuotedPrimaryKey() + " = ?", Args: []any{id}}
+	return take(ctx, ds, "kv", model, ids, func(r takeRecord) (string, error) {
+		s := r.s
+		if !r.inKV {
+			st := backend.Stmt{SQL: "DELETE FROM " + s.Table() + " WHERE " + s.QuotedPrimaryKey() + " = ?", Args: []any{r.id}}
 			if _, err := ds.D1().Query(ctx, st); err != nil {
-				return out, fmt.Errorf("take kv %s %s: delete d1 row: %w", model, id, runtime.NotMigrated(err))
+				return "", fmt.Errorf("take kv %s %s: delete d1 row: %w", model, r.id, runtime.NotMigrated(err))
 			}
-			res.Outcome = TookRowRemoved
-		default:
-			row, problem := s.Project(id, raw)
-			if problem != "" {
-				return out, fmt.Errorf("take kv %s %s: %w: KV key %s: %s", model, id, runtime.ErrInvalid, keys[i], problem)
-			}
-			if inD1 && sameRow(s, row, have) {
-				break
-			}
-			if _, err := ds.D1().Batch(ctx, s.Upserts([][]any{row})); err != nil {
-				if errors.Is(err, backend.ErrConstraint) {
-					return out, fmt.Errorf("take kv %s %s: %w: D1 refuses the row: %s", model, id, backend.ErrConstraint, runtime.ConstraintName(err))
-				}
-				return out, fmt.Errorf("take kv %s %s: write d1 row: %w", model, id, runtime.NotMigrated(err))
-			}
-			res.Outcome = TookRowRewritten
-			if !inD1 {
-				res.Outcome = TookRowCreated
-			}
+			return TookRowRemoved, nil
 		}
-		ds.LogOp(ctx, "take_kv", model, id, start, res.Outcome, nil)
-		out = append(out, res)
-	}
-	return out, nil
+		row, problem := s.Project(r.id, r.raw)
+		if problem != "" {
+			return "", fmt.Errorf("take kv %s %s: %w: KV key %s: %s", model, r.id, runtime.ErrInvalid, r.key, problem)
+		}
+		if r.inD1 && sameRow(s, row, r.row) {
+			return TookNothing, nil
+		}
+		if _, err := ds.D1().Batch(ctx, s.Upserts([][]any{row})); err != nil {
+			if errors.Is(err, backend.ErrConstraint) {
+				return "", fmt.Errorf("take kv %s %s: %w: D1 refuses the row: %s", model, r.id, backend.ErrConstraint, runtime.ConstraintName(err))
+			}
+			return "", fmt.Errorf("take kv %s %s: write d1 row: %w", model, r.id, runtime.NotMigrated(err))
+		}
+		if !r.inD1 {
+			return TookRowCreated, nil
+		}
+		return TookRowRewritten, nil
+	})
 }
 
 func sameRow(s *runtime.Storage, want, have []any) bool {
