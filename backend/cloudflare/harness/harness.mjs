@@ -24,11 +24,7 @@ import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
 import { setLimit, limitStatus, checkLimit } from "./limiter.mjs";
 import { ScriptServer, changesScripts } from "./serve.mjs";
-
-function flag(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+import { flag, readBody, sendJSON, relay, serve } from "./process.mjs";
 
 const token = flag("token", process.env.HARNESS_TOKEN || "");
 if (!token) {
@@ -66,21 +62,6 @@ const log = [];
 // Armed faults by account id ("" for any account):
 // {status, count, retryAfter, after, skip} or {drop, after, skip}.
 const faults = new Map();
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function sendJSON(res, status, obj, headers = {}) {
-  const body = JSON.stringify(obj);
-  res.writeHead(status, { "content-type": "application/json", ...headers });
-  res.end(body);
-}
 
 // takeFault returns the fault that applies to this request, if any: the
 // fault armed for its account, else the one armed for every account.
@@ -203,13 +184,7 @@ const server = http.createServer(async (req, res) => {
     if (upstream.ok && changesScripts(method, url.pathname)) await scripts.reload();
     if (f && f.after) return applyFault(f, req, res, entry);
     entry.status = upstream.status;
-    const outHeaders = {};
-    upstream.headers.forEach((v, k) => {
-      if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") outHeaders[k] = v;
-    });
-    outHeaders["content-length"] = String(out.length);
-    res.writeHead(upstream.status, outHeaders);
-    res.end(out);
+    relay(res, upstream, out);
   } catch (e) {
     entry.status = 502;
     if (!res.headersSent) sendJSON(res, 502, { success: false, errors: [{ code: 10502, message: `harness: ${e.message}` }], messages: [], result: null });
@@ -220,42 +195,13 @@ async function serveScript(req, res, url) {
     const body = await readBody(req);
     const upstream = await scripts.fetch(req, url, body);
     const out = Buffer.from(await upstream.arrayBuffer());
-    const outHeaders = {};
-    upstream.headers.forEach((v, k) => {
-      if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") outHeaders[k] = v;
-    });
-    outHeaders["content-length"] = String(out.length);
-    res.writeHead(upstream.status, outHeaders);
-    res.end(out);
+    relay(res, upstream, out);
   } catch (e) {
     if (!res.headersSent) sendJSON(res, 502, { error: `harness: ${e.message}` });
   }
 }
 
-server.keepAliveTimeout = 60000;
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address();
+serve(server, mf, (port) => {
   rootURL = `http://127.0.0.1:${port}`;
-  process.stdout.write(`READY http://127.0.0.1:${port}\n`);
+  return rootURL;
 });
-
-let stopping = false;
-async function stop() {
-  if (stopping) return;
-  stopping = true;
-  server.close();
-  try {
-    await mf.dispose();
-  } finally {
-    process.exit(0);
-  }
-}
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-
-// Keep-alive timer: also notices when the parent (the test binary) is gone
-// and exits, so a killed test run leaves no workerd behind.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) stop();
-}, 1000);

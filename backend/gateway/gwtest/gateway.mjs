@@ -29,11 +29,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
-
-function flag(name, def) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
+import { flag, readBody, sendJSON, relay, serve } from "../../cloudflare/harness/process.mjs";
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 // miniflare is installed once, for the REST harness beside the Cloudflare backend.
@@ -84,21 +80,6 @@ for (let t = 0; t < tenants; t++) fetchers.push(await mf.getWorker(`gw${t}`));
 
 const log = [];
 const faults = new Map(); // tenant -> {status, count, after} | {drop, after}
-
-function readBody(req) {
-  return new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function sendJSON(res, status, obj) {
-  const body = JSON.stringify(obj);
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(body);
-}
 
 async function wipe(t) {
   const db = await mf.getD1Database("DMPLAN_D1", `gw${t}`);
@@ -198,39 +179,9 @@ const server = http.createServer(async (req, res) => {
     const out = Buffer.from(await upstream.arrayBuffer());
     if (f && f.after) return applyFault(f, req, res, entry);
     entry.status = upstream.status;
-    const outHeaders = {};
-    upstream.headers.forEach((v, k) => {
-      if (k !== "content-length" && k !== "transfer-encoding" && k !== "content-encoding") outHeaders[k] = v;
-    });
-    outHeaders["content-length"] = String(out.length);
-    res.writeHead(upstream.status, outHeaders);
-    res.end(out);
+    relay(res, upstream, out);
   } catch (e) {
     if (!res.headersSent) sendJSON(res, 502, { error: `gwtest: ${e && e.message ? e.message : String(e)}` });
   }
 });
-server.keepAliveTimeout = 60000;
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address();
-  process.stdout.write("READY " + JSON.stringify({ url: `http://127.0.0.1:${port}`, tenants: info }) + "\n");
-});
-
-let stopping = false;
-async function stop() {
-  if (stopping) return;
-  stopping = true;
-  server.close();
-  try {
-    await mf.dispose();
-  } finally {
-    process.exit(0);
-  }
-}
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-
-// Keep-alive timer: also notices when the parent (the test binary) is gone.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) stop();
-}, 1000);
+serve(server, mf, (port) => JSON.stringify({ url: `http://127.0.0.1:${port}`, tenants: info }));
