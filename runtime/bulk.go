@@ -469,8 +469,25 @@ func (h *Handle) takeBackPuts(ctx context.Context, nss map[*model]string, byMode
 			return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(kvErr, fmt.Errorf("restore kv: %w", err))}
 		}
 	}
-	return fmt.Errorf("%w (the KV writes of this call were taken back: nothing was written)", kvErr)
+	return &takenBackError{err: kvErr}
 }
+
+// takenBackError is a KV failure of a bulk save whose writes were taken
+// back. Taking them back settled the outcome, so it no longer matches
+// backend.ErrOutcomeUnknown, although the KV failure did; every other
+// cause still matches with errors.Is and errors.As.
+type takenBackError struct{ err error }
+
+func (e *takenBackError) Error() string {
+	return e.err.Error() + " (the KV writes of this call were taken back: nothing was written)"
+}
+
+func (e *takenBackError) Is(target error) bool {
+	return target != backend.ErrOutcomeUnknown && errors.Is(e.err, target)
+}
+
+// As lets errors.As find the KV failure's typed causes.
+func (e *takenBackError) As(target any) bool { return errors.As(e.err, target) }
 
 // takenMany sorts out the creates whose multi-row INSERT skipped rows (see
 // takenBy); the other records of the call are saved.
