@@ -533,11 +533,17 @@ func (s *Store) send(ctx context.Context, method, path string, body []byte, repl
 	var waited time.Duration
 	mayHaveRun := false // an earlier attempt failed after it may have run
 	for attempt := 1; ; attempt++ {
+		sent := ctx.Err() == nil // the attempt may reach the gateway
 		raw, err := s.attempt(ctx, method, path, body)
 		if err == nil {
 			return raw, nil
 		}
 		if ctx.Err() != nil {
+			if _, ambiguous, _ := classify(err, replayable, attempt); writes && sent && ambiguous {
+				// Cancelled or past its deadline while in flight: the
+				// gateway may have run the request.
+				return nil, fmt.Errorf("gateway %s: %s (attempt %d): cancelled while in flight, the write may or may not have been applied: %w: %w", s.shown, what, attempt, backend.ErrOutcomeUnknown, ctx.Err())
+			}
 			if writes && mayHaveRun {
 				return nil, fmt.Errorf("gateway %s: %s (attempt %d): %w: %w", s.shown, what, attempt, backend.ErrOutcomeUnknown, ctx.Err())
 			}

@@ -1,0 +1,121 @@
+package gateway_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/gateway"
+)
+
+// cancelInFlight forwards each request; once armed, it lets the next one
+// reach the server and run, then cancels the caller's context and drops
+// the answer, as when a caller gives up while its request is in flight.
+type cancelInFlight struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	cancel context.CancelFunc
+}
+
+func (c *cancelInFlight) arm(cancel context.CancelFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cancel = cancel
+}
+
+func (c *cancelInFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	cancel := c.cancel
+	c.cancel = nil
+	c.mu.Unlock()
+	resp, err := c.next.RoundTrip(r)
+	if cancel == nil {
+		return resp, err
+	}
+	if err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	cancel()
+	return nil, context.Canceled
+}
+
+// A write whose context is cancelled while its request is in flight may
+// have run: its error wraps backend.ErrOutcomeUnknown and the context's
+// error. A read, or a write cancelled before it was sent, is not unknown.
+func TestCancelledInFlight(t *testing.T) {
+	g := newFixture(t)
+	ct := &cancelInFlight{next: http.DefaultTransport}
+	s, err := gateway.Open(context.Background(), gateway.Options{URL: g.tenant.URL, Secret: g.tenant.Secret, HTTPClient: &http.Client{Transport: ct}})
+	if err != nil {
+		t.Fatalf("gateway.Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	bg := context.Background()
+	ns := nsID(g, 0)
+	if _, err := s.D1().Query(bg, backend.Stmt{SQL: `CREATE TABLE c (id TEXT PRIMARY KEY)`}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		inFlight    bool // cancel while in flight (else before the call)
+		run         func(ctx context.Context) error
+		wantUnknown bool
+	}{
+		{"kv put", true, func(ctx context.Context) error {
+			return s.KV().Put(ctx, ns, backend.Entry{Key: "put", Value: []byte("v")})
+		}, true},
+		{"kv delete", true, func(ctx context.Context) error { return s.KV().Delete(ctx, ns, "put") }, true},
+		{"kv bulk put", true, func(ctx context.Context) error {
+			return s.KV().PutMany(ctx, ns, []backend.Entry{{Key: "b1", Value: []byte("1")}, {Key: "b2", Value: []byte("2")}})
+		}, true},
+		{"d1 insert", true, func(ctx context.Context) error {
+			_, err := s.D1().Query(ctx, backend.Stmt{SQL: `INSERT INTO c VALUES (?)`, Args: []any{"x"}})
+			return err
+		}, true},
+		{"pipeline with a write", true, func(ctx context.Context) error {
+			_, err := s.Pipeline(ctx, []backend.Op{
+				{Kind: backend.OpKVGet, NS: ns, Key: "b1"},
+				{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: "p", Value: []byte("v")}},
+			})
+			return err
+		}, true},
+		{"kv get", true, func(ctx context.Context) error { _, err := s.KV().Get(ctx, ns, "b1"); return err }, false},
+		{"d1 select", true, func(ctx context.Context) error {
+			_, err := s.D1().Query(ctx, backend.Stmt{SQL: `SELECT * FROM c`})
+			return err
+		}, false},
+		{"kv put cancelled before the call", false, func(ctx context.Context) error {
+			return s.KV().Put(ctx, ns, backend.Entry{Key: "never", Value: []byte("v")})
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(bg)
+			defer cancel()
+			if tt.inFlight {
+				ct.arm(cancel)
+			} else {
+				cancel()
+			}
+			err := tt.run(ctx)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			if got := errors.Is(err, backend.ErrOutcomeUnknown); got != tt.wantUnknown {
+				t.Errorf("err = %v: wraps ErrOutcomeUnknown = %v, want %v", err, got, tt.wantUnknown)
+			}
+		})
+	}
+	// The cancelled writes ran; the one cancelled before the call did not.
+	if e, err := s.KV().Get(bg, ns, "b2"); err != nil || string(e.Value) != "2" {
+		t.Errorf("kv get b2 = %v, %v; want the cancelled bulk put applied", e, err)
+	}
+	if _, err := s.KV().Get(bg, ns, "never"); !errors.Is(err, backend.ErrKeyNotFound) {
+		t.Errorf("kv get never: %v; want ErrKeyNotFound", err)
+	}
+}
