@@ -2,6 +2,7 @@ package cloudflare
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"sync"
 	"testing"
@@ -44,14 +45,18 @@ type fixture struct {
 	seen  int // requests of the account before the last mark
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureClient(t, nil) }
+
+// newFixtureClient is newFixture with the Store sending through hc (nil:
+// the default client).
+func newFixtureClient(t *testing.T, hc *http.Client) *fixture {
 	t.Helper()
 	h := cftest.Shared(t)
 	acct := h.NewAccount(t)
 	h.NewDatabase(t, acct, "dmplan-test")
 	s, err := Open(context.Background(), Config{
 		AccountID: acct, APIToken: h.Token, Database: "dmplan-test", BaseURL: h.BaseURL,
-		Getenv: noEnv, Environment: "test",
+		Getenv: noEnv, Environment: "test", HTTPClient: hc,
 	})
 	if err != nil {
 		t.Fatalf("open store: %v", err)

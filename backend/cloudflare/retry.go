@@ -72,6 +72,7 @@ func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx 
 				s.cfg.Logger.Debug("cloudflare governor wait", "op", op, "wait", w, "limit", g.Limit(), "window", g.Window())
 			}
 		}
+		sent := ctx.Err() == nil // the attempt may reach Cloudflare
 		actx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 		err := fn(actx)
 		cancel()
@@ -79,6 +80,12 @@ func (s *Store) attempts(ctx context.Context, op string, sf safety, fn func(ctx 
 			return nil
 		}
 		if ctx.Err() != nil {
+			if sf != idempotent && sent && unanswered(err) {
+				// A write cancelled (or past its deadline) while in
+				// flight: Cloudflare may have run it.
+				e := fmt.Errorf("%s: cancelled while in flight, the write may or may not have been applied: %w", op, ctx.Err())
+				return &outcomeUnknown{msg: e.Error(), err: e}
+			}
 			return s.unknownIf(mayHaveRun, fmt.Errorf("%s: %w", op, ctx.Err()))
 		}
 		retry, wait := s.retryable(err, sf, attempt)
@@ -210,6 +217,18 @@ func ambiguous(err error) bool {
 		return false
 	}
 	return isTransport(err)
+}
+
+// unanswered reports whether a failed attempt may have run without its
+// answer being read: anything but an API answer that says it did not (4xx
+// other than 408) or a failure to connect.
+func unanswered(err error) bool {
+	var apiErr *apiError
+	if errors.As(err, &apiErr) {
+		return ambiguous(err)
+	}
+	var opErr *net.OpError
+	return !errors.As(err, &opErr) || opErr.Op != "dial"
 }
 
 // finalError wraps a failure that is not retried. For an unsafe call that

@@ -43,12 +43,18 @@ model "TOKEN" {
 // Datastore on it.
 func openRuntime(t *testing.T, src string) (*fixture, *runtime.Datastore) {
 	t.Helper()
+	f := newFixture(t)
+	return f, openRuntimeOn(t, f, src)
+}
+
+// openRuntimeOn applies spec on f's account and opens a Datastore on it.
+func openRuntimeOn(t *testing.T, f *fixture, src string) *runtime.Datastore {
+	t.Helper()
 	ctx := context.Background()
 	spec, diags := hclspec.LoadSources("rt", map[string][]byte{"rt.dm.hcl": []byte(src)})
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	f := newFixture(t)
 	live, err := backend.Inspect(ctx, f.s.D1(), f.s.KV())
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +67,7 @@ func openRuntime(t *testing.T, src string) (*fixture, *runtime.Datastore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, ds
+	return ds
 }
 
 // TestRuntimeD1WritesRetried: the runtime marks its D1 upserts and deletes

@@ -13,8 +13,9 @@ import (
 )
 
 // cancelInFlight forwards each request; once armed, it lets the next one
-// reach the server and run, then cancels the caller's context and drops
-// the answer, as when a caller gives up while its request is in flight.
+// reach the server and run, then cancels the caller's context and, when
+// that reaches the request, drops the answer: a caller giving up while its
+// request is in flight.
 type cancelInFlight struct {
 	next   http.RoundTripper
 	mu     sync.Mutex
@@ -36,12 +37,15 @@ func (c *cancelInFlight) RoundTrip(r *http.Request) (*http.Response, error) {
 	if cancel == nil {
 		return resp, err
 	}
-	if err == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-	}
 	cancel()
-	return nil, context.Canceled
+	if err != nil || r.Context().Err() == nil {
+		// A request whose context the caller's cancellation does not
+		// reach gets its answer.
+		return resp, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil, r.Context().Err()
 }
 
 // A write whose context is cancelled while its request is in flight may
