@@ -123,3 +123,33 @@ func TestCancelledInFlight(t *testing.T) {
 		t.Errorf("kv get never: %v; want ErrKeyNotFound", err)
 	}
 }
+
+// A Save whose caller cancels while its request (KV put and D1 upsert) is
+// in flight is not left half done: the runtime finishes a dual write once
+// its KV request is sent, so the Save succeeds and the record is stored.
+func TestRuntimeSaveCancelledInFlight(t *testing.T) {
+	f, h := openRuntime(t)
+	bg := context.Background()
+	warm := h.New("NOTE")
+	warm.Set("title", "warm up")
+	if err := warm.Save(bg); err != nil {
+		t.Fatal(err)
+	}
+	ct := &cancelInFlight{next: f.trips.next}
+	f.trips.next = ct
+	ctx, cancel := context.WithCancel(bg)
+	defer cancel()
+	r := h.New("NOTE")
+	r.Set("title", "cancelled")
+	ct.arm(cancel)
+	if err := r.Save(ctx); err != nil {
+		t.Fatalf("Save cancelled in flight: %v, want the write finished", err)
+	}
+	if ctx.Err() == nil {
+		t.Fatal("the caller's context was not cancelled: the test did not run as meant")
+	}
+	got, err := h.Get(bg, "NOTE", r.ID())
+	if err != nil || got.Get("title") != "cancelled" {
+		t.Errorf("Get after the save: %v, %v; want title cancelled", got, err)
+	}
+}
