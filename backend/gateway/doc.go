@@ -17,8 +17,9 @@
 //
 // The contract lives in package backend/gateway/worker, which imports
 // nothing of dmplan (the planner may use it without depending on the
-// backends); this package re-exports it. The script is one ES module with no dependencies, Script(), uploaded as
-// MainModule with CompatibilityDate. It reports Version in every response.
+// backends); this package re-exports it. The script is one ES module
+// with no dependencies, Script(), uploaded as MainModule with
+// CompatibilityDate. It reports Version in every response.
 // Its bindings, built by Config.Bindings from a Config and the secret texts:
 //
 //	DMPLAN_D1               d1            the environment's D1 database (Config.Database.ID)
