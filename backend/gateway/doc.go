@@ -1,7 +1,9 @@
 // Package gateway is dmplan's production path for Go services: a small
 // Worker (the gateway) that dmplan deploys beside an environment's D1
 // database and KV namespaces, and a backend.Backend that talks to it over
-// HTTPS, one request per runtime operation.
+// HTTPS, one request per runtime operation in most cases (a Delete by id
+// and a create with a caller-chosen id take two, a save D1 refuses for a
+// constraint three: see the README's round-trip counts).
 //
 // Cloudflare's REST API is meant for administration: 1,200 requests per 5
 // minutes per user, shared by every token and tool, and a 5-minute block of
@@ -17,8 +19,8 @@
 //
 // The contract lives in package backend/gateway/worker, which imports
 // nothing of dmplan (the planner may use it without depending on the
-// backends); this package re-exports it. The script is one ES module with no dependencies, Script(), uploaded as
-// MainModule with CompatibilityDate. It reports Version in every response.
+// backends); this package re-exports it. The script is one ES module with
+// no dependencies, Script(), uploaded as MainModule with CompatibilityDate. It reports Version in every response.
 // Its bindings, built by Config.Bindings from a Config and the secret texts:
 //
 //	DMPLAN_D1               d1            the environment's D1 database (Config.Database.ID)
