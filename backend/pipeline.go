@@ -99,8 +99,9 @@ type OpResult struct {
 }
 
 // Pipeliner is the optional capability of a backend that runs a list of
-// ops in one round trip (the gateway). A backend without it runs them one
-// by one through RunOps, with the same semantics.
+// ops in one round trip (the gateway; more only when the ops exceed one
+// request's limits). A backend without it runs them one by one through
+// RunOps, with the same semantics.
 type Pipeliner interface {
 	// Pipeline runs ops in order and stops at the first that fails: it
 	// then returns the results of the ops before it and a *PipelineError
@@ -156,8 +157,8 @@ func replayableStmt(st Stmt) bool {
 	return err == nil && !info.Writes
 }
 
-// RunOps runs ops on b: in one round trip when b is a Pipeliner, else one
-// call at a time with the same semantics (stop at the first failure, a
+// RunOps runs ops on b: in one round trip when b is a Pipeliner (more only
+// when the ops exceed one request's limits), else one call at a time with the same semantics (stop at the first failure, a
 // *PipelineError naming it, results of the ops that ran). It checks the
 // whole list first (CheckOps) so a bad op fails before anything runs.
 func RunOps(ctx context.Context, b Backend, ops []Op) ([]OpResult, error) {

@@ -3,55 +3,19 @@ package cloudflare
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/backendtest"
 )
-
-// cancelInFlight forwards each request; once armed, it lets the next one
-// reach the API and run, then cancels the caller's context and, when that
-// reaches the request, drops the answer: a caller giving up while its
-// request is in flight.
-type cancelInFlight struct {
-	mu     sync.Mutex
-	cancel context.CancelFunc
-}
-
-func (c *cancelInFlight) arm(cancel context.CancelFunc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cancel = cancel
-}
-
-func (c *cancelInFlight) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	cancel := c.cancel
-	c.cancel = nil
-	c.mu.Unlock()
-	resp, err := http.DefaultTransport.RoundTrip(r)
-	if cancel == nil {
-		return resp, err
-	}
-	cancel()
-	if err != nil || r.Context().Err() == nil {
-		// A request whose context the caller's cancellation does not
-		// reach gets its answer.
-		return resp, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return nil, r.Context().Err()
-}
 
 // A write whose context is cancelled while its request is in flight may
 // have run: its error wraps backend.ErrOutcomeUnknown and the context's
 // error. A read, or a write cancelled before it was sent, is not unknown.
 func TestCancelledInFlight(t *testing.T) {
 	t.Parallel()
-	ct := &cancelInFlight{}
+	ct := &backendtest.CancelInFlight{}
 	f := newFixtureClient(t, &http.Client{Transport: ct})
 	bg := context.Background()
 	ns, err := f.s.KV().CreateNamespace(bg, "cancelled")
@@ -93,7 +57,7 @@ func TestCancelledInFlight(t *testing.T) {
 	for _, tt := range tests {
 		ctx, cancel := context.WithCancel(bg)
 		if tt.inFlight {
-			ct.arm(cancel)
+			ct.Arm(cancel)
 		} else {
 			cancel()
 		}
@@ -128,7 +92,7 @@ func TestCancelledInFlight(t *testing.T) {
 // succeeds, and KV and D1 both hold the new value.
 func TestRuntimeSaveCancelledInFlight(t *testing.T) {
 	t.Parallel()
-	ct := &cancelInFlight{}
+	ct := &backendtest.CancelInFlight{}
 	f := newFixtureClient(t, &http.Client{Transport: ct})
 	ds := openRuntimeOn(t, f, retrySpec)
 	bg := context.Background()
@@ -139,7 +103,7 @@ func TestRuntimeSaveCancelledInFlight(t *testing.T) {
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
 	rec.Set("title", "cancelled")
-	ct.arm(cancel)
+	ct.Arm(cancel)
 	if err := rec.Save(ctx); err != nil {
 		t.Fatalf("Save cancelled in flight: %v, want the write finished", err)
 	}

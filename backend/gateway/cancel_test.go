@@ -3,57 +3,20 @@ package gateway_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/backendtest"
 	"github.com/dmplan/dmplan/backend/gateway"
 )
-
-// cancelInFlight forwards each request; once armed, it lets the next one
-// reach the server and run, then cancels the caller's context and, when
-// that reaches the request, drops the answer: a caller giving up while its
-// request is in flight.
-type cancelInFlight struct {
-	next   http.RoundTripper
-	mu     sync.Mutex
-	cancel context.CancelFunc
-}
-
-func (c *cancelInFlight) arm(cancel context.CancelFunc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cancel = cancel
-}
-
-func (c *cancelInFlight) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	cancel := c.cancel
-	c.cancel = nil
-	c.mu.Unlock()
-	resp, err := c.next.RoundTrip(r)
-	if cancel == nil {
-		return resp, err
-	}
-	cancel()
-	if err != nil || r.Context().Err() == nil {
-		// A request whose context the caller's cancellation does not
-		// reach gets its answer.
-		return resp, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return nil, r.Context().Err()
-}
 
 // A write whose context is cancelled while its request is in flight may
 // have run: its error wraps backend.ErrOutcomeUnknown and the context's
 // error. A read, or a write cancelled before it was sent, is not unknown.
 func TestCancelledInFlight(t *testing.T) {
 	g := newFixture(t)
-	ct := &cancelInFlight{next: http.DefaultTransport}
+	ct := &backendtest.CancelInFlight{}
 	s, err := gateway.Open(context.Background(), gateway.Options{URL: g.tenant.URL, Secret: g.tenant.Secret, HTTPClient: &http.Client{Transport: ct}})
 	if err != nil {
 		t.Fatalf("gateway.Open: %v", err)
@@ -102,7 +65,7 @@ func TestCancelledInFlight(t *testing.T) {
 			ctx, cancel := context.WithCancel(bg)
 			defer cancel()
 			if tt.inFlight {
-				ct.arm(cancel)
+				ct.Arm(cancel)
 			} else {
 				cancel()
 			}
@@ -135,13 +98,13 @@ func TestRuntimeSaveCancelledInFlight(t *testing.T) {
 	if err := warm.Save(bg); err != nil {
 		t.Fatal(err)
 	}
-	ct := &cancelInFlight{next: f.trips.next}
+	ct := &backendtest.CancelInFlight{Next: f.trips.next}
 	f.trips.next = ct
 	ctx, cancel := context.WithCancel(bg)
 	defer cancel()
 	r := h.New("NOTE")
 	r.Set("title", "cancelled")
-	ct.arm(cancel)
+	ct.Arm(cancel)
 	if err := r.Save(ctx); err != nil {
 		t.Fatalf("Save cancelled in flight: %v, want the write finished", err)
 	}

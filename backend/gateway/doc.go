@@ -1,7 +1,9 @@
 // Package gateway is dmplan's production path for Go services: a small
 // Worker (the gateway) that dmplan deploys beside an environment's D1
 // database and KV namespaces, and a backend.Backend that talks to it over
-// HTTPS, one request per runtime operation.
+// HTTPS, one request per runtime operation in most cases (a Delete by id
+// takes up to two, a create with a caller-chosen id two, a save D1 refuses
+// for a constraint three: see the README's round-trip counts).
 //
 // Cloudflare's REST API is meant for administration: 1,200 requests per 5
 // minutes per user, shared by every token and tool, and a 5-minute block of

@@ -701,7 +701,13 @@ func (s *Store) attempt(ctx context.Context, method, path string, body []byte) (
 		Version string     `json:"version"`
 		Error   *wireError `json:"error"`
 	}
-	isJSON := strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && json.Unmarshal(raw, &env) == nil
+	isJSON := false
+	if version == "" || resp.StatusCode >= 300 {
+		// The envelope is read only when the header lacks the version or
+		// the answer is a failure: a success's body is decoded once, by
+		// the caller.
+		isJSON = strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && json.Unmarshal(raw, &env) == nil
+	}
 	if version == "" {
 		version = env.Version
 	}
