@@ -65,7 +65,7 @@ func (a *run) backfilling() bool {
 
 // writesAfter reports whether work runs after the SQL batches (backfills,
 // seeds), so the history row is written once that work is done.
-func (a *run) writesAfter() bool { return a.seeding() || a.backfilling() || a.gatewaying() }
+func (a *run) writesAfter() bool { return a.seeding() || a.backfilling() || a.p.DeploysWorker() }
 
 // schema runs the plan's SQL in plan order, stopping at each backfill
 // step to run it: the columns exist before their backfill, and the

@@ -21,25 +21,11 @@ type GatewayDeployer interface {
 	DeployGateway(ctx context.Context, step planner.Step, namespaces []state.Namespace) error
 }
 
-// gatewaying reports whether the plan deploys a Worker.
-func (a *run) gatewaying() bool {
-	for _, s := range a.p.Steps {
-		if isWorkerStep(s.Action) {
-			return true
-		}
-	}
-	return false
-}
-
-func isWorkerStep(act planner.Action) bool {
-	return act == planner.DeployWorker || act == planner.UpdateWorker
-}
-
 // gateway runs the plan's worker steps, after the namespaces and tables
 // they bind exist.
 func (a *run) gateway(ctx context.Context) error {
 	for i, s := range a.p.Steps {
-		if !isWorkerStep(s.Action) {
+		if !s.Action.IsWorker() {
 			continue
 		}
 		if err := a.lockErr(); err != nil {

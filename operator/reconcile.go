@@ -153,7 +153,9 @@ func (r *ReconcileReport) Unrepaired() int64 {
 
 // Refused lists the records a person decides, by model: rows D1 refused
 // (see Drift.Refused) and rows holding another create of the id (see
-// Drift.OtherCreate).
+// Drift.OtherCreate). It sees only the drift listed (at most
+// MaxDriftListed per model; ModelReconcile.Truncated says when more was
+// found).
 func (r *ReconcileReport) Refused() map[string][]string {
 	out := map[string][]string{}
 	for _, m := range r.Models {

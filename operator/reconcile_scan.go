@@ -199,19 +199,11 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 		return out, nil
 	}
 	m := s.m
-	var sts []backend.Stmt
-	for from := 0; from < len(cands); from += backend.MaxParams {
-		chunk := cands[from:min(from+backend.MaxParams, len(cands))]
-		args := make([]any, len(chunk))
-		for i, c := range chunk {
-			args[i] = c.id
-		}
-		sts = append(sts, backend.Stmt{
-			SQL:  "SELECT " + m.SelectColumns() + m.From() + " WHERE t." + m.QuotedPrimaryKey() + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")",
-			Args: args,
-		})
+	ids := make([]any, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
 	}
-	res, err := s.ds.D1().Batch(ctx, sts)
+	res, err := s.ds.D1().Batch(ctx, byIDs("SELECT "+m.SelectColumns()+m.From()+" WHERE t."+m.QuotedPrimaryKey(), ids))
 	if err != nil {
 		return nil, fmt.Errorf("read d1 rows: %w", runtime.NotMigrated(err))
 	}
@@ -412,18 +404,11 @@ func (s *scan) orphans(ctx context.Context, ns string) error {
 // MaxBatchStatements statements, marking those deleted as fixed.
 func (s *scan) pruneRows(ctx context.Context, orphans []Drift) error {
 	m := s.m
-	var sts []backend.Stmt
-	for from := 0; from < len(orphans); from += backend.MaxParams {
-		chunk := orphans[from:min(from+backend.MaxParams, len(orphans))]
-		args := make([]any, len(chunk))
-		for i, d := range chunk {
-			args[i] = d.ID
-		}
-		sts = append(sts, backend.Stmt{
-			SQL:  "DELETE FROM " + m.Table() + " WHERE " + m.QuotedPrimaryKey() + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")",
-			Args: args,
-		})
+	ids := make([]any, len(orphans))
+	for i, d := range orphans {
+		ids[i] = d.ID
 	}
+	sts := byIDs("DELETE FROM "+m.Table()+" WHERE "+m.QuotedPrimaryKey(), ids)
 	for from := 0; from < len(sts); from += runtime.MaxBatchStatements {
 		to := min(from+runtime.MaxBatchStatements, len(sts))
 		if _, err := s.ds.D1().Batch(ctx, sts[from:to]); err != nil {
@@ -434,6 +419,18 @@ func (s *scan) pruneRows(ctx context.Context, orphans []Drift) error {
 		}
 	}
 	return nil
+}
+
+// byIDs returns head + " IN (?, ...)" over ids, one statement per
+// backend.MaxParams ids: statement i holds ids[i*MaxParams:].
+func byIDs(head string, ids []any) []backend.Stmt {
+	var sts []backend.Stmt
+	for from := 0; from < len(ids); from += backend.MaxParams {
+		to := min(from+backend.MaxParams, len(ids))
+		chunk := ids[from:to:to]
+		sts = append(sts, backend.Stmt{SQL: head + " IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")", Args: chunk})
+	}
+	return sts
 }
 
 func (s *scan) snapshot() Progress {

@@ -222,3 +222,36 @@ func TestReconcileLeavesKVBytesAlone(t *testing.T) {
 		t.Error("missing row not rebuilt")
 	}
 }
+
+// TestReconcileManyIDs: reading the rows of more candidates, and deleting
+// more orphan rows, than one statement binds (backend.MaxParams) covers
+// every id: each stale row is found and each orphan row is deleted and
+// marked fixed.
+func TestReconcileManyIDs(t *testing.T) {
+	e := setup(t)
+	n := 2*backend.MaxParams + 5
+	for i := range n {
+		if _, err := e.ds.Auth("u1").Create(e.ctx, "PAGE", newPage(fmt.Sprintf("p-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+		e.exec(t, `INSERT INTO page_meta (page_id, project_id, url, status) VALUES (?, 'p', 'https://x.example', 'pending')`, fmt.Sprintf("orphan-%04d", i))
+	}
+	e.exec(t, `UPDATE page_meta SET title = 'edited in D1' WHERE page_id NOT LIKE 'orphan-%'`)
+	rep, err := operator.Reconcile(e.ctx, e.ds, operator.ReconcileOptions{Models: []string{"PAGE"}, PruneOrphans: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := rep.Models[0]
+	if m.Stale != int64(n) || m.Orphans != int64(n) || m.Fixed != int64(n) {
+		t.Errorf("counts = %+v, want %d stale, %d orphans, %d fixed", *m, n, n, n)
+	}
+	for _, d := range m.Drift {
+		if d.Kind == operator.DriftOrphanRow && !d.Fixed {
+			t.Errorf("orphan %s not marked fixed", d.ID)
+		}
+	}
+	res, err := e.store.D1().Query(e.ctx, backend.Stmt{SQL: `SELECT count(*) FROM page_meta WHERE page_id LIKE 'orphan-%'`})
+	if err != nil || len(res.Rows) != 1 || fmt.Sprint(res.Rows[0][0]) != "0" {
+		t.Errorf("orphan rows left: %v %v", res, err)
+	}
+}

@@ -299,3 +299,18 @@ func short(h string) string {
 	}
 	return quoteEmpty(h)
 }
+
+// IsWorker reports whether the action deploys the gateway Worker
+// (DeployWorker or UpdateWorker).
+func (a Action) IsWorker() bool { return a == DeployWorker || a == UpdateWorker }
+
+// DeploysWorker reports whether the plan has a step that deploys the
+// gateway Worker.
+func (p *Plan) DeploysWorker() bool {
+	for _, s := range p.Steps {
+		if s.Action.IsWorker() {
+			return true
+		}
+	}
+	return false
+}

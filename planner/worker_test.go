@@ -240,3 +240,23 @@ func dropBinding(lw *LiveWorker, name string) {
 	}
 	lw.Bindings = out
 }
+
+func TestDeploysWorker(t *testing.T) {
+	for _, tc := range []struct {
+		acts []Action
+		want bool
+	}{
+		{nil, false},
+		{[]Action{CreateTable, CreateNamespace}, false},
+		{[]Action{CreateTable, DeployWorker}, true},
+		{[]Action{UpdateWorker}, true},
+	} {
+		p := &Plan{}
+		for _, a := range tc.acts {
+			p.Steps = append(p.Steps, Step{Action: a})
+		}
+		if got := p.DeploysWorker(); got != tc.want {
+			t.Errorf("%v: DeploysWorker = %v, want %v", tc.acts, got, tc.want)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 			return view.ApplyResult{}, err
 		}
 		gw = &gatewayDeployer{c: c, ws: ws, spec: job.spec, t: job.target}
-		if hasWorkerStep(job.plan) {
+		if job.plan.DeploysWorker() {
 			// Before anything runs: a deploy without its secret would
 			// fail after the schema changed.
 			if _, _, err := c.gatewaySecrets(job.target); err != nil {

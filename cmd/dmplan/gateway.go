@@ -121,16 +121,6 @@ func (c *cli) gatewaySecrets(t *hclspec.Target) (secret, previous string, err er
 	return secret, previous, nil
 }
 
-// hasWorkerStep reports whether the plan deploys the gateway.
-func hasWorkerStep(p *planner.Plan) bool {
-	for _, s := range p.Steps {
-		if s.Action == planner.DeployWorker || s.Action == planner.UpdateWorker {
-			return true
-		}
-	}
-	return false
-}
-
 // gatewayDeployer uploads the environment's gateway (applier.GatewayDeployer).
 type gatewayDeployer struct {
 	c    *cli

@@ -42,13 +42,7 @@ func dmplanRun(t *testing.T, args ...string) (int, string, string) {
 // through the runtime.
 func reconcileFixture(t *testing.T, n int) (dir string, ids []string) {
 	t.Helper()
-	dir = t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(reconcileHCL), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
-		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
-	}
+	dir = appliedDir(t, "notes.dm.hcl", reconcileHCL)
 	ctx := context.Background()
 	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
 		for range n {
@@ -60,6 +54,45 @@ func reconcileFixture(t *testing.T, n int) (dir string, ids []string) {
 		}
 	})
 	return dir, ids
+}
+
+// appliedDir writes the model file name with src in a temp dir and
+// applies it.
+func appliedDir(t *testing.T, name, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
+		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
+	}
+	return dir
+}
+
+// copyKV writes the object at from, edited, to the key to in the KV
+// namespace titled title.
+func copyKV(t *testing.T, be backend.Backend, title, from, to string, edit func(string) string) {
+	t.Helper()
+	ctx := context.Background()
+	nss, err := be.KV().Namespaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range nss {
+		if ns.Title != title {
+			continue
+		}
+		e, err := be.KV().Get(ctx, ns.ID, from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: to, Value: []byte(edit(string(e.Value)))}); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatalf("no KV namespace %s", title)
 }
 
 func withStore(t *testing.T, dir string, fn func(backend.Backend, *runtime.Datastore)) {
@@ -203,13 +236,7 @@ model "ACCT" {
   }
 }
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "acct.dm.hcl"), []byte(hcl), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
-		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
-	}
+	dir := appliedDir(t, "acct.dm.hcl", hcl)
 	ctx := context.Background()
 	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
 		for _, id := range []string{"ann", "bob"} {
@@ -217,19 +244,9 @@ model "ACCT" {
 				t.Fatal(err)
 			}
 		}
-		nss, _ := be.KV().Namespaces(ctx)
-		for _, ns := range nss {
-			if ns.Title == "rc-local-ACCT" {
-				e, err := be.KV().Get(ctx, ns.ID, "acct:bob")
-				if err != nil {
-					t.Fatal(err)
-				}
-				dup := strings.Replace(string(e.Value), "bob@example.com", "ann@example.com", 1)
-				if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: "acct:bob", Value: []byte(dup)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		copyKV(t, be, "rc-local-ACCT", "acct:bob", "acct:bob", func(v string) string {
+			return strings.Replace(v, "bob@example.com", "ann@example.com", 1)
+		})
 	})
 	code, out, errOut := dmplanRun(t, "reconcile", "-fix", dir)
 	take := "dmplan reconcile -model ACCT -take-d1 bob " + dir
@@ -280,31 +297,15 @@ model "ACCT" {
   }
 }
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "acct.dm.hcl"), []byte(hcl), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
-		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
-	}
+	dir := appliedDir(t, "acct.dm.hcl", hcl)
 	ctx := context.Background()
 	withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {
 		if _, err := ds.System().Create(ctx, "ACCT", map[string]any{"acct_id": "ann", "email": "ann@example.com"}); err != nil {
 			t.Fatal(err)
 		}
-		nss, _ := be.KV().Namespaces(ctx)
-		for _, ns := range nss {
-			if ns.Title == "rc-local-ACCT" {
-				e, err := be.KV().Get(ctx, ns.ID, "acct:ann")
-				if err != nil {
-					t.Fatal(err)
-				}
-				dup := strings.Replace(string(e.Value), `"acct_id":"ann"`, `"acct_id":"cat"`, 1)
-				if err := be.KV().Put(ctx, ns.ID, backend.Entry{Key: "acct:cat", Value: []byte(dup)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		copyKV(t, be, "rc-local-ACCT", "acct:ann", "acct:cat", func(v string) string {
+			return strings.Replace(v, `"acct_id":"ann"`, `"acct_id":"cat"`, 1)
+		})
 	})
 	code, out, errOut := dmplanRun(t, "reconcile", "-fix", dir)
 	take := "dmplan reconcile -model ACCT -take-d1 cat " + dir
@@ -352,13 +353,7 @@ model "BARE" {
   d1 { sync_fields = ["email"] }
 }
 `
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "acct.dm.hcl"), []byte(hcl), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if code, out, errOut := dmplanRun(t, "apply", "-auto-approve", dir); code != 0 {
-		t.Fatalf("apply: %d\n%s\n%s", code, out, errOut)
-	}
+	dir := appliedDir(t, "acct.dm.hcl", hcl)
 	ctx := context.Background()
 	loser := func() {
 		withStore(t, dir, func(be backend.Backend, ds *runtime.Datastore) {

@@ -46,7 +46,7 @@ func matchSavedSteps(spec *hclspec.Spec, saved, derived []planner.Step) ([]plann
 			derivedSeeds[s.Target] = s
 			continue
 		}
-		if isWorker(s.Action) {
+		if s.Action.IsWorker() {
 			workers = append(workers, s)
 			continue
 		}
@@ -57,7 +57,7 @@ func matchSavedSteps(spec *hclspec.Spec, saved, derived []planner.Step) ([]plann
 	next := 0
 	for i, s := range saved {
 		differs := fmt.Errorf("%w: step %d (%s %s) differs; re-run dmplan plan", errPlanMismatch, i+1, s.Action, s.Target)
-		if isWorker(s.Action) {
+		if s.Action.IsWorker() {
 			// A worker step makes the Worker what the sources say: the
 			// derived one runs (or none, when the Worker already is).
 			if len(workers) > 0 && workers[0].Target != s.Target {
@@ -97,8 +97,6 @@ func matchSavedSteps(spec *hclspec.Spec, saved, derived []planner.Step) ([]plann
 	}
 	return append(out, seedSteps...), nil
 }
-
-func isWorker(a planner.Action) bool { return a == planner.DeployWorker || a == planner.UpdateWorker }
 
 // sameStep compares what a step does: its action, target and SQL.
 func sameStep(a, b planner.Step) bool {

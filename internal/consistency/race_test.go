@@ -134,36 +134,21 @@ func TestConcurrentCreateSameID(t *testing.T) {
 				lost := 0
 				for round := range rounds {
 					id := fmt.Sprintf("c%04d", round)
-					errs := make([]error, writers)
-					var wg sync.WaitGroup
-					start := make(chan struct{})
-					for w := range writers {
-						wg.Add(1)
-						go func() {
-							defer wg.Done()
-							<-start
-							_, errs[w] = ds.Auth(fmt.Sprintf("user-%d", w)).Create(ctx, "ACCT", map[string]any{
-								"acct_id": id, "email": fmt.Sprintf("%s-w%d@example.com", id, w),
-								"title": fmt.Sprintf("w%d", w), "note": fmt.Sprintf("note of w%d", w),
-							})
-						}()
-					}
-					close(start)
-					wg.Wait()
-					winner := -1
-					for w, err := range errs {
-						switch {
-						case err == nil && winner >= 0:
-							lost++
-							t.Errorf("round %d: writers %d and %d both created %s", round, winner, w, id)
-						case err == nil:
-							winner = w
-						case !errors.Is(err, runtime.ErrConflict):
-							t.Fatalf("round %d: writer %d: %v", round, w, err)
-						}
-					}
-					if winner < 0 {
+					errs := atOnce(writers, func(w int) error {
+						_, err := ds.Auth(fmt.Sprintf("user-%d", w)).Create(ctx, "ACCT", map[string]any{
+							"acct_id": id, "email": fmt.Sprintf("%s-w%d@example.com", id, w),
+							"title": fmt.Sprintf("w%d", w), "note": fmt.Sprintf("note of w%d", w),
+						})
+						return err
+					})
+					won := winners(t, round, errs)
+					if len(won) == 0 {
 						t.Fatalf("round %d: no create of %s succeeded: %v", round, id, errs)
+					}
+					winner := won[0]
+					for _, w := range won[1:] {
+						lost++
+						t.Errorf("round %d: writers %d and %d both created %s", round, winner, w, id)
 					}
 					want := fmt.Sprintf("w%d", winner)
 					obj, ok := stored(t, ctx, check, id)
@@ -295,35 +280,20 @@ func TestCrossProcessCreateSameID(t *testing.T) {
 	for round := range rounds {
 		id := fmt.Sprintf("x%04d", round)
 		const writers = 4
-		errs := make([]error, writers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, errs[w] = dss[w%2].System().Create(ctx, "ACCT", map[string]any{
-					"acct_id": id, "email": fmt.Sprintf("%s-w%d@example.com", id, w),
-					"title": fmt.Sprintf("w%d", w), "note": fmt.Sprintf("note of w%d", w),
-				})
-			}()
-		}
-		close(start)
-		wg.Wait()
-		winner := -1
-		for w, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: writers %d and %d both created %s", round, winner, w, id)
-			case err == nil:
-				winner = w
-			case !errors.Is(err, runtime.ErrConflict):
-				t.Fatalf("round %d: writer %d: %v", round, w, err)
-			}
-		}
-		if winner < 0 {
+		errs := atOnce(writers, func(w int) error {
+			_, err := dss[w%2].System().Create(ctx, "ACCT", map[string]any{
+				"acct_id": id, "email": fmt.Sprintf("%s-w%d@example.com", id, w),
+				"title": fmt.Sprintf("w%d", w), "note": fmt.Sprintf("note of w%d", w),
+			})
+			return err
+		})
+		won := winners(t, round, errs)
+		if len(won) == 0 {
 			t.Fatalf("round %d: no create of %s succeeded: %v", round, id, errs)
+		}
+		winner := won[0]
+		if len(won) > 1 {
+			t.Fatalf("round %d: writers %d and %d both created %s", round, winner, won[1], id)
 		}
 		want := fmt.Sprintf("w%d", winner)
 		obj, ok := stored(t, ctx, dss[0], id)
@@ -352,37 +322,25 @@ func TestConcurrentCreateManySameIDs(t *testing.T) {
 	rounds := raceRounds(kinds[0], 0) / 5
 	for round := range rounds {
 		const callers = 3
-		errs := make([]error, callers)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for c := range callers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				data := make([]map[string]any, 5)
-				for i := range data {
-					id := fmt.Sprintf("m%04d-%d", round, i)
-					data[i] = map[string]any{"acct_id": id, "email": fmt.Sprintf("%s-c%d@example.com", id, c), "title": fmt.Sprintf("c%d", c)}
-				}
-				<-start
-				_, errs[c] = ds.System().CreateMany(ctx, "ACCT", data)
-			}()
-		}
-		close(start)
-		wg.Wait()
-		winner := -1
-		for c, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("round %d: callers %d and %d both created the records", round, winner, c)
-			case err == nil:
-				winner = c
-			case !errors.Is(err, runtime.ErrConflict):
-				t.Fatalf("round %d: caller %d: %v", round, c, err)
+		data := make([][]map[string]any, callers)
+		for c := range data {
+			data[c] = make([]map[string]any, 5)
+			for i := range data[c] {
+				id := fmt.Sprintf("m%04d-%d", round, i)
+				data[c][i] = map[string]any{"acct_id": id, "email": fmt.Sprintf("%s-c%d@example.com", id, c), "title": fmt.Sprintf("c%d", c)}
 			}
 		}
-		if winner < 0 {
+		errs := atOnce(callers, func(c int) error {
+			_, err := ds.System().CreateMany(ctx, "ACCT", data[c])
+			return err
+		})
+		won := winners(t, round, errs)
+		if len(won) == 0 {
 			t.Fatalf("round %d: no call succeeded: %v", round, errs)
+		}
+		winner := won[0]
+		if len(won) > 1 {
+			t.Fatalf("round %d: callers %d and %d both created the records", round, winner, won[1])
 		}
 		for i := range 5 {
 			id := fmt.Sprintf("m%04d-%d", round, i)
@@ -392,4 +350,39 @@ func TestConcurrentCreateManySameIDs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// atOnce runs call(0) … call(n-1) in n goroutines released together and
+// returns their errors by index.
+func atOnce(n int, call func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = call(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// winners returns the indexes of the calls that succeeded, in order; a
+// call that failed with anything but runtime.ErrConflict fails the test.
+func winners(t *testing.T, round int, errs []error) []int {
+	t.Helper()
+	var won []int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won = append(won, i)
+		case !errors.Is(err, runtime.ErrConflict):
+			t.Fatalf("round %d: call %d: %v", round, i, err)
+		}
+	}
+	return won
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/dmplan/dmplan/operator"
 )
 
 func decode(t *testing.T, b []byte) map[string]any {
@@ -95,5 +97,41 @@ func TestHistoryJSONEmptyIsArray(t *testing.T) {
 	m := decode(t, out.Bytes())
 	if h, ok := m["history"].([]any); !ok || len(h) != 0 {
 		t.Errorf("history = %#v, want []", m["history"])
+	}
+}
+
+// TestReconcileTakeJSONShape pins the documents of reconcile -take-d1 and
+// -take-kv: each carries only its own key, and an empty result is [].
+func TestReconcileTakeJSONShape(t *testing.T) {
+	res := []operator.TakeD1Result{{ID: "u1", Key: "user:u1", Outcome: operator.TookRewritten}}
+	for _, tc := range []struct {
+		name string
+		take func(Reconcile, []operator.TakeD1Result)
+		key  string
+	}{
+		{"take-d1", func(v Reconcile, r []operator.TakeD1Result) { v.TakeD1(testTarget, "user", r, "dmplan reconcile") }, "take_d1"},
+		{"take-kv", func(v Reconcile, r []operator.TakeD1Result) { v.TakeKV(testTarget, "user", r, "dmplan reconcile") }, "take_kv"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, r := range [][]operator.TakeD1Result{res, {}} {
+				var out bytes.Buffer
+				v := NewReconcile(JSON, Streams{Out: &out, Err: &out}, false)
+				tc.take(v, r)
+				tc.take(v, r) // the document is written once
+				m := decode(t, out.Bytes())
+				want := []string{"diagnostics", "format_version", "model", "next", tc.key, "target"}
+				sort.Strings(want)
+				if d := cmp.Diff(want, keys(m)); d != "" {
+					t.Fatalf("keys (-want +got):\n%s", d)
+				}
+				got, _ := m[tc.key].([]any)
+				if m[tc.key] == nil || len(got) != len(r) {
+					t.Fatalf("%s = %v, want %d results", tc.key, m[tc.key], len(r))
+				}
+				if m["model"] != "user" {
+					t.Errorf("model = %v", m["model"])
+				}
+			}
+		})
 	}
 }

@@ -271,35 +271,30 @@ func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport, next 
 
 // TakeKV writes {format_version, target, model, take_kv, next}.
 func (v *ReconcileJSON) TakeKV(t Target, model string, res []operator.TakeD1Result, then string) {
-	if v.done {
-		return
-	}
-	v.done = true
-	doc := struct {
-		FormatVersion string                  `json:"format_version"`
-		Target        Target                  `json:"target"`
-		Model         string                  `json:"model"`
-		TakeKV        []operator.TakeD1Result `json:"take_kv"`
-		Next          []Next                  `json:"next"`
-		Diagnostics   []Diagnostic            `json:"diagnostics"`
-	}{FormatVersion, t, model, res, []Next{{What: "check the model again", Command: then}}, jsonDiagnostics(v.diags)}
-	writeJSON(v.out, doc)
+	v.took(t, model, nil, &res, then)
 }
 
 // TakeD1 writes {format_version, target, model, take_d1, next}.
 func (v *ReconcileJSON) TakeD1(t Target, model string, res []operator.TakeD1Result, then string) {
+	v.took(t, model, &res, nil, then)
+}
+
+// took writes the document of -take-d1 or -take-kv: exactly one of d1
+// and kv is set, and only its key appears.
+func (v *ReconcileJSON) took(t Target, model string, d1, kv *[]operator.TakeD1Result, then string) {
 	if v.done {
 		return
 	}
 	v.done = true
 	doc := struct {
-		FormatVersion string                  `json:"format_version"`
-		Target        Target                  `json:"target"`
-		Model         string                  `json:"model"`
-		TakeD1        []operator.TakeD1Result `json:"take_d1"`
-		Next          []Next                  `json:"next"`
-		Diagnostics   []Diagnostic            `json:"diagnostics"`
-	}{FormatVersion, t, model, res, []Next{{What: "check the model again", Command: then}}, jsonDiagnostics(v.diags)}
+		FormatVersion string                   `json:"format_version"`
+		Target        Target                   `json:"target"`
+		Model         string                   `json:"model"`
+		TakeD1        *[]operator.TakeD1Result `json:"take_d1,omitempty"`
+		TakeKV        *[]operator.TakeD1Result `json:"take_kv,omitempty"`
+		Next          []Next                   `json:"next"`
+		Diagnostics   []Diagnostic             `json:"diagnostics"`
+	}{FormatVersion, t, model, d1, kv, []Next{{What: "check the model again", Command: then}}, jsonDiagnostics(v.diags)}
 	writeJSON(v.out, doc)
 }
 
