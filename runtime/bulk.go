@@ -367,24 +367,16 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			if group.insert {
 				tail = m.insertTail
 			}
-			for startRow := 0; startRow < len(group.list); startRow += m.rowsPerStm {
-				chunk := group.list[startRow:min(startRow+m.rowsPerStm, len(group.list))]
-				var b strings.Builder
-				b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(tail))
-				b.WriteString(m.upsertHead)
-				args := make([]any, 0, len(chunk)*len(m.cols))
-				for i, s := range chunk {
-					if i > 0 {
-						b.WriteString(", ")
-					}
-					b.WriteString(m.rowHolders)
-					args = append(args, s.row...)
-				}
-				b.WriteString(tail)
-				// Both may be replayed after a 5xx: a replayed INSERT of
-				// creates with chosen ids finds its own rows (see put).
-				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
-				owners = append(owners, stmtOwner{m, chunk, group.insert})
+			rows := make([][]any, len(group.list))
+			for i, s := range group.list {
+				rows[i] = s.row
+			}
+			// Both may be replayed after a 5xx: a replayed INSERT of
+			// creates with chosen ids finds its own rows (see put).
+			for k, st := range m.rowStmts(rows, tail) {
+				from := k * m.rowsPerStm
+				sts = append(sts, st)
+				owners = append(owners, stmtOwner{m, group.list[from:min(from+m.rowsPerStm, len(group.list))], group.insert})
 			}
 		}
 	}
