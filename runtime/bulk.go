@@ -170,7 +170,7 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 		return nil, nil // nothing was Set since the record was stored
 	}
 	n := len(ve.Fields)
-	if err := h.prepareUpdate(ctx, m, r.data, r.orig, plainUpdate, false, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, r.data, r.orig, r.orig["deleted_at"], false, ve); err != nil {
 		return nil, err
 	}
 	for j := n; j < len(ve.Fields); j++ {
@@ -245,7 +245,7 @@ func (h *Handle) before(ctx context.Context, s *staged) error {
 		}
 	} else {
 		updatedAt := s.ev.Data["updated_at"]
-		if err := h.prepareUpdate(ctx, m, s.ev.Data, s.r.orig, plainUpdate, true, ve); err != nil {
+		if err := h.prepareUpdate(ctx, m, s.ev.Data, s.r.orig, s.r.orig["deleted_at"], true, ve); err != nil {
 			return fmt.Errorf("update %s %s: %w", m.name, s.ev.ID, err)
 		}
 		s.ev.Changes = diff(s.r.orig, s.ev.Data)

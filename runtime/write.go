@@ -179,8 +179,14 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 		outcome = "unchanged" // nothing was Set since the record was stored
 		return nil
 	}
+	// deleted_at is what a restore or soft delete sets (data holds it),
+	// the stored value for a plain update.
+	deletedAt := r.orig["deleted_at"]
+	if kind != plainUpdate {
+		deletedAt = data["deleted_at"]
+	}
 	ve := &ValidationError{Model: m.name}
-	if err := h.prepareUpdate(ctx, m, data, r.orig, kind, false, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, data, r.orig, deletedAt, false, ve); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
 	if len(ve.Fields) > 0 {
@@ -201,19 +207,14 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
-	deletedAt := data["deleted_at"] // what a restore or soft delete sets
 	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
 		if m.hooked(op) {
 			// Before hooks may have changed ev.Data: every kind re-applies
 			// its rules, and deleted_at stays what this kind sets.
 			ve := &ValidationError{Model: m.name}
-			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, true, ve); err != nil {
+			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, deletedAt, true, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
-			}
-			if kind != plainUpdate {
-				readOnly(m, ev.Data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
-				ev.Data["deleted_at"] = deletedAt
 			}
 			if len(ve.Fields) > 0 {
 				return ve
@@ -234,11 +235,13 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 }
 
 // prepareUpdate refuses changes to the fields the runtime manages, keeps
-// the rest of them, and validates. An untouched stored value that no
+// the rest of them, and validates. deletedAt is the value deleted_at must
+// have on a soft-delete model: the stored one for a plain update, the one
+// a restore or soft delete sets. An untouched stored value that no
 // longer matches its field (a KV-only field changed type) is kept and
 // logged at warn level, without its value (not again when recheck: the
 // second pass after before hooks).
-func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, kind updateKind, recheck bool, ve *ValidationError) error {
+func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, deletedAt any, recheck bool, ve *ValidationError) error {
 	if !equalValues(data[m.pk], orig[m.pk]) {
 		ve.add(-1, m.pk, CodeImmutable, "is the primary key and cannot change")
 	}
@@ -250,8 +253,8 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 	if m.timestamps {
 		readOnly(m, data, orig, "created_at", ve)
 	}
-	if m.soft && kind == plainUpdate {
-		readOnly(m, data, orig, "deleted_at", ve)
+	if m.soft {
+		readOnly(m, data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
 	}
 	if m.auth {
 		owner, _ := orig["user_id"].(string)
@@ -283,8 +286,8 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 		data["created_at"] = orig["created_at"]
 		data["updated_at"] = orig["updated_at"]
 	}
-	if m.soft && kind == plainUpdate {
-		data["deleted_at"] = orig["deleted_at"]
+	if m.soft {
+		data["deleted_at"] = deletedAt
 	}
 	stale := validateUpdate(m, data, orig, ve)
 	if len(stale) > 0 && !recheck && h.ds.log.Enabled(ctx, slog.LevelWarn) {
