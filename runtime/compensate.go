@@ -250,13 +250,13 @@ func (m *model) projects(data map[string]any, row []any) bool {
 }
 
 // sameRow compares two rows of column values (as rowArgs makes them or D1
-// returns them).
+// returns them) column by column, as sameColumn does.
 func (m *model) sameRow(a, b []any) bool {
 	if len(a) != len(m.cols) || len(b) != len(m.cols) {
 		return false
 	}
-	for i, f := range m.cols {
-		if !equalValues(fromColumn(f.Type, a[i]), fromColumn(f.Type, b[i])) {
+	for i := range m.cols {
+		if !m.sameColumn(i, a[i], b[i]) {
 			return false
 		}
 	}
