@@ -192,32 +192,37 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 }
 
 // checkFreeMany refuses caller-chosen ids of new records that are taken,
-// with one bulk read per namespace.
+// with one bulk read per namespace (models in the order of st). The keys
+// are those encode set.
 func (h *Handle) checkFreeMany(ctx context.Context, st []*staged) error {
-	byNS := map[*model][]*staged{}
+	var order []*model
+	byModel := map[*model][]*staged{}
 	for _, s := range st {
-		if s.given {
-			byNS[s.r.m] = append(byNS[s.r.m], s)
+		if !s.given {
+			continue
 		}
+		if _, ok := byModel[s.r.m]; !ok {
+			order = append(order, s.r.m)
+		}
+		byModel[s.r.m] = append(byModel[s.r.m], s)
 	}
-	for m, list := range byNS {
+	for _, m := range order {
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
 		}
+		list := byModel[m]
 		keys := make([]string, len(list))
 		for i, s := range list {
-			if keys[i], err = m.key(s.ev.ID); err != nil {
-				return fmt.Errorf("save many %s: %w", m.name, err)
-			}
+			keys[i] = s.key
 		}
 		found, err := h.ds.kv.GetMany(ctx, ns, keys)
 		if err != nil {
 			return fmt.Errorf("save many %s: kv get many: %w", m.name, notMigrated(err))
 		}
-		for i, k := range keys {
-			if _, ok := found[k]; ok {
-				return fmt.Errorf("save many: create %s %s: %w", m.name, list[i].ev.ID, ErrConflict)
+		for _, s := range list {
+			if _, ok := found[s.key]; ok {
+				return fmt.Errorf("save many: create %s %s: %w", m.name, s.ev.ID, ErrConflict)
 			}
 		}
 	}
