@@ -195,23 +195,18 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 // with one bulk read per namespace (models in the order of st). The keys
 // are those encode set.
 func (h *Handle) checkFreeMany(ctx context.Context, st []*staged) error {
-	var order []*model
-	byModel := map[*model][]*staged{}
+	var given grouped[*staged]
 	for _, s := range st {
-		if !s.given {
-			continue
+		if s.given {
+			given.add(s.r.m, s)
 		}
-		if _, ok := byModel[s.r.m]; !ok {
-			order = append(order, s.r.m)
-		}
-		byModel[s.r.m] = append(byModel[s.r.m], s)
 	}
-	for _, m := range order {
+	for _, m := range given.order {
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
 		}
-		list := byModel[m]
+		list := given.of[m]
 		keys := make([]string, len(list))
 		for i, s := range list {
 			keys[i] = s.key
@@ -317,14 +312,11 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 	if err := h.checkFreeMany(ctx, st); err != nil {
 		return err
 	}
-	var order []*model
-	byModel := map[*model][]*staged{}
+	var g grouped[*staged]
 	for _, s := range st {
-		if _, ok := byModel[s.r.m]; !ok {
-			order = append(order, s.r.m)
-		}
-		byModel[s.r.m] = append(byModel[s.r.m], s)
+		g.add(s.r.m, s)
 	}
+	order, byModel := g.order, g.of
 	nss := make(map[*model]string, len(order))
 	finishing := false
 	for mi, m := range order {
@@ -489,20 +481,16 @@ func (e *takenBackError) As(target any) bool { return errors.As(e.err, target) }
 // takenMany sorts out the creates whose multi-row INSERT skipped rows (see
 // takenBy); the other records of the call are saved.
 func (h *Handle) takenMany(ctx context.Context, nss map[*model]string, taken []*staged) error {
-	var order []*model
-	byModel := map[*model][]undo{}
+	var g grouped[undo]
 	for _, s := range taken {
-		if _, ok := byModel[s.r.m]; !ok {
-			order = append(order, s.r.m)
-		}
-		byModel[s.r.m] = append(byModel[s.r.m], undo{id: s.ev.ID, key: s.key, val: s.val, row: s.row})
+		g.add(s.r.m, undo{id: s.ev.ID, key: s.key, val: s.val, row: s.row})
 	}
 	var errs []error
-	for _, m := range order {
-		if err := h.takenBy(ctx, m, nss[m], byModel[m]); err != nil {
+	for _, m := range g.order {
+		if err := h.takenBy(ctx, m, nss[m], g.of[m]); err != nil {
 			errs = append(errs, err)
 		}
-		for _, u := range byModel[m] {
+		for _, u := range g.of[m] {
 			h.ds.memo.set(lockKey(m, u.id), nil)
 		}
 	}
@@ -523,23 +511,36 @@ type stmtOwner struct {
 // compensateMany takes back the KV writes of records whose D1 rows were not
 // written because a batch broke a constraint (see compensate).
 func (h *Handle) compensateMany(ctx context.Context, nss map[*model]string, owners []stmtOwner, earlier bool, d1err error) error {
-	var order []*model
-	byModel := map[*model][]undo{}
+	var g grouped[undo]
 	for _, o := range owners {
-		if _, ok := byModel[o.m]; !ok {
-			order = append(order, o.m)
-		}
 		for _, s := range o.st {
-			byModel[o.m] = append(byModel[o.m], undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig})
+			g.add(o.m, undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig})
 		}
 	}
 	var errs []error
-	for _, m := range order {
-		errs = append(errs, h.compensate(ctx, "save", m, nss[m], byModel[m], d1err))
+	for _, m := range g.order {
+		errs = append(errs, h.compensate(ctx, "save", m, nss[m], g.of[m], d1err))
 	}
 	err := errors.Join(errs...)
 	if earlier {
 		return fmt.Errorf("save many (the records of earlier batches were saved): %w", err)
 	}
 	return fmt.Errorf("save many: %w", err)
+}
+
+// grouped holds values by model, the models in the order they first
+// appear (a bulk call writes and reports them in that order).
+type grouped[T any] struct {
+	order []*model
+	of    map[*model][]T
+}
+
+func (g *grouped[T]) add(m *model, v T) {
+	if g.of == nil {
+		g.of = map[*model][]T{}
+	}
+	if _, ok := g.of[m]; !ok {
+		g.order = append(g.order, m)
+	}
+	g.of[m] = append(g.of[m], v)
 }
