@@ -393,20 +393,17 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: true}},
 	})
 	if err != nil {
-		var pe *backend.PipelineError
+		d1, partial, cause := dualFailure(err)
 		switch {
-		case errors.As(err, &pe) && pe.Index == 1:
-			err = pe.Err
-			if errors.Is(err, backend.ErrConstraint) {
-				return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
-			}
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err), written: true}
-		case errors.Is(err, backend.ErrOutcomeUnknown):
-			// The request carrying both may have run in part; saving the
-			// record again (same id) repairs it either way.
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err)), written: true}
+		case d1 && errors.Is(cause, backend.ErrConstraint):
+			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, cause)
+		case partial:
+			// KV took the write and D1 did not, or the request carrying
+			// both may have run in part: saving the record again (same
+			// id) repairs it either way.
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(cause), written: true}
 		}
-		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(opErr(err)))
+		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(cause))
 	}
 	res := out[1].Results[0]
 	if given && res.Changes == 0 {
@@ -458,6 +455,17 @@ func cloneJSON(v any) any {
 		return out
 	}
 	return v
+}
+
+// dualFailure sorts out the error of a KV-then-D1 pipeline (the KV op at
+// index 0, the D1 op at 1): d1 when the D1 op failed (KV holds the
+// write), partial when KV may hold the write D1 lacks (d1, or an unknown
+// outcome); cause is the failing op's error. Otherwise the KV op failed
+// and nothing was written.
+func dualFailure(err error) (d1, partial bool, cause error) {
+	var pe *backend.PipelineError
+	d1 = errors.As(err, &pe) && pe.Index == 1
+	return d1, d1 || errors.Is(err, backend.ErrOutcomeUnknown), opErr(err)
 }
 
 // setAuth checks an _auth value a caller set: an array of non-empty user
