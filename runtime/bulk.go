@@ -170,7 +170,7 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 		return nil, nil // nothing was Set since the record was stored
 	}
 	n := len(ve.Fields)
-	if err := h.prepareUpdate(ctx, m, r.data, r.orig, plainUpdate, false, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, r.data, r.orig, r.orig["deleted_at"], false, ve); err != nil {
 		return nil, err
 	}
 	for j := n; j < len(ve.Fields); j++ {
@@ -192,32 +192,32 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 }
 
 // checkFreeMany refuses caller-chosen ids of new records that are taken,
-// with one bulk read per namespace.
+// with one bulk read per namespace (models in the order of st). The keys
+// are those encode set.
 func (h *Handle) checkFreeMany(ctx context.Context, st []*staged) error {
-	byNS := map[*model][]*staged{}
+	var given grouped[*staged]
 	for _, s := range st {
 		if s.given {
-			byNS[s.r.m] = append(byNS[s.r.m], s)
+			given.add(s.r.m, s)
 		}
 	}
-	for m, list := range byNS {
+	for _, m := range given.order {
 		ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 		if err != nil {
 			return fmt.Errorf("save many %s: %w", m.name, err)
 		}
+		list := given.of[m]
 		keys := make([]string, len(list))
 		for i, s := range list {
-			if keys[i], err = m.key(s.ev.ID); err != nil {
-				return fmt.Errorf("save many %s: %w", m.name, err)
-			}
+			keys[i] = s.key
 		}
 		found, err := h.ds.kv.GetMany(ctx, ns, keys)
 		if err != nil {
 			return fmt.Errorf("save many %s: kv get many: %w", m.name, notMigrated(err))
 		}
-		for i, k := range keys {
-			if _, ok := found[k]; ok {
-				return fmt.Errorf("save many: create %s %s: %w", m.name, list[i].ev.ID, ErrConflict)
+		for _, s := range list {
+			if _, ok := found[s.key]; ok {
+				return fmt.Errorf("save many: create %s %s: %w", m.name, s.ev.ID, ErrConflict)
 			}
 		}
 	}
@@ -245,7 +245,7 @@ func (h *Handle) before(ctx context.Context, s *staged) error {
 		}
 	} else {
 		updatedAt := s.ev.Data["updated_at"]
-		if err := h.prepareUpdate(ctx, m, s.ev.Data, s.r.orig, plainUpdate, true, ve); err != nil {
+		if err := h.prepareUpdate(ctx, m, s.ev.Data, s.r.orig, s.r.orig["deleted_at"], true, ve); err != nil {
 			return fmt.Errorf("update %s %s: %w", m.name, s.ev.ID, err)
 		}
 		s.ev.Changes = diff(s.r.orig, s.ev.Data)
@@ -312,14 +312,11 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 	if err := h.checkFreeMany(ctx, st); err != nil {
 		return err
 	}
-	var order []*model
-	byModel := map[*model][]*staged{}
+	var g grouped[*staged]
 	for _, s := range st {
-		if _, ok := byModel[s.r.m]; !ok {
-			order = append(order, s.r.m)
-		}
-		byModel[s.r.m] = append(byModel[s.r.m], s)
+		g.add(s.r.m, s)
 	}
+	order, byModel := g.order, g.of
 	nss := make(map[*model]string, len(order))
 	finishing := false
 	for mi, m := range order {
@@ -367,24 +364,16 @@ func (h *Handle) writeMany(ctx context.Context, st []*staged) error {
 			if group.insert {
 				tail = m.insertTail
 			}
-			for startRow := 0; startRow < len(group.list); startRow += m.rowsPerStm {
-				chunk := group.list[startRow:min(startRow+m.rowsPerStm, len(group.list))]
-				var b strings.Builder
-				b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(tail))
-				b.WriteString(m.upsertHead)
-				args := make([]any, 0, len(chunk)*len(m.cols))
-				for i, s := range chunk {
-					if i > 0 {
-						b.WriteString(", ")
-					}
-					b.WriteString(m.rowHolders)
-					args = append(args, s.row...)
-				}
-				b.WriteString(tail)
-				// Both may be replayed after a 5xx: a replayed INSERT of
-				// creates with chosen ids finds its own rows (see put).
-				sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
-				owners = append(owners, stmtOwner{m, chunk, group.insert})
+			rows := make([][]any, len(group.list))
+			for i, s := range group.list {
+				rows[i] = s.row
+			}
+			// Both may be replayed after a 5xx: a replayed INSERT of
+			// creates with chosen ids finds its own rows (see put).
+			for k, st := range m.rowStmts(rows, tail) {
+				from := k * m.rowsPerStm
+				sts = append(sts, st)
+				owners = append(owners, stmtOwner{m, group.list[from:min(from+m.rowsPerStm, len(group.list))], group.insert})
 			}
 		}
 	}
@@ -492,20 +481,16 @@ func (e *takenBackError) As(target any) bool { return errors.As(e.err, target) }
 // takenMany sorts out the creates whose multi-row INSERT skipped rows (see
 // takenBy); the other records of the call are saved.
 func (h *Handle) takenMany(ctx context.Context, nss map[*model]string, taken []*staged) error {
-	var order []*model
-	byModel := map[*model][]undo{}
+	var g grouped[undo]
 	for _, s := range taken {
-		if _, ok := byModel[s.r.m]; !ok {
-			order = append(order, s.r.m)
-		}
-		byModel[s.r.m] = append(byModel[s.r.m], undo{id: s.ev.ID, key: s.key, val: s.val, row: s.row})
+		g.add(s.r.m, undo{id: s.ev.ID, key: s.key, val: s.val, row: s.row})
 	}
 	var errs []error
-	for _, m := range order {
-		if err := h.takenBy(ctx, m, nss[m], byModel[m]); err != nil {
+	for _, m := range g.order {
+		if err := h.takenBy(ctx, m, nss[m], g.of[m]); err != nil {
 			errs = append(errs, err)
 		}
-		for _, u := range byModel[m] {
+		for _, u := range g.of[m] {
 			h.ds.memo.set(lockKey(m, u.id), nil)
 		}
 	}
@@ -526,23 +511,36 @@ type stmtOwner struct {
 // compensateMany takes back the KV writes of records whose D1 rows were not
 // written because a batch broke a constraint (see compensate).
 func (h *Handle) compensateMany(ctx context.Context, nss map[*model]string, owners []stmtOwner, earlier bool, d1err error) error {
-	var order []*model
-	byModel := map[*model][]undo{}
+	var g grouped[undo]
 	for _, o := range owners {
-		if _, ok := byModel[o.m]; !ok {
-			order = append(order, o.m)
-		}
 		for _, s := range o.st {
-			byModel[o.m] = append(byModel[o.m], undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig})
+			g.add(o.m, undo{id: s.ev.ID, key: s.key, val: s.val, prev: s.r.orig})
 		}
 	}
 	var errs []error
-	for _, m := range order {
-		errs = append(errs, h.compensate(ctx, "save", m, nss[m], byModel[m], d1err))
+	for _, m := range g.order {
+		errs = append(errs, h.compensate(ctx, "save", m, nss[m], g.of[m], d1err))
 	}
 	err := errors.Join(errs...)
 	if earlier {
 		return fmt.Errorf("save many (the records of earlier batches were saved): %w", err)
 	}
 	return fmt.Errorf("save many: %w", err)
+}
+
+// grouped holds values by model, the models in the order they first
+// appear (a bulk call writes and reports them in that order).
+type grouped[T any] struct {
+	order []*model
+	of    map[*model][]T
+}
+
+func (g *grouped[T]) add(m *model, v T) {
+	if g.of == nil {
+		g.of = map[*model][]T{}
+	}
+	if _, ok := g.of[m]; !ok {
+		g.order = append(g.order, m)
+	}
+	g.of[m] = append(g.of[m], v)
 }

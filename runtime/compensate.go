@@ -57,7 +57,7 @@ func repairContext(ctx context.Context) (context.Context, context.CancelFunc) {
 func (h *Handle) takenBy(ctx context.Context, m *model, ns string, us []undo) error {
 	ctx, cancel := repairContext(ctx)
 	defer cancel()
-	rows, err := h.readRows(ctx, m, us)
+	rows, err := h.ds.rowsByID(ctx, m, undoIDs(us))
 	if err != nil {
 		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: fmt.Errorf("the id's D1 row exists; read it: %w", notMigrated(err))}
 	}
@@ -250,13 +250,13 @@ func (m *model) projects(data map[string]any, row []any) bool {
 }
 
 // sameRow compares two rows of column values (as rowArgs makes them or D1
-// returns them).
+// returns them) column by column, as sameColumn does.
 func (m *model) sameRow(a, b []any) bool {
 	if len(a) != len(m.cols) || len(b) != len(m.cols) {
 		return false
 	}
-	for i, f := range m.cols {
-		if !equalValues(fromColumn(f.Type, a[i]), fromColumn(f.Type, b[i])) {
+	for i := range m.cols {
+		if !m.sameColumn(i, a[i], b[i]) {
 			return false
 		}
 	}
@@ -281,15 +281,6 @@ func (m *model) rebuild(base map[string]any, row []any) map[string]any {
 		}
 	}
 	return data
-}
-
-// readRows reads the D1 rows of the ids of us.
-func (h *Handle) readRows(ctx context.Context, m *model, us []undo) (map[string][]any, error) {
-	ids := make([]string, len(us))
-	for i, u := range us {
-		ids[i] = u.id
-	}
-	return h.ds.rowsByID(ctx, m, ids)
 }
 
 // rowsByID reads the D1 rows of the ids, by id (one request per 100 ids).
@@ -375,31 +366,4 @@ func constraintName(err error) string {
 		end += 2 + len(strings.TrimRight(cols, " "))
 	}
 	return msg[start:end]
-}
-
-// Rows reads the D1 rows (in Columns order) of the ids, by id; ids
-// without a row are absent. It costs one request per 100 ids.
-func (s *Storage) Rows(ctx context.Context, ids []string) (map[string][]any, error) {
-	return s.ds.rowsByID(ctx, s.m, ids)
-}
-
-// ObjectFromRow returns the KV object that agrees with the D1 row: raw
-// (the stored object; nil for none) with every synced field set to the
-// row's value, and the _auth a new record would get when it has none.
-// Fields stored in KV only keep raw's values. It is how a person takes
-// D1's side for a record whose KV object D1 refuses (dmplan reconcile
-// -take-d1), and what a refused save puts back when another process
-// overwrote the object it started from.
-func (s *Storage) ObjectFromRow(raw []byte, row []any) ([]byte, error) {
-	if len(row) != len(s.m.cols) {
-		return nil, fmt.Errorf("%s: row of %d columns, want %d", s.m.name, len(row), len(s.m.cols))
-	}
-	var base map[string]any
-	if raw != nil {
-		var err error
-		if base, err = decodeObject(s.m, raw); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.m.name, err)
-		}
-	}
-	return s.m.encode(s.m.rebuild(base, row))
 }

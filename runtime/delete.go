@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -72,12 +71,11 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 			{Kind: backend.OpKVDelete, NS: ns, Key: key},
 			{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}},
 		})
-		var pe *backend.PipelineError
-		switch {
-		case err == nil:
+		if err == nil {
 			return nil
-		case errors.As(err, &pe) && pe.Index == 1, errors.Is(err, backend.ErrOutcomeUnknown):
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err))}
+		}
+		if _, partial, cause := dualFailure(err); partial {
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(cause)}
 		}
 		return fmt.Errorf("delete %s %s: kv delete: %w", m.name, id, notMigrated(opErr(err)))
 	}

@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"testing"
 
@@ -33,13 +32,14 @@ type env struct {
 	clock *fixedClock
 	logs  *syncBuffer
 	dir   string
+	fx    *rttest.Fixture // what the env was made from
 }
 
 // setup opens a migrated local store in a temp dir and a Datastore on it.
 func setup(t testing.TB, opts ...runtime.Option) *env {
 	t.Helper()
 	f := rttest.Setup(t, opts...)
-	return &env{ctx: f.Ctx, spec: f.Spec, store: f.Store, ds: f.DS, clock: f.Clock, logs: f.Logs, dir: f.Dir}
+	return &env{ctx: f.Ctx, spec: f.Spec, store: f.Store, ds: f.DS, clock: f.Clock, logs: f.Logs, dir: f.Dir, fx: f}
 }
 
 // d1Row returns the D1 row of a record as a column map, or nil.
@@ -162,9 +162,7 @@ func setupFault(t testing.TB, opts ...runtime.Option) (*env, *faultBackend) {
 	t.Helper()
 	e := setup(t)
 	fb := newFault(e.store)
-	logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	all := append([]runtime.Option{runtime.WithLogger(logger), runtime.WithClock(e.clock.Now)}, opts...)
-	ds, err := runtime.Open(e.ctx, e.spec, fb, all...)
+	ds, err := runtime.Open(e.ctx, e.spec, fb, append(e.fx.Options(), opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -186,6 +186,33 @@ func (s *Storage) SameColumnValue(i int, a, b any) bool { return s.m.sameColumn(
 // parameters each.
 func (s *Storage) Upserts(rows [][]any) []backend.Stmt { return s.m.upserts(rows) }
 
+// Rows reads the D1 rows (in Columns order) of the ids, by id; ids
+// without a row are absent. It costs one request per 100 ids.
+func (s *Storage) Rows(ctx context.Context, ids []string) (map[string][]any, error) {
+	return s.ds.rowsByID(ctx, s.m, ids)
+}
+
+// ObjectFromRow returns the KV object that agrees with the D1 row: raw
+// (the stored object; nil for none) with every synced field set to the
+// row's value, and the _auth a new record would get when it has none.
+// Fields stored in KV only keep raw's values. It is how a person takes
+// D1's side for a record whose KV object D1 refuses (dmplan reconcile
+// -take-d1), and what a refused save puts back when another process
+// overwrote the object it started from.
+func (s *Storage) ObjectFromRow(raw []byte, row []any) ([]byte, error) {
+	if len(row) != len(s.m.cols) {
+		return nil, fmt.Errorf("%s: row of %d columns, want %d", s.m.name, len(row), len(s.m.cols))
+	}
+	var base map[string]any
+	if raw != nil {
+		var err error
+		if base, err = decodeObject(s.m, raw); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.m.name, err)
+		}
+	}
+	return s.m.encode(s.m.rebuild(base, row))
+}
+
 // idFromKey returns the record id of a KV key of the model, or false when
 // the key does not follow the model's key pattern.
 func (m *model) idFromKey(key string) (string, bool) {
@@ -206,11 +233,17 @@ func (m *model) idFromKey(key string) (string, bool) {
 // upserts returns the multi-row upserts of rows (each the column values
 // of one record, as rowArgs makes them): the statement Save's bulk path
 // sends, at most backend.MaxParams parameters each.
-func (m *model) upserts(rows [][]any) []backend.Stmt {
+func (m *model) upserts(rows [][]any) []backend.Stmt { return m.rowStmts(rows, m.upsertTail) }
+
+// rowStmts returns the multi-row statements writing rows, m.rowsPerStm
+// rows each (at most backend.MaxParams parameters), ending in tail: the
+// upsert or insert tail. They are safe to replay (see put).
+func (m *model) rowStmts(rows [][]any, tail string) []backend.Stmt {
 	var sts []backend.Stmt
 	for from := 0; from < len(rows); from += m.rowsPerStm {
 		chunk := rows[from:min(from+m.rowsPerStm, len(rows))]
 		var b strings.Builder
+		b.Grow(len(m.upsertHead) + len(chunk)*(len(m.rowHolders)+2) + len(tail))
 		b.WriteString(m.upsertHead)
 		args := make([]any, 0, len(chunk)*len(m.cols))
 		for i, row := range chunk {
@@ -220,7 +253,7 @@ func (m *model) upserts(rows [][]any) []backend.Stmt {
 			b.WriteString(m.rowHolders)
 			args = append(args, row...)
 		}
-		b.WriteString(m.upsertTail)
+		b.WriteString(tail)
 		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
 	}
 	return sts

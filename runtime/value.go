@@ -248,7 +248,7 @@ func toColumn(t hclspec.FieldType, v any) (any, error) {
 		// writer wrote it in KV (2026-01-01T12:00:05+02:00 is stored as
 		// 2026-01-01T10:00:05.000Z). The instant is the same.
 		if s, ok := v.(string); ok && !canonicalShape(s) {
-			if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && ts.UTC().Year() >= 0 && ts.UTC().Year() <= 9999 {
+			if ts, err := time.Parse(time.RFC3339Nano, s); err == nil && hclspec.TimestampInRange(ts) {
 				return FormatTime(ts), nil
 			}
 		}

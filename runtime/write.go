@@ -179,8 +179,14 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 		outcome = "unchanged" // nothing was Set since the record was stored
 		return nil
 	}
+	// deleted_at is what a restore or soft delete sets (data holds it),
+	// the stored value for a plain update.
+	deletedAt := r.orig["deleted_at"]
+	if kind != plainUpdate {
+		deletedAt = data["deleted_at"]
+	}
 	ve := &ValidationError{Model: m.name}
-	if err := h.prepareUpdate(ctx, m, data, r.orig, kind, false, ve); err != nil {
+	if err := h.prepareUpdate(ctx, m, data, r.orig, deletedAt, false, ve); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
 	if len(ve.Fields) > 0 {
@@ -201,19 +207,14 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
 	}
-	deletedAt := data["deleted_at"] // what a restore or soft delete sets
 	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
 		if m.hooked(op) {
 			// Before hooks may have changed ev.Data: every kind re-applies
 			// its rules, and deleted_at stays what this kind sets.
 			ve := &ValidationError{Model: m.name}
-			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, kind, true, ve); err != nil {
+			if err := h.prepareUpdate(ctx, m, ev.Data, r.orig, deletedAt, true, ve); err != nil {
 				return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
-			}
-			if kind != plainUpdate {
-				readOnly(m, ev.Data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
-				ev.Data["deleted_at"] = deletedAt
 			}
 			if len(ve.Fields) > 0 {
 				return ve
@@ -234,11 +235,13 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 }
 
 // prepareUpdate refuses changes to the fields the runtime manages, keeps
-// the rest of them, and validates. An untouched stored value that no
+// the rest of them, and validates. deletedAt is the value deleted_at must
+// have on a soft-delete model: the stored one for a plain update, the one
+// a restore or soft delete sets. An untouched stored value that no
 // longer matches its field (a KV-only field changed type) is kept and
 // logged at warn level, without its value (not again when recheck: the
 // second pass after before hooks).
-func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, kind updateKind, recheck bool, ve *ValidationError) error {
+func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, deletedAt any, recheck bool, ve *ValidationError) error {
 	if !equalValues(data[m.pk], orig[m.pk]) {
 		ve.add(-1, m.pk, CodeImmutable, "is the primary key and cannot change")
 	}
@@ -250,8 +253,8 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 	if m.timestamps {
 		readOnly(m, data, orig, "created_at", ve)
 	}
-	if m.soft && kind == plainUpdate {
-		readOnly(m, data, orig, "deleted_at", ve)
+	if m.soft {
+		readOnly(m, data, map[string]any{"deleted_at": deletedAt}, "deleted_at", ve)
 	}
 	if m.auth {
 		owner, _ := orig["user_id"].(string)
@@ -283,8 +286,8 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 		data["created_at"] = orig["created_at"]
 		data["updated_at"] = orig["updated_at"]
 	}
-	if m.soft && kind == plainUpdate {
-		data["deleted_at"] = orig["deleted_at"]
+	if m.soft {
+		data["deleted_at"] = deletedAt
 	}
 	stale := validateUpdate(m, data, orig, ve)
 	if len(stale) > 0 && !recheck && h.ds.log.Enabled(ctx, slog.LevelWarn) {
@@ -390,20 +393,17 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: true}},
 	})
 	if err != nil {
-		var pe *backend.PipelineError
+		d1, partial, cause := dualFailure(err)
 		switch {
-		case errors.As(err, &pe) && pe.Index == 1:
-			err = pe.Err
-			if errors.Is(err, backend.ErrConstraint) {
-				return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, err)
-			}
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(err), written: true}
-		case errors.Is(err, backend.ErrOutcomeUnknown):
-			// The request carrying both may have run in part; saving the
-			// record again (same id) repairs it either way.
-			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(opErr(err)), written: true}
+		case d1 && errors.Is(cause, backend.ErrConstraint):
+			return h.compensate(ctx, verb, m, ns, []undo{{id: id, key: key, val: val, prev: prev}}, cause)
+		case partial:
+			// KV took the write and D1 did not, or the request carrying
+			// both may have run in part: saving the record again (same
+			// id) repairs it either way.
+			return &PartialWriteError{Model: m.name, IDs: []string{id}, Err: notMigrated(cause), written: true}
 		}
-		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(opErr(err)))
+		return fmt.Errorf("%s %s %s: kv put: %w", verb, m.name, id, notMigrated(cause))
 	}
 	res := out[1].Results[0]
 	if given && res.Changes == 0 {
@@ -455,6 +455,17 @@ func cloneJSON(v any) any {
 		return out
 	}
 	return v
+}
+
+// dualFailure sorts out the error of a KV-then-D1 pipeline (the KV op at
+// index 0, the D1 op at 1): d1 when the D1 op failed (KV holds the
+// write), partial when KV may hold the write D1 lacks (d1, or an unknown
+// outcome); cause is the failing op's error. Otherwise the KV op failed
+// and nothing was written.
+func dualFailure(err error) (d1, partial bool, cause error) {
+	var pe *backend.PipelineError
+	d1 = errors.As(err, &pe) && pe.Index == 1
+	return d1, d1 || errors.Is(err, backend.ErrOutcomeUnknown), opErr(err)
 }
 
 // setAuth checks an _auth value a caller set: an array of non-empty user
