@@ -91,7 +91,8 @@ type Result struct {
 	LastInsertID int64
 	// RowsRead and RowsWritten are D1's billed units for the statement
 	// (index rows included), when the backend reports them: the gateway
-	// does; the local backend leaves them 0.
+	// and the REST backend do (from D1's meta); the local backend leaves
+	// them 0.
 	RowsRead, RowsWritten int64
 }
 

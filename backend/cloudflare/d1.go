@@ -197,8 +197,10 @@ type rawResponse struct {
 			Rows    [][]json.RawMessage `json:"rows"`
 		} `json:"results"`
 		Meta struct {
-			Changes   json.Number `json:"changes"`
-			LastRowID json.Number `json:"last_row_id"`
+			Changes     json.Number `json:"changes"`
+			LastRowID   json.Number `json:"last_row_id"`
+			RowsRead    json.Number `json:"rows_read"`
+			RowsWritten json.Number `json:"rows_written"`
 		} `json:"meta"`
 		Success bool `json:"success"`
 	} `json:"result"`
@@ -252,6 +254,8 @@ func decodeRaw(raw []byte, want int) ([]*backend.Result, error) {
 		}
 		res.Changes, _ = number(r.Meta.Changes)
 		res.LastInsertID, _ = number(r.Meta.LastRowID)
+		res.RowsRead, _ = number(r.Meta.RowsRead)
+		res.RowsWritten, _ = number(r.Meta.RowsWritten)
 		out[i] = res
 	}
 	return out, nil

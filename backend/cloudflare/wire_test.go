@@ -34,7 +34,7 @@ func TestWireParams(t *testing.T) {
 func TestDecodeRaw(t *testing.T) {
 	body := `{"success":true,"errors":[],"messages":[],"result":[
 	  {"success":true,"results":{"columns":["i","big","f","s","n","b","a","a"],
-	    "rows":[[1,9007199254740993,2.5,"x",null,[0,1,255],-3,1e3]]},"meta":{"changes":2,"last_row_id":9007199254740993}},
+	    "rows":[[1,9007199254740993,2.5,"x",null,[0,1,255],-3,1e3]]},"meta":{"changes":2,"last_row_id":9007199254740993,"rows_read":7,"rows_written":3}},
 	  {"success":true,"results":{"columns":[],"rows":[]},"meta":{"changes":0,"last_row_id":0}}]}`
 	got, err := decodeRaw([]byte(body), 2)
 	if err != nil {
@@ -47,8 +47,8 @@ func TestDecodeRaw(t *testing.T) {
 	if diff := cmp.Diff([]string{"i", "big", "f", "s", "n", "b", "a", "a"}, got[0].Columns); diff != "" {
 		t.Errorf("columns (-want +got):\n%s", diff)
 	}
-	if got[0].Changes != 2 || got[0].LastInsertID != 9007199254740993 {
-		t.Errorf("meta = %d, %d", got[0].Changes, got[0].LastInsertID)
+	if got[0].Changes != 2 || got[0].LastInsertID != 9007199254740993 || got[0].RowsRead != 7 || got[0].RowsWritten != 3 {
+		t.Errorf("meta = %+v", *got[0])
 	}
 	if len(got[1].Columns) != 0 || len(got[1].Rows) != 0 {
 		t.Errorf("empty result = %+v", got[1])
