@@ -96,16 +96,12 @@ func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions
 	}
 	defer lock.Release(ctx)
 
-	live, err := backend.Inspect(ctx, ds.D1(), ds.KV())
+	live, pending, err := Inspect(ctx, ds.D1(), ds.KV())
 	if err != nil {
 		return nil, fmt.Errorf("initialize: inspect: %w", err)
 	}
 	seeds := NewSeeds(ds, opts.Getenv)
 	status, err := seeds.Status(ctx, live)
-	if err != nil {
-		return nil, fmt.Errorf("initialize: %w", err)
-	}
-	pending, err := PendingBackfills(ctx, ds.D1())
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )
@@ -55,7 +56,11 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		// since, the applier plans again under it (same steps: applied;
 		// none left: nothing to do; others: refused).
 		replan = func(ctx context.Context, live *state.Schema) (*planner.Plan, error) {
-			d, diags, err := c.derivePlan(ctx, be, job.spec, job.target, true, live)
+			pending, err := operator.PendingBackfills(ctx, be.D1())
+			if err != nil {
+				return nil, err
+			}
+			d, diags, err := c.derivePlan(ctx, be, job.spec, job.target, true, &inspected{live: live, pending: pending})
 			if err == nil && diags.HasErrors() {
 				err = errors.New(diags.Error())
 			}
