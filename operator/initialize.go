@@ -109,7 +109,12 @@ func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	p := planner.Diff(ds.Spec(), ds.Environment(), live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
+	stored, err := StoredObjects(ctx, ds.KV(), live, planner.RefillPeeks(ds.Spec(), ds.Environment(), live))
+	if err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	p := planner.Diff(ds.Spec(), ds.Environment(), live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
+		planner.WithUniqueViolations(dups), planner.WithStoredObjects(stored))
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		lines := make([]string, len(blocked))
 		for i, s := range blocked {

@@ -64,6 +64,9 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 		if st.Records <= 0 && len(st.Unset) == 0 {
 			continue
 		}
+		if d.refilledBy(m.D1.Table) {
+			st.Reason = "table " + m.D1.Table + " is refilled from KV first, then the seed's condition is checked again"
+		}
 		d.seedSteps = append(d.seedSteps, Step{
 			Action: Seed,
 			Model:  s.Model,

@@ -90,7 +90,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 				started = true
 				v.Applying(job.desc, job.plan)
 			}
-			v.Step(ev.Step, ev.Err)
+			v.Step(ev.Step, stepOutcome(ev), ev.Err)
 		},
 	})
 	if err != nil {
@@ -122,7 +122,49 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),
 		DurationMS: rep.Duration.Milliseconds(),
+		Written:    written(rep),
 	}, nil
+}
+
+// stepOutcome is what a step the applier reports wrote, for the view.
+func stepOutcome(ev applier.Event) view.StepOutcome {
+	o := view.StepOutcome{Records: ev.Records}
+	if ev.Seed != nil {
+		o.Restored, o.Note = ev.Seed.Restored, ev.Seed.Note
+	}
+	return o
+}
+
+// written sums what the seed and backfill steps of an apply wrote; nil
+// when the plan has neither.
+func written(rep *applier.Report) *view.Written {
+	var w view.Written
+	found := false
+	for _, s := range rep.Steps {
+		if s.Outcome != applier.StepApplied {
+			continue
+		}
+		switch s.Action {
+		case planner.Backfill:
+			found = true
+			w.BackfillRows += s.Records
+		case planner.Seed:
+			found = true
+			if s.Seed == nil {
+				w.SeedRecords += s.Records
+				continue
+			}
+			w.SeedRecords += s.Seed.Written
+			w.SeedRestored += s.Seed.Restored
+			if s.Seed.Records() == 0 {
+				w.SeedsUnchanged++
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	return &w
 }
 
 // applyError words the applier's refusals for the command line.

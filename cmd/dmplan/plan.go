@@ -149,6 +149,8 @@ type derivation struct {
 	pending []planner.PendingBackfill
 	// gateway is what the account held for the environment's gateway.
 	gateway *planner.GatewayLive
+	// stored says which models' namespaces hold objects (RefillPeeks).
+	stored map[string]bool
 }
 
 // derivePlan is planTarget on an open backend; it inspects the backend
@@ -179,9 +181,13 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
+	stored, err := operator.StoredObjects(ctx, be.KV(), live, planner.RefillPeeks(spec, t.Environment, live))
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw))
-	return &derivation{plan: p, live: live, pending: pending, gateway: gw}, diags, nil
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored))
+	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored}, diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {
@@ -203,5 +209,6 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 		Live:        d.live,
 		Pending:     d.pending,
 		Gateway:     d.gateway,
+		Stored:      d.stored,
 	}
 }
