@@ -106,6 +106,24 @@ func (e *SeedError) Unwrap() error { return runtime.ErrInvalid }
 // when KV holds an object under the seed's id: a create whose D1 step
 // failed, whose row the seed then writes from KV).
 func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
+	return s.status(ctx, live, false)
+}
+
+// PlanStatus is Status for a plan made without every env var the seeds
+// read (a pull request's job has no seed secrets). A seed is evaluated as
+// far as it can be without them, and what can be decided is: an if_missing
+// seed whose match fields read no unset variable is looked up as usual,
+// and is not planned when its record is there; an always seed compares the
+// fields that read none (fields computed by bcrypt, uuid or timestamp are
+// never compared anyway). Only when the answer depends on an unset
+// variable — the record's identity, a compared field, or for if_empty
+// another seed's identity — is the status Unknown. Every status names the
+// unset variables (Unset): apply needs them.
+func (s *Seeds) PlanStatus(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
+	return s.status(ctx, live, true)
+}
+
+func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool) (map[string]planner.SeedStatus, error) {
 	out := map[string]planner.SeedStatus{}
 	if len(s.ds.Spec().Seeds) == 0 {
 		return out, nil
@@ -113,7 +131,7 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 	var preps []*preparedSeed
 	var diags hcl.Diagnostics
 	for _, sd := range s.ds.Spec().Seeds {
-		p, d := s.prepare(sd)
+		p, d := s.prepareSeed(sd, forPlan)
 		diags = append(diags, d...)
 		if p != nil {
 			preps = append(preps, p)
@@ -133,11 +151,20 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 	var asked []*preparedSeed
 	for _, p := range preps {
 		if why := p.notThere(live); why != "" {
+			if p.idUnknown {
+				out[p.key] = planner.SeedStatus{Records: 1, Reason: why, Unset: p.unset}
+				continue
+			}
 			st, err := s.inKV(ctx, p, live, why)
 			if err != nil {
 				return nil, p.scrub(err)
 			}
+			st.Unset = p.unset
 			out[p.key] = st
+			continue
+		}
+		if p.idUnknown || (p.seed.Condition == hclspec.SeedIfEmpty && p.othersUnknown) {
+			out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset}
 			continue
 		}
 		st, err := p.lookup()
@@ -160,6 +187,7 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 		if err != nil {
 			return nil, p.scrub(err)
 		}
+		st.status.Unset = p.unset
 		out[p.key] = st.status
 	}
 	return out, nil
@@ -308,6 +336,9 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 	}
 	if fields := p.differs(r.Data()); len(fields) > 0 {
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "the stored record differs in " + strings.Join(fields, ", ")}, update: r}, nil
+	}
+	if fields := p.comparedUnknown(); len(fields) > 0 {
+		return decision{status: planner.SeedStatus{Unknown: true, Reason: "the stored record may differ in " + strings.Join(fields, ", ")}}, nil
 	}
 	return decision{status: planner.SeedStatus{Reason: "the stored record holds the seed's data"}}, nil
 }
