@@ -48,6 +48,9 @@ type preparedSeed struct {
 	unknown       map[string]bool
 	idUnknown     bool
 	othersUnknown bool
+	// remembered is the record id apply remembered for a seed whose
+	// identity is unknown (SeedsTable), when the plan looks it up.
+	remembered string
 }
 
 // linkOthers gives each if_empty seed the ids of its model's other seeds.

@@ -33,10 +33,11 @@ func TestPlanReadBudget(t *testing.T) {
 	planReads := func(t *testing.T, wantPending int) {
 		t.Helper()
 		f.mark(t)
-		live, pending, err := operator.Inspect(ctx, f.s.D1(), f.s.KV())
+		in, err := operator.Inspect(ctx, f.s.D1(), f.s.KV())
 		if err != nil {
 			t.Fatal(err)
 		}
+		live, pending := in.Live, in.Pending
 		if _, err := applier.UniqueViolations(ctx, f.s.D1(), planner.UniqueIndexProbes(spec, "test", live)); err != nil {
 			t.Fatal(err)
 		}

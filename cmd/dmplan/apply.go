@@ -10,6 +10,7 @@ import (
 
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 )
 
@@ -82,6 +83,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitError
 	}
 	if !job.plan.HasChanges() {
+		c.writeSeedMemos(ctx, job)
 		v.Applied(job.desc, job.plan, view.ApplyResult{PlanID: job.plan.ID, Outcome: view.OutcomeNoChanges,
 			FingerprintBefore: job.plan.Fingerprint, FingerprintAfter: job.plan.Fingerprint})
 		return exitOK
@@ -115,6 +117,9 @@ type applyJob struct {
 	saved  bool // from a plan file: approved when it was saved
 	// lockTimeout is how long to wait for the target's lock.
 	lockTimeout time.Duration
+	// seeds are the records apply remembered for the seeds (nil: not
+	// known, for a saved plan), unremembered the ones it lacks.
+	seeds, unremembered map[string]operator.SeedMemo
 }
 
 // freshPlan plans DIR against the environment, without writing anything.
@@ -138,7 +143,7 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	if err != nil {
 		return nil, err
 	}
-	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: d.plan}, nil
+	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: d.plan, seeds: d.seeds, unremembered: d.unremembered}, nil
 }
 
 // loadSavedPlan reads a plan file, re-loads the sources it carries and
@@ -217,4 +222,23 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// writeSeedMemos records, when an apply has nothing else to do, the seeds'
+// records the target does not remember yet (a target seeded before dmplan
+// remembered them, or a seed whose definition changed), so plans without
+// the seeds' variables can find them. It writes nothing when the target
+// remembers them all; a failure is logged, not fatal.
+func (c *cli) writeSeedMemos(ctx context.Context, job *applyJob) {
+	if len(job.unremembered) == 0 {
+		return
+	}
+	be, err := c.openBackend(ctx, job.target, false)
+	if err == nil {
+		defer be.Close()
+		err = operator.WriteSeedMemos(ctx, be.D1(), job.unremembered, time.Now().UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
+	if err != nil {
+		c.logger().Warn("dmplan.remember_seeds", "error", redact(err, job.target).Error())
+	}
 }

@@ -102,6 +102,9 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		}
 		return view.ApplyResult{}, redact(withRestore(applyError(err, job.saved), bookmark, job.target), job.target)
 	}
+	if len(job.spec.Seeds) > 0 {
+		c.rememberSeeds(ctx, seeds, job.seeds)
+	}
 	n := 0
 	for _, s := range rep.Steps {
 		if s.Outcome == applier.StepApplied {

@@ -130,15 +130,23 @@ func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Tar
 type inspected struct {
 	live    *state.Schema
 	pending []planner.PendingBackfill
+	// seeds are the records apply remembered for the seeds; nil when not
+	// read (the seeds whose identity reads an unset variable are then
+	// unknown).
+	seeds map[string]operator.SeedMemo
 }
 
 // inspect reads the target for a plan.
 func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
-	live, pending, err := operator.Inspect(ctx, be.D1(), be.KV())
+	in, err := operator.Inspect(ctx, be.D1(), be.KV())
 	if err != nil {
 		return nil, err
 	}
-	return &inspected{live: live, pending: pending}, nil
+	seeds := in.Seeds
+	if seeds == nil {
+		seeds = map[string]operator.SeedMemo{}
+	}
+	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds}, nil
 }
 
 // derivation is a plan and what it was derived from besides the spec, so
@@ -151,6 +159,10 @@ type derivation struct {
 	gateway *planner.GatewayLive
 	// stored says which models' namespaces hold objects (RefillPeeks).
 	stored map[string]bool
+	// seeds are the records apply remembered for the seeds, and
+	// unremembered those it lacks for records that exist (known only
+	// when every seed variable is set).
+	seeds, unremembered map[string]operator.SeedMemo
 }
 
 // derivePlan is planTarget on an open backend; it inspects the backend
@@ -163,7 +175,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		}
 	}
 	live, pending := in.live, in.pending
-	status, diags, err := c.seedStatus(ctx, spec, t, be, live, requireEnv)
+	status, unremembered, diags, err := c.seedStatus(ctx, spec, t, be, live, in.seeds, requireEnv)
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
@@ -187,7 +199,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
 		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored))
-	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored}, diags, nil
+	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered}, diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {
