@@ -83,6 +83,15 @@ type Options struct {
 	// Redact rewrites an error before its text is stored in history (the
 	// caller's secrets, an account id in a URL); nil stores it as it is.
 	Redact func(error) string
+	// Stop, when closed, asks Apply to stop (a first Ctrl-C): the batch,
+	// seed, backfill or deploy in flight finishes, nothing after it starts,
+	// the history row is completed as interrupted and the lock released.
+	// Apply then returns an error wrapping ErrInterrupted with the Report
+	// of what ran. Closed before the first step, Apply changes nothing.
+	Stop <-chan struct{}
+	// Locked, when set, is called once Apply holds the lock it took, with
+	// the lease: what a caller names when it must leave it behind.
+	Locked func(LockInfo)
 }
 
 // Apply runs the plan against the backend.
@@ -150,12 +159,32 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	}
 	start := a.opts.Now()
 
+	if a.stopped() {
+		return nil, fmt.Errorf("%w before it began: nothing was applied", ErrInterrupted)
+	}
 	if a.opts.Lock == nil && (p.HasChanges() || opts.RecordNoOp) {
-		l, err := AcquireLock(ctx, b.D1(), LockOptions{
+		lctx, cancel := context.WithCancel(ctx)
+		if opts.Stop != nil { // a stop ends the wait for the lock
+			go func() {
+				select {
+				case <-opts.Stop:
+					cancel()
+				case <-lctx.Done():
+				}
+			}()
+		}
+		l, err := AcquireLock(lctx, b.D1(), LockOptions{
 			Who: a.opts.Actor, Operation: "apply", Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: a.opts.Logger,
 		})
+		cancel()
 		if err != nil {
+			if a.stopped() {
+				return nil, fmt.Errorf("%w while waiting for the lock: nothing was applied (%w)", ErrInterrupted, err)
+			}
 			return nil, err
+		}
+		if opts.Locked != nil {
+			opts.Locked(l.LockInfo)
 		}
 		defer func() {
 			if err := l.Release(ctx); err != nil {
@@ -225,6 +254,9 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			a.total++
 		}
 	}
+	if a.stopped() {
+		return a.report, fmt.Errorf("%w before the first step: nothing was applied", ErrInterrupted)
+	}
 	if err := a.start(ctx); err != nil {
 		return a.report, err
 	}
@@ -282,6 +314,48 @@ func (a *run) lockErr() error {
 	return a.lock.Err()
 }
 
+// stopped reports whether Options.Stop asked the apply to stop.
+func (a *run) stopped() bool {
+	select {
+	case <-a.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// before is checked before step i runs (and before each batch): a lost
+// lease fails the step; a stop request interrupts the apply there.
+func (a *run) before(i int, s planner.Step) error {
+	if err := a.lockErr(); err != nil {
+		return &StepError{Index: i, Step: s, Err: err}
+	}
+	if a.stopped() {
+		return a.interrupted(i)
+	}
+	return nil
+}
+
+// interrupted is the error of an apply stopped before step i (-1: before
+// the final history write).
+func (a *run) interrupted(i int) error {
+	where := "before its last batch"
+	if i >= 0 && i < len(a.p.Steps) {
+		where = fmt.Sprintf("before step %d (%s)", i+1, a.p.Steps[i].Summary())
+	}
+	return fmt.Errorf("%w %s: %d of %d steps applied", ErrInterrupted, where, a.done, a.total)
+}
+
+// batchStep is the first plan step a batch carries, or -1.
+func batchStep(batch []stmtRef) int {
+	for _, r := range batch {
+		if r.step >= 0 {
+			return r.step
+		}
+	}
+	return -1
+}
+
 // start records the apply as running before its first step, in one
 // batch that also creates or upgrades the history table and marks the
 // rows other applies left running as interrupted (Report.Interrupted).
@@ -322,6 +396,9 @@ func (a *run) namespaces(ctx context.Context) error {
 	for i, s := range a.p.Steps {
 		if s.Action != planner.CreateNamespace {
 			continue
+		}
+		if err := a.before(i, s); err != nil {
+			return err
 		}
 		ns, err := a.b.KV().CreateNamespace(ctx, s.Target)
 		if err != nil {
@@ -365,6 +442,9 @@ func (a *run) statements(ctx context.Context, from, to int) error {
 		final := bi == len(batches)-1 && !seeding
 		if err := a.lockErr(); err != nil {
 			return a.batchError(batch, err)
+		}
+		if a.stopped() {
+			return a.interrupted(batchStep(batch))
 		}
 		sts := toStmts(batch)
 		if final {
@@ -469,9 +549,13 @@ func (a *run) fail(ctx context.Context, err error) error {
 	if live, ierr := backend.Inspect(ctx, a.b.D1(), a.b.KV()); ierr == nil {
 		after = a.p.LiveFingerprint(live)
 	}
-	a.finish(state.OutcomeFailed, after)
+	outcome := state.OutcomeFailed
+	if errors.Is(err, ErrInterrupted) {
+		outcome = state.OutcomeInterrupted
+	}
+	a.finish(outcome, after)
 	a.rec.Error = a.redact(err)
-	a.report.Outcome = state.OutcomeFailed
+	a.report.Outcome = outcome
 	a.report.FingerprintAfter = after
 	a.report.Duration = a.opts.Now().Sub(a.report.StartedAt)
 	if herr := writeHistory(ctx, a.b.D1(), a.rec, a.prepared); herr != nil {

@@ -40,4 +40,11 @@
 // still fails the apply succeeds with a Report.Warnings entry and the row
 // stays running until the next apply marks it. A no-op is not recorded
 // unless Options.RecordNoOp.
+//
+// # Interrupts
+//
+// Closing Options.Stop asks a running apply to stop: the batch, seed or
+// backfill in flight finishes, nothing after it starts, the history row
+// is completed as "interrupted" and the lock is released; Apply returns an
+// error wrapping ErrInterrupted.
 package applier
