@@ -163,24 +163,11 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		return nil, fmt.Errorf("%w before it began: nothing was applied", ErrInterrupted)
 	}
 	if a.opts.Lock == nil && (p.HasChanges() || opts.RecordNoOp) {
-		lctx, cancel := context.WithCancel(ctx)
-		if opts.Stop != nil { // a stop ends the wait for the lock
-			go func() {
-				select {
-				case <-opts.Stop:
-					cancel()
-				case <-lctx.Done():
-				}
-			}()
-		}
-		l, err := AcquireLock(lctx, b.D1(), LockOptions{
+		l, err := AcquireLock(ctx, b.D1(), LockOptions{
 			Who: a.opts.Actor, Operation: "apply", Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: a.opts.Logger,
+			Stop: opts.Stop,
 		})
-		cancel()
 		if err != nil {
-			if a.stopped() {
-				return nil, fmt.Errorf("%w while waiting for the lock: nothing was applied (%w)", ErrInterrupted, err)
-			}
 			return nil, err
 		}
 		if opts.Locked != nil {

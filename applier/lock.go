@@ -75,6 +75,9 @@ type LockOptions struct {
 	Timeout time.Duration
 	// Logger receives renewal failures; default slog.Default().
 	Logger *slog.Logger
+	// Stop, when closed, ends the wait for a held lock with an error
+	// wrapping ErrInterrupted; an attempt in flight finishes first.
+	Stop <-chan struct{}
 }
 
 // LockInfo describes a lease: who holds it, since when, until when. Times
@@ -142,6 +145,8 @@ func AcquireLock(ctx context.Context, d1 backend.D1, opts LockOptions) (*Lock, e
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("wait for lock held by %s: %w", held.Who, ctx.Err())
+		case <-opts.Stop:
+			return nil, fmt.Errorf("%w while waiting for the lock held by %s: nothing was applied", ErrInterrupted, held.Who)
 		case <-time.After(d):
 		}
 		wait = min(wait*2, 2*time.Second)
@@ -187,6 +192,9 @@ func abandonLock(ctx context.Context, d1 backend.D1, id string, lease time.Durat
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if _, err := d1.Query(ctx, backend.Stmt{SQL: lockDelete, Args: []any{id}, Idempotent: true}); err != nil {
+		if cur, herr := LockHolder(ctx, d1); herr == nil && (cur == nil || cur.ID != id) {
+			return nil // the lease was never taken (no lock table, say)
+		}
 		return fmt.Errorf("the lock may be held under id %s until its lease of %s runs out; "+
 			"once no apply runs, free it with dmplan force-unlock %s (removing it failed: %w)", id, lease, id, err)
 	}

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
@@ -65,7 +68,16 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 			return d.plan, nil
 		}
 	}
+	// The first interrupt from here on stops the apply after its running
+	// batch; a second ends the process (see cli.interrupt).
+	stop := make(chan struct{})
+	var once sync.Once
+	var lease atomic.Pointer[applier.LockInfo]
+	defer c.whileApplying(func() { once.Do(func() { close(stop) }) },
+		func() string { return leftBehind(job, lease.Load()) })()
 	rep, err := applier.Apply(ctx, be, job.plan, applier.Options{
+		Stop:             stop,
+		Locked:           func(l applier.LockInfo) { lease.Store(&l) },
 		Replan:           replan,
 		Backfiller:       bf,
 		BackfillProgress: bfProgress,
@@ -88,6 +100,9 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 			v.Step(ev.Step, ev.Err)
 		},
 	})
+	if errors.Is(err, applier.ErrInterrupted) {
+		return view.ApplyResult{}, redact(interruptedError(err, rep), job.target)
+	}
 	if err != nil {
 		// Restore advice only when something may have been written: a
 		// refusal before the lock or the first step has no report.
@@ -111,13 +126,42 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if gw != nil {
 		gatewayURL = gw.url
 	}
+	var interrupted []view.InterruptedApply
+	for _, i := range rep.Interrupted {
+		interrupted = append(interrupted, view.InterruptedApply{HistoryID: i.ID, PlanID: i.PlanID, Actor: i.Actor, StartedAt: i.StartedAt.UTC()})
+	}
 	return view.ApplyResult{
+		InterruptedApplies: interrupted, Warnings: rep.Warnings,
 		GatewayURL: gatewayURL,
 		PlanID:     rep.PlanID, Outcome: outcome, StepsApplied: n,
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),
 		DurationMS: rep.Duration.Milliseconds(),
 	}, nil
+}
+
+// interruptedError words an apply stopped by an interrupt: how far it
+// got, that the lock is free, and what to run next.
+func interruptedError(err error, rep *applier.Report) error {
+	msg := strings.TrimPrefix(err.Error(), "applier: ") + "."
+	if rep != nil && rep.Outcome == state.OutcomeInterrupted {
+		msg += " The lock is released, and history records this apply as interrupted." +
+			" Run dmplan plan to see what is left; dmplan apply finishes it."
+	} else {
+		msg += " The target was not changed."
+	}
+	return &shownError{msg: msg, err: err}
+}
+
+// leftBehind is what a second interrupt leaves: the lease, when taken,
+// and the apply's history row.
+func leftBehind(job *applyJob, l *applier.LockInfo) string {
+	if l == nil {
+		return "The lock was not taken yet, so the target was not changed."
+	}
+	return fmt.Sprintf("Left behind: the target's lock (id %s; its lease runs out by itself within %s, or free it now with: %s)"+
+		" and this apply's history row, still marked running (the next apply marks it interrupted)."+
+		" Run dmplan plan to see what is left.", l.ID, applier.DefaultLease, unlockLine(job, l.ID))
 }
 
 // applyError words the applier's refusals for the command line.

@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 
-	"context"
 	"errors"
 	"flag"
 	"os"
@@ -26,7 +25,7 @@ func (w withHarness) Run() int { return cftest.Main(w.m) }
 func TestMain(m *testing.M) {
 	testscript.Main(withHarness{m}, map[string]func(){
 		"dmplan": func() {
-			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+			os.Exit(runProcess(os.Args[1:]))
 		},
 	})
 }
