@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -81,11 +82,12 @@ var (
   duration_ms = ?, outcome = ?, error = ?, failed_step = ?, kv_namespaces_created = ? WHERE id = ?`
 )
 
-// historySelect reads rows; %s is the bookmark column, or an empty string
-// literal for a table from before it.
+// historySelect reads rows; the first %s is the bookmark column, or an
+// empty string literal for a table from before it, the second a WHERE
+// clause or nothing.
 var historySelect = `SELECT id, plan_id, fingerprint_before, fingerprint_after, steps, counts,
   tool_version, actor, started_at, finished_at, duration_ms, outcome, error, failed_step,
-  kv_namespaces_created, %s FROM ` + backend.QuoteIdent(state.HistoryTable) + ` ORDER BY id DESC`
+  kv_namespaces_created, %s FROM ` + backend.QuoteIdent(state.HistoryTable) + ` %s ORDER BY id DESC`
 
 // maxHistorySteps bounds the steps stored in one history row, so the row
 // stays far below D1's 2 MB row limit; Counts still covers every step.
@@ -316,6 +318,26 @@ func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, 
 // to has no history and returns none. A history table from before the
 // bookmark column is read as is, with empty bookmarks.
 func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryRecord, error) {
+	return queryHistory(ctx, d1, "", nil, limit)
+}
+
+// FindHistory returns the rows ref names, newest first: the row with that
+// id when ref is a number, else the rows whose plan id is ref or starts
+// with it. None when nothing matches.
+func FindHistory(ctx context.Context, d1 backend.D1, ref string) ([]state.HistoryRecord, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return []state.HistoryRecord{}, nil
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return queryHistory(ctx, d1, "WHERE id = ?", []any{id}, 0)
+	}
+	return queryHistory(ctx, d1, "WHERE substr(plan_id, 1, length(?1)) = ?1", []any{ref}, 0)
+}
+
+// queryHistory reads the rows matching where (with its args), newest
+// first, at most limit (<= 0: all).
+func queryHistory(ctx context.Context, d1 backend.D1, where string, args []any, limit int) ([]state.HistoryRecord, error) {
 	exists, hasBookmark, err := readHistoryColumns(ctx, d1)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
@@ -327,10 +349,9 @@ func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryReco
 	if hasBookmark {
 		col = "bookmark"
 	}
-	st := backend.Stmt{SQL: fmt.Sprintf(historySelect, col)}
+	st := backend.Stmt{SQL: fmt.Sprintf(historySelect, col, where), Args: args}
 	if limit > 0 {
-		st.SQL += " LIMIT ?"
-		st.Args = []any{int64(limit)}
+		st.SQL += " LIMIT " + strconv.Itoa(limit)
 	}
 	res, err := d1.Query(ctx, st)
 	if err != nil {

@@ -2,6 +2,7 @@ package applier
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,5 +81,47 @@ func TestApplyHistoryCompletionFails(t *testing.T) {
 				t.Errorf("the next apply's row = %q, want applied", hist[0].Outcome)
 			}
 		})
+	}
+}
+
+// TestFindHistory names rows by history id, by plan id and by the start
+// of a plan id; a plan applied twice gives both rows, newest first.
+func TestFindHistory(t *testing.T) {
+	ctx := context.Background()
+	b := openStore(t)
+	p := makePlan(t, b, loadSpec(t, baseHCL))
+	mustApply(t, b, p, Options{})
+	// The same plan recorded again as a no-op (RecordNoOp), then another.
+	for _, id := range []string{p.ID, "other-plan"} {
+		noop := makePlan(t, b, loadSpec(t, baseHCL))
+		noop.ID = id
+		mustApply(t, b, noop, Options{RecordNoOp: true})
+	}
+	tests := []struct {
+		ref  string
+		want []int64
+	}{
+		{"1", []int64{1}},
+		{"3", []int64{3}},
+		{"9", nil},
+		{p.ID, []int64{2, 1}},
+		{p.ID[:6], []int64{2, 1}},
+		{"other", []int64{3}},
+		{"nope", nil},
+		{"", nil},
+		{"%", nil},
+	}
+	for _, tt := range tests {
+		recs, err := FindHistory(ctx, b.D1(), tt.ref)
+		if err != nil {
+			t.Fatalf("FindHistory(%q): %v", tt.ref, err)
+		}
+		var got []int64
+		for _, r := range recs {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("FindHistory(%q) = rows %v, want %v", tt.ref, got, tt.want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/planner"
@@ -194,9 +195,30 @@ func (c *cli) readHistory(ctx context.Context, t *hclspec.Target, limit int) ([]
 	if err != nil {
 		return nil, redact(err, t)
 	}
+	out, err := c.historyEntries(ctx, be, recs)
+	return out, redact(err, t)
+}
+
+// historyEntries turns records into view entries. A row still running is
+// unfinished unless an apply holds the lock now and it is the newest
+// such row (that apply's own).
+func (c *cli) historyEntries(ctx context.Context, be backend.Backend, recs []state.HistoryRecord) ([]view.HistoryEntry, error) {
 	out := make([]view.HistoryEntry, 0, len(recs))
+	held, checked, newest := false, false, true
 	for _, r := range recs {
-		out = append(out, historyEntry(r))
+		e := historyEntry(r)
+		if r.Outcome == state.OutcomeRunning {
+			if !checked {
+				l, err := applier.LockHolder(ctx, be.D1())
+				if err != nil {
+					return nil, err
+				}
+				held, checked = l != nil && l.ExpiresAt.After(time.Now()), true
+			}
+			e.Unfinished = !held || !newest
+			newest = false
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }
@@ -212,13 +234,25 @@ func historyEntry(r state.HistoryRecord) view.HistoryEntry {
 	if finished.IsZero() && r.DurationMS > 0 {
 		finished = r.StartedAt.Add(time.Duration(r.DurationMS) * time.Millisecond)
 	}
-	return view.HistoryEntry{
-		PlanID: r.PlanID, Outcome: r.Outcome, Steps: steps,
+	refs := r.Steps
+	if refs == nil {
+		refs = []state.StepRef{}
+	}
+	nss := r.Namespaces
+	if nss == nil {
+		nss = []state.Namespace{}
+	}
+	e := view.HistoryEntry{
+		ID: r.ID, PlanID: r.PlanID, Outcome: r.Outcome, StepCount: steps, Steps: refs,
 		FingerprintBefore: r.FingerprintBefore, FingerprintAfter: r.FingerprintAfter,
 		ToolVersion: r.ToolVersion, Actor: r.Actor, Counts: r.Counts,
-		StartedAt: r.StartedAt.UTC(), FinishedAt: finished.UTC(), Error: r.Error,
-		Bookmark: r.Bookmark,
+		StartedAt: r.StartedAt.UTC(), DurationMS: r.DurationMS, Error: r.Error, FailedStep: r.FailedStep,
+		Namespaces: nss, Bookmark: r.Bookmark,
 	}
+	if !finished.IsZero() {
+		e.FinishedAt = finished.UTC()
+	}
+	return e
 }
 
 // gatewayOption is the deployer as the applier takes it: a nil interface

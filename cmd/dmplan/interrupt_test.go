@@ -194,14 +194,22 @@ func TestApplyInterrupt(t *testing.T) {
 			if m == nil || !strings.Contains(out, "Second interrupt: stopping at once") || !strings.Contains(out, "history row, still marked running") {
 				t.Fatalf("the second interrupt does not say what it leaves behind")
 			}
-			if hist[0]["outcome"] != "running" {
-				t.Errorf("history outcome = %v, want running", hist[0]["outcome"])
+			if hist[0]["outcome"] != "running" || hist[0]["unfinished"] != nil {
+				t.Errorf("history = %v %v, want running, not unfinished while the lease is held", hist[0]["outcome"], hist[0]["unfinished"])
 			}
 			if code, out := runOut(t, env, "apply", "-auto-approve", "-env", "production", dir); code != exitError || !strings.Contains(out, "locked") {
 				t.Errorf("apply while the lease is left: exit %d, want the lock refused\n%s", code, out)
 			}
 			if code, out := runOut(t, env, "force-unlock", "-env", "production", m[1], dir); code != exitOK {
 				t.Fatalf("force-unlock %s: exit %d\n%s", m[1], code, out)
+			}
+			// With the lock free, history calls the row unfinished.
+			if hist := historyJSON(t, dir, env); hist[0]["unfinished"] != true {
+				t.Errorf("history after force-unlock: unfinished = %v, want true", hist[0]["unfinished"])
+			}
+			if code, out := runOut(t, env, "history", "-env", "production", dir); !strings.Contains(out, "unfinished") ||
+				!strings.Contains(out, "it was killed or could not record its end") {
+				t.Errorf("history (exit %d) does not show the unfinished apply:\n%s", code, out)
 			}
 			code, out = runOut(t, env, "apply", "-auto-approve", "-env", "production", dir)
 			if code != exitOK || !strings.Contains(out, "Note: an earlier apply did not finish") {

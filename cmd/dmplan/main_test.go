@@ -54,9 +54,11 @@ var volatile = []struct {
 }{
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "<uuid>"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "<time>"},
-	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`), "<time>"},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?`), "<time>"},
 	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "<sha256>"},
 	{regexp.MustCompile(`"duration_ms": \d+`), `"duration_ms": 0`},
+	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "<id>"}, // a local KV namespace id
+	{regexp.MustCompile(`\(\d+(\.\d+)?(µs|ms|s)\)`), "(<duration>)"},
 }
 
 // cmdNormalize rewrites a file (stdout, stderr or a work file) with
