@@ -33,6 +33,21 @@ type Report struct {
 	Bookmark  string        `json:"bookmark,omitempty"`
 	StartedAt time.Time     `json:"started_at"`
 	Duration  time.Duration `json:"duration_ns"`
+	// Interrupted lists the earlier applies this one found still running
+	// in history, though it held the lock: they were killed or could not
+	// record their end. It marked them interrupted.
+	Interrupted []InterruptedApply `json:"interrupted_applies,omitempty"`
+	// Warnings are problems that did not stop a successful apply: its
+	// history row could not be completed, say.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// InterruptedApply is an earlier apply found running in history.
+type InterruptedApply struct {
+	ID        int64     `json:"id"`
+	PlanID    string    `json:"plan_id"`
+	Actor     string    `json:"actor"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // StepResult is the outcome of one plan step. Batch is the 1-based D1

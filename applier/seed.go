@@ -62,8 +62,8 @@ func (a *run) seeds(ctx context.Context) error {
 		if s.Action != planner.Seed {
 			continue
 		}
-		if err := a.lockErr(); err != nil {
-			return &StepError{Index: i, Step: s, Err: err}
+		if err := a.before(i, s); err != nil {
+			return err
 		}
 		name := strings.TrimPrefix(s.Target, s.Model+".")
 		o, err := a.opts.Seeder.RunSeed(ctx, s.Model, name)

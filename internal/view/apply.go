@@ -32,6 +32,13 @@ type ApplyResult struct {
 	GatewayURL string `json:"gateway_url,omitempty"`
 	// Written is what the seed and backfill steps wrote.
 	Written *Written `json:"written,omitempty"`
+	// InterruptedApplies are earlier applies this one found unfinished
+	// in history (killed, or unable to record their end) and marked
+	// interrupted.
+	InterruptedApplies []InterruptedApply `json:"interrupted_applies,omitempty"`
+	// Warnings are problems that did not stop the apply: its history row
+	// could not be completed, say.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Written is what the record-writing steps of an apply wrote, so the
@@ -61,6 +68,14 @@ type StepOutcome struct {
 	Restored int
 	// Note says why a seed wrote nothing.
 	Note string
+}
+
+// InterruptedApply is an earlier apply found unfinished in history.
+type InterruptedApply struct {
+	HistoryID int64     `json:"history_id"`
+	PlanID    string    `json:"plan_id"`
+	Actor     string    `json:"actor"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // Apply renders the apply command: the plan, the approval prompt, progress
@@ -134,7 +149,17 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 	if r.GatewayURL != "" {
 		v.printf("Gateway: %s (services set DMPLAN_GATEWAY_URL to it)\n", v.out.Target.Render(r.GatewayURL))
 	}
-	v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
+	for _, i := range r.InterruptedApplies {
+		v.printf("%s an earlier apply did not finish: plan %s by %s, started %s (history %d); it was killed or could not record its end, "+
+			"and history now marks it interrupted. This apply was planned against what it left.\n",
+			v.out.Warning.Render("Note:"), i.PlanID, i.Actor, i.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), i.HistoryID)
+	}
+	for _, w := range r.Warnings {
+		v.printf("%s %s\n", v.out.Warning.Render("Warning:"), w)
+	}
+	if len(r.Warnings) == 0 {
+		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
+	}
 }
 
 // Step prints "  + created table posts", or the failure. Seed and
