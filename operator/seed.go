@@ -176,9 +176,10 @@ func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool, me
 			out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset}
 			continue
 		}
-		if p.idUnknown {
+		if p.idUnknown && p.seed.Condition != hclspec.SeedIfEmpty {
+			// An if_empty seed's lookup needs no identity of its own.
 			m, ok := memos[p.key]
-			if !ok || p.seed.Condition == hclspec.SeedIfEmpty || m.Definition != p.definition(s.ds.Spec().Sources) {
+			if !ok || m.Definition != p.definition(s.ds.Spec().Sources) {
 				out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset}
 				continue
 			}
@@ -386,6 +387,9 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 // It costs one KV read, and one D1 read when the object is there.
 func (s *Seeds) createOrRepair(ctx context.Context, p *preparedSeed, why string) (decision, error) {
 	create := decision{status: planner.SeedStatus{Records: 1, Reason: why}, id: p.id}
+	if p.idUnknown {
+		return create, nil // its id reads an unset variable: apply checks KV
+	}
 	key, err := p.m.Key(p.id)
 	if err != nil {
 		return create, nil // the create reports it
