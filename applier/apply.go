@@ -190,6 +190,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		return nil, fmt.Errorf("inspect live schema: %w", err)
 	}
 	before := p.LiveFingerprint(live)
+	var replanned *planner.Plan
 	if before != p.Fingerprint && opts.Replan != nil {
 		np, err := opts.Replan(ctx, live)
 		if err != nil {
@@ -202,6 +203,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 				slog.String("plan", p.ID), slog.String("replan", np.ID), slog.Bool("changes", np.HasChanges()))
 			p, a.p = np, np
 			before = p.LiveFingerprint(live)
+			replanned = np
 		}
 	}
 	if before != p.Fingerprint {
@@ -210,6 +212,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	}
 	a.live = live
 	a.report = newReport(p, before, start)
+	a.report.Replanned = replanned
 	bookmark := opts.Bookmark
 	if opts.RestorePoint != nil && p.HasChanges() {
 		bookmark = opts.RestorePoint(ctx)
