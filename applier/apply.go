@@ -507,6 +507,14 @@ func (a *run) progressRecords(i int, s planner.Step, n int) {
 	}
 }
 
+// progressSeed reports a seed step with what it wrote.
+func (a *run) progressSeed(i int, s planner.Step, o SeedOutcome) {
+	a.done++
+	if a.opts.Progress != nil {
+		a.opts.Progress(Event{Index: i, Total: a.total, Done: a.done, Step: s, Records: o.Records(), Seed: &o})
+	}
+}
+
 // finish fills the history record's outcome and times.
 func (a *run) finish(outcome, after string) {
 	end := a.opts.Now()

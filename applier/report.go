@@ -63,8 +63,10 @@ type StepResult struct {
 	Target  string         `json:"target"`
 	Outcome string         `json:"outcome"`
 	Batch   int            `json:"batch,omitempty"`
-	Records int            `json:"records,omitempty"` // seed steps: records written
-	Error   string         `json:"error,omitempty"`
+	Records int            `json:"records,omitempty"` // seed and backfill steps: records written
+	// Seed is what a seed step wrote, in detail.
+	Seed  *SeedOutcome `json:"seed,omitempty"`
+	Error string       `json:"error,omitempty"`
 }
 
 // Event is reported to Options.Progress once per step, when it has been
@@ -75,9 +77,11 @@ type Event struct {
 	Done  int // executable steps applied so far, this one included
 	Step  planner.Step
 	Err   error // nil when applied
-	// Records is the number of records a seed step wrote (0 for other
-	// steps, and for a seed whose condition no longer held).
+	// Records is the number of records a seed or backfill step wrote (0
+	// for other steps, and for a seed whose condition no longer held).
 	Records int
+	// Seed is what a seed step wrote, in detail; nil for other steps.
+	Seed *SeedOutcome
 }
 
 func newReport(p *planner.Plan, before string, start time.Time) *Report {

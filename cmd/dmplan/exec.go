@@ -13,6 +13,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )
@@ -59,7 +60,11 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		// since, the applier plans again under it (same steps: applied;
 		// none left: nothing to do; others: refused).
 		replan = func(ctx context.Context, live *state.Schema) (*planner.Plan, error) {
-			d, diags, err := c.derivePlan(ctx, be, job.spec, job.target, true, live)
+			pending, err := operator.PendingBackfills(ctx, be.D1())
+			if err != nil {
+				return nil, err
+			}
+			d, diags, err := c.derivePlan(ctx, be, job.spec, job.target, true, &inspected{live: live, pending: pending})
 			if err == nil && diags.HasErrors() {
 				err = errors.New(diags.Error())
 			}
@@ -98,7 +103,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 				started = true
 				v.Applying(job.desc, job.plan)
 			}
-			v.Step(ev.Step, ev.Err)
+			v.Step(ev.Step, stepOutcome(ev), ev.Err)
 		},
 	})
 	if errors.Is(err, applier.ErrInterrupted) {
@@ -142,7 +147,49 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
 		StartedAt: rep.StartedAt.UTC(), FinishedAt: rep.StartedAt.Add(rep.Duration).UTC(),
 		DurationMS: rep.Duration.Milliseconds(),
+		Written:    written(rep),
 	}, nil
+}
+
+// stepOutcome is what a step the applier reports wrote, for the view.
+func stepOutcome(ev applier.Event) view.StepOutcome {
+	o := view.StepOutcome{Records: ev.Records}
+	if ev.Seed != nil {
+		o.Restored, o.Note = ev.Seed.Restored, ev.Seed.Note
+	}
+	return o
+}
+
+// written sums what the seed and backfill steps of an apply wrote; nil
+// when the plan has neither.
+func written(rep *applier.Report) *view.Written {
+	var w view.Written
+	found := false
+	for _, s := range rep.Steps {
+		if s.Outcome != applier.StepApplied {
+			continue
+		}
+		switch s.Action {
+		case planner.Backfill:
+			found = true
+			w.BackfillRows += s.Records
+		case planner.Seed:
+			found = true
+			if s.Seed == nil {
+				w.SeedRecords += s.Records
+				continue
+			}
+			w.SeedRecords += s.Seed.Written
+			w.SeedRestored += s.Seed.Restored
+			if s.Seed.Records() == 0 {
+				w.SeedsUnchanged++
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	return &w
 }
 
 // interruptedError words an apply stopped by an interrupt: how far it

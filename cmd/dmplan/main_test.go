@@ -39,6 +39,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"normalize": cmdNormalize,
 			"exits":     cmdExits,
+			"dirstate":  cmdDirState,
+			"d1":        cmdD1,
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")
