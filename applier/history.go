@@ -313,6 +313,40 @@ func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, 
 	return nil
 }
 
+// historyLast reads the newest row's outcome (LastApplyProbe).
+var historyLast = "SELECT id, plan_id, actor, started_at, outcome FROM " + historyTable + " ORDER BY id DESC LIMIT 1"
+
+// LastApplyProbe reads the newest history row in a plan's inspection
+// (backend.InspectWith runs it in the batch it already sends, and only
+// when the history table exists). UnfinishedApply reads its result.
+func LastApplyProbe() *backend.Probe {
+	return &backend.Probe{Table: state.HistoryTable, Stmt: backend.Stmt{SQL: historyLast}}
+}
+
+// LastApply is the newest apply in history, as a plan reports it.
+type LastApply struct {
+	ID        int64
+	PlanID    string
+	Actor     string
+	StartedAt time.Time
+	Outcome   string
+}
+
+// UnfinishedApply is the newest apply of a LastApplyProbe's result when
+// it did not finish: still recorded as running (a live apply, or one
+// killed), or interrupted. Nil otherwise.
+func UnfinishedApply(p *backend.Probe) *LastApply {
+	if p == nil || p.Result == nil || len(p.Result.Rows) == 0 || len(p.Result.Rows[0]) < 5 {
+		return nil
+	}
+	row := p.Result.Rows[0]
+	l := &LastApply{ID: asInt(row[0]), PlanID: asString(row[1]), Actor: asString(row[2]), StartedAt: asTime(row[3]), Outcome: asString(row[4])}
+	if l.Outcome != state.OutcomeRunning && l.Outcome != state.OutcomeInterrupted {
+		return nil
+	}
+	return l
+}
+
 // History returns the most recent applies recorded in the target, newest
 // first; limit <= 0 returns all of them. A database dmplan never applied
 // to has no history and returns none. A history table from before the

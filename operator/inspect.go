@@ -13,10 +13,11 @@ import (
 // apply left unfinished (PendingBackfills), within Inspect's two D1
 // requests: the first read already says whether BackfillTable exists,
 // and the read of its rows rides in the second. What a plan needs from
-// D1 besides the seeds and unique-index probes costs two requests.
-func Inspect(ctx context.Context, d1 backend.D1, kv backend.KV) (*state.Schema, []planner.PendingBackfill, error) {
+// D1 besides the seeds and unique-index probes costs two requests. The
+// extra probes (the newest history row, say) ride along the same way.
+func Inspect(ctx context.Context, d1 backend.D1, kv backend.KV, extra ...*backend.Probe) (*state.Schema, []planner.PendingBackfill, error) {
 	probe := &backend.Probe{Table: BackfillTable, Stmt: backend.Stmt{SQL: backfillPending}}
-	live, err := backend.InspectWith(ctx, d1, kv, probe)
+	live, err := backend.InspectWith(ctx, d1, kv, append([]*backend.Probe{probe}, extra...)...)
 	if err != nil {
 		return nil, nil, err
 	}
