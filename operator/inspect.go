@@ -25,11 +25,12 @@ type Inspection struct {
 // (SeedsTable), within Inspect's two D1 requests: the first read already
 // says whether those tables exist, and the reads of their rows ride in the
 // second. What a plan needs from D1 besides the seeds' lookups and
-// unique-index probes costs two requests.
-func Inspect(ctx context.Context, d1 backend.D1, kv backend.KV) (*Inspection, error) {
+// unique-index probes costs two requests. The extra probes (the newest
+// history row, say) ride along the same way.
+func Inspect(ctx context.Context, d1 backend.D1, kv backend.KV, extra ...*backend.Probe) (*Inspection, error) {
 	pending := &backend.Probe{Table: BackfillTable, Stmt: backend.Stmt{SQL: backfillPending}}
 	seeds := &backend.Probe{Table: SeedsTable, Stmt: backend.Stmt{SQL: seedsRead}}
-	live, err := backend.InspectWith(ctx, d1, kv, pending, seeds)
+	live, err := backend.InspectWith(ctx, d1, kv, append([]*backend.Probe{pending, seeds}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

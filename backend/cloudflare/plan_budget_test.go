@@ -16,7 +16,8 @@ import (
 // besides seeds (operator.Inspect, then the unique-index probes, which
 // the examples do not need): 2, whether or not the target holds the
 // backfill progress table and an unfinished backfill in it. The table's
-// existence comes from the first read and its rows ride in the second.
+// existence comes from the first read and its rows ride in the second,
+// as does the newest history row (dmplan plan's LastApplyProbe).
 // KV: the namespace list, plus one list of one key per table the plan
 // creates in an existing namespace (the refill peek).
 func TestPlanReadBudget(t *testing.T) {
@@ -35,11 +36,15 @@ func TestPlanReadBudget(t *testing.T) {
 	planReads := func(t *testing.T, wantPending, wantPeeks int) {
 		t.Helper()
 		f.mark(t)
-		in, err := operator.Inspect(ctx, f.s.D1(), f.s.KV())
+		last := applier.LastApplyProbe()
+		in, err := operator.Inspect(ctx, f.s.D1(), f.s.KV(), last)
 		if err != nil {
 			t.Fatal(err)
 		}
 		live, pending := in.Live, in.Pending
+		if last.Result == nil || len(last.Result.Rows) != 1 || applier.UnfinishedApply(last) != nil {
+			t.Errorf("history probe = %+v, want the applied row (not unfinished)", last.Result)
+		}
 		if _, err := applier.UniqueViolations(ctx, f.s.D1(), planner.UniqueIndexProbes(spec, "test", live)); err != nil {
 			t.Fatal(err)
 		}

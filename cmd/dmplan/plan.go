@@ -134,11 +134,14 @@ type inspected struct {
 	// read (the seeds whose identity reads an unset variable are then
 	// unknown).
 	seeds map[string]operator.SeedMemo
+	// unfinished is the newest apply when it did not finish.
+	unfinished *applier.LastApply
 }
 
 // inspect reads the target for a plan.
 func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
-	in, err := operator.Inspect(ctx, be.D1(), be.KV())
+	last := applier.LastApplyProbe()
+	in, err := operator.Inspect(ctx, be.D1(), be.KV(), last)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +149,18 @@ func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
 	if seeds == nil {
 		seeds = map[string]operator.SeedMemo{}
 	}
-	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds}, nil
+	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds, unfinished: applier.UnfinishedApply(last)}, nil
+}
+
+// unfinishedNote tells a plan's reader that the last apply did not
+// finish: the plan shows what it left.
+func unfinishedNote(l *applier.LastApply) planner.Note {
+	what := "was interrupted before its end"
+	if l.Outcome == state.OutcomeRunning {
+		what = "is recorded as running: it is still applying, or it was killed (the next apply then marks it interrupted; dmplan history tells which)"
+	}
+	return planner.Note{Target: "history", Message: fmt.Sprintf("the last apply (history %d, plan %s by %s, started %s) %s; this plan holds what it left undone",
+		l.ID, l.PlanID, l.Actor, l.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), what)}
 }
 
 // derivation is a plan and what it was derived from besides the spec, so
@@ -199,6 +213,9 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
 		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored))
+	if in.unfinished != nil {
+		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
+	}
 	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered}, diags, nil
 }
 

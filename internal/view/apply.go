@@ -39,6 +39,10 @@ type ApplyResult struct {
 	// Warnings are problems that did not stop the apply: its history row
 	// could not be completed, say.
 	Warnings []string `json:"warnings,omitempty"`
+	// Replanned says the plan shown was derived again under the lock,
+	// because the target changed after it was made; the result is that
+	// plan's.
+	Replanned bool `json:"replanned,omitempty"`
 }
 
 // Written is what the record-writing steps of an apply wrote, so the
@@ -138,8 +142,17 @@ func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
 
 // Applied lists what was done and prints the summary line.
 func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
+	if r.Outcome == OutcomeNoChanges && r.Replanned {
+		v.printf("\n%s the target already matches the spec: it changed after this plan was made "+
+			"(another apply made these changes), and planning again under the lock found nothing left. Nothing was applied.\n",
+			v.out.Success.Render("Nothing to do:"))
+		return
+	}
 	if r.Outcome == OutcomeNoChanges {
 		return // the plan already said "No changes."
+	}
+	if r.Replanned {
+		v.printf("%s\n", v.out.Muted.Render("The target changed after the plan was made; planning again under the lock gave the same steps, which were applied."))
 	}
 	sum := Summarize(p)
 	v.printf("\n%s\n", v.out.Success.Render(sum.appliedLine(r.Written)))
