@@ -15,7 +15,8 @@ const (
 	// model's.
 	CodePrimaryKeyChange = "DM104"
 	// CodeIndexChanged: an index with the declared name exists with other
-	// columns or uniqueness; dmplan does not drop indexes.
+	// columns (or columns in another order) or uniqueness; dmplan does not
+	// drop indexes.
 	CodeIndexChanged = "DM105"
 	// CodeTooManyColumns: the table would hold more than 100 columns, D1's
 	// limit.
@@ -42,6 +43,11 @@ const (
 	// so whether the values are unique shows only at apply, after the
 	// backfill.
 	CodeUniqueOnBackfill = "DM113"
+	// CodeIndexDefinition: an index with the declared name exists with the
+	// declared columns and uniqueness but another definition: a WHERE
+	// clause (partial), a collation, a descending key or an expression
+	// key, as when it was rebuilt by hand. dmplan does not drop indexes.
+	CodeIndexDefinition = "DM114"
 )
 
 // Codes of notes: reported, never acted on, never a failure.

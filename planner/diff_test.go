@@ -185,6 +185,48 @@ func TestDiff(t *testing.T) {
 			steps: []Step{{Action: Blocked, Model: "PROJECT", Target: "project_by_name", Code: CodeIndexChanged}},
 		},
 		{
+			name:  "DM105 index columns in another order",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Columns = []string{"status", "project_id"} },
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexChanged}},
+		},
+		{
+			name:  "DM114 index made partial by hand",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Where = "deleted_at IS NULL" },
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name: "DM114 index key with a collation",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				s.Table("page_meta").Indexes[0].Keys = []state.IndexKey{{}, {Collate: "NOCASE"}}
+			},
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name:  "DM114 index key descending",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Keys = []state.IndexKey{{Desc: true}, {}} },
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name: "DM114 expression key",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				ix := s.Table("page_meta").Indexes[0]
+				ix.Columns = []string{"project_id", "<expr>"}
+				ix.Keys = []state.IndexKey{{}, {Expr: "lower(status)"}}
+			},
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name:  "plain keys spelled out are no change",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Keys = []state.IndexKey{{}, {}} },
+			steps: nil,
+		},
+		{
 			name: "DM106 too many columns on an existing table",
 			spec: newSpec(wideModel(95)),
 			live: func(s *state.Schema) {
@@ -325,7 +367,16 @@ func TestDiffExplains(t *testing.T) {
 		{"DM104", func(s *state.Schema) { s.Table("page_meta").Column("page_id").PK = false },
 			[]string{"primary key (page_id)", "no primary key"}},
 		{"DM105", func(s *state.Schema) { s.Table("page_meta").Indexes[0].Unique = true },
-			[]string{"page_meta_by_project_status", "unique (project_id, status)", "new label"}},
+			[]string{"page_meta_by_project_status", "unique (project_id, status)", "new label", `DROP INDEX "page_meta_by_project_status"`}},
+		{"DM114", func(s *state.Schema) {
+			ix := s.Table("page_meta").Indexes[0]
+			ix.Where, ix.Keys = "deleted_at IS NULL", []state.IndexKey{{Collate: "NOCASE"}, {Desc: true}}
+		},
+			[]string{"page_meta_by_project_status", "(project_id COLLATE NOCASE, status DESC) WHERE deleted_at IS NULL",
+				"project_id is compared with COLLATE NOCASE in the live index, the column's collation in the declared one",
+				"status is descending in the live index, ascending in the declared one",
+				"the live index is partial (WHERE deleted_at IS NULL), the declared one covers every row",
+				`DROP INDEX "page_meta_by_project_status"`, "new label"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,6 +30,7 @@
 //	DM111  a live column no synced field maps to is NOT NULL without a default
 //	DM112  a unique index would be created on a table holding duplicate values
 //	DM113  a unique index would be created on a column the plan adds and backfills
+//	DM114  an index of the declared name is partial, or has a collation, a DESC key or an expression
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // unmanaged column, DM203 default differs (SQLite cannot alter defaults),
