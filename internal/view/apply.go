@@ -67,7 +67,10 @@ func NewApply(t Type, s Streams) Apply {
 type ApplyHuman struct{ humanView }
 
 // Plan prints the plan about to be applied.
-func (v *ApplyHuman) Plan(r PlanReport) { v.printf("%s", renderPlan(v.out, r.Target, r.Plan)) }
+func (v *ApplyHuman) Plan(r PlanReport) {
+	r = clean(r)
+	v.printf("%s", renderPlan(v.out, r.Target, r.Plan))
+}
 
 // AskApproval writes Terraform's question.
 func (v *ApplyHuman) AskApproval() {
@@ -76,6 +79,7 @@ func (v *ApplyHuman) AskApproval() {
 
 // Applying says how many steps are about to run.
 func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
+	t = clean(t)
 	n := 0
 	for _, s := range p.Steps {
 		if s.Action != planner.Blocked {
@@ -87,6 +91,7 @@ func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
 
 // Applied lists what was done and prints the summary line.
 func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
+	r = clean(r)
 	if r.Outcome == OutcomeNoChanges {
 		return // the plan already said "No changes."
 	}
@@ -103,6 +108,7 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 
 // Step prints "  + created table posts", or the failure.
 func (v *ApplyHuman) Step(s planner.Step, err error) {
+	s = clean(s)
 	if err != nil {
 		v.printf("  %s %s %s\n", v.out.Blocked.String(), v.out.Error.Render("failed:"), actionLabel(s.Action)+" "+s.Target)
 		return

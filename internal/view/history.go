@@ -53,6 +53,7 @@ type HistoryHuman struct{ humanView }
 
 // History prints the target and one line per apply.
 func (v *HistoryHuman) History(t Target, entries []HistoryEntry) {
+	t, entries = clean(t), clean(entries)
 	v.printf("%s\n\n", targetLine(v.out, t))
 	if len(entries) == 0 {
 		v.printf("No applies recorded yet.\n")
