@@ -3,6 +3,7 @@ package applier
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/dmplan/dmplan/planner"
 )
@@ -43,9 +44,26 @@ type StepError struct {
 func (e *StepError) Error() string {
 	msg := fmt.Sprintf("apply step %d (%s)", e.Index+1, e.Step.Summary())
 	if e.SQL != "" {
-		msg += ": " + e.SQL
+		msg += ": " + clip(e.SQL, maxErrorSQL)
 	}
 	return msg + ": " + e.Err.Error()
+}
+
+// maxErrorSQL is how much of a failing statement an error quotes: enough
+// to recognize it, never a multi-megabyte default.
+const maxErrorSQL = 300
+
+// clip cuts s to at most n bytes (at a character boundary) and says how
+// long it was: "CREATE TABLE … (5,000,164 bytes)".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }
 
 func (e *StepError) Unwrap() error { return e.Err }

@@ -65,6 +65,11 @@ var historySelect = `SELECT id, plan_id, fingerprint_before, fingerprint_after, 
 // stays far below D1's 2 MB row limit; Counts still covers every step.
 const maxHistorySteps = 5000
 
+// maxHistoryError bounds the error text stored in one history row: an
+// error quoting a huge statement or value must not make the row itself
+// too large to record (D1 refuses a value over 2 MB).
+const maxHistoryError = 8 << 10
+
 // timeLayout is how history stores times: UTC ISO-8601 with milliseconds.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
@@ -99,7 +104,7 @@ func insertStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
 	st := backend.Stmt{SQL: historyInsert, Args: []any{
 		rec.PlanID, rec.FingerprintBefore, rec.FingerprintAfter, string(steps), string(counts),
 		rec.ToolVersion, rec.Actor, rec.StartedAt.UTC().Format(timeLayout), rec.FinishedAt.UTC().Format(timeLayout),
-		rec.DurationMS, rec.Outcome, rec.Error, int64(rec.FailedStep), string(ns),
+		rec.DurationMS, rec.Outcome, clip(rec.Error, maxHistoryError), int64(rec.FailedStep), string(ns),
 	}}
 	if rec.Bookmark != "" {
 		st.SQL = historyInsertBookmark
