@@ -68,6 +68,11 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	// D1's row and KV's value and key limits, now that env values are
+	// known (plan checked the seeds that read none).
+	if d := planner.CheckSeedLimits(m.Spec(), sd, record); d.HasErrors() {
+		return nil, d
+	}
 	for name := range sensitive {
 		p.secrets = appendStrings(p.secrets, record[name])
 	}
