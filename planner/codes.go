@@ -5,8 +5,11 @@ package planner
 const (
 	// CodeTypeChange: a synced field's column type would change.
 	CodeTypeChange = "DM101"
-	// CodeUnsynced: a declared field's column exists but the field is no
-	// longer in sync_fields; the column is kept.
+	// CodeUnsynced is retired: a declared field taken out of sync_fields
+	// whose column exists is the note DM202, like a deleted field (see
+	// alterTable). The code is kept so that it is never reused.
+	//
+	// Deprecated: Diff no longer returns it.
 	CodeUnsynced = "DM102"
 	// CodeNotNullNoDefault: a NOT NULL column without a default cannot be
 	// added to an existing table.
@@ -54,7 +57,9 @@ const (
 const (
 	// NoteUnmanagedTable: a live table no model maps to; left alone.
 	NoteUnmanagedTable = "DM201"
-	// NoteUnmanagedColumn: a live column no field maps to; kept.
+	// NoteUnmanagedColumn: a live column no synced field maps to (its field
+	// was taken out of sync_fields or deleted, or it was never dmplan's):
+	// kept, no longer written.
 	NoteUnmanagedColumn = "DM202"
 	// NoteDefaultDiffers: a column's default differs from the field's;
 	// SQLite cannot alter defaults, the runtime writes the field default.
@@ -67,4 +72,8 @@ const (
 	// NoteSeedUnchecked: a seed of an existing table was not planned
 	// because Diff was given no status for it (WithSeedStatus).
 	NoteSeedUnchecked = "DM206"
+	// NoteNoBackfillSource: new columns of a table with rows are not
+	// backfilled because the model's KV namespace is created by the same
+	// plan, so it holds no objects to fill them from.
+	NoteNoBackfillSource = "DM207"
 )

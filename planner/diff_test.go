@@ -120,12 +120,20 @@ func TestDiff(t *testing.T) {
 			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.status", Code: CodeTypeChange}},
 		},
 		{
-			name: "DM102 field no longer synced",
+			name: "field taken out of sync_fields: its column is a note, like a deleted field's",
 			spec: newSpec(pageModel()),
 			live: func(s *state.Schema) {
 				s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT"})
 			},
-			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.content", Code: CodeUnsynced}},
+			notes: []string{"DM202 page_meta.content"},
+		},
+		{
+			name: "field taken out of sync_fields with a NOT NULL column blocks like a deleted field's (DM111)",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT", NotNull: true})
+			},
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.content", Code: CodeUnmanagedNotNull}},
 		},
 		{
 			name: "DM111 unmanaged NOT NULL column without a default",
@@ -353,9 +361,6 @@ func TestDiffExplains(t *testing.T) {
 		{"DM101", func(s *state.Schema) { s.Table("page_meta").Column("status").Type = "INTEGER" },
 			[]string{"PAGE.status", "page_meta.status", "from INTEGER to TEXT", "type string", "add a new synced field", "backfill", "switch readers",
 				"remove status from the model; its column is kept"}},
-		{"DM102", func(s *state.Schema) {
-			s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT"})
-		}, []string{"model PAGE declares field content but no longer syncs it", "kept", "re-add content to sync_fields", "drop the column by hand"}},
 		{"DM103", func(s *state.Schema) {
 			dropColumn(s.Table("page_meta"), "url")
 			s.Table("page_meta").HasRows, s.Table("page_meta").Rows = true, 12
