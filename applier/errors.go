@@ -3,7 +3,6 @@ package applier
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/dmplan/dmplan/planner"
 )
@@ -30,6 +29,9 @@ var (
 	ErrLockLost = errors.New("applier: lock lost")
 	// ErrNoLock is returned by ForceUnlock when no lease has the id.
 	ErrNoLock = errors.New("applier: no such lock")
+	// ErrInterrupted is returned when Options.Stop stopped the apply
+	// between two steps or batches.
+	ErrInterrupted = errors.New("applier: apply interrupted")
 )
 
 // StepError names the step that failed, and the statement when the step
@@ -44,7 +46,7 @@ type StepError struct {
 func (e *StepError) Error() string {
 	msg := fmt.Sprintf("apply step %d (%s)", e.Index+1, e.Step.Summary())
 	if e.SQL != "" {
-		msg += ": " + clip(e.SQL, maxErrorSQL)
+		msg += ": " + clipSQL(e.SQL, maxErrorSQL)
 	}
 	return msg + ": " + e.Err.Error()
 }
@@ -52,18 +54,5 @@ func (e *StepError) Error() string {
 // maxErrorSQL is how much of a failing statement an error quotes: enough
 // to recognize it, never a multi-megabyte default.
 const maxErrorSQL = 300
-
-// clip cuts s to at most n bytes (at a character boundary) and says how
-// long it was: "CREATE TABLE … (5,000,164 bytes)".
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
-}
 
 func (e *StepError) Unwrap() error { return e.Err }

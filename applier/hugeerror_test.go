@@ -37,7 +37,7 @@ func TestApplyHugeStatementFailureIsClippedAndRecorded(t *testing.T) {
 	if h := hist[0]; h.Outcome != state.OutcomeFailed || h.Error != msg {
 		t.Errorf("history row: outcome %q, error %.300q", h.Outcome, h.Error)
 	}
-	if s := clip(strings.Repeat("é", 10), 5); s != "éé… (20 bytes)" {
+	if s := clipSQL(strings.Repeat("é", 10), 5); s != "éé… (16 more bytes)" {
 		t.Errorf("clip cut inside a character: %q", s)
 	}
 }

@@ -80,13 +80,16 @@ func TestViewsEscapeControlCharacters(t *testing.T) {
 				v := NewApply(Human, s)
 				v.Plan(report)
 				v.Applying(target, report.Plan)
-				v.Step(report.Plan.Steps[1], nil)
-				v.Step(report.Plan.Steps[1], err)
+				v.Step(report.Plan.Steps[1], StepOutcome{}, nil)
+				v.Step(report.Plan.Steps[1], StepOutcome{}, err)
 				v.Applied(target, report.Plan, ApplyResult{PlanID: hostile, Outcome: OutcomeApplied, GatewayURL: hostile})
 				v.Error(err)
 			},
 			"history": func(s Streams) {
 				NewHistory(Human, s).History(target, []HistoryEntry{{PlanID: hostile, Outcome: hostile, Actor: hostile, Error: hostile, StartedAt: time.Now()}})
+			},
+			"history show": func(s Streams) {
+				NewHistory(Human, s).Show(target, HistoryEntry{PlanID: hostile, Outcome: hostile, Actor: hostile, Error: hostile, StartedAt: time.Now()}, nil)
 			},
 			"diagnostics without sources": func(s Streams) {
 				NewValidate(Human, s).Diagnostics(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: hostile, Detail: hostile}})
