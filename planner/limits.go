@@ -60,7 +60,7 @@ func checkModelLimits(m *hclspec.Model) hcl.Diagnostics {
 		synced := t != nil && !f.KVOnly && t.Column(f.Name) != nil
 		size := valueBytes(f.Default)
 		switch {
-		case synced && hasNUL(f.Default):
+		case synced && f.Type != hclspec.JSON && hasNUL(f.Default):
 			diags = append(diags, limitError(f.DefaultRange, "NUL character in a default",
 				"The default of field %q holds a NUL character (\\u0000). Its column's DEFAULT clause is SQL text, which D1 refuses to hold NUL; remove the character.", f.Name))
 		case synced && size > hclspec.MaxRowBytes:
@@ -193,8 +193,8 @@ func valueBytes(v any) int {
 	return len(b)
 }
 
-// hasNUL reports whether a default's SQL text would hold a NUL: a string
-// holding one (JSON text escapes it).
+// hasNUL reports whether a string default holds a NUL (a json field's
+// default is written as JSON text, which escapes it).
 func hasNUL(v any) bool {
 	s, ok := v.(string)
 	return ok && strings.IndexByte(s, 0) >= 0

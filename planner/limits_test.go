@@ -59,6 +59,7 @@ func TestCheckLimits(t *testing.T) {
 		{"NUL in a string default", model(field("a", "string", `"a\u0000b"`), "a"),
 			"NUL character in a default", "5:15", []string{`field "a"`}},
 		{"NUL in an unsynced default", model(field("a", "string", `"a\u0000b"`)), "", "", nil},
+		{"NUL in a json string default", model(field("a", "json", `"a\u0000b"`), "a"), "", "", nil},
 		{"large unsynced default", model(field("a", "string", str(2_000_001))), "", "", nil},
 		{"defaults that add up", model(field("a", "string", str(40_000))+field("b", "string", str(40_000))+field("c", "string", str(45_000)), "a", "b", "c"),
 			"Defaults too large for one SQL statement", "13:15", []string{`table "note"`, `field "c"`, "45,002 bytes"}},
