@@ -93,6 +93,11 @@ var historySelect = `SELECT id, plan_id, fingerprint_before, fingerprint_after, 
 // stays far below D1's 2 MB row limit; Counts still covers every step.
 const maxHistorySteps = 5000
 
+// maxHistoryError bounds the error text stored in one history row: an
+// error quoting a huge statement or value must not make the row itself
+// too large to record (D1 refuses a value over 2 MB).
+const maxHistoryError = 8 << 10
+
 // maxHistoryStatement and maxHistorySQL bound the SQL a history row keeps:
 // each statement is clipped to the first, and once the row holds the
 // second in all, later steps keep none (StepRef.SQLClipped says so).
@@ -205,7 +210,7 @@ func completeStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
 	}
 	return backend.Stmt{SQL: historyComplete, Idempotent: true, Args: []any{
 		rec.FingerprintAfter, steps, counts, formatTime(rec.FinishedAt), rec.DurationMS,
-		rec.Outcome, rec.Error, int64(rec.FailedStep), ns, rec.ID,
+		rec.Outcome, clipSQL(rec.Error, maxHistoryError), int64(rec.FailedStep), ns, rec.ID,
 	}}, nil
 }
 
@@ -227,7 +232,7 @@ func insertStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
 	st := backend.Stmt{SQL: historyInsert, Args: []any{
 		rec.PlanID, rec.FingerprintBefore, rec.FingerprintAfter, steps, counts,
 		rec.ToolVersion, rec.Actor, formatTime(rec.StartedAt), formatTime(rec.FinishedAt),
-		rec.DurationMS, rec.Outcome, rec.Error, int64(rec.FailedStep), ns,
+		rec.DurationMS, rec.Outcome, clipSQL(rec.Error, maxHistoryError), int64(rec.FailedStep), ns,
 	}}
 	if rec.Bookmark != "" {
 		st.SQL = historyInsertBookmark

@@ -96,6 +96,11 @@ func (s *Seeds) prepareSeed(sd *hclspec.Seed, forPlan bool) (*preparedSeed, hcl.
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	// D1's row and KV's value and key limits, now that env values are
+	// known (plan checked the seeds that read none).
+	if d := planner.CheckSeedLimits(m.Spec(), sd, record); d.HasErrors() {
+		return nil, d
+	}
 	for name := range sensitive {
 		p.secrets = appendStrings(p.secrets, record[name])
 	}

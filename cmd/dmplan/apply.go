@@ -172,6 +172,7 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	}
 	s, diags := hclspec.LoadSources(pf.Project, srcs)
 	*spec = s
+	diags = withLimits(s, diags)
 	if err := checkDiags("the saved plan "+a.Path, diags); err != nil {
 		v.Diagnostics(diags)
 		return nil, err

@@ -121,7 +121,10 @@ type ApplyHuman struct {
 }
 
 // Plan prints the plan about to be applied.
-func (v *ApplyHuman) Plan(r PlanReport) { v.printf("%s", renderPlan(v.out, r.Target, r.Plan)) }
+func (v *ApplyHuman) Plan(r PlanReport) {
+	r = clean(r)
+	v.printf("%s", renderPlan(v.out, r.Target, r.Plan))
+}
 
 // AskApproval writes Terraform's question.
 func (v *ApplyHuman) AskApproval() {
@@ -130,6 +133,7 @@ func (v *ApplyHuman) AskApproval() {
 
 // Applying says how many steps are about to run.
 func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
+	t = clean(t)
 	n := 0
 	for _, s := range p.Steps {
 		if s.Action != planner.Blocked {
@@ -142,6 +146,7 @@ func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
 
 // Applied lists what was done and prints the summary line.
 func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
+	r = clean(r)
 	if r.Outcome == OutcomeNoChanges && r.Replanned {
 		v.printf("\n%s the target already matches the spec: it changed after this plan was made "+
 			"(another apply made these changes), and planning again under the lock found nothing left. Nothing was applied.\n",
@@ -180,6 +185,7 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 // "» seed USER.admin: nothing written (a users row matches email)",
 // "» refilled users from KV (2 rows written)".
 func (v *ApplyHuman) Step(s planner.Step, o StepOutcome, err error) {
+	s, o = clean(s), clean(o)
 	if err != nil {
 		v.printf("  %s %s %s\n", v.out.Blocked.String(), v.out.Error.Render("failed:"), actionLabel(s.Action)+" "+s.Target)
 		return

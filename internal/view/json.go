@@ -1,7 +1,6 @@
 package view
 
 import (
-	"encoding/json"
 	"io"
 	"time"
 
@@ -103,10 +102,7 @@ func (v *jsonView) write(doc document) {
 	v.done = true
 	doc.FormatVersion = FormatVersion
 	doc.Diagnostics = jsonDiagnostics(v.diags)
-	enc := json.NewEncoder(v.out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(doc) // nothing useful to do when stdout is gone
+	writeJSON(v.out, doc) // nothing useful to do when stdout is gone
 }
 
 func (v *jsonView) writeError(err error) {

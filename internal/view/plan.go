@@ -46,6 +46,7 @@ type PlanHuman struct{ humanView }
 // Plan prints the target, the steps grouped by model, the notes and the
 // summary line.
 func (v *PlanHuman) Plan(r PlanReport) {
+	r = clean(r)
 	v.printf("%s", renderPlan(v.out, r.Target, r.Plan))
 	if r.SavedTo != "" {
 		v.printf("\nSaved the plan to: %s\nTo apply it, run: dmplan apply %s\n", r.SavedTo, r.SavedTo)

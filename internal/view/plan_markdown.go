@@ -39,6 +39,7 @@ func (v *PlanMarkdown) Diagnostics(diags hcl.Diagnostics) {
 // failed, with the diagnostics as text.
 func (v *PlanMarkdown) Error(err error) {
 	v.humanView.Error(err)
+	err = escapeErr(err)
 	var b strings.Builder
 	b.WriteString(CommentMarker + "\n### dmplan plan failed\n\n")
 	fmt.Fprintf(&b, "**Error:** %s\n\n", mdCell(err.Error()))
@@ -67,12 +68,14 @@ func truncate(s string, n int) string {
 // Plan writes the comment: the full plan, or a summary when the full plan
 // would not fit in one GitHub comment.
 func (v *PlanMarkdown) Plan(r PlanReport) {
+	r = clean(r)
 	v.printf("%s", RenderMarkdown(r.Target, r.Plan))
 }
 
 // RenderMarkdown renders the plan as a pull-request comment of at most
 // MaxMarkdown bytes (so also characters).
 func RenderMarkdown(t Target, p *planner.Plan) string {
+	t, p = clean(t), clean(p)
 	full := markdownFull(t, p)
 	if len(full) <= markdownBudget {
 		return full

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,7 +67,7 @@ func (v *ReconcileHuman) Progress(p operator.Progress) {
 		return
 	}
 	v.showing = true
-	fmt.Fprintf(v.s.Err, "\r\x1b[K%s", ProgressLine(p))
+	fmt.Fprintf(v.s.Err, "\r\x1b[K%s", ProgressLine(clean(p)))
 }
 
 // ProgressLine is "PAGE: 12,000 of 12,408 records · 3,412/s · ETA 1s".
@@ -90,6 +91,7 @@ func ProgressLine(p operator.Progress) string {
 
 // Reconcile prints the report.
 func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport, next []Next) {
+	t, rep, next = clean(t), clean(rep), clean(next)
 	if v.showing {
 		fmt.Fprint(v.s.Err, "\r\x1b[K")
 		v.showing = false
@@ -173,6 +175,7 @@ func (v *ReconcileHuman) TakeKV(t Target, model string, res []operator.TakeD1Res
 }
 
 func (v *ReconcileHuman) took(t Target, model string, res []operator.TakeD1Result, then string) {
+	t, model, res, then = clean(t), clean(model), clean(res), clean(then)
 	v.printf("%s\n\n", targetLine(v.out, t))
 	for _, r := range res {
 		what := map[string]string{
@@ -293,10 +296,13 @@ func (v *ReconcileJSON) took(t Target, model string, d1, kv *[]operator.TakeD1Re
 func (v *ReconcileJSON) Error(err error) { v.writeError(err) }
 
 func writeJSON(w io.Writer, doc any) {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(doc)
+	if enc.Encode(doc) == nil {
+		_, _ = w.Write(jsonSafe(b.Bytes()))
+	}
 }
 
 // thousandsOf is "1,005 orphan rows": n with comma separators and the
