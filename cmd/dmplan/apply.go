@@ -75,7 +75,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitError
 	}
 	job.lockTimeout = a.LockTimeout
-	v.Plan(view.PlanReport{Target: job.desc, Plan: job.plan})
+	v.Plan(view.PlanReport{Project: job.spec.Project.Name, Target: job.desc, Plan: job.plan})
 	if n := len(job.plan.Blocked()); n > 0 {
 		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
 			n, pluralWord(n, "change", "changes"), pluralWord(n, "it", "them")))

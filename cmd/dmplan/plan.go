@@ -58,6 +58,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	var spec *hclspec.Spec
 	v := view.NewPlan(va.Format, c.streams(va, &spec))
 	a, err := parsePlan(args, c)
+	if md, ok := v.(*view.PlanMarkdown); ok {
+		md.Scope = func() (string, string) { return projectName(spec), a.Env }
+	}
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
@@ -88,8 +91,17 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	v.Plan(view.PlanReport{Target: desc, Plan: p, SavedTo: a.Out})
+	v.Plan(view.PlanReport{Project: spec.Project.Name, Target: desc, Plan: p, SavedTo: a.Out})
 	return planExitCode(p, a.DetailedExitcode)
+}
+
+// projectName is the project's name, or "" before the configuration was
+// read (a flag error).
+func projectName(spec *hclspec.Spec) string {
+	if spec == nil {
+		return ""
+	}
+	return spec.Project.Name
 }
 
 // planExitCode is 1 when anything is blocked, 2 for changes with

@@ -8,8 +8,11 @@ import (
 
 // PlanReport is what plan and show hand to their view.
 type PlanReport struct {
-	Target Target
-	Plan   *planner.Plan
+	// Project is the project's name; the markdown comment's marker holds
+	// it (see CommentMarker).
+	Project string
+	Target  Target
+	Plan    *planner.Plan
 	// SavedTo is the plan file written with -out, or "".
 	SavedTo string
 }
