@@ -182,6 +182,9 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	if err != nil {
 		return nil, err
 	}
+	if err := pf.checkSteps(); err != nil {
+		return nil, err
+	}
 	return &applyJob{spec: s, target: t, desc: desc, plan: p, saved: true}, nil
 }
 

@@ -50,9 +50,17 @@ type PlanHuman struct{ humanView }
 // summary line.
 func (v *PlanHuman) Plan(r PlanReport) {
 	v.printf("%s", renderPlan(v.out, r.Target, r.Plan))
-	if r.SavedTo != "" {
-		v.printf("\nSaved the plan to: %s\nTo apply it, run: dmplan apply %s\n", r.SavedTo, r.SavedTo)
+	if r.SavedTo == "" {
+		return
 	}
+	v.printf("\nSaved the plan to: %s\n", r.SavedTo)
+	if n := len(r.Plan.Blocked()); n > 0 {
+		// Saved for review (show, a PR comment), but apply refuses it.
+		v.printf("It cannot be applied while it has %s: resolve %s as the hints say, then plan again.\n",
+			plural(n, "blocked change", "blocked changes"), pluralWord(n, "it", "them"))
+		return
+	}
+	v.printf("To apply it, run: dmplan apply %s\n", r.SavedTo)
 }
 
 // PlanJSON writes a plan as one JSON document.
