@@ -39,7 +39,7 @@ type applyArgs struct {
 func parseApply(args []string, c *cli) (applyArgs, error) {
 	var a applyArgs
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", "", "the environment to apply to (default \"local\"; a saved plan knows its own)")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to apply to")+"; a saved plan knows its own")
 	fs.BoolVar(&a.AutoApprove, "auto-approve", false, "apply without asking for approval")
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "how long to wait while another apply holds the target's lock (e.g. 2m; 0 fails at once)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
@@ -87,7 +87,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if !job.saved && !a.AutoApprove {
-		ok, err := c.approve(ctx, a, v)
+		ok, err := c.approve(ctx, a, job.desc, v)
 		if err != nil {
 			v.Error(err)
 			return exitError
@@ -121,7 +121,7 @@ type applyJob struct {
 func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
 	env := a.Env
 	if env == "" {
-		env = defaultEnv
+		env = c.envDefault()
 	}
 	diags, err := loadDir(a.Path, spec)
 	if err != nil {
@@ -153,6 +153,10 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	}
 	if a.Env != "" && a.Env != pf.Environment {
 		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s", a.Path, pf.Environment, a.Env)
+	}
+	if e := c.getenv(envVar); a.Env == "" && e != "" && e != pf.Environment {
+		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s (from %s); unset %s or set it to %s",
+			a.Path, pf.Environment, e, envVar, envVar, pf.Environment)
 	}
 	srcs := make(map[string][]byte, len(pf.Sources))
 	for name, s := range pf.Sources {
@@ -190,7 +194,7 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 
 // approve asks for "yes" on a terminal. Without one it refuses: a plan
 // must not be applied unseen.
-func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, error) {
+func (c *cli) approve(ctx context.Context, a applyArgs, t view.Target, v view.Apply) (bool, error) {
 	if a.Format == view.JSON {
 		return false, errors.New("apply -json cannot ask for approval: pass -auto-approve, or apply a saved plan")
 	}
@@ -198,7 +202,7 @@ func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, err
 		return false, errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: " +
 			"review the plan above and pass -auto-approve, or save it with dmplan plan -out FILE and run dmplan apply FILE")
 	}
-	v.AskApproval()
+	v.AskApproval(t)
 	answer := make(chan string, 1)
 	go func() {
 		line, err := c.readLine()

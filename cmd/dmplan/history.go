@@ -28,13 +28,16 @@ type historyArgs struct {
 }
 
 func parseHistory(args []string, c *cli) (historyArgs, error) {
-	a := historyArgs{Env: defaultEnv, Limit: 20}
+	a := historyArgs{Limit: 20}
 	fs := flag.NewFlagSet("history", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment whose history to list")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment whose history to list"))
 	fs.IntVar(&a.Limit, "limit", a.Limit, "show at most `N` applies (0: all)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the history as JSON")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := historyCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	if err == nil && a.Limit < 0 {
 		err = fmt.Errorf("-limit must be 0 or more, got %d", a.Limit)
 	}

@@ -40,15 +40,18 @@ type planArgs struct {
 }
 
 func parsePlan(args []string, c *cli) (planArgs, error) {
-	a := planArgs{Env: defaultEnv}
+	a := planArgs{}
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment to plan for")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to plan for"))
 	fs.StringVar(&a.Out, "out", "", "save the plan to `FILE` for dmplan apply")
 	fs.Var(formatFlag{&a.Format}, "format", "output `format`: human, json or markdown")
 	fs.Var(jsonFlag{&a.Format}, "json", "same as -format json")
 	fs.BoolVar(&a.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := planCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	a.Dir = dirArg(rest)
 	return a, err
 }

@@ -31,10 +31,13 @@ type forceUnlockArgs struct {
 }
 
 func parseForceUnlock(args []string, c *cli) (forceUnlockArgs, error) {
-	a := forceUnlockArgs{Env: defaultEnv}
+	a := forceUnlockArgs{}
 	fs := flag.NewFlagSet("force-unlock", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment whose lock to remove")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment whose lock to remove"))
 	rest, err := forceUnlockCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	if err != nil {
 		return a, err
 	}

@@ -38,8 +38,9 @@ type Apply interface {
 	Diagnostics(diags hcl.Diagnostics)
 	// Plan shows what will be applied, before approval.
 	Plan(r PlanReport)
-	// AskApproval writes the question; the command reads the answer.
-	AskApproval()
+	// AskApproval writes the question, naming the target; the command
+	// reads the answer.
+	AskApproval(t Target)
 	// Applying says work has started.
 	Applying(t Target, p *planner.Plan)
 	// Step reports one step as it is applied (err nil) or fails.
@@ -69,9 +70,13 @@ type ApplyHuman struct{ humanView }
 // Plan prints the plan about to be applied.
 func (v *ApplyHuman) Plan(r PlanReport) { v.printf("%s", renderPlan(v.out, r.Target, r.Plan)) }
 
-// AskApproval writes Terraform's question.
-func (v *ApplyHuman) AskApproval() {
-	v.printf("\n%s\n  Only 'yes' will be accepted.\n\n  Enter a value: ", v.out.Heading.Render("Do you want to apply?"))
+// AskApproval writes Terraform's question, naming where the changes go
+// (environment, backend and database; never the account, which the plan's
+// header may show).
+func (v *ApplyHuman) AskApproval(t Target) {
+	q := fmt.Sprintf("Do you want to apply these changes to environment %q?", t.Environment)
+	v.printf("\n%s\n  Backend %s, database %s.\n  Only 'yes' will be accepted.\n\n  Enter a value: ",
+		v.out.Heading.Render(q), t.Backend, t.Database)
 }
 
 // Applying says how many steps are about to run.
@@ -152,7 +157,7 @@ func (v *ApplyJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags)
 func (v *ApplyJSON) Plan(r PlanReport) { v.plan = &r }
 
 // AskApproval writes nothing: JSON output never prompts.
-func (v *ApplyJSON) AskApproval() {}
+func (v *ApplyJSON) AskApproval(Target) {}
 
 // Applying writes nothing: the document comes at the end.
 func (v *ApplyJSON) Applying(Target, *planner.Plan) {}
