@@ -203,6 +203,12 @@ func (c *cli) approve(ctx context.Context, a applyArgs, t view.Target, v view.Ap
 			"review the plan above and pass -auto-approve, or save it with dmplan plan -out FILE and run dmplan apply FILE")
 	}
 	v.AskApproval(t)
+	return c.answeredYes(ctx), nil
+}
+
+// answeredYes reads one line from stdin and reports whether it is "yes".
+// End of input or an interrupt while waiting is a no.
+func (c *cli) answeredYes(ctx context.Context) bool {
 	answer := make(chan string, 1)
 	go func() {
 		line, err := c.readLine()
@@ -213,9 +219,9 @@ func (c *cli) approve(ctx context.Context, a applyArgs, t view.Target, v view.Ap
 	}()
 	select {
 	case line := <-answer:
-		return strings.TrimSpace(line) == "yes", nil
+		return strings.TrimSpace(line) == "yes"
 	case <-ctx.Done(): // interrupted while waiting
-		return false, nil
+		return false
 	}
 }
 
