@@ -77,7 +77,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	job.lockTimeout = a.LockTimeout
 	v.Plan(view.PlanReport{Project: job.spec.Project.Name, Target: job.desc, Plan: job.plan})
 	if n := len(job.plan.Blocked()); n > 0 {
-		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
+		v.Blocked(job.desc, job.plan, fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
 			n, pluralWord(n, "change", "changes"), pluralWord(n, "it", "them")))
 		return exitError
 	}

@@ -15,12 +15,14 @@ const (
 	OutcomeApplied   = "applied"
 	OutcomeNoChanges = "no_changes"
 	OutcomeCancelled = "cancelled"
+	// OutcomeBlocked: the plan has blocked steps, so nothing was applied.
+	OutcomeBlocked = "blocked"
 )
 
 // ApplyResult is what an apply did, in the JSON document under "apply".
 type ApplyResult struct {
 	PlanID            string    `json:"plan_id"`
-	Outcome           string    `json:"outcome"` // applied, no_changes, cancelled
+	Outcome           string    `json:"outcome"` // applied, no_changes, cancelled, blocked
 	StepsApplied      int       `json:"steps_applied"`
 	FingerprintBefore string    `json:"fingerprint_before"`
 	FingerprintAfter  string    `json:"fingerprint_after"`
@@ -47,6 +49,9 @@ type Apply interface {
 	Step(s planner.Step, err error)
 	Applied(t Target, p *planner.Plan, r ApplyResult)
 	Cancelled(t Target, p *planner.Plan)
+	// Blocked says the plan was not applied because of its blocked steps
+	// (err says what to do).
+	Blocked(t Target, p *planner.Plan, err error)
 	Error(err error)
 }
 
@@ -115,6 +120,9 @@ func (v *ApplyHuman) Step(s planner.Step, err error) {
 	v.printf("  %s %s\n", v.out.Action(s.Action).String(), doneLabel(s))
 }
 
+// Blocked prints the error: the plan above shows the blocked steps.
+func (v *ApplyHuman) Blocked(_ Target, _ *planner.Plan, err error) { v.Error(err) }
+
 // Cancelled says nothing was changed.
 func (v *ApplyHuman) Cancelled(Target, *planner.Plan) {
 	v.printf("\nApply cancelled. Nothing was changed.\n")
@@ -176,5 +184,30 @@ func (v *ApplyJSON) Cancelled(t Target, p *planner.Plan) {
 	v.Applied(t, p, ApplyResult{PlanID: p.ID, Outcome: OutcomeCancelled, FingerprintBefore: p.Fingerprint})
 }
 
-// Error writes {format_version, error: {message}, diagnostics}.
-func (v *ApplyJSON) Error(err error) { v.writeError(err) }
+// Blocked writes the document with outcome "blocked", the blocked steps
+// listed on their own (code, reason, hint) and the error.
+func (v *ApplyJSON) Blocked(t Target, p *planner.Plan, err error) {
+	sum := Summarize(p)
+	blocked := make([]jsonStep, 0, sum.Blocked)
+	for _, s := range newJSONPlan(p).Steps {
+		if s.Action == planner.Blocked.String() {
+			blocked = append(blocked, s)
+		}
+	}
+	v.write(document{Target: &t, Plan: newJSONPlan(p), Summary: &sum, Blocked: &blocked,
+		Apply: &ApplyResult{PlanID: p.ID, Outcome: OutcomeBlocked, FingerprintBefore: p.Fingerprint},
+		Error: &jsonError{Message: err.Error()}})
+}
+
+// Error writes {format_version, error: {message}, diagnostics}, with the
+// target, plan and summary once the plan is known (an apply that failed
+// part way).
+func (v *ApplyJSON) Error(err error) {
+	if v.plan == nil || v.plan.Plan == nil {
+		v.writeError(err)
+		return
+	}
+	sum := Summarize(v.plan.Plan)
+	t := v.plan.Target
+	v.write(document{Target: &t, Plan: newJSONPlan(v.plan.Plan), Summary: &sum, Error: &jsonError{Message: err.Error()}})
+}

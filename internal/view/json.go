@@ -13,17 +13,20 @@ import (
 // document is the one JSON object a command writes. Fields a command does
 // not produce are omitted; format_version and diagnostics are always there.
 type document struct {
-	FormatVersion string          `json:"format_version"`
-	Valid         *bool           `json:"valid,omitempty"`
-	Target        *Target         `json:"target,omitempty"`
-	Plan          *jsonPlan       `json:"plan,omitempty"`
-	Summary       *Summary        `json:"summary,omitempty"`
-	SavedTo       string          `json:"saved_to,omitempty"`
-	Apply         *ApplyResult    `json:"apply,omitempty"`
-	History       *[]HistoryEntry `json:"history,omitempty"`
-	Spec          *SpecCounts     `json:"spec,omitempty"`
-	Diagnostics   []Diagnostic    `json:"diagnostics"`
-	Error         *jsonError      `json:"error,omitempty"`
+	FormatVersion string       `json:"format_version"`
+	Valid         *bool        `json:"valid,omitempty"`
+	Target        *Target      `json:"target,omitempty"`
+	Plan          *jsonPlan    `json:"plan,omitempty"`
+	Summary       *Summary     `json:"summary,omitempty"`
+	SavedTo       string       `json:"saved_to,omitempty"`
+	Apply         *ApplyResult `json:"apply,omitempty"`
+	// Blocked lists an apply's blocked steps, when they kept it from
+	// running.
+	Blocked     *[]jsonStep     `json:"blocked,omitempty"`
+	History     *[]HistoryEntry `json:"history,omitempty"`
+	Spec        *SpecCounts     `json:"spec,omitempty"`
+	Diagnostics []Diagnostic    `json:"diagnostics"`
+	Error       *jsonError      `json:"error,omitempty"`
 }
 
 type jsonError struct {
