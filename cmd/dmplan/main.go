@@ -108,7 +108,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "bindings", "force-unlock", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "bindings", "force-unlock", "completion", "version"} {
 		if n == name {
 			return i
 		}
