@@ -61,4 +61,7 @@ const (
 	// NoteSeedUnchecked: a seed of an existing table was not planned
 	// because Diff was given no status for it (WithSeedStatus).
 	NoteSeedUnchecked = "DM206"
+	// NoteTargetedGateway: the gateway Worker would change, but a plan
+	// with targets (WithTargets) leaves it as it is.
+	NoteTargetedGateway = "DM210"
 )

@@ -30,6 +30,7 @@ var applyCommand = command{
 type applyArgs struct {
 	Path        string // DIR or PLANFILE
 	Env         string // "" means the default, or the saved plan's
+	Targets     []string
 	AutoApprove bool
 	LockTimeout time.Duration
 	Format      view.Type
@@ -41,6 +42,7 @@ func parseApply(args []string, c *cli) (applyArgs, error) {
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
 	fs.StringVar(&a.Env, "env", "", envUsage("the environment to apply to")+"; a saved plan knows its own")
 	fs.BoolVar(&a.AutoApprove, "auto-approve", false, "apply without asking for approval")
+	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage+" (not with a PLANFILE: it carries its own)")
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "how long to wait while another apply holds the target's lock (e.g. 2m; 0 fails at once)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
@@ -133,6 +135,9 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	if err := checkEnvDiags(env, tdiags); err != nil {
 		return nil, err
 	}
+	if err := c.setTargets(*spec, a.Targets); err != nil {
+		return nil, err
+	}
 	d, sdiags, err := c.planTarget(ctx, *spec, t, true, nil)
 	v.Diagnostics(sdiags)
 	if err != nil {
@@ -151,6 +156,11 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	if err != nil {
 		return nil, err
 	}
+	if len(a.Targets) > 0 {
+		return nil, fmt.Errorf("-target applies to planning: the saved plan %s carries its own targets (%s); plan again with the -target you want",
+			a.Path, targetList(pf.Plan.Targets))
+	}
+	c.targets = pf.Plan.Targets
 	if a.Env != "" && a.Env != pf.Environment {
 		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s", a.Path, pf.Environment, a.Env)
 	}

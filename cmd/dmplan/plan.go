@@ -33,6 +33,7 @@ var planCommand = command{
 type planArgs struct {
 	Dir              string
 	Env              string
+	Targets          []string
 	Out              string
 	Format           view.Type
 	DetailedExitcode bool
@@ -47,6 +48,7 @@ func parsePlan(args []string, c *cli) (planArgs, error) {
 	fs.Var(formatFlag{&a.Format}, "format", "output `format`: human, json or markdown")
 	fs.Var(jsonFlag{&a.Format}, "json", "same as -format json")
 	fs.BoolVar(&a.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage)
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := planCommand.parse(fs, args, c.stdout)
 	if a.Env == "" {
@@ -76,6 +78,10 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	defer pre.close()
 	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)
 	if !ok {
+		return exitError
+	}
+	if err := c.setTargets(spec, a.Targets); err != nil {
+		v.Error(err)
 		return exitError
 	}
 	base := absDir(a.Dir)
@@ -182,7 +188,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		return nil, diags, redact(err, t)
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw))
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithTargets(c.targets))
 	return &derivation{plan: p, live: live, pending: pending, gateway: gw}, diags, nil
 }
 

@@ -41,6 +41,9 @@ type jsonPlan struct {
 	Fingerprint string     `json:"fingerprint"`
 	Steps       []jsonStep `json:"steps"`
 	Notes       []jsonNote `json:"notes"`
+	// Targets are the models a plan made with -target covers; absent
+	// for a plan of every model.
+	Targets []string `json:"targets,omitempty"`
 }
 
 type jsonStep struct {
@@ -69,8 +72,9 @@ func newJSONPlan(p *planner.Plan) *jsonPlan {
 	}
 	jp := &jsonPlan{
 		ID: p.ID, CreatedAt: p.CreatedAt.UTC(), Fingerprint: p.Fingerprint,
-		Steps: make([]jsonStep, 0, len(p.Steps)),
-		Notes: make([]jsonNote, 0, len(p.Notes)),
+		Steps:   make([]jsonStep, 0, len(p.Steps)),
+		Notes:   make([]jsonNote, 0, len(p.Notes)),
+		Targets: p.Targets,
 	}
 	for _, s := range p.Steps {
 		sql := s.SQL

@@ -126,6 +126,9 @@ func markdownHeader(b *strings.Builder, project string, t Target, p *planner.Pla
 		fmt.Fprintf(b, " · account `%s`", mdCode(t.Account))
 	}
 	b.WriteString("\n\n")
+	if p != nil && len(p.Targets) > 0 {
+		b.WriteString("> [!WARNING]\n> " + mdCell(strings.ReplaceAll(TargetingWarning(p.Targets), "\n", " ")) + "\n\n")
+	}
 	fmt.Fprintf(b, "**%s**\n\n", Summarize(p).PlanLine())
 }
 
