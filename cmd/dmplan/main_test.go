@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 		"dmplan": func() {
 			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 		},
+		// gh is the fake GitHub CLI the example workflows' test runs
+		// (see fakeGH).
+		"gh": func() { os.Exit(fakeGH(os.Args[1:], os.Stdout, os.Stderr, os.Getenv)) },
 	})
 }
 
