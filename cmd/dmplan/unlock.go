@@ -48,7 +48,7 @@ func parseForceUnlock(args []string, c *cli) (forceUnlockArgs, error) {
 	}
 	if len(rest) == 0 {
 		forceUnlockCommand.usage(fs, c.stderr)
-		return a, errors.New("force-unlock needs the lock ID: the apply that found the lock held printed it (\"lock is held by ... (lock ID ...)\")")
+		return a, errors.New("force-unlock needs the lock ID: the apply that found the lock held printed it (\"held by ... lock id ID\")")
 	}
 	a.ID = rest[0]
 	a.Dir = dirArg(rest[1:])
