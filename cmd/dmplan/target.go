@@ -111,8 +111,10 @@ const envVar = "DMPLAN_ENV"
 // envDefault is the environment a command uses without -env: DMPLAN_ENV,
 // else "local".
 func (c *cli) envDefault() string {
-	if e := c.getenv(envVar); e != "" {
-		return e
+	if c.getenv != nil {
+		if e := c.getenv(envVar); e != "" {
+			return e
+		}
 	}
 	return defaultEnv
 }
