@@ -419,25 +419,38 @@ complete -c dmplan -f
 		for _, f := range c.flags {
 			line := fmt.Sprintf("complete -c dmplan -n %s -o %s -d %s", cond, f.name, fishQuote(f.usage))
 			if f.value != "" {
-				line += " -r"
+				// -x: the value, and no file names; -r -F: a file.
 				if vs := f.values(c.name); vs != nil {
-					line += " -a " + fishQuote(strings.Join(vs, " "))
+					line += " -x -a " + fishQuote(strings.Join(vs, " "))
 				} else if d := f.dynamic(); d != "" {
-					line += " -a " + fishQuote("(dmplan completion -list "+d+" (__dmplan_dir) 2>/dev/null)")
+					line += " -x -a " + fishQuote("(dmplan completion -list "+d+" (__dmplan_dir) 2>/dev/null)")
 				} else if f.value == "FILE" {
-					line += " -F"
+					line += " -r -F"
+				} else {
+					line += " -x"
 				}
 			}
 			b.WriteString(line + "\n")
 		}
+		// Positional arguments, except where the word is a flag's value.
+		var vf []string
+		for _, f := range c.flags {
+			if f.value != "" {
+				vf = append(vf, "-"+f.name)
+			}
+		}
+		pos := cond
+		if len(vf) > 0 {
+			pos = fishQuote("__fish_seen_subcommand_from " + c.name + "; and not __fish_prev_arg_in " + strings.Join(vf, " "))
+		}
 		switch c.name {
 		case "help":
-			fmt.Fprintf(&b, "complete -c dmplan -n %s -a %s\n", cond, fishQuote(strings.Join(names, " ")))
+			fmt.Fprintf(&b, "complete -c dmplan -n %s -a %s\n", pos, fishQuote(strings.Join(names, " ")))
 		case "completion":
-			fmt.Fprintf(&b, "complete -c dmplan -n %s -a 'bash zsh fish'\n", cond)
+			fmt.Fprintf(&b, "complete -c dmplan -n %s -a 'bash zsh fish'\n", pos)
 		case "version":
 		default:
-			fmt.Fprintf(&b, "complete -c dmplan -n %s -F\n", cond)
+			fmt.Fprintf(&b, "complete -c dmplan -n %s -F\n", pos)
 		}
 	}
 	return b.String()
