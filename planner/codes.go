@@ -76,4 +76,7 @@ const (
 	// backfilled because the model's KV namespace is created by the same
 	// plan, so it holds no objects to fill them from.
 	NoteNoBackfillSource = "DM207"
+	// NoteTargetedGateway: the gateway Worker would change, but a plan
+	// with targets (WithTargets) leaves it as it is.
+	NoteTargetedGateway = "DM210"
 )

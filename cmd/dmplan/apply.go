@@ -31,6 +31,7 @@ var applyCommand = command{
 type applyArgs struct {
 	Path        string // DIR or PLANFILE
 	Env         string // "" means the default, or the saved plan's
+	Targets     []string
 	AutoApprove bool
 	LockTimeout time.Duration
 	Format      view.Type
@@ -40,8 +41,9 @@ type applyArgs struct {
 func parseApply(args []string, c *cli) (applyArgs, error) {
 	var a applyArgs
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", "", "the environment to apply to (default \"local\"; a saved plan knows its own)")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to apply to")+"; a saved plan knows its own")
 	fs.BoolVar(&a.AutoApprove, "auto-approve", false, "apply without asking for approval")
+	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage+" (not with a PLANFILE: it carries its own)")
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "how long to wait while another apply holds the target's lock (e.g. 2m; 0 fails at once)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
@@ -80,9 +82,9 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	if !job.saved {
 		job.dir = a.Path
 	}
-	v.Plan(view.PlanReport{Target: job.desc, Plan: job.plan})
+	v.Plan(view.PlanReport{Project: job.spec.Project.Name, Target: job.desc, Plan: job.plan})
 	if n := len(job.plan.Blocked()); n > 0 {
-		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
+		v.Blocked(job.desc, job.plan, fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
 			n, pluralWord(n, "change", "changes"), pluralWord(n, "it", "them")))
 		return exitError
 	}
@@ -93,7 +95,7 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitOK
 	}
 	if !job.saved && !a.AutoApprove {
-		ok, err := c.approve(ctx, a, v)
+		ok, err := c.approve(ctx, a, job.desc, v)
 		if err != nil {
 			v.Error(err)
 			return exitError
@@ -133,7 +135,7 @@ type applyJob struct {
 func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
 	env := a.Env
 	if env == "" {
-		env = defaultEnv
+		env = c.envDefault()
 	}
 	diags, err := loadDir(a.Path, spec)
 	if err != nil {
@@ -143,6 +145,9 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	t, tdiags := c.resolveTarget(*spec, env, absDir(a.Path))
 	v.Diagnostics(append(diags, tdiags...))
 	if err := checkEnvDiags(env, tdiags); err != nil {
+		return nil, err
+	}
+	if err := c.setTargets(*spec, a.Targets); err != nil {
 		return nil, err
 	}
 	d, sdiags, err := c.planTarget(ctx, *spec, t, true, nil)
@@ -163,8 +168,17 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	if err != nil {
 		return nil, err
 	}
+	if len(a.Targets) > 0 {
+		return nil, fmt.Errorf("-target applies to planning: the saved plan %s carries its own targets (%s); plan again with the -target you want",
+			a.Path, targetList(pf.Plan.Targets))
+	}
+	c.targets = pf.Plan.Targets
 	if a.Env != "" && a.Env != pf.Environment {
 		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s", a.Path, pf.Environment, a.Env)
+	}
+	if e := c.getenv(envVar); a.Env == "" && e != "" && e != pf.Environment {
+		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s (from %s); unset %s or set it to %s",
+			a.Path, pf.Environment, e, envVar, envVar, pf.Environment)
 	}
 	srcs := make(map[string][]byte, len(pf.Sources))
 	for name, s := range pf.Sources {
@@ -195,12 +209,15 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	if err != nil {
 		return nil, err
 	}
+	if err := pf.checkSteps(); err != nil {
+		return nil, err
+	}
 	return &applyJob{spec: s, target: t, desc: desc, plan: p, saved: true}, nil
 }
 
 // approve asks for "yes" on a terminal. Without one it refuses: a plan
 // must not be applied unseen.
-func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, error) {
+func (c *cli) approve(ctx context.Context, a applyArgs, t view.Target, v view.Apply) (bool, error) {
 	if a.Format == view.JSON {
 		return false, errors.New("apply -json cannot ask for approval: pass -auto-approve, or apply a saved plan")
 	}
@@ -208,7 +225,13 @@ func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, err
 		return false, errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: " +
 			"review the plan above and pass -auto-approve, or save it with dmplan plan -out FILE and run dmplan apply FILE")
 	}
-	v.AskApproval()
+	v.AskApproval(t)
+	return c.answeredYes(ctx), nil
+}
+
+// answeredYes reads one line from stdin and reports whether it is "yes".
+// End of input or an interrupt while waiting is a no.
+func (c *cli) answeredYes(ctx context.Context) bool {
 	answer := make(chan string, 1)
 	go func() {
 		line, err := c.readLine()
@@ -219,9 +242,9 @@ func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, err
 	}()
 	select {
 	case line := <-answer:
-		return strings.TrimSpace(line) == "yes", nil
+		return strings.TrimSpace(line) == "yes"
 	case <-ctx.Done(): // interrupted while waiting
-		return false, nil
+		return false
 	}
 }
 

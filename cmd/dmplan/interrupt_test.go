@@ -210,7 +210,8 @@ func TestApplyInterrupt(t *testing.T) {
 			if code, out := runOut(t, env, "apply", "-auto-approve", "-env", "production", dir); code != exitError || !strings.Contains(out, "locked") {
 				t.Errorf("apply while the lease is left: exit %d, want the lock refused\n%s", code, out)
 			}
-			if code, out := runOut(t, env, "force-unlock", "-env", "production", m[1], dir); code != exitOK {
+			// -force: the test has no terminal to answer force-unlock's question.
+			if code, out := runOut(t, env, "force-unlock", "-force", "-env", "production", m[1], dir); code != exitOK {
 				t.Fatalf("force-unlock %s: exit %d\n%s", m[1], code, out)
 			}
 			// With the lock free, history calls the row unfinished.

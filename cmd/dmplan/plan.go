@@ -33,6 +33,7 @@ var planCommand = command{
 type planArgs struct {
 	Dir              string
 	Env              string
+	Targets          []string
 	Out              string
 	Format           view.Type
 	DetailedExitcode bool
@@ -40,15 +41,19 @@ type planArgs struct {
 }
 
 func parsePlan(args []string, c *cli) (planArgs, error) {
-	a := planArgs{Env: defaultEnv}
+	a := planArgs{}
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment to plan for")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to plan for"))
 	fs.StringVar(&a.Out, "out", "", "save the plan to `FILE` for dmplan apply")
 	fs.Var(formatFlag{&a.Format}, "format", "output `format`: human, json or markdown")
 	fs.Var(jsonFlag{&a.Format}, "json", "same as -format json")
 	fs.BoolVar(&a.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage)
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := planCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	a.Dir = dirArg(rest)
 	return a, err
 }
@@ -58,6 +63,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	var spec *hclspec.Spec
 	v := view.NewPlan(va.Format, c.streams(va, &spec))
 	a, err := parsePlan(args, c)
+	if md, ok := v.(*view.PlanMarkdown); ok {
+		md.Scope = func() (string, string) { return projectName(spec), a.Env }
+	}
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
@@ -70,6 +78,10 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	defer pre.close()
 	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)
 	if !ok {
+		return exitError
+	}
+	if err := c.setTargets(spec, a.Targets); err != nil {
+		v.Error(err)
 		return exitError
 	}
 	base := absDir(a.Dir)
@@ -88,8 +100,17 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	v.Plan(view.PlanReport{Target: desc, Plan: p, SavedTo: a.Out})
+	v.Plan(view.PlanReport{Project: spec.Project.Name, Target: desc, Plan: p, SavedTo: a.Out})
 	return planExitCode(p, a.DetailedExitcode)
+}
+
+// projectName is the project's name, or "" before the configuration was
+// read (a flag error).
+func projectName(spec *hclspec.Spec) string {
+	if spec == nil {
+		return ""
+	}
+	return spec.Project.Name
 }
 
 // planExitCode is 1 when anything is blocked, 2 for changes with
@@ -212,7 +233,8 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		return nil, diags, redact(err, t)
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored))
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
+		planner.WithTargets(c.targets))
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}

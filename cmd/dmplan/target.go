@@ -123,9 +123,31 @@ func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool)
 	}
 }
 
-// defaultEnv is the environment used without -env: the embedded local one
-// at DIR/.dmplan unless the configuration declares its own "local".
+// defaultEnv is the environment used without -env or DMPLAN_ENV: the
+// embedded local one at DIR/.dmplan unless the configuration declares its
+// own "local".
 const defaultEnv = "local"
+
+// envVar names the environment variable that sets the default environment
+// (a CI job sets it once for every command); -env wins over it.
+const envVar = "DMPLAN_ENV"
+
+// envDefault is the environment a command uses without -env: DMPLAN_ENV,
+// else "local".
+func (c *cli) envDefault() string {
+	if c.getenv != nil {
+		if e := c.getenv(envVar); e != "" {
+			return e
+		}
+	}
+	return defaultEnv
+}
+
+// envUsage is the -env flag's usage line for what the command does with
+// the environment.
+func envUsage(what string) string {
+	return what + " (default $" + envVar + ", else \"local\")"
+}
 
 // targetKey identifies where a target points — the absolute local path, or
 // the Cloudflare account and database — as a SHA-256, so a saved plan can
