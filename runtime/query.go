@@ -52,9 +52,41 @@ type Query struct {
 	page     int // 1-based; 0: use offset
 	withData bool
 	deleted  deletedMode
+	keyset   bool   // After was called: pages by cursor
+	after    string // the cursor; "" is the first page
+	total    TotalMode
 }
 
+// TotalMode says whether and how List counts the matching records.
+type TotalMode int
+
+// Total modes. The cheap choice for a long list is TotalNone with After:
+// a page then reads only its own rows (plus one, for HasNext).
+const (
+	// TotalDefault counts exactly for Page and Offset (the spec's
+	// pagination shape) and not at all for After.
+	TotalDefault TotalMode = iota
+	// TotalExact counts every matching record, in the page's statement:
+	// one pass over the matching index entries when an index serves the
+	// filter, else one pass over the table shared with the page
+	// (COUNT(*) OVER ()). It reads every matching row on each page.
+	TotalExact
+	// TotalEstimate counts the matching records up to EstimateCap past the
+	// page's offset (past the first record for After), reading at most
+	// that many: below the cap Total is exact, at the cap Total is the cap
+	// and Pagination.TotalCapped is true ("1000+").
+	TotalEstimate
+	// TotalNone does not count: Total and Pages are 0 (null in JSON) and
+	// HasNext comes from reading one row more than the page.
+	TotalNone
+)
+
+// EstimateCap is how many records past the page's offset TotalEstimate
+// counts at most.
+const EstimateCap = 1000
+
 type cond struct {
+	name   string // the column
 	col    string // quoted
 	op     string // "=" (default), "!=", "<", "<=", ">", ">=", "LIKE"
 	in     bool   // IN list (args) rather than equality
@@ -128,9 +160,9 @@ func (q *Query) Where(field string, value any) *Query {
 		return q
 	}
 	if v == nil {
-		q.conds = append(q.conds, cond{col: col, isNull: true})
+		q.conds = append(q.conds, cond{name: field, col: col, isNull: true})
 	} else {
-		q.conds = append(q.conds, cond{col: col, args: []any{v}})
+		q.conds = append(q.conds, cond{name: field, col: col, args: []any{v}})
 	}
 	return q
 }
@@ -153,7 +185,7 @@ func (q *Query) WhereOp(field, op string, value any) *Query {
 		if err != nil {
 			return q.fail(err)
 		}
-		q.conds = append(q.conds, cond{col: "t." + backend.QuoteIdent(f.Name), op: op, args: []any{value}})
+		q.conds = append(q.conds, cond{name: field, col: "t." + backend.QuoteIdent(f.Name), op: op, args: []any{value}})
 		return q
 	}
 	col, v, ok := q.value(field, value)
@@ -164,10 +196,10 @@ func (q *Query) WhereOp(field, op string, value any) *Query {
 		if op != "=" && op != "!=" {
 			return q.fail(fmt.Errorf("%w: query %s.%s: nil compares only with = or !=", ErrInvalid, q.m.name, field))
 		}
-		q.conds = append(q.conds, cond{col: col, op: op, isNull: true})
+		q.conds = append(q.conds, cond{name: field, col: col, op: op, isNull: true})
 		return q
 	}
-	q.conds = append(q.conds, cond{col: col, op: op, args: []any{v}})
+	q.conds = append(q.conds, cond{name: field, col: col, op: op, args: []any{v}})
 	return q
 }
 
@@ -185,7 +217,7 @@ func (q *Query) WhereIn(field string, values ...any) *Query {
 	if err != nil {
 		return q.fail(err)
 	}
-	c := cond{in: true, args: make([]any, 0, len(values)), real: f.Type == hclspec.Number}
+	c := cond{name: field, in: true, args: make([]any, 0, len(values)), real: f.Type == hclspec.Number}
 	for _, v := range values {
 		col, cv, ok := q.value(field, v)
 		if !ok {
@@ -291,6 +323,42 @@ func (q *Query) Limit(n int) *Query {
 	return q
 }
 
+// After pages by cursor (keyset pagination): the page holds the rows that
+// come after the row the cursor marks, in the query's order, so a deep
+// page reads as few rows as the first. Pass "" for the first page, then
+// each page's Pagination.NextCursor (empty on the last page). The order
+// may use any fields, directions and NULLs, with the primary key breaking
+// ties; rows deleted or added meanwhile never make a page repeat or skip
+// a row that stayed. A cursor belongs to the query that returned it: one
+// from another model, filter, user or order is an error (ErrCursor, which
+// matches ErrInvalid), as is a malformed one; its values are only ever
+// bound parameters. After cannot be combined with Page or Offset. A
+// cursor page counts no total unless Total asks for one.
+func (q *Query) After(cursor string) *Query {
+	q.keyset, q.after = true, cursor
+	return q
+}
+
+// Total chooses whether List counts the matching records (see TotalMode).
+func (q *Query) Total(mode TotalMode) *Query {
+	if mode < TotalDefault || mode > TotalNone {
+		return q.fail(fmt.Errorf("%w: query total mode %d; use runtime.TotalExact, TotalEstimate or TotalNone", ErrInvalid, mode))
+	}
+	q.total = mode
+	return q
+}
+
+// totalMode resolves TotalDefault.
+func (q *Query) totalMode() TotalMode {
+	if q.total != TotalDefault {
+		return q.total
+	}
+	if q.keyset {
+		return TotalNone
+	}
+	return TotalExact
+}
+
 // Offset skips n rows. It replaces an earlier Page.
 func (q *Query) Offset(n int) *Query {
 	if n < 0 {
@@ -334,7 +402,8 @@ func (q *Query) effectiveOffset() int {
 
 // where builds the WHERE clause with numbered parameters ?1.., so the page
 // and the count share them, and returns the clause and its arguments.
-func (q *Query) where() (string, []any, error) {
+// extra is how many parameters the statement binds besides the clause's.
+func (q *Query) where(extra int) (string, []any, error) {
 	var parts []string
 	var args []any
 	bind := func(v any) string {
@@ -356,7 +425,7 @@ func (q *Query) where() (string, []any, error) {
 		}
 	}
 	// Count parameters; lists that would break the limit go as JSON.
-	total := len(args) + 2
+	total := len(args) + extra
 	for _, c := range q.conds {
 		total += len(c.args)
 	}
@@ -394,9 +463,9 @@ func (q *Query) where() (string, []any, error) {
 			parts = append(parts, in)
 		}
 	}
-	if len(args)+2 > backend.MaxParams {
+	if len(args)+extra > backend.MaxParams {
 		return "", nil, fmt.Errorf("%w: query %s needs %d bound parameters; D1 allows %d per statement",
-			ErrTooLarge, q.m.name, len(args)+2, backend.MaxParams)
+			ErrTooLarge, q.m.name, len(args)+extra, backend.MaxParams)
 	}
 	if len(parts) == 0 {
 		return "", args, nil
@@ -427,39 +496,251 @@ func (q *Query) orderBy(prefix string) string {
 	return b.String()
 }
 
-// build returns the page-and-total statement: one round trip that returns
-// the page rows, each with the total, or a single row of NULL columns
-// with the total when the page is empty (offset past the end included).
-func (q *Query) build() (backend.Stmt, error) {
+// listStmt is the statement of one List and how to read its rows.
+type listStmt struct {
+	backend.Stmt
+	mode   TotalMode
+	fetch  int  // rows asked for: the limit, plus one to learn HasNext
+	total  bool // each row ends with the _total column
+	window bool // the total is COUNT(*) OVER (): an empty page does not carry it
+	cap    int64
+	keys   []sortKey
+	shape  string
+}
+
+// build returns the statement of one page, in one round trip:
+//   - an exact total where an index serves the filter (or there is no
+//     filter): a count subquery LEFT JOINed with the page, so an empty
+//     page (an offset past the end) still returns it, as one row of NULL
+//     columns;
+//   - an exact total with a filter no index serves: COUNT(*) OVER () in
+//     the page query, so the table is read once, not once for the count
+//     and once for the page;
+//   - an estimate: the join, with the count stopped at the cap;
+//   - no total: the page alone, one row longer than the limit.
+//
+// A cursor page (After) adds the condition of the rows after the cursor;
+// see keysetArms.
+func (q *Query) build() (*listStmt, error) {
 	if q.err != nil {
-		return backend.Stmt{}, q.err
+		return nil, q.err
 	}
 	if err := q.h.checkScope(); err != nil {
-		return backend.Stmt{}, fmt.Errorf("query %s: %w", q.m.name, err)
+		return nil, fmt.Errorf("query %s: %w", q.m.name, err)
 	}
-	where, args, err := q.where()
+	if q.keyset && (q.page > 0 || q.offset > 0) {
+		return nil, fmt.Errorf("%w: query %s: After pages by cursor; it cannot be combined with Page or Offset", ErrInvalid, q.m.name)
+	}
+	keys := q.keys()
+	extra := 3 // limit, offset or the estimate's cap
+	if q.keyset {
+		extra += len(keys)
+	}
+	where, args, err := q.where(extra)
 	if err != nil {
-		return backend.Stmt{}, err
+		return nil, err
 	}
-	n := len(args)
-	args = append(args, int64(q.limit), int64(q.effectiveOffset()))
+	ls := &listStmt{mode: q.totalMode(), fetch: q.limit, keys: keys}
+	bind := func(v any) string {
+		args = append(args, v)
+		return "?" + strconv.Itoa(len(args))
+	}
+	base := strings.TrimPrefix(where, " WHERE ")
+	ls.window = ls.mode == TotalExact && base != "" && !q.countIndexed()
+	prefix := "t."
+	if ls.window && q.keyset {
+		prefix = "w."
+	}
+	var arms []string
+	if q.keyset {
+		ls.shape = q.shape(where, args, keys)
+		if q.after != "" {
+			vals, err := q.decodeCursor(q.after, ls.shape, keys)
+			if err != nil {
+				return nil, err
+			}
+			if arms = keysetArms(keys, vals, prefix, bind); len(arms) == 0 {
+				arms = []string{"0"} // nothing comes after the cursor
+			}
+			if len(arms) > 1 && (ls.window || !q.orderServed(keys[0])) {
+				arms = []string{"(" + strings.Join(arms, " OR ") + ")"}
+			}
+		}
+	}
+	if q.keyset || ls.mode != TotalExact {
+		ls.fetch++
+	}
+	limit := bind(int64(ls.fetch))
+	tail := " LIMIT " + limit
+	if !q.keyset {
+		tail += " OFFSET " + bind(int64(q.effectiveOffset()))
+	}
 	m := q.m
 	var b strings.Builder
 	b.Grow(256 + 2*len(where) + 2*len(m.selectCols))
-	b.WriteString("SELECT ")
-	b.WriteString(m.pageCols)
-	b.WriteString(", n._total FROM (SELECT COUNT(*) AS _total")
-	b.WriteString(m.from)
-	b.WriteString(where)
-	b.WriteString(") AS n LEFT JOIN (SELECT ")
-	b.WriteString(m.selectCols)
-	b.WriteString(m.from)
-	b.WriteString(where)
-	b.WriteString(q.orderBy("t."))
-	b.WriteString(" LIMIT ?" + strconv.Itoa(n+1) + " OFFSET ?" + strconv.Itoa(n+2))
-	b.WriteString(") AS p ON 1")
-	b.WriteString(q.orderBy("p."))
-	return backend.Stmt{SQL: b.String(), Args: args}, nil
+	// page writes the page's query: columns of t, in order.
+	page := func() {
+		if len(arms) <= 1 {
+			b.WriteString("SELECT " + m.selectCols + m.from)
+			b.WriteString(whereAnd(base, arms...))
+			b.WriteString(q.orderBy("t.") + tail)
+			return
+		}
+		// Two disjoint ranges of the first key, each an index seek; the
+		// compound's ORDER BY merges them and stops at the limit.
+		for i, arm := range arms {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			b.WriteString("SELECT " + m.selectCols + m.from + whereAnd(base, arm))
+		}
+		b.WriteString(q.orderByPos(keys) + tail)
+	}
+	switch {
+	case ls.window && q.keyset && len(arms) > 0:
+		ls.total = true
+		cols := m.prefixed("w.")
+		b.WriteString("SELECT " + cols + ", w._total FROM (SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where + ") AS w")
+		b.WriteString(whereAnd("", arms...))
+		b.WriteString(q.orderBy("w.") + tail)
+	case ls.window:
+		ls.total = true
+		b.WriteString("SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where)
+		b.WriteString(q.orderBy("t.") + tail)
+	case ls.mode == TotalNone:
+		page()
+	default:
+		ls.total = true
+		b.WriteString("SELECT " + m.pageCols + ", n._total FROM (SELECT COUNT(*) AS _total")
+		if ls.mode == TotalEstimate {
+			ls.cap = EstimateCap
+			if !q.keyset {
+				ls.cap += int64(q.effectiveOffset())
+			}
+			b.WriteString(" FROM (SELECT 1" + m.from + where + " LIMIT " + bind(ls.cap) + ")")
+		} else {
+			b.WriteString(m.from + where)
+		}
+		b.WriteString(") AS n LEFT JOIN (")
+		page()
+		b.WriteString(") AS p ON 1")
+		b.WriteString(q.orderBy("p."))
+	}
+	if len(args) > backend.MaxParams {
+		return nil, fmt.Errorf("%w: query %s needs %d bound parameters; D1 allows %d per statement",
+			ErrTooLarge, q.m.name, len(args), backend.MaxParams)
+	}
+	ls.Stmt = backend.Stmt{SQL: b.String(), Args: args}
+	return ls, nil
+}
+
+// whereAnd returns " WHERE " and the conditions joined with AND, or "".
+func whereAnd(base string, conds ...string) string {
+	parts := make([]string, 0, 1+len(conds))
+	if base != "" {
+		parts = append(parts, base)
+	}
+	parts = append(parts, conds...)
+	if len(parts) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(parts, " AND ")
+}
+
+// orderByPos is the ORDER BY of a compound SELECT of the model's columns:
+// the sort keys by column number.
+func (q *Query) orderByPos(keys []sortKey) string {
+	var b strings.Builder
+	b.WriteString(" ORDER BY ")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(k.pos + 1))
+		if k.desc {
+			b.WriteString(" DESC")
+		}
+	}
+	return b.String()
+}
+
+// prefixed lists the model's columns qualified by prefix.
+func (m *model) prefixed(prefix string) string {
+	var b strings.Builder
+	for i, f := range m.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix + backend.QuoteIdent(f.Name))
+	}
+	return b.String()
+}
+
+// equalities returns the columns the WHERE clause pins to one value
+// (= or IS NULL): an index walk may skip over them to the next column.
+func (q *Query) equalities() map[string]bool {
+	eq := map[string]bool{}
+	if q.h.filtered(q.m) {
+		eq["user_id"] = true
+	}
+	if q.m.soft && q.deleted == excludeDeleted {
+		eq["deleted_at"] = true
+	}
+	for _, c := range q.conds {
+		if !c.in && (c.op == "" || c.op == "=") {
+			eq[c.name] = true
+		}
+	}
+	return eq
+}
+
+// countIndexed reports whether an index of the model (the primary key's
+// included) can find the matching rows without reading the whole table:
+// the WHERE clause constrains its first column with =, IS NULL, IN or a
+// range. It is judged from the declared indexes, as planned by dmplan.
+func (q *Query) countIndexed() bool {
+	usable := q.equalities()
+	if q.m.soft && q.deleted == onlyDeleted {
+		usable["deleted_at"] = true
+	}
+	for _, c := range q.conds {
+		if c.op != "!=" && c.op != "LIKE" {
+			usable[c.name] = true
+		}
+	}
+	if usable[q.m.pk] {
+		return true
+	}
+	for _, ix := range q.m.spec.D1.Indexes {
+		if ix != nil && len(ix.Columns) > 0 && usable[ix.Columns[0]] {
+			return true
+		}
+	}
+	return false
+}
+
+// orderServed reports whether an index walks the rows in the order of the
+// key k after the columns the WHERE clause pins: then each range of a
+// cursor page is an index seek.
+func (q *Query) orderServed(k sortKey) bool {
+	if k.never {
+		return true
+	}
+	eq := q.equalities()
+	for _, ix := range q.m.spec.D1.Indexes {
+		if ix == nil {
+			continue
+		}
+		for _, c := range ix.Columns {
+			if c == k.name {
+				return true
+			}
+			if !eq[c] {
+				break
+			}
+		}
+	}
+	return false
 }
 
 // SQL returns the statement List runs and its arguments, or the builder's
