@@ -65,8 +65,11 @@ func (q *Query) keys() []sortKey {
 			return out
 		}
 	}
+	// The primary key follows the last key's direction, so an index that
+	// ends with it serves the whole order, read forwards or backwards.
+	desc := len(out) > 0 && out[len(out)-1].desc
 	i := m.colIdx[m.pk]
-	return append(out, sortKey{col: m.pkQuoted, name: m.pk, pos: i, typ: m.cols[i].Type, never: true})
+	return append(out, sortKey{col: m.pkQuoted, name: m.pk, pos: i, desc: desc, typ: m.cols[i].Type, never: true})
 }
 
 // shape identifies what a cursor may be used with: the model, the WHERE

@@ -236,13 +236,26 @@ func TestKeysetSQL(t *testing.T) {
 	served := func() *runtime.Query { return u.Query("EVENT").OrderBy("rank", runtime.Desc) }
 	sql, args := next(served).SQL()
 	want := `SELECT t."id", t."kind", t."rank", t."score", t."at", t."flag", t."user_id", t."created_at", t."updated_at", t."deleted_at" FROM "event" AS t ` +
-		`WHERE t."user_id" = ?1 AND t."deleted_at" IS NULL AND t."rank" <= ?2 AND ((t."rank" < ?2 OR t."rank" IS NULL) OR (t."rank" = ?2 AND t."id" > ?3)) ` +
+		`WHERE t."user_id" = ?1 AND t."deleted_at" IS NULL AND t."rank" <= ?2 AND ((t."rank" < ?2 OR t."rank" IS NULL) OR (t."rank" = ?2 AND t."id" < ?3)) ` +
 		`UNION ALL SELECT t."id", t."kind", t."rank", t."score", t."at", t."flag", t."user_id", t."created_at", t."updated_at", t."deleted_at" FROM "event" AS t ` +
-		`WHERE t."user_id" = ?1 AND t."deleted_at" IS NULL AND t."rank" IS NULL ORDER BY 3 DESC, 1 LIMIT ?4`
+		`WHERE t."user_id" = ?1 AND t."deleted_at" IS NULL AND t."rank" IS NULL ORDER BY 3 DESC, 1 DESC LIMIT ?4`
 	if d := cmp.Diff(want, sql); d != "" {
 		t.Errorf("served order SQL (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff([]any{"u1", int64(3), "u1-e003", int64(3)}, args); d != "" {
+		t.Errorf("args (-want +got):\n%s", d)
+	}
+	// The total of a filter an index covers is a scalar subquery counting
+	// index entries; the page, ordered by the primary key's own index,
+	// keeps deleted_at IS NULL out of SQLite's choice of index (+).
+	sql, args = u.Query("EVENT").Limit(5).Page(2).SQL()
+	want = `SELECT t."id", t."kind", t."rank", t."score", t."at", t."flag", t."user_id", t."created_at", t."updated_at", t."deleted_at", ` +
+		`(SELECT COUNT(*) FROM "event" AS t WHERE t."user_id" = ?1 AND t."deleted_at" IS NULL) AS _total FROM "event" AS t ` +
+		`WHERE t."user_id" = ?1 AND +t."deleted_at" IS NULL ORDER BY t."id" LIMIT ?2 OFFSET ?3`
+	if d := cmp.Diff(want, sql); d != "" {
+		t.Errorf("covered total SQL (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]any{"u1", int64(5), int64(5)}, args); d != "" {
 		t.Errorf("args (-want +got):\n%s", d)
 	}
 	unserved := func() *runtime.Query { return u.Query("EVENT").OrderBy("score", runtime.Desc) }

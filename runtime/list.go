@@ -179,9 +179,6 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 				total, counted = t, true
 			}
 		}
-		if row[0] == nil { // the empty page's single row
-			continue
-		}
 		if len(data) == q.limit { // the extra row: there is a next page
 			break
 		}
@@ -193,9 +190,10 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 		last = row
 	}
 	hasNext := st.fetch > q.limit && len(out.Rows) > q.limit
-	if st.total && !counted && st.window && len(data) == 0 && (q.effectiveOffset() > 0 || q.after != "") {
-		// COUNT(*) OVER () comes with the rows; past the end there are none.
-		if total, err = q.count(ctx); err != nil {
+	if st.total && !counted && (len(data) > 0 || q.effectiveOffset() > 0 || q.after != "") {
+		// The total comes with the rows (with the first arm's, on a cursor
+		// page of two ranges); an empty page past the start has none.
+		if total, err = q.runCount(ctx, st.count); err != nil {
 			return nil, err
 		}
 	}
@@ -307,11 +305,16 @@ func (q *Query) Count(ctx context.Context) (n int64, err error) {
 
 // count runs SELECT COUNT(*) of the query's filter.
 func (q *Query) count(ctx context.Context) (int64, error) {
-	where, args, err := q.where(0)
+	where, args, err := q.where(0, false)
 	if err != nil {
 		return 0, err
 	}
-	out, err := q.h.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args})
+	return q.runCount(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args})
+}
+
+// runCount runs a statement that returns one count.
+func (q *Query) runCount(ctx context.Context, st backend.Stmt) (int64, error) {
+	out, err := q.h.ds.d1.Query(ctx, st)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.m.name, notMigrated(err))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -403,7 +404,11 @@ func (q *Query) effectiveOffset() int {
 // where builds the WHERE clause with numbered parameters ?1.., so the page
 // and the count share them, and returns the clause and its arguments.
 // extra is how many parameters the statement binds besides the clause's.
-func (q *Query) where(extra int) (string, []any, error) {
+// plusDeleted writes deleted_at IS NULL as +deleted_at IS NULL, which
+// SQLite never answers with an index: nearly every row matches it, so
+// walking an index on it reads the table in index order, which is worth it
+// only when that index then serves the order.
+func (q *Query) where(extra int, plusDeleted bool) (string, []any, error) {
 	var parts []string
 	var args []any
 	bind := func(v any) string {
@@ -417,10 +422,12 @@ func (q *Query) where(extra int) (string, []any, error) {
 		parts = append(parts, `t."user_id" = `+bind(q.h.user))
 	}
 	if q.m.soft {
-		switch q.deleted {
-		case excludeDeleted:
+		switch {
+		case q.deleted == excludeDeleted && plusDeleted:
+			parts = append(parts, `+t."deleted_at" IS NULL`)
+		case q.deleted == excludeDeleted:
 			parts = append(parts, `t."deleted_at" IS NULL`)
-		case onlyDeleted:
+		case q.deleted == onlyDeleted:
 			parts = append(parts, `t."deleted_at" IS NOT NULL`)
 		}
 	}
@@ -476,22 +483,14 @@ func (q *Query) where(extra int) (string, []any, error) {
 func (q *Query) orderBy(prefix string) string {
 	var b strings.Builder
 	b.WriteString(" ORDER BY ")
-	pkDone := false
-	for i, o := range q.order {
+	for i, k := range q.keys() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(prefix + o.col)
-		if o.desc {
+		b.WriteString(prefix + k.col)
+		if k.desc {
 			b.WriteString(" DESC")
 		}
-		pkDone = pkDone || o.name == q.m.pk
-	}
-	if !pkDone {
-		if len(q.order) > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(prefix + q.m.pkQuoted)
 	}
 	return b.String()
 }
@@ -499,28 +498,32 @@ func (q *Query) orderBy(prefix string) string {
 // listStmt is the statement of one List and how to read its rows.
 type listStmt struct {
 	backend.Stmt
-	mode   TotalMode
-	fetch  int  // rows asked for: the limit, plus one to learn HasNext
-	total  bool // each row ends with the _total column
-	window bool // the total is COUNT(*) OVER (): an empty page does not carry it
-	cap    int64
-	keys   []sortKey
-	shape  string
+	mode  TotalMode
+	fetch int  // rows asked for: the limit, plus one to learn HasNext
+	total bool // each row ends with the _total column (NULL in some rows)
+	cap   int64
+	keys  []sortKey
+	shape string
+	// count is the total's statement on its own, for a page whose rows
+	// did not carry it (an empty page past the start).
+	count backend.Stmt
 }
 
-// build returns the statement of one page, in one round trip:
-//   - an exact total where an index serves the filter (or there is no
-//     filter): a count subquery LEFT JOINed with the page, so an empty
-//     page (an offset past the end) still returns it, as one row of NULL
-//     columns;
-//   - an exact total with a filter no index serves: COUNT(*) OVER () in
-//     the page query, so the table is read once, not once for the count
-//     and once for the page;
-//   - an estimate: the join, with the count stopped at the cap;
-//   - no total: the page alone, one row longer than the limit.
+// build returns the statement of one page, one round trip:
 //
-// A cursor page (After) adds the condition of the rows after the cursor;
-// see keysetArms.
+//	SELECT cols, (SELECT COUNT(*) ...) AS _total FROM t WHERE ... ORDER BY ... LIMIT ...
+//
+// The total is a scalar subquery, counted once. Where no declared index
+// holds every column the filter uses and no index serves the order (so the
+// page reads every match anyway), it is COUNT(*) OVER () instead: the
+// table is read once for both, not once to count and once to page. An
+// estimate stops the count at the cap; no total leaves it out and reads
+// one row more than the limit, to learn HasNext.
+//
+// A cursor page (After) adds the condition of the rows after the cursor
+// (see keysetArms); when it is two ranges, each an index seek, they are
+// the arms of a UNION ALL whose ORDER BY merges them and stops at the
+// limit, and only the first arm's rows carry the total.
 func (q *Query) build() (*listStmt, error) {
 	if q.err != nil {
 		return nil, q.err
@@ -536,24 +539,52 @@ func (q *Query) build() (*listStmt, error) {
 	if q.keyset {
 		extra += len(keys)
 	}
-	where, args, err := q.where(extra)
+	ls := &listStmt{mode: q.totalMode(), fetch: q.limit, keys: keys}
+	covered := q.countCovered()
+	served, byDeleted := q.orderServed(keys[0])
+	window := ls.mode == TotalExact && !covered && !served
+	// The WHERE clause three ways, with the same parameters: as is (the
+	// cursor's shape), for the page and for the count.
+	plain, args, err := q.where(extra, false)
 	if err != nil {
 		return nil, err
 	}
-	ls := &listStmt{mode: q.totalMode(), fetch: q.limit, keys: keys}
+	where, countWhere := plain, plain
+	if window || (served && !byDeleted) {
+		where, _, _ = q.where(extra, true)
+	}
+	if !covered {
+		countWhere, _, _ = q.where(extra, true)
+	}
 	bind := func(v any) string {
 		args = append(args, v)
 		return "?" + strconv.Itoa(len(args))
 	}
+	if q.keyset {
+		ls.shape = q.shape(plain, args, keys)
+	}
+	m := q.m
+	var count string
+	switch ls.mode {
+	case TotalExact:
+		count = "SELECT COUNT(*)" + m.from + countWhere
+	case TotalEstimate:
+		ls.cap = EstimateCap
+		if !q.keyset {
+			ls.cap += int64(q.effectiveOffset())
+		}
+		count = "SELECT COUNT(*) FROM (SELECT 1" + m.from + countWhere + " LIMIT " + bind(ls.cap) + ")"
+	}
+	if ls.total = ls.mode != TotalNone; ls.total {
+		ls.count = backend.Stmt{SQL: count, Args: slices.Clone(args)}
+	}
 	base := strings.TrimPrefix(where, " WHERE ")
-	ls.window = ls.mode == TotalExact && base != "" && !q.countIndexed()
 	prefix := "t."
-	if ls.window && q.keyset {
+	if window && q.keyset {
 		prefix = "w."
 	}
 	var arms []string
 	if q.keyset {
-		ls.shape = q.shape(where, args, keys)
 		if q.after != "" {
 			vals, err := q.decodeCursor(q.after, ls.shape, keys)
 			if err != nil {
@@ -562,7 +593,7 @@ func (q *Query) build() (*listStmt, error) {
 			if arms = keysetArms(keys, vals, prefix, bind); len(arms) == 0 {
 				arms = []string{"0"} // nothing comes after the cursor
 			}
-			if len(arms) > 1 && (ls.window || !q.orderServed(keys[0])) {
+			if len(arms) > 1 && (window || !served) {
 				arms = []string{"(" + strings.Join(arms, " OR ") + ")"}
 			}
 		}
@@ -570,61 +601,46 @@ func (q *Query) build() (*listStmt, error) {
 	if q.keyset || ls.mode != TotalExact {
 		ls.fetch++
 	}
-	limit := bind(int64(ls.fetch))
-	tail := " LIMIT " + limit
+	tail := " LIMIT " + bind(int64(ls.fetch))
 	if !q.keyset {
 		tail += " OFFSET " + bind(int64(q.effectiveOffset()))
 	}
-	m := q.m
 	var b strings.Builder
 	b.Grow(256 + 2*len(where) + 2*len(m.selectCols))
-	// page writes the page's query: columns of t, in order.
-	page := func() {
-		if len(arms) <= 1 {
-			b.WriteString("SELECT " + m.selectCols + m.from)
-			b.WriteString(whereAnd(base, arms...))
-			b.WriteString(q.orderBy("t.") + tail)
-			return
+	switch {
+	case window && len(arms) > 0:
+		b.WriteString("SELECT " + m.prefixed("w.") + ", w._total FROM (SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where + ") AS w")
+		b.WriteString(whereAnd("", arms...) + q.orderBy("w.") + tail)
+	case window:
+		b.WriteString("SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where + q.orderBy("t.") + tail)
+	default:
+		parts := arms
+		if len(parts) == 0 {
+			parts = []string{""}
 		}
-		// Two disjoint ranges of the first key, each an index seek; the
-		// compound's ORDER BY merges them and stops at the limit.
-		for i, arm := range arms {
+		for i, arm := range parts {
 			if i > 0 {
 				b.WriteString(" UNION ALL ")
 			}
-			b.WriteString("SELECT " + m.selectCols + m.from + whereAnd(base, arm))
-		}
-		b.WriteString(q.orderByPos(keys) + tail)
-	}
-	switch {
-	case ls.window && q.keyset && len(arms) > 0:
-		ls.total = true
-		cols := m.prefixed("w.")
-		b.WriteString("SELECT " + cols + ", w._total FROM (SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where + ") AS w")
-		b.WriteString(whereAnd("", arms...))
-		b.WriteString(q.orderBy("w.") + tail)
-	case ls.window:
-		ls.total = true
-		b.WriteString("SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where)
-		b.WriteString(q.orderBy("t.") + tail)
-	case ls.mode == TotalNone:
-		page()
-	default:
-		ls.total = true
-		b.WriteString("SELECT " + m.pageCols + ", n._total FROM (SELECT COUNT(*) AS _total")
-		if ls.mode == TotalEstimate {
-			ls.cap = EstimateCap
-			if !q.keyset {
-				ls.cap += int64(q.effectiveOffset())
+			b.WriteString("SELECT " + m.selectCols)
+			switch {
+			case ls.total && i == 0:
+				b.WriteString(", (" + count + ") AS _total")
+			case ls.total:
+				b.WriteString(", NULL")
 			}
-			b.WriteString(" FROM (SELECT 1" + m.from + where + " LIMIT " + bind(ls.cap) + ")")
-		} else {
-			b.WriteString(m.from + where)
+			b.WriteString(m.from)
+			if arm == "" {
+				b.WriteString(where)
+			} else {
+				b.WriteString(whereAnd(base, arm))
+			}
 		}
-		b.WriteString(") AS n LEFT JOIN (")
-		page()
-		b.WriteString(") AS p ON 1")
-		b.WriteString(q.orderBy("p."))
+		if len(arms) > 1 {
+			b.WriteString(q.orderByPos(keys) + tail)
+		} else {
+			b.WriteString(q.orderBy("t.") + tail)
+		}
 	}
 	if len(args) > backend.MaxParams {
 		return nil, fmt.Errorf("%w: query %s needs %d bound parameters; D1 allows %d per statement",
@@ -694,25 +710,36 @@ func (q *Query) equalities() map[string]bool {
 	return eq
 }
 
-// countIndexed reports whether an index of the model (the primary key's
-// included) can find the matching rows without reading the whole table:
-// the WHERE clause constrains its first column with =, IS NULL, IN or a
-// range. It is judged from the declared indexes, as planned by dmplan.
-func (q *Query) countIndexed() bool {
-	usable := q.equalities()
-	if q.m.soft && q.deleted == onlyDeleted {
-		usable["deleted_at"] = true
+// countCovered reports whether counting the matches reads index entries
+// only: every column the WHERE clause uses is in one declared index (or
+// the clause uses only the primary key, or nothing). It is judged from
+// the declared indexes, as dmplan plans them.
+func (q *Query) countCovered() bool {
+	used := map[string]bool{}
+	if q.h.filtered(q.m) {
+		used["user_id"] = true
+	}
+	if q.m.soft && q.deleted != includeDeleted {
+		used["deleted_at"] = true
 	}
 	for _, c := range q.conds {
-		if c.op != "!=" && c.op != "LIKE" {
-			usable[c.name] = true
-		}
+		used[c.name] = true
 	}
-	if usable[q.m.pk] {
+	delete(used, q.m.pk)
+	if len(used) == 0 {
 		return true
 	}
 	for _, ix := range q.m.spec.D1.Indexes {
-		if ix != nil && len(ix.Columns) > 0 && usable[ix.Columns[0]] {
+		if ix == nil {
+			continue
+		}
+		n := 0
+		for _, c := range ix.Columns {
+			if used[c] {
+				n++
+			}
+		}
+		if n == len(used) {
 			return true
 		}
 	}
@@ -720,27 +747,29 @@ func (q *Query) countIndexed() bool {
 }
 
 // orderServed reports whether an index walks the rows in the order of the
-// key k after the columns the WHERE clause pins: then each range of a
-// cursor page is an index seek.
-func (q *Query) orderServed(k sortKey) bool {
-	if k.never {
-		return true
-	}
+// key k after the columns the WHERE clause pins: then a page reads only
+// its rows (each range of a cursor page is an index seek). byDeleted says
+// that walk pins deleted_at, so the page must keep deleted_at IS NULL an
+// index term; otherwise it is kept out of the index choice, since nearly
+// every row matches it.
+func (q *Query) orderServed(k sortKey) (served, byDeleted bool) {
 	eq := q.equalities()
 	for _, ix := range q.m.spec.D1.Indexes {
 		if ix == nil {
 			continue
 		}
+		pinned := false
 		for _, c := range ix.Columns {
 			if c == k.name {
-				return true
+				return true, pinned
 			}
 			if !eq[c] {
 				break
 			}
+			pinned = pinned || c == "deleted_at"
 		}
 	}
-	return false
+	return k.never, false // the primary key's own index
 }
 
 // SQL returns the statement List runs and its arguments, or the builder's
