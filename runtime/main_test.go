@@ -12,5 +12,8 @@ func TestMain(m *testing.M) {
 	if queryDir != "" {
 		os.RemoveAll(queryDir)
 	}
+	for _, dir := range docDirs() {
+		os.RemoveAll(dir)
+	}
 	os.Exit(code)
 }
