@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
@@ -54,17 +55,22 @@ func costSpec(t testing.TB) *hclspec.Spec {
 	return spec
 }
 
-// fillDocs inserts n D1 rows of DOC in one statement: 10 users, each
-// with 10 projects (so a user's project holds n/100 rows), titles "doc
-// <i>", two rows per created_at second (ties the primary key breaks), ids
-// in an order unrelated to creation. Pages without WithData read D1 only,
-// so no KV objects are written.
-func fillDocs(n int) backend.Stmt {
-	return backend.Stmt{SQL: `WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?1 - 1)
+// fillDocs returns the statements that insert n D1 rows of DOC, up to
+// 100,000 rows each: 10 users, each with 10 projects (so a user's project
+// holds n/100 rows), titles "doc <i>", two rows per created_at second
+// (ties the primary key breaks), ids in an order unrelated to creation.
+// Pages without WithData read D1 only, so no KV objects are written.
+func fillDocs(n int) []backend.Stmt {
+	var out []backend.Stmt
+	for from := 0; from < n; from += 100_000 {
+		out = append(out, backend.Stmt{SQL: `WITH RECURSIVE s(i) AS (SELECT ?2 UNION ALL SELECT i + 1 FROM s WHERE i < ?3 - 1)
 INSERT INTO doc_meta (doc_id, project_id, title, user_id, created_at, updated_at, deleted_at)
 SELECT printf('d%08d', (i * 7919) % ?1), 'proj_' || ((i / 10) % 10), 'doc ' || i, 'user_' || (i % 10),
   strftime('%Y-%m-%dT%H:%M:%S.000Z', 1767225600 + i / 2, 'unixepoch'),
-  strftime('%Y-%m-%dT%H:%M:%S.000Z', 1767225600 + i / 2, 'unixepoch'), NULL FROM s`, Args: []any{int64(n)}}
+  strftime('%Y-%m-%dT%H:%M:%S.000Z', 1767225600 + i / 2, 'unixepoch'), NULL FROM s`,
+			Args: []any{int64(n), int64(from), int64(min(n, from+100_000))}})
+	}
+	return out
 }
 
 // rowsBackend counts the rows D1 reports read by the statements sent
@@ -160,14 +166,16 @@ func TestPageRowsReadOnWorkerd(t *testing.T) {
 	acct := h.NewAccount(t)
 	h.NewDatabase(t, acct, "pagecost")
 	store, err := cloudflare.Open(ctx, cloudflare.Config{AccountID: acct, APIToken: h.Token, Database: "pagecost",
-		BaseURL: h.BaseURL, Getenv: func(string) string { return "" }, Environment: "local"})
+		BaseURL: h.BaseURL, Getenv: func(string) string { return "" }, Environment: "local", RequestTimeout: 5 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	spec := costSpec(t)
 	rttest.Migrate(t, ctx, spec, store, "local")
-	if _, err := store.D1().Query(ctx, fillDocs(n)); err != nil {
-		t.Fatal(err)
+	for _, st := range fillDocs(n) {
+		if _, err := store.D1().Query(ctx, st); err != nil {
+			t.Fatal(err)
+		}
 	}
 	be := countRows(store)
 	ds, err := runtime.Open(ctx, spec, be, runtime.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
