@@ -535,11 +535,14 @@ func (q *Query) build() (*listStmt, error) {
 		return nil, fmt.Errorf("%w: query %s: After pages by cursor; it cannot be combined with Page or Offset", ErrInvalid, q.m.name)
 	}
 	keys := q.keys()
-	extra := 3 // limit, offset or the estimate's cap
-	if q.keyset {
-		extra += len(keys)
-	}
 	ls := &listStmt{mode: q.totalMode(), fetch: q.limit, keys: keys}
+	extra := 2 // the limit, and the offset or the cursor's values
+	if q.keyset {
+		extra = 1 + len(keys)
+	}
+	if ls.mode == TotalEstimate {
+		extra++ // the cap
+	}
 	covered := q.countCovered()
 	served, byDeleted := q.orderServed(keys[0])
 	window := ls.mode == TotalExact && !covered && !served
