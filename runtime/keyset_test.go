@@ -663,3 +663,39 @@ func TestKeysetTotalsEveryPage(t *testing.T) {
 		t.Errorf("empty cursor page: %d rows, %+v", len(res.Data), p)
 	}
 }
+
+// FuzzCursor: any text given to After is a page of the query's own rows
+// or an ErrCursor error; never a panic, another user's row or a failure of
+// another kind.
+func FuzzCursor(f *testing.F) {
+	e := keysetSetup(f, nil)
+	seedEvents(f, e, "u1", 12)
+	seedEvents(f, e, "u2", 12)
+	u := e.ds.Auth("u1")
+	mk := func() *runtime.Query {
+		return u.Query("EVENT").OrderBy("kind", runtime.Asc).OrderBy("score", runtime.Desc).Limit(4)
+	}
+	res, err := mk().After("").List(e.ctx)
+	if err != nil {
+		f.Fatal(err)
+	}
+	body, _ := base64.RawURLEncoding.DecodeString(res.Pagination.NextCursor)
+	f.Add(res.Pagination.NextCursor)
+	f.Add(string(body))
+	f.Add("")
+	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"v":1,"q":"x","k":[["n",""],["f","NaN"],["s","u1-e001"]]}`)))
+	f.Fuzz(func(t *testing.T, cur string) {
+		res, err := mk().After(cur).List(e.ctx)
+		if err != nil {
+			if !errors.Is(err, runtime.ErrCursor) || !errors.Is(err, runtime.ErrInvalid) {
+				t.Fatalf("err = %v", err)
+			}
+			return
+		}
+		for _, r := range res.Data {
+			if r["user_id"] != "u1" {
+				t.Fatalf("row of %v", r["user_id"])
+			}
+		}
+	})
+}
