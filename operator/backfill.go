@@ -110,11 +110,11 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 			return nil, fmt.Errorf("backfill %s: %w", target, err)
 		}
 		sc.after = res.ResumedAfter
-		sc.onWrite = func(lastKey string, done int64) (backend.Stmt, error) {
-			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, done, int64(0), runtime.FormatTime(ds.Now())}}, nil
+		sc.onPage = func(lastKey string, done int64) (backend.Stmt, error) {
+			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, done, int64(0), runtime.FormatTime(ds.Now())}, Idempotent: true}, nil
 		}
 	}
-	err = sc.run(ctx, false)
+	err = sc.run(ctx)
 	if err == nil && opts.RunID != "" {
 		_, err = ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, "", sc.done, int64(1), runtime.FormatTime(ds.Now())}})
 		if err != nil {

@@ -15,6 +15,10 @@ import (
 // scan streams one model's KV objects page by page, compares each with its
 // D1 row and, with fix, rewrites the rows that differ. Reconcile and
 // Backfill are both a scan.
+//
+// Its memory does not grow with the record count: it holds one page of
+// keys, objects and rows at a time. Orphan rows are found by merging the
+// KV listing with the D1 rows in the same order (see merge.go).
 type scan struct {
 	ds  *runtime.Datastore
 	m   *runtime.Storage
@@ -29,15 +33,24 @@ type scan struct {
 	rep      *ModelReconcile
 
 	// compare holds the indexes in m.cols of the columns compared; nil
-	// compares every column.
+	// compares every column. A backfill reads and writes only them (and
+	// the primary key); rows it finds missing are written whole.
 	compare []int
 	// after skips keys up to and including it (a resumed backfill).
 	after string
-	// onWrite, when set, adds a statement to the last batch of every page
-	// that writes rows, given the page's last key (backfill progress).
-	onWrite func(lastKey string, done int64) (backend.Stmt, error)
+	// onPage, when set, returns the progress statement of a page, given
+	// its last key (backfill progress). It goes in the page's last write
+	// batch, after its rows; a page that writes nothing has it carried in
+	// the next D1 request (carry), so progress is durable from the first
+	// page and never claims rows that were not written.
+	onPage func(lastKey string, done int64) (backend.Stmt, error)
+	carry  *backend.Stmt
 
-	seen    map[string]struct{} // ids found in KV, for the orphan check
+	// orphans merges the D1 rows into the scan to find orphan rows (see
+	// merge.go); mg is that merge's state.
+	orphans bool
+	mg      merge
+
 	start   time.Time
 	total   int64
 	done    int64
@@ -51,7 +64,7 @@ type candidate struct {
 	row     []any
 }
 
-func (s *scan) run(ctx context.Context, orphans bool) error {
+func (s *scan) run(ctx context.Context) error {
 	ns, err := s.m.Namespace(ctx)
 	if err != nil {
 		return err
@@ -67,9 +80,6 @@ func (s *scan) run(ctx context.Context, orphans bool) error {
 				s.total = n
 			}
 		}
-	}
-	if orphans {
-		s.seen = map[string]struct{}{}
 	}
 	size := s.pageSize
 	if size <= 0 || size > backend.MaxListLimit {
@@ -101,14 +111,17 @@ func (s *scan) run(ctx context.Context, orphans bool) error {
 		}
 		cursor = page.Cursor
 	}
-	if orphans {
-		return s.orphans(ctx, ns)
+	if s.orphans {
+		if err := s.mergeTail(ctx, ns); err != nil {
+			return err
+		}
+		s.flushOrphans()
 	}
 	return nil
 }
 
-// page checks one page of keys: one bulk KV read, one D1 batch of
-// SELECTs and, when rows must be written, the upserts.
+// page checks one page of keys: one bulk KV read, one D1 read of the
+// page's rows and, when rows must be written, the writes.
 func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	names := make([]string, len(keys))
 	for i, k := range keys {
@@ -124,9 +137,6 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		if !ok {
 			continue // deleted since it was listed
 		}
-		if s.seen != nil {
-			s.seen[k.id] = struct{}{}
-		}
 		s.done++
 		s.rep.Objects++
 		row, problem := s.m.Project(k.id, raw)
@@ -136,11 +146,17 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		}
 		cands = append(cands, candidate{k.id, k.key, row})
 	}
-	live, err := s.rows(ctx, cands)
+	var live map[string][]any
+	if s.orphans {
+		live, err = s.mergePage(ctx, ns, keys, vals, cands)
+	} else {
+		live, err = s.rows(ctx, cands)
+	}
 	if err != nil {
 		return err
 	}
 	var writes [][]any
+	var whole []bool // writes[i] is a missing row, written whole
 	var found []Drift
 	for _, c := range cands {
 		d := Drift{ID: c.id, Key: c.key}
@@ -161,6 +177,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		}
 		found = append(found, d)
 		writes = append(writes, c.row)
+		whole = append(whole, d.Kind == DriftMissingRow)
 	}
 	if err := s.explainMissing(ctx, cands, found); err != nil {
 		return err
@@ -168,8 +185,16 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	var werr error
 	var refused map[string]string
 	var wrote map[string]bool
+	lastKey := keys[len(keys)-1].key
 	if s.fix && len(writes) > 0 {
-		refused, wrote, werr = s.write(ctx, writes, keys[len(keys)-1].key)
+		refused, wrote, werr = s.write(ctx, writes, whole, lastKey)
+	} else if s.onPage != nil {
+		// Nothing to write: the page's progress rides on the next request.
+		st, err := s.onPage(lastKey, s.done)
+		if err != nil {
+			return err
+		}
+		s.carry = &st
 	}
 	for _, d := range found {
 		if d.OtherCreate {
@@ -192,10 +217,13 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	return nil
 }
 
-// rows reads the D1 rows of the candidates in one batch of SELECTs.
+// rows reads the D1 rows of the candidates in one batch of SELECTs, by
+// primary key: the compared columns only when the scan compares some,
+// every column (at its position) otherwise. A carried progress statement
+// leads the batch.
 func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, error) {
 	out := make(map[string][]any, len(cands))
-	if len(cands) == 0 {
+	if len(cands) == 0 && s.carry == nil {
 		return out, nil
 	}
 	m := s.m
@@ -203,14 +231,39 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 	for i, c := range cands {
 		ids[i] = c.id
 	}
-	res, err := s.ds.D1().Batch(ctx, byIDs("SELECT "+m.SelectColumns()+m.From()+" WHERE t."+m.QuotedPrimaryKey(), ids))
+	cols := m.SelectColumns()
+	if s.compare != nil {
+		cols = "t." + m.QuotedPrimaryKey()
+		for _, i := range s.compare {
+			cols += ", t." + backend.QuoteIdent(m.Columns()[i].Name)
+		}
+	}
+	sts := byIDs("SELECT "+cols+m.From()+" WHERE t."+m.QuotedPrimaryKey(), ids)
+	lead := 0
+	if s.carry != nil {
+		sts, lead = append([]backend.Stmt{*s.carry}, sts...), 1
+	}
+	res, err := s.ds.D1().Batch(ctx, sts)
 	if err != nil {
 		return nil, fmt.Errorf("read d1 rows: %w", runtime.NotMigrated(err))
 	}
-	for _, r := range res {
+	s.carry = nil
+	width := len(m.Columns())
+	if s.compare != nil {
+		width = 1 + len(s.compare)
+	}
+	for _, r := range res[min(lead, len(res)):] {
 		for _, row := range r.Rows {
-			if len(row) != len(m.Columns()) {
-				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), len(m.Columns()))
+			if len(row) != width {
+				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), width)
+			}
+			if s.compare != nil {
+				full := make([]any, len(m.Columns()))
+				full[0] = row[0]
+				for j, i := range s.compare {
+					full[i] = row[1+j]
+				}
+				row = full
 			}
 			if id, ok := m.ColumnValue(0, row[0]).(string); ok {
 				out[id] = row
@@ -255,17 +308,38 @@ func (s *scan) differ(want, have []any) []string {
 	return cols
 }
 
-// write upserts rows in batches of runtime.MaxBatchStatements statements. When
-// reconcile's fix (refuseRows) meets a constraint the rows break (two
+// write writes rows in batches of runtime.MaxBatchStatements statements:
+// reconcile upserts whole rows; a backfill (compare) updates only the
+// compared columns of the rows that exist and upserts the missing ones
+// (whole[i]) whole. The page's progress statement (onPage) ends the last
+// batch, after the rows: batches run in order and each is atomic, so a
+// crash between two batches of a page leaves its progress unwritten and
+// the page is checked again.
+//
+// When reconcile's fix (refuseRows) meets a constraint the rows break (two
 // KV objects with the same value of a unique column, say), it writes them
 // again in halves until the refused rows are alone (see writeSplit), so
 // one conflict does not keep every other row unrepaired. refused maps the
 // id of each row D1 refused to why; wrote holds the ids written on that
 // path, which count as fixed even when a later error stops the page.
-func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused map[string]string, wrote map[string]bool, err error) {
-	sts := s.m.Upserts(rows)
-	if s.onWrite != nil {
-		st, err := s.onWrite(lastKey, s.done)
+func (s *scan) write(ctx context.Context, rows [][]any, whole []bool, lastKey string) (refused map[string]string, wrote map[string]bool, err error) {
+	var sts []backend.Stmt
+	if s.compare == nil {
+		sts = s.m.Upserts(rows)
+	} else {
+		var missing, stale [][]any
+		for i, r := range rows {
+			if whole[i] {
+				missing = append(missing, r)
+			} else {
+				stale = append(stale, r)
+			}
+		}
+		sts = append(s.m.Upserts(missing), columnUpdates(s.m, s.compare, stale)...)
+	}
+	s.carry = nil // this page's progress supersedes the previous one's
+	if s.onPage != nil {
+		st, err := s.onPage(lastKey, s.done)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -284,6 +358,52 @@ func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused
 	}
 	s.written += int64(len(rows))
 	return nil, nil, nil
+}
+
+// columnUpdates returns the statements setting the columns cols (indexes
+// in m.Columns()) of existing rows from the rows' values, as many rows per
+// statement as backend.MaxParams allows, each id and value bound once:
+//
+//	UPDATE "t" SET "c" = CASE "pk" WHEN ?1 THEN ?2 WHEN ?3 THEN ?4 END WHERE "pk" IN (?1, ?3)
+//
+// Only the columns are written (D1 bills one row written per record, and
+// one read: the primary key lookup), and a row deleted since it was read
+// is left deleted.
+func columnUpdates(m *runtime.Storage, cols []int, rows [][]any) []backend.Stmt {
+	pk := m.QuotedPrimaryKey()
+	per := backend.MaxParams / (1 + len(cols))
+	var sts []backend.Stmt
+	for from := 0; from < len(rows); from += per {
+		chunk := rows[from:min(from+per, len(rows))]
+		var b strings.Builder
+		b.WriteString("UPDATE " + m.Table() + " SET ")
+		for j, i := range cols {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(backend.QuoteIdent(m.Columns()[i].Name) + " = CASE " + pk)
+			for k := range chunk {
+				n := k*(1+len(cols)) + 1
+				fmt.Fprintf(&b, " WHEN ?%d THEN ?%d", n, n+1+j)
+			}
+			b.WriteString(" END")
+		}
+		b.WriteString(" WHERE " + pk + " IN (")
+		args := make([]any, 0, len(chunk)*(1+len(cols)))
+		for k, r := range chunk {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "?%d", k*(1+len(cols))+1)
+			args = append(args, r[0])
+			for _, i := range cols {
+				args = append(args, r[i])
+			}
+		}
+		b.WriteString(")")
+		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
+	}
+	return sts
 }
 
 // writeSplit writes rows, halving a batch D1 refuses for a constraint
@@ -329,75 +449,6 @@ func (s *scan) writeError(rows [][]any, err error) error {
 		more = fmt.Sprintf(" and %d more", len(rows)-5)
 	}
 	return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.Model(), strings.Join(ids, ", "), more, runtime.NotMigrated(err))
-}
-
-// orphans pages through the D1 rows by primary key and reports those whose
-// id was not seen in KV and whose KV object still does not exist.
-func (s *scan) orphans(ctx context.Context, ns string) error {
-	m := s.m
-	const page = 1000
-	pk := m.QuotedPrimaryKey()
-	first := "SELECT t." + pk + m.From() + " ORDER BY t." + pk + " LIMIT ?"
-	next := "SELECT t." + pk + m.From() + " WHERE t." + pk + " > ? ORDER BY t." + pk + " LIMIT ?"
-	var last any
-	var cands []string
-	for {
-		st := backend.Stmt{SQL: first, Args: []any{int64(page)}}
-		if last != nil {
-			st = backend.Stmt{SQL: next, Args: []any{last, int64(page)}}
-		}
-		res, err := s.ds.D1().Query(ctx, st)
-		if err != nil {
-			return fmt.Errorf("list d1 rows: %w", runtime.NotMigrated(err))
-		}
-		for _, row := range res.Rows {
-			if len(row) == 0 {
-				continue
-			}
-			s.rep.Rows++
-			last = row[0]
-			id := fmt.Sprint(m.ColumnValue(0, row[0]))
-			if _, ok := s.seen[id]; !ok {
-				cands = append(cands, id)
-			}
-		}
-		if len(res.Rows) < page || last == nil {
-			break
-		}
-	}
-	if len(cands) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(cands))
-	keyOf := make(map[string]string, len(cands))
-	for _, id := range cands {
-		if k, err := m.Key(id); err == nil {
-			keys = append(keys, k)
-			keyOf[id] = k
-		}
-	}
-	vals, err := s.ds.KV().GetMany(ctx, ns, keys)
-	if err != nil {
-		return fmt.Errorf("kv get many: %w", runtime.NotMigrated(err))
-	}
-	var orphans []Drift
-	for _, id := range cands {
-		k, ok := keyOf[id]
-		if ok {
-			if _, exists := vals[k]; exists {
-				continue // written since the KV listing passed it
-			}
-		}
-		orphans = append(orphans, Drift{Kind: DriftOrphanRow, ID: id, Key: k})
-	}
-	var perr error
-	if s.prune && len(orphans) > 0 {
-		perr = s.pruneRows(ctx, orphans)
-	}
-	for _, d := range orphans {
-		s.rep.add(d)
-	}
-	return perr
 }
 
 // pruneRows deletes the orphan rows, 100 ids per DELETE, in batches of

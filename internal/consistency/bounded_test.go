@@ -1,0 +1,208 @@
+package consistency
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/operator"
+)
+
+// billed wraps a backend and sums D1's rows read and written (the
+// Result's meta, as Cloudflare bills them) of the statements that name a
+// table.
+type billed struct {
+	backend.Backend
+	table string
+
+	mu            sync.Mutex
+	read, written int64
+}
+
+func (b *billed) D1() backend.D1 { return billedD1{b.Backend.D1(), b} }
+
+func (b *billed) add(sts []backend.Stmt, res []*backend.Result) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, r := range res {
+		if i < len(sts) && r != nil && strings.Contains(sts[i].SQL, `"`+b.table+`"`) {
+			b.read += r.RowsRead
+			b.written += r.RowsWritten
+		}
+	}
+}
+
+func (b *billed) reset() (read, written int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	read, written = b.read, b.written
+	b.read, b.written = 0, 0
+	return read, written
+}
+
+type billedD1 struct {
+	backend.D1
+	b *billed
+}
+
+func (d billedD1) Query(ctx context.Context, st backend.Stmt) (*backend.Result, error) {
+	res, err := d.D1.Query(ctx, st)
+	if err == nil {
+		d.b.add([]backend.Stmt{st}, []*backend.Result{res})
+	}
+	return res, err
+}
+
+func (d billedD1) Batch(ctx context.Context, sts []backend.Stmt) ([]*backend.Result, error) {
+	res, err := d.D1.Batch(ctx, sts)
+	if err == nil {
+		d.b.add(sts, res)
+	}
+	return res, err
+}
+
+// billedBackfiller runs apply's backfill step and keeps what D1 billed
+// for it.
+type billedBackfiller struct {
+	applier.Backfiller
+	be            *billed
+	read, written *int64
+}
+
+func (b billedBackfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
+	b.be.reset()
+	res, err := b.Backfiller.Backfill(ctx, req)
+	*b.read, *b.written = b.be.reset()
+	return res, err
+}
+
+// TestBackfillWritesOneRowPerRecord applies a new column to 1,000
+// existing rows on workerd's D1 and sums the rows_written D1 reports for
+// the backfill step: one per record (the column only, not the whole row),
+// and a backfill run again, with every row filled, writes none.
+func TestBackfillWritesOneRowPerRecord(t *testing.T) {
+	ctx := context.Background()
+	be := &billed{Backend: openHarness(t), table: "page"}
+	v1, v2 := loadSpec(t, false), loadSpec(t, true)
+	migrate(t, ctx, v1, be, applier.Options{})
+	data := make([]map[string]any, 1000)
+	for i := range data {
+		data[i] = map[string]any{"page_id": fmt.Sprintf("p%04d", i), "title": "t", "rank": i, "body": fmt.Sprint("body ", i)}
+	}
+	if _, err := open(t, ctx, v1, be).System().CreateMany(ctx, "PAGE", data); err != nil {
+		t.Fatal(err)
+	}
+	ds := open(t, ctx, v2, be)
+	var read, written int64
+	rep, err := applier.Apply(ctx, be, planOn(t, ctx, v2, be), applier.Options{
+		Backfiller: billedBackfiller{operator.Backfiller(ds), be, &read, &written}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backfill step: %d records written; D1 rows read %d, rows written %d", rep.Steps[1].Records, read, written)
+	if rep.Steps[1].Records != 1000 || written != 1000 {
+		t.Errorf("backfill step wrote %d records and D1 billed %d rows written, want 1000 and 1000", rep.Steps[1].Records, written)
+	}
+	be.reset()
+	res, err := operator.Backfill(ctx, ds, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "again"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, written = be.reset()
+	t.Logf("backfill again: %d records checked, %d written; D1 rows read %d, rows written %d", res.Checked, res.Written, read, written)
+	if res.Written != 0 || written != 0 {
+		t.Errorf("backfill of filled rows wrote %d records, D1 billed %d rows written, want none", res.Written, written)
+	}
+	converge(t, ctx, v2, be, nil)
+}
+
+// oddIDs are ids whose order tells byte order (KV's) from other orders:
+// case, punctuation, digits of different lengths, and UTF-8 of 2, 3 and
+// 4 bytes (UTF-16 code units order the 4-byte one before U+FFFD).
+var oddIDs = []string{"10", "9", "A", "Z", "_", "a", "a b", "a-b", "z", "~", "é", "ÿ", "Ā", "中", "\ufffd", "😀", "𝔸"}
+
+// TestReconcileMergesInKeyOrder checks what the merge of KV keys and D1
+// rows rests on, on each backend: KV lists keys in byte order and D1's
+// primary key order agrees. Orphan rows between, before and after the
+// records are found, and nothing else is reported.
+func TestReconcileMergesInKeyOrder(t *testing.T) {
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			parallelOnHarness(t, k)
+			ctx := context.Background()
+			be := k.open(t)
+			spec := loadSpec(t, false)
+			migrate(t, ctx, spec, be, applier.Options{})
+			ds := open(t, ctx, spec, be)
+			var data []map[string]any
+			for _, id := range oddIDs {
+				data = append(data, map[string]any{"page_id": id, "title": "t " + id, "rank": 1})
+			}
+			if _, err := ds.System().CreateMany(ctx, "PAGE", data); err != nil {
+				t.Fatal(err)
+			}
+			st, err := ds.Storage("PAGE")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ns, err := st.Namespace(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := be.KV().List(ctx, ns, "page:", "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var listed []string
+			for _, key := range page.Keys {
+				listed = append(listed, key.Name)
+			}
+			if !slices.IsSorted(listed) { // Go compares strings byte-wise
+				t.Errorf("KV lists keys out of byte order: %q", listed)
+			}
+			res, err := be.D1().Query(ctx, backend.Stmt{SQL: `SELECT page_id FROM page ORDER BY page_id COLLATE BINARY`})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ordered []string
+			for _, row := range res.Rows {
+				ordered = append(ordered, "page:"+row[0].(string))
+			}
+			if diff := cmp.Diff(listed, ordered); diff != "" {
+				t.Errorf("D1's primary key order differs from KV's key order (-kv +d1):\n%s", diff)
+			}
+
+			// Orphans before the first id, between ids, and after the last.
+			orphans := []string{"0", "9z", "a!", "zz", "é2", "😀😀", "\U0010ffff"}
+			for _, id := range orphans {
+				if _, err := be.D1().Query(ctx, backend.Stmt{SQL: `INSERT INTO page (page_id, title, status, rank) VALUES (?, 't', 'pending', 1)`, Args: []any{id}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var want []string
+			for _, id := range orphans {
+				want = append(want, "PAGE "+id+" orphan_row")
+			}
+			for _, size := range []int{0, 1, 2, 5} {
+				rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{Models: []string{"PAGE"}, PageSize: size})
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.Sort(want)
+				if diff := cmp.Diff(want, drift(rep)); diff != "" {
+					t.Errorf("page size %d: drift (-want +got):\n%s", size, diff)
+				}
+				if m := rep.Models[0]; m.Objects != int64(len(oddIDs)) || m.Rows != int64(len(oddIDs)+len(orphans)) {
+					t.Errorf("page size %d: checked %d objects and %d rows, want %d and %d", size, m.Objects, m.Rows, len(oddIDs), len(oddIDs)+len(orphans))
+				}
+			}
+		})
+	}
+}
