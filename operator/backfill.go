@@ -16,9 +16,10 @@ import (
 // progress: the last KV key whose page was written, per run and target.
 const BackfillTable = "_dmplan_backfill"
 
-// The progress row of a target ("page_meta.title,status") is written in
-// the same D1 batch as the rows of each page, so it never claims a page
-// that was not written; finished is set once the last page is written.
+// The progress row of a target ("page_meta.title,status") ends the last
+// D1 batch of each page, after the page's rows (a page too large for one
+// batch takes several, run in order), so it never claims a page whose
+// rows were not written; finished is set once the last page is written.
 var backfillDDL = "CREATE TABLE IF NOT EXISTS " + backend.QuoteIdent(BackfillTable) + ` (
   target TEXT PRIMARY KEY NOT NULL,
   model TEXT NOT NULL,
@@ -77,12 +78,14 @@ type BackfillResult struct {
 }
 
 // Backfill fills D1 columns of existing rows from the KV objects: a
-// reconcile fix restricted to the columns. Rows whose columns already hold
-// the projection are not written; missing rows are written whole. It
-// writes D1 only, in batches of multi-row upserts (the same statements as
-// SaveMany); with a RunID each page's last write batch also records the
-// page's last key in BackfillTable, so an interrupted backfill run again
-// with the same RunID skips the pages it finished.
+// reconcile fix restricted to the columns. It writes D1 only, without
+// reading the rows first: per page, multi-row upserts that set only the
+// columns, and only where they differ from the projection (D1 writes one
+// row per record changed, none for a row already filled); a missing row
+// is inserted whole. With a RunID every page's last write batch also
+// records the page's last key in BackfillTable, after its rows, so an
+// interrupted backfill run again with the same RunID skips the pages it
+// finished.
 func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) (*BackfillResult, error) {
 	start := time.Now()
 	m, err := ds.Storage(opts.Model)
@@ -90,19 +93,19 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 		return nil, fmt.Errorf("backfill: %w", err)
 	}
 	res := &BackfillResult{Model: m.Model(), Columns: opts.Columns}
-	var compare []int
+	var fill []int
 	for _, c := range opts.Columns {
 		i, err := m.Column(c)
 		if err != nil {
 			return nil, fmt.Errorf("backfill %s: %w", m.Model(), err)
 		}
-		compare = append(compare, i)
+		fill = append(fill, i)
 	}
-	if len(compare) == 0 {
+	if len(fill) == 0 {
 		return nil, fmt.Errorf("backfill %s: %w: no columns given", m.Model(), runtime.ErrInvalid)
 	}
 	target := m.Spec().D1.Table + "." + strings.Join(opts.Columns, ",")
-	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, compare: compare,
+	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, fill: fill,
 		rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle()}}
 	if opts.RunID != "" {
 		res.ResumedAfter, err = backfillResume(ctx, ds, target, m.Model(), opts.RunID)

@@ -158,13 +158,13 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Once the first page of 1,000 is written, fail the second page's
-	// write (each page is one D1 batch of reads, then one of writes).
+	// write (each page is one D1 batch: its rows, then its progress).
 	armed := false
 	_, err = applier.Apply(ctx, fb, planFor(t, ctx, v2, fb), applier.Options{Backfiller: operator.Backfiller(ds),
 		BackfillProgress: func(int, planner.Step, applier.BackfillProgress) {
 			if !armed {
 				armed = true
-				fb.FailNth(faulty.D1Batch, 2)
+				fb.FailNth(faulty.D1Batch, 1)
 			}
 		}})
 	var se *applier.StepError

@@ -32,19 +32,16 @@ type scan struct {
 	pageSize int
 	rep      *ModelReconcile
 
-	// compare holds the indexes in m.cols of the columns compared; nil
-	// compares every column. A backfill reads and writes only them (and
-	// the primary key); rows it finds missing are written whole.
-	compare []int
+	// fill, when set, makes the scan a backfill of these columns
+	// (indexes in m.cols): every page is written without reading D1 first
+	// (see fill.go).
+	fill []int
 	// after skips keys up to and including it (a resumed backfill).
 	after string
 	// onPage, when set, returns the progress statement of a page, given
-	// its last key (backfill progress). It goes in the page's last write
-	// batch, after its rows; a page that writes nothing has it carried in
-	// the next D1 request (carry), so progress is durable from the first
-	// page and never claims rows that were not written.
+	// its last key (backfill progress). It ends the page's last write
+	// batch, after its rows.
 	onPage func(lastKey string, done int64) (backend.Stmt, error)
-	carry  *backend.Stmt
 
 	// orphans merges the D1 rows into the scan to find orphan rows (see
 	// merge.go); mg is that merge's state.
@@ -146,6 +143,9 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		}
 		cands = append(cands, candidate{k.id, k.key, row})
 	}
+	if s.fill != nil {
+		return s.fillPage(ctx, cands, keys[len(keys)-1].key)
+	}
 	var live map[string][]any
 	if s.orphans {
 		live, err = s.mergePage(ctx, ns, keys, vals, cands)
@@ -156,7 +156,6 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		return err
 	}
 	var writes [][]any
-	var whole []bool // writes[i] is a missing row, written whole
 	var found []Drift
 	for _, c := range cands {
 		d := Drift{ID: c.id, Key: c.key}
@@ -177,7 +176,6 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		}
 		found = append(found, d)
 		writes = append(writes, c.row)
-		whole = append(whole, d.Kind == DriftMissingRow)
 	}
 	if err := s.explainMissing(ctx, cands, found); err != nil {
 		return err
@@ -185,16 +183,8 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	var werr error
 	var refused map[string]string
 	var wrote map[string]bool
-	lastKey := keys[len(keys)-1].key
 	if s.fix && len(writes) > 0 {
-		refused, wrote, werr = s.write(ctx, writes, whole, lastKey)
-	} else if s.onPage != nil {
-		// Nothing to write: the page's progress rides on the next request.
-		st, err := s.onPage(lastKey, s.done)
-		if err != nil {
-			return err
-		}
-		s.carry = &st
+		refused, wrote, werr = s.write(ctx, writes)
 	}
 	for _, d := range found {
 		if d.OtherCreate {
@@ -217,13 +207,10 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	return nil
 }
 
-// rows reads the D1 rows of the candidates in one batch of SELECTs, by
-// primary key: the compared columns only when the scan compares some,
-// every column (at its position) otherwise. A carried progress statement
-// leads the batch.
+// rows reads the D1 rows of the candidates in one batch of SELECTs.
 func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, error) {
 	out := make(map[string][]any, len(cands))
-	if len(cands) == 0 && s.carry == nil {
+	if len(cands) == 0 {
 		return out, nil
 	}
 	m := s.m
@@ -231,39 +218,14 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 	for i, c := range cands {
 		ids[i] = c.id
 	}
-	cols := m.SelectColumns()
-	if s.compare != nil {
-		cols = "t." + m.QuotedPrimaryKey()
-		for _, i := range s.compare {
-			cols += ", t." + backend.QuoteIdent(m.Columns()[i].Name)
-		}
-	}
-	sts := byIDs("SELECT "+cols+m.From()+" WHERE t."+m.QuotedPrimaryKey(), ids)
-	lead := 0
-	if s.carry != nil {
-		sts, lead = append([]backend.Stmt{*s.carry}, sts...), 1
-	}
-	res, err := s.ds.D1().Batch(ctx, sts)
+	res, err := s.ds.D1().Batch(ctx, byIDs("SELECT "+m.SelectColumns()+m.From()+" WHERE t."+m.QuotedPrimaryKey(), ids))
 	if err != nil {
 		return nil, fmt.Errorf("read d1 rows: %w", runtime.NotMigrated(err))
 	}
-	s.carry = nil
-	width := len(m.Columns())
-	if s.compare != nil {
-		width = 1 + len(s.compare)
-	}
-	for _, r := range res[min(lead, len(res)):] {
+	for _, r := range res {
 		for _, row := range r.Rows {
-			if len(row) != width {
-				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), width)
-			}
-			if s.compare != nil {
-				full := make([]any, len(m.Columns()))
-				full[0] = row[0]
-				for j, i := range s.compare {
-					full[i] = row[1+j]
-				}
-				row = full
+			if len(row) != len(m.Columns()) {
+				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), len(m.Columns()))
 			}
 			if id, ok := m.ColumnValue(0, row[0]).(string); ok {
 				out[id] = row
@@ -287,64 +249,26 @@ func (s *scan) otherCreate(want, have []any) bool {
 	return false
 }
 
-// differ returns the compared columns whose D1 value is not the
-// projection's.
+// differ returns the columns whose D1 value is not the projection's.
 func (s *scan) differ(want, have []any) []string {
 	var cols []string
-	check := func(i int) {
+	for i := range s.m.Columns() {
 		if !s.m.SameColumnValue(i, want[i], have[i]) {
 			cols = append(cols, s.m.Columns()[i].Name)
-		}
-	}
-	if s.compare == nil {
-		for i := range s.m.Columns() {
-			check(i)
-		}
-	} else {
-		for _, i := range s.compare {
-			check(i)
 		}
 	}
 	return cols
 }
 
-// write writes rows in batches of runtime.MaxBatchStatements statements:
-// reconcile upserts whole rows; a backfill (compare) updates only the
-// compared columns of the rows that exist and upserts the missing ones
-// (whole[i]) whole. The page's progress statement (onPage) ends the last
-// batch, after the rows: batches run in order and each is atomic, so a
-// crash between two batches of a page leaves its progress unwritten and
-// the page is checked again.
-//
-// When reconcile's fix (refuseRows) meets a constraint the rows break (two
+// write upserts rows in batches of runtime.MaxBatchStatements statements. When
+// reconcile's fix (refuseRows) meets a constraint the rows break (two
 // KV objects with the same value of a unique column, say), it writes them
 // again in halves until the refused rows are alone (see writeSplit), so
 // one conflict does not keep every other row unrepaired. refused maps the
 // id of each row D1 refused to why; wrote holds the ids written on that
 // path, which count as fixed even when a later error stops the page.
-func (s *scan) write(ctx context.Context, rows [][]any, whole []bool, lastKey string) (refused map[string]string, wrote map[string]bool, err error) {
-	var sts []backend.Stmt
-	if s.compare == nil {
-		sts = s.m.Upserts(rows)
-	} else {
-		var missing, stale [][]any
-		for i, r := range rows {
-			if whole[i] {
-				missing = append(missing, r)
-			} else {
-				stale = append(stale, r)
-			}
-		}
-		sts = append(s.m.Upserts(missing), columnUpdates(s.m, s.compare, stale)...)
-	}
-	s.carry = nil // this page's progress supersedes the previous one's
-	if s.onPage != nil {
-		st, err := s.onPage(lastKey, s.done)
-		if err != nil {
-			return nil, nil, err
-		}
-		sts = append(sts, st)
-	}
+func (s *scan) write(ctx context.Context, rows [][]any) (refused map[string]string, wrote map[string]bool, err error) {
+	sts := s.m.Upserts(rows)
 	for from := 0; from < len(sts); from += runtime.MaxBatchStatements {
 		to := min(from+runtime.MaxBatchStatements, len(sts))
 		if _, err := s.ds.D1().Batch(ctx, sts[from:to]); err != nil {
@@ -358,52 +282,6 @@ func (s *scan) write(ctx context.Context, rows [][]any, whole []bool, lastKey st
 	}
 	s.written += int64(len(rows))
 	return nil, nil, nil
-}
-
-// columnUpdates returns the statements setting the columns cols (indexes
-// in m.Columns()) of existing rows from the rows' values, as many rows per
-// statement as backend.MaxParams allows, each id and value bound once:
-//
-//	UPDATE "t" SET "c" = CASE "pk" WHEN ?1 THEN ?2 WHEN ?3 THEN ?4 END WHERE "pk" IN (?1, ?3)
-//
-// Only the columns are written (D1 bills one row written per record, and
-// one read: the primary key lookup), and a row deleted since it was read
-// is left deleted.
-func columnUpdates(m *runtime.Storage, cols []int, rows [][]any) []backend.Stmt {
-	pk := m.QuotedPrimaryKey()
-	per := backend.MaxParams / (1 + len(cols))
-	var sts []backend.Stmt
-	for from := 0; from < len(rows); from += per {
-		chunk := rows[from:min(from+per, len(rows))]
-		var b strings.Builder
-		b.WriteString("UPDATE " + m.Table() + " SET ")
-		for j, i := range cols {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(backend.QuoteIdent(m.Columns()[i].Name) + " = CASE " + pk)
-			for k := range chunk {
-				n := k*(1+len(cols)) + 1
-				fmt.Fprintf(&b, " WHEN ?%d THEN ?%d", n, n+1+j)
-			}
-			b.WriteString(" END")
-		}
-		b.WriteString(" WHERE " + pk + " IN (")
-		args := make([]any, 0, len(chunk)*(1+len(cols)))
-		for k, r := range chunk {
-			if k > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "?%d", k*(1+len(cols))+1)
-			args = append(args, r[0])
-			for _, i := range cols {
-				args = append(args, r[i])
-			}
-		}
-		b.WriteString(")")
-		sts = append(sts, backend.Stmt{SQL: b.String(), Args: args, Idempotent: true})
-	}
-	return sts
 }
 
 // writeSplit writes rows, halving a batch D1 refuses for a constraint

@@ -41,9 +41,8 @@ func armStep(fb *faulty.Backend, p *planner.Plan, i int) {
 		}
 		fb.FailNth(faulty.KVCreateNS, n)
 	case planner.Backfill:
-		// A backfill of new columns updates the rows that exist.
 		table, _ := applier.BackfillColumns(s)
-		fb.FailStatement(`UPDATE "` + table + `"`)
+		fb.FailStatement(`INSERT INTO "` + table + `"`)
 	default:
 		fb.FailStatement(s.SQL[0])
 	}
