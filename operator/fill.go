@@ -96,4 +96,3 @@ func fillUpserts(m *runtime.Storage, cols []int, rows [][]any) []backend.Stmt {
 	}
 	return sts
 }
-
