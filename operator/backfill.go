@@ -30,20 +30,31 @@ var backfillDDL = "CREATE TABLE IF NOT EXISTS " + backend.QuoteIdent(BackfillTab
   updated_at TEXT NOT NULL
 )`
 
+// dbNow is the database's clock in the layout of the apply lock's times,
+// so progress can be compared with the lock's lease (see PendingBackfills).
+const dbNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
 var backfillSave = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (target, model, run_id, last_key, done, finished, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
+  VALUES (?, ?, ?, ?, ?, ?, ` + dbNow + `) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
   last_key = excluded.last_key, done = excluded.done, finished = excluded.finished, updated_at = excluded.updated_at`
 
-var backfillLoad = "SELECT last_key, finished FROM " + backend.QuoteIdent(BackfillTable) + " WHERE target = ?"
+var backfillLoad = "SELECT last_key, finished, done FROM " + backend.QuoteIdent(BackfillTable) + " WHERE target = ?"
 
 // backfillStart marks the target unfinished: a finished row from an
 // earlier backfill starts over, an unfinished one keeps its place.
 var backfillStart = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (target, model, run_id, last_key, done, finished, updated_at)
-  VALUES (?, ?, ?, '', 0, 0, ?) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
+  VALUES (?, ?, ?, '', 0, 0, ` + dbNow + `) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
   last_key = CASE WHEN finished = 1 THEN '' ELSE last_key END, done = CASE WHEN finished = 1 THEN 0 ELSE done END,
   finished = 0, updated_at = excluded.updated_at`
 
-var backfillPending = "SELECT target, model, run_id, done FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
+var backfillPending = "SELECT target, model, run_id, done, NULL FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
+
+// backfillRunning is backfillPending when the apply lock's table exists:
+// the last column names the holder of a live lease taken before the
+// backfill last recorded progress, that is, the apply running it now.
+var backfillRunning = "SELECT b.target, b.model, b.run_id, b.done, (SELECT l.who FROM " + backend.QuoteIdent(applier.LockTable) +
+	" AS l WHERE l.expires_at > " + dbNow + " AND l.since <= b.updated_at ORDER BY l.expires_at DESC LIMIT 1) FROM " +
+	backend.QuoteIdent(BackfillTable) + " AS b WHERE b.finished = 0 ORDER BY b.target"
 
 // BackfillOptions say which columns of which model to fill.
 type BackfillOptions struct {
@@ -107,19 +118,20 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 	target := m.Spec().D1.Table + "." + strings.Join(opts.Columns, ",")
 	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, fill: fill,
 		rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle()}}
+	var before int64 // records an interrupted earlier run checked
 	if opts.RunID != "" {
-		res.ResumedAfter, err = backfillResume(ctx, ds, target, m.Model(), opts.RunID)
+		res.ResumedAfter, before, err = backfillResume(ctx, ds, target, m.Model(), opts.RunID)
 		if err != nil {
 			return nil, fmt.Errorf("backfill %s: %w", target, err)
 		}
 		sc.after = res.ResumedAfter
 		sc.onPage = func(lastKey string, done int64) (backend.Stmt, error) {
-			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, done, int64(0), runtime.FormatTime(ds.Now())}, Idempotent: true}, nil
+			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, before + done, int64(0)}, Idempotent: true}, nil
 		}
 	}
 	err = sc.run(ctx)
 	if err == nil && opts.RunID != "" {
-		_, err = ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, "", sc.done, int64(1), runtime.FormatTime(ds.Now())}})
+		_, err = ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, "", before + sc.done, int64(1)}})
 		if err != nil {
 			err = fmt.Errorf("record backfill finished: %w", err)
 		}
@@ -134,39 +146,56 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 }
 
 // backfillResume creates the progress table when needed and returns the
-// last key an unfinished earlier backfill of target wrote, in one batch.
-func backfillResume(ctx context.Context, ds *runtime.Datastore, target, model, runID string) (string, error) {
+// last key an unfinished earlier backfill of target wrote and the records
+// it checked, in one batch.
+func backfillResume(ctx context.Context, ds *runtime.Datastore, target, model, runID string) (string, int64, error) {
 	res, err := ds.D1().Batch(ctx, []backend.Stmt{{SQL: backfillDDL}, {SQL: backfillLoad, Args: []any{target}},
-		{SQL: backfillStart, Args: []any{target, model, runID, runtime.FormatTime(ds.Now())}}})
+		{SQL: backfillStart, Args: []any{target, model, runID}}})
 	if err != nil {
-		return "", fmt.Errorf("read backfill progress: %w", err)
+		return "", 0, fmt.Errorf("read backfill progress: %w", err)
 	}
-	if len(res) == 3 && len(res[1].Rows) == 1 && len(res[1].Rows[0]) == 2 {
+	if len(res) == 3 && len(res[1].Rows) == 1 && len(res[1].Rows[0]) == 3 {
 		if fin, _ := res[1].Rows[0][1].(int64); fin == 0 {
 			s, _ := res[1].Rows[0][0].(string)
-			return s, nil
+			done, _ := res[1].Rows[0][2].(int64)
+			return s, done, nil
 		}
 	}
-	return "", nil
+	return "", 0, nil
 }
 
 // PendingBackfills reads the unfinished backfills of a D1 database: one
-// request, two when the progress table exists.
+// request, two when the progress table exists. A backfill is running
+// (PendingBackfill.RunningBy) when a live apply lock was taken before its
+// last progress write: the apply holding it is the one writing it. Any
+// other unfinished backfill was left by an apply that stopped.
 func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBackfill, error) {
-	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", Args: []any{BackfillTable}})
+	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+		Args: []any{BackfillTable, applier.LockTable}})
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
-	if len(res.Rows) == 0 {
+	tables := map[string]bool{}
+	for _, row := range res.Rows {
+		if len(row) == 1 {
+			name, _ := row[0].(string)
+			tables[name] = true
+		}
+	}
+	if !tables[BackfillTable] {
 		return nil, nil
 	}
-	res, err = d1.Query(ctx, backend.Stmt{SQL: backfillPending})
+	q := backfillPending
+	if tables[applier.LockTable] {
+		q = backfillRunning
+	}
+	res, err = d1.Query(ctx, backend.Stmt{SQL: q})
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
 	var out []planner.PendingBackfill
 	for _, row := range res.Rows {
-		if len(row) != 4 {
+		if len(row) != 5 {
 			continue
 		}
 		p := planner.PendingBackfill{}
@@ -174,6 +203,12 @@ func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBack
 		p.Model, _ = row[1].(string)
 		p.RunID, _ = row[2].(string)
 		p.Done, _ = row[3].(int64)
+		if row[4] != nil {
+			p.RunningBy = fmt.Sprint(row[4])
+			if p.RunningBy == "" {
+				p.RunningBy = "another apply"
+			}
+		}
 		out = append(out, p)
 	}
 	return out, nil

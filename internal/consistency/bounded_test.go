@@ -14,6 +14,8 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/operator"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/runtime"
 )
 
 // billed wraps a backend and sums D1's rows read and written (the
@@ -156,6 +158,10 @@ func TestBackfillWritesOneRowPerRecord(t *testing.T) {
 	if err != nil || rc.Drifted() {
 		t.Errorf("reconcile after the backfill: %v %+v", err, rc.Models)
 	}
+	// D1 runs the pending query that judges running backfills by the lock.
+	if pending, err := operator.PendingBackfills(ctx, be.D1()); err != nil || len(pending) != 0 {
+		t.Errorf("pending backfills = %+v, %v", pending, err)
+	}
 }
 
 // oddIDs are ids whose order tells byte order (KV's) from other orders:
@@ -237,6 +243,79 @@ func TestReconcileMergesInKeyOrder(t *testing.T) {
 				if m := rep.Models[0]; m.Objects != int64(len(oddIDs)) || m.Rows != int64(len(oddIDs)+len(orphans)) {
 					t.Errorf("page size %d: checked %d objects and %d rows, want %d and %d", size, m.Objects, m.Rows, len(oddIDs), len(oddIDs)+len(orphans))
 				}
+			}
+		})
+	}
+}
+
+// pausingBackfiller runs apply's backfill in pages of 100 and pauses after
+// the first until resume is closed.
+type pausingBackfiller struct {
+	ds             *runtime.Datastore
+	paused, resume chan struct{}
+}
+
+func (b pausingBackfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
+	first := true
+	res, err := operator.Backfill(ctx, b.ds, operator.BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, PageSize: 100,
+		Progress: func(operator.Progress) {
+			if first {
+				first = false
+				close(b.paused)
+				<-b.resume
+			}
+		}})
+	if res == nil {
+		return applier.BackfillResult{}, err
+	}
+	return applier.BackfillResult{Checked: res.Checked, Written: res.Written}, err
+}
+
+// TestPendingBackfillRunning plans, on each backend, while an apply is
+// backfilling: the plan names the backfill running, with who runs it and
+// how far it is, and once the apply is done nothing is pending. (An apply
+// that failed leaves it "left unfinished": operator's
+// TestBackfillResumesAfterInterruption.)
+func TestPendingBackfillRunning(t *testing.T) {
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) {
+			parallelOnHarness(t, k)
+			ctx := context.Background()
+			be := k.open(t)
+			v1, v2 := loadSpec(t, false), loadSpec(t, true)
+			migrate(t, ctx, v1, be, applier.Options{})
+			data := make([]map[string]any, 250)
+			for i := range data {
+				data[i] = map[string]any{"page_id": fmt.Sprintf("p%04d", i), "title": "t", "body": fmt.Sprintf("body %d", i)}
+			}
+			if _, err := open(t, ctx, v1, be).System().CreateMany(ctx, "PAGE", data); err != nil {
+				t.Fatal(err)
+			}
+			bf := pausingBackfiller{ds: open(t, ctx, v2, be), paused: make(chan struct{}), resume: make(chan struct{})}
+			p := planOn(t, ctx, v2, be)
+			done := make(chan error, 1)
+			go func() {
+				_, err := applier.Apply(ctx, be, p, applier.Options{Actor: "deploy@ci", Backfiller: bf})
+				done <- err
+			}()
+			<-bf.paused
+			reason := func() string {
+				for _, s := range planOn(t, ctx, v2, be).Steps {
+					if s.Action == planner.Backfill {
+						return s.Reason
+					}
+				}
+				return ""
+			}
+			if r := reason(); !strings.Contains(r, "running now, not abandoned (plan "+p.ID+", applied by deploy@ci, 100 records so far)") {
+				t.Errorf("plan while the backfill runs: %q", r)
+			}
+			close(bf.resume)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if r := reason(); r != "" {
+				t.Errorf("plan after the apply still backfills: %q", r)
 			}
 		})
 	}
