@@ -1,17 +1,26 @@
 package consistency
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
@@ -317,6 +326,126 @@ func TestPendingBackfillRunning(t *testing.T) {
 			if r := reason(); r != "" {
 				t.Errorf("plan after the apply still backfills: %q", r)
 			}
+		})
+	}
+}
+
+// backfillOnceChild runs one backfill of PAGE.body in pages of 50 and
+// prints "done N" after each page (its batch is committed by then).
+func backfillOnceChild(ctx context.Context, store backend.Backend) int {
+	spec, err := loadSpecFor(true)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ds, err := runtime.Open(ctx, spec, store, runtime.WithEnvironment(env), runtime.WithLogger(quiet))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_, err = operator.Backfill(ctx, ds, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "crash", PageSize: 50,
+		Progress: func(p operator.Progress) { fmt.Printf("done %d\n", p.Done) }})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("finished")
+	time.Sleep(time.Minute) // wait for the kill
+	return 0
+}
+
+// killChildAfter runs the child on dir and kills it with SIGKILL once it
+// has printed n lines. It returns what the child printed before it died.
+func killChildAfter(t *testing.T, dir, mode string, n int) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+dir, childSeed+"=0", childMode+"="+mode)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		got = append(got, sc.Text())
+		if len(got) == n {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+		}
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child ended with %v before it was killed: %s", err, stderr.String())
+	}
+	return got
+}
+
+// TestCrashBackfillKeepsProgressFromFirstPage kills a backfill with
+// SIGKILL at seeded random pages of a table whose first 2,000 of 3,000
+// rows are already filled (pages with nothing to write): the progress
+// row holds at least the last page the child reported, so the run again
+// resumes there instead of from the start, and fills every row.
+func TestCrashBackfillKeepsProgressFromFirstPage(t *testing.T) {
+	for seed := uint64(1); seed <= 6; seed++ {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			store, err := local.Open(ctx, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			v1, v2 := loadSpec(t, false), loadSpec(t, true)
+			migrate(t, ctx, v1, store, applier.Options{})
+			const n = 3000
+			data := make([]map[string]any, n)
+			for i := range data {
+				data[i] = map[string]any{"page_id": fmt.Sprintf("p%05d", i), "title": "t", "body": fmt.Sprintf("body %d", i)}
+			}
+			if _, err := open(t, ctx, v1, store).System().CreateMany(ctx, "PAGE", data); err != nil {
+				t.Fatal(err)
+			}
+			migrate(t, ctx, v2, store, applier.Options{Backfiller: noBackfill{}})
+			if _, err := store.D1().Query(ctx, backend.Stmt{SQL: `UPDATE page SET body = 'body ' || CAST(substr(page_id, 2) AS INTEGER) WHERE page_id < 'p02000'`}); err != nil {
+				t.Fatal(err)
+			}
+			pages := 1 + rand.New(rand.NewPCG(seed, 11)).IntN(55) // of 60
+			lines := killChildAfter(t, dir, "backfill-once", pages)
+			var reported int
+			for _, l := range lines {
+				if d, ok := strings.CutPrefix(l, "done "); ok {
+					reported, _ = strconv.Atoi(d)
+				}
+			}
+			if reported < pages*50 {
+				t.Fatalf("the child reported %d records in %d lines", reported, len(lines))
+			}
+			res, err := store.D1().Query(ctx, backend.Stmt{SQL: `SELECT last_key, done FROM _dmplan_backfill WHERE target = 'page.body'`})
+			if err != nil || len(res.Rows) != 1 {
+				t.Fatalf("progress row: %v %v", res, err)
+			}
+			lastKey, _ := res.Rows[0][0].(string)
+			if want := fmt.Sprintf("page:p%05d", reported-1); lastKey < want {
+				t.Errorf("killed after reporting %d records, the progress row holds %q, want at least %q", reported, lastKey, want)
+			}
+			ds := open(t, ctx, v2, store)
+			again, err := operator.Backfill(ctx, ds, operator.BackfillOptions{Model: "PAGE", Columns: []string{"body"}, RunID: "crash", PageSize: 50})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again.ResumedAfter != lastKey {
+				t.Errorf("resumed after %q, want the progress row's %q", again.ResumedAfter, lastKey)
+			}
+			rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{})
+			if err != nil || rep.Drifted() {
+				t.Fatalf("drift after the resumed backfill: %v %v", err, drift(rep))
+			}
+			t.Logf("killed after page %d (%d records reported); resumed after %q, checked %d", pages, reported, lastKey, again.Checked)
 		})
 	}
 }
