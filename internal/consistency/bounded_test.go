@@ -20,6 +20,7 @@ import (
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/faulty"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/operator"
@@ -453,4 +454,111 @@ func TestCrashBackfillKeepsProgressFromFirstPage(t *testing.T) {
 			t.Logf("killed after page %d (%d records reported); resumed after %q, checked %d", pages, reported, lastKey, again.Checked)
 		})
 	}
+}
+
+// wideSpec is a model of 30 synced fields whose field "extra" is synced in
+// v2 only: 35 columns, 2 rows per statement, so a backfill page of 250
+// rows takes two D1 batches.
+func wideSpec(t testing.TB, v2 bool) *hclspec.Spec {
+	t.Helper()
+	var fields strings.Builder
+	for _, f := range wideFields {
+		fmt.Fprintf(&fields, "  field %q { type = string }\n", f)
+	}
+	sync := `"` + strings.Join(wideFields, `", "`) + `"`
+	if v2 {
+		sync += `, "extra"`
+	}
+	src := fmt.Sprintf(`project "cons" {}
+
+model "WIDE" {
+  options { user_tracking = false }
+%s  field "extra" { type = string }
+  d1 { sync_fields = [%s] }
+}
+`, fields.String(), sync)
+	spec, diags := hclspec.LoadSources("cons", map[string][]byte{"wide.dm.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return spec
+}
+
+// TestBackfillProgressAfterItsRows fails, on each backend, each D1 batch
+// of the second page of a backfill whose pages take two batches: the
+// progress row still names the first page (never a page whose rows were
+// not all written, though the page's first batch was), and the run again
+// resumes after the first page and fills every row.
+func TestBackfillProgressAfterItsRows(t *testing.T) {
+	for _, k := range kinds {
+		for batch := 1; batch <= 2; batch++ {
+			t.Run(fmt.Sprintf("%s/batch %d of page 2", k.name, batch), func(t *testing.T) {
+				parallelOnHarness(t, k)
+				ctx := context.Background()
+				be := k.open(t)
+				v1, v2 := wideSpec(t, false), wideSpec(t, true)
+				migrate(t, ctx, v1, be, applier.Options{})
+				data := make([]map[string]any, 600)
+				for i := range data {
+					d := map[string]any{"wide_id": fmt.Sprintf("w%04d", i), "extra": fmt.Sprint("extra ", i)}
+					for _, f := range wideFields {
+						d[f] = f
+					}
+					data[i] = d
+				}
+				if _, err := open(t, ctx, v1, be).System().CreateMany(ctx, "WIDE", data); err != nil {
+					t.Fatal(err)
+				}
+				migrate(t, ctx, v2, be, applier.Options{Backfiller: noBackfill{}})
+				fb := faulty.Wrap(be)
+				rec := &batchSizes{Backend: fb}
+				// Batch 1 reads and marks the progress; page 1 takes 2 and 3.
+				fb.FailNth(faulty.D1Batch, 3+batch)
+				opts := operator.BackfillOptions{Model: "WIDE", Columns: []string{"extra"}, RunID: "wide", PageSize: 250}
+				if _, err := operator.Backfill(ctx, open(t, ctx, v2, rec), opts); !errors.Is(err, faulty.ErrInjected) {
+					t.Fatalf("backfill = %v", err)
+				}
+				if sizes := rec.sizes; len(sizes) < 3 || sizes[1] != 100 || sizes[2] != 26 {
+					t.Fatalf("batch sizes %v: want page 1 in batches of 100 and 26 statements", sizes)
+				}
+				res, err := be.D1().Query(ctx, backend.Stmt{SQL: `SELECT last_key, done FROM _dmplan_backfill WHERE target = 'wide.extra'`})
+				if err != nil || len(res.Rows) != 1 {
+					t.Fatalf("progress row: %v %v", res, err)
+				}
+				if got := res.Rows[0][0]; got != "wide:w0249" {
+					t.Errorf("progress after a failed batch %d of page 2 = %v, want page 1's last key wide:w0249", batch, got)
+				}
+				filled, err := be.D1().Query(ctx, backend.Stmt{SQL: `SELECT COUNT(*) FROM wide WHERE extra IS NOT NULL`})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := int64(250 + 200*(batch-1)); filled.Rows[0][0] != want {
+					t.Errorf("%v rows filled, want %d (page 1 and the batches of page 2 before the failed one)", filled.Rows[0][0], want)
+				}
+				again, err := operator.Backfill(ctx, open(t, ctx, v2, be), opts)
+				if err != nil || again.ResumedAfter != "wide:w0249" || again.Checked != 350 {
+					t.Fatalf("run again = %+v, %v; want it to resume after wide:w0249 and check 350", again, err)
+				}
+				converge(t, ctx, v2, be, nil)
+			})
+		}
+	}
+}
+
+// batchSizes records the number of statements of every D1 batch.
+type batchSizes struct {
+	backend.Backend
+	sizes []int
+}
+
+func (b *batchSizes) D1() backend.D1 { return batchSizesD1{b.Backend.D1(), b} }
+
+type batchSizesD1 struct {
+	backend.D1
+	b *batchSizes
+}
+
+func (d batchSizesD1) Batch(ctx context.Context, sts []backend.Stmt) ([]*backend.Result, error) {
+	d.b.sizes = append(d.b.sizes, len(sts))
+	return d.D1.Batch(ctx, sts)
 }
