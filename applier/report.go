@@ -33,6 +33,21 @@ type Report struct {
 	Bookmark  string        `json:"bookmark,omitempty"`
 	StartedAt time.Time     `json:"started_at"`
 	Duration  time.Duration `json:"duration_ns"`
+	// Interrupted lists the earlier applies this one found still running
+	// in history, though it held the lock: they were killed or could not
+	// record their end. It marked them interrupted.
+	Interrupted []InterruptedApply `json:"interrupted_applies,omitempty"`
+	// Warnings are problems that did not stop a successful apply: its
+	// history row could not be completed, say.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// InterruptedApply is an earlier apply found running in history.
+type InterruptedApply struct {
+	ID        int64     `json:"id"`
+	PlanID    string    `json:"plan_id"`
+	Actor     string    `json:"actor"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // StepResult is the outcome of one plan step. Batch is the 1-based D1
@@ -43,8 +58,10 @@ type StepResult struct {
 	Target  string         `json:"target"`
 	Outcome string         `json:"outcome"`
 	Batch   int            `json:"batch,omitempty"`
-	Records int            `json:"records,omitempty"` // seed steps: records written
-	Error   string         `json:"error,omitempty"`
+	Records int            `json:"records,omitempty"` // seed and backfill steps: records written
+	// Seed is what a seed step wrote, in detail.
+	Seed  *SeedOutcome `json:"seed,omitempty"`
+	Error string       `json:"error,omitempty"`
 }
 
 // Event is reported to Options.Progress once per step, when it has been
@@ -55,9 +72,11 @@ type Event struct {
 	Done  int // executable steps applied so far, this one included
 	Step  planner.Step
 	Err   error // nil when applied
-	// Records is the number of records a seed step wrote (0 for other
-	// steps, and for a seed whose condition no longer held).
+	// Records is the number of records a seed or backfill step wrote (0
+	// for other steps, and for a seed whose condition no longer held).
 	Records int
+	// Seed is what a seed step wrote, in detail; nil for other steps.
+	Seed *SeedOutcome
 }
 
 func newReport(p *planner.Plan, before string, start time.Time) *Report {
