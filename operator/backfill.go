@@ -47,14 +47,11 @@ var backfillStart = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (targ
   last_key = CASE WHEN finished = 1 THEN '' ELSE last_key END, done = CASE WHEN finished = 1 THEN 0 ELSE done END,
   finished = 0, updated_at = excluded.updated_at`
 
-var backfillPending = "SELECT target, model, run_id, done, NULL FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
+var backfillPending = "SELECT target, model, run_id, done, updated_at FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
 
-// backfillRunning is backfillPending when the apply lock's table exists:
-// the last column names the holder of a live lease taken before the
-// backfill last recorded progress, that is, the apply running it now.
-var backfillRunning = "SELECT b.target, b.model, b.run_id, b.done, (SELECT l.who FROM " + backend.QuoteIdent(applier.LockTable) +
-	" AS l WHERE l.expires_at > " + dbNow + " AND l.since <= b.updated_at ORDER BY l.expires_at DESC LIMIT 1) FROM " +
-	backend.QuoteIdent(BackfillTable) + " AS b WHERE b.finished = 0 ORDER BY b.target"
+// backfillLocks reads the live leases of the apply lock (there is one
+// lease row): who holds it and since when, on the database's clock.
+var backfillLocks = "SELECT who, since FROM " + backend.QuoteIdent(applier.LockTable) + " WHERE expires_at > " + dbNow
 
 // BackfillOptions say which columns of which model to fill.
 type BackfillOptions struct {
@@ -185,19 +182,24 @@ func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBack
 	if !tables[BackfillTable] {
 		return nil, nil
 	}
-	q := backfillPending
+	sts := []backend.Stmt{{SQL: backfillPending}}
 	if tables[applier.LockTable] {
-		q = backfillRunning
+		sts = append(sts, backend.Stmt{SQL: backfillLocks})
 	}
-	res, err = d1.Query(ctx, backend.Stmt{SQL: q})
+	out, err := d1.Batch(ctx, sts)
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
-	return pendingBackfills(res), nil
+	var locks *backend.Result
+	if len(out) == 2 {
+		locks = out[1]
+	}
+	return pendingBackfills(out[0], locks), nil
 }
 
-// pendingBackfills reads the rows of backfillPending.
-func pendingBackfills(res *backend.Result) []planner.PendingBackfill {
+// pendingBackfills reads the rows of backfillPending and judges each
+// running or not with the rows of backfillLocks (nil: no lock table).
+func pendingBackfills(res, locks *backend.Result) []planner.PendingBackfill {
 	if res == nil {
 		return nil
 	}
@@ -211,13 +213,35 @@ func pendingBackfills(res *backend.Result) []planner.PendingBackfill {
 		p.Model, _ = row[1].(string)
 		p.RunID, _ = row[2].(string)
 		p.Done, _ = row[3].(int64)
-		if row[4] != nil {
-			p.RunningBy = fmt.Sprint(row[4])
-			if p.RunningBy == "" {
-				p.RunningBy = "another apply"
+		updated, _ := row[4].(string)
+		// Both times are the database's, in one layout, so they compare
+		// as strings.
+		for _, l := range lockRows(locks) {
+			if l.since != "" && updated != "" && l.since <= updated {
+				p.RunningBy = l.who
+				if p.RunningBy == "" {
+					p.RunningBy = "another apply"
+				}
 			}
 		}
 		out = append(out, p)
+	}
+	return out
+}
+
+type lease struct{ who, since string }
+
+func lockRows(res *backend.Result) []lease {
+	if res == nil {
+		return nil
+	}
+	var out []lease
+	for _, row := range res.Rows {
+		if len(row) == 2 {
+			who, _ := row[0].(string)
+			since, _ := row[1].(string)
+			out = append(out, lease{who, since})
+		}
 	}
 	return out
 }

@@ -310,7 +310,16 @@ func TestPendingBackfillRunning(t *testing.T) {
 			}()
 			<-bf.paused
 			reason := func() string {
-				for _, s := range planOn(t, ctx, v2, be).Steps {
+				// As dmplan plan reads it: within Inspect's requests.
+				live, pending, err := operator.Inspect(ctx, be.D1(), be.KV())
+				if err != nil {
+					t.Fatal(err)
+				}
+				alone, err := operator.PendingBackfills(ctx, be.D1())
+				if err != nil || !slices.Equal(pending, alone) {
+					t.Errorf("pending backfills read by Inspect %+v, alone %+v (%v)", pending, alone, err)
+				}
+				for _, s := range planner.Diff(v2, env, live, planner.WithPendingBackfills(pending)).Steps {
 					if s.Action == planner.Backfill {
 						return s.Reason
 					}
