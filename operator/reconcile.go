@@ -227,7 +227,7 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 			return rep, fmt.Errorf("reconcile: %w", err)
 		}
 		sc := &scan{ds: ds, m: m, fix: opts.Fix, prune: opts.PruneOrphans, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
-			orphans: true, rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
+			rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
 		if err := sc.run(ctx); err != nil {
 			rep.Duration = time.Since(start)

@@ -18,7 +18,7 @@ import (
 //
 // Its memory does not grow with the record count: it holds one page of
 // keys, objects and rows at a time. Orphan rows are found by merging the
-// KV listing with the D1 rows in the same order (see merge.go).
+// KV listing with the D1 rows in the same order (see reconcile_merge.go).
 type scan struct {
 	ds  *runtime.Datastore
 	m   *runtime.Storage
@@ -34,7 +34,7 @@ type scan struct {
 
 	// fill, when set, makes the scan a backfill of these columns
 	// (indexes in m.cols): every page is written without reading D1 first
-	// (see fill.go).
+	// (see fill.go), and orphan rows are not looked for.
 	fill []int
 	// after skips keys up to and including it (a resumed backfill).
 	after string
@@ -43,10 +43,9 @@ type scan struct {
 	// batch, after its rows.
 	onPage func(lastKey string, done int64) (backend.Stmt, error)
 
-	// orphans merges the D1 rows into the scan to find orphan rows (see
-	// merge.go); mg is that merge's state.
-	orphans bool
-	mg      merge
+	// mg is the state of the merge of the D1 rows into a reconcile (see
+	// reconcile_merge.go).
+	mg merge
 
 	start   time.Time
 	total   int64
@@ -108,7 +107,7 @@ func (s *scan) run(ctx context.Context) error {
 		}
 		cursor = page.Cursor
 	}
-	if s.orphans {
+	if s.fill == nil {
 		if err := s.mergeTail(ctx, ns); err != nil {
 			return err
 		}
@@ -146,12 +145,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	if s.fill != nil {
 		return s.fillPage(ctx, cands, keys[len(keys)-1].key)
 	}
-	var live map[string][]any
-	if s.orphans {
-		live, err = s.mergePage(ctx, ns, keys, vals, cands)
-	} else {
-		live, err = s.rows(ctx, cands)
-	}
+	live, err := s.mergePage(ctx, ns, keys, vals, cands)
 	if err != nil {
 		return err
 	}
@@ -207,7 +201,8 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	return nil
 }
 
-// rows reads the D1 rows of the candidates in one batch of SELECTs.
+// rows reads the D1 rows of the candidates in one batch of SELECTs, by
+// primary key.
 func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, error) {
 	out := make(map[string][]any, len(cands))
 	if len(cands) == 0 {
