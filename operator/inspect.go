@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
@@ -21,20 +22,22 @@ type Inspection struct {
 }
 
 // Inspect is backend.Inspect that also reads the backfills an interrupted
-// apply left unfinished (PendingBackfills) and the seeds' memos
-// (SeedsTable), within Inspect's two D1 requests: the first read already
-// says whether those tables exist, and the reads of their rows ride in the
-// second. What a plan needs from D1 besides the seeds' lookups and
-// unique-index probes costs two requests. The extra probes (the newest
-// history row, say) ride along the same way.
+// apply left unfinished (PendingBackfills, with whether an apply holding
+// the lock runs them) and the seeds' memos (SeedsTable), within Inspect's
+// two D1 requests: the first read already says whether those tables
+// exist, and the reads of their rows ride in the second. What a plan
+// needs from D1 besides the seeds' lookups and unique-index probes costs
+// two requests. The extra probes (the newest history row, say) ride along
+// the same way.
 func Inspect(ctx context.Context, d1 backend.D1, kv backend.KV, extra ...*backend.Probe) (*Inspection, error) {
 	pending := &backend.Probe{Table: BackfillTable, Stmt: backend.Stmt{SQL: backfillPending}}
+	locks := &backend.Probe{Table: applier.LockTable, Stmt: backend.Stmt{SQL: backfillLocks}}
 	seeds := &backend.Probe{Table: SeedsTable, Stmt: backend.Stmt{SQL: seedsRead}}
-	live, err := backend.InspectWith(ctx, d1, kv, append([]*backend.Probe{pending, seeds}, extra...)...)
+	live, err := backend.InspectWith(ctx, d1, kv, append([]*backend.Probe{pending, locks, seeds}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
-	return &Inspection{Live: live, Pending: pendingBackfills(pending.Result), Seeds: seedMemos(seeds.Result)}, nil
+	return &Inspection{Live: live, Pending: pendingBackfills(pending.Result, locks.Result), Seeds: seedMemos(seeds.Result)}, nil
 }
 
 // StoredObjects looks at the KV namespaces of planner.RefillPeeks and

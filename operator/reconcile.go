@@ -249,10 +249,12 @@ func (mr *ModelReconcile) add(d Drift) {
 // record whatever the handle's scope would be.
 //
 // Per page of keys it costs one KV list, one bulk KV read per 100 keys,
-// one D1 batch of SELECTs, and with Fix one D1 batch of multi-row upserts
-// for the drifted records; then one D1 query per 1,000 rows looks for
-// orphan rows. Memory grows with the number of ids (the orphan check keeps
-// the set of ids seen in KV).
+// one D1 query reading the rows of the page's range of ids (the page's
+// rows and any orphan rows between them: the KV listing and the rows in
+// primary key order are merged), and with Fix one D1 batch of multi-row
+// upserts for the drifted records; orphan candidates cost one more bulk
+// KV read per 100. Memory holds one page at a time, whatever the number
+// of records.
 //
 // Records written while it runs may be reported as drift they no longer
 // have; a fix then writes the projection of the KV object it read, so run
@@ -273,7 +275,7 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 		sc := &scan{ds: ds, m: m, fix: opts.Fix, prune: opts.PruneOrphans, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
 			rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
-		if err := sc.run(ctx, true); err != nil {
+		if err := sc.run(ctx); err != nil {
 			rep.Duration = time.Since(start)
 			return rep, fmt.Errorf("reconcile %s: %w", m.Model(), err)
 		}

@@ -68,7 +68,11 @@ type PendingBackfill struct {
 	Target string `json:"target"` // "page_meta.title,status"
 	Model  string `json:"model"`
 	RunID  string `json:"run_id"` // the plan that started it
-	Done   int64  `json:"done"`   // records checked before it stopped
+	Done   int64  `json:"done"`   // records checked so far
+	// RunningBy names who holds the apply lock when that apply is running
+	// the backfill now (the lock was taken before its last progress);
+	// empty when an apply that stopped left it unfinished.
+	RunningBy string `json:"running_by,omitempty"`
 }
 
 // WithPendingBackfills gives Diff the unfinished backfills of the target;
@@ -88,11 +92,16 @@ func (d *differ) resumeBackfills(pending []PendingBackfill, planned map[string]b
 			continue
 		}
 		planned[p.Target] = true
+		reason := fmt.Sprintf("resume the backfill of %s that plan %s left unfinished after %s records", p.Target, p.RunID, thousands(p.Done))
+		if p.RunningBy != "" {
+			reason = fmt.Sprintf("the backfill of %s is running now, not abandoned (plan %s, applied by %s, %s records so far): once its lock is free, apply finishes only what that run leaves unfinished",
+				p.Target, p.RunID, p.RunningBy, thousands(p.Done))
+		}
 		d.backfillSteps = append(d.backfillSteps, Step{
 			Action: Backfill,
 			Model:  p.Model,
 			Target: p.Target,
-			Reason: fmt.Sprintf("resume the backfill of %s that plan %s left unfinished after %s records", p.Target, p.RunID, thousands(p.Done)),
+			Reason: reason,
 			Safe:   true,
 		})
 	}
