@@ -171,6 +171,7 @@ func (s *scan) orphanCandidates(ctx context.Context, ns string, ids []string) er
 		s.rep.Orphans++
 		if d.Fixed {
 			s.rep.Fixed++
+			s.rep.Pruned++
 		}
 		s.mg.counted++
 		if len(s.mg.listed) < MaxDriftListed {
