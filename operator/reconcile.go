@@ -116,7 +116,12 @@ type ModelReconcile struct {
 	Stale     int64  `json:"stale_rows"`
 	Orphans   int64  `json:"orphan_rows"`
 	Bad       int64  `json:"bad_objects"`
-	Fixed     int64  `json:"fixed"`
+	// Fixed counts the drift repaired: Rewritten missing and stale rows
+	// plus Pruned orphan rows, over every record (Drift lists at most
+	// MaxDriftListed).
+	Fixed     int64 `json:"fixed"`
+	Rewritten int64 `json:"rewritten"`
+	Pruned    int64 `json:"pruned"`
 	// Drift lists the records found, at most MaxDriftListed.
 	Drift     []Drift `json:"drift"`
 	Truncated bool    `json:"drift_truncated,omitempty"`
@@ -168,6 +173,42 @@ func (r *ReconcileReport) Refused() map[string][]string {
 	return out
 }
 
+// ReconcileTotals are a report's counts over every model: what both the
+// human and the JSON view print, so they cannot disagree.
+type ReconcileTotals struct {
+	Objects int64 `json:"kv_objects"`
+	Rows    int64 `json:"d1_rows"`
+	Missing int64 `json:"missing_rows"`
+	Stale   int64 `json:"stale_rows"`
+	Orphans int64 `json:"orphan_rows"`
+	Bad     int64 `json:"bad_objects"`
+	// Drifted is every record found disagreeing, before any repair.
+	Drifted int64 `json:"drifted"`
+	// Rewritten D1 rows (missing and stale) and Pruned orphan rows.
+	Rewritten int64 `json:"rewritten"`
+	Pruned    int64 `json:"pruned"`
+	// Unrepaired is what is left to do (see Unrepaired).
+	Unrepaired int64 `json:"unrepaired"`
+}
+
+// Totals adds up the models' counts.
+func (r *ReconcileReport) Totals() ReconcileTotals {
+	var t ReconcileTotals
+	for _, m := range r.Models {
+		t.Objects += m.Objects
+		t.Rows += m.Rows
+		t.Missing += m.Missing
+		t.Stale += m.Stale
+		t.Orphans += m.Orphans
+		t.Bad += m.Bad
+		t.Rewritten += m.Rewritten
+		t.Pruned += m.Pruned
+	}
+	t.Drifted = t.Missing + t.Stale + t.Orphans + t.Bad
+	t.Unrepaired = r.Unrepaired()
+	return t
+}
+
 // Objects is the number of KV objects checked over every model.
 func (r *ReconcileReport) Objects() int64 {
 	var n int64
@@ -190,6 +231,11 @@ func (mr *ModelReconcile) add(d Drift) {
 	}
 	if d.Fixed {
 		mr.Fixed++
+		if d.Kind == DriftOrphanRow {
+			mr.Pruned++
+		} else {
+			mr.Rewritten++
+		}
 	}
 	if len(mr.Drift) < MaxDriftListed {
 		mr.Drift = append(mr.Drift, d)

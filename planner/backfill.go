@@ -42,6 +42,9 @@ func (d *differ) backfills(pending []PendingBackfill) {
 	planned := map[string]bool{}
 	for _, table := range order {
 		g := groups[table]
+		if d.noObjectsToFillFrom(g.model, g.table+"."+strings.Join(g.cols, ",")) {
+			continue
+		}
 		rows := "the existing rows"
 		if live := d.byName[strings.ToLower(table)]; live != nil && live.Rows > 0 {
 			rows = thousands(live.Rows) + " existing " + plural(int(live.Rows), "row", "rows")
@@ -81,7 +84,11 @@ func WithPendingBackfills(p []PendingBackfill) Option {
 func (d *differ) resumeBackfills(pending []PendingBackfill, planned map[string]bool) {
 	for _, p := range pending {
 		table, _, ok := strings.Cut(p.Target, ".")
-		if !ok || planned[p.Target] || d.spec.Model(p.Model) == nil || d.byName[strings.ToLower(table)] == nil {
+		if !ok || planned[p.Target] || d.spec.Model(p.Model) == nil || !d.targeted(p.Model) || d.byName[strings.ToLower(table)] == nil {
+			continue
+		}
+		if d.noObjectsToFillFrom(p.Model, p.Target) {
+			planned[p.Target] = true
 			continue
 		}
 		planned[p.Target] = true
@@ -111,4 +118,27 @@ func thousands(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// noObjectsToFillFrom reports whether the KV namespace of model is one this
+// plan creates: it holds no objects, so a backfill of target (table.cols)
+// would read nothing, and none is offered. A note says why the existing
+// rows keep the columns NULL.
+func (d *differ) noObjectsToFillFrom(model, target string) bool {
+	m := d.spec.Model(model)
+	if m == nil || m.KV.Namespace == "" {
+		return false
+	}
+	title := d.spec.NamespaceTitle(d.env, m.KV.Namespace)
+	for _, s := range d.nsSteps {
+		if s.Target != title {
+			continue
+		}
+		table, cols, _ := strings.Cut(target, ".")
+		d.note(NoteNoBackfillSource, target,
+			fmt.Sprintf("table %s holds rows, but the KV namespace %s of model %s is created by this plan and holds no objects to fill %s from: the existing rows keep %s NULL (if the records live in another namespace, check kv.namespace and the environment)",
+				table, title, model, strings.ReplaceAll(cols, ",", ", "), plural(strings.Count(cols, ",")+1, "it", "them")))
+		return true
+	}
+	return false
 }

@@ -28,6 +28,8 @@ type options struct {
 	duplicates map[string]bool
 	// gateway is what the account holds for the environment's gateway.
 	gateway *GatewayLive
+	// targets are the models a targeted plan covers (WithTargets).
+	targets []string
 	// stored says which models' KV namespaces hold objects (RefillPeeks).
 	stored map[string]bool
 }
@@ -72,8 +74,13 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d := newDiffer(spec, env, live)
 	d.duplicates = o.duplicates
 	d.pending = o.pending
+	d.targets = o.targets
 	scope := d.namespaces()
 	for _, m := range d.models() {
+		if !d.targeted(m.Name) {
+			d.skipModel(m)
+			continue
+		}
 		d.model(m)
 	}
 	d.unmanagedTables()
@@ -81,7 +88,11 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d.backfills(o.pending)
 	d.seeds(o.seeds)
 	var workerSteps []Step
-	if s := d.gatewayStep(o.gateway); s != nil {
+	if len(d.targets) > 0 {
+		if s := d.gatewayStep(o.gateway); s != nil {
+			d.note(NoteTargetedGateway, s.Target, "the gateway Worker binds every model's namespace, so a plan with -target leaves it as it is; plan without -target to "+s.Action.String())
+		}
+	} else if s := d.gatewayStep(o.gateway); s != nil {
 		workerSteps = append(workerSteps, *s)
 	}
 
@@ -89,6 +100,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, workerSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
+	steps = d.keepTargeted(steps)
 	p := &Plan{
 		FormatVersion:  FormatVersion,
 		ID:             o.id,
@@ -96,6 +108,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		NamespaceScope: scope,
 		Steps:          steps,
 		Notes:          d.notes,
+		Targets:        d.targets,
 	}
 	p.Fingerprint = p.LiveFingerprint(live)
 	p.FingerprintAfter = p.LiveFingerprint(d.after)
@@ -113,6 +126,7 @@ type differ struct {
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
 	duplicates  map[string]bool   // index name -> its table holds duplicates
+	targets     []string          // WithTargets: the models planned; none: all
 	pending     []PendingBackfill // backfills an interrupted apply left
 	probes      []UniqueIndexProbe
 	refilled    []string // lower-cased tables created and refilled from KV
@@ -188,7 +202,7 @@ func (d *differ) namespaces() []string {
 	}
 	sort.Strings(titles)
 	for _, title := range titles {
-		if liveNS[title] {
+		if liveNS[title] || !d.anyTargeted(users[title]) {
 			continue
 		}
 		ms := users[title]

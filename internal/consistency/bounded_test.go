@@ -320,10 +320,11 @@ func TestPendingBackfillRunning(t *testing.T) {
 			<-bf.paused
 			reason := func() string {
 				// As dmplan plan reads it: within Inspect's requests.
-				live, pending, err := operator.Inspect(ctx, be.D1(), be.KV())
+				in, err := operator.Inspect(ctx, be.D1(), be.KV())
 				if err != nil {
 					t.Fatal(err)
 				}
+				live, pending := in.Live, in.Pending
 				alone, err := operator.PendingBackfills(ctx, be.D1())
 				if err != nil || !slices.Equal(pending, alone) {
 					t.Errorf("pending backfills read by Inspect %+v, alone %+v (%v)", pending, alone, err)
