@@ -120,7 +120,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 	ds := &Datastore{
 		spec:   spec,
 		b:      b,
-		d1:     b.D1(),
+		d1:     backend.MeteredD1(b.D1()),
 		kv:     b.KV(),
 		log:    cfg.log,
 		env:    cfg.env,

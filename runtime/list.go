@@ -18,6 +18,9 @@ type Result struct {
 	Pagination Pagination       `json:"pagination"`
 	// Error is the error message of a failed query, whose Data is empty.
 	Error string `json:"error,omitempty"`
+	// Cost is the D1 rows the query read and wrote (see runtime.Cost).
+	// It is not part of the JSON form, which stays the spec's.
+	Cost Cost `json:"-"`
 }
 
 // Pagination describes a page within the matching records.
@@ -54,11 +57,13 @@ func (q *Query) List(ctx context.Context) (res *Result, err error) {
 	if q.m != nil {
 		name = q.m.name
 	}
+	ctx = opContext(ctx)
 	defer func() { q.h.ds.logOp(ctx, "query", name, "", start, "listed", err) }()
 	res, err = q.list(ctx)
 	if err != nil {
 		res = &Result{Data: []map[string]any{}, Pagination: NewPagination(0, q.limit, q.effectiveOffset()), Error: err.Error()}
 	}
+	res.Cost, _ = opCost(ctx)
 	return res, err
 }
 
@@ -82,7 +87,7 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 		ops = append(ops, backend.Op{Kind: backend.OpKVGetMany, NS: ns,
 			KeysFrom: &backend.KeysFrom{Op: 0, Column: 0, Prefix: m.keyPrefix, Suffix: m.keySuffix}})
 	}
-	res, err := backend.RunOps(ctx, q.h.ds.b, ops)
+	res, err := backend.RunOpsMetered(ctx, q.h.ds.b, ops)
 	if err != nil {
 		if len(res) == 0 {
 			return nil, fmt.Errorf("query %s: %w", m.name, notMigrated(opErr(err)))
@@ -168,6 +173,7 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any, vals map[str
 // Count returns the number of matching records (Limit and Offset ignored).
 func (q *Query) Count(ctx context.Context) (n int64, err error) {
 	start := time.Now()
+	ctx = opContext(ctx)
 	defer func() {
 		name := ""
 		if q.m != nil {
