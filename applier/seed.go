@@ -48,7 +48,13 @@ func (a *run) seeds(ctx context.Context) error {
 			return &StepError{Index: i, Step: s, Err: err}
 		}
 		name := strings.TrimPrefix(s.Target, s.Model+".")
-		n, err := a.opts.Seeder.RunSeed(ctx, s.Model, name)
+		var n int
+		cost, err := stepCost(ctx, func(ctx context.Context) error {
+			var err error
+			n, err = a.opts.Seeder.RunSeed(ctx, s.Model, name)
+			return err
+		})
+		a.report.Steps[i].Cost = &cost
 		if err != nil {
 			return &StepError{Index: i, Step: s, Err: fmt.Errorf("run seed: %w", err)}
 		}

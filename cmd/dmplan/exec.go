@@ -111,7 +111,14 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if gw != nil {
 		gatewayURL = gw.url
 	}
+	var steps []view.StepCost
+	for _, s := range rep.Steps {
+		if s.Cost != nil {
+			steps = append(steps, view.StepCost{Index: s.Index, Action: s.Action, Target: s.Target, Cost: *s.Cost})
+		}
+	}
 	return view.ApplyResult{
+		Cost: rep.Cost, StepCosts: steps,
 		GatewayURL: gatewayURL,
 		PlanID:     rep.PlanID, Outcome: outcome, StepsApplied: n,
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,
