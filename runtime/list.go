@@ -78,23 +78,35 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 	// that pipelines (the gateway): the get-many takes its keys from the
 	// page's primary keys (column 0). A key pattern that is not
 	// prefix{id}suffix is read after the page.
-	ops := []backend.Op{{Kind: backend.OpD1Query, Stmt: st}}
+	// The first run of a query shape reads its plan in the same request
+	// (index advice).
+	ops, page := []backend.Op{{Kind: backend.OpD1Query, Stmt: st}}, 0
+	explained := q.h.ds.advice.claim(st.SQL)
+	if explained {
+		ops[0], page = backend.Op{Kind: backend.OpD1Batch, Stmts: []backend.Stmt{explain(st), st}}, 1
+	}
 	if q.withData && m.keySplit {
 		ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", m.name, err)
 		}
 		ops = append(ops, backend.Op{Kind: backend.OpKVGetMany, NS: ns,
-			KeysFrom: &backend.KeysFrom{Op: 0, Column: 0, Prefix: m.keyPrefix, Suffix: m.keySuffix}})
+			KeysFrom: &backend.KeysFrom{Op: 0, Statement: page, Column: 0, Prefix: m.keyPrefix, Suffix: m.keySuffix}})
 	}
 	res, err := backend.RunOpsMetered(ctx, q.h.ds.b, ops)
 	if err != nil {
 		if len(res) == 0 {
+			if explained {
+				q.h.ds.advice.release(st.SQL)
+			}
 			return nil, fmt.Errorf("query %s: %w", m.name, notMigrated(opErr(err)))
 		}
 		return nil, fmt.Errorf("query %s: kv get many: %w", m.name, notMigrated(opErr(err)))
 	}
-	out := res[0].Results[0]
+	out := res[0].Results[page]
+	if explained {
+		defer q.advise(ctx, "query", res[0].Results[0])
+	}
 	ncol := len(m.cols)
 	var total int64
 	data := make([]map[string]any, 0, len(out.Rows))
@@ -191,8 +203,18 @@ func (q *Query) Count(ctx context.Context) (n int64, err error) {
 	if err != nil {
 		return 0, err
 	}
-	out, err := q.h.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args})
-	if err != nil {
+	st := backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args}
+	var out *backend.Result
+	if q.h.ds.advice.claim(st.SQL) {
+		// The first count of a shape reads its plan in the same request.
+		res, err := q.h.ds.d1.Batch(ctx, []backend.Stmt{explain(st), st})
+		if err != nil {
+			q.h.ds.advice.release(st.SQL)
+			return 0, fmt.Errorf("count %s: %w", q.m.name, notMigrated(err))
+		}
+		out = res[1]
+		defer q.advise(ctx, "count", res[0])
+	} else if out, err = q.h.ds.d1.Query(ctx, st); err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.m.name, notMigrated(err))
 	}
 	if len(out.Rows) == 1 && len(out.Rows[0]) == 1 {

@@ -1,10 +1,14 @@
 package cloudflare
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dmplan/dmplan/applier"
@@ -54,7 +58,9 @@ func TestRuntimeCost(t *testing.T) {
 	if _, err := applier.Apply(ctx, f.s, planner.Diff(spec, "test", live), applier.Options{Logger: quiet}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	ds, err := runtime.Open(ctx, spec, f.s, runtime.WithEnvironment("test"), runtime.WithLogger(quiet))
+	var logs syncBuffer
+	warn := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ds, err := runtime.Open(ctx, spec, f.s, runtime.WithEnvironment("test"), runtime.WithLogger(warn))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,4 +137,44 @@ func TestRuntimeCost(t *testing.T) {
 	if count.RowsRead < 201 || count.RowsRead > 2*201 || count.RowsWritten != 0 {
 		t.Errorf("Count of 201 records cost %+v, want 201 to 402 rows read, none written", count)
 	}
+	again := measure("Count all again", func(ctx context.Context) error {
+		_, err := u.Query("NOTE").Count(ctx)
+		return err
+	})
+	if again != count {
+		t.Errorf("the second count cost %+v, the first (with its plan read) %+v: reading the plan must cost no rows", again, count)
+	}
+
+	// Index advice, from workerd's own query plans: the indexed page
+	// searches by_project; the user's count scans the table (user_id has
+	// no index), which is logged once with the rows it read.
+	var advice []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err == nil && m["msg"] == "runtime.index_advice" {
+			advice = append(advice, m)
+		}
+	}
+	if len(advice) != 1 || advice[0]["op"] != "count" || advice[0]["model"] != "NOTE" ||
+		advice[0]["rows_read"] != float64(count.RowsRead) || !strings.HasPrefix(advice[0]["plan"].(string), "SCAN ") {
+		t.Errorf("index advice = %v, want one full-scan warning for the count, with its %d rows read", advice, count.RowsRead)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -262,7 +262,7 @@ func run(ctx context.Context, r runner, info backend.SQLInfo, args []any) (*back
 		// RETURNING yields one row per changed row.
 		res.Changes = int64(len(res.Rows))
 		res.RowsWritten = res.Changes
-	} else {
+	} else if info.Keyword != "EXPLAIN" { // a plan reads no rows
 		// The driver does not expose SQLite's per-statement counters, so
 		// the rows returned stand for the rows read: a lower bound of
 		// D1's rows_read (see backend.Cost).
