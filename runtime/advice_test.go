@@ -114,3 +114,29 @@ func TestFullScan(t *testing.T) {
 		})
 	}
 }
+
+func TestExplain(t *testing.T) {
+	e, fb := setupFault(t)
+	sys := e.ds.System()
+	q0, b0 := fb.d1.queries, fb.d1.batchs
+	ex, err := sys.Query("PAGE").Where("project_id", "p").Where("status", "pending").Explain(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.FullScan || ex.Index != "page_meta_by_project_status" || ex.Search != "project_id=? AND status=?" || len(ex.Count) == 0 || len(ex.Page) == 0 {
+		t.Errorf("indexed filter: %+v", ex)
+	}
+	if fb.d1.queries != q0 || fb.d1.batchs-b0 != 1 {
+		t.Errorf("Explain made %d queries and %d batches, want one batch", fb.d1.queries-q0, fb.d1.batchs-b0)
+	}
+	ex, err = sys.Query("PAGE").Where("title", "T").OrderBy("url", runtime.Asc).Explain(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ex.FullScan || ex.Index != "" || !ex.SortsInMemory {
+		t.Errorf("unindexed filter and order: %+v", ex)
+	}
+	if _, err := sys.Query("PAGE").Where("nope", 1).Explain(e.ctx); err == nil {
+		t.Error("Explain of an invalid query: no error")
+	}
+}

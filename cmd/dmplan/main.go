@@ -40,6 +40,7 @@ var commands = map[string]struct {
 	"show":      {showCommand, (*cli).show},
 	"history":   {historyCommand, (*cli).history},
 	"reconcile": {reconcileCommand, (*cli).reconcile},
+	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
 	"version":   {versionCommand, (*cli).version},
 
@@ -98,7 +99,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "bindings", "force-unlock", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "force-unlock", "version"} {
 		if n == name {
 			return i
 		}

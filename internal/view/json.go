@@ -22,6 +22,7 @@ type document struct {
 	Apply         *ApplyResult    `json:"apply,omitempty"`
 	History       *[]HistoryEntry `json:"history,omitempty"`
 	Spec          *SpecCounts     `json:"spec,omitempty"`
+	Indexes       *[]ModelIndexes `json:"indexes,omitempty"`
 	Diagnostics   []Diagnostic    `json:"diagnostics"`
 	Error         *jsonError      `json:"error,omitempty"`
 }
