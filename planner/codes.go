@@ -61,4 +61,8 @@ const (
 	// NoteSeedUnchecked: a seed of an existing table was not planned
 	// because Diff was given no status for it (WithSeedStatus).
 	NoteSeedUnchecked = "DM206"
+	// NoteFreeQuota: the rows the plan's backfills, seeds and indexes on
+	// existing rows are estimated to read or write pass the D1 Free
+	// plan's daily quota (see RowEstimate and WithPaidD1).
+	NoteFreeQuota = "DM207"
 )

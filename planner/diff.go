@@ -28,6 +28,8 @@ type options struct {
 	duplicates map[string]bool
 	// gateway is what the account holds for the environment's gateway.
 	gateway *GatewayLive
+	// paid: the account is on a Workers Paid plan (WithPaidD1).
+	paid bool
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -84,6 +86,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, workerSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
+	d.estimate(steps, o.paid)
 	p := &Plan{
 		FormatVersion:  FormatVersion,
 		ID:             o.id,

@@ -14,6 +14,7 @@ import (
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/runtime"
 )
@@ -177,4 +178,74 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestBackfillEstimate checks the plan's row estimate of a backfill and of
+// the index built after it against what workerd's D1 reports the apply
+// cost: the estimate bounds the rows written and read.
+func TestBackfillEstimate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	load := func(src string) *hclspec.Spec {
+		spec, diags := hclspec.LoadSources("", map[string][]byte{"cost.dm.hcl": []byte(src)})
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		return spec
+	}
+	v1 := load(costHCL)
+	v2 := load(strings.Replace(strings.Replace(costHCL, `sync_fields = ["project_id", "title"]`, `sync_fields = ["project_id", "title", "body"]`, 1),
+		`index "by_project" { columns = ["project_id"] }`, `index "by_project" { columns = ["project_id"] }
+    index "by_body" { columns = ["body"] }`, 1))
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	plan := func(spec *hclspec.Spec) *planner.Plan {
+		live, err := backend.Inspect(ctx, f.s.D1(), f.s.KV())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return planner.Diff(spec, "test", live)
+	}
+	if _, err := applier.Apply(ctx, f.s, plan(v1), applier.Options{Logger: quiet}); err != nil {
+		t.Fatal(err)
+	}
+	ds1, err := runtime.Open(ctx, v1, f.s, runtime.WithEnvironment("test"), runtime.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 150
+	data := make([]map[string]any, n)
+	for i := range data {
+		data[i] = map[string]any{"project_id": "p", "body": fmt.Sprint("body ", i)}
+	}
+	if _, err := ds1.Auth("u1").CreateMany(ctx, "NOTE", data); err != nil {
+		t.Fatal(err)
+	}
+	p := plan(v2)
+	ds2, err := runtime.Open(ctx, v2, f.s, runtime.WithEnvironment("test"), runtime.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := applier.Apply(ctx, f.s, p, applier.Options{Logger: quiet, Backfiller: operator.Backfiller(ds2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var est planner.RowEstimate
+	for i, s := range p.Steps {
+		t.Logf("%s %s: estimate %+v, report %+v", s.Action, s.Target, s.Rows, rep.Steps[i].Cost)
+		if s.Rows != nil {
+			est.Read += s.Rows.Read
+			est.Written += s.Rows.Written
+		}
+		if s.Action == planner.Backfill {
+			got := rep.Steps[i].Cost
+			if s.Rows == nil || s.Rows.Unknown || s.Rows.Written < n || got == nil {
+				t.Fatalf("backfill of %d rows: estimate %+v, cost %+v", n, s.Rows, got)
+			}
+			if got.RowsWritten > s.Rows.Written || got.RowsRead > s.Rows.Read {
+				t.Errorf("backfill cost %+v, over its estimate %+v", *got, *s.Rows)
+			}
+		}
+	}
+	t.Logf("apply: estimate %+v, cost %+v", est, rep.Cost)
 }

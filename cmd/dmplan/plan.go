@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -167,7 +168,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		return nil, diags, redact(err, t)
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw))
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw), c.d1Tier())
 	return &derivation{plan: p, live: live, pending: pending, gateway: gw}, diags, nil
 }
 
@@ -191,4 +192,11 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 		Pending:     d.pending,
 		Gateway:     d.gateway,
 	}
+}
+
+// d1Tier is the planner option for the account's D1 plan: DMPLAN_D1_PLAN=paid
+// (any case) drops the Free plan's daily quota note; anything else, unset
+// included, plans for the Free plan's quota.
+func (c *cli) d1Tier() planner.Option {
+	return planner.WithPaidD1(strings.EqualFold(strings.TrimSpace(c.getenv("DMPLAN_D1_PLAN")), "paid"))
 }

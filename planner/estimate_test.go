@@ -1,0 +1,119 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/dmplan/dmplan/state"
+)
+
+// TestRowEstimates checks the D1 rows the plan expects its backfill and
+// the index built on existing rows to cost, from the live table's row
+// bound, and the note when they pass the Free plan's daily quota.
+func TestRowEstimates(t *testing.T) {
+	tests := []struct {
+		name      string
+		live      func(tb *state.Table)
+		opts      []Option
+		backfill  *RowEstimate
+		index     *RowEstimate
+		quotaNote bool
+	}{
+		{
+			name:     "rows bounded by the highest rowid",
+			live:     func(tb *state.Table) { tb.HasRows, tb.Rows, tb.RowsAtMost = true, -1, 1000 },
+			backfill: &RowEstimate{Read: 3110, Written: 2110},
+			index:    &RowEstimate{Read: 1000, Written: 1000},
+		},
+		{
+			name:     "over the Free plan's rows written a day",
+			live:     func(tb *state.Table) { tb.HasRows, tb.Rows, tb.RowsAtMost = true, -1, 40_000 },
+			backfill: &RowEstimate{Read: 124_010, Written: 84_010},
+			index:    &RowEstimate{Read: 40_000, Written: 40_000},
+			// 124,010 rows written in all.
+			quotaNote: true,
+		},
+		{
+			name:     "a paid account is not warned",
+			live:     func(tb *state.Table) { tb.HasRows, tb.Rows, tb.RowsAtMost = true, -1, 40_000 },
+			opts:     []Option{WithPaidD1(true)},
+			backfill: &RowEstimate{Read: 124_010, Written: 84_010},
+			index:    &RowEstimate{Read: 40_000, Written: 40_000},
+		},
+		{
+			name:     "over both",
+			live:     func(tb *state.Table) { tb.HasRows, tb.Rows, tb.RowsAtMost = true, -1, 1_200_000 },
+			backfill: &RowEstimate{Read: 3_720_010, Written: 2_520_010},
+			index:    &RowEstimate{Read: 1_200_000, Written: 1_200_000},
+			// 4,920,010 rows read, 3,720,010 written.
+			quotaNote: true,
+		},
+		{
+			name:     "under both",
+			live:     func(tb *state.Table) { tb.HasRows, tb.Rows, tb.RowsAtMost = true, -1, 20_000 },
+			backfill: &RowEstimate{Read: 62_010, Written: 42_010},
+			index:    &RowEstimate{Read: 20_000, Written: 20_000},
+		},
+		{
+			name:     "rows not bounded (WITHOUT ROWID)",
+			live:     func(tb *state.Table) { tb.HasRows, tb.Rows, tb.RowsAtMost = true, -1, 0 },
+			backfill: &RowEstimate{Read: 10, Written: 10, Unknown: true},
+			index:    &RowEstimate{Unknown: true},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := newSpec(pageModel())
+			live := liveOf(spec)
+			tb := live.Table("page_meta")
+			dropColumn(tb, "status")
+			tb.Indexes = nil
+			tt.live(tb)
+			p := Diff(spec, "local", live, tt.opts...)
+			var backfill, index *RowEstimate
+			for _, s := range p.Steps {
+				switch s.Action {
+				case Backfill:
+					backfill = s.Rows
+				case CreateIndex:
+					index = s.Rows
+				case AddColumn:
+					if s.Rows != nil {
+						t.Errorf("add_column has an estimate: %+v", s.Rows)
+					}
+				}
+			}
+			if diff := cmp.Diff(tt.backfill, backfill); diff != "" {
+				t.Errorf("backfill estimate (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.index, index); diff != "" {
+				t.Errorf("index estimate (-want +got):\n%s", diff)
+			}
+			var note *Note
+			for i, n := range p.Notes {
+				if n.Code == NoteFreeQuota {
+					note = &p.Notes[i]
+				}
+			}
+			if (note != nil) != tt.quotaNote {
+				t.Fatalf("quota note = %+v, want one: %v", note, tt.quotaNote)
+			}
+			if note != nil && (!strings.Contains(note.Message, "100,000 rows written") || !strings.Contains(note.Message, "assumes none") ||
+				!strings.Contains(note.Message, "DMPLAN_D1_PLAN=paid")) {
+				t.Errorf("quota note = %q", note.Message)
+			}
+		})
+	}
+}
+
+func TestRowEstimateOfNewTableIndexAndSeed(t *testing.T) {
+	spec := newSpec(pageModel())
+	p := Diff(spec, "local", &state.Schema{})
+	for _, s := range p.Steps {
+		if s.Rows != nil {
+			t.Errorf("%s %s on a new table has an estimate %+v", s.Action, s.Target, s.Rows)
+		}
+	}
+}
