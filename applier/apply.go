@@ -83,6 +83,15 @@ type Options struct {
 	// Redact rewrites an error before its text is stored in history (the
 	// caller's secrets, an account id in a URL); nil stores it as it is.
 	Redact func(error) string
+	// Stop, when closed, asks Apply to stop (a first Ctrl-C): the batch,
+	// seed, backfill or deploy in flight finishes, nothing after it starts,
+	// the history row is completed as interrupted and the lock released.
+	// Apply then returns an error wrapping ErrInterrupted with the Report
+	// of what ran. Closed before the first step, Apply changes nothing.
+	Stop <-chan struct{}
+	// Locked, when set, is called once Apply holds the lock it took, with
+	// the lease: what a caller names when it must leave it behind.
+	Locked func(LockInfo)
 }
 
 // Apply runs the plan against the backend.
@@ -96,14 +105,15 @@ type Options struct {
 // sends every SQL statement as D1 batches (see DefaultMaxBatchStatements;
 // the first batch also creates the history table), stopping at each
 // backfill step to run it through Options.Backfiller, and runs the seeds
-// through Options.Seeder, in plan order. The history row closes the last
-// batch when the plan has no backfills or seeds, so the schema change and
-// its record land together; otherwise it is written after them and holds
-// each step's record count. Statements never contain BEGIN or SAVEPOINT;
+// through Options.Seeder, in plan order. Before the first step it records
+// the apply in history as running (see the package doc); the row is
+// completed in the last batch when the plan has no backfills or seeds, so
+// the schema change and its record land together; otherwise after them,
+// with each step's record count. Statements never contain BEGIN or SAVEPOINT;
 // atomicity comes from the batch, one transaction on the local backend.
 //
-// When a step fails, Apply records a failed history row in a separate
-// call (what ran, the failed step and the error) and returns a *StepError
+// When a step fails, Apply completes the history row as failed in a
+// separate call (what ran, the failed step and the error) and returns a *StepError
 // naming the step and statement, with the Report of what did run. A plan
 // without executable steps is a no-op: nothing runs and, unless
 // Options.RecordNoOp, nothing is recorded and no lock is taken.
@@ -159,12 +169,19 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	}
 	start := a.opts.Now()
 
+	if a.stopped() {
+		return nil, fmt.Errorf("%w before it began: nothing was applied", ErrInterrupted)
+	}
 	if a.opts.Lock == nil && (p.HasChanges() || opts.RecordNoOp) {
 		l, err := AcquireLock(ctx, b.D1(), LockOptions{
 			Who: a.opts.Actor, Operation: "apply", Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: a.opts.Logger,
+			Stop: opts.Stop,
 		})
 		if err != nil {
 			return nil, err
+		}
+		if opts.Locked != nil {
+			opts.Locked(l.LockInfo)
 		}
 		defer func() {
 			if err := l.Release(ctx); err != nil {
@@ -234,6 +251,12 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			a.total++
 		}
 	}
+	if a.stopped() {
+		return a.report, fmt.Errorf("%w before the first step: nothing was applied", ErrInterrupted)
+	}
+	if err := a.start(ctx); err != nil {
+		return a.report, err
+	}
 	if err := a.namespaces(ctx); err != nil {
 		return a.report, a.fail(ctx, err)
 	}
@@ -249,7 +272,13 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		}
 		a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
 		if err := writeHistory(ctx, b.D1(), a.rec, a.prepared); err != nil {
-			return a.report, err
+			// Every step ran: the apply succeeded. Its row stays running,
+			// which the next apply marks interrupted; say so, not fail.
+			w := "the apply succeeded, but its history row could not be completed (" + a.redact(err) +
+				"): history shows it as running until the next apply marks it interrupted"
+			a.report.Warnings = append(a.report.Warnings, w)
+			a.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "applier.history", slog.String("plan", p.ID),
+				slog.Int64("row", a.rec.ID), slog.String("outcome", "not_recorded"), slog.String("error", a.redact(err)))
 		}
 	}
 	a.report.Outcome = state.OutcomeApplied
@@ -282,12 +311,91 @@ func (a *run) lockErr() error {
 	return a.lock.Err()
 }
 
+// stopped reports whether Options.Stop asked the apply to stop.
+func (a *run) stopped() bool {
+	select {
+	case <-a.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// before is checked before step i runs (and before each batch): a lost
+// lease fails the step; a stop request interrupts the apply there.
+func (a *run) before(i int, s planner.Step) error {
+	if err := a.lockErr(); err != nil {
+		return &StepError{Index: i, Step: s, Err: err}
+	}
+	if a.stopped() {
+		return a.interrupted(i)
+	}
+	return nil
+}
+
+// interrupted is the error of an apply stopped before step i (-1: before
+// the final history write).
+func (a *run) interrupted(i int) error {
+	where := "before its last batch"
+	if i >= 0 && i < len(a.p.Steps) {
+		where = fmt.Sprintf("before step %d (%s)", i+1, a.p.Steps[i].Summary())
+	}
+	return fmt.Errorf("%w %s: %d of %d steps applied", ErrInterrupted, where, a.done, a.total)
+}
+
+// batchStep is the first plan step a batch carries, or -1.
+func batchStep(batch []stmtRef) int {
+	for _, r := range batch {
+		if r.step >= 0 {
+			return r.step
+		}
+	}
+	return -1
+}
+
+// start records the apply as running before its first step, in one
+// batch that also creates or upgrades the history table and marks the
+// rows other applies left running as interrupted (Report.Interrupted).
+// A SIGKILL from here on leaves a row that says the apply began.
+func (a *run) start(ctx context.Context) error {
+	up, err := historyUpgrade(ctx, a.b.D1(), a.rec)
+	if err != nil {
+		return err
+	}
+	a.rec.Outcome = state.OutcomeRunning
+	rec, err := startStmts(a.rec)
+	if err != nil {
+		return err
+	}
+	head := append([]backend.Stmt{{SQL: historyDDL, Idempotent: true}}, up...)
+	res, err := a.b.D1().Batch(ctx, append(head, rec...))
+	if err != nil {
+		return fmt.Errorf("record the start of the apply in history (nothing was applied): %w", err)
+	}
+	if len(res) != len(head)+len(rec) || len(res[len(res)-1].Rows) != 1 {
+		return errors.New("record the start of the apply in history: its row is missing after writing it (nothing was applied)")
+	}
+	a.prepared = true
+	a.rec.ID = asInt(res[len(res)-1].Rows[0][0])
+	for _, row := range res[len(head)].Rows {
+		if len(row) >= 4 {
+			a.report.Interrupted = append(a.report.Interrupted, InterruptedApply{
+				ID: asInt(row[0]), PlanID: asString(row[1]), Actor: asString(row[2]), StartedAt: asTime(row[3]),
+			})
+		}
+	}
+	return nil
+}
+
 // namespaces creates the plan's KV namespaces, first, so that D1 never
 // points at records whose namespace is missing.
 func (a *run) namespaces(ctx context.Context) error {
 	for i, s := range a.p.Steps {
 		if s.Action != planner.CreateNamespace {
 			continue
+		}
+		if err := a.before(i, s); err != nil {
+			return err
 		}
 		ns, err := a.b.KV().CreateNamespace(ctx, s.Target)
 		if err != nil {
@@ -316,19 +424,11 @@ func (a *run) statements(ctx context.Context, from, to int) error {
 	if seeding && len(refs) == 0 {
 		return nil // nothing to run here: the history row is written after
 	}
-	head := []stmtRef{{step: -1, sql: historyDDL}}
-	if !a.prepared {
-		up, err := historyUpgrade(ctx, a.b.D1(), a.rec)
-		if err != nil {
-			return err
-		}
-		for _, st := range up {
-			head = append(head, stmtRef{step: -1, sql: st.SQL})
-		}
-	}
-	refs = append(head, refs...)
 	maxStmts, maxBytes := batchLimits(a.b.D1(), a.opts)
 	batches := chunk(refs, maxStmts, maxBytes)
+	if len(batches) == 0 { // no SQL at all: the final batch completes the history row alone
+		batches = [][]stmtRef{nil}
+	}
 	// Leave room for the history row in the final batch.
 	if last := batches[len(batches)-1]; len(last) >= maxStmts && !seeding {
 		batches = append(batches, nil)
@@ -340,14 +440,17 @@ func (a *run) statements(ctx context.Context, from, to int) error {
 		if err := a.lockErr(); err != nil {
 			return a.batchError(batch, err)
 		}
+		if a.stopped() {
+			return a.interrupted(batchStep(batch))
+		}
 		sts := toStmts(batch)
 		if final {
 			a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
-			ins, err := insertStmt(a.rec)
+			done, err := completeStmt(a.rec)
 			if err != nil {
 				return err
 			}
-			sts = append(sts, ins)
+			sts = append(sts, done)
 		}
 		t0 := time.Now()
 		_, err := a.b.D1().Batch(ctx, sts)
@@ -411,6 +514,14 @@ func (a *run) progressRecords(i int, s planner.Step, n int) {
 	}
 }
 
+// progressSeed reports a seed step with what it wrote.
+func (a *run) progressSeed(i int, s planner.Step, o SeedOutcome) {
+	a.done++
+	if a.opts.Progress != nil {
+		a.opts.Progress(Event{Index: i, Total: a.total, Done: a.done, Step: s, Records: o.Records(), Seed: &o})
+	}
+}
+
 // finish fills the history record's outcome and times.
 func (a *run) finish(outcome, after string) {
 	end := a.opts.Now()
@@ -443,9 +554,13 @@ func (a *run) fail(ctx context.Context, err error) error {
 	if live, ierr := backend.Inspect(ctx, a.b.D1(), a.b.KV()); ierr == nil {
 		after = a.p.LiveFingerprint(live)
 	}
-	a.finish(state.OutcomeFailed, after)
+	outcome := state.OutcomeFailed
+	if errors.Is(err, ErrInterrupted) {
+		outcome = state.OutcomeInterrupted
+	}
+	a.finish(outcome, after)
 	a.rec.Error = a.redact(err)
-	a.report.Outcome = state.OutcomeFailed
+	a.report.Outcome = outcome
 	a.report.FingerprintAfter = after
 	a.report.Duration = a.opts.Now().Sub(a.report.StartedAt)
 	if herr := writeHistory(ctx, a.b.D1(), a.rec, a.prepared); herr != nil {

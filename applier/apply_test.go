@@ -80,7 +80,7 @@ func TestApplyThenPlanIsEmpty(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{"create_namespace": 1, "create_table": 2, "create_index": 1}, h.Counts); diff != "" {
 		t.Errorf("history counts (-want +got):\n%s", diff)
 	}
-	if len(h.Steps) != 4 || h.Steps[1] != (state.StepRef{Action: "create_table", Target: "note", Model: "NOTE"}) {
+	if len(h.Steps) != 4 || !cmp.Equal(h.Steps[1], state.StepRef{Action: "create_table", Target: "note", Model: "NOTE", SQL: p.Steps[1].SQL}) {
 		t.Errorf("history steps = %+v", h.Steps)
 	}
 	if len(h.Namespaces) != 1 || h.Namespaces[0].ID != r.NamespacesCreated[0].ID {

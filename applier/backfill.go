@@ -89,8 +89,8 @@ func (a *run) schema(ctx context.Context) error {
 
 // backfill runs one backfill step through Options.Backfiller.
 func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
-	if err := a.lockErr(); err != nil {
-		return &StepError{Index: i, Step: s, Err: err}
+	if err := a.before(i, s); err != nil {
+		return err
 	}
 	_, cols := BackfillColumns(s)
 	req := BackfillRequest{Model: s.Model, Columns: cols, RunID: a.p.ID}

@@ -27,10 +27,24 @@
 // # History
 //
 // Every apply that runs something writes one history row: plan id, steps
-// (seed steps with the records they wrote), counts, actor, tool version,
-// times, fingerprints before and after, outcome, and on failure the error
-// and the failed step, so the row says where the run stopped. Without
-// seeds the row closes the last D1 batch, landing with the schema change;
-// with seeds it is written after them. A no-op is not recorded unless
-// Options.RecordNoOp.
+// (with their SQL, clipped, and seed and backfill steps with the records
+// they wrote), counts, actor, tool version, times, fingerprints before
+// and after, outcome, and on failure the error and the failed step, so
+// the row says where the run stopped. The row is written as "running"
+// before the first step, in one batch that also marks the rows earlier
+// applies left running as "interrupted" (they were killed, or could not
+// record their end: the lock says none of them still runs;
+// Report.Interrupted lists them). It is completed when the apply ends:
+// without seeds, backfills or deploys inside the last D1 batch, landing
+// with the schema change; otherwise after them, retried, and when that
+// still fails the apply succeeds with a Report.Warnings entry and the row
+// stays running until the next apply marks it. A no-op is not recorded
+// unless Options.RecordNoOp.
+//
+// # Interrupts
+//
+// Closing Options.Stop asks a running apply to stop: the batch, seed or
+// backfill in flight finishes, nothing after it starts, the history row
+// is completed as "interrupted" and the lock is released; Apply returns an
+// error wrapping ErrInterrupted.
 package applier

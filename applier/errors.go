@@ -29,6 +29,9 @@ var (
 	ErrLockLost = errors.New("applier: lock lost")
 	// ErrNoLock is returned by ForceUnlock when no lease has the id.
 	ErrNoLock = errors.New("applier: no such lock")
+	// ErrInterrupted is returned when Options.Stop stopped the apply
+	// between two steps or batches.
+	ErrInterrupted = errors.New("applier: apply interrupted")
 )
 
 // StepError names the step that failed, and the statement when the step

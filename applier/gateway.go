@@ -28,8 +28,8 @@ func (a *run) gateway(ctx context.Context) error {
 		if !s.Action.IsWorker() {
 			continue
 		}
-		if err := a.lockErr(); err != nil {
-			return &StepError{Index: i, Step: s, Err: err}
+		if err := a.before(i, s); err != nil {
+			return err
 		}
 		var nss []state.Namespace
 		if a.live != nil {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/planner"
@@ -41,65 +44,190 @@ var historyAddBookmark = "ALTER TABLE " + backend.QuoteIdent(state.HistoryTable)
 // does not exist.
 var historyColumns = "PRAGMA table_info(" + backend.QuoteIdent(state.HistoryTable) + ")"
 
+// historyTable is the quoted history table name.
+var historyTable = backend.QuoteIdent(state.HistoryTable)
+
+// historyInsertColumns are the columns a new row sets, in insertStmt's
+// argument order; the bookmark column follows only when the row has one,
+// so the insert also works on a history table from before it.
+var historyInsertColumns = `plan_id, fingerprint_before, fingerprint_after, steps, counts, tool_version, actor,
+  started_at, finished_at, duration_ms, outcome, error, failed_step, kv_namespaces_created`
+
 // historyInsert writes a row without a bookmark, so it also works on a
 // history table from before the bookmark column; historyInsertBookmark
 // writes one with it.
 var (
-	historyInsert = "INSERT INTO " + backend.QuoteIdent(state.HistoryTable) +
-		` (plan_id, fingerprint_before, fingerprint_after, steps, counts, tool_version, actor,
-  started_at, finished_at, duration_ms, outcome, error, failed_step, kv_namespaces_created)
+	historyInsert = "INSERT INTO " + historyTable + " (" + historyInsertColumns + `)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	historyInsertBookmark = "INSERT INTO " + backend.QuoteIdent(state.HistoryTable) +
-		` (plan_id, fingerprint_before, fingerprint_after, steps, counts, tool_version, actor,
-  started_at, finished_at, duration_ms, outcome, error, failed_step, kv_namespaces_created, bookmark)
+	historyInsertBookmark = "INSERT INTO " + historyTable + " (" + historyInsertColumns + `, bookmark)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
 
-// historySelect reads rows; %s is the bookmark column, or an empty string
-// literal for a table from before it.
+// The statements of the row an apply writes before its first step (see
+// startStmts). An apply is known by its plan id and start time (?1, ?2),
+// so the batch is safe to replay: the insert adds the row only once, and
+// the rows it marks interrupted are other applies'.
+var (
+	// historyRunning lists the rows other applies left running: the lock
+	// is held by this apply, so none of them still runs.
+	historyRunning = "SELECT id, plan_id, actor, started_at FROM " + historyTable +
+		" WHERE outcome = '" + state.OutcomeRunning + "' AND NOT (plan_id = ?1 AND started_at = ?2) ORDER BY id"
+	// historyInterrupt marks them interrupted; ?3 is the error it records.
+	historyInterrupt = "UPDATE " + historyTable + " SET outcome = '" + state.OutcomeInterrupted + "', error = ?3" +
+		" WHERE outcome = '" + state.OutcomeRunning + "' AND NOT (plan_id = ?1 AND started_at = ?2)"
+	// historyStarted reads the id of this apply's row.
+	historyStarted = "SELECT id FROM " + historyTable + " WHERE plan_id = ?1 AND started_at = ?2 ORDER BY id DESC LIMIT 1"
+	// historyComplete rewrites a row's outcome and what ran, by id.
+	historyComplete = "UPDATE " + historyTable + ` SET fingerprint_after = ?, steps = ?, counts = ?, finished_at = ?,
+  duration_ms = ?, outcome = ?, error = ?, failed_step = ?, kv_namespaces_created = ? WHERE id = ?`
+)
+
+// historySelect reads rows; the first %s is the bookmark column, or an
+// empty string literal for a table from before it, the second a WHERE
+// clause or nothing.
 var historySelect = `SELECT id, plan_id, fingerprint_before, fingerprint_after, steps, counts,
   tool_version, actor, started_at, finished_at, duration_ms, outcome, error, failed_step,
-  kv_namespaces_created, %s FROM ` + backend.QuoteIdent(state.HistoryTable) + ` ORDER BY id DESC`
+  kv_namespaces_created, %s FROM ` + backend.QuoteIdent(state.HistoryTable) + ` %s ORDER BY id DESC`
 
 // maxHistorySteps bounds the steps stored in one history row, so the row
 // stays far below D1's 2 MB row limit; Counts still covers every step.
 const maxHistorySteps = 5000
 
+// maxHistoryStatement and maxHistorySQL bound the SQL a history row keeps:
+// each statement is clipped to the first, and once the row holds the
+// second in all, later steps keep none (StepRef.SQLClipped says so).
+const (
+	maxHistoryStatement = 2 << 10
+	maxHistorySQL       = 256 << 10
+)
+
 // timeLayout is how history stores times: UTC ISO-8601 with milliseconds.
 const timeLayout = "2006-01-02T15:04:05.000Z"
 
-// stepRefs returns the compact form of the plan's steps for history.
+// stepRefs returns the compact form of the plan's steps for history,
+// with their SQL clipped (see maxHistorySQL).
 func stepRefs(steps []planner.Step) []state.StepRef {
 	n := min(len(steps), maxHistorySteps)
 	out := make([]state.StepRef, n)
+	budget := maxHistorySQL
 	for i := range n {
-		out[i] = state.StepRef{Action: steps[i].Action.String(), Target: steps[i].Target, Model: steps[i].Model}
+		r := state.StepRef{Action: steps[i].Action.String(), Target: steps[i].Target, Model: steps[i].Model}
+		for _, q := range steps[i].SQL {
+			if budget <= 0 {
+				r.SQLClipped = true
+				break
+			}
+			c := clipSQL(q, min(maxHistoryStatement, budget))
+			r.SQLClipped = r.SQLClipped || c != q
+			r.SQL = append(r.SQL, c)
+			budget -= len(c)
+		}
+		out[i] = r
 	}
 	return out
 }
 
-// insertStmt renders the history row of rec as a statement.
-func insertStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
-	steps, err := json.Marshal(rec.Steps)
-	if err != nil {
-		return backend.Stmt{}, fmt.Errorf("encode history steps: %w", err)
+// clipSQL cuts q to at most max bytes, at a character boundary, saying
+// how much was left out.
+func clipSQL(q string, max int) string {
+	if len(q) <= max {
+		return q
 	}
-	counts, err := json.Marshal(rec.Counts)
+	cut := max
+	for cut > 0 && !utf8.RuneStart(q[cut]) {
+		cut--
+	}
+	return q[:cut] + fmt.Sprintf("… (%d more bytes)", len(q)-cut)
+}
+
+// historyArgs encodes the JSON columns of rec.
+func historyArgs(rec *state.HistoryRecord) (steps, counts, namespaces string, err error) {
+	sb, err := json.Marshal(rec.Steps)
 	if err != nil {
-		return backend.Stmt{}, fmt.Errorf("encode history counts: %w", err)
+		return "", "", "", fmt.Errorf("encode history steps: %w", err)
+	}
+	cb, err := json.Marshal(rec.Counts)
+	if err != nil {
+		return "", "", "", fmt.Errorf("encode history counts: %w", err)
 	}
 	nss := rec.Namespaces
 	if nss == nil {
 		nss = []state.Namespace{}
 	}
-	ns, err := json.Marshal(nss)
+	nb, err := json.Marshal(nss)
 	if err != nil {
-		return backend.Stmt{}, fmt.Errorf("encode history namespaces: %w", err)
+		return "", "", "", fmt.Errorf("encode history namespaces: %w", err)
+	}
+	return string(sb), string(cb), string(nb), nil
+}
+
+// formatTime is a time as history stores it; the zero time (an end not
+// known yet) is empty.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// startStmts are the statements that record an apply before its first
+// step, after the table is created or upgraded: other applies' running
+// rows are marked interrupted (listed first, so the apply can say so),
+// rec is inserted as running, and its id is read back.
+func startStmts(rec *state.HistoryRecord) ([]backend.Stmt, error) {
+	ins, err := insertStmt(rec)
+	if err != nil {
+		return nil, err
+	}
+	key := []any{rec.PlanID, formatTime(rec.StartedAt)}
+	// INSERT ... SELECT ... WHERE NOT EXISTS: a replay adds no second row.
+	cols, _, _ := strings.Cut(ins.SQL, "VALUES")
+	ins.SQL = cols + "SELECT " + strings.TrimSuffix(strings.Repeat("?, ", len(ins.Args)), ", ") +
+		" WHERE NOT EXISTS (SELECT 1 FROM " + historyTable + " WHERE plan_id = ? AND started_at = ?)"
+	ins.Args = append(ins.Args, key...)
+	ins.Idempotent = true
+	why := fmt.Sprintf("the apply did not record its end (killed, or its last history write failed); "+
+		"found by the apply of plan %s that started %s", rec.PlanID, formatTime(rec.StartedAt))
+	return []backend.Stmt{
+		{SQL: historyRunning, Args: key},
+		{SQL: historyInterrupt, Args: append(key, why), Idempotent: true},
+		ins,
+		{SQL: historyStarted, Args: key},
+	}, nil
+}
+
+// completeStmt rewrites the row rec.ID with how the apply ended. It is
+// safe to replay.
+func completeStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
+	steps, counts, ns, err := historyArgs(rec)
+	if err != nil {
+		return backend.Stmt{}, err
+	}
+	return backend.Stmt{SQL: historyComplete, Idempotent: true, Args: []any{
+		rec.FingerprintAfter, steps, counts, formatTime(rec.FinishedAt), rec.DurationMS,
+		rec.Outcome, rec.Error, int64(rec.FailedStep), ns, rec.ID,
+	}}, nil
+}
+
+// recordStmt is the statement that records rec: it completes the row the
+// apply started with, or inserts one when there is none (a no-op).
+func recordStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
+	if rec.ID != 0 {
+		return completeStmt(rec)
+	}
+	return insertStmt(rec)
+}
+
+// insertStmt renders the history row of rec as a statement.
+func insertStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
+	steps, counts, ns, err := historyArgs(rec)
+	if err != nil {
+		return backend.Stmt{}, err
 	}
 	st := backend.Stmt{SQL: historyInsert, Args: []any{
-		rec.PlanID, rec.FingerprintBefore, rec.FingerprintAfter, string(steps), string(counts),
-		rec.ToolVersion, rec.Actor, rec.StartedAt.UTC().Format(timeLayout), rec.FinishedAt.UTC().Format(timeLayout),
-		rec.DurationMS, rec.Outcome, rec.Error, int64(rec.FailedStep), string(ns),
+		rec.PlanID, rec.FingerprintBefore, rec.FingerprintAfter, steps, counts,
+		rec.ToolVersion, rec.Actor, formatTime(rec.StartedAt), formatTime(rec.FinishedAt),
+		rec.DurationMS, rec.Outcome, rec.Error, int64(rec.FailedStep), ns,
 	}}
 	if rec.Bookmark != "" {
 		st.SQL = historyInsertBookmark
@@ -142,24 +270,44 @@ func historyUpgrade(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord
 	return []backend.Stmt{{SQL: historyAddBookmark}}, nil
 }
 
-// writeHistory records rec in its own batch, creating (or upgrading,
-// unless an earlier batch of this apply did: prepared) the table when
-// needed. Apply uses it for failed and no-op rows and after seeds and
-// backfills; otherwise a successful apply writes its row inside its final
-// batch instead.
+// historyAttempts bounds how often a row's completion is sent when it
+// fails: the update is by id, so sending it again is harmless.
+const historyAttempts = 3
+
+// writeHistory records rec in its own batch: it completes the row the
+// apply started with (retried, see historyAttempts), or inserts a row,
+// creating (or upgrading, unless an earlier batch of this apply did:
+// prepared) the table when needed. Apply uses it for failed, interrupted
+// and no-op rows and after seeds and backfills; otherwise a successful
+// apply completes its row inside its final batch instead.
 func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, prepared bool) error {
-	ins, err := insertStmt(rec)
+	st, err := recordStmt(rec)
 	if err != nil {
 		return err
 	}
-	var up []backend.Stmt
-	if !prepared {
-		if up, err = historyUpgrade(ctx, d1, rec); err != nil {
-			return fmt.Errorf("record history: %w", err)
+	sts := []backend.Stmt{st}
+	if rec.ID == 0 {
+		var up []backend.Stmt
+		if !prepared {
+			if up, err = historyUpgrade(ctx, d1, rec); err != nil {
+				return fmt.Errorf("record history: %w", err)
+			}
+		}
+		sts = append(append([]backend.Stmt{{SQL: historyDDL}}, up...), st)
+	}
+	for attempt := range historyAttempts {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("record history: %w", err)
+			case <-time.After(time.Duration(attempt) * 300 * time.Millisecond):
+			}
+		}
+		if _, err = d1.Batch(ctx, sts); err == nil || rec.ID == 0 {
+			break
 		}
 	}
-	sts := append([]backend.Stmt{{SQL: historyDDL}}, up...)
-	if _, err := d1.Batch(ctx, append(sts, ins)); err != nil {
+	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
 	return nil
@@ -170,6 +318,26 @@ func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, 
 // to has no history and returns none. A history table from before the
 // bookmark column is read as is, with empty bookmarks.
 func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryRecord, error) {
+	return queryHistory(ctx, d1, "", nil, limit)
+}
+
+// FindHistory returns the rows ref names, newest first: the row with that
+// id when ref is a number, else the rows whose plan id is ref or starts
+// with it. None when nothing matches.
+func FindHistory(ctx context.Context, d1 backend.D1, ref string) ([]state.HistoryRecord, error) {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return []state.HistoryRecord{}, nil
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return queryHistory(ctx, d1, "WHERE id = ?", []any{id}, 0)
+	}
+	return queryHistory(ctx, d1, "WHERE substr(plan_id, 1, length(?1)) = ?1", []any{ref}, 0)
+}
+
+// queryHistory reads the rows matching where (with its args), newest
+// first, at most limit (<= 0: all).
+func queryHistory(ctx context.Context, d1 backend.D1, where string, args []any, limit int) ([]state.HistoryRecord, error) {
 	exists, hasBookmark, err := readHistoryColumns(ctx, d1)
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
@@ -181,10 +349,9 @@ func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryReco
 	if hasBookmark {
 		col = "bookmark"
 	}
-	st := backend.Stmt{SQL: fmt.Sprintf(historySelect, col)}
+	st := backend.Stmt{SQL: fmt.Sprintf(historySelect, col, where), Args: args}
 	if limit > 0 {
-		st.SQL += " LIMIT ?"
-		st.Args = []any{int64(limit)}
+		st.SQL += " LIMIT " + strconv.Itoa(limit)
 	}
 	res, err := d1.Query(ctx, st)
 	if err != nil {

@@ -43,13 +43,17 @@ var (
   since TEXT NOT NULL,
   expires_at TEXT NOT NULL
 )`
-	// lockTake takes the lease in one statement: a new row, or the row of
-	// an expired lease; a live lease of someone else is left untouched.
+	// lockTake takes the lease in one statement: a new row, the row of an
+	// expired lease, or the holder's own lease (a retry whose first answer
+	// was lost finds its lease and extends it, keeping since); a live lease
+	// of someone else is left untouched. Running it twice with the same
+	// holder id leaves the same state, so it is safe to replay.
 	lockTake = "INSERT INTO " + lockTableName + ` (name, holder, who, operation, since, expires_at)
   VALUES ('` + lockName + `', ?1, ?2, ?3, ` + nowSQL + `, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?4))
   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, who = excluded.who,
-    operation = excluded.operation, since = excluded.since, expires_at = excluded.expires_at
-  WHERE ` + lockTableName + `.expires_at < ` + nowSQL
+    operation = excluded.operation, expires_at = excluded.expires_at,
+    since = CASE WHEN ` + lockTableName + `.holder = excluded.holder THEN ` + lockTableName + `.since ELSE excluded.since END
+  WHERE ` + lockTableName + `.expires_at < ` + nowSQL + ` OR ` + lockTableName + `.holder = excluded.holder`
 	lockRead   = "SELECT holder, who, operation, since, expires_at FROM " + lockTableName + " WHERE name = '" + lockName + "'"
 	lockRenew  = "UPDATE " + lockTableName + " SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?2) WHERE name = '" + lockName + "' AND holder = ?1"
 	lockDelete = "DELETE FROM " + lockTableName + " WHERE name = '" + lockName + "' AND holder = ?1"
@@ -71,6 +75,9 @@ type LockOptions struct {
 	Timeout time.Duration
 	// Logger receives renewal failures; default slog.Default().
 	Logger *slog.Logger
+	// Stop, when closed, ends the wait for a held lock with an error
+	// wrapping ErrInterrupted; an attempt in flight finishes first.
+	Stop <-chan struct{}
 }
 
 // LockInfo describes a lease: who holds it, since when, until when. Times
@@ -119,7 +126,7 @@ func AcquireLock(ctx context.Context, d1 backend.D1, opts LockOptions) (*Lock, e
 	deadline := start.Add(opts.Timeout)
 	wait := 100 * time.Millisecond
 	for {
-		held, err := tryLock(ctx, d1, id, opts)
+		held, err := takeLock(ctx, d1, id, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -138,18 +145,70 @@ func AcquireLock(ctx context.Context, d1 backend.D1, opts LockOptions) (*Lock, e
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("wait for lock held by %s: %w", held.Who, ctx.Err())
+		case <-opts.Stop:
+			return nil, fmt.Errorf("%w while waiting for the lock held by %s: nothing was applied", ErrInterrupted, held.Who)
 		case <-time.After(d):
 		}
 		wait = min(wait*2, 2*time.Second)
 	}
 }
 
-// tryLock runs one attempt: create the table, take the lease if free or
-// expired, and read who holds it now, in one batch (one round trip).
+// lockAttempts bounds how often takeLock sends the lock batch when its
+// answer does not come back.
+const lockAttempts = 4
+
+// takeLock runs tryLock, and again with the same holder id when an
+// attempt fails: the failure may have come after the lease was taken (a
+// lost answer), and taking the own lease again is harmless. When every
+// attempt fails it deletes the lease it may hold, so no lease is left
+// that nobody knows the id of, and says so.
+func takeLock(ctx context.Context, d1 backend.D1, id string, opts LockOptions) (LockInfo, error) {
+	var err error
+	for attempt := range lockAttempts {
+		if attempt > 0 {
+			opts.Logger.LogAttrs(ctx, slog.LevelWarn, "applier.lock.retry", slog.String("lock", id),
+				slog.Int("attempt", attempt+1), slog.String("error", err.Error()))
+			select {
+			case <-ctx.Done():
+				return LockInfo{}, errors.Join(err, abandonLock(ctx, d1, id, opts.Lease))
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			}
+		}
+		var held LockInfo
+		if held, err = tryLock(ctx, d1, id, opts); err == nil {
+			return held, nil
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return LockInfo{}, errors.Join(err, abandonLock(ctx, d1, id, opts.Lease))
+}
+
+// abandonLock deletes the lease id after taking it failed, when it may
+// have been taken all the same. It returns nil when the lease is gone (or
+// never was), else an error naming the lease and how to free it.
+func abandonLock(ctx context.Context, d1 backend.D1, id string, lease time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := d1.Query(ctx, backend.Stmt{SQL: lockDelete, Args: []any{id}, Idempotent: true}); err != nil {
+		if cur, herr := LockHolder(ctx, d1); herr == nil && (cur == nil || cur.ID != id) {
+			return nil // the lease was never taken (no lock table, say)
+		}
+		return fmt.Errorf("the lock may be held under id %s until its lease of %s runs out; "+
+			"once no apply runs, free it with dmplan force-unlock %s (removing it failed: %w)", id, lease, id, err)
+	}
+	return nil
+}
+
+// tryLock runs one attempt: create the table, take the lease if free,
+// expired or already this holder's, and read who holds it now, in one
+// batch (one round trip). Every statement is safe to replay, so a backend
+// may send the batch again after a lost answer.
 func tryLock(ctx context.Context, d1 backend.D1, id string, opts LockOptions) (LockInfo, error) {
 	res, err := d1.Batch(ctx, []backend.Stmt{
-		{SQL: lockDDL},
-		{SQL: lockTake, Args: []any{id, opts.Who, opts.Operation, leaseModifier(opts.Lease)}},
+		{SQL: lockDDL, Idempotent: true},
+		{SQL: lockTake, Args: []any{id, opts.Who, opts.Operation, leaseModifier(opts.Lease)}, Idempotent: true},
 		{SQL: lockRead},
 	})
 	if err != nil {
@@ -241,7 +300,7 @@ func (l *Lock) Release(ctx context.Context) error {
 			if attempt > 0 {
 				time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 			}
-			if _, err = l.d1.Query(ctx, backend.Stmt{SQL: lockDelete, Args: []any{l.ID}}); err == nil {
+			if _, err = l.d1.Query(ctx, backend.Stmt{SQL: lockDelete, Args: []any{l.ID}, Idempotent: true}); err == nil {
 				return
 			}
 		}

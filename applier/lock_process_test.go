@@ -21,6 +21,9 @@ import (
 const childEnv = "DMPLAN_APPLIER_LOCK_CHILD"
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(killChildEnv); dir != "" {
+		os.Exit(killChild(dir))
+	}
 	if dir := os.Getenv(childEnv); dir != "" {
 		os.Exit(lockChild(dir, os.Getenv("DMPLAN_CHILD_ACTOR"), os.Getenv("DMPLAN_CHILD_HOLD") == "1"))
 	}

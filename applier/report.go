@@ -38,6 +38,21 @@ type Report struct {
 	// plan SQL, backfills, seeds and history (see backend.Cost for what
 	// the local backend counts).
 	Cost backend.Cost `json:"cost"`
+	// Interrupted lists the earlier applies this one found still running
+	// in history, though it held the lock: they were killed or could not
+	// record their end. It marked them interrupted.
+	Interrupted []InterruptedApply `json:"interrupted_applies,omitempty"`
+	// Warnings are problems that did not stop a successful apply: its
+	// history row could not be completed, say.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// InterruptedApply is an earlier apply found running in history.
+type InterruptedApply struct {
+	ID        int64     `json:"id"`
+	PlanID    string    `json:"plan_id"`
+	Actor     string    `json:"actor"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // StepResult is the outcome of one plan step. Batch is the 1-based D1
@@ -48,7 +63,9 @@ type StepResult struct {
 	Target  string         `json:"target"`
 	Outcome string         `json:"outcome"`
 	Batch   int            `json:"batch,omitempty"`
-	Records int            `json:"records,omitempty"` // seed steps: records written
+	Records int            `json:"records,omitempty"` // seed and backfill steps: records written
+	// Seed is what a seed step wrote, in detail.
+	Seed *SeedOutcome `json:"seed,omitempty"`
 	// Cost is what a backfill or seed step cost in D1 rows.
 	Cost  *backend.Cost `json:"cost,omitempty"`
 	Error string        `json:"error,omitempty"`
@@ -62,9 +79,11 @@ type Event struct {
 	Done  int // executable steps applied so far, this one included
 	Step  planner.Step
 	Err   error // nil when applied
-	// Records is the number of records a seed step wrote (0 for other
-	// steps, and for a seed whose condition no longer held).
+	// Records is the number of records a seed or backfill step wrote (0
+	// for other steps, and for a seed whose condition no longer held).
 	Records int
+	// Seed is what a seed step wrote, in detail; nil for other steps.
+	Seed *SeedOutcome
 }
 
 func newReport(p *planner.Plan, before string, start time.Time) *Report {

@@ -14,18 +14,36 @@ import (
 type Seeder interface {
 	// RunSeed evaluates the seed model.name again (re-reading the
 	// environment: a plan never stores seeded values), checks its
-	// condition against the target and writes what it must. It returns
-	// the number of records written: 0 when the condition no longer holds
-	// or the stored record already has the data. Its errors never hold an
-	// env-derived value.
-	RunSeed(ctx context.Context, model, name string) (records int, err error)
+	// condition against the target and writes what it must. Its outcome
+	// says what that was: records created or updated, a D1 row restored
+	// from the seed's KV object, or nothing (and why). Its errors never
+	// hold an env-derived value.
+	RunSeed(ctx context.Context, model, name string) (SeedOutcome, error)
 }
+
+// SeedOutcome is what one run of a seed wrote.
+type SeedOutcome struct {
+	// Written counts the records the seed created or updated through the
+	// save path (KV and D1).
+	Written int `json:"written"`
+	// Restored counts the D1 rows written back from the seed's KV object:
+	// its record was in KV and its row was missing from D1.
+	Restored int `json:"restored,omitempty"`
+	// Note says why nothing was written, in words that never hold a
+	// seeded value: "a users row matches email".
+	Note string `json:"note,omitempty"`
+}
+
+// Records is every record the seed wrote to D1 or KV.
+func (o SeedOutcome) Records() int { return o.Written + o.Restored }
 
 // SeedResult is what one seed step wrote.
 type SeedResult struct {
-	Model   string `json:"model"`
-	Name    string `json:"name"`
-	Records int    `json:"records"`
+	Model string `json:"model"`
+	Name  string `json:"name"`
+	// Records is every record written (SeedOutcome.Records).
+	Records int `json:"records"`
+	SeedOutcome
 }
 
 // seeding reports whether the plan has seed steps.
@@ -44,27 +62,29 @@ func (a *run) seeds(ctx context.Context) error {
 		if s.Action != planner.Seed {
 			continue
 		}
-		if err := a.lockErr(); err != nil {
-			return &StepError{Index: i, Step: s, Err: err}
+		if err := a.before(i, s); err != nil {
+			return err
 		}
 		name := strings.TrimPrefix(s.Target, s.Model+".")
-		var n int
+		var o SeedOutcome
 		cost, err := stepCost(ctx, func(ctx context.Context) error {
 			var err error
-			n, err = a.opts.Seeder.RunSeed(ctx, s.Model, name)
+			o, err = a.opts.Seeder.RunSeed(ctx, s.Model, name)
 			return err
 		})
 		a.report.Steps[i].Cost = &cost
 		if err != nil {
 			return &StepError{Index: i, Step: s, Err: fmt.Errorf("run seed: %w", err)}
 		}
+		n := o.Records()
 		if i < len(a.rec.Steps) {
 			a.rec.Steps[i].Records = &n
 		}
 		a.report.applied(i, s, 0)
 		a.report.Steps[i].Records = n
-		a.report.SeedsRun = append(a.report.SeedsRun, SeedResult{Model: s.Model, Name: name, Records: n})
-		a.progressRecords(i, s, n)
+		a.report.Steps[i].Seed = &o
+		a.report.SeedsRun = append(a.report.SeedsRun, SeedResult{Model: s.Model, Name: name, Records: n, SeedOutcome: o})
+		a.progressSeed(i, s, o)
 	}
 	return nil
 }

@@ -17,13 +17,13 @@ type listSeeder struct {
 	fail string
 }
 
-func (s *listSeeder) RunSeed(_ context.Context, model, name string) (int, error) {
+func (s *listSeeder) RunSeed(_ context.Context, model, name string) (SeedOutcome, error) {
 	key := planner.SeedKey(model, name)
 	if key == s.fail {
-		return 0, errors.New("seed refused")
+		return SeedOutcome{}, errors.New("seed refused")
 	}
 	s.ran = append(s.ran, key)
-	return 1, nil
+	return SeedOutcome{Written: 1}, nil
 }
 
 const seededHCL = baseHCL + `

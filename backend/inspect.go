@@ -25,6 +25,12 @@ func IsInternalTable(name string) bool { return state.IsInternalTable(name) }
 // for the indexes whose CREATE INDEX text is not a plain column list.
 // kv may be nil, in which case no namespaces are listed.
 func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
+	return InspectWith(ctx, d1, kv)
+}
+
+// InspectWith is Inspect that also runs the probes' reads in its second
+// request (see Probe), so a caller that needs them pays no round trip.
+func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Schema, error) {
 	master, err := d1.Query(ctx, Stmt{SQL: "SELECT type, name, tbl_name, sql FROM sqlite_master"})
 	if err != nil {
 		return nil, fmt.Errorf("inspect sqlite_master: %w", err)
@@ -33,6 +39,7 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 	byName := map[string]*state.Table{}
 	noRowid := map[*state.Table]bool{}
 	var indexes []masterIndex
+	present := map[string]bool{} // every table, internal ones included
 	for _, row := range master.Rows {
 		if len(row) < 4 {
 			return nil, fmt.Errorf("inspect sqlite_master: row of %d columns", len(row))
@@ -40,6 +47,7 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 		kind, name, tbl := asString(row[0]), asString(row[1]), asString(row[2])
 		switch kind {
 		case "table":
+			present[name] = true
 			if IsInternalTable(name) {
 				continue
 			}
@@ -64,8 +72,9 @@ func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 	indexes = slices.DeleteFunc(indexes, func(ix masterIndex) bool { return byName[ix.table] == nil })
 	slices.SortFunc(indexes, func(a, b masterIndex) int { return cmp.Compare(a.name, b.name) })
 
-	if len(tables) > 0 {
-		if err := inspectTables(ctx, d1, tables, byName, noRowid, indexes); err != nil {
+	asked := askProbes(probes, present)
+	if len(tables) > 0 || len(asked) > 0 {
+		if err := inspectTables(ctx, d1, tables, byName, noRowid, indexes, asked); err != nil {
 			return nil, err
 		}
 	}
@@ -96,9 +105,10 @@ type masterIndex struct {
 // each, under D1's limit of 100 columns.
 const hasRowsChunk = 40
 
-// inspectTables fills columns, indexes and HasRows with one batch.
-func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map[string]*state.Table, noRowid map[*state.Table]bool, indexes []masterIndex) error {
-	sts := make([]Stmt, 0, len(tables)+len(tables)/hasRowsChunk+1)
+// inspectTables fills columns, indexes, HasRows and RowsAtMost, and runs
+// the asked probes, with one batch.
+func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map[string]*state.Table, noRowid map[*state.Table]bool, indexes []masterIndex, probes []*Probe) error {
+	sts := make([]Stmt, 0, len(tables)+len(tables)/hasRowsChunk+1+len(probes))
 	for _, t := range tables {
 		sts = append(sts, Stmt{SQL: "PRAGMA table_info(" + QuoteIdent(t.Name) + ")"})
 	}
@@ -114,6 +124,10 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map
 			asked[i] = len(sts)
 			sts = append(sts, Stmt{SQL: "PRAGMA index_info(" + QuoteIdent(ix.name) + ")"})
 		}
+	}
+	firstProbe := len(sts)
+	for _, p := range probes {
+		sts = append(sts, p.Stmt)
 	}
 	res, err := d1.Batch(ctx, sts)
 	if err != nil {
@@ -161,6 +175,9 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map
 			cols = columnSpelling(t, parsed[i].columns)
 		}
 		t.Indexes = append(t.Indexes, &state.Index{Name: ix.name, Columns: cols, Unique: parsed[i].unique})
+	}
+	for i, p := range probes {
+		p.Result = res[firstProbe+i]
 	}
 	return nil
 }

@@ -167,6 +167,14 @@ func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBack
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
+	return pendingBackfills(res), nil
+}
+
+// pendingBackfills reads the rows of backfillPending.
+func pendingBackfills(res *backend.Result) []planner.PendingBackfill {
+	if res == nil {
+		return nil
+	}
 	var out []planner.PendingBackfill
 	for _, row := range res.Rows {
 		if len(row) != 4 {
@@ -179,7 +187,7 @@ func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBack
 		p.Done, _ = row[3].(int64)
 		out = append(out, p)
 	}
-	return out, nil
+	return out
 }
 
 // Backfiller returns the Datastore as the applier's Backfiller, for

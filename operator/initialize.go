@@ -96,7 +96,7 @@ func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions
 	}
 	defer lock.Release(ctx)
 
-	live, err := backend.Inspect(ctx, ds.D1(), ds.KV())
+	live, pending, err := Inspect(ctx, ds.D1(), ds.KV())
 	if err != nil {
 		return nil, fmt.Errorf("initialize: inspect: %w", err)
 	}
@@ -105,15 +105,16 @@ func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	pending, err := PendingBackfills(ctx, ds.D1())
-	if err != nil {
-		return nil, fmt.Errorf("initialize: %w", err)
-	}
 	dups, err := applier.UniqueViolations(ctx, ds.D1(), planner.UniqueIndexProbes(ds.Spec(), ds.Environment(), live))
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
 	}
-	p := planner.Diff(ds.Spec(), ds.Environment(), live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending), planner.WithUniqueViolations(dups))
+	stored, err := StoredObjects(ctx, ds.KV(), live, planner.RefillPeeks(ds.Spec(), ds.Environment(), live))
+	if err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	p := planner.Diff(ds.Spec(), ds.Environment(), live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
+		planner.WithUniqueViolations(dups), planner.WithStoredObjects(stored))
 	if blocked := p.Blocked(); len(blocked) > 0 {
 		lines := make([]string, len(blocked))
 		for i, s := range blocked {

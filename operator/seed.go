@@ -106,6 +106,24 @@ func (e *SeedError) Unwrap() error { return runtime.ErrInvalid }
 // when KV holds an object under the seed's id: a create whose D1 step
 // failed, whose row the seed then writes from KV).
 func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
+	return s.status(ctx, live, false)
+}
+
+// PlanStatus is Status for a plan made without every env var the seeds
+// read (a pull request's job has no seed secrets). A seed is evaluated as
+// far as it can be without them, and what can be decided is: an if_missing
+// seed whose match fields read no unset variable is looked up as usual,
+// and is not planned when its record is there; an always seed compares the
+// fields that read none (fields computed by bcrypt, uuid or timestamp are
+// never compared anyway). Only when the answer depends on an unset
+// variable — the record's identity, a compared field, or for if_empty
+// another seed's identity — is the status Unknown. Every status names the
+// unset variables (Unset): apply needs them.
+func (s *Seeds) PlanStatus(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
+	return s.status(ctx, live, true)
+}
+
+func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool) (map[string]planner.SeedStatus, error) {
 	out := map[string]planner.SeedStatus{}
 	if len(s.ds.Spec().Seeds) == 0 {
 		return out, nil
@@ -113,7 +131,7 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 	var preps []*preparedSeed
 	var diags hcl.Diagnostics
 	for _, sd := range s.ds.Spec().Seeds {
-		p, d := s.prepare(sd)
+		p, d := s.prepareSeed(sd, forPlan)
 		diags = append(diags, d...)
 		if p != nil {
 			preps = append(preps, p)
@@ -133,7 +151,20 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 	var asked []*preparedSeed
 	for _, p := range preps {
 		if why := p.notThere(live); why != "" {
-			out[p.key] = planner.SeedStatus{Records: 1, Reason: why}
+			if p.idUnknown {
+				out[p.key] = planner.SeedStatus{Records: 1, Reason: why, Unset: p.unset}
+				continue
+			}
+			st, err := s.inKV(ctx, p, live, why)
+			if err != nil {
+				return nil, p.scrub(err)
+			}
+			st.Unset = p.unset
+			out[p.key] = st
+			continue
+		}
+		if p.idUnknown || (p.seed.Condition == hclspec.SeedIfEmpty && p.othersUnknown) {
+			out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset}
 			continue
 		}
 		st, err := p.lookup()
@@ -156,14 +187,44 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 		if err != nil {
 			return nil, p.scrub(err)
 		}
+		st.status.Unset = p.unset
 		out[p.key] = st.status
 	}
 	return out, nil
 }
 
+// inKV is the status of a seed whose table does not exist: it would write
+// its record, unless the table's namespace already holds the record (the
+// table was dropped by hand): the plan then refills the table from KV
+// (planner.RefillPeeks), which restores the seed's row. It costs one KV
+// read, only when the table is missing and its namespace exists.
+func (s *Seeds) inKV(ctx context.Context, p *preparedSeed, live *state.Schema, why string) (planner.SeedStatus, error) {
+	create := planner.SeedStatus{Records: 1, Reason: why}
+	table := p.m.Spec().D1.Table
+	if live.Table(table) != nil || live.Namespace(p.m.NamespaceTitle()) == nil {
+		return create, nil
+	}
+	key, err := p.m.Key(p.id)
+	if err != nil {
+		return create, nil // the create reports it
+	}
+	ns, err := p.m.Namespace(ctx)
+	if err != nil {
+		return create, nil
+	}
+	if _, err := s.ds.KV().Get(ctx, ns, key); errors.Is(err, backend.ErrKeyNotFound) {
+		return create, nil
+	} else if err != nil {
+		return planner.SeedStatus{}, fmt.Errorf("seed %s: read kv: %w", p.key, err)
+	}
+	return planner.SeedStatus{Reason: "its record is in KV: the refill of table " + table + " from KV restores its row"}, nil
+}
+
 // RunSeed evaluates the seed again, checks its condition and writes what
-// it must; it implements applier.Seeder.
-func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, err error) {
+// it must; it implements applier.Seeder. The outcome says what it wrote:
+// records created or updated, a D1 row restored from the seed's KV
+// object, or nothing, with the reason.
+func (s *Seeds) RunSeed(ctx context.Context, model, name string) (out applier.SeedOutcome, err error) {
 	start := time.Now()
 	var p *preparedSeed
 	var same []*preparedSeed // the model's seeds, for if_empty
@@ -182,26 +243,26 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 		}
 	}
 	if diags.HasErrors() {
-		return 0, &SeedError{Diagnostics: diags}
+		return out, &SeedError{Diagnostics: diags}
 	}
 	if p == nil {
-		return 0, fmt.Errorf("run seed %s: %w: the spec has no such seed", planner.SeedKey(model, name), runtime.ErrInvalid)
+		return out, fmt.Errorf("run seed %s: %w: the spec has no such seed", planner.SeedKey(model, name), runtime.ErrInvalid)
 	}
 	sd := p.seed
 	linkOthers(same)
-	repaired := false
 	defer func() {
 		err = p.scrub(err)
 		lvl, outcome := slog.LevelInfo, "seeded"
-		if err != nil {
+		switch {
+		case err != nil:
 			lvl, outcome = slog.LevelError, runtime.Outcome(err)
-		} else if records == 0 {
-			outcome = "unchanged"
-		} else if repaired {
+		case out.Restored > 0:
 			outcome = "repaired_d1_row"
+		case out.Written == 0:
+			outcome = "unchanged"
 		}
 		attrs := []slog.Attr{slog.String("model", model), slog.String("seed", name),
-			slog.String("condition", sd.Condition), slog.Int("records", records),
+			slog.String("condition", sd.Condition), slog.Int("records", out.Records()),
 			slog.Duration("duration", time.Since(start)), slog.String("outcome", outcome)}
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
@@ -210,23 +271,22 @@ func (s *Seeds) RunSeed(ctx context.Context, model, name string) (records int, e
 	}()
 	st, err := p.lookup()
 	if err != nil {
-		return 0, fmt.Errorf("seed %s: %w", p.key, err)
+		return out, fmt.Errorf("seed %s: %w", p.key, err)
 	}
 	res, err := s.ds.D1().Query(ctx, st)
 	if err != nil {
-		return 0, fmt.Errorf("seed %s: look up: %w", p.key, runtime.NotMigrated(err))
+		return out, fmt.Errorf("seed %s: look up: %w", p.key, runtime.NotMigrated(err))
 	}
 	d, err := s.decide(ctx, p, len(res.Rows) > 0, firstString(res))
 	if err != nil {
-		return 0, err
+		return out, err
 	}
 	switch {
 	case d.status.Records == 0:
-		return 0, nil
+		return applier.SeedOutcome{Note: d.status.Reason}, nil
 	case d.update != nil:
 		return s.update(ctx, p, d.update)
 	case d.repair != nil:
-		repaired = true
 		return s.repair(ctx, p, d.repair)
 	default:
 		return s.create(ctx, p, d.id)
@@ -277,6 +337,9 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 	if fields := p.differs(r.Data()); len(fields) > 0 {
 		return decision{status: planner.SeedStatus{Records: 1, Reason: "the stored record differs in " + strings.Join(fields, ", ")}, update: r}, nil
 	}
+	if fields := p.comparedUnknown(); len(fields) > 0 {
+		return decision{status: planner.SeedStatus{Unknown: true, Reason: "the stored record may differ in " + strings.Join(fields, ", ")}}, nil
+	}
 	return decision{status: planner.SeedStatus{Reason: "the stored record holds the seed's data"}}, nil
 }
 
@@ -315,33 +378,36 @@ func (s *Seeds) createOrRepair(ctx context.Context, p *preparedSeed, why string)
 		return decision{status: planner.SeedStatus{Reason: "KV key " + key + " holds a value that is not a valid record (" + problem + ") and D1 has no row for it; dmplan reconcile reports it"}}, nil
 	}
 	return decision{status: planner.SeedStatus{Records: 1,
-		Reason: "the seed's record is in KV without its D1 row (an earlier write's D1 step failed): the row is written from KV"},
+		Reason: "the seed's record is in KV without its D1 row (a write whose D1 step failed, or a row deleted by hand): the row is written back from KV"},
 		id: p.id, repair: row}, nil
 }
 
 // repair writes the D1 row of a seed's KV object (createOrRepair).
-func (s *Seeds) repair(ctx context.Context, p *preparedSeed, row []any) (int, error) {
+func (s *Seeds) repair(ctx context.Context, p *preparedSeed, row []any) (applier.SeedOutcome, error) {
 	if _, err := s.ds.D1().Batch(ctx, p.m.Upserts([][]any{row})); err != nil {
 		if errors.Is(err, backend.ErrConstraint) {
-			return 0, fmt.Errorf("seed %s: write the missing d1 row from kv: %w: %s", p.key, backend.ErrConstraint, runtime.ConstraintName(err))
+			return applier.SeedOutcome{}, fmt.Errorf("seed %s: write the missing d1 row from kv: %w: %s", p.key, backend.ErrConstraint, runtime.ConstraintName(err))
 		}
-		return 0, fmt.Errorf("seed %s: write the missing d1 row from kv: %w", p.key, runtime.NotMigrated(err))
+		return applier.SeedOutcome{}, fmt.Errorf("seed %s: write the missing d1 row from kv: %w", p.key, runtime.NotMigrated(err))
 	}
+	restored := applier.SeedOutcome{Restored: 1}
 	if p.seed.Condition != hclspec.SeedAlways {
-		return 1, nil
+		return restored, nil
 	}
 	stored, err := s.ds.System().Get(ctx, p.m.Model(), p.id, runtime.IncludingDeleted())
 	if err != nil {
-		return 1, fmt.Errorf("seed %s: read stored record: %w", p.key, err)
+		return restored, fmt.Errorf("seed %s: read stored record: %w", p.key, err)
 	}
 	if stored.IsDeleted() || len(p.differs(stored.Data())) == 0 {
-		return 1, nil
+		return restored, nil
 	}
-	return s.update(ctx, p, stored)
+	o, err := s.update(ctx, p, stored)
+	o.Restored = 1
+	return o, err
 }
 
 // create saves the seed's record as new with the id.
-func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (int, error) {
+func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (applier.SeedOutcome, error) {
 	r := s.ds.System().New(p.m.Model())
 	r.SetAll(p.data)
 	r.Set(p.m.PrimaryKey(), id)
@@ -351,38 +417,42 @@ func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (int, er
 		// The derived id is taken by a record that no longer matches (its
 		// match fields were changed): an always seed updates it, the
 		// other conditions leave it alone.
+		taken := applier.SeedOutcome{Note: "a record with the seed's id exists but no longer matches; left alone"}
 		if p.seed.Condition != hclspec.SeedAlways {
 			s.ds.Logger().LogAttrs(ctx, slog.LevelWarn, "runtime.seed", slog.String("model", p.m.Model()),
 				slog.String("seed", p.seed.Name), slog.String("id", id),
 				slog.String("outcome", "id_taken"), slog.String("hint", "a record with the seed's id exists but no longer matches; left alone"))
-			return 0, nil
+			return taken, nil
 		}
 		stored, gerr := s.ds.System().Get(ctx, p.m.Model(), id, runtime.IncludingDeleted())
 		if gerr != nil {
-			return 0, fmt.Errorf("seed %s: read stored record: %w", p.key, gerr)
+			return applier.SeedOutcome{}, fmt.Errorf("seed %s: read stored record: %w", p.key, gerr)
 		}
-		if stored.IsDeleted() || len(p.differs(stored.Data())) == 0 {
-			return 0, nil
+		if stored.IsDeleted() {
+			return applier.SeedOutcome{Note: "the record with the seed's id is deleted; seeds leave deleted records alone"}, nil
+		}
+		if len(p.differs(stored.Data())) == 0 {
+			return applier.SeedOutcome{Note: "the stored record holds the seed's data"}, nil
 		}
 		return s.update(ctx, p, stored)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("seed %s: %w", p.key, err)
+		return applier.SeedOutcome{}, fmt.Errorf("seed %s: %w", p.key, err)
 	}
-	return 1, nil
+	return applier.SeedOutcome{Written: 1}, nil
 }
 
 // update writes the seed's stable fields over the stored record.
-func (s *Seeds) update(ctx context.Context, p *preparedSeed, r *runtime.Record) (int, error) {
+func (s *Seeds) update(ctx context.Context, p *preparedSeed, r *runtime.Record) (applier.SeedOutcome, error) {
 	for k, v := range p.data {
 		if !p.volatile[k] && k != p.m.PrimaryKey() {
 			r.Set(k, v)
 		}
 	}
 	if err := r.Save(ctx); err != nil {
-		return 0, fmt.Errorf("seed %s: %w", p.key, err)
+		return applier.SeedOutcome{}, fmt.Errorf("seed %s: %w", p.key, err)
 	}
-	return 1, nil
+	return applier.SeedOutcome{Written: 1}, nil
 }
 
 func firstString(res *backend.Result) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dmplan/dmplan/applier"
 	"strings"
 	"testing"
 
@@ -60,9 +61,9 @@ seed "SETTING" "theme" {
 			if st[key].Records != 1 || !strings.Contains(st[key].Reason, "without its D1 row") {
 				t.Errorf("status = %+v, want the missing row named", st[key])
 			}
-			n, err := seeds.RunSeed(ctx, "SETTING", "theme")
-			if err != nil || n != 1 {
-				t.Fatalf("second run: %d %v, want the row repaired (1 record)", n, err)
+			o, err := seeds.RunSeed(ctx, "SETTING", "theme")
+			if err != nil || o != (applier.SeedOutcome{Restored: 1}) {
+				t.Fatalf("second run: %+v %v, want the row restored from KV (1 record, none written through the save path)", o, err)
 			}
 			if rows := e.rows(t, `SELECT name, value FROM settings`); len(rows) != 1 || rows[0][1] != "dark" {
 				t.Fatalf("rows after the second run = %v", rows)
@@ -75,8 +76,8 @@ seed "SETTING" "theme" {
 			if err != nil || st[key].Records != 0 {
 				t.Errorf("status after repair = %+v %v", st[key], err)
 			}
-			if n, err := seeds.RunSeed(ctx, "SETTING", "theme"); err != nil || n != 0 {
-				t.Errorf("third run: %d %v, want nothing to do", n, err)
+			if o, err := seeds.RunSeed(ctx, "SETTING", "theme"); err != nil || o.Records() != 0 || o.Note == "" {
+				t.Errorf("third run: %+v %v, want nothing to do, and why", o, err)
 			}
 		})
 	}

@@ -3,11 +3,14 @@ package operator
 import (
 	"fmt"
 	"maps"
+	"os"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
@@ -34,6 +37,17 @@ type preparedSeed struct {
 	// ignores them, so that every if_empty seed of a model runs on the
 	// first apply and none on the second.
 	others []string
+	// unset names the env vars the seed reads that are not set, when it
+	// was prepared for a plan (prepareForPlan); unknown holds the fields
+	// whose value reads one of them, and data holds a placeholder for
+	// them. idUnknown is set when the record's identity (its primary key
+	// or a match field) is such a field, and othersUnknown when the
+	// identity of another seed of the model is (if_empty cannot tell
+	// that seed's record from the others).
+	unset         []string
+	unknown       map[string]bool
+	idUnknown     bool
+	othersUnknown bool
 }
 
 // linkOthers gives each if_empty seed the ids of its model's other seeds.
@@ -46,6 +60,7 @@ func linkOthers(preps []*preparedSeed) {
 		for _, o := range preps {
 			if o != p && o.m.Model() == p.m.Model() && o.id != p.id {
 				p.others = append(p.others, o.id)
+				p.othersUnknown = p.othersUnknown || o.idUnknown
 			}
 		}
 	}
@@ -54,6 +69,12 @@ func linkOthers(preps []*preparedSeed) {
 // prepare evaluates a seed and checks it: env vars set, match fields
 // stable, data valid for a new record. Diagnostics never hold values.
 func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
+	return s.prepareSeed(sd, false)
+}
+
+// prepareSeed is prepare; forPlan evaluates a seed whose env vars are not
+// all set as far as it can without them (see unsetFields).
+func (s *Seeds) prepareSeed(sd *hclspec.Seed, forPlan bool) (*preparedSeed, hcl.Diagnostics) {
 	key := planner.SeedKey(sd.Model, sd.Name)
 	rng := sd.DeclRange
 	fail := func(summary, detail string, args ...any) hcl.Diagnostics {
@@ -64,7 +85,11 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 		return nil, fail("Unknown model", "The seed %s seeds model %q, which the spec does not declare.", key, sd.Model)
 	}
 	p := &preparedSeed{seed: sd, m: m, key: key, volatile: volatileFields(sd.Data)}
-	record, sensitive, diags := sd.Evaluate(s.getenv)
+	getenv := s.getenv
+	if forPlan {
+		getenv = p.unsetFields(s.getenv)
+	}
+	record, sensitive, diags := sd.Evaluate(getenv)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -78,6 +103,9 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 			continue
 		}
 		v, msg := m.Normalize(name, record[name])
+		if msg != "" && p.unknown[name] {
+			v, msg = record[name], "" // a placeholder: apply checks the value
+		}
 		if msg != "" {
 			diags = append(diags, fail("Invalid seed value", "Field %q of seed %s %s.", name, key, msg)...)
 			continue
@@ -113,6 +141,9 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 		return nil, fail("Invalid seed data", "The seed %s cannot be saved: %s.", key, err.Error())
 	}
 	for _, fe := range ve.Fields {
+		if p.unknown[fe.Field] {
+			continue // a placeholder: apply checks the value
+		}
 		diags = append(diags, fail("Invalid seed data", "Field %q of seed %s %s.", fe.Field, key, fe.Message)...)
 	}
 	if diags.HasErrors() {
@@ -120,11 +151,13 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	}
 	if id, ok := p.data[m.PrimaryKey()].(string); ok && id != "" {
 		p.id = id
+		p.idUnknown = p.unknown[m.PrimaryKey()]
 		return p, nil
 	}
 	vals := make([]any, len(p.match))
 	for i, name := range p.match {
 		vals[i] = p.data[name]
+		p.idUnknown = p.idUnknown || p.unknown[name]
 	}
 	id, err := derivedID(m.Model(), sd.Name, vals)
 	if err != nil {
@@ -132,6 +165,58 @@ func (s *Seeds) prepare(sd *hclspec.Seed) (*preparedSeed, hcl.Diagnostics) {
 	}
 	p.id = id
 	return p, nil
+}
+
+// unsetPlaceholder stands for an unset env var while a seed is prepared
+// for a plan; fields that read one are marked unknown and never compared.
+const unsetPlaceholder = "dmplan-unset-variable"
+
+// unsetFields records which env vars of the seed are not set and which
+// data fields read them (p.unset, p.unknown), and returns a getenv that
+// gives those variables a placeholder, so the rest of the seed can be
+// evaluated: a plan needs no secret to find a record whose identity does
+// not depend on one. When data is not an object constructor, every field
+// counts as reading the unset variables.
+func (p *preparedSeed) unsetFields(getenv func(string) (string, bool)) func(string) (string, bool) {
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	for _, n := range p.seed.EnvNames() {
+		if _, ok := getenv(n); !ok {
+			p.unset = append(p.unset, n)
+		}
+	}
+	if len(p.unset) == 0 {
+		return getenv
+	}
+	isUnset := func(n string) bool { return slices.Contains(p.unset, n) }
+	p.unknown = map[string]bool{}
+	pairs, diags := hcl.ExprMap(p.seed.Data)
+	for _, kv := range pairs {
+		name := hcl.ExprAsKeyword(kv.Key)
+		if name == "" {
+			v, d := kv.Key.Value(nil)
+			if d.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+				diags = append(diags, d...)
+				continue
+			}
+			name = v.AsString()
+		}
+		if slices.ContainsFunc(hclspec.EnvNames(kv.Value), isUnset) {
+			p.unknown[name] = true
+		}
+	}
+	if diags.HasErrors() || pairs == nil {
+		for _, f := range p.m.Spec().Fields {
+			p.unknown[f.Name] = true
+		}
+	}
+	return func(n string) (string, bool) {
+		if isUnset(n) {
+			return unsetPlaceholder, true
+		}
+		return getenv(n)
+	}
 }
 
 // defaultMatch is the primary key when data sets it, else every synced
@@ -205,14 +290,28 @@ func (p *preparedSeed) lookup() (backend.Stmt, error) {
 }
 
 // differs returns the stable fields of the seed whose values differ from
-// the stored record, sorted.
+// the stored record, sorted. Fields whose value is unknown (an unset env
+// var, see unsetFields) are not compared: see comparedUnknown.
 func (p *preparedSeed) differs(stored map[string]any) []string {
 	var out []string
 	for k, v := range p.data {
-		if p.volatile[k] || k == p.m.PrimaryKey() {
+		if p.volatile[k] || k == p.m.PrimaryKey() || p.unknown[k] {
 			continue
 		}
 		if !runtime.EqualValues(stored[k], v) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// comparedUnknown returns the stable fields an always seed would compare
+// whose value reads an unset env var, sorted.
+func (p *preparedSeed) comparedUnknown() []string {
+	var out []string
+	for k := range p.unknown {
+		if _, ok := p.data[k]; ok && !p.volatile[k] && k != p.m.PrimaryKey() {
 			out = append(out, k)
 		}
 	}

@@ -30,6 +30,8 @@ type options struct {
 	gateway *GatewayLive
 	// paid: the account is on a Workers Paid plan (WithPaidD1).
 	paid bool
+	// stored says which models' KV namespaces hold objects (RefillPeeks).
+	stored map[string]bool
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -45,7 +47,9 @@ func WithTime(t time.Time) Option { return func(o *options) { o.now = t } }
 //
 // Steps come in a fixed order: create KV namespaces; create tables, each
 // followed by its indexes; add columns; backfill the new columns of tables
-// that hold rows (see backfills); create indexes on existing tables; deploy
+// that hold rows (see backfills) and refill from KV the tables created
+// while their model's namespace holds objects (see WithStoredObjects);
+// create indexes on existing tables; deploy
 // or update the gateway Worker (see WithGateway), once what it binds
 // exists; seeds (in declaration order, see WithSeedStatus); then blocked
 // steps.
@@ -75,6 +79,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		d.model(m)
 	}
 	d.unmanagedTables()
+	d.refills(o.stored)
 	d.backfills(o.pending)
 	d.seeds(o.seeds)
 	var workerSteps []Step
@@ -113,6 +118,7 @@ type differ struct {
 	duplicates  map[string]bool   // index name -> its table holds duplicates
 	pending     []PendingBackfill // backfills an interrupted apply left
 	probes      []UniqueIndexProbe
+	refilled    []string // lower-cased tables created and refilled from KV
 
 	nsSteps, createSteps, addSteps, backfillSteps, indexSteps, seedSteps, blocked []Step
 	notes                                                                         []Note

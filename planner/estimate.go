@@ -52,6 +52,11 @@ func (d *differ) estimate(steps []Step, paid bool) {
 		case Backfill:
 			table, _, _ := strings.Cut(s.Target, ".")
 			n, ok := d.rowBound(table)
+			if d.byName[strings.ToLower(table)] == nil {
+				// A table created and refilled from KV: its rows are the
+				// KV objects, which the plan does not count.
+				ok = false
+			}
 			slack := n/10 + 10 // progress records, pages read twice
 			e = &RowEstimate{Read: 3*n + slack, Written: 2*n + slack, Unknown: !ok}
 		case CreateIndex:

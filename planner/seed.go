@@ -19,9 +19,14 @@ type SeedStatus struct {
 	// "no users row matches email", "table users has rows".
 	Reason string `json:"reason"`
 	// Unset names the environment variables the seed reads that are not
-	// set where the plan is made: its status is unknown, so it is planned
-	// as a seed step (apply needs them, and checks the condition then).
+	// set where the plan is made: apply needs them. What can be decided
+	// without them is decided (Records, Reason); see Unknown.
 	Unset []string `json:"unset,omitempty"`
+	// Unknown is set when whether the seed would write depends on an
+	// unset variable (its identity, or a compared field, reads one): it
+	// is planned as a seed step whose status is unknown, which counts as
+	// a change for -detailed-exitcode, and apply checks it then.
+	Unknown bool `json:"unknown,omitempty"`
 }
 
 // SeedKey is the key of a seed in the WithSeedStatus map and the target of
@@ -57,12 +62,15 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 			}
 			st = SeedStatus{Records: 1, Reason: "table " + m.D1.Table + " is created by this plan"}
 		}
-		if _, exists := d.byName[strings.ToLower(m.D1.Table)]; ok && !exists && len(st.Unset) > 0 {
+		if _, exists := d.byName[strings.ToLower(m.D1.Table)]; ok && !exists && st.Unknown {
 			// A new table holds no match: the seed runs, unknown or not.
 			st = SeedStatus{Records: 1, Reason: "table " + m.D1.Table + " is created by this plan", Unset: st.Unset}
 		}
-		if st.Records <= 0 && len(st.Unset) == 0 {
+		if st.Records <= 0 && !st.Unknown {
 			continue
+		}
+		if d.refilledBy(m.D1.Table) {
+			st.Reason = "table " + m.D1.Table + " is refilled from KV first, then the seed's condition is checked again"
 		}
 		d.seedSteps = append(d.seedSteps, Step{
 			Action: Seed,
@@ -77,9 +85,13 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 // SeedReason is the plan line of a seed step: "1 record if missing: no
 // users row matches email".
 func SeedReason(condition string, st SeedStatus) string {
-	if len(st.Unset) > 0 && st.Records <= 0 {
-		return fmt.Sprintf("status unknown (%s): %s not set; apply needs them",
+	if st.Unknown && st.Records <= 0 {
+		out := fmt.Sprintf("status unknown (%s): %s not set; apply needs them",
 			strings.Trim(conditionPhrase(condition), "()"), strings.Join(st.Unset, ", "))
+		if st.Reason != "" {
+			out += " (" + st.Reason + ")"
+		}
+		return out
 	}
 	out := fmt.Sprintf("%d record%s %s", st.Records, plural(st.Records, "", "s"), conditionPhrase(condition))
 	if st.Reason != "" {

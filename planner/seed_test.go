@@ -80,17 +80,27 @@ func TestDiffSeeds(t *testing.T) {
 			name: "env vars unset: status unknown on an existing table, planned",
 			live: existing,
 			status: map[string]SeedStatus{
-				"USER.admin": {Unset: []string{"ADMIN_EMAIL", "ADMIN_PASSWORD"}},
+				"USER.admin": {Unset: []string{"ADMIN_EMAIL", "ADMIN_PASSWORD"}, Unknown: true},
 				"USER.guest": {Records: 0, Reason: "table users has rows"},
 				"USER.robot": {Records: 0, Reason: "the stored record holds its data"},
 			},
 			want: []line{{"USER.admin", "status unknown (if missing): ADMIN_EMAIL, ADMIN_PASSWORD not set; apply needs them"}},
 		},
 		{
+			name: "env vars unset but the status decided without them: not planned",
+			live: existing,
+			status: map[string]SeedStatus{
+				"USER.admin": {Reason: "a users row matches email", Unset: []string{"ADMIN_PASSWORD"}},
+				"USER.guest": {Records: 0, Reason: "table users has rows"},
+				"USER.robot": {Records: 1, Reason: "the stored record differs in role", Unset: []string{"ROBOT_KEY"}},
+			},
+			want: []line{{"USER.robot", "1 record (always): the stored record differs in role; apply needs ROBOT_KEY (not set here)"}},
+		},
+		{
 			name: "env vars unset: a new table is seeded anyway",
 			live: &state.Schema{},
 			status: map[string]SeedStatus{
-				"USER.admin": {Unset: []string{"ADMIN_EMAIL"}},
+				"USER.admin": {Unset: []string{"ADMIN_EMAIL"}, Unknown: true},
 			},
 			want: []line{
 				{"USER.admin", "1 record if missing: table users is created by this plan; apply needs ADMIN_EMAIL (not set here)"},

@@ -7,6 +7,15 @@ const (
 	OutcomeApplied = "applied"
 	OutcomeFailed  = "failed"
 	OutcomeNoOp    = "no-op"
+	// OutcomeRunning marks the row an apply writes before its first step
+	// and completes when it ends. A row still running once no apply holds
+	// the lock is an apply that never recorded its end: killed, or its
+	// last history write failed.
+	OutcomeRunning = "running"
+	// OutcomeInterrupted is an apply that stopped before its end: stopped
+	// by an interrupt (Ctrl-C) between steps, or found still running by
+	// the next apply (see OutcomeRunning).
+	OutcomeInterrupted = "interrupted"
 )
 
 // HistoryRecord is one apply as recorded in the target's history table.
@@ -24,7 +33,8 @@ type HistoryRecord struct {
 	StartedAt   time.Time      `json:"started_at"`
 	FinishedAt  time.Time      `json:"finished_at"`
 	DurationMS  int64          `json:"duration_ms"`
-	Outcome     string         `json:"outcome"` // applied, failed or no-op
+	// Outcome is applied, failed, no-op, running or interrupted.
+	Outcome string `json:"outcome"`
 	// Error is the failure, empty when applied. FailedStep is the index in
 	// Steps of the step that failed, or -1.
 	Error      string `json:"error,omitempty"`
@@ -44,4 +54,10 @@ type StepRef struct {
 	// Records is the number of records a seed step wrote; nil for other
 	// steps and for seeds that did not run (the apply stopped before).
 	Records *int `json:"records,omitempty"`
+	// SQL is the step's statements, each clipped to a few kilobytes
+	// (the history row must stay far below D1's row size), and none once
+	// the row holds enough SQL; SQLClipped says when either happened.
+	// Rows from before dmplan recorded SQL have none.
+	SQL        []string `json:"sql,omitempty"`
+	SQLClipped bool     `json:"sql_clipped,omitempty"`
 }

@@ -75,6 +75,10 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 		return exitError
 	}
 	job.lockTimeout = a.LockTimeout
+	job.env = job.target.Environment
+	if !job.saved {
+		job.dir = a.Path
+	}
 	v.Plan(view.PlanReport{Target: job.desc, Plan: job.plan})
 	if n := len(job.plan.Blocked()); n > 0 {
 		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
@@ -115,6 +119,9 @@ type applyJob struct {
 	saved  bool // from a plan file: approved when it was saved
 	// lockTimeout is how long to wait for the target's lock.
 	lockTimeout time.Duration
+	// env and dir are where the apply was run from: what force-unlock
+	// needs to reach the same target (dir "" for a saved plan's own).
+	env, dir string
 }
 
 // freshPlan plans DIR against the environment, without writing anything.
@@ -210,6 +217,20 @@ func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, err
 	case <-ctx.Done(): // interrupted while waiting
 		return false, nil
 	}
+}
+
+// unlockLine is the force-unlock command line that frees lease id of
+// the job's target.
+func unlockLine(job *applyJob, id string) string {
+	line := "dmplan force-unlock"
+	if job.env != defaultEnv {
+		line += " -env " + job.env
+	}
+	line += " " + id
+	if job.dir != "" && job.dir != "." {
+		line += " " + job.dir
+	}
+	return line
 }
 
 func pluralWord(n int, one, many string) string {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/term"
@@ -19,6 +21,9 @@ const (
 	exitOK      = 0
 	exitError   = 1
 	exitChanges = 2 // plan -detailed-exitcode: the plan has changes
+	// exitInterrupted ends the process at a second interrupt (128+SIGINT,
+	// as shells report it).
+	exitInterrupted = 130
 )
 
 // cli is what one invocation runs with: its streams, its environment and
@@ -37,6 +42,62 @@ type cli struct {
 	// target is the target the command resolved, whose env.X values the
 	// logger redacts.
 	target atomic.Pointer[hclspec.Target]
+
+	// sig is what an interrupt (Ctrl-C, SIGTERM) does; see interrupt.
+	sig struct {
+		sync.Mutex
+		n int
+		// stop, while set, takes the first interrupt instead of
+		// cancelling the command: apply sets it while it changes the
+		// target. left says what a second one leaves behind.
+		stop func()
+		left func() string
+	}
+}
+
+// interrupt handles one interrupt and reports whether the process must
+// end at once. The first cancels the command's context, or, while apply
+// changes the target, asks it to stop after the running batch (Terraform's
+// graceful stop); the second ends the process, saying what it leaves
+// behind.
+func (c *cli) interrupt(cancel func()) (exit bool) {
+	c.sig.Lock()
+	c.sig.n++
+	n, stop, left := c.sig.n, c.sig.stop, c.sig.left
+	c.sig.Unlock()
+	switch {
+	case n == 1 && stop != nil:
+		fmt.Fprintln(c.stderr, "\nInterrupt received: the running batch finishes, then the apply stops before the next step,"+
+			" records itself as interrupted and releases the lock. Press Ctrl-C again to stop at once.")
+		stop()
+		return false
+	case n == 1:
+		cancel()
+		return false
+	}
+	if left != nil {
+		fmt.Fprintln(c.stderr, "\nSecond interrupt: stopping at once, without waiting for the running batch. "+left())
+	} else {
+		fmt.Fprintln(c.stderr, "\nSecond interrupt: stopping at once.")
+	}
+	return true
+}
+
+// whileApplying makes the first interrupt call stop (and a second report
+// left) until the returned func is called.
+func (c *cli) whileApplying(stop func(), left func() string) (done func()) {
+	c.sig.Lock()
+	c.sig.stop, c.sig.left = stop, left
+	pending := c.sig.n > 0 // interrupted already: the command's context is cancelled
+	c.sig.Unlock()
+	if pending {
+		stop()
+	}
+	return func() {
+		c.sig.Lock()
+		c.sig.stop, c.sig.left = nil, nil
+		c.sig.Unlock()
+	}
 }
 
 func newCLI(stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) *cli {

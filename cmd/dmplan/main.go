@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 func main() {
@@ -22,10 +23,26 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(300)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
+	os.Exit(runProcess(os.Args[1:]))
+}
+
+// runProcess runs one invocation as the dmplan process, with its signal
+// handling: see cli.interrupt.
+func runProcess(args []string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := newCLI(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			if c.interrupt(cancel) {
+				os.Exit(exitInterrupted)
+			}
+		}
+	}()
+	return c.run(ctx, args)
 }
 
 // commands are the subcommands by name.

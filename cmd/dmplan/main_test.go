@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 
-	"context"
 	"errors"
 	"flag"
 	"os"
@@ -26,7 +25,7 @@ func (w withHarness) Run() int { return cftest.Main(w.m) }
 func TestMain(m *testing.M) {
 	testscript.Main(withHarness{m}, map[string]func(){
 		"dmplan": func() {
-			os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+			os.Exit(runProcess(os.Args[1:]))
 		},
 	})
 }
@@ -40,6 +39,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"normalize": cmdNormalize,
 			"exits":     cmdExits,
+			"dirstate":  cmdDirState,
+			"d1":        cmdD1,
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")
@@ -55,9 +56,14 @@ var volatile = []struct {
 }{
 	{regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`), "<uuid>"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`), "<time>"},
-	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`), "<time>"},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?`), "<time>"},
 	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "<sha256>"},
 	{regexp.MustCompile(`"duration_ms": \d+`), `"duration_ms": 0`},
+	// D1 rows an apply or reconcile cost: they follow the lock's and the
+	// history's statements (cost.txtar checks them).
+	{regexp.MustCompile(`"rows_(read|written)": \d+`), `"rows_$1": <n>`},
+	{regexp.MustCompile(`\b[0-9a-f]{32}\b`), "<id>"}, // a local KV namespace id
+	{regexp.MustCompile(`\(\d+(\.\d+)?(µs|ms|s)\)`), "(<duration>)"},
 }
 
 // cmdNormalize rewrites a file (stdout, stderr or a work file) with

@@ -113,7 +113,7 @@ func planExitCode(p *planner.Plan, detailed bool) int {
 // with an unknown status. pre, when not nil, may hold t already opened and
 // inspected.
 func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool, pre *prefetch) (*derivation, hcl.Diagnostics, error) {
-	be, live := pre.take(t)
+	be, in := pre.take(t)
 	if be == nil {
 		var err error
 		be, err = c.openBackend(ctx, t, true)
@@ -122,7 +122,24 @@ func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Tar
 		}
 	}
 	defer be.Close()
-	return c.derivePlan(ctx, be, spec, t, requireEnv, live)
+	return c.derivePlan(ctx, be, spec, t, requireEnv, in)
+}
+
+// inspected is what plan reads of a target's D1 database besides the
+// seeds: the live schema and the unfinished backfills, read together in
+// two D1 requests (operator.Inspect).
+type inspected struct {
+	live    *state.Schema
+	pending []planner.PendingBackfill
+}
+
+// inspect reads the target for a plan.
+func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
+	live, pending, err := operator.Inspect(ctx, be.D1(), be.KV())
+	if err != nil {
+		return nil, err
+	}
+	return &inspected{live: live, pending: pending}, nil
 }
 
 // derivation is a plan and what it was derived from besides the spec, so
@@ -133,18 +150,20 @@ type derivation struct {
 	pending []planner.PendingBackfill
 	// gateway is what the account held for the environment's gateway.
 	gateway *planner.GatewayLive
+	// stored says which models' namespaces hold objects (RefillPeeks).
+	stored map[string]bool
 }
 
 // derivePlan is planTarget on an open backend; it inspects the backend
-// unless given its live schema.
-func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool, live *state.Schema) (*derivation, hcl.Diagnostics, error) {
-	if live == nil {
+// unless given what was inspected.
+func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.Spec, t *hclspec.Target, requireEnv bool, in *inspected) (*derivation, hcl.Diagnostics, error) {
+	if in == nil {
 		var err error
-		live, err = backend.Inspect(ctx, be.D1(), be.KV())
-		if err != nil {
+		if in, err = inspect(ctx, be); err != nil {
 			return nil, nil, redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t)
 		}
 	}
+	live, pending := in.live, in.pending
 	status, diags, err := c.seedStatus(ctx, spec, t, be, live, requireEnv)
 	if err != nil {
 		return nil, diags, redact(err, t)
@@ -155,10 +174,6 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		}
 		return nil, diags, errors.New("the seeds cannot be checked against the target (see above), so nothing was planned")
 	}
-	pending, err := operator.PendingBackfills(ctx, be.D1())
-	if err != nil {
-		return nil, diags, redact(err, t)
-	}
 	dups, err := applier.UniqueViolations(ctx, be.D1(), planner.UniqueIndexProbes(spec, t.Environment, live))
 	if err != nil {
 		return nil, diags, redact(err, t)
@@ -167,9 +182,13 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
+	stored, err := operator.StoredObjects(ctx, be.KV(), live, planner.RefillPeeks(spec, t.Environment, live))
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw), c.d1Tier())
-	return &derivation{plan: p, live: live, pending: pending, gateway: gw}, diags, nil
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored), c.d1Tier())
+	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored}, diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {
@@ -191,6 +210,7 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 		Live:        d.live,
 		Pending:     d.pending,
 		Gateway:     d.gateway,
+		Stored:      d.stored,
 	}
 }
 

@@ -49,6 +49,9 @@ type planFile struct {
 	// Worker: bindings by name and id, the plain-text configuration,
 	// never a secret.
 	Gateway *planner.GatewayLive `json:"gateway,omitempty"`
+	// Stored says which models' KV namespaces held objects when a table
+	// of theirs was missing (planner.WithStoredObjects).
+	Stored map[string]bool `json:"kv_objects,omitempty"`
 }
 
 // writePlanFile saves the plan, readable only by its owner (it holds the

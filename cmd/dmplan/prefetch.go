@@ -8,7 +8,6 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
-	"github.com/dmplan/dmplan/state"
 )
 
 // prefetch opens and inspects the default local environment while the
@@ -22,7 +21,7 @@ type prefetch struct {
 	path string // the local backend directory prefetched
 	done chan struct{}
 	be   backend.Backend
-	live *state.Schema
+	in   *inspected
 	err  error
 }
 
@@ -36,24 +35,21 @@ func startPrefetch(ctx context.Context, dir, env string) *prefetch {
 		return nil
 	}
 	path := filepath.Clean(filepath.Join(absDir(dir), hclspec.DefaultLocalPath))
-	// Only a complete local backend: opening one creates what is missing,
-	// and the configuration may turn out to point elsewhere, where plan
-	// must not have written anything.
-	for _, f := range []string{local.D1File, local.KVFile} {
-		if !fileExists(filepath.Join(path, f)) {
-			return nil
-		}
+	// Only an existing database, opened read-only: plan writes nothing,
+	// here or wherever the configuration turns out to point.
+	if !fileExists(filepath.Join(path, local.D1File)) {
+		return nil
 	}
 	p := &prefetch{path: path, done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
-		s, err := local.Open(ctx, path)
+		s, err := local.OpenReadOnly(ctx, path)
 		if err != nil {
 			p.err = err
 			return
 		}
 		p.be = s
-		p.live, p.err = backend.Inspect(ctx, s.D1(), s.KV())
+		p.in, p.err = inspect(ctx, s)
 	}()
 	return p
 }
@@ -62,7 +58,7 @@ func startPrefetch(ctx context.Context, dir, env string) *prefetch {
 // target t, or nil when t is elsewhere or the prefetch failed (the caller
 // then opens and inspects t itself, and reports any error from there).
 // The caller closes a backend it is given; anything else is closed here.
-func (p *prefetch) take(t *hclspec.Target) (backend.Backend, *state.Schema) {
+func (p *prefetch) take(t *hclspec.Target) (backend.Backend, *inspected) {
 	if p == nil {
 		return nil, nil
 	}
@@ -71,7 +67,7 @@ func (p *prefetch) take(t *hclspec.Target) (backend.Backend, *state.Schema) {
 		be := p.be
 		p.be = nil
 		prefetchesTaken.Add(1)
-		return be, p.live
+		return be, p.in
 	}
 	p.close()
 	return nil, nil

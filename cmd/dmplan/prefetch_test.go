@@ -67,7 +67,7 @@ func TestPrefetchTake(t *testing.T) {
 		t.Fatal("no prefetch for the default environment")
 	}
 	be, live := p.take(&hclspec.Target{Backend: hclspec.BackendLocal, Path: path})
-	if be == nil || live == nil || live.Table("note") == nil {
+	if be == nil || live == nil || live.live.Table("note") == nil {
 		t.Fatalf("take for the prefetched target: backend %v, live %v", be, live)
 	}
 	p.close() // the backend was handed over: close leaves it open

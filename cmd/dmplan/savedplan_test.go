@@ -154,7 +154,7 @@ func TestSavedPlanUntouchedApplies(t *testing.T) {
 	if code, out, errOut := runCLI(t, nil, "show", planPath); code != exitOK || !strings.Contains(out, "+ create table y") {
 		t.Fatalf("show: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if code, out, errOut := runCLI(t, nil, "apply", planPath); code != exitOK || !strings.Contains(out, "Apply complete: 1 table created, 1 namespace created, 1 seed run.") {
+	if code, out, errOut := runCLI(t, nil, "apply", planPath); code != exitOK || !strings.Contains(out, "Apply complete: 1 table created, 1 namespace created, 1 record seeded.") {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, errOut := runCLI(t, nil, "apply", planPath)

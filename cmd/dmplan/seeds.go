@@ -69,58 +69,30 @@ const webhookDrain = 10 * time.Second
 // seedStatus asks the target what each seed would write now, for
 // planner.WithSeedStatus. Seeds that cannot be evaluated (a bad value, or
 // an unset variable when requireEnv) come back as diagnostics. Without
-// requireEnv (plan), a seed whose env vars are not set is not evaluated:
-// its status names them (planner.SeedStatus.Unset), so plan needs no
+// requireEnv (plan), a seed whose env vars are not set is evaluated as far
+// as it can be without them (operator.Seeds.PlanStatus): its status is
+// unknown only when it depends on them, and names them, so plan needs no
 // secret while apply, which requires them, fails before any action.
 func (c *cli) seedStatus(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema, requireEnv bool) (map[string]planner.SeedStatus, hcl.Diagnostics, error) {
 	if len(spec.Seeds) == 0 {
 		return nil, nil, nil
 	}
-	unknown := map[string]planner.SeedStatus{}
+	seeds, done, err := c.seeder(ctx, spec, t, be, live)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer done()
+	status := seeds.Status
 	if !requireEnv {
-		var known []*hclspec.Seed
-		for _, sd := range spec.Seeds {
-			if unset := c.unsetEnv(sd.EnvNames()); len(unset) > 0 {
-				unknown[planner.SeedKey(sd.Model, sd.Name)] = planner.SeedStatus{Unset: unset}
-				continue
-			}
-			known = append(known, sd)
-		}
-		if len(unknown) > 0 {
-			cp := *spec
-			cp.Seeds = known
-			spec = &cp
-		}
+		status = seeds.PlanStatus
 	}
-	st := map[string]planner.SeedStatus{}
-	if len(spec.Seeds) > 0 {
-		seeds, done, err := c.seeder(ctx, spec, t, be, live)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer done()
-		st, err = seeds.Status(ctx, live)
-		var se *operator.SeedError
-		if errors.As(err, &se) {
-			return nil, se.Diagnostics, nil
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("check seeds: %w", err)
-		}
+	st, err := status(ctx, live)
+	var se *operator.SeedError
+	if errors.As(err, &se) {
+		return nil, se.Diagnostics, nil
 	}
-	for k, v := range unknown {
-		st[k] = v
+	if err != nil {
+		return nil, nil, fmt.Errorf("check seeds: %w", err)
 	}
 	return st, nil, nil
-}
-
-// unsetEnv returns the names among names that are not set (or empty).
-func (c *cli) unsetEnv(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if _, ok := c.lookupEnv(n); !ok {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -76,9 +76,10 @@ func (c *cli) relPath(p string) string {
 	return rel
 }
 
-// openBackend opens the target's backend. A local target whose database
-// does not exist yet is opened in memory when readOnly, so plan, show and
-// history never create files.
+// openBackend opens the target's backend. readOnly (plan, show, history,
+// bindings, reconcile without a fix) opens a local target with
+// local.OpenReadOnly, or in memory when its database does not exist yet,
+// so those commands never create or change a file there.
 func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
 	switch t.Backend {
 	case hclspec.BackendLocal:
@@ -86,6 +87,11 @@ func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool)
 			if _, err := os.Stat(filepath.Join(t.Path, local.D1File)); errors.Is(err, os.ErrNotExist) {
 				return local.OpenMemory(ctx)
 			}
+			s, err := local.OpenReadOnly(ctx, t.Path)
+			if err != nil {
+				return nil, fmt.Errorf("open local backend %s: %w", t.Path, err)
+			}
+			return s, nil
 		}
 		s, err := local.Open(ctx, t.Path)
 		if err != nil {

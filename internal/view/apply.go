@@ -35,6 +35,15 @@ type ApplyResult struct {
 	// StepCosts what each backfill and seed step of it cost.
 	Cost      backend.Cost `json:"cost"`
 	StepCosts []StepCost   `json:"step_costs,omitempty"`
+	// Written is what the seed and backfill steps wrote.
+	Written *Written `json:"written,omitempty"`
+	// InterruptedApplies are earlier applies this one found unfinished
+	// in history (killed, or unable to record their end) and marked
+	// interrupted.
+	InterruptedApplies []InterruptedApply `json:"interrupted_applies,omitempty"`
+	// Warnings are problems that did not stop the apply: its history row
+	// could not be completed, say.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // StepCost is the D1 rows one backfill or seed step read and wrote.
@@ -43,6 +52,43 @@ type StepCost struct {
 	Action planner.Action `json:"action"`
 	Target string         `json:"target"`
 	backend.Cost
+}
+
+// Written is what the record-writing steps of an apply wrote, so the
+// closing line says what happened rather than what was planned.
+type Written struct {
+	// SeedRecords counts the records seeds created or updated.
+	SeedRecords int `json:"seed_records"`
+	// SeedRestored counts the seeds whose D1 row was written back from
+	// their KV object.
+	SeedRestored int `json:"seed_restored"`
+	// SeedsUnchanged counts the seed steps that found nothing to write
+	// (their record was already there, or was restored by a refill).
+	SeedsUnchanged int `json:"seeds_unchanged"`
+	// BackfillRows counts the D1 rows backfills wrote from KV, refills
+	// of recreated tables included.
+	BackfillRows int `json:"backfill_rows"`
+}
+
+// StepOutcome is what an applied step wrote, for seed and backfill steps;
+// zero for the others.
+type StepOutcome struct {
+	// Records is the records the step wrote: D1 rows for a backfill; for
+	// a seed, records created or updated plus rows restored.
+	Records int
+	// Restored is, for a seed, the D1 rows written back from its KV
+	// object.
+	Restored int
+	// Note says why a seed wrote nothing.
+	Note string
+}
+
+// InterruptedApply is an earlier apply found unfinished in history.
+type InterruptedApply struct {
+	HistoryID int64     `json:"history_id"`
+	PlanID    string    `json:"plan_id"`
+	Actor     string    `json:"actor"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // Apply renders the apply command: the plan, the approval prompt, progress
@@ -55,8 +101,9 @@ type Apply interface {
 	AskApproval()
 	// Applying says work has started.
 	Applying(t Target, p *planner.Plan)
-	// Step reports one step as it is applied (err nil) or fails.
-	Step(s planner.Step, err error)
+	// Step reports one step as it is applied (err nil), with what it
+	// wrote, or fails.
+	Step(s planner.Step, o StepOutcome, err error)
 	Applied(t Target, p *planner.Plan, r ApplyResult)
 	Cancelled(t Target, p *planner.Plan)
 	Error(err error)
@@ -73,11 +120,14 @@ func NewApply(t Type, s Streams) Apply {
 	if t == JSON {
 		return &ApplyJSON{jsonView: jsonView{out: s.Out}}
 	}
-	return &ApplyHuman{newHumanView(s)}
+	return &ApplyHuman{humanView: newHumanView(s)}
 }
 
 // ApplyHuman prints an apply for a terminal or a CD log.
-type ApplyHuman struct{ humanView }
+type ApplyHuman struct {
+	humanView
+	plan *planner.Plan // the plan being applied, from Applying
+}
 
 // Plan prints the plan about to be applied.
 func (v *ApplyHuman) Plan(r PlanReport) { v.printf("%s", renderPlan(v.out, r.Target, r.Plan)) }
@@ -95,6 +145,7 @@ func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
 			n++
 		}
 	}
+	v.plan = p
 	v.printf("\nApplying %s to %s...\n", plural(n, "step", "steps"), t.String())
 }
 
@@ -104,14 +155,24 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 		return // the plan already said "No changes."
 	}
 	sum := Summarize(p)
-	v.printf("\n%s\n", v.out.Success.Render(sum.AppliedLine()))
+	v.printf("\n%s\n", v.out.Success.Render(sum.appliedLine(r.Written)))
 	if sum.Blocked > 0 {
 		v.printf("%s\n", v.out.Blocked.Render(plural(sum.Blocked, "blocked change was", "blocked changes were")+" not applied; see the hints above."))
 	}
 	if r.GatewayURL != "" {
 		v.printf("Gateway: %s (services set DMPLAN_GATEWAY_URL to it)\n", v.out.Target.Render(r.GatewayURL))
 	}
-	v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
+	for _, i := range r.InterruptedApplies {
+		v.printf("%s an earlier apply did not finish: plan %s by %s, started %s (history %d); it was killed or could not record its end, "+
+			"and history now marks it interrupted. This apply was planned against what it left.\n",
+			v.out.Warning.Render("Note:"), i.PlanID, i.Actor, i.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), i.HistoryID)
+	}
+	for _, w := range r.Warnings {
+		v.printf("%s %s\n", v.out.Warning.Render("Warning:"), w)
+	}
+	if len(r.Warnings) == 0 {
+		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
+	}
 	v.printf("%s\n", v.out.Muted.Render("D1 rows: "+CostText(r.Cost)+"."))
 	for _, sc := range r.StepCosts {
 		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("  %s %s: %s", actionLabel(sc.Action), sc.Target, CostText(sc.Cost))))
@@ -123,13 +184,43 @@ func CostText(c backend.Cost) string {
 	return Thousands(c.RowsRead) + " read, " + Thousands(c.RowsWritten) + " written"
 }
 
-// Step prints "  + created table posts", or the failure.
-func (v *ApplyHuman) Step(s planner.Step, err error) {
+// Step prints "  + created table posts", or the failure. Seed and
+// backfill steps say what they wrote: "» seeded USER.admin (1 record)",
+// "» seed USER.admin: nothing written (a users row matches email)",
+// "» refilled users from KV (2 rows written)".
+func (v *ApplyHuman) Step(s planner.Step, o StepOutcome, err error) {
 	if err != nil {
 		v.printf("  %s %s %s\n", v.out.Blocked.String(), v.out.Error.Render("failed:"), actionLabel(s.Action)+" "+s.Target)
 		return
 	}
-	v.printf("  %s %s\n", v.out.Action(s.Action).String(), doneLabel(s))
+	label := doneLabel(s)
+	switch s.Action {
+	case planner.Seed:
+		label = seedDoneLabel(s, o)
+	case planner.Backfill:
+		if v.plan.Refills(s) {
+			table, _, _ := strings.Cut(s.Target, ".")
+			label = "refilled " + table + " from KV"
+		}
+		label += " (" + plural(o.Records, "row", "rows") + " written)"
+	}
+	v.printf("  %s %s\n", v.out.Action(s.Action).String(), label)
+}
+
+// seedDoneLabel says what a seed step wrote.
+func seedDoneLabel(s planner.Step, o StepOutcome) string {
+	written := o.Records - o.Restored
+	switch {
+	case o.Restored > 0 && written > 0:
+		return "seeded " + s.Target + " (its D1 row restored from KV, then " + plural(written, "record", "records") + " updated)"
+	case o.Restored > 0:
+		return "restored " + s.Target + " (its D1 row written back from its KV object)"
+	case written > 0:
+		return "seeded " + s.Target + " (" + plural(written, "record", "records") + ")"
+	case o.Note != "":
+		return "seed " + s.Target + ": nothing written (" + o.Note + ")"
+	}
+	return "seed " + s.Target + ": nothing written"
 }
 
 // Cancelled says nothing was changed.
@@ -180,7 +271,7 @@ func (v *ApplyJSON) AskApproval() {}
 func (v *ApplyJSON) Applying(Target, *planner.Plan) {}
 
 // Step writes nothing: the document comes at the end.
-func (v *ApplyJSON) Step(planner.Step, error) {}
+func (v *ApplyJSON) Step(planner.Step, StepOutcome, error) {}
 
 // Applied writes {format_version, target, plan, summary, apply}.
 func (v *ApplyJSON) Applied(t Target, p *planner.Plan, r ApplyResult) {

@@ -13,8 +13,8 @@ import (
 func historyEntries() []HistoryEntry {
 	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	return []HistoryEntry{
-		{PlanID: "p2", Outcome: "failed", Steps: 1, StartedAt: at, FinishedAt: at.Add(time.Second), Error: "boom", Bookmark: "00000002-bm"},
-		{PlanID: "p1", Outcome: "applied", Steps: 2, StartedAt: at, FinishedAt: at.Add(time.Second)},
+		{PlanID: "p2", Outcome: "failed", StepCount: 1, StartedAt: at, FinishedAt: at.Add(time.Second), Error: "boom", Bookmark: "00000002-bm"},
+		{PlanID: "p1", Outcome: "applied", StepCount: 2, StartedAt: at, FinishedAt: at.Add(time.Second)},
 	}
 }
 

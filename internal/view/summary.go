@@ -13,6 +13,7 @@ type Summary struct {
 	Add      int `json:"add"`              // columns
 	Blocked  int `json:"blocked"`          // never executed
 	Backfill int `json:"backfill"`         // columns filled from KV
+	Refill   int `json:"refill,omitempty"` // tables created and refilled from KV
 	Seed     int `json:"seed"`             // seed blocks run
 	Deploy   int `json:"deploy,omitempty"` // gateway Workers deployed
 	Update   int `json:"update,omitempty"` // gateway Workers updated
@@ -49,6 +50,10 @@ func Summarize(p *planner.Plan) Summary {
 		case planner.Blocked:
 			s.Blocked++
 		case planner.Backfill:
+			if p.Refills(st) {
+				s.Refill++
+				continue
+			}
 			// Target is "table.col1,col2": count the columns.
 			_, cols, _ := strings.Cut(st.Target, ".")
 			s.Backfill += strings.Count(cols, ",") + 1
@@ -66,7 +71,7 @@ func Summarize(p *planner.Plan) Summary {
 
 // Empty reports whether the plan has no steps at all.
 func (s Summary) Empty() bool {
-	return s.Create+s.Add+s.Blocked+s.Backfill+s.Seed+s.Deploy+s.Update == 0
+	return s.Create+s.Add+s.Blocked+s.Backfill+s.Refill+s.Seed+s.Deploy+s.Update == 0
 }
 
 // PlanLine is the closing line of a plan: "Plan: 3 to create, 2 to add,
@@ -81,6 +86,9 @@ func (s Summary) PlanLine() string {
 	}
 	if s.Backfill > 0 {
 		parts = append(parts, itoa(s.Backfill)+" to backfill")
+	}
+	if s.Refill > 0 {
+		parts = append(parts, itoa(s.Refill)+" to refill from KV")
 	}
 	if s.Seed > 0 {
 		parts = append(parts, itoa(s.Seed)+" to seed")
@@ -99,7 +107,12 @@ func (s Summary) PlanLine() string {
 
 // AppliedLine is the closing line of an apply: "Apply complete: 3 tables
 // created, 2 columns added, 4 indexes created, 1 namespace created."
-func (s Summary) AppliedLine() string {
+func (s Summary) AppliedLine() string { return s.appliedLine(nil) }
+
+// appliedLine is AppliedLine with what seeds and backfills wrote, when
+// known: "1 table refilled from KV (2 rows)", "0 seeded, 1 already
+// present" instead of the planned counts.
+func (s Summary) appliedLine(w *Written) string {
 	var parts []string
 	if s.Tables > 0 {
 		parts = append(parts, plural(s.Tables, "table", "tables")+" created")
@@ -116,7 +129,23 @@ func (s Summary) AppliedLine() string {
 	if s.Backfill > 0 {
 		parts = append(parts, plural(s.Backfill, "column", "columns")+" backfilled")
 	}
-	if s.Seed > 0 {
+	if s.Refill > 0 {
+		parts = append(parts, plural(s.Refill, "table", "tables")+" refilled from KV")
+	}
+	if (s.Backfill > 0 || s.Refill > 0) && w != nil {
+		parts[len(parts)-1] += " (" + plural(w.BackfillRows, "row", "rows") + " written)"
+	}
+	switch {
+	case s.Seed > 0 && w != nil:
+		seeds := []string{plural(w.SeedRecords, "record", "records") + " seeded"}
+		if w.SeedRestored > 0 {
+			seeds = append(seeds, itoa(w.SeedRestored)+" restored from KV")
+		}
+		if w.SeedsUnchanged > 0 {
+			seeds = append(seeds, itoa(w.SeedsUnchanged)+" already present")
+		}
+		parts = append(parts, strings.Join(seeds, ", "))
+	case s.Seed > 0:
 		parts = append(parts, plural(s.Seed, "seed", "seeds")+" run")
 	}
 	if s.Deploy > 0 {

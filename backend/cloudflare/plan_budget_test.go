@@ -1,0 +1,68 @@
+package cloudflare
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/operator"
+	"github.com/dmplan/dmplan/planner"
+)
+
+// TestPlanReadBudget counts the D1 requests of what dmplan plan reads
+// besides seeds (operator.Inspect, then the unique-index probes, which
+// the examples do not need): 2, whether or not the target holds the
+// backfill progress table and an unfinished backfill in it. The table's
+// existence comes from the first read and its rows ride in the second.
+func TestPlanReadBudget(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	spec := examplesWithoutSeeds(t)
+	live, err := backend.Inspect(ctx, f.s.D1(), f.s.KV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := applier.Apply(ctx, f.s, planner.Diff(spec, "test", live), applier.Options{Logger: quiet}); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	planReads := func(t *testing.T, wantPending int) {
+		t.Helper()
+		f.mark(t)
+		live, pending, err := operator.Inspect(ctx, f.s.D1(), f.s.KV())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := applier.UniqueViolations(ctx, f.s.D1(), planner.UniqueIndexProbes(spec, "test", live)); err != nil {
+			t.Fatal(err)
+		}
+		if len(pending) != wantPending {
+			t.Errorf("%d pending backfills, want %d: %+v", len(pending), wantPending, pending)
+		}
+		if p := planner.Diff(spec, "test", live, planner.WithPendingBackfills(pending)); len(p.Steps) != wantPending {
+			t.Errorf("plan has %d steps, want %d (the resumed backfills): %+v", len(p.Steps), wantPending, p.Steps)
+		}
+		d1, kv := splitRequests(f.requests(t))
+		if d1 != 2 {
+			t.Errorf("plan read D1 with %d requests, want 2", d1)
+		}
+		if kv != 1 {
+			t.Errorf("plan made %d KV requests, want 1 (the namespace list)", kv)
+		}
+	}
+	t.Run("no progress table", func(t *testing.T) { planReads(t, 0) })
+
+	if _, err := f.s.D1().Batch(ctx, []backend.Stmt{
+		{SQL: `CREATE TABLE "` + operator.BackfillTable + `" (target TEXT PRIMARY KEY NOT NULL, model TEXT NOT NULL, run_id TEXT NOT NULL,
+			last_key TEXT NOT NULL DEFAULT '', done INTEGER NOT NULL DEFAULT 0, finished INTEGER NOT NULL DEFAULT 0, updated_at TEXT NOT NULL)`},
+		{SQL: `INSERT INTO "` + operator.BackfillTable + `" VALUES ('projects.name', 'PROJECT', 'run-1', 'project:0042', 42, 0, '2026-01-01T00:00:00Z'),
+			('users.email', 'USER', 'run-0', '', 7, 1, '2026-01-01T00:00:00Z')`},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("unfinished backfill", func(t *testing.T) { planReads(t, 1) })
+}
