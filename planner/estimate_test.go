@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -115,5 +116,27 @@ func TestRowEstimateOfNewTableIndexAndSeed(t *testing.T) {
 		if s.Rows != nil {
 			t.Errorf("%s %s on a new table has an estimate %+v", s.Action, s.Target, s.Rows)
 		}
+	}
+}
+
+func TestRowEstimateOfSeeds(t *testing.T) {
+	spec, diags := hclspec.LoadSources("app", map[string][]byte{"m.dm.hcl": []byte(seedHCL)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	p := Diff(spec, "local", &state.Schema{})
+	n := 0
+	for _, s := range p.Steps {
+		if s.Action != Seed {
+			continue
+		}
+		n++
+		// users has no declared index: the row and its primary key's.
+		if s.Rows == nil || *s.Rows != (RowEstimate{Read: 1, Written: 2}) {
+			t.Errorf("seed %s estimate %+v, want 1 read, 2 written", s.Target, s.Rows)
+		}
+	}
+	if n != 3 {
+		t.Fatalf("%d seed steps, want 3", n)
 	}
 }
