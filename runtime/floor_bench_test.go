@@ -11,6 +11,9 @@ package runtime_test
 //     a plain INSERT of the 10-column row into a table without indexes;
 //   - upsert: the same two tables written with INSERT ... ON CONFLICT DO
 //     UPDATE, which makes a write safe to replay (backend.Stmt.Idempotent);
+//   - upsert+kv-columns-*: the KV entries' columns (namespace, key, value,
+//     metadata, expiration) without the foreign key, WITHOUT ROWID as the
+//     local KV keeps them and in a rowid table;
 //   - layout: the local KV's entries table (namespace, key, metadata,
 //     expiration) and the model's table with its two indexes, still by
 //     hand: the baseline of BenchmarkSave;
@@ -30,6 +33,8 @@ func BenchmarkSaveFloor(b *testing.B) {
 	}{
 		{"kv", `CREATE TABLE floor_kv (key TEXT PRIMARY KEY, value BLOB)`},
 		{"d1", `CREATE TABLE floor_d1 (` + d1Cols + `, PRIMARY KEY ("page_id"))`},
+		{"kv", `CREATE TABLE floor_kv_norowid (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, metadata BLOB, expiration INTEGER, PRIMARY KEY (ns, key)) WITHOUT ROWID`},
+		{"kv", `CREATE TABLE floor_kv_rowid (ns TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, metadata BLOB, expiration INTEGER, UNIQUE (ns, key))`},
 	} {
 		db := be.kv
 		if ddl.db == "d1" {
@@ -43,6 +48,10 @@ func BenchmarkSaveFloor(b *testing.B) {
 	floorD1 := mustPrepare(b, be.d1, `INSERT INTO floor_d1 (`+d1Cols+`) VALUES `+row10)
 	upKV := mustPrepare(b, be.kv, `INSERT INTO floor_kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
 	upD1 := mustPrepare(b, be.d1, `INSERT INTO floor_d1 (`+d1Cols+`) VALUES `+row10+` ON CONFLICT ("page_id") DO UPDATE SET "project_id" = excluded."project_id", "url" = excluded."url", "title" = excluded."title", "status" = excluded."status", "last_processed" = excluded."last_processed", "user_id" = excluded."user_id", "created_at" = excluded."created_at", "updated_at" = excluded."updated_at", "deleted_at" = excluded."deleted_at"`)
+	upNoRowid := mustPrepare(b, be.kv, `INSERT INTO floor_kv_norowid (ns, key, value, metadata, expiration) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiration = excluded.expiration`)
+	upRowid := mustPrepare(b, be.kv, `INSERT INTO floor_kv_rowid (ns, key, value, metadata, expiration) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, metadata = excluded.metadata, expiration = excluded.expiration`)
 	put := mustPrepare(b, be.kv, kvPutSQL)
 	up := mustPrepare(b, be.d1, d1Upsert+row10+d1Tail)
 
@@ -66,6 +75,14 @@ func BenchmarkSaveFloor(b *testing.B) {
 			func(_ string, _ []byte, r []any) error { _, err := floorD1.Exec(r...); return err })},
 		{"upsert", write(
 			func(k string, v []byte, _ []any) error { _, err := upKV.Exec(k, v); return err },
+			func(_ string, _ []byte, r []any) error { _, err := upD1.Exec(r...); return err })},
+		// The KV entries' columns without the namespace foreign key, as
+		// the local KV keeps them (WITHOUT ROWID) and in a rowid table.
+		{"upsert+kv-columns-without-rowid", write(
+			func(k string, v []byte, _ []any) error { _, err := upNoRowid.Exec(be.ns, k, v, nil, nil); return err },
+			func(_ string, _ []byte, r []any) error { _, err := upD1.Exec(r...); return err })},
+		{"upsert+kv-columns-rowid", write(
+			func(k string, v []byte, _ []any) error { _, err := upRowid.Exec(be.ns, k, v, nil, nil); return err },
 			func(_ string, _ []byte, r []any) error { _, err := upD1.Exec(r...); return err })},
 		{"layout", write(
 			func(k string, v []byte, _ []any) error { _, err := put.Exec(be.ns, k, v, nil, nil); return err },
