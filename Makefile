@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 EXAMPLES    := examples
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build run test test-go lint vet staticcheck harness bench bench-gateway fuzz test-cloudflare clean
+.PHONY: all build run test test-go lint vet staticcheck lint-workflows harness bench bench-gateway fuzz test-cloudflare clean
 
 all: build
 
@@ -68,6 +68,12 @@ lint: vet staticcheck
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags cloudflare_live ./backend/cloudflare
+
+# make lint-workflows: actionlint (its Go API, so nothing to install) over
+# the example GitHub workflows in examples/github; make test runs it too,
+# with the test that runs their dmplan steps against the harness.
+lint-workflows:
+	$(GO) test -count=1 -run 'TestExampleWorkflowsLint' ./cmd/dmplan
 
 $(STATICCHECK):
 	@mkdir -p $(BIN)

@@ -102,8 +102,8 @@ type Options struct {
 // target whose lock another apply holds (ErrLocked, after
 // Options.LockTimeout) and a plan whose fingerprint no longer matches the
 // live schema (ErrStalePlan). It then creates the plan's KV namespaces,
-// sends every SQL statement as D1 batches (see DefaultMaxBatchStatements;
-// the first batch also creates the history table), stopping at each
+// sends every SQL statement as D1 batches (see DefaultMaxBatchStatements),
+// stopping at each
 // backfill step to run it through Options.Backfiller, and runs the seeds
 // through Options.Seeder, in plan order. Before the first step it records
 // the apply in history as running (see the package doc); the row is
@@ -200,6 +200,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		return nil, fmt.Errorf("inspect live schema: %w", err)
 	}
 	before := p.LiveFingerprint(live)
+	var replanned *planner.Plan
 	if before != p.Fingerprint && opts.Replan != nil {
 		np, err := opts.Replan(ctx, live)
 		if err != nil {
@@ -212,6 +213,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 				slog.String("plan", p.ID), slog.String("replan", np.ID), slog.Bool("changes", np.HasChanges()))
 			p, a.p = np, np
 			before = p.LiveFingerprint(live)
+			replanned = np
 		}
 	}
 	if before != p.Fingerprint {
@@ -220,6 +222,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	}
 	a.live = live
 	a.report = newReport(p, before, start)
+	a.report.Replanned = replanned
 	bookmark := opts.Bookmark
 	if opts.RestorePoint != nil && p.HasChanges() {
 		bookmark = opts.RestorePoint(ctx)
@@ -239,8 +242,13 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		a.report.FingerprintAfter = before
 		a.report.Duration = a.opts.Now().Sub(start)
 		if opts.RecordNoOp {
+			// Recorded like any apply, so it too marks the rows earlier
+			// applies left running (killed after their last step, say).
+			if err := a.start(ctx); err != nil {
+				return a.report, err
+			}
 			a.finish(state.OutcomeNoOp, before)
-			if err := writeHistory(ctx, b.D1(), a.rec, a.prepared); err != nil {
+			if err := writeHistory(ctx, b.D1(), a.rec); err != nil {
 				return a.report, err
 			}
 		}
@@ -271,7 +279,7 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			return a.report, a.fail(ctx, err)
 		}
 		a.finish(state.OutcomeApplied, a.p.FingerprintAfter)
-		if err := writeHistory(ctx, b.D1(), a.rec, a.prepared); err != nil {
+		if err := writeHistory(ctx, b.D1(), a.rec); err != nil {
 			// Every step ran: the apply succeeded. Its row stays running,
 			// which the next apply marks interrupted; say so, not fail.
 			w := "the apply succeeded, but its history row could not be completed (" + a.redact(err) +
@@ -298,9 +306,6 @@ type run struct {
 	live   *state.Schema // as inspected under the lock
 	total  int
 	done   int
-	// prepared is set once a batch has created (and, for a bookmark,
-	// upgraded) the history table.
-	prepared bool
 }
 
 // lockErr reports a lost lease before the next batch or seed.
@@ -375,7 +380,6 @@ func (a *run) start(ctx context.Context) error {
 	if len(res) != len(head)+len(rec) || len(res[len(res)-1].Rows) != 1 {
 		return errors.New("record the start of the apply in history: its row is missing after writing it (nothing was applied)")
 	}
-	a.prepared = true
 	a.rec.ID = asInt(res[len(res)-1].Rows[0][0])
 	for _, row := range res[len(head)].Rows {
 		if len(row) >= 4 {
@@ -458,7 +462,6 @@ func (a *run) statements(ctx context.Context, from, to int) error {
 		if err != nil {
 			return a.batchError(batch, err)
 		}
-		a.prepared = true
 		a.markApplied(batch, first+bi+1)
 	}
 	return nil
@@ -563,7 +566,7 @@ func (a *run) fail(ctx context.Context, err error) error {
 	a.report.Outcome = outcome
 	a.report.FingerprintAfter = after
 	a.report.Duration = a.opts.Now().Sub(a.report.StartedAt)
-	if herr := writeHistory(ctx, a.b.D1(), a.rec, a.prepared); herr != nil {
+	if herr := writeHistory(ctx, a.b.D1(), a.rec); herr != nil {
 		return errors.Join(err, herr)
 	}
 	return err

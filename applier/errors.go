@@ -46,9 +46,13 @@ type StepError struct {
 func (e *StepError) Error() string {
 	msg := fmt.Sprintf("apply step %d (%s)", e.Index+1, e.Step.Summary())
 	if e.SQL != "" {
-		msg += ": " + e.SQL
+		msg += ": " + clipSQL(e.SQL, maxErrorSQL)
 	}
 	return msg + ": " + e.Err.Error()
 }
+
+// maxErrorSQL is how much of a failing statement an error quotes: enough
+// to recognize it, never a multi-megabyte default.
+const maxErrorSQL = 300
 
 func (e *StepError) Unwrap() error { return e.Err }

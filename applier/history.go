@@ -93,6 +93,11 @@ var historySelect = `SELECT id, plan_id, fingerprint_before, fingerprint_after, 
 // stays far below D1's 2 MB row limit; Counts still covers every step.
 const maxHistorySteps = 5000
 
+// maxHistoryError bounds the error text stored in one history row: an
+// error quoting a huge statement or value must not make the row itself
+// too large to record (D1 refuses a value over 2 MB).
+const maxHistoryError = 8 << 10
+
 // maxHistoryStatement and maxHistorySQL bound the SQL a history row keeps:
 // each statement is clipped to the first, and once the row holds the
 // second in all, later steps keep none (StepRef.SQLClipped says so).
@@ -205,7 +210,7 @@ func completeStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
 	}
 	return backend.Stmt{SQL: historyComplete, Idempotent: true, Args: []any{
 		rec.FingerprintAfter, steps, counts, formatTime(rec.FinishedAt), rec.DurationMS,
-		rec.Outcome, rec.Error, int64(rec.FailedStep), ns, rec.ID,
+		rec.Outcome, clipSQL(rec.Error, maxHistoryError), int64(rec.FailedStep), ns, rec.ID,
 	}}, nil
 }
 
@@ -227,7 +232,7 @@ func insertStmt(rec *state.HistoryRecord) (backend.Stmt, error) {
 	st := backend.Stmt{SQL: historyInsert, Args: []any{
 		rec.PlanID, rec.FingerprintBefore, rec.FingerprintAfter, steps, counts,
 		rec.ToolVersion, rec.Actor, formatTime(rec.StartedAt), formatTime(rec.FinishedAt),
-		rec.DurationMS, rec.Outcome, rec.Error, int64(rec.FailedStep), ns,
+		rec.DurationMS, rec.Outcome, clipSQL(rec.Error, maxHistoryError), int64(rec.FailedStep), ns,
 	}}
 	if rec.Bookmark != "" {
 		st.SQL = historyInsertBookmark
@@ -275,23 +280,20 @@ func historyUpgrade(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord
 const historyAttempts = 3
 
 // writeHistory records rec in its own batch: it completes the row the
-// apply started with (retried, see historyAttempts), or inserts a row,
-// creating (or upgrading, unless an earlier batch of this apply did:
-// prepared) the table when needed. Apply uses it for failed, interrupted
-// and no-op rows and after seeds and backfills; otherwise a successful
-// apply completes its row inside its final batch instead.
-func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, prepared bool) error {
+// apply started with (retried, see historyAttempts), or inserts a row (a
+// no-op's), creating or upgrading the table when needed. Apply uses it
+// for failed, interrupted and no-op rows and after seeds and backfills;
+// otherwise a successful apply completes its row inside its final batch.
+func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord) error {
 	st, err := recordStmt(rec)
 	if err != nil {
 		return err
 	}
 	sts := []backend.Stmt{st}
 	if rec.ID == 0 {
-		var up []backend.Stmt
-		if !prepared {
-			if up, err = historyUpgrade(ctx, d1, rec); err != nil {
-				return fmt.Errorf("record history: %w", err)
-			}
+		up, err := historyUpgrade(ctx, d1, rec)
+		if err != nil {
+			return fmt.Errorf("record history: %w", err)
 		}
 		sts = append(append([]backend.Stmt{{SQL: historyDDL}}, up...), st)
 	}
@@ -313,6 +315,40 @@ func writeHistory(ctx context.Context, d1 backend.D1, rec *state.HistoryRecord, 
 	return nil
 }
 
+// historyLast reads the newest row's outcome (LastApplyProbe).
+var historyLast = "SELECT id, plan_id, actor, started_at, outcome FROM " + historyTable + " ORDER BY id DESC LIMIT 1"
+
+// LastApplyProbe reads the newest history row in a plan's inspection
+// (backend.InspectWith runs it in the batch it already sends, and only
+// when the history table exists). UnfinishedApply reads its result.
+func LastApplyProbe() *backend.Probe {
+	return &backend.Probe{Table: state.HistoryTable, Stmt: backend.Stmt{SQL: historyLast}}
+}
+
+// LastApply is the newest apply in history, as a plan reports it.
+type LastApply struct {
+	ID        int64
+	PlanID    string
+	Actor     string
+	StartedAt time.Time
+	Outcome   string
+}
+
+// UnfinishedApply is the newest apply of a LastApplyProbe's result when
+// it did not finish: still recorded as running (a live apply, or one
+// killed), or interrupted. Nil otherwise.
+func UnfinishedApply(p *backend.Probe) *LastApply {
+	if p == nil || p.Result == nil || len(p.Result.Rows) == 0 || len(p.Result.Rows[0]) < 5 {
+		return nil
+	}
+	row := p.Result.Rows[0]
+	l := &LastApply{ID: asInt(row[0]), PlanID: asString(row[1]), Actor: asString(row[2]), StartedAt: asTime(row[3]), Outcome: asString(row[4])}
+	if l.Outcome != state.OutcomeRunning && l.Outcome != state.OutcomeInterrupted {
+		return nil
+	}
+	return l
+}
+
 // History returns the most recent applies recorded in the target, newest
 // first; limit <= 0 returns all of them. A database dmplan never applied
 // to has no history and returns none. A history table from before the
@@ -322,15 +358,19 @@ func History(ctx context.Context, d1 backend.D1, limit int) ([]state.HistoryReco
 }
 
 // FindHistory returns the rows ref names, newest first: the row with that
-// id when ref is a number, else the rows whose plan id is ref or starts
-// with it. None when nothing matches.
+// id when ref is a number and such a row exists, else the rows whose plan
+// id is ref or starts with it. None when nothing matches.
 func FindHistory(ctx context.Context, d1 backend.D1, ref string) ([]state.HistoryRecord, error) {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
 		return []state.HistoryRecord{}, nil
 	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		return queryHistory(ctx, d1, "WHERE id = ?", []any{id}, 0)
+		recs, err := queryHistory(ctx, d1, "WHERE id = ?", []any{id}, 0)
+		if err != nil || len(recs) > 0 {
+			return recs, err
+		}
+		// No such id: the digits may start a plan id.
 	}
 	return queryHistory(ctx, d1, "WHERE substr(plan_id, 1, length(?1)) = ?1", []any{ref}, 0)
 }

@@ -92,7 +92,7 @@ func TestFindHistory(t *testing.T) {
 	p := makePlan(t, b, loadSpec(t, baseHCL))
 	mustApply(t, b, p, Options{})
 	// The same plan recorded again as a no-op (RecordNoOp), then another.
-	for _, id := range []string{p.ID, "other-plan"} {
+	for _, id := range []string{p.ID, "424242-other"} {
 		noop := makePlan(t, b, loadSpec(t, baseHCL))
 		noop.ID = id
 		mustApply(t, b, noop, Options{RecordNoOp: true})
@@ -103,13 +103,14 @@ func TestFindHistory(t *testing.T) {
 	}{
 		{"1", []int64{1}},
 		{"3", []int64{3}},
-		{"9", nil},
+		{"999999999", nil}, // no such id, and no plan id starts with it (a UUID has a dash 9th)
 		{p.ID, []int64{2, 1}},
 		{p.ID[:6], []int64{2, 1}},
-		{"other", []int64{3}},
+		{"424242", []int64{3}}, // digits, no such id: the start of a plan id
 		{"nope", nil},
 		{"", nil},
 		{"%", nil},
+		{"12345678", nil}, // digits, no such id: a plan prefix, and none matches
 	}
 	for _, tt := range tests {
 		recs, err := FindHistory(ctx, b.D1(), tt.ref)

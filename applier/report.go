@@ -45,6 +45,11 @@ type Report struct {
 	// Warnings are problems that did not stop a successful apply: its
 	// history row could not be completed, say.
 	Warnings []string `json:"warnings,omitempty"`
+	// Replanned is the plan Apply derived again under the lock
+	// (Options.Replan) and ran instead of the one it was given; nil when
+	// it ran the given plan. With no changes, the Outcome is a no-op:
+	// another apply made them meanwhile.
+	Replanned *planner.Plan `json:"-"`
 }
 
 // InterruptedApply is an earlier apply found running in history.

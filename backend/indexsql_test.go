@@ -7,35 +7,51 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	_ "modernc.org/sqlite"
 
 	"github.com/dmplan/dmplan/state"
 )
 
 func TestParseIndexSQL(t *testing.T) {
+	type key = state.IndexKey
 	tests := []struct {
 		sql    string
 		unique bool
 		cols   []string
+		keys   []key
+		where  string
+		exact  bool
 		ok     bool
 	}{
-		{`CREATE INDEX by_a ON t (a)`, false, []string{"a"}, true},
-		{`CREATE UNIQUE INDEX by_a_b ON t(a, b)`, true, []string{"a", "b"}, true},
-		{`create unique index if not exists main.x on "t" ("A b" DESC, [c], ` + "`d`" + ` asc)`, true, []string{"A b", "c", "d"}, true},
-		{`CREATE INDEX "odd ""name""" ON t ("q""uote")`, false, []string{`q"uote`}, true},
-		{`CREATE INDEX p ON t (a) WHERE a IS NOT NULL`, false, []string{"a"}, true},
-		{"CREATE INDEX /* c */ c ON t -- x\n (a)", false, []string{"a"}, true},
-		{`CREATE INDEX e ON t (lower(a))`, false, nil, false},
-		{`CREATE UNIQUE INDEX e ON t (a COLLATE NOCASE)`, true, nil, false},
-		{`CREATE INDEX e ON t (a + b)`, false, nil, false},
-		{`CREATE INDEX r ON t (rowid)`, false, nil, false},
-		{`CREATE INDEX u ON t (a) trailing`, false, nil, false},
-		{`CREATE INDEX u ON t (a`, false, nil, false},
-		{`CREATE INDEX u ON t ("a`, false, nil, false},
-		{`CREATE INDEX u ON t ()`, false, nil, false},
-		{`CREATE INDEX IF u ON t (a)`, false, nil, false},
-		{`CREATE TABLE t (a)`, false, nil, false},
-		{``, false, nil, false},
+		{sql: `CREATE INDEX by_a ON t (a)`, cols: []string{"a"}, keys: []key{{}}, exact: true, ok: true},
+		{sql: `CREATE UNIQUE INDEX by_a_b ON t(a, b)`, unique: true, cols: []string{"a", "b"}, keys: []key{{}, {}}, exact: true, ok: true},
+		{sql: `create unique index if not exists main.x on "t" ("A b" DESC, [c], ` + "`d`" + ` asc)`, unique: true,
+			cols: []string{"A b", "c", "d"}, keys: []key{{Desc: true}, {}, {}}, exact: true, ok: true},
+		{sql: `CREATE INDEX "odd ""name""" ON t ("q""uote")`, cols: []string{`q"uote`}, keys: []key{{}}, exact: true, ok: true},
+		{sql: `CREATE INDEX p ON t (a) WHERE a IS NOT NULL`, cols: []string{"a"}, keys: []key{{}}, where: "a IS NOT NULL", exact: true, ok: true},
+		{sql: "CREATE INDEX p ON t (a)\n  where \"Deleted_At\"   is\tnull -- soft delete", cols: []string{"a"}, keys: []key{{}}, where: "deleted_at IS NULL", exact: true, ok: true},
+		{sql: "CREATE INDEX /* c */ c ON t -- x\n (a)", cols: []string{"a"}, keys: []key{{}}, exact: true, ok: true},
+		{sql: `CREATE INDEX e ON t (lower(a))`, cols: []string{""}, keys: []key{{Expr: "lower(a)"}}, exact: true, ok: true},
+		{sql: `CREATE INDEX e ON t (LOWER( "A" ) DESC)`, cols: []string{""}, keys: []key{{Expr: "lower(a)", Desc: true}}, exact: true, ok: true},
+		{sql: `CREATE UNIQUE INDEX e ON t (a COLLATE NOCASE)`, unique: true, cols: []string{"a"}, keys: []key{{Collate: "NOCASE"}}, exact: true, ok: true},
+		{sql: `CREATE INDEX e ON t (a collate "binary" ASC, b COLLATE rtrim DESC)`, cols: []string{"a", "b"}, keys: []key{{}, {Collate: "RTRIM", Desc: true}}, exact: true, ok: true},
+		{sql: `CREATE INDEX e ON t ((a))`, cols: []string{"a"}, keys: []key{{}}, exact: true, ok: true},
+		{sql: `CREATE INDEX e ON t (a + b, coalesce(c, 'x,y'))`, cols: []string{"", ""}, keys: []key{{Expr: "a + b"}, {Expr: "coalesce(c, 'x,y')"}}, exact: true, ok: true},
+		{sql: `CREATE INDEX e ON t (json_extract(data, '$.a'))  WHERE status IN ('a','b') AND x>=1`, cols: []string{""},
+			keys: []key{{Expr: "json_extract(data, '$.a')"}}, where: "status IN ('a', 'b') AND x >= 1", exact: true, ok: true},
+		{sql: `CREATE INDEX r ON t (rowid)`, cols: []string{"rowid"}, keys: []key{{}}, ok: true},
+		{sql: `CREATE INDEX r ON t ('a')`, cols: []string{""}, keys: []key{{Expr: "'a'"}}, ok: true},
+		{sql: `CREATE INDEX u ON t (a) trailing`},
+		{sql: `CREATE INDEX u ON t (a) WHERE`},
+		{sql: `CREATE INDEX u ON t (a`},
+		{sql: `CREATE INDEX u ON t ("a`},
+		{sql: `CREATE INDEX u ON t ()`},
+		{sql: `CREATE INDEX u ON t (a,)`},
+		{sql: `CREATE INDEX u ON t (DESC)`},
+		{sql: `CREATE INDEX IF u ON t (a)`},
+		{sql: `CREATE TABLE t (a)`},
+		{sql: ``},
 	}
 	for _, tt := range tests {
 		got, ok := parseIndexSQL(tt.sql)
@@ -43,21 +59,57 @@ func TestParseIndexSQL(t *testing.T) {
 			t.Errorf("parseIndexSQL(%q) ok = %v, want %v", tt.sql, ok, tt.ok)
 			continue
 		}
-		if got.unique != tt.unique {
-			t.Errorf("parseIndexSQL(%q) unique = %v, want %v", tt.sql, got.unique, tt.unique)
+		if !ok {
+			continue
 		}
-		if ok {
-			if diff := cmp.Diff(tt.cols, got.columns); diff != "" {
-				t.Errorf("parseIndexSQL(%q) columns (-want +got):\n%s", tt.sql, diff)
+		want := parsedIndex{unique: tt.unique, columns: tt.cols, keys: tt.keys, where: tt.where, exact: tt.exact}
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(parsedIndex{})); diff != "" {
+			t.Errorf("parseIndexSQL(%q) (-want +got):\n%s", tt.sql, diff)
+		}
+	}
+}
+
+// TestNormalizeIgnoresSpelling checks that spellings SQLite reads alike
+// normalize alike and that different conditions stay different.
+func TestNormalizeIgnoresSpelling(t *testing.T) {
+	norm := func(s string) string {
+		toks, ok := tokenizeSQL(s)
+		if !ok {
+			t.Fatalf("tokenizeSQL(%q) failed", s)
+		}
+		return normalizeTokens(toks)
+	}
+	same := [][]string{
+		{`deleted_at IS NULL`, `"deleted_at" is null`, "Deleted_At\n\tIS /* x */ NULL", "[deleted_at] IS NULL -- y"},
+		{`lower(email)`, `LOWER ( "Email" )`, "lower(`email`)"},
+		{`status = 'Done'`, `"STATUS"='Done'`},
+		{`"my col" > 1.5`, `[My Col]>1.5`},
+	}
+	for _, group := range same {
+		for _, s := range group[1:] {
+			if a, b := norm(group[0]), norm(s); a != b {
+				t.Errorf("normalize(%q) = %q, normalize(%q) = %q, want equal", group[0], a, s, b)
 			}
+		}
+	}
+	differ := [][2]string{
+		{`deleted_at IS NULL`, `deleted_at IS NOT NULL`},
+		{`status = 'Done'`, `status = 'done'`},
+		{`"select" = 1`, `x = 1`},
+		{`a - b`, `a -- b`},
+	}
+	for _, d := range differ {
+		if a, b := norm(d[0]), norm(d[1]); a == b {
+			t.Errorf("normalize(%q) = normalize(%q) = %q, want different", d[0], d[1], a)
 		}
 	}
 }
 
 // TestParseIndexSQLAgreesWithSQLite creates indexes in real SQLite and
-// checks that whenever parseIndexSQL accepts the text SQLite stored, its
-// columns (in the table's spelling) and uniqueness are what PRAGMA
-// index_info and index_list say.
+// checks that whenever parseIndexSQL reads the text SQLite stored exactly,
+// its keys (in the table's spelling), their order and collation and the
+// uniqueness are what PRAGMA index_xinfo and index_list say, and that the
+// partial ones are those index_list calls partial.
 func TestParseIndexSQLAgreesWithSQLite(t *testing.T) {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
@@ -77,6 +129,10 @@ func TestParseIndexSQLAgreesWithSQLite(t *testing.T) {
 		`CREATE INDEX i5 ON t (lower(Alpha))`,
 		`CREATE INDEX i6 ON t (Alpha COLLATE NOCASE)`,
 		`CREATE UNIQUE INDEX IF NOT EXISTS i7 ON t (e, Alpha)`,
+		`CREATE INDEX i8 ON t (e COLLATE rtrim DESC, (alpha), "b c" COLLATE BINARY) WHERE e IS NOT NULL`,
+		`CREATE INDEX i9 ON t ("b c" + 1 DESC, rowid_like)`,
+		`CREATE INDEX i10 ON t (Alpha || 'x', e)`,
+		`CREATE INDEX i11 ON t ('Alpha')`,
 	}
 	for _, d := range defs {
 		if _, err := db.ExecContext(ctx, d); err != nil {
@@ -85,7 +141,7 @@ func TestParseIndexSQLAgreesWithSQLite(t *testing.T) {
 	}
 	cols := []string{"Alpha", "b c", `q"d`, "rowid_like", "e"}
 	table := tableOf(cols)
-	accepted := 0
+	exact := 0
 	for i := range defs {
 		name := fmt.Sprintf("i%d", i+1)
 		var text string
@@ -94,43 +150,61 @@ func TestParseIndexSQLAgreesWithSQLite(t *testing.T) {
 		}
 		p, ok := parseIndexSQL(text)
 		if !ok {
+			t.Errorf("parseIndexSQL(%q) failed", text)
 			continue
 		}
-		accepted++
-		want := pragmaColumns(t, db, name)
-		if diff := cmp.Diff(want, columnSpelling(table, p.columns)); diff != "" {
-			t.Errorf("%s: columns (-index_info +parsed):\n%s", text, diff)
-		}
-		var unique bool
-		if err := db.QueryRowContext(ctx, `SELECT "unique" FROM pragma_index_list('t') WHERE name = ?`, name).Scan(&unique); err != nil {
+		var unique, partial bool
+		if err := db.QueryRowContext(ctx, `SELECT "unique", partial FROM pragma_index_list('t') WHERE name = ?`, name).Scan(&unique, &partial); err != nil {
 			t.Fatal(err)
 		}
-		if unique != p.unique {
-			t.Errorf("%s: unique = %v, index_list says %v", text, p.unique, unique)
+		if unique != p.unique || partial != (p.where != "") {
+			t.Errorf("%s: unique, partial = %v, %v; index_list says %v, %v", text, p.unique, p.where != "", unique, partial)
+		}
+		wantCols, wantKeys := indexXInfo(pragmaXInfo(t, db, name), p)
+		if !p.exact {
+			continue
+		}
+		exact++
+		gotCols, gotKeys := columnKeys(table, p)
+		// index_xinfo cannot give an expression's text; parse does.
+		for j := range wantKeys {
+			if wantKeys[j].Expr == "<expr>" {
+				wantKeys[j].Expr = gotKeys[j].Expr
+			}
+		}
+		if diff := cmp.Diff(wantCols, gotCols); diff != "" {
+			t.Errorf("%s: columns (-index_xinfo +parsed):\n%s", text, diff)
+		}
+		if diff := cmp.Diff(wantKeys, gotKeys, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s: keys (-index_xinfo +parsed):\n%s", text, diff)
 		}
 	}
-	if accepted != 5 {
-		t.Errorf("parsed %d of the indexes, want 5 (i1-i4, i7)", accepted)
+	if exact != 10 {
+		t.Errorf("read %d of the indexes exactly, want 10 (all but i11)", exact)
 	}
 }
 
-func pragmaColumns(t *testing.T, db *sql.DB, index string) []string {
+func pragmaXInfo(t *testing.T, db *sql.DB, index string) *Result {
 	t.Helper()
-	rows, err := db.Query(`PRAGMA index_info(` + QuoteIdent(index) + `)`)
+	rows, err := db.Query(`PRAGMA index_xinfo(` + QuoteIdent(index) + `)`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []string
+	r := &Result{Columns: []string{"seqno", "cid", "name", "desc", "coll", "key"}}
 	for rows.Next() {
-		var seq, cid int
-		var name sql.NullString
-		if err := rows.Scan(&seq, &cid, &name); err != nil {
+		var seq, cid, desc, key int64
+		var name, coll sql.NullString
+		if err := rows.Scan(&seq, &cid, &name, &desc, &coll, &key); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, name.String)
+		var n any
+		if name.Valid {
+			n = name.String
+		}
+		r.Rows = append(r.Rows, []any{seq, cid, n, desc, coll.String, key})
 	}
-	return out
+	return r
 }
 
 func tableOf(cols []string) *state.Table {

@@ -22,7 +22,10 @@ func IsInternalTable(name string) bool { return state.IsInternalTable(name) }
 // tables: one read of sqlite_master, then one batch of plain statements
 // (D1 refuses the table-valued pragma functions): PRAGMA table_info per
 // table, one row probe per hasRowsChunk tables, and PRAGMA index_info only
-// for the indexes whose CREATE INDEX text is not a plain column list.
+// for the indexes whose CREATE INDEX text it cannot read for sure (a key
+// that may be the rowid, a name spelled as a string). Indexes carry their
+// keys' order, collation and expression and their WHERE clause
+// (state.Index), so a hand-made change to an index shows in the plan.
 // kv may be nil, in which case no namespaces are listed.
 func Inspect(ctx context.Context, d1 D1, kv KV) (*state.Schema, error) {
 	return InspectWith(ctx, d1, kv)
@@ -116,13 +119,16 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map
 		sts = append(sts, Stmt{SQL: hasRowsSQL(tables[i:min(i+hasRowsChunk, len(tables))], noRowid)})
 	}
 	parsed := make([]parsedIndex, len(indexes))
-	asked := map[int]int{} // index in indexes -> its PRAGMA index_info in sts
+	asked := map[int]int{} // index in indexes -> its PRAGMA index_xinfo in sts
 	for i, ix := range indexes {
 		p, ok := parseIndexSQL(ix.sql)
-		parsed[i] = p
 		if !ok {
+			p = parsedIndex{unique: p.unique}
+		}
+		parsed[i] = p
+		if !p.exact {
 			asked[i] = len(sts)
-			sts = append(sts, Stmt{SQL: "PRAGMA index_info(" + QuoteIdent(ix.name) + ")"})
+			sts = append(sts, Stmt{SQL: "PRAGMA index_xinfo(" + QuoteIdent(ix.name) + ")"})
 		}
 	}
 	firstProbe := len(sts)
@@ -168,13 +174,17 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map
 	}
 	for i, ix := range indexes {
 		t := byName[ix.table]
-		var cols []string
+		p := parsed[i]
+		out := &state.Index{Name: ix.name, Unique: p.unique, Where: p.where}
 		if k, ok := asked[i]; ok {
-			cols = indexColumns(res[k])
+			out.Columns, out.Keys = indexXInfo(res[k], p)
 		} else {
-			cols = columnSpelling(t, parsed[i].columns)
+			out.Columns, out.Keys = columnKeys(t, p)
 		}
-		t.Indexes = append(t.Indexes, &state.Index{Name: ix.name, Columns: cols, Unique: parsed[i].unique})
+		if !slices.ContainsFunc(out.Keys, func(k state.IndexKey) bool { return k != state.IndexKey{} }) {
+			out.Keys = nil
+		}
+		t.Indexes = append(t.Indexes, out)
 	}
 	for i, p := range probes {
 		p.Result = res[firstProbe+i]
@@ -206,22 +216,6 @@ func hasRowsSQL(tables []*state.Table, noRowid map[*state.Table]bool) string {
 		b.WriteString(")")
 	}
 	return b.String()
-}
-
-// columnSpelling returns index columns as the table spells them, as PRAGMA
-// index_info does: SQLite matches column names ignoring ASCII case.
-func columnSpelling(t *state.Table, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = n
-		for _, c := range t.Columns {
-			if asciiEqualFold(c.Name, n) {
-				out[i] = c.Name
-				break
-			}
-		}
-	}
-	return out
 }
 
 // asciiEqualFold is SQLite's comparison of names: equal but for the case
@@ -284,13 +278,17 @@ func tableColumns(r *Result) ([]*state.Column, error) {
 	return cols, nil
 }
 
-// indexColumns reads PRAGMA index_info: seqno, cid, name, in seqno order.
-// A column of an expression index has no name; it is shown as "<expr>".
-func indexColumns(r *Result) []string {
+// indexXInfo reads PRAGMA index_xinfo: seqno, cid, name, desc, coll, key,
+// in seqno order, keeping the key columns (key = 1). A key that is an
+// expression (cid -2) has no name: it is "<expr>", its text taken from p
+// when parseIndexSQL read the same number of keys. The collation is what
+// SQLite uses, BINARY left out.
+func indexXInfo(r *Result, p parsedIndex) ([]string, []state.IndexKey) {
 	at := columnIndex(r)
 	type part struct {
 		seq  int64
 		name string
+		key  state.IndexKey
 	}
 	parts := make([]part, 0, len(r.Rows))
 	for _, row := range r.Rows {
@@ -300,18 +298,57 @@ func indexColumns(r *Result) []string {
 			}
 			return nil
 		}
-		name := asString(get("name"))
-		if get("name") == nil {
-			name = "<expr>"
+		if _, ok := at["key"]; ok && asInt(get("key")) == 0 {
+			continue
 		}
-		parts = append(parts, part{seq: asInt(get("seqno")), name: name})
+		pt := part{seq: asInt(get("seqno")), name: asString(get("name"))}
+		pt.key.Desc = asInt(get("desc")) != 0
+		if c := strings.ToUpper(asString(get("coll"))); c != "BINARY" {
+			pt.key.Collate = c
+		}
+		if get("name") == nil {
+			pt.name = "<expr>"
+			pt.key.Expr = "<expr>"
+		}
+		parts = append(parts, pt)
 	}
 	slices.SortStableFunc(parts, func(a, b part) int { return cmp.Compare(a.seq, b.seq) })
 	cols := make([]string, len(parts))
-	for i, p := range parts {
-		cols[i] = p.name
+	keys := make([]state.IndexKey, len(parts))
+	for i, pt := range parts {
+		cols[i], keys[i] = pt.name, pt.key
+		if pt.key.Expr != "" && len(p.keys) == len(parts) && p.keys[i].Expr != "" {
+			keys[i].Expr = p.keys[i].Expr
+		}
 	}
-	return cols
+	return cols, keys
+}
+
+// columnKeys returns the keys parseIndexSQL read, columns in the table's
+// spelling (as PRAGMA index_info gives them: SQLite matches names ignoring
+// ASCII case). A double-quoted word that names no column is a string to
+// SQLite, so that key is an expression.
+func columnKeys(t *state.Table, p parsedIndex) ([]string, []state.IndexKey) {
+	cols := make([]string, len(p.columns))
+	keys := append([]state.IndexKey(nil), p.keys...)
+	for i, n := range p.columns {
+		if keys[i].Expr != "" {
+			cols[i] = "<expr>"
+			continue
+		}
+		cols[i] = ""
+		for _, c := range t.Columns {
+			if asciiEqualFold(c.Name, n) {
+				cols[i] = c.Name
+				break
+			}
+		}
+		if cols[i] == "" {
+			cols[i] = "<expr>"
+			keys[i].Expr = "'" + strings.ReplaceAll(n, "'", "''") + "'"
+		}
+	}
+	return cols, keys
 }
 
 func columnIndex(r *Result) map[string]int {

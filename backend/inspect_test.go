@@ -83,9 +83,9 @@ func TestInspect(t *testing.T) {
 					{Name: "email", Type: "TEXT"},
 				},
 				Indexes: []*state.Index{
-					{Name: "by_expr", Columns: []string{"<expr>"}},
+					{Name: "by_expr", Columns: []string{"<expr>"}, Keys: []state.IndexKey{{Expr: "lower(status)"}}},
 					{Name: "by_project_status", Columns: []string{"project_id", "status"}},
-					{Name: `odd "name"`, Columns: []string{"status"}, Unique: true},
+					{Name: `odd "name"`, Columns: []string{"status"}, Unique: true, Keys: []state.IndexKey{{Desc: true}}},
 				},
 			},
 		},

@@ -12,6 +12,12 @@ environment "local" {
 
 # Cloudflare D1 and Workers KV. The API token comes from
 # CLOUDFLARE_API_TOKEN; only the account id is read here.
+environment "staging" {
+  backend    = "cloudflare"
+  account_id = env.CLOUDFLARE_ACCOUNT_ID
+  database   = "nimbus-staging"
+}
+
 environment "production" {
   backend    = "cloudflare"
   account_id = env.CLOUDFLARE_ACCOUNT_ID

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-// AddFuzzSeeds adds every error file and example to the seed corpus of a
+// AddFuzzSeeds adds every error file and example, and files nested past
+// MaxNesting, to the seed corpus of a
 // fuzz target of the loader. It is exported for the external test package
 // (FuzzLoad) too.
 func AddFuzzSeeds(f *testing.F) {
@@ -22,5 +23,9 @@ func AddFuzzSeeds(f *testing.F) {
 			}
 			f.Add(b)
 		}
+	}
+	// Nesting deep enough to overflow HCL's recursive parser.
+	for _, src := range deepSources() {
+		f.Add(src)
 	}
 }

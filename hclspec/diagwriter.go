@@ -48,12 +48,12 @@ func WriteDiagnostics(w io.Writer, spec *Spec, diags hcl.Diagnostics, color bool
 			sev, code = "warning", ansiYellow
 		}
 		if d.Subject != nil {
-			fmt.Fprintf(bw, "%s: ", paint(ansiBold, fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)))
+			fmt.Fprintf(bw, "%s: ", paint(ansiBold, fmt.Sprintf("%s:%d:%d", EscapeControl(d.Subject.Filename), d.Subject.Start.Line, d.Subject.Start.Column)))
 		}
-		fmt.Fprintf(bw, "%s: %s\n", paint(code, sev), paint(ansiBold, d.Summary))
+		fmt.Fprintf(bw, "%s: %s\n", paint(code, sev), paint(ansiBold, EscapeControl(d.Summary)))
 		if d.Subject != nil && spec != nil {
 			if line, ok := sourceLine(spec.Sources[d.Subject.Filename], d.Subject.Start.Line); ok {
-				line, rng := clipLine(line, *d.Subject)
+				line, rng := clipLine(escapeLine(line, *d.Subject))
 				num := fmt.Sprintf("%d", d.Subject.Start.Line)
 				pad := strings.Repeat(" ", len(num))
 				fmt.Fprintf(bw, "\n  %s | %s\n", paint(ansiCyan, num), line)
@@ -62,7 +62,7 @@ func WriteDiagnostics(w io.Writer, spec *Spec, diags hcl.Diagnostics, color bool
 		}
 		if d.Detail != "" {
 			bw.WriteString("\n")
-			for _, l := range wrap(d.Detail, wrapWidth-2) {
+			for _, l := range wrap(EscapeControl(d.Detail), wrapWidth-2) {
 				fmt.Fprintf(bw, "  %s\n", l)
 			}
 		}
@@ -92,6 +92,36 @@ func sourceLine(src []byte, n int) (string, bool) {
 		}
 		src = src[j+1:]
 	}
+}
+
+// escapeLine escapes line with EscapeControl (tabs too, since the marker
+// line copies them) and moves the columns of r to match.
+func escapeLine(line string, r hcl.Range) (string, hcl.Range) {
+	if firstUnsafe(line) < 0 {
+		return line, r
+	}
+	var b strings.Builder
+	col, startShift, endShift := 1, 0, 0
+	for i := 0; i < len(line); {
+		c, size := utf8.DecodeRuneInString(line[i:])
+		e := escapeRune(line[i:i+size], c, size)
+		b.WriteString(e)
+		if grow := utf8.RuneCountInString(e) - 1; grow > 0 {
+			if col < r.Start.Column {
+				startShift += grow
+			}
+			if col < r.End.Column {
+				endShift += grow
+			}
+		}
+		col++
+		i += size
+	}
+	r.Start.Column += startShift
+	if r.End.Line == r.Start.Line {
+		r.End.Column += endShift
+	}
+	return b.String(), r
 }
 
 // maxSourceWidth is the most characters of a source line a diagnostic

@@ -62,6 +62,7 @@ func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
 		validOK = !d.HasErrors()
 	}
 	if a, ok := content.Attributes["default"]; ok && f.Type != 0 {
+		f.DefaultRange = a.Expr.Range()
 		diags = append(diags, decodeDefault(f, a, validOK)...)
 	}
 	return f, diags

@@ -84,11 +84,20 @@ func LoadSources(project string, srcs map[string][]byte) (*Spec, hcl.Diagnostics
 	}
 	sort.Strings(names)
 
+	// A file nested too deep for HCL's recursive parser is reported and
+	// not parsed (see MaxNesting).
+	var deep hcl.Diagnostics
+	parse := names[:0:0]
 	for _, n := range names {
 		s.Sources[n] = srcs[n]
+		if d := CheckNesting(n, srcs[n]); d.HasErrors() {
+			deep = append(deep, d...)
+			continue
+		}
+		parse = append(parse, n)
 	}
 	d := &decoder{spec: s, ranges: map[*Model]*modelRanges{}}
-	diags := dropFollowUps(d.decode(d.parseAll(names, srcs)))
+	diags := append(deep, dropFollowUps(d.decode(d.parseAll(parse, srcs)))...)
 	sortByRange(diags, subjectRange)
 	return s, diags
 }

@@ -171,6 +171,9 @@ type Field struct {
 	KVOnly     bool // _auth: stored in KV, never in D1
 
 	DeclRange hcl.Range
+	// DefaultRange is where the default value is written; zero when the
+	// field has none.
+	DefaultRange hcl.Range
 }
 
 // Validation is a named validator ("url", "email", "uuid", ...) or an enum

@@ -7,14 +7,18 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// MaxColumns is the most columns a D1 table may have. It copies
-// backend.MaxColumns because hclspec imports only hcl, cty and the
-// standard library.
-const MaxColumns = 100
-
-// MaxKeyBytes is the longest Workers KV key, copied from
-// backend.MaxKeyBytes for the same reason.
-const MaxKeyBytes = 512
+// Cloudflare's limits the configuration is checked against, documented in
+// "Limits · Cloudflare D1" and "Limits · Workers KV". They copy
+// backend.MaxColumns and its neighbours, the one place the backends take
+// them from, because hclspec imports only hcl, cty and the standard
+// library; a test keeps the copies equal.
+const (
+	MaxColumns        = 100              // columns per D1 table
+	MaxKeyBytes       = 512              // bytes per KV key
+	MaxStatementBytes = 100 * 1000       // bytes of SQL text per D1 statement
+	MaxRowBytes       = 2 * 1000 * 1000  // bytes per D1 row, string or BLOB
+	MaxValueBytes     = 25 * 1024 * 1024 // bytes per KV value
+)
 
 // idLen is the length of a generated record id (a UUID).
 const idLen = 36

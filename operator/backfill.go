@@ -16,9 +16,10 @@ import (
 // progress: the last KV key whose page was written, per run and target.
 const BackfillTable = "_dmplan_backfill"
 
-// The progress row of a target ("page_meta.title,status") is written in
-// the same D1 batch as the rows of each page, so it never claims a page
-// that was not written; finished is set once the last page is written.
+// The progress row of a target ("page_meta.title,status") ends the last
+// D1 batch of each page, after the page's rows (a page too large for one
+// batch takes several, run in order), so it never claims a page whose
+// rows were not written; finished is set once the last page is written.
 var backfillDDL = "CREATE TABLE IF NOT EXISTS " + backend.QuoteIdent(BackfillTable) + ` (
   target TEXT PRIMARY KEY NOT NULL,
   model TEXT NOT NULL,
@@ -29,20 +30,28 @@ var backfillDDL = "CREATE TABLE IF NOT EXISTS " + backend.QuoteIdent(BackfillTab
   updated_at TEXT NOT NULL
 )`
 
+// dbNow is the database's clock in the layout of the apply lock's times,
+// so progress can be compared with the lock's lease (see PendingBackfills).
+const dbNow = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
 var backfillSave = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (target, model, run_id, last_key, done, finished, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
+  VALUES (?, ?, ?, ?, ?, ?, ` + dbNow + `) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
   last_key = excluded.last_key, done = excluded.done, finished = excluded.finished, updated_at = excluded.updated_at`
 
-var backfillLoad = "SELECT last_key, finished FROM " + backend.QuoteIdent(BackfillTable) + " WHERE target = ?"
+var backfillLoad = "SELECT last_key, finished, done FROM " + backend.QuoteIdent(BackfillTable) + " WHERE target = ?"
 
 // backfillStart marks the target unfinished: a finished row from an
 // earlier backfill starts over, an unfinished one keeps its place.
 var backfillStart = "INSERT INTO " + backend.QuoteIdent(BackfillTable) + ` (target, model, run_id, last_key, done, finished, updated_at)
-  VALUES (?, ?, ?, '', 0, 0, ?) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
+  VALUES (?, ?, ?, '', 0, 0, ` + dbNow + `) ON CONFLICT (target) DO UPDATE SET run_id = excluded.run_id,
   last_key = CASE WHEN finished = 1 THEN '' ELSE last_key END, done = CASE WHEN finished = 1 THEN 0 ELSE done END,
   finished = 0, updated_at = excluded.updated_at`
 
-var backfillPending = "SELECT target, model, run_id, done FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
+var backfillPending = "SELECT target, model, run_id, done, updated_at FROM " + backend.QuoteIdent(BackfillTable) + " WHERE finished = 0 ORDER BY target"
+
+// backfillLocks reads the live leases of the apply lock (there is one
+// lease row): who holds it and since when, on the database's clock.
+var backfillLocks = "SELECT who, since FROM " + backend.QuoteIdent(applier.LockTable) + " WHERE expires_at > " + dbNow
 
 // BackfillOptions say which columns of which model to fill.
 type BackfillOptions struct {
@@ -80,12 +89,14 @@ type BackfillResult struct {
 }
 
 // Backfill fills D1 columns of existing rows from the KV objects: a
-// reconcile fix restricted to the columns. Rows whose columns already hold
-// the projection are not written; missing rows are written whole. It
-// writes D1 only, in batches of multi-row upserts (the same statements as
-// SaveMany); with a RunID each page's last write batch also records the
-// page's last key in BackfillTable, so an interrupted backfill run again
-// with the same RunID skips the pages it finished.
+// reconcile fix restricted to the columns. It writes D1 only, without
+// reading the rows first: per page, multi-row upserts that set only the
+// columns, and only where they differ from the projection (D1 writes one
+// row per record changed, none for a row already filled); a missing row
+// is inserted whole. With a RunID every page's last write batch also
+// records the page's last key in BackfillTable, after its rows, so an
+// interrupted backfill run again with the same RunID skips the pages it
+// finished.
 func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) (*BackfillResult, error) {
 	start := time.Now()
 	m, err := ds.Storage(opts.Model)
@@ -95,33 +106,34 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 	res := &BackfillResult{Model: m.Model(), Columns: opts.Columns}
 	var cost backend.Meter // an operation's meter: LogOp logs it
 	ctx = backend.WithOpMeter(ctx, &cost)
-	var compare []int
+	var fill []int
 	for _, c := range opts.Columns {
 		i, err := m.Column(c)
 		if err != nil {
 			return nil, fmt.Errorf("backfill %s: %w", m.Model(), err)
 		}
-		compare = append(compare, i)
+		fill = append(fill, i)
 	}
-	if len(compare) == 0 {
+	if len(fill) == 0 {
 		return nil, fmt.Errorf("backfill %s: %w: no columns given", m.Model(), runtime.ErrInvalid)
 	}
 	target := m.Spec().D1.Table + "." + strings.Join(opts.Columns, ",")
-	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, compare: compare,
+	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, fill: fill,
 		rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle()}}
+	var before int64 // records an interrupted earlier run checked
 	if opts.RunID != "" {
-		res.ResumedAfter, err = backfillResume(ctx, ds, target, m.Model(), opts.RunID)
+		res.ResumedAfter, before, err = backfillResume(ctx, ds, target, m.Model(), opts.RunID)
 		if err != nil {
 			return nil, fmt.Errorf("backfill %s: %w", target, err)
 		}
 		sc.after = res.ResumedAfter
-		sc.onWrite = func(lastKey string, done int64) (backend.Stmt, error) {
-			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, done, int64(0), runtime.FormatTime(ds.Now())}}, nil
+		sc.onPage = func(lastKey string, done int64) (backend.Stmt, error) {
+			return backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, lastKey, before + done, int64(0)}, Idempotent: true}, nil
 		}
 	}
-	err = sc.run(ctx, false)
+	err = sc.run(ctx)
 	if err == nil && opts.RunID != "" {
-		_, err = ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, "", sc.done, int64(1), runtime.FormatTime(ds.Now())}})
+		_, err = ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave, Args: []any{target, m.Model(), opts.RunID, "", before + sc.done, int64(1)}})
 		if err != nil {
 			err = fmt.Errorf("record backfill finished: %w", err)
 		}
@@ -137,47 +149,69 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 }
 
 // backfillResume creates the progress table when needed and returns the
-// last key an unfinished earlier backfill of target wrote, in one batch.
-func backfillResume(ctx context.Context, ds *runtime.Datastore, target, model, runID string) (string, error) {
+// last key an unfinished earlier backfill of target wrote and the records
+// it checked, in one batch.
+func backfillResume(ctx context.Context, ds *runtime.Datastore, target, model, runID string) (string, int64, error) {
 	res, err := ds.D1().Batch(ctx, []backend.Stmt{{SQL: backfillDDL}, {SQL: backfillLoad, Args: []any{target}},
-		{SQL: backfillStart, Args: []any{target, model, runID, runtime.FormatTime(ds.Now())}}})
+		{SQL: backfillStart, Args: []any{target, model, runID}}})
 	if err != nil {
-		return "", fmt.Errorf("read backfill progress: %w", err)
+		return "", 0, fmt.Errorf("read backfill progress: %w", err)
 	}
-	if len(res) == 3 && len(res[1].Rows) == 1 && len(res[1].Rows[0]) == 2 {
+	if len(res) == 3 && len(res[1].Rows) == 1 && len(res[1].Rows[0]) == 3 {
 		if fin, _ := res[1].Rows[0][1].(int64); fin == 0 {
 			s, _ := res[1].Rows[0][0].(string)
-			return s, nil
+			done, _ := res[1].Rows[0][2].(int64)
+			return s, done, nil
 		}
 	}
-	return "", nil
+	return "", 0, nil
 }
 
 // PendingBackfills reads the unfinished backfills of a D1 database: one
-// request, two when the progress table exists.
+// request, two when the progress table exists. A backfill is running
+// (PendingBackfill.RunningBy) when a live apply lock was taken before its
+// last progress write: the apply holding it is the one writing it. Any
+// other unfinished backfill was left by an apply that stopped.
 func PendingBackfills(ctx context.Context, d1 backend.D1) ([]planner.PendingBackfill, error) {
-	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", Args: []any{BackfillTable}})
+	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+		Args: []any{BackfillTable, applier.LockTable}})
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
-	if len(res.Rows) == 0 {
+	tables := map[string]bool{}
+	for _, row := range res.Rows {
+		if len(row) == 1 {
+			name, _ := row[0].(string)
+			tables[name] = true
+		}
+	}
+	if !tables[BackfillTable] {
 		return nil, nil
 	}
-	res, err = d1.Query(ctx, backend.Stmt{SQL: backfillPending})
+	sts := []backend.Stmt{{SQL: backfillPending}}
+	if tables[applier.LockTable] {
+		sts = append(sts, backend.Stmt{SQL: backfillLocks})
+	}
+	out, err := d1.Batch(ctx, sts)
 	if err != nil {
 		return nil, fmt.Errorf("read pending backfills: %w", err)
 	}
-	return pendingBackfills(res), nil
+	var locks *backend.Result
+	if len(out) == 2 {
+		locks = out[1]
+	}
+	return pendingBackfills(out[0], locks), nil
 }
 
-// pendingBackfills reads the rows of backfillPending.
-func pendingBackfills(res *backend.Result) []planner.PendingBackfill {
+// pendingBackfills reads the rows of backfillPending and judges each
+// running or not with the rows of backfillLocks (nil: no lock table).
+func pendingBackfills(res, locks *backend.Result) []planner.PendingBackfill {
 	if res == nil {
 		return nil
 	}
 	var out []planner.PendingBackfill
 	for _, row := range res.Rows {
-		if len(row) != 4 {
+		if len(row) != 5 {
 			continue
 		}
 		p := planner.PendingBackfill{}
@@ -185,7 +219,35 @@ func pendingBackfills(res *backend.Result) []planner.PendingBackfill {
 		p.Model, _ = row[1].(string)
 		p.RunID, _ = row[2].(string)
 		p.Done, _ = row[3].(int64)
+		updated, _ := row[4].(string)
+		// Both times are the database's, in one layout, so they compare
+		// as strings.
+		for _, l := range lockRows(locks) {
+			if l.since != "" && updated != "" && l.since <= updated {
+				p.RunningBy = l.who
+				if p.RunningBy == "" {
+					p.RunningBy = "another apply"
+				}
+			}
+		}
 		out = append(out, p)
+	}
+	return out
+}
+
+type lease struct{ who, since string }
+
+func lockRows(res *backend.Result) []lease {
+	if res == nil {
+		return nil
+	}
+	var out []lease
+	for _, row := range res.Rows {
+		if len(row) == 2 {
+			who, _ := row[0].(string)
+			since, _ := row[1].(string)
+			out = append(out, lease{who, since})
+		}
 	}
 	return out
 }

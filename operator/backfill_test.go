@@ -158,13 +158,13 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Once the first page of 1,000 is written, fail the second page's
-	// write (each page is one D1 batch of reads, then one of writes).
+	// write (each page is one D1 batch: its rows, then its progress).
 	armed := false
 	_, err = applier.Apply(ctx, fb, planFor(t, ctx, v2, fb), applier.Options{Backfiller: operator.Backfiller(ds),
 		BackfillProgress: func(int, planner.Step, applier.BackfillProgress) {
 			if !armed {
 				armed = true
-				fb.FailNth(faulty.D1Batch, 2)
+				fb.FailNth(faulty.D1Batch, 1)
 			}
 		}})
 	var se *applier.StepError
@@ -192,10 +192,13 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pending) != 1 || pending[0].Target != "doc.title" || pending[0].Done != 1000 {
+	if len(pending) != 1 || pending[0].Target != "doc.title" || pending[0].Done != 1000 || pending[0].RunningBy != "" {
 		t.Fatalf("pending = %+v", pending)
 	}
 	p := planFor(t, ctx, v2, store, planner.WithPendingBackfills(pending))
+	if !strings.Contains(p.Steps[0].Reason, "left unfinished after 1,000 records") {
+		t.Errorf("resume step: %q", p.Steps[0].Reason)
+	}
 	// The index after the failed step was never built: it comes after.
 	if diff := cmp.Diff([]string{"backfill doc.title", "create_index doc_by_title"}, actions(p)); diff != "" {
 		t.Fatalf("resume plan (-want +got):\n%s", diff)
@@ -213,5 +216,53 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 	}
 	if pending, _ := operator.PendingBackfills(ctx, ds.D1()); len(pending) != 0 {
 		t.Errorf("pending after finishing = %+v", pending)
+	}
+}
+
+// TestPlanDuringRunningBackfill plans while another apply is in the
+// middle of a backfill: the plan says the backfill is running (who runs
+// it, how far it is), not that it was left unfinished; once that apply
+// has finished, nothing is pending.
+func TestPlanDuringRunningBackfill(t *testing.T) {
+	ctx, store, v2 := backfillFixture(t, 2500)
+	ds, err := runtime.Open(ctx, v2, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paused, resume := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		first := true
+		_, err := applier.Apply(ctx, store, planFor(t, ctx, v2, store), applier.Options{Actor: "ci@runner", Backfiller: operator.Backfiller(ds),
+			BackfillProgress: func(int, planner.Step, applier.BackfillProgress) {
+				if first {
+					first = false
+					close(paused)
+					<-resume
+				}
+			}})
+		done <- err
+	}()
+	<-paused
+	pending, err := operator.PendingBackfills(ctx, store.D1())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].RunningBy != "ci@runner" || pending[0].Done != 1000 {
+		t.Errorf("pending while the backfill runs = %+v, want it running by ci@runner after 1000 records", pending)
+	}
+	p := planFor(t, ctx, v2, store, planner.WithPendingBackfills(pending))
+	for _, s := range p.Steps {
+		if s.Action == planner.Backfill && (!strings.Contains(s.Reason, "running now, not abandoned") || strings.Contains(s.Reason, "left unfinished") ||
+			!strings.Contains(s.Reason, "ci@runner") || !strings.Contains(s.Reason, "1,000 records so far")) {
+			t.Errorf("backfill step while it runs: %q", s.Reason)
+		}
+	}
+	close(resume)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if pending, err := operator.PendingBackfills(ctx, store.D1()); err != nil || len(pending) != 0 {
+		t.Errorf("pending after the apply = %+v, %v", pending, err)
 	}
 }

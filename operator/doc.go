@@ -7,7 +7,12 @@
 //     in line with the Spec from a running service, as `dmplan apply` does:
 //     the spec's DataModel.initialize.
 //   - Seeds runs the Spec's seed blocks through the runtime's System handle
-//     (the applier's Seeder).
+//     (the applier's Seeder); PlanStatus decides them for a plan made
+//     without their env vars, with what Remember recorded at apply.
+//   - Inspect reads what a plan needs of a target's D1 database (schema,
+//     unfinished backfills, remembered seeds) in two requests;
+//     StoredObjects looks for the objects a recreated table is refilled
+//     from.
 //   - Backfill fills new D1 columns of existing rows from their KV objects
 //     (the applier's Backfiller), resuming an interrupted run.
 //   - Reconcile compares every KV object with its D1 row and, with Fix,

@@ -96,10 +96,11 @@ func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions
 	}
 	defer lock.Release(ctx)
 
-	live, pending, err := Inspect(ctx, ds.D1(), ds.KV())
+	in, err := Inspect(ctx, ds.D1(), ds.KV())
 	if err != nil {
 		return nil, fmt.Errorf("initialize: inspect: %w", err)
 	}
+	live, pending := in.Live, in.Pending
 	seeds := NewSeeds(ds, opts.Getenv)
 	status, err := seeds.Status(ctx, live)
 	if err != nil {
@@ -128,6 +129,12 @@ func InitializeWith(ctx context.Context, ds *runtime.Datastore, opts InitOptions
 	})
 	if err != nil {
 		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	if len(ds.Spec().Seeds) > 0 {
+		// For plans made without the seeds' variables; not fatal.
+		if err := seeds.Remember(ctx, in.Seeds); err != nil {
+			ds.Logger().Warn("initialize: remember seeds", "error", err.Error())
+		}
 	}
 	rep = initReport(ds.Spec(), p, ar)
 	rep.Duration = time.Since(start).Milliseconds()

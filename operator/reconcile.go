@@ -117,7 +117,12 @@ type ModelReconcile struct {
 	Stale     int64  `json:"stale_rows"`
 	Orphans   int64  `json:"orphan_rows"`
 	Bad       int64  `json:"bad_objects"`
-	Fixed     int64  `json:"fixed"`
+	// Fixed counts the drift repaired: Rewritten missing and stale rows
+	// plus Pruned orphan rows, over every record (Drift lists at most
+	// MaxDriftListed).
+	Fixed     int64 `json:"fixed"`
+	Rewritten int64 `json:"rewritten"`
+	Pruned    int64 `json:"pruned"`
 	// Drift lists the records found, at most MaxDriftListed.
 	Drift     []Drift `json:"drift"`
 	Truncated bool    `json:"drift_truncated,omitempty"`
@@ -173,6 +178,42 @@ func (r *ReconcileReport) Refused() map[string][]string {
 	return out
 }
 
+// ReconcileTotals are a report's counts over every model: what both the
+// human and the JSON view print, so they cannot disagree.
+type ReconcileTotals struct {
+	Objects int64 `json:"kv_objects"`
+	Rows    int64 `json:"d1_rows"`
+	Missing int64 `json:"missing_rows"`
+	Stale   int64 `json:"stale_rows"`
+	Orphans int64 `json:"orphan_rows"`
+	Bad     int64 `json:"bad_objects"`
+	// Drifted is every record found disagreeing, before any repair.
+	Drifted int64 `json:"drifted"`
+	// Rewritten D1 rows (missing and stale) and Pruned orphan rows.
+	Rewritten int64 `json:"rewritten"`
+	Pruned    int64 `json:"pruned"`
+	// Unrepaired is what is left to do (see Unrepaired).
+	Unrepaired int64 `json:"unrepaired"`
+}
+
+// Totals adds up the models' counts.
+func (r *ReconcileReport) Totals() ReconcileTotals {
+	var t ReconcileTotals
+	for _, m := range r.Models {
+		t.Objects += m.Objects
+		t.Rows += m.Rows
+		t.Missing += m.Missing
+		t.Stale += m.Stale
+		t.Orphans += m.Orphans
+		t.Bad += m.Bad
+		t.Rewritten += m.Rewritten
+		t.Pruned += m.Pruned
+	}
+	t.Drifted = t.Missing + t.Stale + t.Orphans + t.Bad
+	t.Unrepaired = r.Unrepaired()
+	return t
+}
+
 // Objects is the number of KV objects checked over every model.
 func (r *ReconcileReport) Objects() int64 {
 	var n int64
@@ -195,6 +236,11 @@ func (mr *ModelReconcile) add(d Drift) {
 	}
 	if d.Fixed {
 		mr.Fixed++
+		if d.Kind == DriftOrphanRow {
+			mr.Pruned++
+		} else {
+			mr.Rewritten++
+		}
 	}
 	if len(mr.Drift) < MaxDriftListed {
 		mr.Drift = append(mr.Drift, d)
@@ -208,10 +254,12 @@ func (mr *ModelReconcile) add(d Drift) {
 // record whatever the handle's scope would be.
 //
 // Per page of keys it costs one KV list, one bulk KV read per 100 keys,
-// one D1 batch of SELECTs, and with Fix one D1 batch of multi-row upserts
-// for the drifted records; then one D1 query per 1,000 rows looks for
-// orphan rows. Memory grows with the number of ids (the orphan check keeps
-// the set of ids seen in KV).
+// one D1 query reading the rows of the page's range of ids (the page's
+// rows and any orphan rows between them: the KV listing and the rows in
+// primary key order are merged), and with Fix one D1 batch of multi-row
+// upserts for the drifted records; orphan candidates cost one more bulk
+// KV read per 100. Memory holds one page at a time, whatever the number
+// of records.
 //
 // Records written while it runs may be reported as drift they no longer
 // have; a fix then writes the projection of the KV object it read, so run
@@ -236,7 +284,7 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 			rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
 		var cost backend.Meter
-		err = sc.run(backend.WithMeter(ctx, &cost), true)
+		err = sc.run(backend.WithMeter(ctx, &cost))
 		sc.rep.Cost = cost.Cost()
 		if err != nil {
 			rep.Duration = time.Since(start)

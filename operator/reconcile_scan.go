@@ -15,6 +15,10 @@ import (
 // scan streams one model's KV objects page by page, compares each with its
 // D1 row and, with fix, rewrites the rows that differ. Reconcile and
 // Backfill are both a scan.
+//
+// Its memory does not grow with the record count: it holds one page of
+// keys, objects and rows at a time. Orphan rows are found by merging the
+// KV listing with the D1 rows in the same order (see reconcile_merge.go).
 type scan struct {
 	ds  *runtime.Datastore
 	m   *runtime.Storage
@@ -28,16 +32,21 @@ type scan struct {
 	pageSize int
 	rep      *ModelReconcile
 
-	// compare holds the indexes in m.cols of the columns compared; nil
-	// compares every column.
-	compare []int
+	// fill, when set, makes the scan a backfill of these columns
+	// (indexes in m.cols): every page is written without reading D1 first
+	// (see fill.go), and orphan rows are not looked for.
+	fill []int
 	// after skips keys up to and including it (a resumed backfill).
 	after string
-	// onWrite, when set, adds a statement to the last batch of every page
-	// that writes rows, given the page's last key (backfill progress).
-	onWrite func(lastKey string, done int64) (backend.Stmt, error)
+	// onPage, when set, returns the progress statement of a page, given
+	// its last key (backfill progress). It ends the page's last write
+	// batch, after its rows.
+	onPage func(lastKey string, done int64) (backend.Stmt, error)
 
-	seen    map[string]struct{} // ids found in KV, for the orphan check
+	// mg is the state of the merge of the D1 rows into a reconcile (see
+	// reconcile_merge.go).
+	mg merge
+
 	start   time.Time
 	total   int64
 	done    int64
@@ -51,7 +60,7 @@ type candidate struct {
 	row     []any
 }
 
-func (s *scan) run(ctx context.Context, orphans bool) error {
+func (s *scan) run(ctx context.Context) error {
 	ns, err := s.m.Namespace(ctx)
 	if err != nil {
 		return err
@@ -67,9 +76,6 @@ func (s *scan) run(ctx context.Context, orphans bool) error {
 				s.total = n
 			}
 		}
-	}
-	if orphans {
-		s.seen = map[string]struct{}{}
 	}
 	size := s.pageSize
 	if size <= 0 || size > backend.MaxListLimit {
@@ -101,14 +107,17 @@ func (s *scan) run(ctx context.Context, orphans bool) error {
 		}
 		cursor = page.Cursor
 	}
-	if orphans {
-		return s.orphans(ctx, ns)
+	if s.fill == nil {
+		if err := s.mergeTail(ctx, ns); err != nil {
+			return err
+		}
+		s.flushOrphans()
 	}
 	return nil
 }
 
-// page checks one page of keys: one bulk KV read, one D1 batch of
-// SELECTs and, when rows must be written, the upserts.
+// page checks one page of keys: one bulk KV read, one D1 read of the
+// page's rows and, when rows must be written, the writes.
 func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	names := make([]string, len(keys))
 	for i, k := range keys {
@@ -124,9 +133,6 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		if !ok {
 			continue // deleted since it was listed
 		}
-		if s.seen != nil {
-			s.seen[k.id] = struct{}{}
-		}
 		s.done++
 		s.rep.Objects++
 		row, problem := s.m.Project(k.id, raw)
@@ -136,7 +142,10 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 		}
 		cands = append(cands, candidate{k.id, k.key, row})
 	}
-	live, err := s.rows(ctx, cands)
+	if s.fill != nil {
+		return s.fillPage(ctx, cands, keys[len(keys)-1].key)
+	}
+	live, err := s.mergePage(ctx, ns, keys, vals, cands)
 	if err != nil {
 		return err
 	}
@@ -169,7 +178,7 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	var refused map[string]string
 	var wrote map[string]bool
 	if s.fix && len(writes) > 0 {
-		refused, wrote, werr = s.write(ctx, writes, keys[len(keys)-1].key)
+		refused, wrote, werr = s.write(ctx, writes)
 	}
 	for _, d := range found {
 		if d.OtherCreate {
@@ -192,7 +201,8 @@ func (s *scan) page(ctx context.Context, ns string, keys []listed) error {
 	return nil
 }
 
-// rows reads the D1 rows of the candidates in one batch of SELECTs.
+// rows reads the D1 rows of the candidates in one batch of SELECTs, by
+// primary key.
 func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, error) {
 	out := make(map[string][]any, len(cands))
 	if len(cands) == 0 {
@@ -234,22 +244,12 @@ func (s *scan) otherCreate(want, have []any) bool {
 	return false
 }
 
-// differ returns the compared columns whose D1 value is not the
-// projection's.
+// differ returns the columns whose D1 value is not the projection's.
 func (s *scan) differ(want, have []any) []string {
 	var cols []string
-	check := func(i int) {
+	for i := range s.m.Columns() {
 		if !s.m.SameColumnValue(i, want[i], have[i]) {
 			cols = append(cols, s.m.Columns()[i].Name)
-		}
-	}
-	if s.compare == nil {
-		for i := range s.m.Columns() {
-			check(i)
-		}
-	} else {
-		for _, i := range s.compare {
-			check(i)
 		}
 	}
 	return cols
@@ -262,15 +262,8 @@ func (s *scan) differ(want, have []any) []string {
 // one conflict does not keep every other row unrepaired. refused maps the
 // id of each row D1 refused to why; wrote holds the ids written on that
 // path, which count as fixed even when a later error stops the page.
-func (s *scan) write(ctx context.Context, rows [][]any, lastKey string) (refused map[string]string, wrote map[string]bool, err error) {
+func (s *scan) write(ctx context.Context, rows [][]any) (refused map[string]string, wrote map[string]bool, err error) {
 	sts := s.m.Upserts(rows)
-	if s.onWrite != nil {
-		st, err := s.onWrite(lastKey, s.done)
-		if err != nil {
-			return nil, nil, err
-		}
-		sts = append(sts, st)
-	}
 	for from := 0; from < len(sts); from += runtime.MaxBatchStatements {
 		to := min(from+runtime.MaxBatchStatements, len(sts))
 		if _, err := s.ds.D1().Batch(ctx, sts[from:to]); err != nil {
@@ -329,75 +322,6 @@ func (s *scan) writeError(rows [][]any, err error) error {
 		more = fmt.Sprintf(" and %d more", len(rows)-5)
 	}
 	return fmt.Errorf("rewrite d1 rows of %s %s%s: %w", s.m.Model(), strings.Join(ids, ", "), more, runtime.NotMigrated(err))
-}
-
-// orphans pages through the D1 rows by primary key and reports those whose
-// id was not seen in KV and whose KV object still does not exist.
-func (s *scan) orphans(ctx context.Context, ns string) error {
-	m := s.m
-	const page = 1000
-	pk := m.QuotedPrimaryKey()
-	first := "SELECT t." + pk + m.From() + " ORDER BY t." + pk + " LIMIT ?"
-	next := "SELECT t." + pk + m.From() + " WHERE t." + pk + " > ? ORDER BY t." + pk + " LIMIT ?"
-	var last any
-	var cands []string
-	for {
-		st := backend.Stmt{SQL: first, Args: []any{int64(page)}}
-		if last != nil {
-			st = backend.Stmt{SQL: next, Args: []any{last, int64(page)}}
-		}
-		res, err := s.ds.D1().Query(ctx, st)
-		if err != nil {
-			return fmt.Errorf("list d1 rows: %w", runtime.NotMigrated(err))
-		}
-		for _, row := range res.Rows {
-			if len(row) == 0 {
-				continue
-			}
-			s.rep.Rows++
-			last = row[0]
-			id := fmt.Sprint(m.ColumnValue(0, row[0]))
-			if _, ok := s.seen[id]; !ok {
-				cands = append(cands, id)
-			}
-		}
-		if len(res.Rows) < page || last == nil {
-			break
-		}
-	}
-	if len(cands) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(cands))
-	keyOf := make(map[string]string, len(cands))
-	for _, id := range cands {
-		if k, err := m.Key(id); err == nil {
-			keys = append(keys, k)
-			keyOf[id] = k
-		}
-	}
-	vals, err := s.ds.KV().GetMany(ctx, ns, keys)
-	if err != nil {
-		return fmt.Errorf("kv get many: %w", runtime.NotMigrated(err))
-	}
-	var orphans []Drift
-	for _, id := range cands {
-		k, ok := keyOf[id]
-		if ok {
-			if _, exists := vals[k]; exists {
-				continue // written since the KV listing passed it
-			}
-		}
-		orphans = append(orphans, Drift{Kind: DriftOrphanRow, ID: id, Key: k})
-	}
-	var perr error
-	if s.prune && len(orphans) > 0 {
-		perr = s.pruneRows(ctx, orphans)
-	}
-	for _, d := range orphans {
-		s.rep.add(d)
-	}
-	return perr
 }
 
 // pruneRows deletes the orphan rows, 100 ids per DELETE, in batches of

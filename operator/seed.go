@@ -55,6 +55,8 @@ import (
 type Seeds struct {
 	ds     *runtime.Datastore
 	getenv func(string) (string, bool)
+	// found is what the last Status found for the seeds Remember keeps.
+	found map[string]SeedMemo
 }
 
 var _ applier.Seeder = (*Seeds)(nil)
@@ -106,7 +108,7 @@ func (e *SeedError) Unwrap() error { return runtime.ErrInvalid }
 // when KV holds an object under the seed's id: a create whose D1 step
 // failed, whose row the seed then writes from KV).
 func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
-	return s.status(ctx, live, false)
+	return s.status(ctx, live, false, nil)
 }
 
 // PlanStatus is Status for a plan made without every env var the seeds
@@ -119,11 +121,18 @@ func (s *Seeds) Status(ctx context.Context, live *state.Schema) (map[string]plan
 // variable — the record's identity, a compared field, or for if_empty
 // another seed's identity — is the status Unknown. Every status names the
 // unset variables (Unset): apply needs them.
-func (s *Seeds) PlanStatus(ctx context.Context, live *state.Schema) (map[string]planner.SeedStatus, error) {
-	return s.status(ctx, live, true)
+//
+// memos are the records apply remembered (Inspection.Seeds, see
+// Remember): a seed whose identity reads an unset variable is then looked
+// up by the record id apply found for it last, if its definition has not
+// changed since. Its record there means present (an always seed still
+// compares the fields it can); the plan cannot see a variable whose value
+// changed since that apply.
+func (s *Seeds) PlanStatus(ctx context.Context, live *state.Schema, memos map[string]SeedMemo) (map[string]planner.SeedStatus, error) {
+	return s.status(ctx, live, true, memos)
 }
 
-func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool) (map[string]planner.SeedStatus, error) {
+func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool, memos map[string]SeedMemo) (map[string]planner.SeedStatus, error) {
 	out := map[string]planner.SeedStatus{}
 	if len(s.ds.Spec().Seeds) == 0 {
 		return out, nil
@@ -163,8 +172,20 @@ func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool) (m
 			out[p.key] = st
 			continue
 		}
-		if p.idUnknown || (p.seed.Condition == hclspec.SeedIfEmpty && p.othersUnknown) {
+		if p.seed.Condition == hclspec.SeedIfEmpty && p.othersUnknown {
 			out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset}
+			continue
+		}
+		if p.idUnknown && p.seed.Condition != hclspec.SeedIfEmpty {
+			// An if_empty seed's lookup needs no identity of its own.
+			m, ok := memos[p.key]
+			if !ok || m.Definition != p.definition(s.ds.Spec().Sources) {
+				out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset}
+				continue
+			}
+			p.remembered = m.RecordID
+			stmts = append(stmts, backend.Stmt{SQL: "SELECT " + p.m.QuotedPrimaryKey() + " FROM " + p.m.Table() + " WHERE " + p.m.QuotedPrimaryKey() + " = ? LIMIT 1", Args: []any{m.RecordID}})
+			asked = append(asked, p)
 			continue
 		}
 		st, err := p.lookup()
@@ -183,11 +204,26 @@ func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool) (m
 	}
 	for i, p := range asked {
 		found := firstString(res[i])
+		if p.remembered != "" && found == "" {
+			out[p.key] = planner.SeedStatus{Unknown: true, Unset: p.unset,
+				Reason: "the record the last apply found for it is no longer in " + p.m.Spec().D1.Table}
+			continue
+		}
 		st, err := s.decide(ctx, p, len(res[i].Rows) > 0, found)
 		if err != nil {
 			return nil, p.scrub(err)
 		}
+		if !forPlan && found != "" && len(p.seed.EnvNames()) > 0 && p.seed.Condition != hclspec.SeedIfEmpty {
+			if s.found == nil {
+				s.found = map[string]SeedMemo{}
+			}
+			s.found[p.key] = SeedMemo{Definition: p.definition(s.ds.Spec().Sources), RecordID: found}
+		}
 		st.status.Unset = p.unset
+		if p.remembered != "" && st.status.Records == 0 && !st.status.Unknown {
+			st.status.Reason = "the record the last apply found for it is in " + p.m.Spec().D1.Table +
+				" (assuming " + strings.Join(p.unset, ", ") + " did not change since)"
+		}
 		out[p.key] = st.status
 	}
 	return out, nil
@@ -351,6 +387,9 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 // It costs one KV read, and one D1 read when the object is there.
 func (s *Seeds) createOrRepair(ctx context.Context, p *preparedSeed, why string) (decision, error) {
 	create := decision{status: planner.SeedStatus{Records: 1, Reason: why}, id: p.id}
+	if p.idUnknown {
+		return create, nil // its id reads an unset variable: apply checks KV
+	}
 	key, err := p.m.Key(p.id)
 	if err != nil {
 		return create, nil // the create reports it

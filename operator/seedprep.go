@@ -48,6 +48,9 @@ type preparedSeed struct {
 	unknown       map[string]bool
 	idUnknown     bool
 	othersUnknown bool
+	// remembered is the record id apply remembered for a seed whose
+	// identity is unknown (SeedsTable), when the plan looks it up.
+	remembered string
 }
 
 // linkOthers gives each if_empty seed the ids of its model's other seeds.
@@ -92,6 +95,11 @@ func (s *Seeds) prepareSeed(sd *hclspec.Seed, forPlan bool) (*preparedSeed, hcl.
 	record, sensitive, diags := sd.Evaluate(getenv)
 	if diags.HasErrors() {
 		return nil, diags
+	}
+	// D1's row and KV's value and key limits, now that env values are
+	// known (plan checked the seeds that read none).
+	if d := planner.CheckSeedLimits(m.Spec(), sd, record); d.HasErrors() {
+		return nil, d
 	}
 	for name := range sensitive {
 		p.secrets = appendStrings(p.secrets, record[name])

@@ -42,6 +42,9 @@ func (d *differ) backfills(pending []PendingBackfill) {
 	planned := map[string]bool{}
 	for _, table := range order {
 		g := groups[table]
+		if d.noObjectsToFillFrom(g.model, g.table+"."+strings.Join(g.cols, ",")) {
+			continue
+		}
 		rows := "the existing rows"
 		if live := d.byName[strings.ToLower(table)]; live != nil && live.Rows > 0 {
 			rows = thousands(live.Rows) + " existing " + plural(int(live.Rows), "row", "rows")
@@ -65,7 +68,11 @@ type PendingBackfill struct {
 	Target string `json:"target"` // "page_meta.title,status"
 	Model  string `json:"model"`
 	RunID  string `json:"run_id"` // the plan that started it
-	Done   int64  `json:"done"`   // records checked before it stopped
+	Done   int64  `json:"done"`   // records checked so far
+	// RunningBy names who holds the apply lock when that apply is running
+	// the backfill now (the lock was taken before its last progress);
+	// empty when an apply that stopped left it unfinished.
+	RunningBy string `json:"running_by,omitempty"`
 }
 
 // WithPendingBackfills gives Diff the unfinished backfills of the target;
@@ -77,15 +84,24 @@ func WithPendingBackfills(p []PendingBackfill) Option {
 func (d *differ) resumeBackfills(pending []PendingBackfill, planned map[string]bool) {
 	for _, p := range pending {
 		table, _, ok := strings.Cut(p.Target, ".")
-		if !ok || planned[p.Target] || d.spec.Model(p.Model) == nil || d.byName[strings.ToLower(table)] == nil {
+		if !ok || planned[p.Target] || d.spec.Model(p.Model) == nil || !d.targeted(p.Model) || d.byName[strings.ToLower(table)] == nil {
+			continue
+		}
+		if d.noObjectsToFillFrom(p.Model, p.Target) {
+			planned[p.Target] = true
 			continue
 		}
 		planned[p.Target] = true
+		reason := fmt.Sprintf("resume the backfill of %s that plan %s left unfinished after %s records", p.Target, p.RunID, thousands(p.Done))
+		if p.RunningBy != "" {
+			reason = fmt.Sprintf("the backfill of %s is running now, not abandoned (plan %s, applied by %s, %s records so far): once its lock is free, apply finishes only what that run leaves unfinished",
+				p.Target, p.RunID, p.RunningBy, thousands(p.Done))
+		}
 		d.backfillSteps = append(d.backfillSteps, Step{
 			Action: Backfill,
 			Model:  p.Model,
 			Target: p.Target,
-			Reason: fmt.Sprintf("resume the backfill of %s that plan %s left unfinished after %s records", p.Target, p.RunID, thousands(p.Done)),
+			Reason: reason,
 			Safe:   true,
 		})
 	}
@@ -102,4 +118,27 @@ func thousands(n int64) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// noObjectsToFillFrom reports whether the KV namespace of model is one this
+// plan creates: it holds no objects, so a backfill of target (table.cols)
+// would read nothing, and none is offered. A note says why the existing
+// rows keep the columns NULL.
+func (d *differ) noObjectsToFillFrom(model, target string) bool {
+	m := d.spec.Model(model)
+	if m == nil || m.KV.Namespace == "" {
+		return false
+	}
+	title := d.spec.NamespaceTitle(d.env, m.KV.Namespace)
+	for _, s := range d.nsSteps {
+		if s.Target != title {
+			continue
+		}
+		table, cols, _ := strings.Cut(target, ".")
+		d.note(NoteNoBackfillSource, target,
+			fmt.Sprintf("table %s holds rows, but the KV namespace %s of model %s is created by this plan and holds no objects to fill %s from: the existing rows keep %s NULL (if the records live in another namespace, check kv.namespace and the environment)",
+				table, title, model, strings.ReplaceAll(cols, ",", ", "), plural(strings.Count(cols, ",")+1, "it", "them")))
+		return true
+	}
+	return false
 }

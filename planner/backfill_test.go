@@ -67,3 +67,39 @@ func TestBackfillSteps(t *testing.T) {
 		})
 	}
 }
+
+// A table with rows gains a column while its model's KV namespace is
+// created by the same plan: that namespace is empty, so no backfill is
+// offered from it (it would read nothing and report the rows filled); a
+// note says why the rows keep the column NULL. Pending backfills of such
+// a model are not resumed either.
+func TestNoBackfillFromANamespaceThePlanCreates(t *testing.T) {
+	spec := newSpec(pageModel())
+	live := liveOf(spec)
+	live.Namespaces = nil // PAGES does not exist yet
+	tb := live.Table("page_meta")
+	dropColumn(tb, "status")
+	tb.HasRows, tb.Rows = true, 40
+	p := Diff(spec, "local", live, WithPendingBackfills([]PendingBackfill{{Target: "page_meta.title", Model: "PAGE", RunID: "r1", Done: 10}}))
+	var got []string
+	for _, s := range p.Steps {
+		got = append(got, s.Action.String()+" "+s.Target)
+	}
+	want := []string{"create_namespace nimbus-local-PAGES", "add_column page_meta.status"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+	var notes []string
+	for _, n := range p.Notes {
+		if n.Code == NoteNoBackfillSource {
+			notes = append(notes, n.Target+": "+n.Message)
+		}
+	}
+	wantNotes := []string{
+		"page_meta.status: table page_meta holds rows, but the KV namespace nimbus-local-PAGES of model PAGE is created by this plan and holds no objects to fill status from: the existing rows keep it NULL (if the records live in another namespace, check kv.namespace and the environment)",
+		"page_meta.title: table page_meta holds rows, but the KV namespace nimbus-local-PAGES of model PAGE is created by this plan and holds no objects to fill title from: the existing rows keep it NULL (if the records live in another namespace, check kv.namespace and the environment)",
+	}
+	if diff := cmp.Diff(wantNotes, notes); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+}

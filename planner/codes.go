@@ -5,8 +5,11 @@ package planner
 const (
 	// CodeTypeChange: a synced field's column type would change.
 	CodeTypeChange = "DM101"
-	// CodeUnsynced: a declared field's column exists but the field is no
-	// longer in sync_fields; the column is kept.
+	// CodeUnsynced is retired: a declared field taken out of sync_fields
+	// whose column exists is the note DM202, like a deleted field (see
+	// alterTable). The code is kept so that it is never reused.
+	//
+	// Deprecated: Diff no longer returns it.
 	CodeUnsynced = "DM102"
 	// CodeNotNullNoDefault: a NOT NULL column without a default cannot be
 	// added to an existing table.
@@ -15,7 +18,8 @@ const (
 	// model's.
 	CodePrimaryKeyChange = "DM104"
 	// CodeIndexChanged: an index with the declared name exists with other
-	// columns or uniqueness; dmplan does not drop indexes.
+	// columns (or columns in another order) or uniqueness; dmplan does not
+	// drop indexes.
 	CodeIndexChanged = "DM105"
 	// CodeTooManyColumns: the table would hold more than 100 columns, D1's
 	// limit.
@@ -42,13 +46,20 @@ const (
 	// so whether the values are unique shows only at apply, after the
 	// backfill.
 	CodeUniqueOnBackfill = "DM113"
+	// CodeIndexDefinition: an index with the declared name exists with the
+	// declared columns and uniqueness but another definition: a WHERE
+	// clause (partial), a collation, a descending key or an expression
+	// key, as when it was rebuilt by hand. dmplan does not drop indexes.
+	CodeIndexDefinition = "DM114"
 )
 
 // Codes of notes: reported, never acted on, never a failure.
 const (
 	// NoteUnmanagedTable: a live table no model maps to; left alone.
 	NoteUnmanagedTable = "DM201"
-	// NoteUnmanagedColumn: a live column no field maps to; kept.
+	// NoteUnmanagedColumn: a live column no synced field maps to (its field
+	// was taken out of sync_fields or deleted, or it was never dmplan's):
+	// kept, no longer written.
 	NoteUnmanagedColumn = "DM202"
 	// NoteDefaultDiffers: a column's default differs from the field's;
 	// SQLite cannot alter defaults, the runtime writes the field default.
@@ -61,8 +72,15 @@ const (
 	// NoteSeedUnchecked: a seed of an existing table was not planned
 	// because Diff was given no status for it (WithSeedStatus).
 	NoteSeedUnchecked = "DM206"
+	// NoteNoBackfillSource: new columns of a table with rows are not
+	// backfilled because the model's KV namespace is created by the same
+	// plan, so it holds no objects to fill them from.
+	NoteNoBackfillSource = "DM207"
+	// NoteTargetedGateway: the gateway Worker would change, but a plan
+	// with targets (WithTargets) leaves it as it is.
+	NoteTargetedGateway = "DM210"
 	// NoteFreeQuota: the rows the plan's backfills, seeds and indexes on
 	// existing rows are estimated to read or write pass the D1 Free
 	// plan's daily quota (see RowEstimate and WithPaidD1).
-	NoteFreeQuota = "DM207"
+	NoteFreeQuota = "DM208"
 )

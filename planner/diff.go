@@ -30,6 +30,8 @@ type options struct {
 	gateway *GatewayLive
 	// paid: the account is on a Workers Paid plan (WithPaidD1).
 	paid bool
+	// targets are the models a targeted plan covers (WithTargets).
+	targets []string
 	// stored says which models' KV namespaces hold objects (RefillPeeks).
 	stored map[string]bool
 }
@@ -74,8 +76,13 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d := newDiffer(spec, env, live)
 	d.duplicates = o.duplicates
 	d.pending = o.pending
+	d.targets = o.targets
 	scope := d.namespaces()
 	for _, m := range d.models() {
+		if !d.targeted(m.Name) {
+			d.skipModel(m)
+			continue
+		}
 		d.model(m)
 	}
 	d.unmanagedTables()
@@ -83,7 +90,11 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d.backfills(o.pending)
 	d.seeds(o.seeds)
 	var workerSteps []Step
-	if s := d.gatewayStep(o.gateway); s != nil {
+	if len(d.targets) > 0 {
+		if s := d.gatewayStep(o.gateway); s != nil {
+			d.note(NoteTargetedGateway, s.Target, "the gateway Worker binds every model's namespace, so a plan with -target leaves it as it is; plan without -target to "+s.Action.String())
+		}
+	} else if s := d.gatewayStep(o.gateway); s != nil {
 		workerSteps = append(workerSteps, *s)
 	}
 
@@ -91,6 +102,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, workerSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
+	steps = d.keepTargeted(steps)
 	d.estimate(steps, o.paid)
 	p := &Plan{
 		FormatVersion:  FormatVersion,
@@ -99,6 +111,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		NamespaceScope: scope,
 		Steps:          steps,
 		Notes:          d.notes,
+		Targets:        d.targets,
 	}
 	p.Fingerprint = p.LiveFingerprint(live)
 	p.FingerprintAfter = p.LiveFingerprint(d.after)
@@ -116,6 +129,7 @@ type differ struct {
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
 	duplicates  map[string]bool   // index name -> its table holds duplicates
+	targets     []string          // WithTargets: the models planned; none: all
 	pending     []PendingBackfill // backfills an interrupted apply left
 	probes      []UniqueIndexProbe
 	refilled    []string // lower-cased tables created and refilled from KV
@@ -191,7 +205,7 @@ func (d *differ) namespaces() []string {
 	}
 	sort.Strings(titles)
 	for _, title := range titles {
-		if liveNS[title] {
+		if liveNS[title] || !d.anyTargeted(users[title]) {
 			continue
 		}
 		ms := users[title]

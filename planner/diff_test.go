@@ -120,12 +120,20 @@ func TestDiff(t *testing.T) {
 			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.status", Code: CodeTypeChange}},
 		},
 		{
-			name: "DM102 field no longer synced",
+			name: "field taken out of sync_fields: its column is a note, like a deleted field's",
 			spec: newSpec(pageModel()),
 			live: func(s *state.Schema) {
 				s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT"})
 			},
-			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.content", Code: CodeUnsynced}},
+			notes: []string{"DM202 page_meta.content"},
+		},
+		{
+			name: "field taken out of sync_fields with a NOT NULL column blocks like a deleted field's (DM111)",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT", NotNull: true})
+			},
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta.content", Code: CodeUnmanagedNotNull}},
 		},
 		{
 			name: "DM111 unmanaged NOT NULL column without a default",
@@ -183,6 +191,48 @@ func TestDiff(t *testing.T) {
 			spec:  newSpec(projectModel()),
 			live:  func(s *state.Schema) { s.Table("project").Indexes[0].Unique = false },
 			steps: []Step{{Action: Blocked, Model: "PROJECT", Target: "project_by_name", Code: CodeIndexChanged}},
+		},
+		{
+			name:  "DM105 index columns in another order",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Columns = []string{"status", "project_id"} },
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexChanged}},
+		},
+		{
+			name:  "DM114 index made partial by hand",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Where = "deleted_at IS NULL" },
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name: "DM114 index key with a collation",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				s.Table("page_meta").Indexes[0].Keys = []state.IndexKey{{}, {Collate: "NOCASE"}}
+			},
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name:  "DM114 index key descending",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Keys = []state.IndexKey{{Desc: true}, {}} },
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name: "DM114 expression key",
+			spec: newSpec(pageModel()),
+			live: func(s *state.Schema) {
+				ix := s.Table("page_meta").Indexes[0]
+				ix.Columns = []string{"project_id", "<expr>"}
+				ix.Keys = []state.IndexKey{{}, {Expr: "lower(status)"}}
+			},
+			steps: []Step{{Action: Blocked, Model: "PAGE", Target: "page_meta_by_project_status", Code: CodeIndexDefinition}},
+		},
+		{
+			name:  "plain keys spelled out are no change",
+			spec:  newSpec(pageModel()),
+			live:  func(s *state.Schema) { s.Table("page_meta").Indexes[0].Keys = []state.IndexKey{{}, {}} },
+			steps: nil,
 		},
 		{
 			name: "DM106 too many columns on an existing table",
@@ -311,9 +361,6 @@ func TestDiffExplains(t *testing.T) {
 		{"DM101", func(s *state.Schema) { s.Table("page_meta").Column("status").Type = "INTEGER" },
 			[]string{"PAGE.status", "page_meta.status", "from INTEGER to TEXT", "type string", "add a new synced field", "backfill", "switch readers",
 				"remove status from the model; its column is kept"}},
-		{"DM102", func(s *state.Schema) {
-			s.Table("page_meta").Columns = append(s.Table("page_meta").Columns, &state.Column{Name: "content", Type: "TEXT"})
-		}, []string{"model PAGE declares field content but no longer syncs it", "kept", "re-add content to sync_fields", "drop the column by hand"}},
 		{"DM103", func(s *state.Schema) {
 			dropColumn(s.Table("page_meta"), "url")
 			s.Table("page_meta").HasRows, s.Table("page_meta").Rows = true, 12
@@ -325,7 +372,16 @@ func TestDiffExplains(t *testing.T) {
 		{"DM104", func(s *state.Schema) { s.Table("page_meta").Column("page_id").PK = false },
 			[]string{"primary key (page_id)", "no primary key"}},
 		{"DM105", func(s *state.Schema) { s.Table("page_meta").Indexes[0].Unique = true },
-			[]string{"page_meta_by_project_status", "unique (project_id, status)", "new label"}},
+			[]string{"page_meta_by_project_status", "unique (project_id, status)", "new label", `DROP INDEX "page_meta_by_project_status"`}},
+		{"DM114", func(s *state.Schema) {
+			ix := s.Table("page_meta").Indexes[0]
+			ix.Where, ix.Keys = "deleted_at IS NULL", []state.IndexKey{{Collate: "NOCASE"}, {Desc: true}}
+		},
+			[]string{"page_meta_by_project_status", "(project_id COLLATE NOCASE, status DESC) WHERE deleted_at IS NULL",
+				"project_id is compared with COLLATE NOCASE in the live index, the column's collation in the declared one",
+				"status is descending in the live index, ascending in the declared one",
+				"the live index is partial (WHERE deleted_at IS NULL), the declared one covers every row",
+				`DROP INDEX "page_meta_by_project_status"`, "new label"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

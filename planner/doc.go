@@ -18,7 +18,7 @@
 // code, the reason and what a person can do by hand:
 //
 //	DM101  a synced field's column type would change
-//	DM102  a declared field is no longer in sync_fields but its column exists (kept)
+//	DM102  retired: a field taken out of sync_fields is the note DM202
 //	DM103  a NOT NULL column without a default cannot be added to an existing table
 //	DM104  the primary key differs from the table's
 //	DM105  an index of the declared name exists with other columns or uniqueness
@@ -30,9 +30,11 @@
 //	DM111  a live column no synced field maps to is NOT NULL without a default
 //	DM112  a unique index would be created on a table holding duplicate values
 //	DM113  a unique index would be created on a column the plan adds and backfills
+//	DM114  an index of the declared name is partial, or has a collation, a DESC key or an expression
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
-// unmanaged column, DM203 default differs (SQLite cannot alter defaults),
+// a column no synced field maps to (kept, no longer written), DM203 default differs (SQLite cannot alter defaults),
 // DM204 unmanaged index, DM205 type spelled differently with the same
-// affinity, DM206 seed not checked (no status given).
+// affinity, DM206 seed not checked (no status given), DM207 no backfill
+// from a KV namespace the plan creates.
 package planner

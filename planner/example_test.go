@@ -32,8 +32,9 @@ model "PAGE" {
 		fmt.Println(diags)
 		return
 	}
-	// The live database has the table, without status, and with rows.
-	live := &state.Schema{Tables: []*state.Table{{
+	// The live database has the table, without status, and with rows,
+	// and the KV namespace holding their objects.
+	live := &state.Schema{Namespaces: []*state.Namespace{{Title: "nimbus-local-PAGES"}}, Tables: []*state.Table{{
 		Name:    "page_meta",
 		HasRows: true,
 		Columns: []*state.Column{
@@ -55,7 +56,6 @@ model "PAGE" {
 		fmt.Println(s.Code, s.Reason)
 	}
 	// Output:
-	// create KV namespace nimbus-local-PAGES (model PAGE)
 	// add column page_meta.status (model PAGE)
 	//     ALTER TABLE "page_meta" ADD COLUMN "status" TEXT DEFAULT 'pending'
 	// backfill page_meta.status (model PAGE)

@@ -16,11 +16,7 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 	for _, ix := range want.Indexes {
 		declared[strings.ToLower(ix.Name)] = true
 		if hi := have.Index(ix.Name); hi != nil {
-			if !sameIndex(ix, hi) {
-				d.block(m, ix.Name, CodeIndexChanged,
-					fmt.Sprintf("model %s declares index %s as %s, but the live index is %s; dmplan does not drop indexes", m.Name, ix.Name, describeIndex(ix), describeIndex(hi)),
-					"give the index block a new label (the old index is kept; drop it by hand when unused)")
-			}
+			d.compareIndex(m, ix, hi)
 			continue
 		}
 		var missing []string
@@ -84,24 +80,4 @@ func (d *differ) filledAtApply(have *state.Table, ix *state.Index) []string {
 		}
 	}
 	return out
-}
-
-func sameIndex(a, b *state.Index) bool {
-	if a.Unique != b.Unique || len(a.Columns) != len(b.Columns) {
-		return false
-	}
-	for i := range a.Columns {
-		if !strings.EqualFold(a.Columns[i], b.Columns[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func describeIndex(ix *state.Index) string {
-	u := ""
-	if ix.Unique {
-		u = "unique "
-	}
-	return u + "(" + strings.Join(ix.Columns, ", ") + ")"
 }

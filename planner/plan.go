@@ -77,6 +77,9 @@ type Plan struct {
 	// Notes are things reported but never acted on: unmanaged tables and
 	// columns that dmplan leaves alone.
 	Notes []Note `json:"notes,omitempty"`
+	// Targets are the models a targeted plan covers (WithTargets); empty
+	// for a plan of every model.
+	Targets []string `json:"targets,omitempty"`
 }
 
 // Step is one change. Executable steps carry the statements they run;

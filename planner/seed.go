@@ -50,7 +50,7 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 			continue
 		}
 		m := d.spec.Model(s.Model)
-		if m == nil || m.D1.Table == "" {
+		if m == nil || m.D1.Table == "" || !d.targeted(m.Name) {
 			continue
 		}
 		key := SeedKey(s.Model, s.Name)

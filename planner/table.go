@@ -96,7 +96,7 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		}
 		chk := addColumnCheck(have, c)
 		if !chk.OK {
-			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s syncs field %s, but %s", m.Name, c.Name, chk.Why), chk.Hint)
+			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s syncs field %s, but %s", m.Name, c.Name, chk.Why), builtinAddHint(m, have, c, chk))
 			continue
 		}
 		adds = append(adds, Step{
@@ -122,18 +122,17 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		after.Columns = append(after.Columns, &cc)
 	}
 
-	// Declared fields that are no longer synced but still have a column.
-	for _, f := range m.Fields {
-		if f == nil || f.KVOnly || wanted[strings.ToLower(f.Name)] {
-			continue
-		}
-		if hc := have.Column(f.Name); hc != nil {
-			d.block(m, have.Name+"."+hc.Name, CodeUnsynced,
-				fmt.Sprintf("model %s declares field %s but no longer syncs it, while column %s.%s still exists; the column is kept and stops being written", m.Name, f.Name, have.Name, hc.Name),
-				fmt.Sprintf("re-add %s to sync_fields, or drop the column by hand once no reader uses it", f.Name))
-			wanted[strings.ToLower(f.Name)] = true
-		}
-	}
+	// A live column no synced field maps to, whether its field was taken
+	// out of sync_fields or deleted from the model, is one case: D1 is a
+	// projection of the KV objects and dmplan never drops a column, so the
+	// column is kept and simply no longer written (new rows get its
+	// default or NULL, existing rows keep their last values), and the KV
+	// objects keep whatever they hold. Nothing is lost and nothing needs a
+	// person before apply, so both are the note DM202, not a blocked step
+	// (a blocked step here could only be cleared by dropping the column by
+	// hand, for a change the user made on purpose). The one exception is a
+	// NOT NULL column without a default: every insert would fail, so that
+	// blocks (DM111) either way.
 	for _, hc := range have.Columns {
 		if wanted[strings.ToLower(hc.Name)] || (hc.PK && !pkOK) {
 			continue
@@ -141,13 +140,18 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		if !hc.PK && hc.NotNull && normDefault(hc.Default) == "" {
 			// No write fills it, and SQLite has no value for it: every
 			// insert of the runtime would fail.
+			drop := fmt.Sprintf("drop the column by hand (ALTER TABLE %s DROP COLUMN %s) once nothing reads it", quoteIdent(have.Name), quoteIdent(hc.Name))
+			keep := fmt.Sprintf("keep field %s in the model and in sync_fields (required, so every write fills the column), or %s", hc.Name, drop)
+			if opt := builtinOption(strings.ToLower(hc.Name)); opt != "" && m.Field(hc.Name) == nil {
+				// A built-in's name cannot be declared as a field.
+				keep = fmt.Sprintf("turn option %s back on (its built-in field %s fills the column), or %s", opt, hc.Name, drop)
+			}
 			d.block(m, have.Name+"."+hc.Name, CodeUnmanagedNotNull,
 				fmt.Sprintf("column %s.%s matches no synced field of model %s, but it is NOT NULL without a default, so every new record would fail to sync to D1", have.Name, hc.Name, m.Name),
-				fmt.Sprintf("keep field %s in the model and in sync_fields (required, so every write fills the column), or drop the column by hand (ALTER TABLE %s DROP COLUMN %s) once nothing reads it", hc.Name, quoteIdent(have.Name), quoteIdent(hc.Name)))
+				keep)
 			continue
 		}
-		d.note(NoteUnmanagedColumn, have.Name+"."+hc.Name,
-			fmt.Sprintf("column %s.%s matches no field of model %s: kept, not managed", have.Name, hc.Name, m.Name))
+		d.note(NoteUnmanagedColumn, have.Name+"."+hc.Name, unmanagedColumnNote(m, have, hc))
 	}
 	d.indexes(m, want, have, after, available)
 }
@@ -188,9 +192,20 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 			ft = " (type " + f.Type.String() + ")"
 			ofType = " of type " + f.Type.String()
 		}
+		hint := fmt.Sprintf("add a new synced field%s (e.g. %s_v2), backfill it from %s, switch readers to it, then remove %s from the model; its column is kept (drop it by hand once nothing reads it)", ofType, want.Name, want.Name, want.Name)
+		rename := fmt.Sprintf("rename the live column by hand (ALTER TABLE %s RENAME COLUMN %s TO %s) and apply: dmplan adds %s as %s and fills it from the KV objects; drop the old column once nothing reads it",
+			quoteIdent(t.Name), quoteIdent(have.Name), quoteIdent(have.Name+"_old"), want.Name, want.Type)
+		switch f := m.Field(want.Name); {
+		case want.PK || (f != nil && f.Primary):
+			// The primary key cannot be removed or renamed away.
+			hint = fmt.Sprintf("the primary key %s is always %s (record ids are strings) and SQLite cannot change a primary key in place: point d1.table at a new table name and apply (dmplan creates it), refill it from KV with dmplan reconcile -model %s -fix, then drop the old table by hand once nothing reads it",
+				want.Name, want.Type, m.Name)
+		case f != nil && f.BuiltIn:
+			hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores as %s: %s", want.Name, builtinOption(want.Name), want.Type, rename)
+		}
 		d.block(m, target, CodeTypeChange,
 			fmt.Sprintf("changing %s.%s (column %s) from %s to %s%s needs a manual migration; dmplan never changes a column type", m.Name, want.Name, target, haveType, want.Type, ft),
-			fmt.Sprintf("add a new synced field%s (e.g. %s_v2), backfill it from %s, switch readers to it, then remove %s from the model; its column is kept (drop it by hand once nothing reads it)", ofType, want.Name, want.Name, want.Name))
+			hint)
 		return
 	}
 	if haveType != want.Type {
@@ -198,14 +213,26 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 			fmt.Sprintf("column %s is declared %s; dmplan would use %s, which has the same SQLite affinity: left as is", target, haveType, want.Type))
 	}
 	if !want.PK && want.NotNull != have.NotNull {
+		opt := ""
+		if f := m.Field(want.Name); f != nil && f.BuiltIn {
+			opt = builtinOption(want.Name) // its NOT NULL is the option's, not the user's
+		}
 		if want.NotNull {
+			hint := "keep the field optional in D1 (the runtime still validates it), or rebuild the table by hand after backfilling every NULL"
+			if opt != "" {
+				hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores NOT NULL: rebuild table %s by hand with %s NOT NULL once every row has a value, or turn option %s off", want.Name, opt, t.Name, want.Name, opt)
+			}
 			d.block(m, target, CodeNullabilityChange,
 				fmt.Sprintf("model %s makes field %s required, but column %s allows NULL; SQLite cannot add NOT NULL to an existing column", m.Name, want.Name, target),
-				"keep the field optional in D1 (the runtime still validates it), or rebuild the table by hand after backfilling every NULL")
+				hint)
 		} else {
+			hint := "keep the field required, or rebuild the table by hand without the NOT NULL constraint"
+			if opt != "" {
+				hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores without NOT NULL: rebuild table %s by hand without the NOT NULL constraint on %s", want.Name, opt, t.Name, want.Name)
+			}
 			d.block(m, target, CodeNullabilityChange,
 				fmt.Sprintf("model %s makes field %s optional, but column %s is NOT NULL, so records without it would fail to sync; SQLite cannot drop NOT NULL in place", m.Name, want.Name, target),
-				"keep the field required, or rebuild the table by hand without the NOT NULL constraint")
+				hint)
 		}
 	}
 	if !want.PK && !sameDefault(want.Default, have.Default) {
@@ -276,4 +303,39 @@ func builtinOption(name string) string {
 		return "soft_delete"
 	}
 	return ""
+}
+
+// unmanagedColumnNote says what happens to a live column no synced field
+// maps to (DM202): kept, no longer written, KV objects unchanged.
+func unmanagedColumnNote(m *hclspec.Model, t *state.Table, c *state.Column) string {
+	col := t.Name + "." + c.Name
+	fill := "NULL"
+	if d := normDefault(c.Default); d != "" {
+		fill = "its default " + d
+	}
+	if f := m.Field(c.Name); f != nil && !f.KVOnly {
+		return fmt.Sprintf("field %s of model %s is not in sync_fields: column %s is kept but no longer written (new rows get %s, existing rows keep their last values); the KV objects keep the field. "+
+			"Drop the column by hand once nothing reads it; to sync the field again, re-add it to sync_fields and run dmplan reconcile -model %s -fix after apply to refresh the column",
+			c.Name, m.Name, col, fill, m.Name)
+	}
+	return fmt.Sprintf("column %s matches no field of model %s: kept but not written by dmplan (new rows get %s, existing rows keep their values); KV objects written before keep any value they hold under that name. Drop the column by hand once nothing reads it",
+		col, m.Name, fill)
+}
+
+// builtinAddHint is the hint for a column that cannot be added: the
+// generic one of addColumnCheck for a declared field, and for a built-in
+// field one that does not ask to change a field the user cannot change
+// (user_id is NOT NULL without a default when user_tracking is on).
+func builtinAddHint(m *hclspec.Model, t *state.Table, c *state.Column, chk addCheck) string {
+	f := m.Field(c.Name)
+	if f == nil || !f.BuiltIn || f.Primary || chk.Code != CodeNotNullNoDefault {
+		return chk.Hint
+	}
+	opt := builtinOption(c.Name)
+	if !t.HasRows && t.Rows <= 0 {
+		return fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores NOT NULL without a default: table %s is empty, so drop it by hand (DROP TABLE %s) and apply, and dmplan creates it with %s; or turn option %s off",
+			c.Name, opt, t.Name, quoteIdent(t.Name), c.Name, opt)
+	}
+	return fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores NOT NULL without a default: turn option %s off, or rebuild table %s by hand with a %s column that every row fills",
+		c.Name, opt, opt, t.Name, c.Name)
 }

@@ -28,7 +28,7 @@ func TestIndexAdvice(t *testing.T) {
 	seedPages(t, e, "u1", "p", 12)
 
 	// title has no index: a full scan, logged with what it read.
-	if _, err := sys.Query("PAGE").Where("title", "T").OrderBy("url", runtime.Desc).List(e.ctx); err != nil {
+	if _, err := sys.Query("PAGE").Where("title", "t001").OrderBy("url", runtime.Desc).List(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := adviceLines(t, e)

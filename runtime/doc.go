@@ -15,6 +15,11 @@
 //	res, err := user.Query("PAGE").Where("project_id", "proj_123").
 //		OrderBy("created_at", runtime.Desc).Limit(25).Page(2).List(ctx)
 //
+// Cursor pages (q.After(cursor), then res.Pagination.NextCursor) read only
+// their own rows at any depth; Total(TotalNone) or TotalEstimate skips or
+// bounds the count, which otherwise reads every matching row: D1 bills
+// rows read.
+//
 // Open never migrates: when a table, column or namespace is missing,
 // operations fail with an error wrapping ErrNotMigrated that says to run
 // `dmplan apply`. Check verifies everything at once.

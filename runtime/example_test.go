@@ -165,6 +165,45 @@ func ExampleQuery_List() {
 	// 20 page 040
 }
 
+// Cursor pages read only their own rows at any depth: pass "" for the
+// first page, then each page's NextCursor until it is empty. No total is
+// counted unless Total asks for one.
+func ExampleQuery_After() {
+	ctx := context.Background()
+	datastore, done := openExample()
+	defer done()
+	user := datastore.Auth("user_42")
+
+	data := make([]map[string]any, 45)
+	for i := range data {
+		data[i] = map[string]any{"project_id": "proj_123", "url": "https://example.com", "title": fmt.Sprintf("page %03d", i)}
+	}
+	if _, err := user.CreateMany(ctx, "PAGE", data); err != nil {
+		log.Fatal(err)
+	}
+
+	cursor := ""
+	for {
+		res, err := user.Query("PAGE").
+			Where("project_id", "proj_123").
+			OrderBy("title", runtime.Desc).
+			Limit(20).
+			After(cursor).
+			List(ctx)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(len(res.Data), res.Data[0]["title"], res.Pagination.HasNext)
+		if cursor = res.Pagination.NextCursor; cursor == "" {
+			break
+		}
+	}
+	// Output:
+	// 20 page 044 true
+	// 20 page 024 true
+	// 5 page 004 false
+}
+
 // Hooks run around writes: after_update receives the changed fields.
 func ExampleDatastore_Hook() {
 	ctx := context.Background()

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/dmplan/dmplan/backend"
@@ -28,14 +27,14 @@ type Explanation struct {
 	OrderIndex    string `json:"order_index,omitempty"`
 	SortsInMemory bool   `json:"sorts_in_memory"`
 	// Count and Page are the plans' steps as SQLite words them, for the
-	// count of the matching rows and for the page.
+	// count of the matching rows and for the statement List runs.
 	Count []string `json:"count_plan"`
 	Page  []string `json:"page_plan"`
 }
 
 // Explain asks SQLite how it would run the query, in one D1 request that
 // reads no rows: the plan of the count of the matching rows and that of
-// the page. It runs nothing else.
+// the statement List runs. It runs nothing else.
 func (q *Query) Explain(ctx context.Context) (*Explanation, error) {
 	if q.err != nil {
 		return nil, q.err
@@ -43,15 +42,18 @@ func (q *Query) Explain(ctx context.Context) (*Explanation, error) {
 	if err := q.h.checkScope(); err != nil {
 		return nil, fmt.Errorf("explain %s: %w", q.m.name, err)
 	}
-	where, args, err := q.where()
+	ls, err := q.build()
+	if err != nil {
+		return nil, err
+	}
+	where, args, err := q.where(0, false)
 	if err != nil {
 		return nil, err
 	}
 	m := q.m
-	page := "SELECT " + m.selectCols + m.from + where + q.orderBy("t.") + " LIMIT ?" + strconv.Itoa(len(args)+1)
 	res, err := q.h.ds.d1.Batch(ctx, []backend.Stmt{
 		{SQL: "EXPLAIN QUERY PLAN SELECT COUNT(*)" + m.from + where, Args: args},
-		{SQL: "EXPLAIN QUERY PLAN " + page, Args: append(args[:len(args):len(args)], int64(q.limit))},
+		explain(ls.Stmt),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("explain %s: %w", m.name, notMigrated(err))

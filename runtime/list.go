@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
@@ -23,15 +24,85 @@ type Result struct {
 	Cost Cost `json:"-"`
 }
 
-// Pagination describes a page within the matching records.
+// Pagination describes a page within the matching records. A Page or
+// Offset query with the default total has exactly the spec's JSON shape:
+// {"total", "limit", "offset", "page", "pages", "hasNext", "hasPrev"}.
+// Without a total (TotalNone) "total" and "pages" are null; a cursor page
+// (After) has null "offset" and "page" too, since its position is not
+// counted, and "nextCursor" while rows remain.
 type Pagination struct {
 	Total   int64 `json:"total"`   // matching records
 	Limit   int   `json:"limit"`   // rows per page
-	Offset  int   `json:"offset"`  // rows skipped
-	Page    int   `json:"page"`    // 1-based page of Offset
+	Offset  int   `json:"offset"`  // rows skipped; 0 on a cursor page
+	Page    int   `json:"page"`    // 1-based page of Offset; 0 on a cursor page
 	Pages   int   `json:"pages"`   // pages of Limit rows
 	HasNext bool  `json:"hasNext"` // rows exist after this page
-	HasPrev bool  `json:"hasPrev"` // rows exist before this page
+	HasPrev bool  `json:"hasPrev"` // rows exist before this page (a cursor page: a cursor was given)
+	// NoTotal: the query did not count (TotalNone, the default with
+	// After); Total and Pages are 0, null in JSON.
+	NoTotal bool `json:"-"`
+	// TotalCapped: TotalEstimate stopped counting at its cap, so at least
+	// Total records match.
+	TotalCapped bool `json:"totalCapped,omitempty"`
+	// NextCursor is the cursor of the next page for After; empty on the
+	// last page and for Page and Offset queries.
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// paginationJSON is Pagination's JSON form, with nulls for what a page
+// did not count.
+type paginationJSON struct {
+	Total       *int64 `json:"total"`
+	Limit       int    `json:"limit"`
+	Offset      *int   `json:"offset"`
+	Page        *int   `json:"page"`
+	Pages       *int   `json:"pages"`
+	HasNext     bool   `json:"hasNext"`
+	HasPrev     bool   `json:"hasPrev"`
+	TotalCapped bool   `json:"totalCapped,omitempty"`
+	NextCursor  string `json:"nextCursor,omitempty"`
+}
+
+// MarshalJSON writes the spec's shape, with null total and pages when
+// nothing was counted and null offset and page on a cursor page.
+func (p Pagination) MarshalJSON() ([]byte, error) {
+	j := paginationJSON{Limit: p.Limit, HasNext: p.HasNext, HasPrev: p.HasPrev, TotalCapped: p.TotalCapped, NextCursor: p.NextCursor}
+	if !p.NoTotal {
+		j.Total, j.Pages = &p.Total, &p.Pages
+	}
+	if p.Page > 0 {
+		j.Offset, j.Page = &p.Offset, &p.Page
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (p *Pagination) UnmarshalJSON(b []byte) error {
+	var j paginationJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*p = Pagination{Limit: j.Limit, HasNext: j.HasNext, HasPrev: j.HasPrev, TotalCapped: j.TotalCapped, NextCursor: j.NextCursor}
+	if j.Total == nil {
+		p.NoTotal = true
+	} else {
+		p.Total = *j.Total
+	}
+	if j.Pages != nil {
+		p.Pages = *j.Pages
+	}
+	if j.Offset != nil {
+		p.Offset = *j.Offset
+	}
+	if j.Page != nil {
+		p.Page = *j.Page
+	}
+	return nil
+}
+
+// pages is the number of pages of limit rows that total rows fill.
+func pages(total int64, limit int) int {
+	return int((total + int64(limit) - 1) / int64(limit))
 }
 
 // NewPagination computes the page numbers of a window: offset 40, limit
@@ -42,14 +113,14 @@ func NewPagination(total int64, limit, offset int) Pagination {
 	}
 	p := Pagination{Total: total, Limit: limit, Offset: offset}
 	p.Page = offset/limit + 1
-	p.Pages = int((total + int64(limit) - 1) / int64(limit))
+	p.Pages = pages(total, limit)
 	p.HasNext = int64(offset)+int64(limit) < total
 	p.HasPrev = offset > 0
 	return p
 }
 
-// List runs the query: the page and the total in one D1 statement, then,
-// with WithData, one bulk KV read. A failed query returns a Result with no
+// List runs the query: the page and the total (see Total) in one D1
+// statement, then, with WithData, one bulk KV read. A failed query returns a Result with no
 // data and Error set, together with the error.
 func (q *Query) List(ctx context.Context) (res *Result, err error) {
 	start := time.Now()
@@ -80,10 +151,10 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 	// prefix{id}suffix is read after the page.
 	// The first run of a query shape reads its plan in the same request
 	// (index advice).
-	ops, page := []backend.Op{{Kind: backend.OpD1Query, Stmt: st}}, 0
-	explained := q.h.ds.advice.claim(st.SQL)
+	ops, page := []backend.Op{{Kind: backend.OpD1Query, Stmt: st.Stmt}}, 0
+	explained := q.h.ds.advice.claim(st.Stmt.SQL)
 	if explained {
-		ops[0], page = backend.Op{Kind: backend.OpD1Batch, Stmts: []backend.Stmt{explain(st), st}}, 1
+		ops[0], page = backend.Op{Kind: backend.OpD1Batch, Stmts: []backend.Stmt{explain(st.Stmt), st.Stmt}}, 1
 	}
 	if q.withData && m.keySplit {
 		ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
@@ -97,7 +168,7 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 	if err != nil {
 		if len(res) == 0 {
 			if explained {
-				q.h.ds.advice.release(st.SQL)
+				q.h.ds.advice.release(st.Stmt.SQL)
 			}
 			return nil, fmt.Errorf("query %s: %w", m.name, notMigrated(opErr(err)))
 		}
@@ -108,23 +179,40 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 		defer q.advise(ctx, "query", res[0].Results[0])
 	}
 	ncol := len(m.cols)
+	width := ncol
+	if st.total {
+		width++
+	}
 	var total int64
+	counted := false
 	data := make([]map[string]any, 0, len(out.Rows))
+	var last []any // the raw columns of the page's last row
 	for _, row := range out.Rows {
-		if len(row) != ncol+1 {
-			return nil, fmt.Errorf("query %s: row of %d columns, want %d", m.name, len(row), ncol+1)
+		if len(row) != width {
+			return nil, fmt.Errorf("query %s: row of %d columns, want %d", m.name, len(row), width)
 		}
-		if t, ok := row[ncol].(int64); ok {
-			total = t
+		if st.total {
+			if t, ok := row[ncol].(int64); ok {
+				total, counted = t, true
+			}
 		}
-		if row[0] == nil { // the empty page's single row
-			continue
+		if len(data) == q.limit { // the extra row: there is a next page
+			break
 		}
 		rec := make(map[string]any, ncol)
 		for i, f := range m.cols {
 			rec[f.Name] = fromColumn(f.Type, row[i])
 		}
 		data = append(data, rec)
+		last = row
+	}
+	hasNext := st.fetch > q.limit && len(out.Rows) > q.limit
+	if st.total && !counted && (len(data) > 0 || q.effectiveOffset() > 0 || q.after != "") {
+		// The total comes with the rows (with the first arm's, on a cursor
+		// page of two ranges); an empty page past the start has none.
+		if total, err = q.runCount(ctx, st.count); err != nil {
+			return nil, err
+		}
 	}
 	if q.withData && len(data) > 0 {
 		var vals map[string][]byte
@@ -135,7 +223,38 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	return &Result{Data: data, Pagination: NewPagination(total, q.limit, q.effectiveOffset())}, nil
+	return &Result{Data: data, Pagination: q.pagination(st, total, hasNext, last)}, nil
+}
+
+// pagination describes the page a statement returned: total is what it
+// counted, hasNext whether its extra row came back, last the raw columns
+// of the page's last row (for the next cursor).
+func (q *Query) pagination(st *listStmt, total int64, hasNext bool, last []any) Pagination {
+	off := q.effectiveOffset()
+	if !q.keyset && st.mode == TotalExact {
+		return NewPagination(total, q.limit, off)
+	}
+	p := Pagination{Limit: q.limit, HasNext: hasNext}
+	if q.keyset {
+		p.HasPrev = q.after != ""
+	} else {
+		p.Offset, p.Page, p.HasPrev = off, off/q.limit+1, off > 0
+	}
+	switch st.mode {
+	case TotalNone:
+		p.NoTotal = true
+	default:
+		p.Total, p.Pages = total, pages(total, q.limit)
+		p.TotalCapped = st.mode == TotalEstimate && total >= st.cap
+	}
+	if q.keyset && hasNext && last != nil {
+		vals := make([]any, len(st.keys))
+		for i, k := range st.keys {
+			vals[i] = last[k.pos]
+		}
+		p.NextCursor = encodeCursor(st.shape, vals)
+	}
+	return p
 }
 
 // hydrate replaces each row with its full KV object: vals when the page's
@@ -199,14 +318,24 @@ func (q *Query) Count(ctx context.Context) (n int64, err error) {
 	if err := q.h.checkScope(); err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.m.name, err)
 	}
-	where, args, err := q.where()
+	return q.count(ctx)
+}
+
+// count runs SELECT COUNT(*) of the query's filter.
+func (q *Query) count(ctx context.Context) (int64, error) {
+	where, args, err := q.where(0, false)
 	if err != nil {
 		return 0, err
 	}
-	st := backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args}
+	return q.runCount(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args})
+}
+
+// runCount runs a statement that returns one count; the first count of a
+// shape reads its plan in the same request (index advice).
+func (q *Query) runCount(ctx context.Context, st backend.Stmt) (int64, error) {
 	var out *backend.Result
+	var err error
 	if q.h.ds.advice.claim(st.SQL) {
-		// The first count of a shape reads its plan in the same request.
 		res, err := q.h.ds.d1.Batch(ctx, []backend.Stmt{explain(st), st})
 		if err != nil {
 			q.h.ds.advice.release(st.SQL)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,9 +53,41 @@ type Query struct {
 	page     int // 1-based; 0: use offset
 	withData bool
 	deleted  deletedMode
+	keyset   bool   // After was called: pages by cursor
+	after    string // the cursor; "" is the first page
+	total    TotalMode
 }
 
+// TotalMode says whether and how List counts the matching records.
+type TotalMode int
+
+// Total modes. The cheap choice for a long list is TotalNone with After:
+// a page then reads only its own rows (plus one, for HasNext).
+const (
+	// TotalDefault counts exactly for Page and Offset (the spec's
+	// pagination shape) and not at all for After.
+	TotalDefault TotalMode = iota
+	// TotalExact counts every matching record, in the page's statement:
+	// one pass over the matching index entries when an index serves the
+	// filter, else one pass over the table shared with the page
+	// (COUNT(*) OVER ()). It reads every matching row on each page.
+	TotalExact
+	// TotalEstimate counts the matching records up to EstimateCap past the
+	// page's offset (past the first record for After), reading at most
+	// that many: below the cap Total is exact, at the cap Total is the cap
+	// and Pagination.TotalCapped is true ("1000+").
+	TotalEstimate
+	// TotalNone does not count: Total and Pages are 0 (null in JSON) and
+	// HasNext comes from reading one row more than the page.
+	TotalNone
+)
+
+// EstimateCap is how many records past the page's offset TotalEstimate
+// counts at most.
+const EstimateCap = 1000
+
 type cond struct {
+	name   string // the column
 	col    string // quoted
 	op     string // "=" (default), "!=", "<", "<=", ">", ">=", "LIKE"
 	in     bool   // IN list (args) rather than equality
@@ -128,9 +161,9 @@ func (q *Query) Where(field string, value any) *Query {
 		return q
 	}
 	if v == nil {
-		q.conds = append(q.conds, cond{col: col, isNull: true})
+		q.conds = append(q.conds, cond{name: field, col: col, isNull: true})
 	} else {
-		q.conds = append(q.conds, cond{col: col, args: []any{v}})
+		q.conds = append(q.conds, cond{name: field, col: col, args: []any{v}})
 	}
 	return q
 }
@@ -153,7 +186,7 @@ func (q *Query) WhereOp(field, op string, value any) *Query {
 		if err != nil {
 			return q.fail(err)
 		}
-		q.conds = append(q.conds, cond{col: "t." + backend.QuoteIdent(f.Name), op: op, args: []any{value}})
+		q.conds = append(q.conds, cond{name: field, col: "t." + backend.QuoteIdent(f.Name), op: op, args: []any{value}})
 		return q
 	}
 	col, v, ok := q.value(field, value)
@@ -164,10 +197,10 @@ func (q *Query) WhereOp(field, op string, value any) *Query {
 		if op != "=" && op != "!=" {
 			return q.fail(fmt.Errorf("%w: query %s.%s: nil compares only with = or !=", ErrInvalid, q.m.name, field))
 		}
-		q.conds = append(q.conds, cond{col: col, op: op, isNull: true})
+		q.conds = append(q.conds, cond{name: field, col: col, op: op, isNull: true})
 		return q
 	}
-	q.conds = append(q.conds, cond{col: col, op: op, args: []any{v}})
+	q.conds = append(q.conds, cond{name: field, col: col, op: op, args: []any{v}})
 	return q
 }
 
@@ -185,7 +218,7 @@ func (q *Query) WhereIn(field string, values ...any) *Query {
 	if err != nil {
 		return q.fail(err)
 	}
-	c := cond{in: true, args: make([]any, 0, len(values)), real: f.Type == hclspec.Number}
+	c := cond{name: field, in: true, args: make([]any, 0, len(values)), real: f.Type == hclspec.Number}
 	for _, v := range values {
 		col, cv, ok := q.value(field, v)
 		if !ok {
@@ -291,6 +324,42 @@ func (q *Query) Limit(n int) *Query {
 	return q
 }
 
+// After pages by cursor (keyset pagination): the page holds the rows that
+// come after the row the cursor marks, in the query's order, so a deep
+// page reads as few rows as the first. Pass "" for the first page, then
+// each page's Pagination.NextCursor (empty on the last page). The order
+// may use any fields, directions and NULLs, with the primary key breaking
+// ties; rows deleted or added meanwhile never make a page repeat or skip
+// a row that stayed. A cursor belongs to the query that returned it: one
+// from another model, filter, user or order is an error (ErrCursor, which
+// matches ErrInvalid), as is a malformed one; its values are only ever
+// bound parameters. After cannot be combined with Page or Offset. A
+// cursor page counts no total unless Total asks for one.
+func (q *Query) After(cursor string) *Query {
+	q.keyset, q.after = true, cursor
+	return q
+}
+
+// Total chooses whether List counts the matching records (see TotalMode).
+func (q *Query) Total(mode TotalMode) *Query {
+	if mode < TotalDefault || mode > TotalNone {
+		return q.fail(fmt.Errorf("%w: query total mode %d; use runtime.TotalExact, TotalEstimate or TotalNone", ErrInvalid, mode))
+	}
+	q.total = mode
+	return q
+}
+
+// totalMode resolves TotalDefault.
+func (q *Query) totalMode() TotalMode {
+	if q.total != TotalDefault {
+		return q.total
+	}
+	if q.keyset {
+		return TotalNone
+	}
+	return TotalExact
+}
+
 // Offset skips n rows. It replaces an earlier Page.
 func (q *Query) Offset(n int) *Query {
 	if n < 0 {
@@ -334,7 +403,12 @@ func (q *Query) effectiveOffset() int {
 
 // where builds the WHERE clause with numbered parameters ?1.., so the page
 // and the count share them, and returns the clause and its arguments.
-func (q *Query) where() (string, []any, error) {
+// extra is how many parameters the statement binds besides the clause's.
+// plusDeleted writes deleted_at IS NULL as +deleted_at IS NULL, which
+// SQLite never answers with an index: nearly every row matches it, so
+// walking an index on it reads the table in index order, which is worth it
+// only when that index then serves the order.
+func (q *Query) where(extra int, plusDeleted bool) (string, []any, error) {
 	var parts []string
 	var args []any
 	bind := func(v any) string {
@@ -348,15 +422,17 @@ func (q *Query) where() (string, []any, error) {
 		parts = append(parts, `t."user_id" = `+bind(q.h.user))
 	}
 	if q.m.soft {
-		switch q.deleted {
-		case excludeDeleted:
+		switch {
+		case q.deleted == excludeDeleted && plusDeleted:
+			parts = append(parts, `+t."deleted_at" IS NULL`)
+		case q.deleted == excludeDeleted:
 			parts = append(parts, `t."deleted_at" IS NULL`)
-		case onlyDeleted:
+		case q.deleted == onlyDeleted:
 			parts = append(parts, `t."deleted_at" IS NOT NULL`)
 		}
 	}
 	// Count parameters; lists that would break the limit go as JSON.
-	total := len(args) + 2
+	total := len(args) + extra
 	for _, c := range q.conds {
 		total += len(c.args)
 	}
@@ -394,9 +470,9 @@ func (q *Query) where() (string, []any, error) {
 			parts = append(parts, in)
 		}
 	}
-	if len(args)+2 > backend.MaxParams {
+	if len(args)+extra > backend.MaxParams {
 		return "", nil, fmt.Errorf("%w: query %s needs %d bound parameters; D1 allows %d per statement",
-			ErrTooLarge, q.m.name, len(args)+2, backend.MaxParams)
+			ErrTooLarge, q.m.name, len(args)+extra, backend.MaxParams)
 	}
 	if len(parts) == 0 {
 		return "", args, nil
@@ -407,59 +483,296 @@ func (q *Query) where() (string, []any, error) {
 func (q *Query) orderBy(prefix string) string {
 	var b strings.Builder
 	b.WriteString(" ORDER BY ")
-	pkDone := false
-	for i, o := range q.order {
+	for i, k := range q.keys() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(prefix + o.col)
-		if o.desc {
+		b.WriteString(prefix + k.col)
+		if k.desc {
 			b.WriteString(" DESC")
 		}
-		pkDone = pkDone || o.name == q.m.pk
-	}
-	if !pkDone {
-		if len(q.order) > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(prefix + q.m.pkQuoted)
 	}
 	return b.String()
 }
 
-// build returns the page-and-total statement: one round trip that returns
-// the page rows, each with the total, or a single row of NULL columns
-// with the total when the page is empty (offset past the end included).
-func (q *Query) build() (backend.Stmt, error) {
+// listStmt is the statement of one List and how to read its rows.
+type listStmt struct {
+	backend.Stmt
+	mode  TotalMode
+	fetch int  // rows asked for: the limit, plus one to learn HasNext
+	total bool // each row ends with the _total column (NULL in some rows)
+	cap   int64
+	keys  []sortKey
+	shape string
+	// count is the total's statement on its own, for a page whose rows
+	// did not carry it (an empty page past the start).
+	count backend.Stmt
+}
+
+// build returns the statement of one page, one round trip:
+//
+//	SELECT cols, (SELECT COUNT(*) ...) AS _total FROM t WHERE ... ORDER BY ... LIMIT ...
+//
+// The total is a scalar subquery, counted once. Where no declared index
+// holds every column the filter uses and no index serves the order (so the
+// page reads every match anyway), it is COUNT(*) OVER () instead: the
+// table is read once for both, not once to count and once to page. An
+// estimate stops the count at the cap; no total leaves it out and reads
+// one row more than the limit, to learn HasNext.
+//
+// A cursor page (After) adds the condition of the rows after the cursor
+// (see keysetArms); when it is two ranges, each an index seek, they are
+// the arms of a UNION ALL whose ORDER BY merges them and stops at the
+// limit, and only the first arm's rows carry the total.
+func (q *Query) build() (*listStmt, error) {
 	if q.err != nil {
-		return backend.Stmt{}, q.err
+		return nil, q.err
 	}
 	if err := q.h.checkScope(); err != nil {
-		return backend.Stmt{}, fmt.Errorf("query %s: %w", q.m.name, err)
+		return nil, fmt.Errorf("query %s: %w", q.m.name, err)
 	}
-	where, args, err := q.where()
+	if q.keyset && (q.page > 0 || q.offset > 0) {
+		return nil, fmt.Errorf("%w: query %s: After pages by cursor; it cannot be combined with Page or Offset", ErrInvalid, q.m.name)
+	}
+	keys := q.keys()
+	ls := &listStmt{mode: q.totalMode(), fetch: q.limit, keys: keys}
+	extra := 2 // the limit, and the offset or the cursor's values
+	if q.keyset {
+		extra = 1 + len(keys)
+	}
+	if ls.mode == TotalEstimate {
+		extra++ // the cap
+	}
+	covered := q.countCovered()
+	served, byDeleted := q.orderServed(keys[0])
+	window := ls.mode == TotalExact && !covered && !served
+	// The WHERE clause three ways, with the same parameters: as is (the
+	// cursor's shape), for the page and for the count.
+	plain, args, err := q.where(extra, false)
 	if err != nil {
-		return backend.Stmt{}, err
+		return nil, err
 	}
-	n := len(args)
-	args = append(args, int64(q.limit), int64(q.effectiveOffset()))
+	where, countWhere := plain, plain
+	if window || (served && !byDeleted) {
+		where, _, _ = q.where(extra, true)
+	}
+	if !covered {
+		countWhere, _, _ = q.where(extra, true)
+	}
+	bind := func(v any) string {
+		args = append(args, v)
+		return "?" + strconv.Itoa(len(args))
+	}
+	if q.keyset {
+		ls.shape = q.shape(plain, args, keys)
+	}
 	m := q.m
+	var count string
+	switch ls.mode {
+	case TotalExact:
+		count = "SELECT COUNT(*)" + m.from + countWhere
+	case TotalEstimate:
+		ls.cap = EstimateCap
+		if !q.keyset {
+			ls.cap += int64(q.effectiveOffset())
+		}
+		count = "SELECT COUNT(*) FROM (SELECT 1" + m.from + countWhere + " LIMIT " + bind(ls.cap) + ")"
+	}
+	if ls.total = ls.mode != TotalNone; ls.total {
+		ls.count = backend.Stmt{SQL: count, Args: slices.Clone(args)}
+	}
+	base := strings.TrimPrefix(where, " WHERE ")
+	prefix := "t."
+	if window && q.keyset {
+		prefix = "w."
+	}
+	var arms []string
+	if q.keyset {
+		if q.after != "" {
+			vals, err := q.decodeCursor(q.after, ls.shape, keys)
+			if err != nil {
+				return nil, err
+			}
+			if arms = keysetArms(keys, vals, prefix, bind); len(arms) == 0 {
+				arms = []string{"0"} // nothing comes after the cursor
+			}
+			if len(arms) > 1 && (window || !served) {
+				arms = []string{"(" + strings.Join(arms, " OR ") + ")"}
+			}
+		}
+	}
+	if q.keyset || ls.mode != TotalExact {
+		ls.fetch++
+	}
+	tail := " LIMIT " + bind(int64(ls.fetch))
+	if !q.keyset {
+		tail += " OFFSET " + bind(int64(q.effectiveOffset()))
+	}
 	var b strings.Builder
 	b.Grow(256 + 2*len(where) + 2*len(m.selectCols))
-	b.WriteString("SELECT ")
-	b.WriteString(m.pageCols)
-	b.WriteString(", n._total FROM (SELECT COUNT(*) AS _total")
-	b.WriteString(m.from)
-	b.WriteString(where)
-	b.WriteString(") AS n LEFT JOIN (SELECT ")
-	b.WriteString(m.selectCols)
-	b.WriteString(m.from)
-	b.WriteString(where)
-	b.WriteString(q.orderBy("t."))
-	b.WriteString(" LIMIT ?" + strconv.Itoa(n+1) + " OFFSET ?" + strconv.Itoa(n+2))
-	b.WriteString(") AS p ON 1")
-	b.WriteString(q.orderBy("p."))
-	return backend.Stmt{SQL: b.String(), Args: args}, nil
+	switch {
+	case window && len(arms) > 0:
+		b.WriteString("SELECT " + m.prefixed("w.") + ", w._total FROM (SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where + ") AS w")
+		b.WriteString(whereAnd("", arms...) + q.orderBy("w.") + tail)
+	case window:
+		b.WriteString("SELECT " + m.selectCols + ", COUNT(*) OVER () AS _total" + m.from + where + q.orderBy("t.") + tail)
+	default:
+		parts := arms
+		if len(parts) == 0 {
+			parts = []string{""}
+		}
+		for i, arm := range parts {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			b.WriteString("SELECT " + m.selectCols)
+			switch {
+			case ls.total && i == 0:
+				b.WriteString(", (" + count + ") AS _total")
+			case ls.total:
+				b.WriteString(", NULL")
+			}
+			b.WriteString(m.from)
+			if arm == "" {
+				b.WriteString(where)
+			} else {
+				b.WriteString(whereAnd(base, arm))
+			}
+		}
+		if len(arms) > 1 {
+			b.WriteString(q.orderByPos(keys) + tail)
+		} else {
+			b.WriteString(q.orderBy("t.") + tail)
+		}
+	}
+	if len(args) > backend.MaxParams {
+		return nil, fmt.Errorf("%w: query %s needs %d bound parameters; D1 allows %d per statement",
+			ErrTooLarge, q.m.name, len(args), backend.MaxParams)
+	}
+	ls.Stmt = backend.Stmt{SQL: b.String(), Args: args}
+	return ls, nil
+}
+
+// whereAnd returns " WHERE " and the conditions joined with AND, or "".
+func whereAnd(base string, conds ...string) string {
+	parts := make([]string, 0, 1+len(conds))
+	if base != "" {
+		parts = append(parts, base)
+	}
+	parts = append(parts, conds...)
+	if len(parts) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(parts, " AND ")
+}
+
+// orderByPos is the ORDER BY of a compound SELECT of the model's columns:
+// the sort keys by column number.
+func (q *Query) orderByPos(keys []sortKey) string {
+	var b strings.Builder
+	b.WriteString(" ORDER BY ")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(k.pos + 1))
+		if k.desc {
+			b.WriteString(" DESC")
+		}
+	}
+	return b.String()
+}
+
+// prefixed lists the model's columns qualified by prefix.
+func (m *model) prefixed(prefix string) string {
+	var b strings.Builder
+	for i, f := range m.cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(prefix + backend.QuoteIdent(f.Name))
+	}
+	return b.String()
+}
+
+// equalities returns the columns the WHERE clause pins to one value
+// (= or IS NULL): an index walk may skip over them to the next column.
+func (q *Query) equalities() map[string]bool {
+	eq := map[string]bool{}
+	if q.h.filtered(q.m) {
+		eq["user_id"] = true
+	}
+	if q.m.soft && q.deleted == excludeDeleted {
+		eq["deleted_at"] = true
+	}
+	for _, c := range q.conds {
+		if !c.in && (c.op == "" || c.op == "=") {
+			eq[c.name] = true
+		}
+	}
+	return eq
+}
+
+// countCovered reports whether counting the matches reads index entries
+// only: every column the WHERE clause uses is in one declared index (or
+// the clause uses only the primary key, or nothing). It is judged from
+// the declared indexes, as dmplan plans them.
+func (q *Query) countCovered() bool {
+	used := map[string]bool{}
+	if q.h.filtered(q.m) {
+		used["user_id"] = true
+	}
+	if q.m.soft && q.deleted != includeDeleted {
+		used["deleted_at"] = true
+	}
+	for _, c := range q.conds {
+		used[c.name] = true
+	}
+	delete(used, q.m.pk)
+	if len(used) == 0 {
+		return true
+	}
+	for _, ix := range q.m.spec.D1.Indexes {
+		if ix == nil {
+			continue
+		}
+		n := 0
+		for _, c := range ix.Columns {
+			if used[c] {
+				n++
+			}
+		}
+		if n == len(used) {
+			return true
+		}
+	}
+	return false
+}
+
+// orderServed reports whether an index walks the rows in the order of the
+// key k after the columns the WHERE clause pins: then a page reads only
+// its rows (each range of a cursor page is an index seek). byDeleted says
+// that walk pins deleted_at, so the page must keep deleted_at IS NULL an
+// index term; otherwise it is kept out of the index choice, since nearly
+// every row matches it.
+func (q *Query) orderServed(k sortKey) (served, byDeleted bool) {
+	eq := q.equalities()
+	for _, ix := range q.m.spec.D1.Indexes {
+		if ix == nil {
+			continue
+		}
+		pinned := false
+		for _, c := range ix.Columns {
+			if c == k.name {
+				return true, pinned
+			}
+			if !eq[c] {
+				break
+			}
+			pinned = pinned || c == "deleted_at"
+		}
+	}
+	return k.never, false // the primary key's own index
 }
 
 // SQL returns the statement List runs and its arguments, or the builder's

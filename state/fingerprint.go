@@ -12,7 +12,8 @@ import (
 // Fingerprint returns the SHA-256 (hex) of a canonical encoding of the
 // schema. It depends only on what a plan is computed from: table names,
 // columns in table order (name, type, NOT NULL, default, primary key),
-// indexes (name, unique, columns in order) and KV namespace titles. It does
+// indexes (name, unique, columns in order, and the keys' order,
+// collation and expression and the WHERE clause of indexes that have them) and KV namespace titles. It does
 // not depend on the order of Tables, Indexes or Namespaces in the input,
 // on HasRows and Rows, on namespace ids, or on internal tables
 // (IsInternalTable). A nil schema fingerprints like an empty one. The input
@@ -62,6 +63,20 @@ func Fingerprint(s *Schema) string {
 			for _, col := range ix.Columns {
 				w.str(" ")
 				w.quote(col)
+			}
+			// Written only for indexes that are not plain, so that the
+			// fingerprints of plain schemas stay what they were.
+			for i, k := range ix.Keys {
+				if k != (IndexKey{}) {
+					w.str(" key" + strconv.Itoa(i) + " desc=" + strconv.FormatBool(k.Desc) + " collate=")
+					w.quote(k.Collate)
+					w.str(" expr=")
+					w.quote(k.Expr)
+				}
+			}
+			if ix.Where != "" {
+				w.str(" where=")
+				w.quote(ix.Where)
 			}
 			w.str("\n")
 		}

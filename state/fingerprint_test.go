@@ -37,7 +37,8 @@ func TestFingerprintStable(t *testing.T) {
 		"internal tables": func(s *Schema) {
 			s.Tables = append(s.Tables, &Table{Name: HistoryTable}, &Table{Name: "_cf_KV"}, &Table{Name: "d1_migrations"}, &Table{Name: "sqlite_sequence"})
 		},
-		"type case": func(s *Schema) { s.Tables[0].Columns[1].Type = "text" },
+		"type case":          func(s *Schema) { s.Tables[0].Columns[1].Type = "text" },
+		"plain keys written": func(s *Schema) { s.Tables[0].Indexes[0].Keys = make([]IndexKey, len(s.Tables[0].Indexes[0].Columns)) },
 	}
 	for name, edit := range same {
 		t.Run(name, func(t *testing.T) {
@@ -57,6 +58,10 @@ func TestFingerprintStable(t *testing.T) {
 		"column order":      func(s *Schema) { c := s.Tables[0].Columns; c[0], c[1] = c[1], c[0] },
 		"index columns":     func(s *Schema) { s.Tables[0].Indexes[1].Columns = []string{"status", "page_id"} },
 		"index unique":      func(s *Schema) { s.Tables[0].Indexes[0].Unique = true },
+		"index partial":     func(s *Schema) { s.Tables[0].Indexes[0].Where = "deleted_at IS NULL" },
+		"index desc":        func(s *Schema) { s.Tables[0].Indexes[0].Keys = []IndexKey{{Desc: true}} },
+		"index collate":     func(s *Schema) { s.Tables[0].Indexes[0].Keys = []IndexKey{{Collate: "NOCASE"}} },
+		"index expression":  func(s *Schema) { s.Tables[0].Indexes[0].Keys = []IndexKey{{Expr: "lower(a)"}} },
 		"table added":       func(s *Schema) { s.Tables = append(s.Tables, &Table{Name: "other"}) },
 		"namespace added":   func(s *Schema) { s.Namespaces = append(s.Namespaces, &Namespace{Title: "n-local-C"}) },
 		"name with a quote": func(s *Schema) { s.Tables[1].Name = "project\" column" },

@@ -136,6 +136,7 @@ func (t *Table) Clone() *Table {
 		if ix != nil {
 			ic := *ix
 			ic.Columns = append([]string(nil), ix.Columns...)
+			ic.Keys = append([]IndexKey(nil), ix.Keys...)
 			out.Indexes = append(out.Indexes, &ic)
 		}
 	}

@@ -45,11 +45,60 @@ type Column struct {
 	PK      bool   `json:"pk,omitempty"`
 }
 
-// Index is one index of a table.
+// Index is one index of a table. The indexes dmplan creates are plain:
+// Columns in ascending order with their own collation, no expression and
+// no WHERE clause, so Keys and Where are empty. A live index made by hand
+// may carry more, and inspection fills Keys and Where so that the planner
+// sees every difference.
 type Index struct {
-	Name    string   `json:"name"`
+	Name string `json:"name"`
+	// Columns are the indexed columns in order, as the table spells them;
+	// a key that is an expression is "<expr>" (its text is in Keys).
 	Columns []string `json:"columns"`
 	Unique  bool     `json:"unique,omitempty"`
+	// Keys, when not empty, holds one entry per column with what the key
+	// adds to a plain ascending column: it is nil for plain indexes.
+	Keys []IndexKey `json:"keys,omitempty"`
+	// Where is the condition of a partial index, normalized so that
+	// spelling does not matter (names lower-case and unquoted where they
+	// can be, other words upper-case, comments dropped, single spaces), or
+	// "" for an index over every row.
+	Where string `json:"where,omitempty"`
+}
+
+// IndexKey is what one key of an index adds to a plain ascending column.
+// The zero value is a plain key.
+type IndexKey struct {
+	// Expr is the normalized text of an expression key (lower(email)), ""
+	// for a column.
+	Expr string `json:"expr,omitempty"`
+	// Collate is an explicit collation other than BINARY (NOCASE, RTRIM),
+	// upper-case.
+	Collate string `json:"collate,omitempty"`
+	Desc    bool   `json:"desc,omitempty"`
+}
+
+// Plain reports whether the index is what dmplan creates: columns only,
+// ascending, default collation, over every row.
+func (ix *Index) Plain() bool {
+	if ix.Where != "" {
+		return false
+	}
+	for _, k := range ix.Keys {
+		if k != (IndexKey{}) {
+			return false
+		}
+	}
+	return true
+}
+
+// Key returns the properties of key i (the zero IndexKey when Keys is
+// empty).
+func (ix *Index) Key(i int) IndexKey {
+	if i < len(ix.Keys) {
+		return ix.Keys[i]
+	}
+	return IndexKey{}
 }
 
 // Namespace is a KV namespace, named by its title. ID is known on the live

@@ -111,4 +111,47 @@ func runInspect(t *testing.T, b backend.Backend) {
 			t.Errorf("Inspect namespaces = %v, want %q with id %q", got.Namespaces, nsTitle, ns.ID)
 		}
 	})
+	// Indexes rebuilt by hand carry their WHERE clause, collations, order
+	// and expressions, read in the same two requests.
+	t.Run("IndexDefinitions", func(t *testing.T) {
+		ctx := context.Background()
+		tbl := unique("accounts")
+		q := backend.QuoteIdent
+		on := ` ON ` + q(tbl) + ` `
+		_, err := b.D1().Batch(ctx, []backend.Stmt{
+			{SQL: `CREATE TABLE ` + q(tbl) + ` (id TEXT PRIMARY KEY, Email TEXT, status TEXT, deleted_at TEXT, n INTEGER)`},
+			{SQL: `CREATE INDEX ` + q(tbl+"_partial") + on + `(status) WHERE deleted_at IS NULL`},
+			{SQL: `CREATE UNIQUE INDEX ` + q(tbl+"_nocase") + on + `(email COLLATE NOCASE)`},
+			{SQL: `CREATE INDEX ` + q(tbl+"_desc") + on + `(status, n DESC)`},
+			{SQL: `CREATE INDEX ` + q(tbl+"_expr") + on + `(lower(email), "status")`},
+			{SQL: `CREATE INDEX ` + q(tbl+"_plain") + on + `("STATUS" ASC, email COLLATE binary)`},
+			{SQL: `CREATE INDEX ` + q(tbl+"_legacy") + on + `('n')`},
+		})
+		if err != nil {
+			t.Fatalf("create table and indexes: %v", err)
+		}
+		d1 := &countingD1{D1: b.D1()}
+		got, err := backend.Inspect(ctx, d1, nil)
+		if err != nil {
+			t.Fatalf("Inspect: %v", err)
+		}
+		if d1.requests > 2 {
+			t.Errorf("Inspect made %d D1 requests, want at most 2", d1.requests)
+		}
+		table := got.Table(tbl)
+		if table == nil {
+			t.Fatalf("Inspect did not list %s", tbl)
+		}
+		want := []*state.Index{
+			{Name: tbl + "_desc", Columns: []string{"status", "n"}, Keys: []state.IndexKey{{}, {Desc: true}}},
+			{Name: tbl + "_expr", Columns: []string{"<expr>", "status"}, Keys: []state.IndexKey{{Expr: "lower(email)"}, {}}},
+			{Name: tbl + "_legacy", Columns: []string{"n"}},
+			{Name: tbl + "_nocase", Columns: []string{"Email"}, Unique: true, Keys: []state.IndexKey{{Collate: "NOCASE"}}},
+			{Name: tbl + "_partial", Columns: []string{"status"}, Where: "deleted_at IS NULL"},
+			{Name: tbl + "_plain", Columns: []string{"status", "Email"}},
+		}
+		if diff := cmp.Diff(want, table.Indexes); diff != "" {
+			t.Errorf("inspected indexes (-want +got):\n%s", diff)
+		}
+	})
 }

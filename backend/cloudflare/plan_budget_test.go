@@ -16,7 +16,10 @@ import (
 // besides seeds (operator.Inspect, then the unique-index probes, which
 // the examples do not need): 2, whether or not the target holds the
 // backfill progress table and an unfinished backfill in it. The table's
-// existence comes from the first read and its rows ride in the second.
+// existence comes from the first read and its rows ride in the second,
+// as does the newest history row (dmplan plan's LastApplyProbe).
+// KV: the namespace list, plus one list of one key per table the plan
+// creates in an existing namespace (the refill peek).
 func TestPlanReadBudget(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -30,31 +33,49 @@ func TestPlanReadBudget(t *testing.T) {
 	if _, err := applier.Apply(ctx, f.s, planner.Diff(spec, "test", live), applier.Options{Logger: quiet}); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	planReads := func(t *testing.T, wantPending int) {
+	planReads := func(t *testing.T, wantPending, wantPeeks int) {
 		t.Helper()
 		f.mark(t)
-		live, pending, err := operator.Inspect(ctx, f.s.D1(), f.s.KV())
+		last := applier.LastApplyProbe()
+		in, err := operator.Inspect(ctx, f.s.D1(), f.s.KV(), last)
 		if err != nil {
 			t.Fatal(err)
 		}
+		live, pending := in.Live, in.Pending
+		if last.Result == nil || len(last.Result.Rows) != 1 || applier.UnfinishedApply(last) != nil {
+			t.Errorf("history probe = %+v, want the applied row (not unfinished)", last.Result)
+		}
 		if _, err := applier.UniqueViolations(ctx, f.s.D1(), planner.UniqueIndexProbes(spec, "test", live)); err != nil {
+			t.Fatal(err)
+		}
+		peeks := planner.RefillPeeks(spec, "test", live)
+		if len(peeks) != wantPeeks {
+			t.Errorf("%d refill peeks, want %d: %+v", len(peeks), wantPeeks, peeks)
+		}
+		if _, err := operator.StoredObjects(ctx, f.s.KV(), live, peeks); err != nil {
 			t.Fatal(err)
 		}
 		if len(pending) != wantPending {
 			t.Errorf("%d pending backfills, want %d: %+v", len(pending), wantPending, pending)
 		}
-		if p := planner.Diff(spec, "test", live, planner.WithPendingBackfills(pending)); len(p.Steps) != wantPending {
-			t.Errorf("plan has %d steps, want %d (the resumed backfills): %+v", len(p.Steps), wantPending, p.Steps)
+		backfills := 0
+		for _, s := range planner.Diff(spec, "test", live, planner.WithPendingBackfills(pending)).Steps {
+			if s.Action == planner.Backfill {
+				backfills++
+			}
+		}
+		if backfills != wantPending {
+			t.Errorf("plan has %d backfill steps, want %d (the resumed backfills; the examples' namespaces hold no objects to refill from)", backfills, wantPending)
 		}
 		d1, kv := splitRequests(f.requests(t))
 		if d1 != 2 {
 			t.Errorf("plan read D1 with %d requests, want 2", d1)
 		}
-		if kv != 1 {
-			t.Errorf("plan made %d KV requests, want 1 (the namespace list)", kv)
+		if kv != 1+wantPeeks {
+			t.Errorf("plan made %d KV requests, want %d (the namespace list, and a list of one key per refill peek)", kv, 1+wantPeeks)
 		}
 	}
-	t.Run("no progress table", func(t *testing.T) { planReads(t, 0) })
+	t.Run("no progress table", func(t *testing.T) { planReads(t, 0, 0) })
 
 	if _, err := f.s.D1().Batch(ctx, []backend.Stmt{
 		{SQL: `CREATE TABLE "` + operator.BackfillTable + `" (target TEXT PRIMARY KEY NOT NULL, model TEXT NOT NULL, run_id TEXT NOT NULL,
@@ -64,5 +85,12 @@ func TestPlanReadBudget(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("unfinished backfill", func(t *testing.T) { planReads(t, 1) })
+	t.Run("unfinished backfill", func(t *testing.T) { planReads(t, 1, 0) })
+
+	// A table dropped by hand whose namespace exists: plan looks for the
+	// model's objects with one KV list of one key.
+	if _, err := f.s.D1().Query(ctx, backend.Stmt{SQL: `DROP TABLE "users"`}); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("dropped table", func(t *testing.T) { planReads(t, 1, 1) })
 }

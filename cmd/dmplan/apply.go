@@ -10,6 +10,7 @@ import (
 
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 )
 
@@ -30,6 +31,7 @@ var applyCommand = command{
 type applyArgs struct {
 	Path        string // DIR or PLANFILE
 	Env         string // "" means the default, or the saved plan's
+	Targets     []string
 	AutoApprove bool
 	LockTimeout time.Duration
 	Format      view.Type
@@ -39,8 +41,9 @@ type applyArgs struct {
 func parseApply(args []string, c *cli) (applyArgs, error) {
 	var a applyArgs
 	fs := flag.NewFlagSet("apply", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", "", "the environment to apply to (default \"local\"; a saved plan knows its own)")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to apply to")+"; a saved plan knows its own")
 	fs.BoolVar(&a.AutoApprove, "auto-approve", false, "apply without asking for approval")
+	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage+" (not with a PLANFILE: it carries its own)")
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "how long to wait while another apply holds the target's lock (e.g. 2m; 0 fails at once)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
@@ -79,19 +82,20 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	if !job.saved {
 		job.dir = a.Path
 	}
-	v.Plan(view.PlanReport{Target: job.desc, Plan: job.plan})
+	v.Plan(view.PlanReport{Project: job.spec.Project.Name, Target: job.desc, Plan: job.plan})
 	if n := len(job.plan.Blocked()); n > 0 {
-		v.Error(fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
+		v.Blocked(job.desc, job.plan, fmt.Errorf("the plan has %d blocked %s, so nothing was applied: resolve %s as the hints say, then plan again",
 			n, pluralWord(n, "change", "changes"), pluralWord(n, "it", "them")))
 		return exitError
 	}
 	if !job.plan.HasChanges() {
+		c.writeSeedMemos(ctx, job)
 		v.Applied(job.desc, job.plan, view.ApplyResult{PlanID: job.plan.ID, Outcome: view.OutcomeNoChanges,
 			FingerprintBefore: job.plan.Fingerprint, FingerprintAfter: job.plan.Fingerprint})
 		return exitOK
 	}
 	if !job.saved && !a.AutoApprove {
-		ok, err := c.approve(ctx, a, v)
+		ok, err := c.approve(ctx, a, job.desc, v)
 		if err != nil {
 			v.Error(err)
 			return exitError
@@ -119,6 +123,9 @@ type applyJob struct {
 	saved  bool // from a plan file: approved when it was saved
 	// lockTimeout is how long to wait for the target's lock.
 	lockTimeout time.Duration
+	// seeds are the records apply remembered for the seeds (nil: not
+	// known, for a saved plan), unremembered the ones it lacks.
+	seeds, unremembered map[string]operator.SeedMemo
 	// env and dir are where the apply was run from: what force-unlock
 	// needs to reach the same target (dir "" for a saved plan's own).
 	env, dir string
@@ -128,7 +135,7 @@ type applyJob struct {
 func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v view.Apply) (*applyJob, error) {
 	env := a.Env
 	if env == "" {
-		env = defaultEnv
+		env = c.envDefault()
 	}
 	diags, err := loadDir(a.Path, spec)
 	if err != nil {
@@ -140,12 +147,15 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	if err := checkEnvDiags(env, tdiags); err != nil {
 		return nil, err
 	}
+	if err := c.setTargets(*spec, a.Targets); err != nil {
+		return nil, err
+	}
 	d, sdiags, err := c.planTarget(ctx, *spec, t, true, nil)
 	v.Diagnostics(sdiags)
 	if err != nil {
 		return nil, err
 	}
-	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: d.plan}, nil
+	return &applyJob{spec: *spec, target: t, desc: c.describe(t), plan: d.plan, seeds: d.seeds, unremembered: d.unremembered}, nil
 }
 
 // loadSavedPlan reads a plan file, re-loads the sources it carries and
@@ -158,8 +168,17 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	if err != nil {
 		return nil, err
 	}
+	if len(a.Targets) > 0 {
+		return nil, fmt.Errorf("-target applies to planning: the saved plan %s carries its own targets (%s); plan again with the -target you want",
+			a.Path, targetList(pf.Plan.Targets))
+	}
+	c.targets = pf.Plan.Targets
 	if a.Env != "" && a.Env != pf.Environment {
 		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s", a.Path, pf.Environment, a.Env)
+	}
+	if e := c.getenv(envVar); a.Env == "" && e != "" && e != pf.Environment {
+		return nil, fmt.Errorf("the saved plan %s was made for environment %s, not %s (from %s); unset %s or set it to %s",
+			a.Path, pf.Environment, e, envVar, envVar, pf.Environment)
 	}
 	srcs := make(map[string][]byte, len(pf.Sources))
 	for name, s := range pf.Sources {
@@ -167,6 +186,7 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	}
 	s, diags := hclspec.LoadSources(pf.Project, srcs)
 	*spec = s
+	diags = withLimits(s, diags)
 	if err := checkDiags("the saved plan "+a.Path, diags); err != nil {
 		v.Diagnostics(diags)
 		return nil, err
@@ -189,12 +209,15 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	if err != nil {
 		return nil, err
 	}
+	if err := pf.checkSteps(); err != nil {
+		return nil, err
+	}
 	return &applyJob{spec: s, target: t, desc: desc, plan: p, saved: true}, nil
 }
 
 // approve asks for "yes" on a terminal. Without one it refuses: a plan
 // must not be applied unseen.
-func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, error) {
+func (c *cli) approve(ctx context.Context, a applyArgs, t view.Target, v view.Apply) (bool, error) {
 	if a.Format == view.JSON {
 		return false, errors.New("apply -json cannot ask for approval: pass -auto-approve, or apply a saved plan")
 	}
@@ -202,7 +225,13 @@ func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, err
 		return false, errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: " +
 			"review the plan above and pass -auto-approve, or save it with dmplan plan -out FILE and run dmplan apply FILE")
 	}
-	v.AskApproval()
+	v.AskApproval(t)
+	return c.answeredYes(ctx), nil
+}
+
+// answeredYes reads one line from stdin and reports whether it is "yes".
+// End of input or an interrupt while waiting is a no.
+func (c *cli) answeredYes(ctx context.Context) bool {
 	answer := make(chan string, 1)
 	go func() {
 		line, err := c.readLine()
@@ -213,9 +242,9 @@ func (c *cli) approve(ctx context.Context, a applyArgs, v view.Apply) (bool, err
 	}()
 	select {
 	case line := <-answer:
-		return strings.TrimSpace(line) == "yes", nil
+		return strings.TrimSpace(line) == "yes"
 	case <-ctx.Done(): // interrupted while waiting
-		return false, nil
+		return false
 	}
 }
 
@@ -238,4 +267,23 @@ func pluralWord(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// writeSeedMemos records, when an apply has nothing else to do, the seeds'
+// records the target does not remember yet (a target seeded before dmplan
+// remembered them, or a seed whose definition changed), so plans without
+// the seeds' variables can find them. It writes nothing when the target
+// remembers them all; a failure is logged, not fatal.
+func (c *cli) writeSeedMemos(ctx context.Context, job *applyJob) {
+	if len(job.unremembered) == 0 {
+		return
+	}
+	be, err := c.openBackend(ctx, job.target, false)
+	if err == nil {
+		defer be.Close()
+		err = operator.WriteSeedMemos(ctx, be.D1(), job.unremembered, time.Now().UTC().Format("2006-01-02T15:04:05.000Z"))
+	}
+	if err != nil {
+		c.logger().Warn("dmplan.remember_seeds", "error", redact(err, job.target).Error())
+	}
 }

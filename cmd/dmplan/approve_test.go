@@ -46,7 +46,9 @@ func TestApplyAsksOnATerminal(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out.String(), errOut.String())
 			}
-			if !strings.Contains(out.String(), "Do you want to apply?\n  Only 'yes' will be accepted.") {
+			want := "Do you want to apply these changes to environment \"local\"?\n  Backend local, database " +
+				filepath.Join(dir, ".dmplan", "d1.sqlite") + ".\n  Only 'yes' will be accepted."
+			if !strings.Contains(out.String(), want) {
 				t.Errorf("no approval question in:\n%s", out.String())
 			}
 			if !strings.Contains(out.String(), tt.wantOut) {

@@ -113,7 +113,11 @@ func (c command) parse(fs *flag.FlagSet, args []string, stdout io.Writer) ([]str
 			c.usage(fs, stdout)
 			return nil, errHelp
 		}
-		return nil, fmt.Errorf("%w (see dmplan %s -h)", err, c.name)
+		hint := ""
+		if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+			hint = didYouMean(strings.TrimLeft(name, "-"), flagNames(fs), "-")
+		}
+		return nil, fmt.Errorf("%w%s (see dmplan %s -h)", err, hint, c.name)
 	}
 	rest := fs.Args()
 	for i, a := range rest {

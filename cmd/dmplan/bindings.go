@@ -35,12 +35,15 @@ type bindingsArgs struct {
 }
 
 func parseBindings(args []string, c *cli) (bindingsArgs, error) {
-	a := bindingsArgs{Env: defaultEnv, Format: view.WranglerJSONC}
+	a := bindingsArgs{Format: view.WranglerJSONC}
 	fs := flag.NewFlagSet("bindings", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment whose bindings to print")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment whose bindings to print"))
 	fs.StringVar(&a.Format, "format", a.Format, "`jsonc` (wrangler.jsonc) or toml (wrangler.toml)")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour in errors")
 	rest, err := bindingsCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	if err == nil && a.Format != view.WranglerJSONC && a.Format != view.WranglerTOML {
 		err = fmt.Errorf("-format must be jsonc or toml, got %q", a.Format)
 	}

@@ -42,6 +42,9 @@ type cli struct {
 	// target is the target the command resolved, whose env.X values the
 	// logger redacts.
 	target atomic.Pointer[hclspec.Target]
+	// targets are the models plan and apply -target (or a saved plan's
+	// targets) limit every plan of this invocation to; none: all models.
+	targets []string
 
 	// sig is what an interrupt (Ctrl-C, SIGTERM) does; see interrupt.
 	sig struct {

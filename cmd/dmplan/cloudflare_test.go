@@ -27,6 +27,7 @@ func TestCloudflareScripts(t *testing.T) {
 			"exits":   cmdExits,
 			"gateway": gatewayCmd(h),
 			"fault":   func(ts *testscript.TestScript, neg bool, args []string) { cmdFault(h, ts, neg, args) },
+			"cfsql":   cmdCFSQL,
 		},
 		Setup: func(e *testscript.Env) error {
 			acct := h.NewAccount(e.T().(testing.TB))

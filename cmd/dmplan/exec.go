@@ -118,6 +118,9 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		}
 		return view.ApplyResult{}, redact(withRestore(applyError(err, job.saved), bookmark, job.target), job.target)
 	}
+	if len(job.spec.Seeds) > 0 {
+		c.rememberSeeds(ctx, seeds, job.seeds)
+	}
 	n := 0
 	for _, s := range rep.Steps {
 		if s.Outcome == applier.StepApplied {
@@ -138,13 +141,17 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 			steps = append(steps, view.StepCost{Index: s.Index, Action: s.Action, Target: s.Target, Cost: *s.Cost})
 		}
 	}
+	if rep.Replanned != nil {
+		// What the view shows from here on: the plan that ran.
+		job.plan = rep.Replanned
+	}
 	var interrupted []view.InterruptedApply
 	for _, i := range rep.Interrupted {
 		interrupted = append(interrupted, view.InterruptedApply{HistoryID: i.ID, PlanID: i.PlanID, Actor: i.Actor, StartedAt: i.StartedAt.UTC()})
 	}
 	return view.ApplyResult{
 		Cost: rep.Cost, StepCosts: steps,
-		InterruptedApplies: interrupted, Warnings: rep.Warnings,
+		InterruptedApplies: interrupted, Warnings: rep.Warnings, Replanned: rep.Replanned != nil,
 		GatewayURL: gatewayURL,
 		PlanID:     rep.PlanID, Outcome: outcome, StepsApplied: n,
 		FingerprintBefore: rep.FingerprintBefore, FingerprintAfter: rep.FingerprintAfter,

@@ -76,9 +76,13 @@ func (c *cli) fmt(_ context.Context, args []string) int {
 			v.Error(fmt.Errorf("read %s: %w", name, err))
 			return exitError
 		}
+		srcs[name] = b
+		if d := hclspec.CheckNesting(name, b); d.HasErrors() {
+			diags = append(diags, d...) // too deep for the parser
+			continue
+		}
 		_, d := hclsyntax.ParseConfig(b, name, hcl.InitialPos)
 		diags = append(diags, d...)
-		srcs[name] = b
 	}
 	if err := checkDiags(a.Path, diags); err != nil {
 		v.Diagnostics(diags)

@@ -13,8 +13,7 @@ func (c *cli) help(ctx context.Context, args []string) int {
 	}
 	sub, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(c.stderr, "Error: unknown command %q\n\n", args[0])
-		c.usage(c.stderr)
+		c.unknownCommand(args[0])
 		return exitError
 	}
 	return sub.run(c, ctx, []string{"-h"})

@@ -44,20 +44,23 @@ type historyArgs struct {
 }
 
 func parseHistory(args []string, c *cli) (historyArgs, error) {
-	a := historyArgs{Env: defaultEnv, Limit: 20}
+	a := historyArgs{Limit: 20}
 	cmd := historyCommand
 	show := len(args) > 0 && args[0] == "show"
 	if show {
 		cmd, args = historyShowCommand, args[1:]
 	}
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment whose history to read")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment whose history to read"))
 	if !show {
 		fs.IntVar(&a.Limit, "limit", a.Limit, "show at most `N` applies (0: all)")
 	}
 	fs.Var(jsonFlag{&a.Format}, "json", "print the history as JSON")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := cmd.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	if err != nil {
 		return a, err
 	}

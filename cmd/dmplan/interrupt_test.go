@@ -180,8 +180,15 @@ func TestApplyInterrupt(t *testing.T) {
 				if hist[0]["outcome"] != "interrupted" {
 					t.Errorf("history outcome = %v, want interrupted", hist[0]["outcome"])
 				}
+				// plan says so, and holds the seed left undone.
+				code, out := runOut(t, env, "plan", "-env", "production", dir)
+				if code != exitOK || !strings.Contains(out, "history: the last apply (history 1, plan ") ||
+					!strings.Contains(out, ") was interrupted before its end; this plan holds what it left undone") ||
+					!strings.Contains(out, "seed POST.welcome") {
+					t.Errorf("plan after the interrupt: exit %d, want a note on the interrupted apply and the seed\n%s", code, out)
+				}
 				// The lock is free: the next apply runs the seed at once.
-				code, out := runOut(t, env, "apply", "-auto-approve", "-env", "production", dir)
+				code, out = runOut(t, env, "apply", "-auto-approve", "-env", "production", dir)
 				if code != exitOK || !strings.Contains(out, "seeded POST.welcome") {
 					t.Fatalf("the next apply: exit %d\n%s", code, out)
 				}
@@ -197,10 +204,14 @@ func TestApplyInterrupt(t *testing.T) {
 			if hist[0]["outcome"] != "running" || hist[0]["unfinished"] != nil {
 				t.Errorf("history = %v %v, want running, not unfinished while the lease is held", hist[0]["outcome"], hist[0]["unfinished"])
 			}
+			if code, out := runOut(t, env, "plan", "-env", "production", dir); !strings.Contains(out, "is recorded as running: it is still applying, or it was killed") {
+				t.Errorf("plan after the second interrupt (exit %d) does not note the apply recorded as running:\n%s", code, out)
+			}
 			if code, out := runOut(t, env, "apply", "-auto-approve", "-env", "production", dir); code != exitError || !strings.Contains(out, "locked") {
 				t.Errorf("apply while the lease is left: exit %d, want the lock refused\n%s", code, out)
 			}
-			if code, out := runOut(t, env, "force-unlock", "-env", "production", m[1], dir); code != exitOK {
+			// -force: the test has no terminal to answer force-unlock's question.
+			if code, out := runOut(t, env, "force-unlock", "-force", "-env", "production", m[1], dir); code != exitOK {
 				t.Fatalf("force-unlock %s: exit %d\n%s", m[1], code, out)
 			}
 			// With the lock free, history calls the row unfinished.

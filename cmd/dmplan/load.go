@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
 )
 
 // configError says the configuration has errors; the diagnostics have
@@ -60,7 +61,18 @@ func loadDir(dir string, spec **hclspec.Spec) (hcl.Diagnostics, error) {
 	prepareHeap(dir)
 	s, diags := hclspec.LoadDir(dir)
 	*spec = s
+	diags = withLimits(s, diags)
 	return diags, checkDiags(dir, diags)
+}
+
+// withLimits adds what planner.CheckLimits finds (a default or a seed
+// over a D1 or KV limit) to the diagnostics of a configuration that loads
+// without errors, so every command stops before its first write.
+func withLimits(s *hclspec.Spec, diags hcl.Diagnostics) hcl.Diagnostics {
+	if diags.HasErrors() {
+		return diags
+	}
+	return append(diags, planner.CheckLimits(s)...)
 }
 
 // diagView is the part of a command's view that reports configuration

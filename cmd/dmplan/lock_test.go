@@ -85,23 +85,43 @@ func TestForceUnlock(t *testing.T) {
 		args       []string
 		code       int
 		out, inErr string
+		// tty and input make stdin a terminal that answers input.
+		tty   bool
+		input string
 	}{
-		{"no id", []string{"force-unlock"}, exitError, "", "needs the lock ID"},
-		{"wrong id", []string{"force-unlock", "not-the-id", dir}, exitError, "", "held by crashed@host"},
-		{"blocked apply", []string{"apply", "-auto-approve", dir}, exitError, "", lock.ID},
-		{"right id", []string{"force-unlock", lock.ID, dir}, exitOK, "Lock " + lock.ID + " removed (held by crashed@host for apply", ""},
-		{"apply runs", []string{"apply", "-auto-approve", dir}, exitOK, "Apply complete", ""},
-		{"already removed", []string{"force-unlock", lock.ID, dir}, exitError, "", "no lock with id"},
+		{name: "no id", args: []string{"force-unlock"}, code: exitError, inErr: "needs the lock ID"},
+		{name: "no id shows usage", args: []string{"force-unlock"}, code: exitError, inErr: "Usage: dmplan force-unlock [flags] ID [DIR]"},
+		{name: "wrong id", args: []string{"force-unlock", "not-the-id", dir}, code: exitError, inErr: "held by crashed@host"},
+		{name: "blocked apply", args: []string{"apply", "-auto-approve", dir}, code: exitError, inErr: lock.ID},
+		{name: "no terminal, no -force", args: []string{"force-unlock", lock.ID, dir}, code: exitError,
+			inErr: "stdin is not a terminal: lock " + lock.ID + " is held by crashed@host for apply since "},
+		{name: "answered no", args: []string{"force-unlock", lock.ID, dir}, code: exitError, tty: true, input: "no\n",
+			out: "Do you really want to force-unlock?\n  Only 'yes' will be accepted."},
+		{name: "still held", args: []string{"apply", "-auto-approve", dir}, code: exitError, inErr: lock.ID},
+		{name: "answered yes", args: []string{"force-unlock", lock.ID, dir}, code: exitOK, tty: true, input: "yes\n",
+			out: "Lock " + lock.ID + " removed (held by crashed@host for apply"},
+		{name: "apply runs", args: []string{"apply", "-auto-approve", dir}, code: exitOK, out: "Apply complete"},
+		{name: "already removed", args: []string{"force-unlock", "-force", lock.ID, dir}, code: exitError, inErr: "no lock with id"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
-		c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
+		c := &cli{stdin: strings.NewReader(tt.input), stdinTTY: tt.tty, stdout: &out, stderr: &errOut, getenv: func(string) string { return "" }}
 		if code := c.run(ctx, tt.args); code != tt.code {
 			t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", tt.name, code, tt.code, out.String(), errOut.String())
 		}
 		if !strings.Contains(out.String(), tt.out) || !strings.Contains(errOut.String(), tt.inErr) {
 			t.Errorf("%s: stdout %q, stderr %q; want %q in stdout and %q in stderr", tt.name, out.String(), errOut.String(), tt.out, tt.inErr)
 		}
+	}
+
+	// -force removes a lock without asking, also without a terminal.
+	lock2, err := applier.AcquireLock(ctx, store.D1(), applier.LockOptions{Who: "other@host", Operation: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := dmplanRun(t, "force-unlock", "-force", lock2.ID, dir)
+	if code != exitOK || strings.Contains(out, "Do you really") || !strings.Contains(out, "Lock "+lock2.ID+" removed") {
+		t.Errorf("force-unlock -force: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
 }
 

@@ -90,11 +90,21 @@ func (c *cli) run(ctx context.Context, args []string) int {
 	}
 	sub, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(c.stderr, "Error: unknown command %q\n\n", args[0])
-		c.usage(c.stderr)
+		c.unknownCommand(args[0])
 		return exitError
 	}
 	return sub.run(c, ctx, args[1:])
+}
+
+// unknownCommand says the command does not exist, suggests the closest one
+// and lists them all.
+func (c *cli) unknownCommand(name string) {
+	if s := suggest(name, commandNames()); s != "" {
+		fmt.Fprintf(c.stderr, "Error: unknown command %q\n\nDid you mean this?\n  dmplan %s\n\n", name, s)
+	} else {
+		fmt.Fprintf(c.stderr, "Error: unknown command %q\n\n", name)
+	}
+	c.usage(c.stderr)
 }
 
 func (c *cli) usage(w io.Writer) {
@@ -116,7 +126,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "force-unlock", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "force-unlock", "completion", "version"} {
 		if n == name {
 			return i
 		}

@@ -27,6 +27,9 @@ func TestMain(m *testing.M) {
 		"dmplan": func() {
 			os.Exit(runProcess(os.Args[1:]))
 		},
+		// gh is the fake GitHub CLI the example workflows' test runs
+		// (see fakeGH).
+		"gh": func() { os.Exit(fakeGH(os.Args[1:], os.Stdout, os.Stderr, os.Getenv)) },
 	})
 }
 

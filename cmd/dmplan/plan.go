@@ -34,6 +34,7 @@ var planCommand = command{
 type planArgs struct {
 	Dir              string
 	Env              string
+	Targets          []string
 	Out              string
 	Format           view.Type
 	DetailedExitcode bool
@@ -41,15 +42,19 @@ type planArgs struct {
 }
 
 func parsePlan(args []string, c *cli) (planArgs, error) {
-	a := planArgs{Env: defaultEnv}
+	a := planArgs{}
 	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment to plan for")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to plan for"))
 	fs.StringVar(&a.Out, "out", "", "save the plan to `FILE` for dmplan apply")
 	fs.Var(formatFlag{&a.Format}, "format", "output `format`: human, json or markdown")
 	fs.Var(jsonFlag{&a.Format}, "json", "same as -format json")
 	fs.BoolVar(&a.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
+	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage)
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := planCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	a.Dir = dirArg(rest)
 	return a, err
 }
@@ -59,6 +64,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	var spec *hclspec.Spec
 	v := view.NewPlan(va.Format, c.streams(va, &spec))
 	a, err := parsePlan(args, c)
+	if md, ok := v.(*view.PlanMarkdown); ok {
+		md.Scope = func() (string, string) { return projectName(spec), a.Env }
+	}
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
@@ -71,6 +79,10 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	defer pre.close()
 	t, ok := c.loadTarget(a.Dir, a.Env, &spec, v)
 	if !ok {
+		return exitError
+	}
+	if err := c.setTargets(spec, a.Targets); err != nil {
+		v.Error(err)
 		return exitError
 	}
 	base := absDir(a.Dir)
@@ -89,8 +101,17 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 			return exitError
 		}
 	}
-	v.Plan(view.PlanReport{Target: desc, Plan: p, SavedTo: a.Out})
+	v.Plan(view.PlanReport{Project: spec.Project.Name, Target: desc, Plan: p, SavedTo: a.Out})
 	return planExitCode(p, a.DetailedExitcode)
+}
+
+// projectName is the project's name, or "" before the configuration was
+// read (a flag error).
+func projectName(spec *hclspec.Spec) string {
+	if spec == nil {
+		return ""
+	}
+	return spec.Project.Name
 }
 
 // planExitCode is 1 when anything is blocked, 2 for changes with
@@ -131,15 +152,37 @@ func (c *cli) planTarget(ctx context.Context, spec *hclspec.Spec, t *hclspec.Tar
 type inspected struct {
 	live    *state.Schema
 	pending []planner.PendingBackfill
+	// seeds are the records apply remembered for the seeds; nil when not
+	// read (the seeds whose identity reads an unset variable are then
+	// unknown).
+	seeds map[string]operator.SeedMemo
+	// unfinished is the newest apply when it did not finish.
+	unfinished *applier.LastApply
 }
 
 // inspect reads the target for a plan.
 func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
-	live, pending, err := operator.Inspect(ctx, be.D1(), be.KV())
+	last := applier.LastApplyProbe()
+	in, err := operator.Inspect(ctx, be.D1(), be.KV(), last)
 	if err != nil {
 		return nil, err
 	}
-	return &inspected{live: live, pending: pending}, nil
+	seeds := in.Seeds
+	if seeds == nil {
+		seeds = map[string]operator.SeedMemo{}
+	}
+	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds, unfinished: applier.UnfinishedApply(last)}, nil
+}
+
+// unfinishedNote tells a plan's reader that the last apply did not
+// finish: the plan shows what it left.
+func unfinishedNote(l *applier.LastApply) planner.Note {
+	what := "was interrupted before its end"
+	if l.Outcome == state.OutcomeRunning {
+		what = "is recorded as running: it is still applying, or it was killed (the next apply then marks it interrupted; dmplan history tells which)"
+	}
+	return planner.Note{Target: "history", Message: fmt.Sprintf("the last apply (history %d, plan %s by %s, started %s) %s; this plan holds what it left undone",
+		l.ID, l.PlanID, l.Actor, l.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), what)}
 }
 
 // derivation is a plan and what it was derived from besides the spec, so
@@ -152,6 +195,10 @@ type derivation struct {
 	gateway *planner.GatewayLive
 	// stored says which models' namespaces hold objects (RefillPeeks).
 	stored map[string]bool
+	// seeds are the records apply remembered for the seeds, and
+	// unremembered those it lacks for records that exist (known only
+	// when every seed variable is set).
+	seeds, unremembered map[string]operator.SeedMemo
 }
 
 // derivePlan is planTarget on an open backend; it inspects the backend
@@ -164,7 +211,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		}
 	}
 	live, pending := in.live, in.pending
-	status, diags, err := c.seedStatus(ctx, spec, t, be, live, requireEnv)
+	status, unremembered, diags, err := c.seedStatus(ctx, spec, t, be, live, in.seeds, requireEnv)
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
@@ -187,8 +234,12 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		return nil, diags, redact(err, t)
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored), c.d1Tier())
-	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored}, diags, nil
+		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
+		planner.WithTargets(c.targets), c.d1Tier())
+	if in.unfinished != nil {
+		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
+	}
+	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered}, diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +40,13 @@ type planFile struct {
 	// directory, as a hash so it holds no secret (see targetKey).
 	TargetKey string        `json:"target_key"`
 	Plan      *planner.Plan `json:"plan"`
+	// StepCount and StepsDigest cover the whole step list as it was saved
+	// (see stepsDigest): show and apply refuse a file whose steps were
+	// cut, reordered or edited, even where deriving the plan again cannot
+	// tell (a seed step is planned from the target's records, which the
+	// sources do not hold).
+	StepCount   int    `json:"step_count"`
+	StepsDigest string `json:"steps_digest"`
 	// Live and Pending are what the plan was derived from besides the
 	// sources: the live schema (its fingerprint is the plan's) and the
 	// unfinished backfills. show derives the plan from them again and
@@ -54,10 +63,50 @@ type planFile struct {
 	Stored map[string]bool `json:"kv_objects,omitempty"`
 }
 
+// stepsDigest is the SHA-256 of the steps' JSON, one after the other, each
+// preceded by its length.
+func stepsDigest(steps []planner.Step) (string, error) {
+	h := sha256.New()
+	for _, s := range steps {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return "", fmt.Errorf("encode plan step: %w", err)
+		}
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// checkSteps refuses a saved plan whose step list is not the one it was
+// saved with.
+func (pf *planFile) checkSteps() error {
+	if pf.StepsDigest == "" {
+		return fmt.Errorf("%w: it has no digest of its steps (an older dmplan wrote it); re-run dmplan plan", errPlanMismatch)
+	}
+	if n := len(pf.Plan.Steps); n != pf.StepCount {
+		return fmt.Errorf("%w: it holds %d %s but was saved with %d; re-run dmplan plan",
+			errPlanMismatch, n, pluralWord(n, "step", "steps"), pf.StepCount)
+	}
+	d, err := stepsDigest(pf.Plan.Steps)
+	if err != nil {
+		return err
+	}
+	if d != pf.StepsDigest {
+		return fmt.Errorf("%w: its steps are not the ones it was saved with (their digest differs); re-run dmplan plan", errPlanMismatch)
+	}
+	return nil
+}
+
 // writePlanFile saves the plan, readable only by its owner (it holds the
 // configuration, never a secret).
 func writePlanFile(path string, pf *planFile) error {
 	pf.Format = planFileFormat
+	digest, err := stepsDigest(pf.Plan.Steps)
+	if err != nil {
+		return err
+	}
+	pf.StepCount, pf.StepsDigest = len(pf.Plan.Steps), digest
 	b, err := json.MarshalIndent(pf, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode plan file: %w", err)

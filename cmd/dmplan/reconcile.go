@@ -48,10 +48,10 @@ type reconcileArgs struct {
 }
 
 func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
-	a := reconcileArgs{Env: defaultEnv}
+	a := reconcileArgs{}
 	var models string
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
-	fs.StringVar(&a.Env, "env", a.Env, "the environment to reconcile")
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment to reconcile"))
 	fs.StringVar(&models, "model", "", "check only these models (comma-separated `NAMES`; default all)")
 	fs.BoolVar(&a.Fix, "fix", false, "rewrite missing and stale D1 rows from KV")
 	fs.BoolVar(&a.Prune, "prune-orphans", false, "delete the D1 rows that have no KV object")
@@ -62,6 +62,9 @@ func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
 	fs.Var(jsonFlag{&a.Format}, "json", "print the report as JSON")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := reconcileCommand.parse(fs, args, c.stdout)
+	if a.Env == "" {
+		a.Env = c.envDefault()
+	}
 	for _, m := range strings.Split(models, ",") {
 		if m = strings.TrimSpace(m); m != "" {
 			a.Models = append(a.Models, m)

@@ -84,6 +84,12 @@ func matchSavedSteps(spec *hclspec.Spec, saved, derived []planner.Step) ([]plann
 		out = append(out, want[next])
 		next++
 	}
+	for _, s := range derived {
+		if s.Action == planner.Seed && !slices.ContainsFunc(seedSteps, func(o planner.Step) bool { return o.Target == s.Target }) {
+			return nil, fmt.Errorf("%w: the target needs seed %s, which the plan lacks (a step was removed from the file, or the seed's records since); re-run dmplan plan",
+				errPlanMismatch, s.Target)
+		}
+	}
 	if next < len(want) {
 		return nil, fmt.Errorf("%w: its sources give step %d (%s %s), which it lacks; re-run dmplan plan",
 			errPlanMismatch, len(saved)+1, want[next].Action, want[next].Target)
@@ -131,6 +137,9 @@ func (c *cli) checkSavedPlan(ctx context.Context, spec *hclspec.Spec, t *hclspec
 		return nil, diags, fmt.Errorf("%w: the live schema changed since the plan was made (fingerprint %.12s, plan made against %.12s); run plan again",
 			applier.ErrStalePlan, d.plan.Fingerprint, saved.Fingerprint)
 	}
+	if err := newlyBlocked(saved, d.plan); err != nil {
+		return nil, diags, err
+	}
 	steps, err := matchSavedSteps(spec, saved.Steps, d.plan.Steps)
 	if err != nil {
 		return nil, diags, err
@@ -138,6 +147,26 @@ func (c *cli) checkSavedPlan(ctx context.Context, spec *hclspec.Spec, t *hclspec
 	p := *d.plan
 	p.ID, p.CreatedAt, p.Steps = saved.ID, saved.CreatedAt, steps
 	return &p, diags, nil
+}
+
+// newlyBlocked refuses a saved plan that the target's data now blocks
+// although its schema did not change (the fingerprint matched): rows that
+// now share a unique index's values (DM112), say. That is the target
+// having moved on, not an edited file, and the error says so with the
+// blocked step's reason and hint.
+func newlyBlocked(saved, derived *planner.Plan) error {
+	for _, b := range derived.Blocked() {
+		was := slices.ContainsFunc(saved.Blocked(), func(s planner.Step) bool { return s.Target == b.Target && s.Code == b.Code })
+		if was {
+			continue
+		}
+		msg := fmt.Sprintf("%s %s is now blocked by the target's data: %s", b.Code, b.Target, b.Reason)
+		if b.Hint != "" {
+			msg += " (" + b.Hint + ")"
+		}
+		return fmt.Errorf("%w: %s; nothing was applied: resolve it, then run plan again", applier.ErrStalePlan, msg)
+	}
+	return nil
 }
 
 // appliedAt reports when the plan with the id was applied to the target,
@@ -191,9 +220,13 @@ func verifyShown(pf *planFile) (*planner.Plan, error) {
 		}
 	}
 	d := planner.Diff(spec, pf.Environment, pf.Live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pf.Pending),
-		planner.WithGateway(pf.Gateway), planner.WithStoredObjects(pf.Stored))
+		planner.WithGateway(pf.Gateway), planner.WithStoredObjects(pf.Stored),
+		planner.WithTargets(pf.Plan.Targets))
 	steps, err := matchSavedSteps(spec, pf.Plan.Steps, d.Steps)
 	if err != nil {
+		return nil, err
+	}
+	if err := pf.checkSteps(); err != nil {
 		return nil, err
 	}
 	p := *d

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/dmplan/dmplan/planner"
 )
 
 const tamperHCL = `project "shop" {}
@@ -49,6 +51,9 @@ func TestSavedPlanTampered(t *testing.T) {
 		name    string
 		edit    func(pf map[string]any)
 		wantErr string
+		// applyErr, when set, is what apply says besides wantErr.
+		applyErr    string
+		showAccepts bool
 	}{
 		{
 			name: "step SQL replaced",
@@ -77,6 +82,55 @@ func TestSavedPlanTampered(t *testing.T) {
 				p["steps"] = steps(pf)[1:]
 			},
 			wantErr: "saved plan does not match its sources: step 1 (create_table y) differs",
+		},
+		{
+			name: "last step removed",
+			edit: func(pf map[string]any) {
+				p := pf["plan"].(map[string]any)
+				s := steps(pf)
+				p["steps"] = s[:len(s)-1]
+			},
+			wantErr: "saved plan does not match its sources: ",
+		},
+		{
+			// Whoever cut the step also fixed the count and the digest:
+			// apply still derives the seed from the target and refuses.
+			name: "last step removed, count and digest redone",
+			edit: func(pf map[string]any) {
+				p := pf["plan"].(map[string]any)
+				s := steps(pf)
+				p["steps"] = s[:len(s)-1]
+				pf["step_count"] = len(s) - 1
+				pf["steps_digest"] = redigest(t, s[:len(s)-1])
+			},
+			wantErr:  "saved plan does not match its sources: ",
+			applyErr: "the target needs seed Y.first, which the plan lacks",
+			// show holds no records to tell a seed was due: what it
+			// shows is what the file says, and apply refuses it.
+			showAccepts: true,
+		},
+		{
+			name: "steps swapped",
+			edit: func(pf map[string]any) {
+				s := steps(pf)
+				s[0], s[1] = s[1], s[0]
+			},
+			wantErr: "saved plan does not match its sources: ",
+		},
+		{
+			name: "no steps digest",
+			edit: func(pf map[string]any) {
+				delete(pf, "steps_digest")
+			},
+			wantErr: "saved plan does not match its sources: it has no digest of its steps",
+		},
+		{
+			name: "reason edited",
+			edit: func(pf map[string]any) {
+				s := steps(pf)
+				s[len(s)-1].(map[string]any)["reason"] = "trust me"
+			},
+			wantErr: "its steps are not the ones it was saved with",
 		},
 		{
 			name: "seed the sources do not declare",
@@ -124,9 +178,15 @@ func TestSavedPlanTampered(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, cmd := range []string{"show", "apply"} {
+				if cmd == "show" && tt.showAccepts {
+					continue
+				}
 				code, out, errOut := runCLI(t, nil, cmd, planPath)
 				if code != exitError || !strings.Contains(errOut, tt.wantErr) {
 					t.Errorf("%s: exit %d, stderr lacks %q:\n%s", cmd, code, tt.wantErr, errOut)
+				}
+				if cmd == "apply" && !strings.Contains(errOut, tt.applyErr) {
+					t.Errorf("apply: stderr lacks %q:\n%s", tt.applyErr, errOut)
 				}
 				if strings.Contains(out, "Plan:") || strings.Contains(out, "Apply complete") {
 					t.Errorf("%s showed or applied the plan:\n%s", cmd, out)
@@ -161,6 +221,24 @@ func TestSavedPlanUntouchedApplies(t *testing.T) {
 	if code != exitError || !strings.Contains(errOut, "was already applied at ") || strings.Contains(out, "Plan:") {
 		t.Errorf("second apply: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 	}
+}
+
+// redigest is stepsDigest of steps decoded from a plan file.
+func redigest(t *testing.T, steps []any) string {
+	t.Helper()
+	b, err := json.Marshal(steps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []planner.Step
+	if err := json.Unmarshal(b, &ps); err != nil {
+		t.Fatal(err)
+	}
+	d, err := stepsDigest(ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func steps(pf map[string]any) []any {

@@ -11,6 +11,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/backend/local"
 )
 
@@ -77,5 +78,37 @@ func cmdD1(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if neg {
 		ts.Fatalf("d1: unexpected success")
+	}
+}
+
+// cmdCFSQL runs SQL statements on the harness's D1 database by hand, as
+// someone with wrangler d1 execute would, printing the rows:
+//
+//	cfsql blog 'DROP TABLE notes'
+func cmdCFSQL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: cfsql DATABASE SQL...")
+	}
+	ctx := context.Background()
+	s, err := cloudflare.Open(ctx, cloudflare.Config{
+		AccountID: ts.Getenv("CF_ACCOUNT"), Database: args[0], Environment: "test",
+		Getenv: ts.Getenv,
+	})
+	if err != nil {
+		ts.Fatalf("cfsql: %v", err)
+	}
+	defer s.Close()
+	for _, q := range args[1:] {
+		res, err := s.D1().Query(ctx, backend.Stmt{SQL: q})
+		if err != nil {
+			ts.Fatalf("cfsql %s: %v", q, err)
+		}
+		for _, row := range res.Rows {
+			parts := make([]string, len(row))
+			for i, v := range row {
+				parts[i] = fmt.Sprint(v)
+			}
+			fmt.Fprintln(ts.Stdout(), strings.Join(parts, "|"))
+		}
 	}
 }

@@ -73,26 +73,43 @@ const webhookDrain = 10 * time.Second
 // as it can be without them (operator.Seeds.PlanStatus): its status is
 // unknown only when it depends on them, and names them, so plan needs no
 // secret while apply, which requires them, fails before any action.
-func (c *cli) seedStatus(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema, requireEnv bool) (map[string]planner.SeedStatus, hcl.Diagnostics, error) {
+//
+// memos are the records apply remembered for the seeds (see
+// operator.Seeds.Remember); with requireEnv, unremembered are the memos
+// the target lacks for records that exist.
+func (c *cli) seedStatus(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, live *state.Schema, memos map[string]operator.SeedMemo, requireEnv bool) (st map[string]planner.SeedStatus, unremembered map[string]operator.SeedMemo, diags hcl.Diagnostics, err error) {
 	if len(spec.Seeds) == 0 {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	seeds, done, err := c.seeder(ctx, spec, t, be, live)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer done()
-	status := seeds.Status
-	if !requireEnv {
-		status = seeds.PlanStatus
+	if requireEnv {
+		st, err = seeds.Status(ctx, live)
+	} else {
+		st, err = seeds.PlanStatus(ctx, live, memos)
 	}
-	st, err := status(ctx, live)
 	var se *operator.SeedError
 	if errors.As(err, &se) {
-		return nil, se.Diagnostics, nil
+		return nil, nil, se.Diagnostics, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("check seeds: %w", err)
+		return nil, nil, nil, fmt.Errorf("check seeds: %w", err)
 	}
-	return st, nil, nil
+	if requireEnv && memos != nil {
+		unremembered = seeds.Unremembered(memos)
+	}
+	return st, unremembered, nil, nil
+}
+
+// rememberSeeds records, after an apply, the records the seeds identify,
+// for plans made without the seeds' variables (operator.Seeds.Remember).
+// A failure is logged, not fatal: the apply itself succeeded, and such a
+// plan then shows the seed as unknown.
+func (c *cli) rememberSeeds(ctx context.Context, seeds *operator.Seeds, known map[string]operator.SeedMemo) {
+	if err := seeds.Remember(ctx, known); err != nil {
+		c.logger().Warn("dmplan.remember_seeds", "error", err.Error())
+	}
 }

@@ -46,6 +46,15 @@ func (c *cli) show(_ context.Context, args []string) int {
 	va := scanViewArgs(args)
 	v := view.NewPlan(va.Format, c.streams(va, nil))
 	a, err := parseShow(args, c)
+	var pf *planFile
+	if md, ok := v.(*view.PlanMarkdown); ok {
+		md.Scope = func() (string, string) {
+			if pf == nil {
+				return "", ""
+			}
+			return pf.Project, pf.Environment
+		}
+	}
 	if errors.Is(err, errHelp) {
 		return exitOK
 	}
@@ -53,7 +62,7 @@ func (c *cli) show(_ context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	pf, err := readPlanFile(a.Path)
+	pf, err = readPlanFile(a.Path)
 	if err != nil {
 		v.Error(err)
 		return exitError
@@ -63,6 +72,6 @@ func (c *cli) show(_ context.Context, args []string) int {
 		v.Error(fmt.Errorf("%s: %w", a.Path, err))
 		return exitError
 	}
-	v.Plan(view.PlanReport{Target: pf.Target, Plan: p})
+	v.Plan(view.PlanReport{Project: pf.Project, Target: pf.Target, Plan: p})
 	return planExitCode(p, false)
 }

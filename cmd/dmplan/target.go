@@ -21,6 +21,24 @@ import (
 // sensitive replaces a value that came from env.X wherever it is shown.
 const sensitive = "(sensitive)"
 
+// accountFingerprintPrefix is hashed before an account id, so its
+// fingerprint is dmplan's own and matches no other tool's hash of the id.
+const accountFingerprintPrefix = "dmplan account fingerprint v1\x00"
+
+// sensitiveAccount shows an account id that came from env.X: not the id,
+// but "(sensitive, fingerprint 1a2b3c4d)", the first 8 hex digits of a
+// SHA-256 over a fixed prefix and the id, so people can tell two accounts
+// apart (a saved plan's and the environment's) without seeing either. An
+// account id is 32 random hex digits: 32 bits of its hash give nothing
+// away.
+func sensitiveAccount(id string) string {
+	if id == "" {
+		return sensitive
+	}
+	sum := sha256.Sum256([]byte(accountFingerprintPrefix + id))
+	return "(sensitive, fingerprint " + hex.EncodeToString(sum[:4]) + ")"
+}
+
 // resolveTarget evaluates the environment and makes a local path absolute
 // against base, the directory the configuration was read from.
 func (c *cli) resolveTarget(spec *hclspec.Spec, env, base string) (*hclspec.Target, hcl.Diagnostics) {
@@ -58,7 +76,7 @@ func (c *cli) describe(t *hclspec.Target) view.Target {
 		}
 		d.Account = t.AccountID
 		if t.Sensitive["account_id"] {
-			d.Account = sensitive
+			d.Account = sensitiveAccount(t.AccountID)
 		}
 	}
 	return d
@@ -105,9 +123,31 @@ func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool)
 	}
 }
 
-// defaultEnv is the environment used without -env: the embedded local one
-// at DIR/.dmplan unless the configuration declares its own "local".
+// defaultEnv is the environment used without -env or DMPLAN_ENV: the
+// embedded local one at DIR/.dmplan unless the configuration declares its
+// own "local".
 const defaultEnv = "local"
+
+// envVar names the environment variable that sets the default environment
+// (a CI job sets it once for every command); -env wins over it.
+const envVar = "DMPLAN_ENV"
+
+// envDefault is the environment a command uses without -env: DMPLAN_ENV,
+// else "local".
+func (c *cli) envDefault() string {
+	if c.getenv != nil {
+		if e := c.getenv(envVar); e != "" {
+			return e
+		}
+	}
+	return defaultEnv
+}
+
+// envUsage is the -env flag's usage line for what the command does with
+// the environment.
+func envUsage(what string) string {
+	return what + " (default $" + envVar + ", else \"local\")"
+}
 
 // targetKey identifies where a target points — the absolute local path, or
 // the Cloudflare account and database — as a SHA-256, so a saved plan can

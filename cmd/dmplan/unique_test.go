@@ -114,3 +114,46 @@ func TestUniqueIndexOnBackfilledColumn(t *testing.T) {
 		t.Fatalf("plan of the index on filled values: exit %d, want DM112\n%s\n%s", code, out, errOut)
 	}
 }
+
+// A saved plan that creates a unique index, applied after the live rows
+// came to share the index's values, is refused as the target having moved
+// on (DM112, with its hint), not as a file that does not match its
+// sources; the index is not created.
+func TestSavedPlanRefusedForNewDuplicates(t *testing.T) {
+	dir, ids := reconcileFixture(t, 2) // two notes titled "hello"
+	ctx := context.Background()
+	withStore(t, dir, func(_ backend.Backend, ds *runtime.Datastore) {
+		if _, err := ds.System().Update(ctx, "NOTE", ids[1], map[string]any{"title": "other"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	v2 := strings.Replace(reconcileHCL, `sync_fields = ["title"]`, `sync_fields = ["title"]
+    index "by_title" {
+      columns = ["title"]
+      unique  = true
+    }`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "notes.dm.hcl"), []byte(v2), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	planPath := filepath.Join(t.TempDir(), "plan.json")
+	if code, out, errOut := dmplanRun(t, "plan", "-out", planPath, dir); code != exitOK || !strings.Contains(out, "note_by_title") {
+		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errOut)
+	}
+	withStore(t, dir, func(_ backend.Backend, ds *runtime.Datastore) {
+		if _, err := ds.System().Update(ctx, "NOTE", ids[1], map[string]any{"title": "hello"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	code, out, errOut := dmplanRun(t, "apply", planPath)
+	if code != exitError {
+		t.Errorf("apply: exit %d, want %d\n%s\n%s", code, exitError, out, errOut)
+	}
+	for _, want := range []string{"saved plan is stale", "DM112 note_by_title is now blocked by the target's data", `HAVING COUNT(*) > 1`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("apply: stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "does not match its sources") || strings.Contains(out, "Apply complete") {
+		t.Errorf("apply blamed the file or applied:\n%s\n%s", out, errOut)
+	}
+}

@@ -46,6 +46,9 @@ func crashChild() int {
 	if os.Getenv(childMode) == "loser" {
 		return loserChild(ctx, store)
 	}
+	if os.Getenv(childMode) == "backfill-once" {
+		return backfillOnceChild(ctx, store)
+	}
 	v2 := os.Getenv(childMode) == "backfill"
 	spec, diags := loadSpecFor(v2)
 	if diags != nil {

@@ -166,13 +166,13 @@ type pagedBackfiller struct {
 func (b pagedBackfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
 	pages := 0
 	if b.fail == 1 {
-		b.fb.FailNth(faulty.D1Batch, 3) // the progress row, the page's reads, its write
+		b.fb.FailNth(faulty.D1Batch, 2) // the progress row, then the page's write
 	}
 	res, err := operator.Backfill(ctx, b.ds, operator.BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, PageSize: 100,
 		Progress: func(operator.Progress) {
 			pages++
 			if pages == b.fail-1 {
-				b.fb.FailNth(faulty.D1Batch, 2) // the next page's reads, then its write
+				b.fb.FailNth(faulty.D1Batch, 1) // the next page's write
 			}
 		}})
 	if res == nil {

@@ -16,12 +16,14 @@ const (
 	OutcomeApplied   = "applied"
 	OutcomeNoChanges = "no_changes"
 	OutcomeCancelled = "cancelled"
+	// OutcomeBlocked: the plan has blocked steps, so nothing was applied.
+	OutcomeBlocked = "blocked"
 )
 
 // ApplyResult is what an apply did, in the JSON document under "apply".
 type ApplyResult struct {
 	PlanID            string    `json:"plan_id"`
-	Outcome           string    `json:"outcome"` // applied, no_changes, cancelled
+	Outcome           string    `json:"outcome"` // applied, no_changes, cancelled, blocked
 	StepsApplied      int       `json:"steps_applied"`
 	FingerprintBefore string    `json:"fingerprint_before"`
 	FingerprintAfter  string    `json:"fingerprint_after"`
@@ -44,6 +46,10 @@ type ApplyResult struct {
 	// Warnings are problems that did not stop the apply: its history row
 	// could not be completed, say.
 	Warnings []string `json:"warnings,omitempty"`
+	// Replanned says the plan shown was derived again under the lock,
+	// because the target changed after it was made; the result is that
+	// plan's.
+	Replanned bool `json:"replanned,omitempty"`
 }
 
 // StepCost is the D1 rows one backfill or seed step read and wrote.
@@ -97,8 +103,9 @@ type Apply interface {
 	Diagnostics(diags hcl.Diagnostics)
 	// Plan shows what will be applied, before approval.
 	Plan(r PlanReport)
-	// AskApproval writes the question; the command reads the answer.
-	AskApproval()
+	// AskApproval writes the question, naming the target; the command
+	// reads the answer.
+	AskApproval(t Target)
 	// Applying says work has started.
 	Applying(t Target, p *planner.Plan)
 	// Step reports one step as it is applied (err nil), with what it
@@ -106,6 +113,9 @@ type Apply interface {
 	Step(s planner.Step, o StepOutcome, err error)
 	Applied(t Target, p *planner.Plan, r ApplyResult)
 	Cancelled(t Target, p *planner.Plan)
+	// Blocked says the plan was not applied because of its blocked steps
+	// (err says what to do).
+	Blocked(t Target, p *planner.Plan, err error)
 	Error(err error)
 }
 
@@ -130,15 +140,23 @@ type ApplyHuman struct {
 }
 
 // Plan prints the plan about to be applied.
-func (v *ApplyHuman) Plan(r PlanReport) { v.printf("%s", renderPlan(v.out, r.Target, r.Plan)) }
+func (v *ApplyHuman) Plan(r PlanReport) {
+	r = clean(r)
+	v.printf("%s", renderPlan(v.out, r.Target, r.Plan))
+}
 
-// AskApproval writes Terraform's question.
-func (v *ApplyHuman) AskApproval() {
-	v.printf("\n%s\n  Only 'yes' will be accepted.\n\n  Enter a value: ", v.out.Heading.Render("Do you want to apply?"))
+// AskApproval writes Terraform's question, naming where the changes go
+// (environment, backend and database; never the account, which the plan's
+// header may show).
+func (v *ApplyHuman) AskApproval(t Target) {
+	q := fmt.Sprintf("Do you want to apply these changes to environment %q?", t.Environment)
+	v.printf("\n%s\n  Backend %s, database %s.\n  Only 'yes' will be accepted.\n\n  Enter a value: ",
+		v.out.Heading.Render(q), t.Backend, t.Database)
 }
 
 // Applying says how many steps are about to run.
 func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
+	t = clean(t)
 	n := 0
 	for _, s := range p.Steps {
 		if s.Action != planner.Blocked {
@@ -151,8 +169,18 @@ func (v *ApplyHuman) Applying(t Target, p *planner.Plan) {
 
 // Applied lists what was done and prints the summary line.
 func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
+	r = clean(r)
+	if r.Outcome == OutcomeNoChanges && r.Replanned {
+		v.printf("\n%s the target already matches the spec: it changed after this plan was made "+
+			"(another apply made these changes), and planning again under the lock found nothing left. Nothing was applied.\n",
+			v.out.Success.Render("Nothing to do:"))
+		return
+	}
 	if r.Outcome == OutcomeNoChanges {
 		return // the plan already said "No changes."
+	}
+	if r.Replanned {
+		v.printf("%s\n", v.out.Muted.Render("The target changed after the plan was made; planning again under the lock gave the same steps, which were applied."))
 	}
 	sum := Summarize(p)
 	v.printf("\n%s\n", v.out.Success.Render(sum.appliedLine(r.Written)))
@@ -189,6 +217,7 @@ func CostText(c backend.Cost) string {
 // "» seed USER.admin: nothing written (a users row matches email)",
 // "» refilled users from KV (2 rows written)".
 func (v *ApplyHuman) Step(s planner.Step, o StepOutcome, err error) {
+	s, o = clean(s), clean(o)
 	if err != nil {
 		v.printf("  %s %s %s\n", v.out.Blocked.String(), v.out.Error.Render("failed:"), actionLabel(s.Action)+" "+s.Target)
 		return
@@ -222,6 +251,9 @@ func seedDoneLabel(s planner.Step, o StepOutcome) string {
 	}
 	return "seed " + s.Target + ": nothing written"
 }
+
+// Blocked prints the error: the plan above shows the blocked steps.
+func (v *ApplyHuman) Blocked(_ Target, _ *planner.Plan, err error) { v.Error(err) }
 
 // Cancelled says nothing was changed.
 func (v *ApplyHuman) Cancelled(Target, *planner.Plan) {
@@ -265,7 +297,7 @@ func (v *ApplyJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags)
 func (v *ApplyJSON) Plan(r PlanReport) { v.plan = &r }
 
 // AskApproval writes nothing: JSON output never prompts.
-func (v *ApplyJSON) AskApproval() {}
+func (v *ApplyJSON) AskApproval(Target) {}
 
 // Applying writes nothing: the document comes at the end.
 func (v *ApplyJSON) Applying(Target, *planner.Plan) {}
@@ -284,5 +316,30 @@ func (v *ApplyJSON) Cancelled(t Target, p *planner.Plan) {
 	v.Applied(t, p, ApplyResult{PlanID: p.ID, Outcome: OutcomeCancelled, FingerprintBefore: p.Fingerprint})
 }
 
-// Error writes {format_version, error: {message}, diagnostics}.
-func (v *ApplyJSON) Error(err error) { v.writeError(err) }
+// Blocked writes the document with outcome "blocked", the blocked steps
+// listed on their own (code, reason, hint) and the error.
+func (v *ApplyJSON) Blocked(t Target, p *planner.Plan, err error) {
+	sum := Summarize(p)
+	blocked := make([]jsonStep, 0, sum.Blocked)
+	for _, s := range newJSONPlan(p).Steps {
+		if s.Action == planner.Blocked.String() {
+			blocked = append(blocked, s)
+		}
+	}
+	v.write(document{Target: &t, Plan: newJSONPlan(p), Summary: &sum, Blocked: &blocked,
+		Apply: &ApplyResult{PlanID: p.ID, Outcome: OutcomeBlocked, FingerprintBefore: p.Fingerprint},
+		Error: &jsonError{Message: err.Error()}})
+}
+
+// Error writes {format_version, error: {message}, diagnostics}, with the
+// target, plan and summary once the plan is known (an apply that failed
+// part way).
+func (v *ApplyJSON) Error(err error) {
+	if v.plan == nil || v.plan.Plan == nil {
+		v.writeError(err)
+		return
+	}
+	sum := Summarize(v.plan.Plan)
+	t := v.plan.Target
+	v.write(document{Target: &t, Plan: newJSONPlan(v.plan.Plan), Summary: &sum, Error: &jsonError{Message: err.Error()}})
+}

@@ -65,6 +65,7 @@ type BindingsText struct {
 
 // Bindings prints the entries.
 func (v *BindingsText) Bindings(doc BindingsDoc) {
+	doc = clean(doc)
 	var b strings.Builder
 	if v.toml {
 		writeTOML(&b, doc)

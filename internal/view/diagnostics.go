@@ -24,7 +24,7 @@ type DiagnosticWriter func(w io.Writer, diags hcl.Diagnostics, color bool) error
 // defaultDiagnosticWriter prints with HCL's own text writer and no source
 // files, for views built without a writer.
 func defaultDiagnosticWriter(w io.Writer, diags hcl.Diagnostics, color bool) error {
-	return hcl.NewDiagnosticTextWriter(w, nil, 0, color).WriteDiagnostics(diags)
+	return hcl.NewDiagnosticTextWriter(w, nil, 0, color).WriteDiagnostics(cleanDiagnostics(diags))
 }
 
 // jsonDiagnostics converts diagnostics to their JSON form; never nil.

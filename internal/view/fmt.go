@@ -8,7 +8,7 @@ type Fmt struct{ humanView }
 func NewFmt(s Streams) *Fmt { return &Fmt{newHumanView(s)} }
 
 // File names a file that was or would be rewritten.
-func (v *Fmt) File(name string) { v.printf("%s\n", name) }
+func (v *Fmt) File(name string) { v.printf("%s\n", clean(name)) }
 
 // Diff prints a unified diff of one file.
-func (v *Fmt) Diff(diff string) { v.printf("%s", diff) }
+func (v *Fmt) Diff(diff string) { v.printf("%s", clean(diff)) }

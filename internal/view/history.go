@@ -79,6 +79,7 @@ type HistoryHuman struct{ humanView }
 
 // History prints the target and one line per apply.
 func (v *HistoryHuman) History(t Target, entries []HistoryEntry) {
+	t, entries = clean(t), clean(entries)
 	v.printf("%s\n\n", targetLine(v.out, t))
 	if len(entries) == 0 {
 		v.printf("No applies recorded yet.\n")
@@ -124,6 +125,7 @@ const maxShownSQLLines = 12
 // Show prints one apply: who, when, how it ended, then every step with
 // its SQL.
 func (v *HistoryHuman) Show(t Target, e HistoryEntry, also []int64) {
+	t, e = clean(t), clean(e)
 	v.printf("%s\n\n", targetLine(v.out, t))
 	v.printf("%s\n", v.out.Heading.Render(fmt.Sprintf("Apply %d · plan %s · %s", e.ID, e.PlanID, e.shownOutcome())))
 	row := func(k, val string) {

@@ -20,6 +20,8 @@ func newHumanView(s Streams) humanView {
 	if s.WriteDiagnostics == nil {
 		s.WriteDiagnostics = defaultDiagnosticWriter
 	}
+	// The supplied writer (hclspec.WriteDiagnostics) escapes control
+	// characters itself; see escape.go.
 	return humanView{s: s, out: DefaultStyles(s.Out, s.Color), errOut: DefaultStyles(s.Err, s.Color)}
 }
 
@@ -31,7 +33,7 @@ func (h *humanView) Diagnostics(diags hcl.Diagnostics) {
 }
 
 func (h *humanView) Error(err error) {
-	fmt.Fprintf(h.s.Err, "\n%s %s\n", h.errOut.Error.Render("Error:"), err)
+	fmt.Fprintf(h.s.Err, "\n%s %s\n", h.errOut.Error.Render("Error:"), escapeErr(err))
 }
 
 func (h *humanView) printf(format string, args ...any) {

@@ -1,7 +1,6 @@
 package view
 
 import (
-	"encoding/json"
 	"io"
 	"time"
 
@@ -13,18 +12,21 @@ import (
 // document is the one JSON object a command writes. Fields a command does
 // not produce are omitted; format_version and diagnostics are always there.
 type document struct {
-	FormatVersion string          `json:"format_version"`
-	Valid         *bool           `json:"valid,omitempty"`
-	Target        *Target         `json:"target,omitempty"`
-	Plan          *jsonPlan       `json:"plan,omitempty"`
-	Summary       *Summary        `json:"summary,omitempty"`
-	SavedTo       string          `json:"saved_to,omitempty"`
-	Apply         *ApplyResult    `json:"apply,omitempty"`
-	History       *[]HistoryEntry `json:"history,omitempty"`
-	Spec          *SpecCounts     `json:"spec,omitempty"`
-	Indexes       *[]ModelIndexes `json:"indexes,omitempty"`
-	Diagnostics   []Diagnostic    `json:"diagnostics"`
-	Error         *jsonError      `json:"error,omitempty"`
+	FormatVersion string       `json:"format_version"`
+	Valid         *bool        `json:"valid,omitempty"`
+	Target        *Target      `json:"target,omitempty"`
+	Plan          *jsonPlan    `json:"plan,omitempty"`
+	Summary       *Summary     `json:"summary,omitempty"`
+	SavedTo       string       `json:"saved_to,omitempty"`
+	Apply         *ApplyResult `json:"apply,omitempty"`
+	// Blocked lists an apply's blocked steps, when they kept it from
+	// running.
+	Blocked     *[]jsonStep     `json:"blocked,omitempty"`
+	History     *[]HistoryEntry `json:"history,omitempty"`
+	Spec        *SpecCounts     `json:"spec,omitempty"`
+	Indexes     *[]ModelIndexes `json:"indexes,omitempty"`
+	Diagnostics []Diagnostic    `json:"diagnostics"`
+	Error       *jsonError      `json:"error,omitempty"`
 }
 
 type jsonError struct {
@@ -39,6 +41,9 @@ type jsonPlan struct {
 	Fingerprint string     `json:"fingerprint"`
 	Steps       []jsonStep `json:"steps"`
 	Notes       []jsonNote `json:"notes"`
+	// Targets are the models a plan made with -target covers; absent
+	// for a plan of every model.
+	Targets []string `json:"targets,omitempty"`
 }
 
 type jsonStep struct {
@@ -70,8 +75,9 @@ func newJSONPlan(p *planner.Plan) *jsonPlan {
 	}
 	jp := &jsonPlan{
 		ID: p.ID, CreatedAt: p.CreatedAt.UTC(), Fingerprint: p.Fingerprint,
-		Steps: make([]jsonStep, 0, len(p.Steps)),
-		Notes: make([]jsonNote, 0, len(p.Notes)),
+		Steps:   make([]jsonStep, 0, len(p.Steps)),
+		Notes:   make([]jsonNote, 0, len(p.Notes)),
+		Targets: p.Targets,
 	}
 	for _, s := range p.Steps {
 		sql := s.SQL
@@ -107,10 +113,7 @@ func (v *jsonView) write(doc document) {
 	v.done = true
 	doc.FormatVersion = FormatVersion
 	doc.Diagnostics = jsonDiagnostics(v.diags)
-	enc := json.NewEncoder(v.out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(doc) // nothing useful to do when stdout is gone
+	writeJSON(v.out, doc) // nothing useful to do when stdout is gone
 }
 
 func (v *jsonView) writeError(err error) {

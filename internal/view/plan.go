@@ -8,8 +8,11 @@ import (
 
 // PlanReport is what plan and show hand to their view.
 type PlanReport struct {
-	Target Target
-	Plan   *planner.Plan
+	// Project is the project's name; the markdown comment's marker holds
+	// it (see CommentMarker).
+	Project string
+	Target  Target
+	Plan    *planner.Plan
 	// SavedTo is the plan file written with -out, or "".
 	SavedTo string
 }
@@ -46,10 +49,19 @@ type PlanHuman struct{ humanView }
 // Plan prints the target, the steps grouped by model, the notes and the
 // summary line.
 func (v *PlanHuman) Plan(r PlanReport) {
+	r = clean(r)
 	v.printf("%s", renderPlan(v.out, r.Target, r.Plan))
-	if r.SavedTo != "" {
-		v.printf("\nSaved the plan to: %s\nTo apply it, run: dmplan apply %s\n", r.SavedTo, r.SavedTo)
+	if r.SavedTo == "" {
+		return
 	}
+	v.printf("\nSaved the plan to: %s\n", r.SavedTo)
+	if n := len(r.Plan.Blocked()); n > 0 {
+		// Saved for review (show, a PR comment), but apply refuses it.
+		v.printf("It cannot be applied while it has %s: resolve %s as the hints say, then plan again.\n",
+			plural(n, "blocked change", "blocked changes"), pluralWord(n, "it", "them"))
+		return
+	}
+	v.printf("To apply it, run: dmplan apply %s\n", r.SavedTo)
 }
 
 // PlanJSON writes a plan as one JSON document.

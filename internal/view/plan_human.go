@@ -10,6 +10,9 @@ import (
 func renderPlan(st Styles, t Target, p *planner.Plan) string {
 	var b strings.Builder
 	b.WriteString(targetLine(st, t) + "\n\n")
+	if len(p.Targets) > 0 {
+		b.WriteString(st.Warning.Render("Warning:") + " " + TargetingWarning(p.Targets) + "\n\n")
+	}
 	sum := Summarize(p)
 	if sum.Empty() {
 		b.WriteString(renderNotes(st, p))
@@ -28,7 +31,28 @@ func renderPlan(st Styles, t Target, p *planner.Plan) string {
 	if sum.Blocked > 0 {
 		b.WriteString(st.Muted.Render("Blocked changes are never applied: make them by hand as each hint says, or change the spec back.") + "\n")
 	}
+	if len(p.Targets) > 0 {
+		b.WriteString(st.Warning.Render("Warning:") + " this plan is partial: it covers only " + modelNames(p.Targets) + ".\n")
+	}
 	return b.String()
+}
+
+// TargetingWarning says a plan covers only some models, loudly, as
+// Terraform's resource targeting warning does.
+func TargetingWarning(targets []string) string {
+	return "targeting is in effect: this plan covers only " + modelNames(targets) + ".\n\n" +
+		"Changes of the other models are left out, so the live schema may still differ\n" +
+		"from the configuration after apply (and the gateway Worker is not updated).\n" +
+		"Use -target for exceptional situations, such as a blocked model holding back\n" +
+		"the others, then plan without it."
+}
+
+// modelNames is "model A" or "models A, B".
+func modelNames(ms []string) string {
+	if len(ms) == 1 {
+		return "model " + ms[0]
+	}
+	return "models " + strings.Join(ms, ", ")
 }
 
 // targetLine is the header naming where the plan goes.

@@ -16,9 +16,37 @@ const MaxMarkdown = 65536
 // markdownBudget leaves room for a CI job's own wrapping around the body.
 const markdownBudget = MaxMarkdown - 1536
 
-// CommentMarker starts every markdown comment, so a CI job can find and
-// update its earlier comment instead of adding another.
-const CommentMarker = "<!-- dmplan plan -->"
+// CommentMarker is the first line of every markdown comment for the
+// project's environment, so a CI job can find and update its earlier
+// comment instead of adding another:
+//
+//	<!-- dmplan plan project=blog env=production -->
+//
+// Each project and environment has its own marker, so the comments of two
+// environments (or two projects planned in one pull request) never replace
+// each other. It holds only the two names, which are not secret, and is
+// the same for every plan of them. Bytes outside [A-Za-z0-9._-] are
+// written as %XX, so no name can end the HTML comment or make two
+// markers equal.
+func CommentMarker(project, env string) string {
+	return "<!-- dmplan plan project=" + markerName(project) + " env=" + markerName(env) + " -->"
+}
+
+func markerName(s string) string {
+	if s == "" {
+		return "%00" // not a name anyone can write: an unknown one
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
 
 // PlanMarkdown writes a plan as a pull-request comment. Diagnostics and
 // errors go to stderr as for humans, and an error also becomes a short
@@ -26,6 +54,17 @@ const CommentMarker = "<!-- dmplan plan -->"
 type PlanMarkdown struct {
 	humanView
 	diags hcl.Diagnostics
+	// Scope names the project and environment of the comment marker
+	// (see CommentMarker), for a comment written before the plan's report
+	// exists: an error. The command sets it; it may be nil.
+	Scope func() (project, env string)
+}
+
+func (v *PlanMarkdown) marker() string {
+	if v.Scope == nil {
+		return CommentMarker("", "")
+	}
+	return CommentMarker(v.Scope())
 }
 
 // Diagnostics prints diagnostics on stderr and keeps them for an error
@@ -39,8 +78,9 @@ func (v *PlanMarkdown) Diagnostics(diags hcl.Diagnostics) {
 // failed, with the diagnostics as text.
 func (v *PlanMarkdown) Error(err error) {
 	v.humanView.Error(err)
+	err = escapeErr(err)
 	var b strings.Builder
-	b.WriteString(CommentMarker + "\n### dmplan plan failed\n\n")
+	b.WriteString(v.marker() + "\n### dmplan plan failed\n\n")
 	fmt.Fprintf(&b, "**Error:** %s\n\n", mdCell(err.Error()))
 	if len(v.diags) > 0 {
 		var text strings.Builder
@@ -67,26 +107,31 @@ func truncate(s string, n int) string {
 // Plan writes the comment: the full plan, or a summary when the full plan
 // would not fit in one GitHub comment.
 func (v *PlanMarkdown) Plan(r PlanReport) {
-	v.printf("%s", RenderMarkdown(r.Target, r.Plan))
+	r = clean(r)
+	v.printf("%s", RenderMarkdown(r.Project, r.Target, r.Plan))
 }
 
-// RenderMarkdown renders the plan as a pull-request comment of at most
-// MaxMarkdown bytes (so also characters).
-func RenderMarkdown(t Target, p *planner.Plan) string {
-	full := markdownFull(t, p)
+// RenderMarkdown renders the plan of the project as a pull-request comment
+// of at most MaxMarkdown bytes (so also characters).
+func RenderMarkdown(project string, t Target, p *planner.Plan) string {
+	project, t, p = clean(project), clean(t), clean(p)
+	full := markdownFull(project, t, p)
 	if len(full) <= markdownBudget {
 		return full
 	}
-	return markdownSummary(t, p, len(full))
+	return markdownSummary(project, t, p, len(full))
 }
 
-func markdownHeader(b *strings.Builder, t Target, p *planner.Plan) {
-	b.WriteString(CommentMarker + "\n### dmplan plan\n\n")
+func markdownHeader(b *strings.Builder, project string, t Target, p *planner.Plan) {
+	b.WriteString(CommentMarker(project, t.Environment) + "\n### dmplan plan\n\n")
 	fmt.Fprintf(b, "Environment `%s` · backend `%s` · database `%s`", mdCode(t.Environment), mdCode(t.Backend), mdCode(t.Database))
 	if t.Account != "" {
 		fmt.Fprintf(b, " · account `%s`", mdCode(t.Account))
 	}
 	b.WriteString("\n\n")
+	if p != nil && len(p.Targets) > 0 {
+		b.WriteString("> [!WARNING]\n> " + mdCell(strings.ReplaceAll(TargetingWarning(p.Targets), "\n", " ")) + "\n\n")
+	}
 	fmt.Fprintf(b, "**%s**\n\n", Summarize(p).PlanLine())
 }
 
@@ -97,9 +142,9 @@ func markdownFooter(b *strings.Builder, p *planner.Plan) {
 	fmt.Fprintf(b, "<sub>plan `%s` · live schema fingerprint `%s`</sub>\n", mdCode(p.ID), mdCode(shortFingerprint(p.Fingerprint)))
 }
 
-func markdownFull(t Target, p *planner.Plan) string {
+func markdownFull(project string, t Target, p *planner.Plan) string {
 	var b strings.Builder
-	markdownHeader(&b, t, p)
+	markdownHeader(&b, project, t, p)
 	sum := Summarize(p)
 	if !sum.Empty() {
 		b.WriteString("| | Action | Target | Model | Why |\n|:-:|---|---|---|---|\n")
@@ -140,9 +185,9 @@ func markdownFull(t Target, p *planner.Plan) string {
 
 // markdownSummary is the fallback for plans too large for one comment:
 // counts per action, then as many blocked steps as fit.
-func markdownSummary(t Target, p *planner.Plan, fullSize int) string {
+func markdownSummary(project string, t Target, p *planner.Plan, fullSize int) string {
 	var b strings.Builder
-	markdownHeader(&b, t, p)
+	markdownHeader(&b, project, t, p)
 	fmt.Fprintf(&b, "> [!NOTE]\n> The full plan (%s, %d characters) is over GitHub's %d-character comment limit, so this comment shows counts only. Run `dmplan show PLANFILE` or `dmplan plan` to see every step.\n\n",
 		plural(len(p.Steps), "step", "steps"), fullSize, MaxMarkdown)
 	counts := p.Counts()

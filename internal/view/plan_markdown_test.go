@@ -10,9 +10,9 @@ import (
 )
 
 func TestMarkdownFullPlan(t *testing.T) {
-	md := RenderMarkdown(testTarget, testPlan())
+	md := RenderMarkdown("nimbus", testTarget, testPlan())
 	for _, want := range []string{
-		CommentMarker + "\n### dmplan plan\n",
+		CommentMarker("nimbus", testTarget.Environment) + "\n### dmplan plan\n",
 		"**Plan: 2 to create, 1 to add, 1 blocked.**",
 		"| `+` | create table | `page_meta` | PAGE |",
 		"| `~` | add column | `users.nickname` | USER |",
@@ -42,7 +42,7 @@ func TestMarkdownFallsBackUnderGitHubLimit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := hugePlan(tt.tables, tt.blocked)
-			md := RenderMarkdown(testTarget, p)
+			md := RenderMarkdown("nimbus", testTarget, p)
 			if len(md) > MaxMarkdown {
 				t.Fatalf("markdown is %d bytes, over GitHub's %d", len(md), MaxMarkdown)
 			}
@@ -96,7 +96,7 @@ func TestMarkdownError(t *testing.T) {
 	v.Error(errors.New("the configuration in app has 1 error"))
 	md := out.String()
 	for _, want := range []string{
-		CommentMarker + "\n### dmplan plan failed\n",
+		CommentMarker("", "") + "\n### dmplan plan failed\n",
 		"**Error:** the configuration in app has 1 error",
 		"Invalid field type",
 	} {
@@ -106,5 +106,55 @@ func TestMarkdownError(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "Error: the configuration in app has 1 error") {
 		t.Errorf("stderr lacks the error:\n%s", errOut.String())
+	}
+}
+
+// Each project and environment gets its own comment marker, the same on
+// every run, so a CI job updating "its" comment never overwrites another
+// environment's; no name can end the HTML comment early.
+func TestCommentMarker(t *testing.T) {
+	tests := []struct {
+		project, env string
+		want         string
+	}{
+		{"nimbus", "production", "<!-- dmplan plan project=nimbus env=production -->"},
+		{"nimbus", "staging", "<!-- dmplan plan project=nimbus env=staging -->"},
+		{"shop", "production", "<!-- dmplan plan project=shop env=production -->"},
+		{"nimbus", "eu west -->", "<!-- dmplan plan project=nimbus env=eu%20west%20--%3E -->"},
+		{"a b", "c", "<!-- dmplan plan project=a%20b env=c -->"},
+		{"a", "b c", "<!-- dmplan plan project=a env=b%20c -->"},
+		{"", "", "<!-- dmplan plan project=%00 env=%00 -->"},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		got := CommentMarker(tt.project, tt.env)
+		if got != tt.want {
+			t.Errorf("CommentMarker(%q, %q) = %q, want %q", tt.project, tt.env, got, tt.want)
+		}
+		if got != CommentMarker(tt.project, tt.env) {
+			t.Errorf("CommentMarker(%q, %q) is not stable", tt.project, tt.env)
+		}
+		if strings.Count(got, "-->") != 1 {
+			t.Errorf("CommentMarker(%q, %q) = %q ends the comment early", tt.project, tt.env, got)
+		}
+		key := tt.project + "\x00" + tt.env
+		for k, m := range seen {
+			if m == got && k != key {
+				t.Errorf("%q and %q share the marker %q", k, key, got)
+			}
+		}
+		seen[key] = got
+	}
+}
+
+// An error comment carries the marker of the environment it was for, so it
+// replaces that environment's plan comment.
+func TestMarkdownErrorMarker(t *testing.T) {
+	var out bytes.Buffer
+	v := NewPlan(Markdown, Streams{Out: &out, Err: &bytes.Buffer{}}).(*PlanMarkdown)
+	v.Scope = func() (string, string) { return "nimbus", "staging" }
+	v.Error(errors.New("boom"))
+	if want := "<!-- dmplan plan project=nimbus env=staging -->\n### dmplan plan failed\n"; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("error comment = %q, want it to start with %q", out.String(), want)
 	}
 }

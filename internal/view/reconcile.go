@@ -1,6 +1,7 @@
 package view
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,7 +67,7 @@ func (v *ReconcileHuman) Progress(p operator.Progress) {
 		return
 	}
 	v.showing = true
-	fmt.Fprintf(v.s.Err, "\r\x1b[K%s", ProgressLine(p))
+	fmt.Fprintf(v.s.Err, "\r\x1b[K%s", ProgressLine(clean(p)))
 }
 
 // ProgressLine is "PAGE: 12,000 of 12,408 records · 3,412/s · ETA 1s".
@@ -90,24 +91,15 @@ func ProgressLine(p operator.Progress) string {
 
 // Reconcile prints the report.
 func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport, next []Next) {
+	t, rep, next = clean(t), clean(rep), clean(next)
 	if v.showing {
 		fmt.Fprint(v.s.Err, "\r\x1b[K")
 		v.showing = false
 	}
 	v.printf("%s\n", targetLine(v.out, t))
-	var objects, drifted, fixed, orphans, pruned, bad int64
+	tot := rep.Totals()
 	for _, m := range rep.Models {
-		objects += m.Objects
 		n := m.Missing + m.Stale + m.Orphans + m.Bad
-		drifted += n
-		fixed += m.Fixed
-		orphans += m.Orphans
-		bad += m.Bad
-		for _, d := range m.Drift {
-			if d.Kind == operator.DriftOrphanRow && d.Fixed {
-				pruned++
-			}
-		}
 		v.printf("\n%s %s\n", v.out.Heading.Render(m.Model),
 			v.out.Muted.Render("(D1 table "+m.Table+", KV namespace "+m.Namespace+")"))
 		v.printf("  %s KV objects, %s D1 rows", Thousands(m.Objects), Thousands(m.Rows))
@@ -137,28 +129,28 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport, next
 	}
 	v.printf("\n")
 	switch {
-	case drifted == 0:
-		v.printf("%s every one of %s KV objects matches its D1 row.\n", v.out.Success.Render("No drift:"), Thousands(objects))
-	case rep.Fix || pruned > 0:
+	case tot.Drifted == 0:
+		v.printf("%s every one of %s KV objects matches its D1 row.\n", v.out.Success.Render("No drift:"), Thousands(tot.Objects))
+	case rep.Fix || tot.Pruned > 0:
 		var said []string
-		if rewritten := fixed - pruned; rewritten > 0 {
-			said = append(said, fmt.Sprintf("%s %s rewritten from KV.", v.out.Success.Render("Fixed:"), plural(int(rewritten), "D1 row", "D1 rows")))
+		if tot.Rewritten > 0 {
+			said = append(said, fmt.Sprintf("%s %s rewritten from KV.", v.out.Success.Render("Fixed:"), thousandsOf(tot.Rewritten, "D1 row", "D1 rows")))
 		} else if rep.Fix {
 			said = append(said, "No D1 row needed rewriting.")
 		}
-		if left := orphans - pruned; left > 0 {
-			said = append(said, plural(int(left), "orphan row", "orphan rows")+" left in place (D1 rows without a KV object).")
+		if left := tot.Orphans - tot.Pruned; left > 0 {
+			said = append(said, thousandsOf(left, "orphan row", "orphan rows")+" left in place (D1 rows without a KV object).")
 		}
-		if pruned > 0 {
-			said = append(said, plural(int(pruned), "orphan row", "orphan rows")+" deleted.")
+		if tot.Pruned > 0 {
+			said = append(said, thousandsOf(tot.Pruned, "orphan row", "orphan rows")+" deleted.")
 		}
-		if bad > 0 {
-			said = append(said, plural(int(bad), "bad KV object", "bad KV objects")+" not repaired: correct the KV value by hand, then run reconcile -fix again.")
+		if tot.Bad > 0 {
+			said = append(said, thousandsOf(tot.Bad, "bad KV object", "bad KV objects")+" not repaired: correct the KV value by hand, then run reconcile -fix again.")
 		}
 		v.printf("%s\n", strings.Join(said, " "))
 	default:
 		v.printf("%s %s disagree between KV and D1 (%s KV objects checked).\n",
-			v.out.Warning.Render("Drift:"), plural(int(drifted), "record", "records"), Thousands(objects))
+			v.out.Warning.Render("Drift:"), thousandsOf(tot.Drifted, "record", "records"), Thousands(tot.Objects))
 	}
 	v.printf("%s\n", v.out.Muted.Render("D1 rows: "+CostText(rep.Cost)+"."))
 	if len(next) > 0 {
@@ -184,6 +176,7 @@ func (v *ReconcileHuman) TakeKV(t Target, model string, res []operator.TakeD1Res
 }
 
 func (v *ReconcileHuman) took(t Target, model string, res []operator.TakeD1Result, then string) {
+	t, model, res, then = clean(t), clean(model), clean(res), clean(then)
 	v.printf("%s\n\n", targetLine(v.out, t))
 	for _, r := range res {
 		what := map[string]string{
@@ -260,10 +253,11 @@ func (v *ReconcileJSON) Reconcile(t Target, rep *operator.ReconcileReport, next 
 		Target        Target                    `json:"target"`
 		Drifted       bool                      `json:"drifted"`
 		Unrepaired    int64                     `json:"unrepaired"`
+		Totals        operator.ReconcileTotals  `json:"totals"`
 		Reconcile     *operator.ReconcileReport `json:"reconcile"`
 		Next          []Next                    `json:"next"`
 		Diagnostics   []Diagnostic              `json:"diagnostics"`
-	}{FormatVersion, t, rep.Drifted(), rep.Unrepaired(), rep, next, jsonDiagnostics(v.diags)}
+	}{FormatVersion, t, rep.Drifted(), rep.Unrepaired(), rep.Totals(), rep, next, jsonDiagnostics(v.diags)}
 	if doc.Next == nil {
 		doc.Next = []Next{}
 	}
@@ -303,10 +297,22 @@ func (v *ReconcileJSON) took(t Target, model string, d1, kv *[]operator.TakeD1Re
 func (v *ReconcileJSON) Error(err error) { v.writeError(err) }
 
 func writeJSON(w io.Writer, doc any) {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(doc)
+	if enc.Encode(doc) == nil {
+		_, _ = w.Write(jsonSafe(b.Bytes()))
+	}
+}
+
+// thousandsOf is "1,005 orphan rows": n with comma separators and the
+// word that fits it.
+func thousandsOf(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Thousands(n) + " " + many
 }
 
 // Thousands formats n with comma separators: 12,408.

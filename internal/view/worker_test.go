@@ -47,7 +47,7 @@ func TestWorkerHuman(t *testing.T) {
 }
 
 func TestWorkerMarkdown(t *testing.T) {
-	got := RenderMarkdown(Target{Environment: "production", Backend: "cloudflare", Database: "nimbus"},
+	got := RenderMarkdown("nimbus", Target{Environment: "production", Backend: "cloudflare", Database: "nimbus"},
 		workerPlan(planner.UpdateWorker, "script version 0.9 -> 1.0"))
 	for _, want := range []string{
 		"| `~` | update worker | `nimbus-production-gateway` |",
