@@ -27,14 +27,15 @@ type Explanation struct {
 	OrderIndex    string `json:"order_index,omitempty"`
 	SortsInMemory bool   `json:"sorts_in_memory"`
 	// Count and Page are the plans' steps as SQLite words them, for the
-	// count of the matching rows and for the statement List runs.
+	// count of the matching rows and for the page's rows.
 	Count []string `json:"count_plan"`
 	Page  []string `json:"page_plan"`
 }
 
 // Explain asks SQLite how it would run the query, in one D1 request that
 // reads no rows: the plan of the count of the matching rows and that of
-// the statement List runs. It runs nothing else.
+// the page's rows (List's statement without the total). It runs nothing
+// else.
 func (q *Query) Explain(ctx context.Context) (*Explanation, error) {
 	if q.err != nil {
 		return nil, q.err
@@ -42,7 +43,11 @@ func (q *Query) Explain(ctx context.Context) (*Explanation, error) {
 	if err := q.h.checkScope(); err != nil {
 		return nil, fmt.Errorf("explain %s: %w", q.m.name, err)
 	}
-	ls, err := q.build()
+	// The page's rows on their own, without the total: how they are
+	// found and ordered.
+	rows := *q
+	rows.total = TotalNone
+	ls, err := rows.build()
 	if err != nil {
 		return nil, err
 	}
