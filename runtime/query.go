@@ -68,9 +68,10 @@ const (
 	// pagination shape) and not at all for After.
 	TotalDefault TotalMode = iota
 	// TotalExact counts every matching record, in the page's statement:
-	// one pass over the matching index entries when an index serves the
-	// filter, else one pass over the table shared with the page
-	// (COUNT(*) OVER ()). It reads every matching row on each page.
+	// over the matching index entries when a declared index holds every
+	// column the filter uses; else over the table once, beside a page an
+	// index serves, or with the page itself (COUNT(*) OVER ()) when no
+	// index serves its order either. It reads every match on each page.
 	TotalExact
 	// TotalEstimate counts the matching records up to EstimateCap past the
 	// page's offset (past the first record for After), reading at most
@@ -315,7 +316,7 @@ func (q *Query) OrderBy(field string, dir Direction) *Query {
 
 // Limit sets the page size (default 20). A size under 1 or over MaxLimit
 // is an ErrInvalid error from List and Count rather than a silently
-// smaller page: page through larger sets with Page or Offset.
+// smaller page: page through larger sets with After, Page or Offset.
 func (q *Query) Limit(n int) *Query {
 	if n < 1 || n > MaxLimit {
 		return q.fail(fmt.Errorf("%w: query limit %d; it must be from 1 to %d (runtime.MaxLimit); page through larger sets with Page or Offset", ErrInvalid, n, MaxLimit))

@@ -1,14 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/itchyny/gojq"
 )
 
 // fakeGH is the only fake in the example workflows' test: a stand-in for
@@ -20,7 +21,7 @@ import (
 //	gh api --method POST repos/OWNER/REPO/issues/N/comments -F body=@FILE
 //	gh api --method PATCH repos/OWNER/REPO/issues/comments/ID -F body=@FILE
 //
-// --jq runs the expression with jq -r, as gh's built-in jq prints.
+// --jq is evaluated in process with gojq (as gh does; no jq binary).
 func fakeGH(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "fake gh: "+format+"\n", a...)
@@ -122,12 +123,65 @@ func fakeGH(args []string, stdout, stderr io.Writer, getenv func(string) string)
 		fmt.Fprintln(stdout, string(b))
 		return 0
 	}
-	cmd := exec.Command("jq", "-r", jq)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(b), stdout, stderr
-	if err := cmd.Run(); err != nil {
+	if err := ghJQ(stdout, jq, b); err != nil {
 		return fail("--jq: %v", err)
 	}
 	return 0
+}
+
+// ghJQ evaluates a --jq expression over a JSON response in process with
+// gojq, the jq implementation gh itself embeds, and prints the results as
+// gh does: strings raw, numbers without exponent, null as an empty line,
+// anything else as compact JSON, one result per line.
+func ghJQ(w io.Writer, expr string, response []byte) error {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return err
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return err
+	}
+	var input any
+	if err := json.Unmarshal(response, &input); err != nil {
+		return err
+	}
+	iter := code.Run(input)
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			return nil
+		}
+		if err, ok := v.(error); ok {
+			if err, ok := err.(*gojq.HaltError); ok && err.Value() == nil {
+				return nil
+			}
+			return err
+		}
+		var line string
+		switch v := v.(type) {
+		case nil:
+		case string:
+			line = v
+		case bool:
+			line = strconv.FormatBool(v)
+		case int:
+			line = strconv.Itoa(v)
+		case float64:
+			line = strconv.FormatFloat(v, 'f', -1, 64)
+		case *big.Int:
+			line = v.String()
+		default:
+			b, err := gojq.Marshal(v)
+			if err != nil {
+				return err
+			}
+			line = string(b)
+		}
+		if _, err := fmt.Fprintln(w, line); err != nil {
+			return err
+		}
+	}
 }
 
 // ghComment is a pull-request comment as the API returns it (plus the

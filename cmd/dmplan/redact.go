@@ -9,9 +9,10 @@ import (
 	"github.com/dmplan/dmplan/hclspec"
 )
 
-// redact rewords err so that no value the target read from env.X appears
-// in it, whole or as the 8-character prefix some messages abbreviate ids
-// to. Backends are asked never to include secrets; this makes sure.
+// redact rewords err so that no value the target read from env.X, and no
+// Cloudflare account id wherever it came from, appears in it, whole or as
+// the 8-character prefix some messages abbreviate ids to. Backends are
+// asked never to include secrets; this makes sure.
 func redact(err error, t *hclspec.Target) error {
 	if err == nil {
 		return nil
@@ -23,13 +24,22 @@ func redact(err error, t *hclspec.Target) error {
 	return &shownError{msg: msg, err: err}
 }
 
-// redactText is msg without the values the target read from env.X.
+// redactText is msg without the values the target read from env.X and
+// without its account id: the account is shown as every view shows it
+// (shownAccount), the other values as "(sensitive)".
 func redactText(msg string, t *hclspec.Target) string {
-	if t == nil || len(t.Sensitive) == 0 {
+	if !hidesAnything(t) {
 		return msg
 	}
+	if id := t.AccountID; id != "" {
+		shown := shownAccount(id)
+		msg = strings.ReplaceAll(msg, id, shown)
+		if len(id) > 8 {
+			msg = strings.ReplaceAll(msg, id[:8], shown)
+		}
+	}
 	values := map[string]string{
-		"path": t.Path, "account_id": t.AccountID, "database": t.Database,
+		"path": t.Path, "database": t.Database,
 		"api_token": t.APIToken, "base_url": t.BaseURL,
 	}
 	for name := range t.Sensitive {
@@ -43,6 +53,12 @@ func redactText(msg string, t *hclspec.Target) string {
 		}
 	}
 	return msg
+}
+
+// hidesAnything reports whether redactText can change text for t: it has
+// a value from env.X or an account id.
+func hidesAnything(t *hclspec.Target) bool {
+	return t != nil && (len(t.Sensitive) > 0 || t.AccountID != "")
 }
 
 // redactHandler is the slog handler of the CLI's logger: it redacts, as
@@ -60,7 +76,7 @@ func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
 
 func (h *redactHandler) Handle(ctx context.Context, r slog.Record) error {
 	t := h.c.target.Load()
-	if t == nil || len(t.Sensitive) == 0 {
+	if !hidesAnything(t) {
 		return h.next.Handle(ctx, r)
 	}
 	out := slog.NewRecord(r.Time, r.Level, redactText(r.Message, t), r.PC)
@@ -87,7 +103,7 @@ func (h *redactHandler) WithGroup(name string) slog.Handler {
 // redactAttr redacts a string, an error or anything printed as text; other
 // kinds (numbers, times, durations) cannot hold a secret.
 func redactAttr(a slog.Attr, t *hclspec.Target) slog.Attr {
-	if t == nil || len(t.Sensitive) == 0 {
+	if !hidesAnything(t) {
 		return a
 	}
 	v := a.Value.Resolve()

@@ -25,13 +25,14 @@ const sensitive = "(sensitive)"
 // fingerprint is dmplan's own and matches no other tool's hash of the id.
 const accountFingerprintPrefix = "dmplan account fingerprint v1\x00"
 
-// sensitiveAccount shows an account id that came from env.X: not the id,
-// but "(sensitive, fingerprint 1a2b3c4d)", the first 8 hex digits of a
-// SHA-256 over a fixed prefix and the id, so people can tell two accounts
-// apart (a saved plan's and the environment's) without seeing either. An
-// account id is 32 random hex digits: 32 bits of its hash give nothing
-// away.
-func sensitiveAccount(id string) string {
+// shownAccount is how every view shows a Cloudflare account id, whether it
+// came from env.X or is written in the HCL: never the id, but
+// "(sensitive, fingerprint 1a2b3c4d)", the first 8 hex digits of a SHA-256
+// over a fixed prefix and the id, so people can tell two accounts apart (a
+// saved plan's and the environment's) without seeing either. Plans, JSON,
+// markdown, history, logs and errors all use it. An account id is 32 random
+// hex digits: 32 bits of its hash give nothing away.
+func shownAccount(id string) string {
 	if id == "" {
 		return sensitive
 	}
@@ -59,8 +60,9 @@ func (c *cli) resolveTarget(spec *hclspec.Spec, env, base string) (*hclspec.Targ
 	return t, diags
 }
 
-// describe names the target for views: never a secret, local paths
-// relative to the working directory when they are below it.
+// describe names the target for views: never a secret nor an account id
+// (see shownAccount), local paths relative to the working directory when
+// they are below it.
 func (c *cli) describe(t *hclspec.Target) view.Target {
 	d := view.Target{Environment: t.Environment, Backend: t.Backend}
 	switch t.Backend {
@@ -74,9 +76,8 @@ func (c *cli) describe(t *hclspec.Target) view.Target {
 		if t.Sensitive["database"] {
 			d.Database = sensitive
 		}
-		d.Account = t.AccountID
-		if t.Sensitive["account_id"] {
-			d.Account = sensitiveAccount(t.AccountID)
+		if t.AccountID != "" {
+			d.Account = shownAccount(t.AccountID)
 		}
 	}
 	return d

@@ -504,9 +504,6 @@ func copyTree(t *testing.T, from, to string) {
 // passes, then fails once main is ahead of production; a blocked change
 // fails the pull request's job and stops the merge's apply.
 func TestExampleWorkflowsRun(t *testing.T) {
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Fatal("the fake gh runs --jq with jq, which is not installed (apt-get install jq; GitHub's runners have it)")
-	}
 	h := cftest.Shared(t)
 	acct := h.NewAccount(t)
 	h.NewDatabase(t, acct, "nimbus")
@@ -542,7 +539,9 @@ func TestExampleWorkflowsRun(t *testing.T) {
 			},
 			"vars": map[string]any{"CLOUDFLARE_ACCOUNT_ID": acct},
 		},
-		env: append(os.Environ(), "CLOUDFLARE_BASE_URL="+h.BaseURL, "GITHUB_REPOSITORY=acme/nimbus", "FAKE_GH_STATE="+ghState,
+		// The steps run with jq hidden from PATH: make test needs no jq
+		// binary (the fake gh evaluates --jq in process, as gh does).
+		env: append(os.Environ(), "PATH="+pathWithout(t, "jq"), "CLOUDFLARE_BASE_URL="+h.BaseURL, "GITHUB_REPOSITORY=acme/nimbus", "FAKE_GH_STATE="+ghState,
 			"NO_COLOR=1"),
 	}
 	defer func() {
@@ -676,4 +675,45 @@ func addField(t *testing.T, path string, pairs ...string) {
 	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// pathWithout returns a PATH of one directory holding a symlink to every
+// command the current PATH finds, except the named ones, so a test proves
+// that it does not need them even on a machine that has them.
+func pathWithout(t *testing.T, names ...string) string {
+	t.Helper()
+	bin := t.TempDir()
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if dir == "" {
+			continue
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if seen[e.Name()] {
+				continue
+			}
+			p := filepath.Join(dir, e.Name())
+			fi, err := os.Stat(p)
+			if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+				continue
+			}
+			seen[e.Name()] = true
+			if err := os.Symlink(p, filepath.Join(bin, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, n := range names {
+		if _, err := exec.LookPath(filepath.Join(bin, n)); err == nil {
+			t.Fatalf("%s is still on the test's PATH", n)
+		}
+	}
+	return bin
 }

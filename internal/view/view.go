@@ -51,13 +51,14 @@ type Streams struct {
 }
 
 // Target names where a plan goes, for humans and machines. It never holds
-// a secret: values that came from env.X are replaced by "(sensitive)".
+// a secret: values that came from env.X are replaced by "(sensitive)", and
+// an account id, wherever it came from, by its fingerprint.
 type Target struct {
 	Environment string `json:"environment"`
 	Backend     string `json:"backend"`
 	Database    string `json:"database"`
-	// Account is the Cloudflare account, when there is one and it is not
-	// sensitive.
+	// Account is the Cloudflare account, when there is one, as
+	// "(sensitive, fingerprint 1a2b3c4d)": never the id.
 	Account string `json:"account,omitempty"`
 }
 
