@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/operator"
@@ -207,6 +208,13 @@ func (c *cli) loadSavedPlan(ctx context.Context, a applyArgs, spec **hclspec.Spe
 	p, sdiags, err := c.checkSavedPlan(ctx, s, t, pf.Plan)
 	v.Diagnostics(sdiags)
 	if err != nil {
+		// An edited file is refused as edited, not as stale: its edited
+		// targets, say, give steps the target's data seems to block.
+		if errors.Is(err, applier.ErrStalePlan) {
+			if serr := pf.checkSteps(); serr != nil {
+				return nil, serr
+			}
+		}
 		return nil, err
 	}
 	if err := pf.checkSteps(); err != nil {

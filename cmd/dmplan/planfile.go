@@ -64,9 +64,19 @@ type planFile struct {
 }
 
 // stepsDigest is the SHA-256 of the steps' JSON, one after the other, each
-// preceded by its length.
-func stepsDigest(steps []planner.Step) (string, error) {
+// preceded by its length, and of the targets of a targeted plan: they
+// decide which steps the sources give, so editing them is editing the
+// plan. (An untargeted plan's digest is that of its steps alone.)
+func stepsDigest(steps []planner.Step, targets []string) (string, error) {
 	h := sha256.New()
+	if len(targets) > 0 {
+		b, err := json.Marshal(targets)
+		if err != nil {
+			return "", fmt.Errorf("encode plan targets: %w", err)
+		}
+		fmt.Fprintf(h, "targets %d:", len(b))
+		h.Write(b)
+	}
 	for _, s := range steps {
 		b, err := json.Marshal(s)
 		if err != nil {
@@ -88,12 +98,12 @@ func (pf *planFile) checkSteps() error {
 		return fmt.Errorf("%w: it holds %d %s but was saved with %d; re-run dmplan plan",
 			errPlanMismatch, n, pluralWord(n, "step", "steps"), pf.StepCount)
 	}
-	d, err := stepsDigest(pf.Plan.Steps)
+	d, err := stepsDigest(pf.Plan.Steps, pf.Plan.Targets)
 	if err != nil {
 		return err
 	}
 	if d != pf.StepsDigest {
-		return fmt.Errorf("%w: its steps are not the ones it was saved with (their digest differs); re-run dmplan plan", errPlanMismatch)
+		return fmt.Errorf("%w: its steps are not the ones it was saved with, or its targets were changed (their digest differs); re-run dmplan plan", errPlanMismatch)
 	}
 	return nil
 }
@@ -102,7 +112,7 @@ func (pf *planFile) checkSteps() error {
 // configuration, never a secret).
 func writePlanFile(path string, pf *planFile) error {
 	pf.Format = planFileFormat
-	digest, err := stepsDigest(pf.Plan.Steps)
+	digest, err := stepsDigest(pf.Plan.Steps, pf.Plan.Targets)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,7 +235,7 @@ func redigest(t *testing.T, steps []any) string {
 	if err := json.Unmarshal(b, &ps); err != nil {
 		t.Fatal(err)
 	}
-	d, err := stepsDigest(ps)
+	d, err := stepsDigest(ps, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,4 +317,110 @@ func TestSavedPlanAfterTheProjectMoved(t *testing.T) {
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("apply recreated %s (stat: %v)", dir, err)
 	}
+}
+
+const editedTargetsHCL = `project "shop" {}
+
+model "ITEM" {
+  options { user_tracking = false }
+  field "title" { type = string }
+  field "color" { type = string }
+  kv { namespace = "ITEMS" }
+  d1 { sync_fields = ["title", "color"] }
+}
+
+model "ORDER" {
+  options { user_tracking = false }
+  field "total" { type = string }
+  kv { namespace = "ORDERS" }
+  d1 { sync_fields = ["total"] }
+}
+`
+
+// TestSavedPlanTargetsEdited edits the targets of a saved targeted plan
+// while another model is blocked: show and apply refuse the file as
+// edited (the targets decide which steps the sources give), not as a
+// plan the target's data made stale, and nothing is applied.
+func TestSavedPlanTargetsEdited(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(p map[string]any)
+	}{
+		{"targets removed", func(p map[string]any) { delete(p, "targets") }},
+		{"targets changed", func(p map[string]any) { p["targets"] = []any{"ORDER"} }},
+		{"target added", func(p map[string]any) { p["targets"] = []any{"ITEM", "ORDER"} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			hcl := filepath.Join(dir, "shop.dm.hcl")
+			v1 := strings.NewReplacer("  field \"color\" { type = string }\n", "", `["title", "color"]`, `["title"]`,
+				`"total" { type = string }`, `"total" { type = integer }`).Replace(editedTargetsHCL)
+			if err := os.WriteFile(hcl, []byte(v1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if code, out, errOut := runCLI(t, nil, "apply", "-auto-approve", dir); code != exitOK {
+				t.Fatalf("first apply: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if err := os.WriteFile(hcl, []byte(editedTargetsHCL), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			planPath := filepath.Join(dir, "plan.json")
+			if code, out, errOut := runCLI(t, nil, "plan", "-target", "ITEM", "-out", planPath, dir); code != exitOK {
+				t.Fatalf("plan -target ITEM: exit %d\n%s\n%s", code, out, errOut)
+			}
+			b, err := os.ReadFile(planPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pf map[string]any
+			if err := json.Unmarshal(b, &pf); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(pf["plan"].(map[string]any))
+			if b, err = json.Marshal(pf); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(planPath, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, cmd := range []string{"show", "apply"} {
+				code, out, errOut := runCLI(t, nil, cmd, planPath)
+				if code != exitError || !strings.Contains(errOut, "saved plan does not match its sources") || strings.Contains(errOut, "stale") {
+					t.Errorf("%s: exit %d, want the file refused as edited:\n%s", cmd, code, errOut)
+				}
+				if strings.Contains(out, "Apply complete") {
+					t.Errorf("%s applied the edited plan:\n%s", cmd, out)
+				}
+			}
+			db := filepath.Join(dir, ".dmplan", "d1.sqlite")
+			if cols := columns(t, db, "item"); slices.Contains(cols, "color") {
+				t.Errorf("item columns after the refused apply = %v: the edited plan ran", cols)
+			}
+		})
+	}
+}
+
+// columns lists a table's columns in the SQLite database at path.
+func columns(t *testing.T, path, table string) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
 }
