@@ -84,7 +84,8 @@ type Options struct {
 	// caller's secrets, an account id in a URL); nil stores it as it is.
 	Redact func(error) string
 	// Stop, when closed, asks Apply to stop (a first Ctrl-C): the batch,
-	// seed, backfill or deploy in flight finishes, nothing after it starts,
+	// seed or deploy in flight finishes (a backfill, the page in flight:
+	// see BackfillRequest.Stop), nothing after it starts,
 	// the history row is completed as interrupted and the lock released.
 	// Apply then returns an error wrapping ErrInterrupted with the Report
 	// of what ran. Closed before the first step, Apply changes nothing.

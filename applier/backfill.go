@@ -2,7 +2,9 @@ package applier
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +28,11 @@ type BackfillRequest struct {
 	// RunID is the plan id: re-applying the same plan resumes the step.
 	RunID    string
 	Progress func(BackfillProgress)
+	// Stop, when closed (Options.Stop: a first Ctrl-C), ends the backfill
+	// after the page in flight, whose rows and progress are written: it
+	// returns an error wrapping ErrInterrupted, and a later run resumes
+	// after that page.
+	Stop <-chan struct{}
 }
 
 // BackfillProgress is reported after every page of records.
@@ -93,7 +100,7 @@ func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
 		return err
 	}
 	_, cols := BackfillColumns(s)
-	req := BackfillRequest{Model: s.Model, Columns: cols, RunID: a.p.ID}
+	req := BackfillRequest{Model: s.Model, Columns: cols, RunID: a.p.ID, Stop: a.opts.Stop}
 	if a.opts.BackfillProgress != nil {
 		req.Progress = func(p BackfillProgress) { a.opts.BackfillProgress(i, s, p) }
 	}
@@ -104,6 +111,10 @@ func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
 		return err
 	})
 	a.report.Steps[i].Cost = &cost
+	if errors.Is(err, ErrInterrupted) {
+		return fmt.Errorf("%w during step %d (%s) after %s records, its progress kept (the next apply resumes it): %d of %d steps applied",
+			ErrInterrupted, i+1, s.Summary(), groupDigits(res.Checked), a.done, a.total)
+	}
 	if err != nil {
 		return &StepError{Index: i, Step: s, Err: fmt.Errorf("backfill: %w", err)}
 	}
@@ -115,4 +126,17 @@ func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
 	a.report.Steps[i].Records = n
 	a.progressRecords(i, s, n)
 	return nil
+}
+
+// groupDigits writes n with thousands separators: 1,000.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }

@@ -43,8 +43,9 @@
 //
 // # Interrupts
 //
-// Closing Options.Stop asks a running apply to stop: the batch, seed or
-// backfill in flight finishes, nothing after it starts, the history row
+// Closing Options.Stop asks a running apply to stop: the batch or seed
+// in flight finishes (a backfill stops after its page in flight, its
+// progress kept for the next apply), nothing after it starts, the history row
 // is completed as "interrupted" and the lock is released; Apply returns an
 // error wrapping ErrInterrupted.
 package applier

@@ -67,6 +67,10 @@ type BackfillOptions struct {
 	Progress func(Progress)
 	// PageSize as in ReconcileOptions.
 	PageSize int
+	// Stop, when closed, ends the backfill after the page in flight (its
+	// rows and progress written) with an error wrapping
+	// applier.ErrInterrupted; a run with the same target resumes there.
+	Stop <-chan struct{}
 }
 
 // BackfillResult is what a backfill did.
@@ -118,7 +122,7 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 		return nil, fmt.Errorf("backfill %s: %w: no columns given", m.Model(), runtime.ErrInvalid)
 	}
 	target := m.Spec().D1.Table + "." + strings.Join(opts.Columns, ",")
-	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, fill: fill,
+	sc := &scan{ds: ds, m: m, fix: true, progress: opts.Progress, pageSize: opts.PageSize, fill: fill, stop: opts.Stop,
 		rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle()}}
 	var before int64 // records an interrupted earlier run checked
 	if opts.RunID != "" {
@@ -259,7 +263,7 @@ func Backfiller(ds *runtime.Datastore) applier.Backfiller { return backfiller{ds
 type backfiller struct{ ds *runtime.Datastore }
 
 func (b backfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
-	opts := BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID}
+	opts := BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, Stop: req.Stop}
 	if req.Progress != nil {
 		opts.Progress = func(p Progress) {
 			req.Progress(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})

@@ -219,6 +219,53 @@ func TestBackfillResumesAfterInterruption(t *testing.T) {
 	}
 }
 
+// TestBackfillStopsBetweenPages interrupts an apply (a first Ctrl-C)
+// while its backfill runs: the backfill stops after the page in flight,
+// with that page's progress kept, instead of running to its end; history
+// says interrupted, and the next plan resumes after the finished page.
+func TestBackfillStopsBetweenPages(t *testing.T) {
+	ctx, store, v2 := backfillFixture(t, 2500)
+	ds, err := runtime.Open(ctx, v2, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	_, err = applier.Apply(ctx, store, planFor(t, ctx, v2, store), applier.Options{Backfiller: operator.Backfiller(ds), Stop: stop,
+		BackfillProgress: func(int, planner.Step, applier.BackfillProgress) {
+			select {
+			case <-stop:
+			default:
+				close(stop) // once the first page of 1,000 is written
+			}
+		}})
+	if !errors.Is(err, applier.ErrInterrupted) || !strings.Contains(err.Error(), "1,000 records") {
+		t.Fatalf("err = %v, want an interrupt during the backfill after 1,000 records", err)
+	}
+	if got := titlesFilled(t, ctx, store); got != 1000 {
+		t.Errorf("%d titles filled when interrupted, want the first page's 1000", got)
+	}
+	hist, err := applier.History(ctx, store.D1(), 1)
+	if err != nil || hist[0].Outcome != state.OutcomeInterrupted {
+		t.Fatalf("history = %+v, %v", hist, err)
+	}
+	pending, err := operator.PendingBackfills(ctx, ds.D1())
+	if err != nil || len(pending) != 1 || pending[0].Done != 1000 {
+		t.Fatalf("pending = %+v, %v", pending, err)
+	}
+	p := planFor(t, ctx, v2, store, planner.WithPendingBackfills(pending))
+	var last applier.BackfillProgress
+	if _, err := applier.Apply(ctx, store, p, applier.Options{Backfiller: operator.Backfiller(ds),
+		BackfillProgress: func(_ int, _ planner.Step, bp applier.BackfillProgress) { last = bp }}); err != nil {
+		t.Fatal(err)
+	}
+	if last.Done != 1500 {
+		t.Errorf("resumed run checked %d records, want the 1500 after the finished page", last.Done)
+	}
+	if got := titlesFilled(t, ctx, store); got != 2500 {
+		t.Errorf("%d of 2500 titles filled after resuming", got)
+	}
+}
+
 // TestPlanDuringRunningBackfill plans while another apply is in the
 // middle of a backfill: the plan says the backfill is running (who runs
 // it, how far it is), not that it was left unfinished; once that apply

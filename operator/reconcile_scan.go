@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
@@ -29,6 +30,8 @@ type scan struct {
 	// prune deletes the orphan rows (reconcile PruneOrphans).
 	prune    bool
 	progress func(Progress)
+	// stop, when closed, ends the scan between pages (backfill's Stop).
+	stop     <-chan struct{}
 	pageSize int
 	rep      *ModelReconcile
 
@@ -104,6 +107,11 @@ func (s *scan) run(ctx context.Context) error {
 		}
 		if page.Cursor == "" {
 			break
+		}
+		select {
+		case <-s.stop:
+			return fmt.Errorf("%w after %d records", applier.ErrInterrupted, s.done)
+		default:
 		}
 		cursor = page.Cursor
 	}
