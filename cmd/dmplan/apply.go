@@ -145,7 +145,7 @@ func (c *cli) freshPlan(ctx context.Context, a applyArgs, spec **hclspec.Spec, v
 	}
 	t, tdiags := c.resolveTarget(*spec, env, absDir(a.Path))
 	v.Diagnostics(append(diags, tdiags...))
-	if err := checkEnvDiags(env, tdiags); err != nil {
+	if err := checkEnvDiags(c.envName(env), tdiags); err != nil {
 		return nil, err
 	}
 	if err := c.setTargets(*spec, a.Targets); err != nil {

@@ -33,6 +33,8 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// envFromVar is the environment envDefault took from DMPLAN_ENV.
+	envFromVar string
 	// stdinTTY and stdoutTTY report whether the streams are terminals:
 	// approval is asked only on a terminal, colour is used only on one.
 	stdinTTY  bool

@@ -94,7 +94,7 @@ func (c *cli) loadTarget(dir, env string, spec **hclspec.Spec, v diagView) (*hcl
 	}
 	t, tdiags := c.resolveTarget(*spec, env, absDir(dir))
 	v.Diagnostics(append(diags, tdiags...))
-	if err := checkEnvDiags(env, tdiags); err != nil {
+	if err := checkEnvDiags(c.envName(env), tdiags); err != nil {
 		v.Error(err)
 		return nil, false
 	}

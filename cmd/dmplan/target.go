@@ -138,10 +138,20 @@ const envVar = "DMPLAN_ENV"
 func (c *cli) envDefault() string {
 	if c.getenv != nil {
 		if e := c.getenv(envVar); e != "" {
+			c.envFromVar = e
 			return e
 		}
 	}
 	return defaultEnv
+}
+
+// envName is env as errors name it: with where it came from when that
+// was DMPLAN_ENV, so a CI job's mistyped variable is found.
+func (c *cli) envName(env string) string {
+	if env != "" && env == c.envFromVar {
+		return env + " (from " + envVar + ")"
+	}
+	return env
 }
 
 // envUsage is the -env flag's usage line for what the command does with
