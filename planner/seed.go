@@ -86,8 +86,8 @@ func (d *differ) seeds(status map[string]SeedStatus) {
 // users row matches email".
 func SeedReason(condition string, st SeedStatus) string {
 	if st.Unknown && st.Records <= 0 {
-		out := fmt.Sprintf("status unknown (%s): %s not set; apply needs them",
-			strings.Trim(conditionPhrase(condition), "()"), strings.Join(st.Unset, ", "))
+		out := fmt.Sprintf("status unknown (%s): %s not set; apply needs %s",
+			strings.Trim(conditionPhrase(condition), "()"), strings.Join(st.Unset, ", "), plural(len(st.Unset), "it", "them"))
 		if st.Reason != "" {
 			out += " (" + st.Reason + ")"
 		}

@@ -87,6 +87,16 @@ func TestDiffSeeds(t *testing.T) {
 			want: []line{{"USER.admin", "status unknown (if missing): ADMIN_EMAIL, ADMIN_PASSWORD not set; apply needs them"}},
 		},
 		{
+			name: "one env var unset: status unknown, in the singular",
+			live: existing,
+			status: map[string]SeedStatus{
+				"USER.admin": {Unset: []string{"ADMIN_EMAIL"}, Unknown: true},
+				"USER.guest": {Records: 0, Reason: "table users has rows"},
+				"USER.robot": {Records: 0, Reason: "the stored record holds its data"},
+			},
+			want: []line{{"USER.admin", "status unknown (if missing): ADMIN_EMAIL not set; apply needs it"}},
+		},
+		{
 			name: "env vars unset but the status decided without them: not planned",
 			live: existing,
 			status: map[string]SeedStatus{
