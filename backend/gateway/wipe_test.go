@@ -10,11 +10,12 @@ import (
 )
 
 // A tenant holding thousands of keys (more than a list page, and exactly
-// one page, in two namespaces), tables with rows, an index, a view and a trigger
-// is wiped clean, so the next test that takes it starts empty. Before the
-// launcher bounded its deletes, a page of 1,000 keys was deleted with 1,000
-// connections to workerd at once, which failed with "fetch failed"
-// (connection resets) and left the tenant full for the next test.
+// one page, in two namespaces), tables with rows, an index, a view and a
+// trigger is wiped clean, so the next test that takes it starts empty.
+// Before the launcher deleted keys inside workerd, a page of 1,000 keys was
+// deleted through miniflare's binding proxy with 1,000 connections to
+// workerd at once, which under load failed with "fetch failed" (connection
+// resets) and left the tenant full for the next test.
 func TestWipeLargeTenant(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
