@@ -147,7 +147,17 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 			return nil, fmt.Errorf("%w: step %d (%s)", ErrUnsupportedStep, i+1, s.Summary())
 		}
 	}
+	// Every D1 row the apply reads or writes is counted for the report,
+	// the lock's and the history's included.
+	var cost backend.Meter
+	ctx = backend.WithMeter(ctx, &cost)
+	b = meter(b)
 	a := &run{b: b, p: p, opts: opts}
+	defer func() {
+		if a.report != nil {
+			a.report.Cost = cost.Cost()
+		}
+	}()
 	if a.opts.Now == nil {
 		a.opts.Now = time.Now
 	}

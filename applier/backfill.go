@@ -97,7 +97,13 @@ func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
 	if a.opts.BackfillProgress != nil {
 		req.Progress = func(p BackfillProgress) { a.opts.BackfillProgress(i, s, p) }
 	}
-	res, err := a.opts.Backfiller.Backfill(ctx, req)
+	var res BackfillResult
+	cost, err := stepCost(ctx, func(ctx context.Context) error {
+		var err error
+		res, err = a.opts.Backfiller.Backfill(ctx, req)
+		return err
+	})
+	a.report.Steps[i].Cost = &cost
 	if err != nil {
 		return &StepError{Index: i, Step: s, Err: fmt.Errorf("backfill: %w", err)}
 	}

@@ -3,6 +3,7 @@ package applier
 import (
 	"time"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )
@@ -33,6 +34,10 @@ type Report struct {
 	Bookmark  string        `json:"bookmark,omitempty"`
 	StartedAt time.Time     `json:"started_at"`
 	Duration  time.Duration `json:"duration_ns"`
+	// Cost is the D1 rows the apply read and wrote: inspection, lock,
+	// plan SQL, backfills, seeds and history (see backend.Cost for what
+	// the local backend counts).
+	Cost backend.Cost `json:"cost"`
 	// Interrupted lists the earlier applies this one found still running
 	// in history, though it held the lock: they were killed or could not
 	// record their end. It marked them interrupted.
@@ -65,8 +70,10 @@ type StepResult struct {
 	Batch   int            `json:"batch,omitempty"`
 	Records int            `json:"records,omitempty"` // seed and backfill steps: records written
 	// Seed is what a seed step wrote, in detail.
-	Seed  *SeedOutcome `json:"seed,omitempty"`
-	Error string       `json:"error,omitempty"`
+	Seed *SeedOutcome `json:"seed,omitempty"`
+	// Cost is what a backfill or seed step cost in D1 rows.
+	Cost  *backend.Cost `json:"cost,omitempty"`
+	Error string        `json:"error,omitempty"`
 }
 
 // Event is reported to Options.Progress once per step, when it has been

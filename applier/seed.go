@@ -66,7 +66,13 @@ func (a *run) seeds(ctx context.Context) error {
 			return err
 		}
 		name := strings.TrimPrefix(s.Target, s.Model+".")
-		o, err := a.opts.Seeder.RunSeed(ctx, s.Model, name)
+		var o SeedOutcome
+		cost, err := stepCost(ctx, func(ctx context.Context) error {
+			var err error
+			o, err = a.opts.Seeder.RunSeed(ctx, s.Model, name)
+			return err
+		})
+		a.report.Steps[i].Cost = &cost
 		if err != nil {
 			return &StepError{Index: i, Step: s, Err: fmt.Errorf("run seed: %w", err)}
 		}

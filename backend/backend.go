@@ -90,9 +90,10 @@ type Result struct {
 	// LastInsertID is the rowid of the last inserted row, when any.
 	LastInsertID int64
 	// RowsRead and RowsWritten are D1's billed units for the statement
-	// (index rows included), when the backend reports them: the gateway
-	// and the REST backend do (from D1's meta); the local backend leaves
-	// them 0.
+	// (index rows included): the gateway and the REST backend report D1's
+	// meta; the local backend, which cannot reach SQLite's counters,
+	// reports the rows returned and the rows changed, a lower bound (see
+	// Cost).
 	RowsRead, RowsWritten int64
 }
 

@@ -40,6 +40,7 @@ func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Sc
 	}
 	var tables []*state.Table
 	byName := map[string]*state.Table{}
+	noRowid := map[*state.Table]bool{}
 	var indexes []masterIndex
 	present := map[string]bool{} // every table, internal ones included
 	for _, row := range master.Rows {
@@ -54,6 +55,11 @@ func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Sc
 				continue
 			}
 			t := &state.Table{Name: name, Rows: -1, Columns: []*state.Column{}, Indexes: []*state.Index{}}
+			if sql := strings.ToUpper(asString(row[3])); strings.Contains(sql, "ROWID") || strings.Contains(sql, "OID") {
+				// WITHOUT ROWID, or a column that may shadow rowid: no
+				// row count bound is read.
+				noRowid[t] = true
+			}
 			tables = append(tables, t)
 			byName[name] = t
 		case "index":
@@ -71,7 +77,7 @@ func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Sc
 
 	asked := askProbes(probes, present)
 	if len(tables) > 0 || len(asked) > 0 {
-		if err := inspectTables(ctx, d1, tables, byName, indexes, asked); err != nil {
+		if err := inspectTables(ctx, d1, tables, byName, noRowid, indexes, asked); err != nil {
 			return nil, err
 		}
 	}
@@ -98,19 +104,19 @@ type masterIndex struct {
 	name, table, sql string
 }
 
-// hasRowsChunk is how many tables one row probe covers: one result column
-// each, well under D1's limit of 100 columns.
-const hasRowsChunk = 50
+// hasRowsChunk is how many tables one row probe covers: two result columns
+// each, under D1's limit of 100 columns.
+const hasRowsChunk = 40
 
-// inspectTables fills columns, indexes and HasRows, and runs the asked
-// probes, with one batch.
-func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map[string]*state.Table, indexes []masterIndex, probes []*Probe) error {
+// inspectTables fills columns, indexes, HasRows and RowsAtMost, and runs
+// the asked probes, with one batch.
+func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map[string]*state.Table, noRowid map[*state.Table]bool, indexes []masterIndex, probes []*Probe) error {
 	sts := make([]Stmt, 0, len(tables)+len(tables)/hasRowsChunk+1+len(probes))
 	for _, t := range tables {
 		sts = append(sts, Stmt{SQL: "PRAGMA table_info(" + QuoteIdent(t.Name) + ")"})
 	}
 	for i := 0; i < len(tables); i += hasRowsChunk {
-		sts = append(sts, Stmt{SQL: hasRowsSQL(tables[i:min(i+hasRowsChunk, len(tables))])})
+		sts = append(sts, Stmt{SQL: hasRowsSQL(tables[i:min(i+hasRowsChunk, len(tables))], noRowid)})
 	}
 	parsed := make([]parsedIndex, len(indexes))
 	asked := map[int]int{} // index in indexes -> its PRAGMA index_xinfo in sts
@@ -154,9 +160,15 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map
 			continue
 		}
 		row := r.Rows[0]
-		for j, t := range tables[c*hasRowsChunk : min((c+1)*hasRowsChunk, len(tables))] {
+		chunk := tables[c*hasRowsChunk : min((c+1)*hasRowsChunk, len(tables))]
+		for j, t := range chunk {
 			if j < len(row) {
 				t.HasRows = asInt(row[j]) != 0
+			}
+			// The highest rowid bounds the row count (rowids are never
+			// below 1 and deletes leave gaps): read at the cost of one row.
+			if k := len(chunk) + j; k < len(row) && !noRowid[t] {
+				t.RowsAtMost = max(asInt(row[k]), 0)
 			}
 		}
 	}
@@ -181,8 +193,9 @@ func inspectTables(ctx context.Context, d1 D1, tables []*state.Table, byName map
 }
 
 // hasRowsSQL probes tables for rows in one statement that returns one row:
-// a 1 or 0 column per table, in order.
-func hasRowsSQL(tables []*state.Table) string {
+// a 1 or 0 column per table, in order, then per table its highest rowid
+// (NULL when empty; 0 for the tables of noRowid, whose rowid is not read).
+func hasRowsSQL(tables []*state.Table, noRowid map[*state.Table]bool) string {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	for i, t := range tables {
@@ -190,6 +203,15 @@ func hasRowsSQL(tables []*state.Table) string {
 			b.WriteString(", ")
 		}
 		b.WriteString("EXISTS(SELECT 1 FROM ")
+		b.WriteString(QuoteIdent(t.Name))
+		b.WriteString(")")
+	}
+	for _, t := range tables {
+		if noRowid[t] {
+			b.WriteString(", 0")
+			continue
+		}
+		b.WriteString(", (SELECT MAX(rowid) FROM ")
 		b.WriteString(QuoteIdent(t.Name))
 		b.WriteString(")")
 	}

@@ -65,7 +65,7 @@ func TestInspect(t *testing.T) {
 	want := &state.Schema{
 		Tables: []*state.Table{
 			{
-				Name: "my table", Rows: -1, HasRows: true,
+				Name: "my table", Rows: -1, HasRows: true, RowsAtMost: 1,
 				Columns: []*state.Column{
 					{Name: "id", Type: "INTEGER", PK: true},
 					{Name: "v", Type: ""},

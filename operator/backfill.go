@@ -83,6 +83,9 @@ type BackfillResult struct {
 	// this one continued it.
 	ResumedAfter string        `json:"resumed_after,omitempty"`
 	Duration     time.Duration `json:"duration_ns"`
+	// Cost is the D1 rows the backfill read and wrote, its progress
+	// records included.
+	Cost backend.Cost `json:"cost"`
 }
 
 // Backfill fills D1 columns of existing rows from the KV objects: a
@@ -101,6 +104,8 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 		return nil, fmt.Errorf("backfill: %w", err)
 	}
 	res := &BackfillResult{Model: m.Model(), Columns: opts.Columns}
+	var cost backend.Meter // an operation's meter: LogOp logs it
+	ctx = backend.WithOpMeter(ctx, &cost)
 	var fill []int
 	for _, c := range opts.Columns {
 		i, err := m.Column(c)
@@ -135,6 +140,7 @@ func Backfill(ctx context.Context, ds *runtime.Datastore, opts BackfillOptions) 
 	}
 	res.Checked, res.Written, res.Bad = sc.done, sc.written, sc.rep.Bad
 	res.Duration = time.Since(start)
+	res.Cost = cost.Cost()
 	ds.LogOp(ctx, "backfill", m.Model(), "", start, fmt.Sprintf("wrote %d of %d records", res.Written, res.Checked), err)
 	if err != nil {
 		return res, fmt.Errorf("backfill %s: %w", target, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -125,6 +126,8 @@ type ModelReconcile struct {
 	// Drift lists the records found, at most MaxDriftListed.
 	Drift     []Drift `json:"drift"`
 	Truncated bool    `json:"drift_truncated,omitempty"`
+	// Cost is the D1 rows reconciling the model read and wrote.
+	Cost backend.Cost `json:"cost"`
 }
 
 // ReconcileReport is what Reconcile found and did.
@@ -132,6 +135,8 @@ type ReconcileReport struct {
 	Fix      bool              `json:"fix"`
 	Models   []*ModelReconcile `json:"models"`
 	Duration time.Duration     `json:"duration_ns"`
+	// Cost is the D1 rows the whole reconcile read and wrote.
+	Cost backend.Cost `json:"cost"`
 }
 
 // Drifted reports whether any record disagrees (before any fix).
@@ -267,6 +272,9 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 		names = ds.Models()
 	}
 	rep := &ReconcileReport{Fix: opts.Fix, Models: []*ModelReconcile{}}
+	var total backend.Meter
+	ctx = backend.WithMeter(ctx, &total)
+	defer func() { rep.Cost = total.Cost() }()
 	for _, name := range names {
 		m, err := ds.Storage(name)
 		if err != nil {
@@ -275,7 +283,10 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 		sc := &scan{ds: ds, m: m, fix: opts.Fix, prune: opts.PruneOrphans, refuseRows: true, progress: opts.Progress, pageSize: opts.PageSize,
 			rep: &ModelReconcile{Model: m.Model(), Table: m.Spec().D1.Table, Namespace: m.NamespaceTitle(), Drift: []Drift{}}}
 		rep.Models = append(rep.Models, sc.rep)
-		if err := sc.run(ctx); err != nil {
+		var cost backend.Meter
+		err = sc.run(backend.WithMeter(ctx, &cost))
+		sc.rep.Cost = cost.Cost()
+		if err != nil {
 			rep.Duration = time.Since(start)
 			return rep, fmt.Errorf("reconcile %s: %w", m.Model(), err)
 		}

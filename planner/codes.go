@@ -79,4 +79,8 @@ const (
 	// NoteTargetedGateway: the gateway Worker would change, but a plan
 	// with targets (WithTargets) leaves it as it is.
 	NoteTargetedGateway = "DM210"
+	// NoteFreeQuota: the rows the plan's backfills, seeds and indexes on
+	// existing rows are estimated to read or write pass the D1 Free
+	// plan's daily quota (see RowEstimate and WithPaidD1).
+	NoteFreeQuota = "DM208"
 )

@@ -28,6 +28,8 @@ type options struct {
 	duplicates map[string]bool
 	// gateway is what the account holds for the environment's gateway.
 	gateway *GatewayLive
+	// paid: the account is on a Workers Paid plan (WithPaidD1).
+	paid bool
 	// targets are the models a targeted plan covers (WithTargets).
 	targets []string
 	// stored says which models' KV namespaces hold objects (RefillPeeks).
@@ -101,6 +103,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		steps = append(steps, phase...)
 	}
 	steps = d.keepTargeted(steps)
+	d.estimate(steps, o.paid)
 	p := &Plan{
 		FormatVersion:  FormatVersion,
 		ID:             o.id,

@@ -99,6 +99,9 @@ type Step struct {
 	Hint   string   `json:"hint,omitempty"` // blocked: what a person can do by hand
 	// Worker is what a DeployWorker or UpdateWorker step deploys.
 	Worker *WorkerStep `json:"worker,omitempty"`
+	// Rows is what a backfill, a seed or an index on existing rows is
+	// expected to cost in D1 rows (see RowEstimate).
+	Rows *RowEstimate `json:"rows_estimate,omitempty"`
 }
 
 // Note is something the plan reports without acting on it.

@@ -24,7 +24,7 @@ func projectWith(idx ...*hclspec.Index) *hclspec.Model {
 	)
 }
 
-var ignoreSQL = cmpopts.IgnoreFields(Step{}, "SQL")
+var ignoreSQL = cmpopts.IgnoreFields(Step{}, "SQL", "Rows")
 
 func TestUniqueIndexDuplicates(t *testing.T) {
 	byName := index("project", "by_name", true, "name")

@@ -64,6 +64,7 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 	if len(recs) > 0 && recs[0].m != nil {
 		name = recs[0].m.name
 	}
+	ctx = opContext(ctx)
 	defer func() {
 		h.ds.logOp(ctx, "save_many", name, "", start, "saved "+strconv.Itoa(len(recs))+" records", err)
 	}()

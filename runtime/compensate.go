@@ -120,7 +120,7 @@ func (h *Handle) takeBack(ctx context.Context, m *model, ns string, us []undo) e
 	} else {
 		ops = append(ops, backend.Op{Kind: backend.OpD1Batch, Stmts: sts})
 	}
-	out, err := backend.RunOps(ctx, h.ds.b, ops)
+	out, err := backend.RunOpsMetered(ctx, h.ds.b, ops)
 	if err != nil {
 		if len(out) == 0 {
 			return fmt.Errorf("kv get: %w", opErr(err))

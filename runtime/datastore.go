@@ -33,6 +33,7 @@ type Datastore struct {
 	nsMu   sync.Mutex // one namespace listing at a time (resolveNamespaces)
 	locks  recordLocks
 	memo   memo
+	advice adviser
 }
 
 // Option configures Open.
@@ -50,6 +51,7 @@ type openConfig struct {
 	// namespaces as the caller already knows them: Open does not list them.
 	namespaces []backend.Namespace
 	knownNS    bool
+	noAdvice   bool // WithIndexAdvice(false)
 }
 
 type pendingHook struct {
@@ -120,7 +122,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 	ds := &Datastore{
 		spec:   spec,
 		b:      b,
-		d1:     b.D1(),
+		d1:     backend.MeteredD1(b.D1()),
 		kv:     b.KV(),
 		log:    cfg.log,
 		env:    cfg.env,
@@ -128,6 +130,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		newID:  cfg.newID,
 		models: make(map[string]*model, len(spec.Models)),
 		runner: cfg.runner,
+		advice: adviser{off: cfg.noAdvice},
 	}
 	if ds.log == nil {
 		ds.log = slog.Default()

@@ -35,6 +35,7 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	m := r.m
 	id, _ := r.orig[m.pk].(string)
 	start := time.Now()
+	ctx = opContext(ctx)
 	defer func() { h.ds.logOp(ctx, "delete", m.name, id, start, "deleted", err) }()
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
@@ -67,7 +68,7 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 		}
 		ctx, cancel := repairContext(ctx)
 		defer cancel()
-		_, err = backend.RunOps(ctx, h.ds.b, []backend.Op{
+		_, err = backend.RunOpsMetered(ctx, h.ds.b, []backend.Op{
 			{Kind: backend.OpKVDelete, NS: ns, Key: key},
 			{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: m.deleteSQL, Args: []any{id}, Idempotent: true}},
 		})

@@ -37,8 +37,11 @@
 // the write (ErrRejected, nothing written); after hook errors are logged
 // and never fail the operation. HookRunner plugs in hooks declared in HCL.
 //
-// Every operation logs its duration, model, id and outcome through log/slog:
-// debug on success, error on failure, never field values.
+// Every operation logs its duration, model, id, outcome and the D1 rows it
+// read and wrote through log/slog: debug on success, error on failure,
+// never field values. WithMeter sums those rows (Cost) over any operations;
+// a query shape whose plan scans its whole table is logged once at warn
+// (WithIndexAdvice).
 //
 // A Datastore and its handles are safe for concurrent use; a Record is not.
 package runtime

@@ -19,6 +19,9 @@ type Result struct {
 	Pagination Pagination       `json:"pagination"`
 	// Error is the error message of a failed query, whose Data is empty.
 	Error string `json:"error,omitempty"`
+	// Cost is the D1 rows the query read and wrote (see runtime.Cost).
+	// It is not part of the JSON form, which stays the spec's.
+	Cost Cost `json:"-"`
 }
 
 // Pagination describes a page within the matching records. A Page or
@@ -125,11 +128,13 @@ func (q *Query) List(ctx context.Context) (res *Result, err error) {
 	if q.m != nil {
 		name = q.m.name
 	}
+	ctx = opContext(ctx)
 	defer func() { q.h.ds.logOp(ctx, "query", name, "", start, "listed", err) }()
 	res, err = q.list(ctx)
 	if err != nil {
 		res = &Result{Data: []map[string]any{}, Pagination: NewPagination(0, q.limit, q.effectiveOffset()), Error: err.Error()}
 	}
+	res.Cost, _ = opCost(ctx)
 	return res, err
 }
 
@@ -144,23 +149,35 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 	// that pipelines (the gateway): the get-many takes its keys from the
 	// page's primary keys (column 0). A key pattern that is not
 	// prefix{id}suffix is read after the page.
-	ops := []backend.Op{{Kind: backend.OpD1Query, Stmt: st.Stmt}}
+	// The first run of a query shape reads its plan in the same request
+	// (index advice).
+	ops, page := []backend.Op{{Kind: backend.OpD1Query, Stmt: st.Stmt}}, 0
+	explained := q.h.ds.advice.claim(st.Stmt.SQL)
+	if explained {
+		ops[0], page = backend.Op{Kind: backend.OpD1Batch, Stmts: []backend.Stmt{explain(st.Stmt), st.Stmt}}, 1
+	}
 	if q.withData && m.keySplit {
 		ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", m.name, err)
 		}
 		ops = append(ops, backend.Op{Kind: backend.OpKVGetMany, NS: ns,
-			KeysFrom: &backend.KeysFrom{Op: 0, Column: 0, Prefix: m.keyPrefix, Suffix: m.keySuffix}})
+			KeysFrom: &backend.KeysFrom{Op: 0, Statement: page, Column: 0, Prefix: m.keyPrefix, Suffix: m.keySuffix}})
 	}
-	res, err := backend.RunOps(ctx, q.h.ds.b, ops)
+	res, err := backend.RunOpsMetered(ctx, q.h.ds.b, ops)
 	if err != nil {
 		if len(res) == 0 {
+			if explained {
+				q.h.ds.advice.release(st.Stmt.SQL)
+			}
 			return nil, fmt.Errorf("query %s: %w", m.name, notMigrated(opErr(err)))
 		}
 		return nil, fmt.Errorf("query %s: kv get many: %w", m.name, notMigrated(opErr(err)))
 	}
-	out := res[0].Results[0]
+	out := res[0].Results[page]
+	if explained {
+		defer q.advise(ctx, "query", res[0].Results[0])
+	}
 	ncol := len(m.cols)
 	width := ncol
 	if st.total {
@@ -287,6 +304,7 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any, vals map[str
 // Count returns the number of matching records (Limit and Offset ignored).
 func (q *Query) Count(ctx context.Context) (n int64, err error) {
 	start := time.Now()
+	ctx = opContext(ctx)
 	defer func() {
 		name := ""
 		if q.m != nil {
@@ -312,10 +330,20 @@ func (q *Query) count(ctx context.Context) (int64, error) {
 	return q.runCount(ctx, backend.Stmt{SQL: "SELECT COUNT(*)" + q.m.from + where, Args: args})
 }
 
-// runCount runs a statement that returns one count.
+// runCount runs a statement that returns one count; the first count of a
+// shape reads its plan in the same request (index advice).
 func (q *Query) runCount(ctx context.Context, st backend.Stmt) (int64, error) {
-	out, err := q.h.ds.d1.Query(ctx, st)
-	if err != nil {
+	var out *backend.Result
+	var err error
+	if q.h.ds.advice.claim(st.SQL) {
+		res, err := q.h.ds.d1.Batch(ctx, []backend.Stmt{explain(st), st})
+		if err != nil {
+			q.h.ds.advice.release(st.SQL)
+			return 0, fmt.Errorf("count %s: %w", q.m.name, notMigrated(err))
+		}
+		out = res[1]
+		defer q.advise(ctx, "count", res[0])
+	} else if out, err = q.h.ds.d1.Query(ctx, st); err != nil {
 		return 0, fmt.Errorf("count %s: %w", q.m.name, notMigrated(err))
 	}
 	if len(out.Rows) == 1 && len(out.Rows[0]) == 1 {

@@ -11,9 +11,10 @@ import (
 	"github.com/dmplan/dmplan/backend"
 )
 
-// logOp logs one operation with its duration: debug when it succeeded (or
-// found nothing), warn when validation or a hook refused the write, error
-// when it failed. It never logs field values.
+// logOp logs one operation with its duration and, for an operation run
+// with opContext, the D1 rows it read and wrote: debug when it succeeded
+// (or found nothing), warn when validation or a hook refused the write,
+// error when it failed. It never logs field values.
 func (ds *Datastore) logOp(ctx context.Context, op, model, id string, start time.Time, outcome string, err error) {
 	level := slog.LevelDebug
 	if err != nil {
@@ -33,13 +34,18 @@ func (ds *Datastore) logOp(ctx context.Context, op, model, id string, start time
 	if !ds.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := [6]slog.Attr{
+	attrs := [8]slog.Attr{
 		slog.String("model", model),
 		slog.String("id", id),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("outcome", outcome),
 	}
 	n := 4
+	if c, ok := opCost(ctx); ok {
+		attrs[n] = slog.Int64("rows_read", c.RowsRead)
+		attrs[n+1] = slog.Int64("rows_written", c.RowsWritten)
+		n += 2
+	}
 	if err != nil && level >= slog.LevelWarn {
 		attrs[n] = slog.String("error", err.Error())
 		n++

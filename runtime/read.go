@@ -43,6 +43,7 @@ func (h *Handle) Get(ctx context.Context, model, id string, opts ...ReadOption) 
 func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool, verb string) (err error) {
 	m := r.m
 	start := time.Now()
+	ctx = opContext(ctx)
 	defer func() { h.ds.logOp(ctx, "get", m.name, id, start, "found", err) }()
 	data, err := h.fetch(ctx, m, id, deleted, verb)
 	if err != nil {
@@ -175,7 +176,7 @@ func plainNumbers(v any) any {
 // the gateway is one KV read (backend.KV.Get there also lists the key for
 // its expiration, a costlier KV operation the runtime does not need).
 func (ds *Datastore) kvGet(ctx context.Context, ns, key string) ([]byte, bool, error) {
-	out, err := backend.RunOps(ctx, ds.b, []backend.Op{{Kind: backend.OpKVGet, NS: ns, Key: key}})
+	out, err := backend.RunOpsMetered(ctx, ds.b, []backend.Op{{Kind: backend.OpKVGet, NS: ns, Key: key}})
 	if err != nil {
 		return nil, false, opErr(err)
 	}

@@ -15,6 +15,7 @@ import (
 func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 	m := r.m
 	start := time.Now()
+	ctx = opContext(ctx)
 	defer func() { h.ds.logOp(ctx, "save", m.name, r.ID(), start, "created", err) }()
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("create %s: %w", m.name, err)
@@ -168,6 +169,7 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	case softDelete:
 		name, outcome, op = "delete", "soft_deleted", OpDelete
 	}
+	ctx = opContext(ctx)
 	defer func() { h.ds.logOp(ctx, name, m.name, id, start, outcome, err) }()
 	if err := h.checkScope(); err != nil {
 		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
@@ -388,7 +390,7 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 	// row again; the second run of the INSERT of a create with a chosen id
 	// finds the row its first run wrote, which takenBy tells from another
 	// write's row (equal columns: success).
-	out, err := backend.RunOps(ctx, h.ds.b, []backend.Op{
+	out, err := backend.RunOpsMetered(ctx, h.ds.b, []backend.Op{
 		{Kind: backend.OpKVPut, NS: ns, Entry: backend.Entry{Key: key, Value: val}},
 		{Kind: backend.OpD1Query, Stmt: backend.Stmt{SQL: sql, Args: args, Idempotent: true}},
 	})

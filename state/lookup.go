@@ -119,11 +119,12 @@ func (t *Table) Clone() *Table {
 		return nil
 	}
 	out := &Table{
-		Name:    t.Name,
-		HasRows: t.HasRows,
-		Rows:    t.Rows,
-		Columns: make([]*Column, 0, len(t.Columns)),
-		Indexes: make([]*Index, 0, len(t.Indexes)),
+		Name:       t.Name,
+		HasRows:    t.HasRows,
+		Rows:       t.Rows,
+		RowsAtMost: t.RowsAtMost,
+		Columns:    make([]*Column, 0, len(t.Columns)),
+		Indexes:    make([]*Index, 0, len(t.Indexes)),
 	}
 	for _, c := range t.Columns {
 		if c != nil {

@@ -27,6 +27,11 @@ type Table struct {
 	// Rows is the live row count when the inspector counted it, else -1.
 	// It is not part of the fingerprint.
 	Rows int64 `json:"rows,omitempty"`
+	// RowsAtMost bounds the live row count from above when the inspector
+	// read it (the highest rowid, at the cost of one row read), else 0
+	// (an empty table, a WITHOUT ROWID table). It is not part of the
+	// fingerprint.
+	RowsAtMost int64 `json:"rows_at_most,omitempty"`
 }
 
 // Column is one column of a table.

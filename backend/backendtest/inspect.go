@@ -81,7 +81,7 @@ func runInspect(t *testing.T, b backend.Backend) {
 				},
 			},
 			people: {
-				Name: people, Rows: -1, HasRows: true,
+				Name: people, Rows: -1, HasRows: true, RowsAtMost: 1,
 				Columns: []*state.Column{{Name: "id", Type: "INTEGER", PK: true}, {Name: "email", Type: "TEXT"}},
 				Indexes: []*state.Index{},
 			},

@@ -224,6 +224,7 @@ func run(ctx context.Context, r runner, info backend.SQLInfo, args []any) (*back
 			// SQLite's change count is left over from the last data
 			// statement after DDL, so it is read for data statements only.
 			res.Changes, _ = sr.RowsAffected()
+			res.RowsWritten = res.Changes
 		}
 		res.LastInsertID, _ = sr.LastInsertId()
 		return res, nil
@@ -260,6 +261,12 @@ func run(ctx context.Context, r runner, info backend.SQLInfo, args []any) (*back
 	if info.Writes {
 		// RETURNING yields one row per changed row.
 		res.Changes = int64(len(res.Rows))
+		res.RowsWritten = res.Changes
+	} else if info.Keyword != "EXPLAIN" { // a plan reads no rows
+		// The driver does not expose SQLite's per-statement counters, so
+		// the rows returned stand for the rows read: a lower bound of
+		// D1's rows_read (see backend.Cost).
+		res.RowsRead = int64(len(res.Rows))
 	}
 	return res, nil
 }

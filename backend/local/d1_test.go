@@ -38,20 +38,22 @@ func TestQueryResultShape(t *testing.T) {
 	d := openTest(t).D1()
 	mustQuery(t, d, `CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, at DATETIME)`)
 	ins := mustQuery(t, d, `INSERT INTO t (name, at) VALUES (?, ?), (?, ?)`, "a", "2026-11-27T14:50:08.123Z", "b", nil)
-	if ins.Changes != 2 || ins.LastInsertID != 2 {
-		t.Errorf("insert: Changes=%d LastInsertID=%d, want 2 and 2", ins.Changes, ins.LastInsertID)
+	if ins.Changes != 2 || ins.LastInsertID != 2 || ins.RowsWritten != 2 {
+		t.Errorf("insert: Changes=%d LastInsertID=%d RowsWritten=%d, want 2, 2 and 2", ins.Changes, ins.LastInsertID, ins.RowsWritten)
 	}
 	got := mustQuery(t, d, `SELECT id, name, at FROM t ORDER BY id`)
 	want := &backend.Result{
 		Columns: []string{"id", "name", "at"},
 		Rows:    [][]any{{int64(1), "a", "2026-11-27T14:50:08.123Z"}, {int64(2), "b", nil}},
+		// Rows returned stand for rows read locally (see backend.Cost).
+		RowsRead: 2,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("select (-want +got):\n%s", diff)
 	}
 	ret := mustQuery(t, d, `UPDATE t SET name = upper(name) RETURNING id, name`)
-	if ret.Changes != 2 || len(ret.Rows) != 2 {
-		t.Errorf("update returning: Changes=%d rows=%d, want 2 and 2", ret.Changes, len(ret.Rows))
+	if ret.Changes != 2 || len(ret.Rows) != 2 || ret.RowsWritten != 2 || ret.RowsRead != 0 {
+		t.Errorf("update returning: Changes=%d rows=%d cost %+v, want 2, 2 and 2 rows written", ret.Changes, len(ret.Rows), backend.CostOf(ret))
 	}
 	with := mustQuery(t, d, `WITH x AS (SELECT 1 AS n) DELETE FROM t WHERE id IN (SELECT n FROM x)`)
 	if with.Changes != 1 {

@@ -135,6 +135,12 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if gw != nil {
 		gatewayURL = gw.url
 	}
+	var steps []view.StepCost
+	for _, s := range rep.Steps {
+		if s.Cost != nil {
+			steps = append(steps, view.StepCost{Index: s.Index, Action: s.Action, Target: s.Target, Cost: *s.Cost})
+		}
+	}
 	if rep.Replanned != nil {
 		// What the view shows from here on: the plan that ran.
 		job.plan = rep.Replanned
@@ -144,6 +150,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		interrupted = append(interrupted, view.InterruptedApply{HistoryID: i.ID, PlanID: i.PlanID, Actor: i.Actor, StartedAt: i.StartedAt.UTC()})
 	}
 	return view.ApplyResult{
+		Cost: rep.Cost, StepCosts: steps,
 		InterruptedApplies: interrupted, Warnings: rep.Warnings, Replanned: rep.Replanned != nil,
 		GatewayURL: gatewayURL,
 		PlanID:     rep.PlanID, Outcome: outcome, StepsApplied: n,

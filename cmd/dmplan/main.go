@@ -57,6 +57,7 @@ var commands = map[string]struct {
 	"show":      {showCommand, (*cli).show},
 	"history":   {historyCommand, (*cli).history},
 	"reconcile": {reconcileCommand, (*cli).reconcile},
+	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
 	"version":   {versionCommand, (*cli).version},
 
@@ -125,7 +126,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "bindings", "force-unlock", "completion", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "force-unlock", "completion", "version"} {
 		if n == name {
 			return i
 		}

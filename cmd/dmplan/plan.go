@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -234,7 +235,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
 		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
-		planner.WithTargets(c.targets))
+		planner.WithTargets(c.targets), c.d1Tier())
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}
@@ -262,4 +263,11 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 		Gateway:     d.gateway,
 		Stored:      d.stored,
 	}
+}
+
+// d1Tier is the planner option for the account's D1 plan: DMPLAN_D1_PLAN=paid
+// (any case) drops the Free plan's daily quota note; anything else, unset
+// included, plans for the Free plan's quota.
+func (c *cli) d1Tier() planner.Option {
+	return planner.WithPaidD1(strings.EqualFold(strings.TrimSpace(c.getenv("DMPLAN_D1_PLAN")), "paid"))
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/planner"
 )
 
@@ -32,6 +33,10 @@ type ApplyResult struct {
 	// GatewayURL is the address of the gateway Worker the apply deployed
 	// or updated: what services set as DMPLAN_GATEWAY_URL.
 	GatewayURL string `json:"gateway_url,omitempty"`
+	// Cost is the D1 rows the apply read and wrote (backend.Cost), and
+	// StepCosts what each backfill and seed step of it cost.
+	Cost      backend.Cost `json:"cost"`
+	StepCosts []StepCost   `json:"step_costs,omitempty"`
 	// Written is what the seed and backfill steps wrote.
 	Written *Written `json:"written,omitempty"`
 	// InterruptedApplies are earlier applies this one found unfinished
@@ -45,6 +50,14 @@ type ApplyResult struct {
 	// because the target changed after it was made; the result is that
 	// plan's.
 	Replanned bool `json:"replanned,omitempty"`
+}
+
+// StepCost is the D1 rows one backfill or seed step read and wrote.
+type StepCost struct {
+	Index  int            `json:"index"` // 0-based position in the plan
+	Action planner.Action `json:"action"`
+	Target string         `json:"target"`
+	backend.Cost
 }
 
 // Written is what the record-writing steps of an apply wrote, so the
@@ -188,6 +201,15 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 	if len(r.Warnings) == 0 {
 		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("Recorded in history as plan %s (%s).", r.PlanID, time.Duration(r.DurationMS)*time.Millisecond)))
 	}
+	v.printf("%s\n", v.out.Muted.Render("D1 rows: "+CostText(r.Cost)+"."))
+	for _, sc := range r.StepCosts {
+		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("  %s %s: %s", actionLabel(sc.Action), sc.Target, CostText(sc.Cost))))
+	}
+}
+
+// CostText is "1,200 read, 300 written", the D1 rows of a Cost.
+func CostText(c backend.Cost) string {
+	return Thousands(c.RowsRead) + " read, " + Thousands(c.RowsWritten) + " written"
 }
 
 // Step prints "  + created table posts", or the failure. Seed and

@@ -24,6 +24,7 @@ type document struct {
 	Blocked     *[]jsonStep     `json:"blocked,omitempty"`
 	History     *[]HistoryEntry `json:"history,omitempty"`
 	Spec        *SpecCounts     `json:"spec,omitempty"`
+	Indexes     *[]ModelIndexes `json:"indexes,omitempty"`
 	Diagnostics []Diagnostic    `json:"diagnostics"`
 	Error       *jsonError      `json:"error,omitempty"`
 }
@@ -57,6 +58,9 @@ type jsonStep struct {
 	// Worker is what a deploy_worker or update_worker step deploys: its
 	// bindings (a secret only as the variable it comes from) and changes.
 	Worker *planner.WorkerStep `json:"worker,omitempty"`
+	// Rows is the D1 rows a backfill, seed or index on existing rows is
+	// expected to read and write.
+	Rows *planner.RowEstimate `json:"rows_estimate,omitempty"`
 }
 
 type jsonNote struct {
@@ -82,7 +86,7 @@ func newJSONPlan(p *planner.Plan) *jsonPlan {
 		}
 		jp.Steps = append(jp.Steps, jsonStep{
 			Action: s.Action.String(), Model: s.Model, Target: s.Target, SQL: sql,
-			Reason: s.Reason, Safe: s.Safe, Code: s.Code, Hint: s.Hint, Worker: s.Worker,
+			Reason: s.Reason, Safe: s.Safe, Code: s.Code, Hint: s.Hint, Worker: s.Worker, Rows: s.Rows,
 		})
 	}
 	for _, n := range p.Notes {

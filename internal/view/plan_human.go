@@ -83,6 +83,9 @@ func renderStep(st Styles, s planner.Step) string {
 	if s.Reason != "" && showReason(s.Action) {
 		b.WriteString(renderLines(st.Muted, indent("# "+s.Reason, "      ")) + "\n")
 	}
+	if e := EstimateText(s.Rows); e != "" {
+		b.WriteString(renderLines(st.Muted, indent("# "+e, "      ")) + "\n")
+	}
 	for _, q := range s.SQL {
 		b.WriteString(renderLines(st.SQL, indent(prettySQL(q), "      ")) + "\n")
 	}
@@ -155,4 +158,27 @@ func renderWorker(st Styles, w *planner.WorkerStep) string {
 		b.WriteString(renderLines(st.SQL, indent(bd.Name+" ("+bd.Type+") = "+bd.Target, "      ")) + "\n")
 	}
 	return b.String()
+}
+
+// EstimateText is a step's RowEstimate in words: "D1 rows (estimate): up
+// to 1,000 read, 2,000 written", or "" for none.
+func EstimateText(e *planner.RowEstimate) string {
+	switch {
+	case e == nil:
+		return ""
+	case e.Unknown:
+		return "D1 rows (estimate): unknown, the table's row count could not be bounded"
+	}
+	return "D1 rows (estimate): up to " + Thousands(e.Read) + " read, " + Thousands(e.Written) + " written"
+}
+
+// withEstimate is a step's reason followed by its row estimate.
+func withEstimate(s planner.Step) string {
+	if e := EstimateText(s.Rows); e != "" {
+		if s.Reason == "" {
+			return e
+		}
+		return s.Reason + " (" + e + ")"
+	}
+	return s.Reason
 }

@@ -150,7 +150,7 @@ func markdownFull(project string, t Target, p *planner.Plan) string {
 		b.WriteString("| | Action | Target | Model | Why |\n|:-:|---|---|---|---|\n")
 		for _, s := range p.Steps {
 			fmt.Fprintf(&b, "| `%s` | %s | `%s` | %s | %s |\n",
-				markdownSymbol(s.Action), actionLabel(s.Action), mdCode(s.Target), mdCell(s.Model), mdCell(s.Reason))
+				markdownSymbol(s.Action), actionLabel(s.Action), mdCode(s.Target), mdCell(s.Model), mdCell(withEstimate(s)))
 		}
 		b.WriteString("\n")
 	}

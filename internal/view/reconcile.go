@@ -152,6 +152,7 @@ func (v *ReconcileHuman) Reconcile(t Target, rep *operator.ReconcileReport, next
 		v.printf("%s %s disagree between KV and D1 (%s KV objects checked).\n",
 			v.out.Warning.Render("Drift:"), thousandsOf(tot.Drifted, "record", "records"), Thousands(tot.Objects))
 	}
+	v.printf("%s\n", v.out.Muted.Render("D1 rows: "+CostText(rep.Cost)+"."))
 	if len(next) > 0 {
 		v.printf("\n%s\n", v.out.Heading.Render("Left to do:"))
 		for _, n := range next {
