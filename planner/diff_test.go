@@ -370,7 +370,8 @@ func TestDiffExplains(t *testing.T) {
 		}, []string{"page_meta.qty", "no synced field of model PAGE", "NOT NULL without a default", "every new record would fail",
 			"keep field qty in the model", `ALTER TABLE "page_meta" DROP COLUMN "qty"`, "once nothing reads it"}},
 		{"DM104", func(s *state.Schema) { s.Table("page_meta").Column("page_id").PK = false },
-			[]string{"primary key (page_id)", "no primary key"}},
+			[]string{"primary key (page_id)", "no primary key", "a new d1.table", "refills it from the model's KV objects in the same plan",
+				"drop table page_meta by hand once nothing reads it"}},
 		{"DM105", func(s *state.Schema) { s.Table("page_meta").Indexes[0].Unique = true },
 			[]string{"page_meta_by_project_status", "unique (project_id, status)", "new label", `DROP INDEX "page_meta_by_project_status"`}},
 		{"DM114", func(s *state.Schema) {

@@ -177,7 +177,7 @@ func (d *differ) checkPrimaryKey(m *hclspec.Model, want, have *state.Table) bool
 	}
 	d.block(m, have.Name, CodePrimaryKeyChange,
 		fmt.Sprintf("model %s declares primary key (%s) but table %s has %s; SQLite cannot change a primary key in place", m.Name, strings.Join(wantPK, ", "), have.Name, live),
-		"set primary_key to match the table, or create a new table (a new d1.table) and copy the rows into it by hand")
+		fmt.Sprintf("set primary_key to match the table, or give the model a new d1.table: dmplan creates it and refills it from the model's KV objects in the same plan (drop table %s by hand once nothing reads it)", have.Name))
 	return false
 }
 
