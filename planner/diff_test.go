@@ -486,3 +486,29 @@ func wideModel(n int) *hclspec.Model {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestDiffTooManyColumnsHint: when kept columns no field maps to push a
+// table over D1's 100 columns, the DM106 hint offers to drop them, not
+// only to sync fewer fields.
+func TestDiffTooManyColumnsHint(t *testing.T) {
+	spec := newSpec(wideModel(95))
+	live := liveOf(spec)
+	tb := live.Table("wide")
+	for i := 0; i < 10; i++ {
+		tb.Columns = append(tb.Columns, &state.Column{Name: "legacy_" + string(rune('a'+i)), Type: "TEXT"})
+	}
+	dropColumn(tb, "f1")
+	p := Diff(spec, "local", live)
+	var hint string
+	for _, s := range p.Steps {
+		if s.Code == CodeTooManyColumns {
+			hint = s.Hint
+		}
+	}
+	for _, w := range []string{"sync fewer fields", "10 columns of table wide that no synced field maps to (notes DM202)",
+		`ALTER TABLE "wide" DROP COLUMN "legacy_a"`, "once nothing reads them"} {
+		if !strings.Contains(hint, w) {
+			t.Errorf("DM106 hint %q does not mention %q", hint, w)
+		}
+	}
+}

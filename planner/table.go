@@ -71,6 +71,24 @@ func indexStep(m *hclspec.Model, table string, ix *state.Index) Step {
 	}
 }
 
+// tooManyColumnsHint is the DM106 hint for an existing table: sync fewer
+// fields, or drop the kept columns no synced field maps to (wanted holds
+// the declared columns, lower case).
+func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
+	const fewer = "sync fewer fields (keep the rest in KV only)"
+	var kept []string
+	for _, c := range have.Columns {
+		if !wanted[strings.ToLower(c.Name)] {
+			kept = append(kept, c.Name)
+		}
+	}
+	if len(kept) == 0 {
+		return fewer
+	}
+	return fmt.Sprintf("%s, or drop some of the %d columns of table %s that no synced field maps to (notes DM202) by hand, e.g. ALTER TABLE %s DROP COLUMN %s, once nothing reads them",
+		fewer, len(kept), have.Name, quoteIdent(have.Name), quoteIdent(kept[0]))
+}
+
 // alterTable plans the additions to an existing table and blocks what
 // cannot be done in place.
 func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
@@ -112,7 +130,7 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 	if n := len(have.Columns) + len(adds); len(adds) > 0 && n > maxColumns {
 		d.block(m, have.Name, CodeTooManyColumns,
 			fmt.Sprintf("adding %d columns for model %s would give table %s %d columns; D1 allows %d", len(adds), m.Name, have.Name, n, maxColumns),
-			"sync fewer fields (keep the rest in KV only)")
+			tooManyColumnsHint(have, wanted))
 		adds, addCols = nil, nil
 	}
 	d.addSteps = append(d.addSteps, adds...)
