@@ -512,3 +512,54 @@ func TestDiffTooManyColumnsHint(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffIndexNameTaken: SQLite keeps table and index names in one
+// namespace, so a declared index whose name a live index of another table
+// (or a table) holds is blocked, never planned to fail at apply.
+func TestDiffIndexNameTaken(t *testing.T) {
+	spec := newSpec(pageModel(), projectModel())
+	tests := []struct {
+		name   string
+		live   func(s *state.Schema)
+		holder string
+	}{
+		{"index on another table", func(s *state.Schema) {
+			page := s.Table("page_meta")
+			ix := page.Indexes[0]
+			page.Indexes = page.Indexes[1:]
+			s.Table("project").Indexes = append(s.Table("project").Indexes, &state.Index{Name: ix.Name, Columns: []string{"name"}})
+		}, "an index on table project"},
+		{"a table, new table's index", func(s *state.Schema) {
+			name := s.Table("page_meta").Indexes[0].Name
+			var keep []*state.Table
+			for _, tb := range s.Tables {
+				if tb.Name != "page_meta" {
+					keep = append(keep, tb)
+				}
+			}
+			s.Tables = append(keep, &state.Table{Name: name, Columns: []*state.Column{{Name: "x", Type: "TEXT"}}})
+		}, "a table"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := liveOf(spec)
+			tt.live(live)
+			p := Diff(spec, "local", live)
+			var found bool
+			for _, s := range p.Steps {
+				if s.Action == CreateIndex && s.Target == "page_meta_by_project_status" {
+					t.Errorf("planned %s, which would fail at apply", s.Summary())
+				}
+				if s.Action == Blocked && s.Target == "page_meta_by_project_status" {
+					found = true
+					if s.Code != CodeIndexChanged || !strings.Contains(s.Reason, "is taken by "+tt.holder) || !strings.Contains(s.Hint, "new label") {
+						t.Errorf("blocked step: %s; %s; %s", s.Code, s.Reason, s.Hint)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no blocked step for the taken name; steps: %v", p.Steps)
+			}
+		})
+	}
+}

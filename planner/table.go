@@ -43,10 +43,16 @@ func (d *differ) createTable(m *hclspec.Model, want *state.Table) {
 		Reason: fmt.Sprintf("model %s syncs %d fields to D1 table %s, which does not exist yet", m.Name, len(want.Columns), want.Name),
 		Safe:   true,
 	})
-	for _, ix := range want.Indexes {
-		d.createSteps = append(d.createSteps, indexStep(m, want.Name, ix))
-	}
 	added := want.Clone()
+	var kept []*state.Index
+	for i, ix := range want.Indexes {
+		if d.blockNameTaken(m, want.Name, ix) {
+			continue
+		}
+		d.createSteps = append(d.createSteps, indexStep(m, want.Name, ix))
+		kept = append(kept, added.Indexes[i])
+	}
+	added.Indexes = kept
 	added.HasRows, added.Rows = false, 0
 	d.after.Tables = append(d.after.Tables, added)
 	d.afterByName[strings.ToLower(want.Name)] = added
