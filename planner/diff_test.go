@@ -563,3 +563,31 @@ func TestDiffIndexNameTaken(t *testing.T) {
 		})
 	}
 }
+
+// TestDiffTableNameTaken: a table to create whose name a live index holds
+// is blocked (DM115), never planned to fail at apply.
+func TestDiffTableNameTaken(t *testing.T) {
+	spec := newSpec(pageModel(), projectModel())
+	live := liveOf(spec)
+	var keep []*state.Table
+	for _, tb := range live.Tables {
+		if tb.Name != "page_meta" {
+			keep = append(keep, tb)
+		}
+	}
+	live.Tables = keep
+	live.Table("project").Indexes = append(live.Table("project").Indexes, &state.Index{Name: "page_meta", Columns: []string{"name"}})
+	p := Diff(spec, "local", live)
+	var found bool
+	for _, s := range p.Steps {
+		if s.Action == CreateTable && s.Target == "page_meta" {
+			t.Errorf("planned %s, which would fail at apply", s.Summary())
+		}
+		if s.Action == Blocked && s.Target == "page_meta" && s.Code == CodeTableNameTaken {
+			found = strings.Contains(s.Reason, "taken by an index on table project") && strings.Contains(s.Hint, "another d1.table")
+		}
+	}
+	if !found {
+		t.Errorf("no DM115 step; steps: %v", p.Steps)
+	}
+}

@@ -29,6 +29,14 @@ func (d *differ) model(m *hclspec.Model) {
 }
 
 func (d *differ) createTable(m *hclspec.Model, want *state.Table) {
+	for _, t := range d.live.Tables {
+		if t != nil && t.Index(want.Name) != nil {
+			d.block(m, want.Name, CodeTableNameTaken,
+				fmt.Sprintf("model %s would create table %s, but the name %s is taken by an index on table %s; SQLite names tables and indexes in one namespace", m.Name, want.Name, want.Name, t.Name),
+				fmt.Sprintf("set another d1.table for model %s, or drop or rename the index %s by hand", m.Name, want.Name))
+			return
+		}
+	}
 	if len(want.Columns) > maxColumns {
 		d.block(m, want.Name, CodeTooManyColumns,
 			fmt.Sprintf("model %s would create table %s with %d columns; D1 allows %d", m.Name, want.Name, len(want.Columns), maxColumns),
