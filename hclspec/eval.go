@@ -147,6 +147,20 @@ var (
 	toStringFunc = conversionFunc(cty.String, "a string", nil)
 )
 
+// UnsetPlaceholder is what env.X reads as while a seed is evaluated for a
+// plan made without X (a pull request's job has no seed secrets): the
+// fields that read it are unknown, never compared or validated. tonumber
+// and tobool turn it into a zero value of their type rather than fail.
+const UnsetPlaceholder = "dmplan-unset-variable"
+
+// zeroOf is the zero value of a number or bool type.
+func zeroOf(t cty.Type) cty.Value {
+	if t == cty.Bool {
+		return cty.False
+	}
+	return cty.Zero
+}
+
 // conversionFunc converts a string, number or boolean to want; parse turns
 // a string into want (nil when want is cty.String).
 func conversionFunc(want cty.Type, what string, parse func(string) (cty.Value, error)) function.Function {
@@ -159,6 +173,11 @@ func conversionFunc(want cty.Type, what string, parse func(string) (cty.Value, e
 			switch {
 			case v.Type() == want:
 				return v, nil
+			case v.Type() == cty.String && parse != nil && v.AsString() == UnsetPlaceholder:
+				// A plan without the seed's secrets: the field is
+				// unknown and never compared or validated, so any value
+				// of the right type stands for it.
+				return zeroOf(want), nil
 			case v.Type() == cty.String && parse != nil:
 				return parse(v.AsString())
 			case want == cty.String && v.Type() == cty.Number:

@@ -185,7 +185,7 @@ func quoteJoin(ss []string) string {
 // modelHint suggests a model with a similar name.
 func (d *decoder) modelHint(name string) string {
 	for _, m := range d.spec.Models {
-		if strings.EqualFold(m.Name, name) || levenshtein(m.Name, name) <= 2 {
+		if strings.EqualFold(m.Name, name) || EditDistance(m.Name, name) <= 2 {
 			return fmt.Sprintf(" Did you mean %q?", m.Name)
 		}
 	}

@@ -208,7 +208,7 @@ func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
 func fieldHint(m *Model, name string) string {
 	best, bestDist := "", 3
 	for _, f := range m.Fields {
-		if dist := levenshtein(strings.ToLower(name), strings.ToLower(f.Name)); dist < bestDist {
+		if dist := EditDistance(strings.ToLower(name), strings.ToLower(f.Name)); dist < bestDist {
 			best, bestDist = f.Name, dist
 		}
 	}
@@ -218,7 +218,11 @@ func fieldHint(m *Model, name string) string {
 	return fmt.Sprintf(" Did you mean %q?", best)
 }
 
-func levenshtein(a, b string) int {
+// EditDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of adjacent bytes. It
+// ranks "did you mean" hints here and in the CLI.
+func EditDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -232,8 +236,11 @@ func levenshtein(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }

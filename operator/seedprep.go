@@ -177,7 +177,7 @@ func (s *Seeds) prepareSeed(sd *hclspec.Seed, forPlan bool) (*preparedSeed, hcl.
 
 // unsetPlaceholder stands for an unset env var while a seed is prepared
 // for a plan; fields that read one are marked unknown and never compared.
-const unsetPlaceholder = "dmplan-unset-variable"
+const unsetPlaceholder = hclspec.UnsetPlaceholder
 
 // unsetFields records which env vars of the seed are not set and which
 // data fields read them (p.unset, p.unknown), and returns a getenv that

@@ -51,6 +51,10 @@ const (
 	// clause (partial), a collation, a descending key or an expression
 	// key, as when it was rebuilt by hand. dmplan does not drop indexes.
 	CodeIndexDefinition = "DM114"
+	// CodeTableNameTaken: a table the plan would create has the name of a
+	// live index (SQLite names tables and indexes in one namespace), so
+	// CREATE TABLE would fail at apply.
+	CodeTableNameTaken = "DM115"
 )
 
 // Codes of notes: reported, never acted on, never a failure.

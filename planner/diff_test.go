@@ -370,7 +370,8 @@ func TestDiffExplains(t *testing.T) {
 		}, []string{"page_meta.qty", "no synced field of model PAGE", "NOT NULL without a default", "every new record would fail",
 			"keep field qty in the model", `ALTER TABLE "page_meta" DROP COLUMN "qty"`, "once nothing reads it"}},
 		{"DM104", func(s *state.Schema) { s.Table("page_meta").Column("page_id").PK = false },
-			[]string{"primary key (page_id)", "no primary key"}},
+			[]string{"primary key (page_id)", "no primary key", "a new d1.table", "refills it from the model's KV objects in the same plan",
+				"drop table page_meta by hand once nothing reads it"}},
 		{"DM105", func(s *state.Schema) { s.Table("page_meta").Indexes[0].Unique = true },
 			[]string{"page_meta_by_project_status", "unique (project_id, status)", "new label", `DROP INDEX "page_meta_by_project_status"`}},
 		{"DM114", func(s *state.Schema) {
@@ -485,3 +486,108 @@ func wideModel(n int) *hclspec.Model {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestDiffTooManyColumnsHint: when kept columns no field maps to push a
+// table over D1's 100 columns, the DM106 hint offers to drop them, not
+// only to sync fewer fields.
+func TestDiffTooManyColumnsHint(t *testing.T) {
+	spec := newSpec(wideModel(95))
+	live := liveOf(spec)
+	tb := live.Table("wide")
+	for i := 0; i < 10; i++ {
+		tb.Columns = append(tb.Columns, &state.Column{Name: "legacy_" + string(rune('a'+i)), Type: "TEXT"})
+	}
+	dropColumn(tb, "f1")
+	p := Diff(spec, "local", live)
+	var hint string
+	for _, s := range p.Steps {
+		if s.Code == CodeTooManyColumns {
+			hint = s.Hint
+		}
+	}
+	for _, w := range []string{"sync fewer fields", "10 columns of table wide that no synced field maps to (notes DM202)",
+		`ALTER TABLE "wide" DROP COLUMN "legacy_a"`, "once nothing reads them"} {
+		if !strings.Contains(hint, w) {
+			t.Errorf("DM106 hint %q does not mention %q", hint, w)
+		}
+	}
+}
+
+// TestDiffIndexNameTaken: SQLite keeps table and index names in one
+// namespace, so a declared index whose name a live index of another table
+// (or a table) holds is blocked, never planned to fail at apply.
+func TestDiffIndexNameTaken(t *testing.T) {
+	spec := newSpec(pageModel(), projectModel())
+	tests := []struct {
+		name   string
+		live   func(s *state.Schema)
+		holder string
+	}{
+		{"index on another table", func(s *state.Schema) {
+			page := s.Table("page_meta")
+			ix := page.Indexes[0]
+			page.Indexes = page.Indexes[1:]
+			s.Table("project").Indexes = append(s.Table("project").Indexes, &state.Index{Name: ix.Name, Columns: []string{"name"}})
+		}, "an index on table project"},
+		{"a table, new table's index", func(s *state.Schema) {
+			name := s.Table("page_meta").Indexes[0].Name
+			var keep []*state.Table
+			for _, tb := range s.Tables {
+				if tb.Name != "page_meta" {
+					keep = append(keep, tb)
+				}
+			}
+			s.Tables = append(keep, &state.Table{Name: name, Columns: []*state.Column{{Name: "x", Type: "TEXT"}}})
+		}, "a table"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			live := liveOf(spec)
+			tt.live(live)
+			p := Diff(spec, "local", live)
+			var found bool
+			for _, s := range p.Steps {
+				if s.Action == CreateIndex && s.Target == "page_meta_by_project_status" {
+					t.Errorf("planned %s, which would fail at apply", s.Summary())
+				}
+				if s.Action == Blocked && s.Target == "page_meta_by_project_status" {
+					found = true
+					if s.Code != CodeIndexChanged || !strings.Contains(s.Reason, "is taken by "+tt.holder) || !strings.Contains(s.Hint, "new label") {
+						t.Errorf("blocked step: %s; %s; %s", s.Code, s.Reason, s.Hint)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no blocked step for the taken name; steps: %v", p.Steps)
+			}
+		})
+	}
+}
+
+// TestDiffTableNameTaken: a table to create whose name a live index holds
+// is blocked (DM115), never planned to fail at apply.
+func TestDiffTableNameTaken(t *testing.T) {
+	spec := newSpec(pageModel(), projectModel())
+	live := liveOf(spec)
+	var keep []*state.Table
+	for _, tb := range live.Tables {
+		if tb.Name != "page_meta" {
+			keep = append(keep, tb)
+		}
+	}
+	live.Tables = keep
+	live.Table("project").Indexes = append(live.Table("project").Indexes, &state.Index{Name: "page_meta", Columns: []string{"name"}})
+	p := Diff(spec, "local", live)
+	var found bool
+	for _, s := range p.Steps {
+		if s.Action == CreateTable && s.Target == "page_meta" {
+			t.Errorf("planned %s, which would fail at apply", s.Summary())
+		}
+		if s.Action == Blocked && s.Target == "page_meta" && s.Code == CodeTableNameTaken {
+			found = strings.Contains(s.Reason, "taken by an index on table project") && strings.Contains(s.Hint, "another d1.table")
+		}
+	}
+	if !found {
+		t.Errorf("no DM115 step; steps: %v", p.Steps)
+	}
+}

@@ -19,6 +19,9 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 			d.compareIndex(m, ix, hi)
 			continue
 		}
+		if d.blockNameTaken(m, have.Name, ix) {
+			continue
+		}
 		var missing []string
 		for _, c := range ix.Columns {
 			if !available[strings.ToLower(c)] {
@@ -80,4 +83,29 @@ func (d *differ) filledAtApply(have *state.Table, ix *state.Index) []string {
 		}
 	}
 	return out
+}
+
+// blockNameTaken blocks a declared index of table whose SQL name is held
+// by another live table's index, or by a table: SQLite keeps one namespace
+// for both, so CREATE INDEX would fail at apply.
+func (d *differ) blockNameTaken(m *hclspec.Model, table string, ix *state.Index) bool {
+	for _, t := range d.live.Tables {
+		if t == nil || strings.EqualFold(t.Name, table) {
+			continue
+		}
+		holder := ""
+		if strings.EqualFold(t.Name, ix.Name) {
+			holder = "a table"
+		} else if t.Index(ix.Name) != nil {
+			holder = "an index on table " + t.Name
+		}
+		if holder == "" {
+			continue
+		}
+		d.block(m, ix.Name, CodeIndexChanged,
+			fmt.Sprintf("model %s declares index %s on %s(%s), but the name %s is taken by %s; SQLite names tables and indexes in one namespace", m.Name, ix.Name, table, strings.Join(ix.Columns, ", "), ix.Name, holder),
+			"give the index block a new label, or rename or drop what holds the name by hand if dmplan's index should have it")
+		return true
+	}
+	return false
 }

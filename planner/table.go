@@ -29,6 +29,14 @@ func (d *differ) model(m *hclspec.Model) {
 }
 
 func (d *differ) createTable(m *hclspec.Model, want *state.Table) {
+	for _, t := range d.live.Tables {
+		if t != nil && t.Index(want.Name) != nil {
+			d.block(m, want.Name, CodeTableNameTaken,
+				fmt.Sprintf("model %s would create table %s, but the name %s is taken by an index on table %s; SQLite names tables and indexes in one namespace", m.Name, want.Name, want.Name, t.Name),
+				fmt.Sprintf("set another d1.table for model %s, or drop or rename the index %s by hand", m.Name, want.Name))
+			return
+		}
+	}
 	if len(want.Columns) > maxColumns {
 		d.block(m, want.Name, CodeTooManyColumns,
 			fmt.Sprintf("model %s would create table %s with %d columns; D1 allows %d", m.Name, want.Name, len(want.Columns), maxColumns),
@@ -43,10 +51,16 @@ func (d *differ) createTable(m *hclspec.Model, want *state.Table) {
 		Reason: fmt.Sprintf("model %s syncs %d fields to D1 table %s, which does not exist yet", m.Name, len(want.Columns), want.Name),
 		Safe:   true,
 	})
-	for _, ix := range want.Indexes {
-		d.createSteps = append(d.createSteps, indexStep(m, want.Name, ix))
-	}
 	added := want.Clone()
+	var kept []*state.Index
+	for i, ix := range want.Indexes {
+		if d.blockNameTaken(m, want.Name, ix) {
+			continue
+		}
+		d.createSteps = append(d.createSteps, indexStep(m, want.Name, ix))
+		kept = append(kept, added.Indexes[i])
+	}
+	added.Indexes = kept
 	added.HasRows, added.Rows = false, 0
 	d.after.Tables = append(d.after.Tables, added)
 	d.afterByName[strings.ToLower(want.Name)] = added
@@ -69,6 +83,24 @@ func indexStep(m *hclspec.Model, table string, ix *state.Index) Step {
 		Reason: fmt.Sprintf("model %s declares %s %s on %s(%s)", m.Name, kind, label, table, strings.Join(ix.Columns, ", ")),
 		Safe:   true,
 	}
+}
+
+// tooManyColumnsHint is the DM106 hint for an existing table: sync fewer
+// fields, or drop the kept columns no synced field maps to (wanted holds
+// the declared columns, lower case).
+func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
+	const fewer = "sync fewer fields (keep the rest in KV only)"
+	var kept []string
+	for _, c := range have.Columns {
+		if !wanted[strings.ToLower(c.Name)] {
+			kept = append(kept, c.Name)
+		}
+	}
+	if len(kept) == 0 {
+		return fewer
+	}
+	return fmt.Sprintf("%s, or drop some of the %d columns of table %s that no synced field maps to (notes DM202) by hand, e.g. ALTER TABLE %s DROP COLUMN %s, once nothing reads them",
+		fewer, len(kept), have.Name, quoteIdent(have.Name), quoteIdent(kept[0]))
 }
 
 // alterTable plans the additions to an existing table and blocks what
@@ -112,7 +144,7 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 	if n := len(have.Columns) + len(adds); len(adds) > 0 && n > maxColumns {
 		d.block(m, have.Name, CodeTooManyColumns,
 			fmt.Sprintf("adding %d columns for model %s would give table %s %d columns; D1 allows %d", len(adds), m.Name, have.Name, n, maxColumns),
-			"sync fewer fields (keep the rest in KV only)")
+			tooManyColumnsHint(have, wanted))
 		adds, addCols = nil, nil
 	}
 	d.addSteps = append(d.addSteps, adds...)
@@ -177,7 +209,7 @@ func (d *differ) checkPrimaryKey(m *hclspec.Model, want, have *state.Table) bool
 	}
 	d.block(m, have.Name, CodePrimaryKeyChange,
 		fmt.Sprintf("model %s declares primary key (%s) but table %s has %s; SQLite cannot change a primary key in place", m.Name, strings.Join(wantPK, ", "), have.Name, live),
-		"set primary_key to match the table, or create a new table (a new d1.table) and copy the rows into it by hand")
+		fmt.Sprintf("set primary_key to match the table, or give the model a new d1.table: dmplan creates it and refills it from the model's KV objects in the same plan (drop table %s by hand once nothing reads it)", have.Name))
 	return false
 }
 

@@ -189,8 +189,10 @@ func untag(t [2]string) (any, error) {
 		return n, nil
 	case "f":
 		f, err := strconv.ParseFloat(t[1], 64)
-		if err != nil || math.IsNaN(f) {
-			return nil, errors.New("not a number")
+		// A number column holds finite values only (validation), and D1
+		// cannot bind an infinity (its parameters travel as JSON).
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, errors.New("not a finite number")
 		}
 		return f, nil
 	case "s":

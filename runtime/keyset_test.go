@@ -395,6 +395,9 @@ func TestKeysetCursorRefused(t *testing.T) {
 		{"bad integer", base().After(forge(func(m map[string]any) {
 			m["k"] = []any{[]any{"i", "1e999"}, []any{"s", "x"}}
 		}))},
+		{"infinite number", base().After(forge(func(m map[string]any) {
+			m["k"] = []any{[]any{"f", "+Inf"}, []any{"s", "x"}}
+		}))},
 		{"unknown type", base().After(forge(func(m map[string]any) {
 			m["k"] = []any{[]any{"x", "1"}, []any{"s", "x"}}
 		}))},

@@ -42,6 +42,31 @@ func OpenReadOnly(ctx context.Context, dir string, opts ...Option) (*Store, erro
 	return newStore(ctx, "local "+d1Path, sqlDB, kvDB, cfg)
 }
 
+// OpenReadOnlyOrEmpty is OpenReadOnly for a target that may not exist
+// yet, or only in part: a missing dir/d1.sqlite reads as an empty D1 (in
+// memory), a missing dir/kv.sqlite as a KV with no namespaces. It writes
+// nothing to dir either. A D1 file lost while the KV file is kept is read
+// as that: tables to create, and the namespaces and objects KV holds.
+func OpenReadOnlyOrEmpty(ctx context.Context, dir string, opts ...Option) (*Store, error) {
+	d1Path := filepath.Join(dir, D1File)
+	if _, err := os.Stat(d1Path); err == nil {
+		return OpenReadOnly(ctx, dir, opts...)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open %s: %w", d1Path, err)
+	}
+	cfg := newConfig(opts)
+	sqlDB, err := openMemory()
+	if err != nil {
+		return nil, err
+	}
+	kvDB, err := openKVReader(ctx, filepath.Join(dir, KVFile), cfg)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return newStore(ctx, "local "+d1Path, sqlDB, kvDB, cfg)
+}
+
 // readerDSN opens an existing file for queries only: PRAGMA query_only
 // makes every write fail, and transactions are deferred so none takes the
 // write lock. mode is rw or ro: a read-write connection removes the -wal

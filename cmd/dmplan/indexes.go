@@ -25,7 +25,8 @@ var indexesCommand = command{
 	short:    "Show which filters and orders each model's indexes serve",
 	summary: "Show, for each model of DIR (default \".\"), its D1 indexes and how SQLite runs\n" +
 		"the runtime's queries: for the equality filters each index can serve, for each\n" +
-		"synced column no index leads, and for an order by each index's first column,\n" +
+		"synced column no index leads, and for an order by the column each index has\n" +
+		"after those filters (where board = ? order by priority),\n" +
 		"whether the matching rows are found by an index search or by reading every row\n" +
 		"(a full scan, which D1 bills per row), and whether the page is sorted in memory.\n" +
 		"The declared schema is built in an in-memory SQLite database and each query's\n" +
@@ -139,12 +140,16 @@ func explainModel(ctx context.Context, ds *runtime.Datastore, m *hclspec.Model) 
 	led := map[string]bool{pk: true}
 	var shapes []view.QueryShape
 	seen := map[string]bool{}
+	// auto says a column every query of the handle already filters by
+	// equality: user_id on a user's handle, deleted_at (IS NULL) on a
+	// soft-delete model. It is left out of the shapes people read.
+	auto := func(c string) bool {
+		return (mi.Scoped && c == "user_id") || (mi.SoftDelete && c == "deleted_at")
+	}
 	add := func(s view.QueryShape) {
-		if mi.Scoped { // a user's handle filters user_id already
-			s.Where = slices.DeleteFunc(slices.Clone(s.Where), func(c string) bool { return c == "user_id" })
-			if s.OrderBy == "user_id" {
-				s.OrderBy = ""
-			}
+		s.Where = slices.DeleteFunc(slices.Clone(s.Where), auto)
+		if auto(s.OrderBy) {
+			s.OrderBy = ""
 		}
 		key := strings.Join(s.Where, ",") + "|" + s.OrderBy
 		if !seen[key] {
@@ -156,10 +161,17 @@ func explainModel(ctx context.Context, ds *runtime.Datastore, m *hclspec.Model) 
 	for _, ix := range m.D1.Indexes {
 		mi.Indexes = append(mi.Indexes, view.IndexInfo{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique})
 		led[ix.Columns[0]] = true
-		for k := 1; k <= len(ix.Columns); k++ {
-			add(view.QueryShape{Where: ix.Columns[:k]})
+		// Each run of equality filters an index leads with, and the order
+		// by the index's next column after them: the listing the index
+		// is declared for (where board = ? order by priority).
+		for k := 0; k <= len(ix.Columns); k++ {
+			if k > 0 {
+				add(view.QueryShape{Where: ix.Columns[:k]})
+			}
+			if k < len(ix.Columns) && ix.Columns[k] != pk && !auto(ix.Columns[k]) {
+				add(view.QueryShape{Where: ix.Columns[:k], OrderBy: ix.Columns[k]})
+			}
 		}
-		add(view.QueryShape{OrderBy: ix.Columns[0]})
 	}
 	for _, f := range m.D1.SyncFields {
 		switch {

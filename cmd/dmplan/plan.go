@@ -233,9 +233,13 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
+	tier, err := c.d1Tier()
+	if err != nil {
+		return nil, diags, err
+	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
 		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
-		planner.WithTargets(c.targets), c.d1Tier())
+		planner.WithTargets(c.targets), tier)
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}
@@ -266,8 +270,16 @@ func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.T
 }
 
 // d1Tier is the planner option for the account's D1 plan: DMPLAN_D1_PLAN=paid
-// (any case) drops the Free plan's daily quota note; anything else, unset
-// included, plans for the Free plan's quota.
-func (c *cli) d1Tier() planner.Option {
-	return planner.WithPaidD1(strings.EqualFold(strings.TrimSpace(c.getenv("DMPLAN_D1_PLAN")), "paid"))
+// (any case) drops the Free plan's daily quota note; free or unset plans
+// for the Free plan's quota. Any other value is refused, so a typo never
+// silently keeps (or drops) the note.
+func (c *cli) d1Tier() (planner.Option, error) {
+	switch v := strings.ToLower(strings.TrimSpace(c.getenv("DMPLAN_D1_PLAN"))); v {
+	case "", "free":
+		return planner.WithPaidD1(false), nil
+	case "paid":
+		return planner.WithPaidD1(true), nil
+	default:
+		return nil, fmt.Errorf("DMPLAN_D1_PLAN=%q: want free or paid (the account's Workers plan, for the D1 quota note)", v)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"sort"
 	"strings"
+
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 // suggest returns the candidate closest to what the user typed, for a
@@ -27,7 +29,7 @@ func suggest(typed string, candidates []string) string {
 		if len(typed) >= 2 && strings.HasPrefix(c, typed) || len(c) >= 3 && strings.HasPrefix(typed, c) {
 			prefixed = append(prefixed, c)
 		}
-		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
+		d := hclspec.EditDistance(strings.ToLower(typed), strings.ToLower(c))
 		limit := max(len(typed), len(c)) / 3
 		if limit < 1 {
 			limit = 1
@@ -40,32 +42,6 @@ func suggest(typed string, candidates []string) string {
 		return prefixed[0]
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of adjacent bytes.
-func editDistance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }
 
 // commandNames are the subcommands, for suggestions and completion.

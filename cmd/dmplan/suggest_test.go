@@ -1,6 +1,10 @@
 package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/dmplan/dmplan/hclspec"
+)
 
 func TestSuggest(t *testing.T) {
 	cmds := commandNames()
@@ -40,8 +44,8 @@ func TestEditDistance(t *testing.T) {
 		{"", "", 0}, {"a", "", 1}, {"", "ab", 2}, {"plan", "plan", 0}, {"plna", "plan", 1},
 		{"aply", "apply", 1}, {"kitten", "sitting", 3}, {"ab", "ba", 1},
 	} {
-		if got := editDistance(tt.a, tt.b); got != tt.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		if got := hclspec.EditDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -97,16 +95,15 @@ func (c *cli) relPath(p string) string {
 
 // openBackend opens the target's backend. readOnly (plan, show, history,
 // bindings, reconcile without a fix) opens a local target with
-// local.OpenReadOnly, or in memory when its database does not exist yet,
-// so those commands never create or change a file there.
+// local.OpenReadOnlyOrEmpty (a file that does not exist yet reads as
+// empty, so a D1 file lost beside a kept KV file still shows KV's
+// namespaces and objects), so those commands never create or change a
+// file there.
 func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
 	switch t.Backend {
 	case hclspec.BackendLocal:
 		if readOnly {
-			if _, err := os.Stat(filepath.Join(t.Path, local.D1File)); errors.Is(err, os.ErrNotExist) {
-				return local.OpenMemory(ctx)
-			}
-			s, err := local.OpenReadOnly(ctx, t.Path)
+			s, err := local.OpenReadOnlyOrEmpty(ctx, t.Path)
 			if err != nil {
 				return nil, fmt.Errorf("open local backend %s: %w", t.Path, err)
 			}
