@@ -203,7 +203,13 @@ func (v *ApplyHuman) Applied(t Target, p *planner.Plan, r ApplyResult) {
 	}
 	v.printf("%s\n", v.out.Muted.Render("D1 rows: "+CostText(r.Cost)+"."))
 	for _, sc := range r.StepCosts {
-		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("  %s %s: %s", actionLabel(sc.Action), sc.Target, CostText(sc.Cost))))
+		note := ""
+		if sc.Action == planner.Backfill {
+			// The step line counts the records it filled; its cost also
+			// holds the progress rows, so say so rather than disagree.
+			note = " (its progress records included)"
+		}
+		v.printf("%s\n", v.out.Muted.Render(fmt.Sprintf("  %s %s: %s%s", actionLabel(sc.Action), sc.Target, CostText(sc.Cost), note)))
 	}
 }
 
