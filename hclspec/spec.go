@@ -53,9 +53,27 @@ type Model struct {
 	KV     KV
 	D1     D1
 	Hooks  []*Hook
+	// Storage says where records live: StorageD1KV (the default: the full
+	// object in KV, the synced fields in D1) or StorageD1 (a D1-only
+	// model, every field a column, no KV side; what `dmplan import` writes
+	// for a table another tool made).
+	Storage string
+	// PrimaryKeys holds every primary key column in key order when the key
+	// is composite (primary_key = ["org_id", "user_id"], D1-only models
+	// only); nil for a single-column key, which is PrimaryKey.
+	PrimaryKeys []string
 
 	DeclRange hcl.Range
 }
+
+// Model storage kinds (the model attribute storage).
+const (
+	StorageD1KV = "d1+kv"
+	StorageD1   = "d1"
+)
+
+// D1Only reports whether the model has no KV side.
+func (m *Model) D1Only() bool { return m.Storage == StorageD1 }
 
 // Options are the model's built-in behaviours; all default to true.
 type Options struct {
@@ -93,15 +111,62 @@ type D1 struct {
 	// then user_id, created_at, updated_at and deleted_at when present.
 	SyncFields []string
 	Indexes    []*Index
+	// Table options and table constraints, for tables made by other tools
+	// (d1 block attributes strict, without_rowid, checks, unique and
+	// foreign_key blocks). CREATE TABLE writes them; SQLite cannot add
+	// them to a table that exists, so a difference is blocked.
+	Strict       bool
+	WithoutRowid bool
+	Checks       []string     // table CHECK expressions, SQL text
+	Uniques      [][]string   // table UNIQUE constraints, column lists
+	ForeignKeys  []ForeignKey // table FOREIGN KEY constraints (composite keys)
+}
+
+// ForeignKey is a FOREIGN KEY constraint: Columns of this table reference
+// Reference.Columns of Reference.Table.
+type ForeignKey struct {
+	Columns   []string
+	Reference Reference
+	DeclRange hcl.Range
+}
+
+// Reference is the REFERENCES clause of a column or table constraint.
+type Reference struct {
+	Table    string
+	Columns  []string // empty: the referenced table's primary key
+	OnDelete string   // "", "CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION" (upper-case)
+	OnUpdate string
 }
 
 // Index is one index block of a d1 block.
 type Index struct {
-	Label     string // the block label
-	Name      string // the SQL index name: Table + "_" + Label
-	Columns   []string
-	Unique    bool
-	DeclRange hcl.Range
+	Label   string // the block label
+	Name    string // the SQL index name: Table + "_" + Label
+	Columns []string
+	Unique  bool
+	// Keys, when not empty, are the index's keys as written in
+	// keys = ["lower(email)", "created_at DESC", "name COLLATE NOCASE"]
+	// (exclusive with a plain columns list, which leaves Keys nil); each
+	// key names a column or holds an expression. Columns then lists the
+	// keys' columns, "<expr>" for an expression, as state.Index does.
+	Keys []IndexKey
+	// Where is the condition of a partial index as written (SQL text),
+	// "" for an index over every row. With UniqueLive it is ANDed with
+	// "deleted_at IS NULL".
+	Where string
+	// UniqueLive is unique = "live": unique among the rows that are not
+	// soft-deleted (a partial unique index WHERE deleted_at IS NULL).
+	UniqueLive bool
+	DeclRange  hcl.Range
+}
+
+// IndexKey is one key of an index declared with keys: a column or an
+// expression, with an optional collation and order.
+type IndexKey struct {
+	Column  string // the column name, "" for an expression key
+	Expr    string // SQL text of an expression key, "" for a column key
+	Collate string // "", or an upper-case collation name: NOCASE, RTRIM, BINARY
+	Desc    bool
 }
 
 // FieldType is the declared type of a field.
@@ -117,11 +182,15 @@ const (
 	Integer
 	Number
 	Boolean
+	// Blob is a BLOB column; in KV objects and JSON it is base64 text, in
+	// Go a []byte.
+	Blob
 )
 
 var fieldTypeNames = map[FieldType]string{
 	String: "string", Text: "text", JSON: "json", Array: "array",
 	Timestamp: "timestamp", Integer: "integer", Number: "number", Boolean: "boolean",
+	Blob: "blob",
 }
 
 func (t FieldType) String() string {
@@ -150,6 +219,8 @@ func (t FieldType) ColumnType() string {
 		return "INTEGER"
 	case Number:
 		return "REAL"
+	case Blob:
+		return "BLOB"
 	default:
 		return "TEXT"
 	}
@@ -174,6 +245,28 @@ type Field struct {
 	// DefaultRange is where the default value is written; zero when the
 	// field has none.
 	DefaultRange hcl.Range
+	// SQL is how the column is declared beyond what Type implies, for
+	// columns made by other tools (field attributes sql_type, sql_default,
+	// check, collate, autoincrement, unique, references, on_delete,
+	// on_update). The zero value is a column dmplan would make itself.
+	SQL ColumnSQL
+}
+
+// ColumnSQL is the part of a column's declaration that Type does not
+// imply.
+type ColumnSQL struct {
+	// Type is the declared SQL type as written ("DATETIME",
+	// "VARCHAR(255)", "DECIMAL(10,2)"), "" for Type.ColumnType(). Its
+	// affinity agrees with Type.
+	Type string
+	// Default is a raw SQL default expression ("CURRENT_TIMESTAMP",
+	// "(strftime('%s','now'))"), exclusive with Field.Default.
+	Default       string
+	Check         string // column CHECK expression, SQL text
+	Collate       string // upper-case collation name, "" for BINARY
+	Autoincrement bool   // INTEGER PRIMARY KEY AUTOINCREMENT
+	Unique        bool   // a column UNIQUE constraint
+	References    *Reference
 }
 
 // Validation is a named validator ("url", "email", "uuid", ...) or an enum
