@@ -59,6 +59,7 @@ var commands = map[string]struct {
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
+	"export":    {exportCommand, (*cli).export},
 	"version":   {versionCommand, (*cli).version},
 
 	"force-unlock": {forceUnlockCommand, (*cli).forceUnlock},
