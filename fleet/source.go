@@ -237,7 +237,7 @@ func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (back
 		}
 		return &tenantBackend{d1: mem.D1(), kv: c.kv, desc: "cloudflare database " + db.Name + " (to create)", close: mem.Close}, nil
 	}
-	s := c.Account.ForDatabase(db.ID, db.Name)
+	s := c.Account.WithDatabase(db.ID, db.Name)
 	return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
 }
 

@@ -74,17 +74,3 @@ func (s *Store) CreateDatabase(ctx context.Context, name, jurisdiction string) (
 	}
 	return Database{ID: got.UUID, Name: got.Name, Jurisdiction: string(got.Jurisdiction), CreatedAt: got.CreatedAt}, nil
 }
-
-// ForDatabase returns a Store for another D1 database of the same account,
-// known by id and name (from ListDatabases), without a request. It shares
-// this Store's configuration, HTTP client, governor and request count, so
-// a fleet of databases is one process's budget.
-func (s *Store) ForDatabase(id, name string) *Store {
-	c := &Store{
-		cfg: s.cfg, db: s.db, ns: s.ns, scripts: s.scripts, routes: s.routes, subdomain: s.subdomain,
-		requests: s.requests, dbID: id, dbName: name, sleep: s.sleep, now: s.now,
-	}
-	c.d1 = &DB{s: c}
-	c.kv = &KV{s: c}
-	return c
-}

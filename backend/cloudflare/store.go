@@ -28,15 +28,13 @@ type Store struct {
 	routes  *workers.RouteService
 	// subdomain is the account's workers.dev subdomain service.
 	subdomain *workers.SubdomainService
-	// requests counts the HTTP requests of this Store and of the Stores
-	// ForDatabase made from it.
-	requests *atomic.Int64
-	dbID     string
-	dbName   string
-	sleep    func(context.Context, time.Duration) error
-	now      func() time.Time
-	d1       *DB
-	kv       *KV
+	requests  atomic.Int64
+	dbID      string
+	dbName    string
+	sleep     func(context.Context, time.Duration) error
+	now       func() time.Time
+	d1        *DB
+	kv        *KV
 }
 
 var _ backend.Backend = (*Store)(nil)
@@ -54,14 +52,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{cfg: cfg, sleep: sleepCtx, now: time.Now, requests: new(atomic.Int64)}
+	s := &Store{cfg: cfg, sleep: sleepCtx, now: time.Now}
 	// The services are built without the SDK's root client, so none of its
 	// defaults apply (see sdk.go): the base URL is always set here, and no
 	// credentials are read from the environment behind Config's back.
 	opts := []option.RequestOption{
 		option.WithBaseURL(cfg.BaseURL),
 		option.WithAPIToken(cfg.APIToken),
-		option.WithHTTPClient(wrapClient(cfg.HTTPClient, s.requests, cfg.Logger, cfg.AccountID)),
+		option.WithHTTPClient(wrapClient(cfg.HTTPClient, &s.requests, cfg.Logger, cfg.AccountID)),
 		option.WithMaxRetries(0),
 	}
 	s.db = d1.NewDatabaseService(opts...)
