@@ -64,7 +64,7 @@ try {
   const mod = await import(pathToFileURL(entry).href);
   const wrangler = mod.getPlatformProxy ? mod : mod.default;
   if (!wrangler || typeof wrangler.getPlatformProxy !== "function") {
-    await fail("this wrangler has no getPlatformProxy (wrangler 3.50 or later is needed)");
+    await fail("this wrangler has no getPlatformProxy: upgrade wrangler in the project");
   }
   const proxy = await wrangler.getPlatformProxy({
     configPath: opts.config,
