@@ -20,7 +20,8 @@ import http from "node:http";
 import path from "node:path";
 import readline from "node:readline";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import fs from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const rl = readline.createInterface({ input: process.stdin });
 const first = await new Promise((resolve) => {
@@ -79,6 +80,10 @@ try {
     await fail(`the wrangler configuration binds no D1 database as ${opts.binding}`);
   }
   const gateway = (await import(pathToFileURL(opts.gateway).href)).default;
+  // Both scripts are loaded: their temporary directory (dmplan's, made
+  // for this process) goes now, so nothing is left even after a SIGKILL.
+  const own = path.dirname(fileURLToPath(import.meta.url));
+  if (path.basename(own).startsWith("dmplan-wrangler-")) fs.rmSync(own, { recursive: true, force: true });
   const namespaces = [];
   const missing = [];
   const genv = { DMPLAN_D1: db, DMPLAN_SECRET: opts.secret };

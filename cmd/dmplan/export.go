@@ -131,11 +131,24 @@ func (c *cli) export(ctx context.Context, args []string) int {
 		fmt.Fprintf(w, "  %s %s\n", planSymbol(s.Action), stepLabel(s))
 	}
 	writeNotExported(w, m.skipped)
+	if backfills(m.skipped) {
+		fmt.Fprintf(w, "Warning: wrangler does not run the backfills: after it applies this migration the new columns of existing rows stay NULL (and dmplan plan no longer shows them); run `dmplan reconcile -env %s -fix` then to fill them from the KV objects, or apply with dmplan apply instead.\n", t.Environment)
+	}
 	if db == "" {
 		db = "<DATABASE>"
 	}
 	fmt.Fprintf(w, "Apply it with: wrangler d1 migrations apply %s [--local | --remote]\n", db)
 	return exitOK
+}
+
+// backfills reports whether any of the steps fills rows from KV.
+func backfills(steps []planner.Step) bool {
+	for _, s := range steps {
+		if s.Action == planner.Backfill {
+			return true
+		}
+	}
+	return false
 }
 
 // exportedMigration is a plan split for a wrangler migration.
