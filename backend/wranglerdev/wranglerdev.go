@@ -106,13 +106,23 @@ type Store struct {
 	bindings map[string]string // title -> binding
 	once     sync.Once
 	closeErr error
+	// config is the configuration wrangler uses (for the wrangler
+	// environment), db its D1 database entry.
+	config *Config
+	db     *D1Database
 }
 
 var _ backend.Backend = (*Store)(nil)
 
 // Paths are the files Open resolved: for messages and tests.
 type Paths struct {
+	// Config is the configuration file, Persist the directory given to
+	// getPlatformProxy (wrangler dev's --persist-to plus "v3") and
+	// Database the D1 binding.
 	Config, Persist, Database string
+
+	config *Config
+	db     *D1Database
 }
 
 // Resolve finds the configuration and the persist directory Open will use,
@@ -143,6 +153,7 @@ func Resolve(o Options) (Paths, error) {
 		return p, err
 	}
 	p.Database = d.Binding
+	p.config, p.db = cfg, d
 	// getPlatformProxy's persist path is wrangler dev's --persist-to
 	// (default .wrangler/state beside the configuration) plus "v3", as
 	// wrangler's documentation of getPlatformProxy says.
@@ -278,6 +289,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	s.Store = gs
+	s.config, s.db = paths.config, paths.db
 	rel := paths.Persist
 	if r, err := filepath.Rel(dir, rel); err == nil && !strings.HasPrefix(r, "..") {
 		rel = r
@@ -285,6 +297,21 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	s.desc = fmt.Sprintf("wrangler dev state %s (D1 binding %s)", rel, paths.Database)
 	ok = true
 	return s, nil
+}
+
+// Database is the configuration's d1_databases entry the Store serves.
+func (s *Store) Database() D1Database { return *s.db }
+
+// NamespaceID is the id the configuration gives the KV binding ("" when
+// it binds none): wrangler's, not the one this backend addresses it by
+// (the binding name).
+func (s *Store) NamespaceID(binding string) string {
+	for _, ns := range s.config.KVNamespaces {
+		if ns.Binding == binding {
+			return ns.ID
+		}
+	}
+	return ""
 }
 
 // Describe names the state: its persist directory and the D1 binding.

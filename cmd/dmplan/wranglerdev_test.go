@@ -303,6 +303,13 @@ func TestWranglerDevParity(t *testing.T) {
 		t.Errorf("plan after apply: exit %d\n%s\n%s", code, out, errOut)
 	}
 
+	// bindings shows the configuration's entries, not the addressing.
+	code, out, errOut = wranglerDmplan(ctx, dir, "bindings", "-env", "dev", dir)
+	if code != 0 || !strings.Contains(out, `{ "binding": "DB", "database_name": "notes-app", "database_id": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b" }`) ||
+		!strings.Contains(out, `{ "binding": "APP_NOTE", "id": "3b9f0d2e6a1c4e8f9b7a5c3d1e0f2a4b" }`) {
+		t.Errorf("bindings: exit %d\n%s\n%s", code, out, errOut)
+	}
+
 	// The Worker sees what apply created.
 	n := workerGet(t, url, "none")
 	if !contains(n.Names, "notes", "notes_by_title") {
