@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,4 +124,22 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Logf("node: %s", p)
 	return len(p), nil
+}
+
+func TestOpenWithoutWrangler(t *testing.T) {
+	harnessModules(t) // node is there
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "wrangler.jsonc"), []byte(testConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Open(ctx, Options{Dir: dir})
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "wrangler is not installed in "+dir+" (npm install --save-dev wrangler)") {
+		t.Errorf("Open without wrangler: %v", err)
+	}
+	_, err = Open(ctx, Options{Dir: dir, Node: filepath.Join(dir, "no-such-node")})
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "install Node.js, or set DMPLAN_NODE") {
+		t.Errorf("Open without node: %v", err)
+	}
 }
