@@ -11,8 +11,10 @@
 // Input: one JSON line on stdin:
 //   {"project_dir", "config", "environment", "persist", "binding",
 //    "namespaces": [{"binding","title"}], "secret", "gateway", "project", "env"}
-// Output: the first stdout line is "READY " + JSON {"url", "database", "missing"}
-// or "FAILED " + JSON {"message"}. The process exits when stdin closes (its
+// Output: a stdout line "DMPLAN-READY " + JSON {"url", "missing"} (missing: the
+// namespaces' bindings the configuration lacks) or
+// "DMPLAN-FAILED " + JSON {"message"} (other lines, from wrangler, are
+// ignored). The process exits when stdin closes (its
 // parent is gone or closed it), on SIGTERM and on SIGINT, disposing of
 // the bindings first.
 
@@ -49,7 +51,7 @@ process.on("SIGTERM", () => shutdown(0));
 process.on("SIGINT", () => shutdown(0));
 
 function fail(message) {
-  process.stdout.write("FAILED " + JSON.stringify({ message }) + "\n");
+  process.stdout.write("DMPLAN-FAILED " + JSON.stringify({ message }) + "\n");
   return shutdown(1);
 }
 
@@ -124,7 +126,7 @@ try {
   });
   server.listen(0, "127.0.0.1", () => {
     const { port } = server.address();
-    process.stdout.write("READY " + JSON.stringify({ url: `http://127.0.0.1:${port}`, missing }) + "\n");
+    process.stdout.write("DMPLAN-READY " + JSON.stringify({ url: `http://127.0.0.1:${port}`, missing }) + "\n");
   });
 } catch (e) {
   await fail(e && e.message ? e.message : String(e));

@@ -102,7 +102,6 @@ type Store struct {
 	done     chan struct{}
 	tmp      string
 	desc     string
-	missing  map[string]bool
 	bindings map[string]string // title -> binding
 	once     sync.Once
 	closeErr error
@@ -179,7 +178,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{tmp: tmp, done: make(chan struct{}), missing: map[string]bool{}, bindings: map[string]string{}}
+	s := &Store{tmp: tmp, done: make(chan struct{}), bindings: map[string]string{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -249,11 +248,19 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if _, err := stdin.Write(append(input, '\n')); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
+	// The answer is the first line starting with DMPLAN-; wrangler may
+	// log other lines to stdout first (kept for errors).
 	line := make(chan string, 1)
 	go func() {
 		r := bufio.NewReader(stdout)
-		l, _ := r.ReadString('\n')
-		line <- strings.TrimSpace(l)
+		for {
+			l, err := r.ReadString('\n')
+			if strings.HasPrefix(l, "DMPLAN-") || err != nil {
+				line <- strings.TrimSpace(l)
+				break
+			}
+			_, _ = errBuf.Write([]byte(l))
+		}
 		_, _ = io.Copy(io.Discard, r)
 	}()
 	timeout := o.StartTimeout
@@ -269,20 +276,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, ctx.Err()
 	}
 	var ready struct {
-		URL     string   `json:"url"`
-		Missing []string `json:"missing"`
-		Message string   `json:"message"`
+		URL     string `json:"url"`
+		Message string `json:"message"`
 	}
 	kind, payload, _ := strings.Cut(first, " ")
-	if err := json.Unmarshal([]byte(payload), &ready); err != nil || kind != "READY" {
-		if kind == "FAILED" && ready.Message != "" {
+	if err := json.Unmarshal([]byte(payload), &ready); err != nil || kind != "DMPLAN-READY" {
+		if kind == "DMPLAN-FAILED" && ready.Message != "" {
 			return nil, fmt.Errorf("%w: %s", ErrStart, ready.Message)
 		}
 		<-waitOrTimeout(s.done, 5*time.Second)
 		return nil, fmt.Errorf("%w: the Node process exited%s", ErrStart, errBuf.tail())
-	}
-	for _, b := range ready.Missing {
-		s.missing[b] = true
 	}
 	gs, err := gateway.Open(ctx, gateway.Options{URL: ready.URL, Secret: hex.EncodeToString(secret)})
 	if err != nil {
