@@ -276,6 +276,7 @@ func workerPut(t *testing.T, url, id string, body map[string]any) {
 // and what the Go runtime wrote (D1 row and KV object), the Go runtime
 // reads what the Worker wrote, and plan afterwards has no changes.
 func TestWranglerDevParity(t *testing.T) {
+	t.Parallel()
 	dir := wranglerProject(t, map[string]string{
 		"package.json":   `{"private": true, "type": "module"}`,
 		"wrangler.jsonc": wranglerProjectConfig,
@@ -383,6 +384,7 @@ func contains(list []string, want ...string) bool {
 // wrangler's ledger); a second export, after a field is added, is
 // numbered after it and applies the same way.
 func TestExportWranglerAppliesWithWrangler(t *testing.T) {
+	t.Parallel()
 	dir := wranglerProject(t, map[string]string{
 		"package.json":   `{"private": true, "type": "module"}`,
 		"wrangler.jsonc": wranglerProjectConfig,
