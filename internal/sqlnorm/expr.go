@@ -46,6 +46,8 @@ func CheckIndexExpr(toks []Token) string {
 			}
 		case t.Kind == Punct && t.Text == ".":
 			return "it names a column of another table (a qualified name); an index refers to its own table's columns only"
+		case t.Kind == Word && (strings.EqualFold(t.Text, "ASC") || strings.EqualFold(t.Text, "DESC")):
+			return fmt.Sprintf("%s may only follow a whole key", strings.ToUpper(t.Text))
 		case t.Kind == Word && strings.EqualFold(t.Text, "SELECT"):
 			return "it holds a subquery, which SQLite does not allow in an index"
 		case t.Kind == Word && strings.ContainsAny(t.Text[:1], "$:@?"):
