@@ -126,6 +126,11 @@ const (
 	// NoteGeneratedColumn: a generated column no field can declare;
 	// SQLite computes it, dmplan leaves it alone.
 	NoteGeneratedColumn = "DM212"
+	// NoteUnmodeledSQL: a managed table's CREATE TABLE declares what no
+	// HCL attribute can (an ON CONFLICT clause, a deferred foreign key, a
+	// STORED generated column, a constraint key with a collation or
+	// order); left as is, said so it is never silent.
+	NoteUnmodeledSQL = "DM213"
 )
 
 // Codes of the fleet (a database per tenant): DM140–DM149, notes

@@ -118,6 +118,7 @@ func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
 func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 	pkOK := d.checkPrimaryKey(m, want, have)
 	d.compareTableSQL(m, want, have)
+	d.unmodeledNotes(m, have)
 	after := d.afterByName[strings.ToLower(have.Name)]
 
 	wanted := map[string]bool{}

@@ -235,6 +235,14 @@ func (d *differ) compareTableSQL(m *hclspec.Model, want, have *state.Table) {
 	}
 }
 
+// unmodeledNotes says what a managed table declares that the model cannot.
+func (d *differ) unmodeledNotes(m *hclspec.Model, have *state.Table) {
+	for _, u := range have.Unmodeled {
+		d.note(NoteUnmodeledSQL, have.Name,
+			fmt.Sprintf("table %s of model %s: %s, which dmplan cannot declare; left as is, and a rebuild by hand must keep it", have.Name, m.Name, u))
+	}
+}
+
 // diffSets returns the elements of want that have lacks (extra) and of
 // have that want lacks (missing), compared by key.
 func diffSets[T any](want, have []T, key func(T) string) (extra, missing []T) {

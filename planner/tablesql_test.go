@@ -114,6 +114,9 @@ model "PAGE" {
   }
 }`, live: func(s *state.Schema) { dropColumn(s.Table("x"), "item"); dropColumn(s.Table("x"), "name") },
 			sql: []string{`ADD COLUMN "item" INTEGER CHECK (item > 0) REFERENCES "items" ("id") ON DELETE SET NULL`}},
+		{name: "what HCL cannot declare", src: imported, live: func(s *state.Schema) {
+			s.Table("items").Unmodeled = []string{"column price: ON CONFLICT REPLACE"}
+		}, notes: []string{NoteUnmodeledSQL}},
 		{name: "generated column", src: imported, live: func(s *state.Schema) {
 			s.Table("items").Columns = append(s.Table("items").Columns, &state.Column{Name: "twice", Generated: "price * 2"})
 		}, notes: []string{NoteGeneratedColumn}},

@@ -49,6 +49,11 @@ type Table struct {
 	// table (x_data, x_idx, ...) this is. Neither is ever planned against.
 	Virtual  string `json:"virtual,omitempty"`
 	ShadowOf string `json:"shadow_of,omitempty"`
+	// Unmodeled describes, one entry each, what the CREATE TABLE text
+	// declares that no HCL attribute can (ON CONFLICT clauses, deferred
+	// foreign keys, STORED generated columns, constraint keys with a
+	// collation or order), so that the plan can say so.
+	Unmodeled []string `json:"unmodeled,omitempty"`
 }
 
 // ForeignKey is a FOREIGN KEY constraint: Columns of the table reference
