@@ -366,6 +366,9 @@ func fieldReason(m *hclspec.Model, name string) string {
 		}
 		return fmt.Sprintf("model %s has the built-in field %s", m.Name, name)
 	}
+	if m.D1Only() {
+		return fmt.Sprintf("model %s declares field %s", m.Name, name)
+	}
 	return fmt.Sprintf("model %s declares field %s in sync_fields", m.Name, name)
 }
 

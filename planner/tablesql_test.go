@@ -113,7 +113,11 @@ model "PAGE" {
     collate = "nocase"
   }
 }`, live: func(s *state.Schema) { dropColumn(s.Table("x"), "item"); dropColumn(s.Table("x"), "name") },
-			sql: []string{`ADD COLUMN "item" INTEGER CHECK (item > 0) REFERENCES "items" ("id") ON DELETE SET NULL`}},
+			sql: []string{`ADD COLUMN "item" INTEGER CHECK (item > 0) REFERENCES "items" ("id") ON DELETE SET NULL`, `ADD COLUMN "name" TEXT COLLATE NOCASE`}},
+		{name: "D1-only table with rows gains a column: no backfill from KV", src: imported, live: func(s *state.Schema) {
+			dropColumn(s.Table("items"), "price")
+			s.Table("items").HasRows = true
+		}, sql: []string{`ALTER TABLE "items" ADD COLUMN "price" DECIMAL(10,2)`}},
 		{name: "what HCL cannot declare", src: imported, live: func(s *state.Schema) {
 			s.Table("items").Unmodeled = []string{"column price: ON CONFLICT REPLACE"}
 		}, notes: []string{NoteUnmodeledSQL}},
@@ -177,6 +181,9 @@ model "PAGE" {
 			}
 			if first != nil && first.Code == CodeTypeChange && strings.Contains(first.Hint, "remove") {
 				t.Errorf("hint asks to remove a key or built-in: %s", first.Hint)
+			}
+			if len(tt.sql) > 0 && len(sqls) != len(tt.sql) {
+				t.Errorf("steps %+v, want only the SQL %q", p.Steps, tt.sql)
 			}
 			for _, w := range tt.sql {
 				if !slices.ContainsFunc(sqls, func(s string) bool { return strings.Contains(s, w) }) {
