@@ -191,6 +191,9 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 			// insert of the runtime would fail.
 			drop := fmt.Sprintf("drop the column by hand (ALTER TABLE %s DROP COLUMN %s) once nothing reads it", quoteIdent(have.Name), quoteIdent(hc.Name))
 			keep := fmt.Sprintf("keep field %s in the model and in sync_fields (required, so every write fills the column), or %s", hc.Name, drop)
+			if m.D1Only() {
+				keep = fmt.Sprintf("declare field %s in the model (required, so every write fills the column), or %s", hc.Name, drop)
+			}
 			if opt := builtinOption(strings.ToLower(hc.Name)); opt != "" && m.Field(hc.Name) == nil {
 				// A built-in's name cannot be declared as a field.
 				keep = fmt.Sprintf("turn option %s back on (its built-in field %s fills the column), or %s", opt, hc.Name, drop)
@@ -396,6 +399,10 @@ func unmanagedColumnNote(m *hclspec.Model, t *state.Table, c *state.Column) stri
 		return fmt.Sprintf("field %s of model %s is not in sync_fields: column %s is kept but no longer written (new rows get %s, existing rows keep their last values); the KV objects keep the field. "+
 			"Drop the column by hand once nothing reads it; to sync the field again, re-add it to sync_fields and run dmplan reconcile -model %s -fix after apply to refresh the column",
 			c.Name, m.Name, col, fill, m.Name)
+	}
+	if m.D1Only() {
+		return fmt.Sprintf("column %s matches no field of model %s: kept but not written by dmplan (new rows get %s, existing rows keep their values). Declare the field to manage it, or drop the column by hand once nothing reads it",
+			col, m.Name, fill)
 	}
 	return fmt.Sprintf("column %s matches no field of model %s: kept but not written by dmplan (new rows get %s, existing rows keep their values); KV objects written before keep any value they hold under that name. Drop the column by hand once nothing reads it",
 		col, m.Name, fill)

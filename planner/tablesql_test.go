@@ -249,3 +249,28 @@ model "TAG" {
 		t.Errorf("createTableSQL:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestD1OnlyMessages: what the plan says about a D1-only model's table
+// never mentions KV objects or sync_fields, which it has none of.
+func TestD1OnlyMessages(t *testing.T) {
+	spec := loadSpec(t, imported)
+	live := liveOf(spec)
+	tb := live.Table("items")
+	tb.Columns = append(tb.Columns, &state.Column{Name: "legacy", Type: "TEXT"}, &state.Column{Name: "must", Type: "TEXT", NotNull: true})
+	p := Diff(spec, "local", live)
+	var texts []string
+	for _, n := range p.Notes {
+		texts = append(texts, n.Code+" "+n.Message)
+	}
+	for _, s := range p.Steps {
+		texts = append(texts, s.Code+" "+s.Reason+" "+s.Hint)
+	}
+	if len(texts) != 2 || !strings.HasPrefix(texts[0], NoteUnmanagedColumn) || !strings.HasPrefix(texts[1], CodeUnmanagedNotNull) {
+		t.Fatalf("want a DM202 note and a DM111 step, got %q", texts)
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "KV") || strings.Contains(s, "sync_fields") {
+			t.Errorf("mentions KV or sync_fields: %s", s)
+		}
+	}
+}
