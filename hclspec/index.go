@@ -2,6 +2,7 @@ package hclspec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -45,6 +46,19 @@ func (ix *Index) Condition() string {
 		return liveCondition
 	}
 	return w + " AND " + liveCondition
+}
+
+// OnlyLive reports whether the index holds only records that are not
+// soft-deleted: its condition ANDs "deleted_at IS NULL" at the top (as
+// unique = "live" does). The runtime's queries of a soft-deleting model
+// filter deleted_at IS NULL, so SQLite can use such an index for them.
+func (ix *Index) OnlyLive() bool {
+	c := ix.Condition()
+	if c == "" {
+		return false
+	}
+	toks, ok := sqlnorm.Tokenize(c)
+	return ok && slices.Contains(sqlnorm.Conjuncts(toks), liveCondition)
 }
 
 // indexes decodes the index blocks of the model's d1 block (other

@@ -1,6 +1,7 @@
 package hclspec_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -79,6 +80,9 @@ model "ACCOUNT" {
 		}
 		if c := got.Condition(); c != tt.cond {
 			t.Errorf("index %s: Condition() = %q, want %q", tt.ix.Label, c, tt.cond)
+		}
+		if live := strings.HasSuffix(tt.cond, "deleted_at IS NULL"); got.OnlyLive() != live {
+			t.Errorf("index %s: OnlyLive() = %v, want %v", tt.ix.Label, got.OnlyLive(), live)
 		}
 	}
 }

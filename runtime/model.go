@@ -44,6 +44,11 @@ type model struct {
 	// refusable: the table has a unique index besides the primary key, so
 	// D1 can refuse a save's row and the save is compensated.
 	refusable  bool
+	// liveIndexed: an index holds only the rows not soft-deleted (its
+	// condition ANDs deleted_at IS NULL, as unique = "live" does). SQLite
+	// uses such an index only when the query's WHERE holds that term as
+	// written, so the soft-delete filter is never written +deleted_at.
+	liveIndexed bool
 	deleteSQL  string // hard delete by pk
 	rowsPerStm int    // rows per multi-row upsert within MaxParams
 
@@ -139,6 +144,9 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	for _, idx := range m.D1.Indexes {
 		if idx.Unique {
 			c.refusable = true
+		}
+		if c.soft && idx.OnlyLive() {
+			c.liveIndexed = true
 		}
 	}
 	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"
