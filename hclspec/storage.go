@@ -28,13 +28,23 @@ var kvSchema = &hcl.BodySchema{
 }
 
 var d1Schema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "table"}, {Name: "sync_fields"}},
-	Blocks:     []hcl.BlockHeaderSchema{{Type: "index", LabelNames: []string{"label"}}},
+	Attributes: []hcl.AttributeSchema{
+		{Name: "table"}, {Name: "sync_fields"},
+		{Name: "strict"}, {Name: "without_rowid"}, {Name: "checks"}, {Name: "unique"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "index", LabelNames: []string{"label"}},
+		{Type: "foreign_key"},
+	},
 }
 
 // kv decodes the model's kv block (blk may be nil) and fills the defaults.
 func (d *decoder) kv(m *Model, blk *hcl.Block) hcl.Diagnostics {
 	r := d.ranges[m]
+	if m.D1Only() {
+		m.KV = KV{} // no KV side; a kv block is reported by model
+		return nil
+	}
 	m.KV = KV{Namespace: m.Name, KeyPattern: strings.ToLower(m.Name) + ":{id}"}
 	var diags hcl.Diagnostics
 	if blk != nil {
@@ -97,7 +107,10 @@ func (d *decoder) d1(m *Model, blk *hcl.Block) hcl.Diagnostics {
 				m.D1.Table = t
 			}
 		}
-		if a, ok := content.Attributes["sync_fields"]; ok {
+		if a, ok := content.Attributes["sync_fields"]; ok && m.D1Only() {
+			diags = append(diags, errorf(a.Expr.Range(), "sync_fields on a D1-only model",
+				"Model %q is D1-only (storage = \"d1\"): every field is a column. Remove sync_fields.", m.Name))
+		} else if ok {
 			syncRange = a.Expr.Range()
 			items, sd := staticStringList(a)
 			diags = append(diags, sd...)
@@ -136,7 +149,14 @@ func (d *decoder) d1(m *Model, blk *hcl.Block) hcl.Diagnostics {
 			"Table %q would have %d columns; D1 allows at most %d. Keep the rest in KV by removing them from sync_fields.", m.D1.Table, n, MaxColumns))
 	}
 	if content != nil {
-		diags = append(diags, d.indexes(m, content.Blocks)...)
+		var indexBlocks []*hcl.Block
+		for _, b := range content.Blocks {
+			if b.Type == "index" {
+				indexBlocks = append(indexBlocks, b)
+			}
+		}
+		diags = append(diags, d.indexes(m, indexBlocks)...)
+		diags = append(diags, decodeTableSQL(m, content)...)
 	}
 	return diags
 }
