@@ -45,6 +45,10 @@ model "ACCOUNT" {
       unique  = "live"
       where   = "DELETED_AT is null"
     }
+    index "imported" {
+      name    = "idx-Accounts-Email"
+      columns = ["email"]
+    }
   }
 }
 `
@@ -68,6 +72,7 @@ model "ACCOUNT" {
 			"(status = 'a' OR status = 'b') AND deleted_at IS NULL"},
 		{hclspec.Index{Label: "live_same", Name: "account_live_same", Columns: []string{"name"}, Unique: true, UniqueLive: true, Where: "DELETED_AT is null"},
 			"deleted_at IS NULL"},
+		{hclspec.Index{Label: "imported", Name: "idx-Accounts-Email", Columns: []string{"email"}}, ""},
 	}
 	m := spec.Model("ACCOUNT")
 	if len(m.D1.Indexes) != len(tests) {
