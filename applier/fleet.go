@@ -76,6 +76,9 @@ type LeanResult struct {
 	PlanID string
 	// Steps is the number of steps applied.
 	Steps int
+	// StartedAt is the history row's start, the database's clock before
+	// the first DDL statement: the Time Travel restore point.
+	StartedAt string
 }
 
 // IsLean reports whether ApplyLean can run the plan: it has executable
@@ -115,7 +118,8 @@ func PlanDigest(p *planner.Plan) string {
 // RolloutPlanID is the plan_id history records for rollout id and digest.
 func RolloutPlanID(rollout, digest string) string { return rollout + ":" + digest }
 
-// leanStartColumns are the columns the lean apply's history insert sets.
+// leanInsert records the apply as applied, its start from the database's
+// clock; leanFinish sets its end.
 var leanInsert = "INSERT INTO " + historyTable + ` (plan_id, fingerprint_before, fingerprint_after, steps, counts,
   tool_version, actor, started_at, finished_at, duration_ms, outcome, error, failed_step, kv_namespaces_created)
   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ` + nowSQL + `, '', 0, '` + state.OutcomeApplied + `', '', -1, '[]')`
@@ -183,8 +187,10 @@ func ApplyLean(ctx context.Context, d1 backend.D1, p *planner.Plan, opts LeanOpt
 	sts = append(sts,
 		backend.Stmt{SQL: leanFinish, Args: []any{planID}},
 		backend.Stmt{SQL: lockDelete, Args: []any{holder}},
+		backend.Stmt{SQL: "SELECT started_at FROM " + historyTable + " WHERE plan_id = ?1 ORDER BY id DESC LIMIT 1", Args: []any{planID}},
 	)
-	if _, err := d1.Batch(ctx, sts); err != nil {
+	res, err := d1.Batch(ctx, sts)
+	if err != nil {
 		var be *backend.BatchError
 		if errors.As(err, &be) {
 			switch {
@@ -203,7 +209,11 @@ func ApplyLean(ctx context.Context, d1 backend.D1, p *planner.Plan, opts LeanOpt
 		}
 		return nil, fmt.Errorf("lean apply: %w", err)
 	}
-	return &LeanResult{PlanID: planID, Steps: len(p.Steps)}, nil
+	out := &LeanResult{PlanID: planID, Steps: len(p.Steps)}
+	if last := res[len(res)-1]; last != nil && len(last.Rows) == 1 && len(last.Rows[0]) == 1 {
+		out.StartedAt = asString(last.Rows[0][0])
+	}
+	return out, nil
 }
 
 // RolloutRecord is a history row of a rollout, as RolloutProbe reads it.

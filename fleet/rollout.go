@@ -1,0 +1,460 @@
+package fleet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// Member is one database of a fleet as a rollout reaches it.
+type Member struct {
+	// Name is the database's name; members are rolled out in name order.
+	Name string
+	// ID is the database id (empty on the local backend).
+	ID string
+	// Backend reaches the database (its D1; KV is shared by the fleet).
+	Backend backend.Backend
+}
+
+// Status is a database's outcome in a rollout.
+type Status string
+
+// The outcomes of a database.
+const (
+	// StatusDone: this rollout applied the change (now or in an earlier,
+	// interrupted run of it: Result.Resumed).
+	StatusDone Status = "done"
+	// StatusCurrent: the database already matched the spec.
+	StatusCurrent Status = "current"
+	// StatusBlocked: the plan for it has blocked steps (or a unique index
+	// met duplicates); nothing was changed.
+	StatusBlocked Status = "blocked"
+	// StatusFailed: inspection or apply failed (unreachable, locked by
+	// another apply, a statement error); Reason says why.
+	StatusFailed Status = "failed"
+	// StatusSkipped: the rollout stopped before reaching it.
+	StatusSkipped Status = "skipped"
+)
+
+// final reports whether a resume can trust the status without asking the
+// database again.
+func (s Status) final() bool {
+	return s == StatusDone || s == StatusCurrent
+}
+
+// Result is one database's outcome.
+type Result struct {
+	Database string `json:"database"`
+	Status   Status `json:"status"`
+	// Wave is the 0-based wave (0 is the canary when there is one).
+	Wave   int    `json:"wave"`
+	Steps  int    `json:"steps,omitempty"`
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// PlanID is the history row's plan id ("<rollout>:<digest>").
+	PlanID string `json:"plan_id,omitempty"`
+	// RestorePoint is the database's clock just before the change, for
+	// `wrangler d1 time-travel restore --timestamp`.
+	RestorePoint string `json:"restore_point,omitempty"`
+	// Resumed: the outcome comes from an earlier run of the rollout (its
+	// journal, or the database's history).
+	Resumed bool `json:"resumed,omitempty"`
+}
+
+// Report is a rollout's outcome.
+type Report struct {
+	Rollout     string    `json:"rollout"`
+	Environment string    `json:"environment,omitempty"`
+	Started     time.Time `json:"started"`
+	Finished    time.Time `json:"finished"`
+	// Stopped says why the rollout stopped before every database (the
+	// canary failed, too many failures, interrupted); empty when complete.
+	Stopped string   `json:"stopped,omitempty"`
+	Waves   int      `json:"waves"`
+	Results []Result `json:"databases"`
+	// Requests is the API requests sent, when the caller counts them.
+	Requests int64 `json:"requests,omitempty"`
+}
+
+// Counts returns the number of databases per status.
+func (r *Report) Counts() map[Status]int {
+	out := map[Status]int{}
+	for _, x := range r.Results {
+		out[x.Status]++
+	}
+	return out
+}
+
+// Complete reports whether every database ended done, current or blocked.
+func (r *Report) Complete() bool {
+	for _, x := range r.Results {
+		if x.Status == StatusFailed || x.Status == StatusSkipped {
+			return false
+		}
+	}
+	return true
+}
+
+// Errors of Rollout.
+var (
+	// ErrNoMembers is returned for an empty fleet.
+	ErrNoMembers = errors.New("fleet: no databases to roll out to")
+	// ErrResumeMismatch is returned when a journal to resume belongs to
+	// another environment or spec.
+	ErrResumeMismatch = errors.New("fleet: journal is of another rollout")
+	// ErrStopped wraps the error of a rollout that stopped early; its
+	// Report says why and what was reached.
+	ErrStopped = errors.New("fleet: rollout stopped")
+)
+
+// Options adjust Rollout.
+type Options struct {
+	// ID is the rollout id; NewRolloutID when empty. A resume passes the
+	// journal's.
+	ID          string
+	Environment string
+	// Plan plans one database from its live schema (read without KV
+	// namespaces: they are the fleet's, shared, and the caller knows them).
+	Plan func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error)
+	// Canary is the number of databases of the first wave; CanaryPercent,
+	// when set, a share of the fleet instead (rounded up). With neither,
+	// there is no canary wave. Any failure in the canary wave stops the
+	// rollout.
+	Canary        int
+	CanaryPercent float64
+	// BatchSize is the number of databases of each later wave; 0 means one
+	// wave for all the rest.
+	BatchSize int
+	// Concurrency bounds the databases in flight; default 8.
+	Concurrency int
+	// MaxFailures stops the rollout (no new database starts) once more
+	// databases than this failed. Blocked databases are not failures.
+	MaxFailures int
+	// Journal records progress; nil records none (the databases' history
+	// still guards against double apply).
+	Journal *Journal
+	// Stop, when closed, starts no new database: those in flight finish
+	// and are recorded, the rest are skipped (a first Ctrl-C).
+	Stop <-chan struct{}
+	// Progress is called once per database as its outcome is known, from
+	// the worker goroutines (serialize inside if needed).
+	Progress func(Result)
+	// Lean are the lean apply's options; RolloutID is set from ID.
+	Lean applier.LeanOptions
+	// Apply runs plans that are not a single batch (backfills, seeds):
+	// applier.Apply with these options.
+	Apply applier.Options
+	// LockTimeout is how long to wait for another rollout of the fleet;
+	// 0 refuses at once.
+	LockTimeout time.Duration
+	// Lease is the rollout lease; default applier.DefaultLease.
+	Lease  time.Duration
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// NewRolloutID returns a rollout id: the UTC time and 4 random bytes
+// ("r20261207T211500-1a2b3c4d"), sortable by start.
+func NewRolloutID(now time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "r" + now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
+}
+
+// Rollout applies the spec to every member, in waves (see Options), and
+// reports per database. Per database it costs, for an additive change,
+// two requests to inspect (applier.RolloutProbe rides in the second) and
+// one to apply (applier.ApplyLean); a database already current costs the
+// two, and a database the journal says is finished none.
+//
+// Before the first wave it takes the fleet's rollout lease in the first
+// member by name (applier.AcquireRolloutLock): a second rollout of the
+// same fleet is refused (or waits LockTimeout) with the holder's name,
+// while the same rollout resumed takes its own lease over.
+//
+// It returns the report and, when the rollout stopped before reaching
+// every database, an error wrapping ErrStopped.
+func Rollout(ctx context.Context, members []Member, opts Options) (*Report, error) {
+	if len(members) == 0 {
+		return nil, ErrNoMembers
+	}
+	if opts.Plan == nil {
+		return nil, errors.New("fleet: Rollout needs Options.Plan")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
+	}
+	if opts.ID == "" {
+		opts.ID = NewRolloutID(opts.Now())
+	}
+	if j := opts.Journal; j != nil && (j.Header.Rollout != opts.ID || (opts.Environment != "" && j.Header.Environment != opts.Environment)) {
+		return nil, fmt.Errorf("%w: journal %s is rollout %s of %s, not %s of %s", ErrResumeMismatch,
+			j.Path(), j.Header.Rollout, j.Header.Environment, opts.ID, opts.Environment)
+	}
+	opts.Lean.RolloutID = opts.ID
+	ms := append([]Member(nil), members...)
+	sort.Slice(ms, func(a, b int) bool { return ms[a].Name < ms[b].Name })
+
+	rep := &Report{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
+	lock, err := applier.AcquireRolloutLock(ctx, ms[0].Backend.D1(), applier.RolloutLockOptions{
+		Rollout: opts.ID, Who: opts.Lean.Actor, Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: opts.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", ms[0].Name, err)
+	}
+	defer func() {
+		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
+			opts.Logger.Warn("fleet.rollout.unlock", "rollout", opts.ID, "error", err)
+		}
+	}()
+
+	waves := planWaves(len(ms), opts)
+	rep.Waves = len(waves)
+	results := make([]Result, len(ms))
+	r := &run{opts: opts}
+	for w, span := range waves {
+		if why := r.stopReason(ctx); why != "" && rep.Stopped == "" {
+			rep.Stopped = why
+		}
+		if rep.Stopped != "" {
+			for i := span[0]; i < span[1]; i++ {
+				results[i] = Result{Database: ms[i].Name, Status: StatusSkipped, Wave: w, Reason: rep.Stopped}
+			}
+			continue
+		}
+		waveFailed := r.wave(ctx, ms, results, span, w)
+		if w == 0 && len(waves) > 1 && isCanary(opts) && waveFailed > 0 {
+			rep.Stopped = fmt.Sprintf("the canary wave had %d failed database(s)", waveFailed)
+		} else if why := r.stopReason(ctx); why != "" {
+			rep.Stopped = why
+		}
+	}
+	rep.Results = results
+	rep.Finished = opts.Now()
+	if opts.Journal != nil {
+		if rep.Stopped == "" && rep.Complete() {
+			if err := opts.Journal.Finish(rep.Finished); err != nil {
+				return rep, err
+			}
+		} else if err := opts.Journal.Close(); err != nil {
+			return rep, fmt.Errorf("%w: %w", ErrJournal, err)
+		}
+	}
+	if rep.Stopped != "" {
+		return rep, fmt.Errorf("%w: %s", ErrStopped, rep.Stopped)
+	}
+	return rep, nil
+}
+
+func isCanary(opts Options) bool { return opts.Canary > 0 || opts.CanaryPercent > 0 }
+
+// planWaves splits n databases into [start, end) spans: the canary, then
+// batches.
+func planWaves(n int, opts Options) [][2]int {
+	var waves [][2]int
+	canary := opts.Canary
+	if opts.CanaryPercent > 0 {
+		canary = int(math.Ceil(float64(n) * opts.CanaryPercent / 100))
+	}
+	canary = min(max(canary, 0), n)
+	start := 0
+	if canary > 0 {
+		waves = append(waves, [2]int{0, canary})
+		start = canary
+	}
+	size := opts.BatchSize
+	if size <= 0 {
+		size = n
+	}
+	for start < n {
+		end := min(start+size, n)
+		waves = append(waves, [2]int{start, end})
+		start = end
+	}
+	return waves
+}
+
+type run struct {
+	opts     Options
+	failures atomic.Int64
+}
+
+// stopReason says why no new database may start, or "".
+func (r *run) stopReason(ctx context.Context) string {
+	if n := r.failures.Load(); n > int64(r.opts.MaxFailures) {
+		return fmt.Sprintf("%d database(s) failed, more than the %d allowed", n, r.opts.MaxFailures)
+	}
+	select {
+	case <-r.opts.Stop:
+		return "interrupted"
+	default:
+	}
+	if ctx.Err() != nil {
+		return "interrupted: " + ctx.Err().Error()
+	}
+	return ""
+}
+
+// wave rolls out ms[span] with bounded concurrency and returns its number
+// of failed databases.
+func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]int, w int) int {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range min(r.opts.Concurrency, span[1]-span[0]) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if why := r.stopReason(ctx); why != "" {
+					results[i] = Result{Database: ms[i].Name, Status: StatusSkipped, Wave: w, Reason: why}
+					continue
+				}
+				res := r.one(ctx, ms[i], w)
+				results[i] = res
+				if res.Status == StatusFailed {
+					r.failures.Add(1)
+					failed.Add(1)
+				}
+				if r.opts.Journal != nil && res.Status != StatusSkipped && !res.Resumed {
+					if err := r.opts.Journal.Record(res); err != nil {
+						r.opts.Logger.Warn("fleet.rollout.journal", "database", res.Database, "error", err)
+					}
+				}
+				if r.opts.Progress != nil {
+					r.opts.Progress(res)
+				}
+			}
+		}()
+	}
+	for i := span[0]; i < span[1]; i++ {
+		if why := r.stopReason(ctx); why != "" {
+			for ; i < span[1]; i++ {
+				results[i] = Result{Database: ms[i].Name, Status: StatusSkipped, Wave: w, Reason: why}
+			}
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return int(failed.Load())
+}
+
+// one rolls out one database.
+func (r *run) one(ctx context.Context, m Member, w int) Result {
+	res := Result{Database: m.Name, Wave: w}
+	if r.opts.Journal != nil {
+		if prev, ok := r.opts.Journal.Final(m.Name); ok {
+			prev.Resumed = true
+			return prev
+		}
+	}
+	d1 := m.Backend.D1()
+	probe := applier.RolloutProbe(r.opts.ID)
+	live, err := backend.InspectWith(ctx, d1, nil, probe)
+	if err != nil {
+		return failed(res, "inspect", err)
+	}
+	if done, ok := appliedBefore(probe); ok {
+		res.Status, res.PlanID, res.RestorePoint, res.Resumed = StatusDone, done.PlanID, done.StartedAt, true
+		return res
+	}
+	p, err := r.opts.Plan(ctx, m, live)
+	if err != nil {
+		return failed(res, "plan", err)
+	}
+	if blocked := p.Blocked(); len(blocked) > 0 {
+		res.Status, res.Code, res.Steps = StatusBlocked, blocked[0].Code, len(blocked)
+		res.Reason = blocked[0].Target + ": " + blocked[0].Reason
+		return res
+	}
+	if !p.HasChanges() {
+		res.Status = StatusCurrent
+		return res
+	}
+	res.Steps = len(p.Steps)
+	if !applier.IsLean(p) {
+		return r.full(ctx, m, p, res)
+	}
+	lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
+	switch {
+	case err == nil:
+		res.Status, res.PlanID, res.RestorePoint = StatusDone, lr.PlanID, lr.StartedAt
+		return res
+	case errors.Is(err, applier.ErrUniqueDuplicates):
+		res.Status, res.Code, res.Reason = StatusBlocked, planner.CodeUniqueDuplicates, err.Error()
+		return res
+	case errors.Is(err, applier.ErrLeanLocked):
+		return failed(res, "apply", err)
+	}
+	var se *applier.StepError
+	if errors.As(err, &se) {
+		return failed(res, "apply", err)
+	}
+	// The outcome is unknown (the answer was lost): the database's history
+	// says whether the batch landed.
+	probe = applier.RolloutProbe(r.opts.ID)
+	if _, ierr := backend.InspectWith(ctx, d1, nil, probe); ierr == nil {
+		if done, ok := appliedBefore(probe); ok {
+			res.Status, res.PlanID, res.RestorePoint = StatusDone, done.PlanID, done.StartedAt
+			return res
+		}
+	}
+	return failed(res, "apply", err)
+}
+
+// full applies a plan that is not a single batch with the normal applier,
+// its history row named after the rollout.
+func (r *run) full(ctx context.Context, m Member, p *planner.Plan, res Result) Result {
+	p.ID = applier.RolloutPlanID(r.opts.ID, applier.PlanDigest(p))
+	opts := r.opts.Apply
+	if opts.Actor == "" {
+		opts.Actor = r.opts.Lean.Actor
+	}
+	if opts.ToolVersion == "" {
+		opts.ToolVersion = r.opts.Lean.ToolVersion
+	}
+	start := time.Now().UTC()
+	if _, err := applier.Apply(ctx, m.Backend, p, opts); err != nil {
+		return failed(res, "apply", err)
+	}
+	res.Status, res.PlanID, res.RestorePoint = StatusDone, p.ID, start.Format("2006-01-02T15:04:05.000Z")
+	return res
+}
+
+// appliedBefore returns the history row of this rollout that applied.
+func appliedBefore(p *backend.Probe) (applier.RolloutRecord, bool) {
+	for _, rec := range applier.RolloutRecords(p) {
+		if rec.Outcome == state.OutcomeApplied {
+			return rec, true
+		}
+	}
+	return applier.RolloutRecord{}, false
+}
+
+func failed(res Result, what string, err error) Result {
+	res.Status = StatusFailed
+	res.Reason = what + ": " + err.Error()
+	return res
+}

@@ -1,0 +1,355 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
+	"github.com/dmplan/dmplan/state"
+)
+
+// tenantHCL is a tenant's model: a table with an index and a unique index.
+const tenantHCL = `
+project "shop" {}
+
+model "PAGE" {
+  primary_key = "page_id"
+  options { user_tracking = false }
+  field "project_id" {
+    type     = string
+    required = true
+  }
+  field "url" {
+    type     = string
+    required = true
+  }
+  field "title" { type = string }
+  kv { namespace = "PAGES" }
+  d1 {
+    table       = "page_meta"
+    sync_fields = ["project_id", "url", "title"]
+    index "by_project" { columns = ["project_id"] }
+    index "by_url" {
+      columns = ["url"]
+      unique  = true
+    }
+  }
+}
+`
+
+// The states a tenant database can be in before a rollout.
+const (
+	stateFresh   = "fresh"   // empty
+	stateCurrent = "current" // already migrated
+	stateDrifted = "drifted" // the table made by hand, without title and the indexes
+	stateBlocked = "blocked" // drifted, and rows hold duplicate urls
+	stateNotNull = "notnull" // a hand-made column the planner cannot add: blocked by plan
+)
+
+// driftedDDL is what a person made by hand in a drifted database.
+const driftedDDL = `CREATE TABLE page_meta (page_id TEXT PRIMARY KEY NOT NULL, project_id TEXT NOT NULL, url TEXT NOT NULL,
+  created_at TEXT, updated_at TEXT, deleted_at TEXT)`
+
+func loadSpec(t testing.TB, src string) *hclspec.Spec {
+	t.Helper()
+	spec, diags := hclspec.LoadSources("shop", map[string][]byte{"models.dm.hcl": []byte(src)})
+	if diags.HasErrors() {
+		t.Fatalf("load spec: %s", diags.Error())
+	}
+	return spec
+}
+
+// planWith plans a member against spec, with the fleet's KV namespaces
+// taken as made (they are shared and created once per rollout).
+func planWith(spec *hclspec.Spec, env string) func(context.Context, Member, *state.Schema) (*planner.Plan, error) {
+	desired := planner.Desired(spec, env)
+	return func(_ context.Context, _ Member, live *state.Schema) (*planner.Plan, error) {
+		live.Namespaces = desired.Namespaces
+		return planner.Diff(spec, env, live), nil
+	}
+}
+
+// prepare puts a database in a state.
+func prepare(t testing.TB, ctx context.Context, spec *hclspec.Spec, env string, d1 backend.D1, st string) {
+	t.Helper()
+	run := func(sqls ...string) {
+		for _, q := range sqls {
+			if _, err := d1.Query(ctx, backend.Stmt{SQL: q}); err != nil {
+				t.Fatalf("prepare %s: %s: %v", st, q, err)
+			}
+		}
+	}
+	switch st {
+	case stateFresh:
+	case stateCurrent:
+		live, err := backend.Inspect(ctx, d1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		live.Namespaces = planner.Desired(spec, env).Namespaces
+		p := planner.Diff(spec, env, live)
+		if _, err := applier.ApplyLean(ctx, d1, p, applier.LeanOptions{RolloutID: "earlier"}); err != nil {
+			t.Fatalf("prepare current: %v", err)
+		}
+	case stateDrifted:
+		run(driftedDDL)
+	case stateBlocked:
+		run(strings.Replace(driftedDDL, "url TEXT NOT NULL,", "url TEXT NOT NULL, title TEXT,", 1), `INSERT INTO page_meta (page_id, project_id, url) VALUES ('a', 'p', 'same'), ('b', 'p', 'same')`)
+	case stateNotNull:
+		run(`CREATE TABLE page_meta (page_id TEXT PRIMARY KEY NOT NULL, project_id TEXT NOT NULL, url TEXT NOT NULL,
+  created_at TEXT, updated_at TEXT, deleted_at TEXT, title INTEGER NOT NULL)`)
+	default:
+		t.Fatalf("unknown state %q", st)
+	}
+}
+
+// localFleet opens n local databases named tenant-000…, in the states
+// given round-robin.
+func localFleet(t testing.TB, spec *hclspec.Spec, n int, states ...string) []Member {
+	t.Helper()
+	ctx := context.Background()
+	root := t.TempDir()
+	ms := make([]Member, n)
+	for i := range n {
+		name := fmt.Sprintf("tenant-%03d", i)
+		s, err := local.Open(ctx, filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		prepare(t, ctx, spec, "local", s.D1(), states[i%len(states)])
+		ms[i] = Member{Name: name, Backend: s}
+	}
+	return ms
+}
+
+// appliedRows returns, per member, the number of history rows that
+// applied a change (every rollout's).
+func appliedRows(t testing.TB, ms []Member) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, m := range ms {
+		hist, err := applier.History(context.Background(), m.Backend.D1(), 0)
+		if err != nil {
+			t.Fatalf("history of %s: %v", m.Name, err)
+		}
+		for _, h := range hist {
+			if h.Outcome == state.OutcomeApplied {
+				out[m.Name]++
+			}
+		}
+	}
+	return out
+}
+
+// TestRolloutLocalMixed rolls out to 20 local databases in mixed states:
+// fresh and drifted ones are done, current ones stay, duplicate urls and
+// a NOT NULL column are blocked; the report says so per database and a
+// second run changes nothing.
+func TestRolloutLocalMixed(t *testing.T) {
+	ctx := context.Background()
+	spec := loadSpec(t, tenantHCL)
+	states := []string{stateFresh, stateCurrent, stateDrifted, stateBlocked, stateNotNull}
+	ms := localFleet(t, spec, 20, states...)
+	dir := t.TempDir()
+	id := "r-test-1"
+	j, err := CreateJournal(dir, JournalHeader{Rollout: id, Environment: "local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Rollout(ctx, ms, Options{ID: id, Environment: "local", Plan: planWith(spec, "local"),
+		Canary: 2, BatchSize: 5, Concurrency: 3, Journal: j})
+	if err != nil {
+		for _, r := range rep.Results {
+			if r.Status == StatusFailed {
+				t.Logf("%s: %s", r.Database, r.Reason)
+			}
+		}
+		t.Fatalf("Rollout: %v", err)
+	}
+	want := map[string]Status{stateFresh: StatusDone, stateCurrent: StatusCurrent, stateDrifted: StatusDone,
+		stateBlocked: StatusBlocked, stateNotNull: StatusBlocked}
+	for i, r := range rep.Results {
+		st := states[i%len(states)]
+		if r.Database != ms[i].Name || r.Status != want[st] {
+			t.Errorf("%s (%s): %s %s, want %s", r.Database, st, r.Status, r.Reason, want[st])
+		}
+		if st == stateBlocked && r.Code != planner.CodeUniqueDuplicates {
+			t.Errorf("%s: code %q, want %s", r.Database, r.Code, planner.CodeUniqueDuplicates)
+		}
+		if r.Status == StatusDone && (r.RestorePoint == "" || !strings.HasPrefix(r.PlanID, id+":")) {
+			t.Errorf("%s: done without restore point or rollout plan id: %+v", r.Database, r)
+		}
+	}
+	if rep.Waves != 1+4 {
+		t.Errorf("waves = %d, want canary + 4 batches", rep.Waves)
+	}
+	if got := appliedRows(t, ms); len(got) != 12 {
+		t.Errorf("databases with an applied row = %d, want 12 (8 done now, 4 made current before)", len(got))
+	}
+	// A second rollout finds nothing to do.
+	rep2, err := Rollout(ctx, ms, Options{Environment: "local", Plan: planWith(spec, "local")})
+	if err != nil {
+		t.Fatalf("second Rollout: %v", err)
+	}
+	for i, r := range rep2.Results {
+		st := states[i%len(states)]
+		wantSt := StatusCurrent
+		if st == stateBlocked || st == stateNotNull {
+			wantSt = StatusBlocked
+		}
+		if r.Status != wantSt {
+			t.Errorf("second run %s: %s, want %s", r.Database, r.Status, wantSt)
+		}
+	}
+	for name, n := range appliedRows(t, ms) {
+		if n != 1 {
+			t.Errorf("%s has %d applied rows, want 1", name, n)
+		}
+	}
+}
+
+// TestRolloutStops: a failed canary stops the rollout; past the canary,
+// failures beyond MaxFailures stop it; the rest is skipped and a resume
+// with the journal finishes the job without asking finished databases.
+func TestRolloutStops(t *testing.T) {
+	ctx := context.Background()
+	spec := loadSpec(t, tenantHCL)
+	ms := localFleet(t, spec, 12, stateFresh)
+	broken := map[string]bool{"tenant-001": true, "tenant-005": true, "tenant-006": true}
+	planFn := planWith(spec, "local")
+	failing := func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error) {
+		if broken[m.Name] {
+			return nil, errors.New("tenant down")
+		}
+		return planFn(ctx, m, live)
+	}
+
+	t.Run("canary", func(t *testing.T) {
+		rep, err := Rollout(ctx, ms, Options{ID: "r-canary", Plan: failing, Canary: 2, BatchSize: 4})
+		if !errors.Is(err, ErrStopped) || !strings.Contains(rep.Stopped, "canary") {
+			t.Fatalf("err = %v, stopped %q; want stopped by the canary", err, rep.Stopped)
+		}
+		c := rep.Counts()
+		if c[StatusDone] != 1 || c[StatusFailed] != 1 || c[StatusSkipped] != 10 {
+			t.Errorf("counts = %v, want 1 done, 1 failed, 10 skipped", c)
+		}
+	})
+
+	t.Run("threshold then resume", func(t *testing.T) {
+		dir := t.TempDir()
+		id := "r-threshold"
+		j, err := CreateJournal(dir, JournalHeader{Rollout: id, Environment: "local"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		delete(broken, "tenant-001")
+		rep, err := Rollout(ctx, ms, Options{ID: id, Environment: "local", Plan: failing, BatchSize: 4, Concurrency: 1, MaxFailures: 1, Journal: j})
+		if !errors.Is(err, ErrStopped) {
+			t.Fatalf("err = %v, want ErrStopped", err)
+		}
+		c := rep.Counts()
+		// tenant-000 was done by the canary subtest: current now.
+		if c[StatusFailed] != 2 || c[StatusSkipped] != 5 {
+			t.Errorf("counts = %v, want 2 failed and the 5 after them skipped", c)
+		}
+		// Fixed; resume from the journal.
+		clear(broken)
+		j, err = OpenJournal(JournalPath(dir, id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var asked []string
+		counting := func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error) {
+			asked = append(asked, m.Name)
+			return planFn(ctx, m, live)
+		}
+		rep, err = Rollout(ctx, ms, Options{ID: id, Environment: "local", Plan: counting, BatchSize: 4, Concurrency: 1, Journal: j})
+		if err != nil {
+			t.Fatalf("resume: %v", err)
+		}
+		if len(asked) != 7 {
+			t.Errorf("resume planned %d databases (%v), want the 7 failed or skipped", len(asked), asked)
+		}
+		for _, r := range rep.Results {
+			if r.Status != StatusDone && r.Status != StatusCurrent {
+				t.Errorf("%s: %s after resume", r.Database, r.Status)
+			}
+		}
+		if p, _ := LatestUnfinished(dir, "local"); p != "" {
+			t.Errorf("journal %s still unfinished after a complete resume", p)
+		}
+		for name, n := range appliedRows(t, ms) {
+			if n != 1 {
+				t.Errorf("%s has %d applied rows, want 1", name, n)
+			}
+		}
+	})
+}
+
+// TestRolloutRefusesSecond: while one rollout holds the fleet, another is
+// refused naming it.
+func TestRolloutRefusesSecond(t *testing.T) {
+	ctx := context.Background()
+	spec := loadSpec(t, tenantHCL)
+	ms := localFleet(t, spec, 3, stateFresh)
+	l, err := applier.AcquireRolloutLock(ctx, ms[0].Backend.D1(), applier.RolloutLockOptions{Rollout: "r-first", Who: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release(ctx)
+	_, err = Rollout(ctx, ms, Options{ID: "r-second", Plan: planWith(spec, "local")})
+	if !errors.Is(err, applier.ErrRolloutLocked) || !strings.Contains(err.Error(), "r-first by alice") {
+		t.Fatalf("err = %v, want refused naming r-first by alice", err)
+	}
+}
+
+// TestJournalTornLine: a journal whose last line was cut by a kill opens,
+// without that line, and takes new lines after it.
+func TestJournalTornLine(t *testing.T) {
+	dir := t.TempDir()
+	j, err := CreateJournal(dir, JournalHeader{Rollout: "r1", Environment: "prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Record(Result{Database: "a", Status: StatusDone}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	f, _ := os.OpenFile(JournalPath(dir, "r1"), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString(`{"result":{"database":"b","sta`)
+	f.Close()
+	j, err = OpenJournal(JournalPath(dir, "r1"))
+	if err != nil {
+		t.Fatalf("open torn journal: %v", err)
+	}
+	if _, ok := j.Final("a"); !ok {
+		t.Errorf("a lost")
+	}
+	if _, ok := j.Final("b"); ok {
+		t.Errorf("torn b taken as final")
+	}
+	if err := j.Record(Result{Database: "b", Status: StatusCurrent}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j, err = OpenJournal(JournalPath(dir, "r1"))
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	if r, ok := j.Final("b"); !ok || r.Status != StatusCurrent {
+		t.Errorf("b = %+v, %v", r, ok)
+	}
+	if p, _ := LatestUnfinished(dir, "prod"); p != JournalPath(dir, "r1") {
+		t.Errorf("LatestUnfinished = %q", p)
+	}
+}
