@@ -207,6 +207,19 @@ func ApplyLean(ctx context.Context, d1 backend.D1, p *planner.Plan, opts LeanOpt
 				return nil, se
 			}
 		}
+		// Backends that cannot name the failing statement (D1 over REST
+		// answers a batch with one error) are read by its text: SQLite
+		// names the table and column of a broken constraint.
+		if errors.Is(err, backend.ErrConstraint) {
+			if strings.Contains(err.Error(), LockTable+".") {
+				return nil, fmt.Errorf("%w: %w", ErrLeanLocked, err)
+			}
+			for _, s := range p.Steps {
+				if s.Action == planner.CreateIndex && len(s.SQL) > 0 && strings.Contains(strings.ToUpper(s.SQL[0]), "UNIQUE") {
+					return nil, fmt.Errorf("%w: %w", ErrUniqueDuplicates, err)
+				}
+			}
+		}
 		return nil, fmt.Errorf("lean apply: %w", err)
 	}
 	out := &LeanResult{PlanID: planID, Steps: len(p.Steps)}

@@ -64,6 +64,8 @@ type Result struct {
 	Steps  int    `json:"steps,omitempty"`
 	Code   string `json:"code,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// FailedAt is where a failed database failed: inspect, plan or apply.
+	FailedAt string `json:"failed_at,omitempty"`
 	// PlanID is the history row's plan id ("<rollout>:<digest>").
 	PlanID string `json:"plan_id,omitempty"`
 	// RestorePoint is the database's clock just before the change, for
@@ -131,8 +133,9 @@ type Options struct {
 	Plan func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error)
 	// Canary is the number of databases of the first wave; CanaryPercent,
 	// when set, a share of the fleet instead (rounded up). With neither,
-	// there is no canary wave. Any failure in the canary wave stops the
-	// rollout.
+	// there is no canary wave. A database of the canary wave where the
+	// change fails to apply stops the rollout after that wave (one that
+	// cannot be reached counts only toward MaxFailures).
 	Canary        int
 	CanaryPercent float64
 	// BatchSize is the number of databases of each later wave; 0 means one
@@ -244,7 +247,7 @@ func Rollout(ctx context.Context, members []Member, opts Options) (*Report, erro
 		}
 		waveFailed := r.wave(ctx, ms, results, span, w)
 		if w == 0 && len(waves) > 1 && isCanary(opts) && waveFailed > 0 {
-			rep.Stopped = fmt.Sprintf("the canary wave had %d failed database(s)", waveFailed)
+			rep.Stopped = fmt.Sprintf("the change failed to apply to %d database(s) of the canary wave", waveFailed)
 		} else if why := r.stopReason(ctx); why != "" {
 			rep.Stopped = why
 		}
@@ -315,8 +318,9 @@ func (r *run) stopReason(ctx context.Context) string {
 	return ""
 }
 
-// wave rolls out ms[span] with bounded concurrency and returns its number
-// of failed databases.
+// wave rolls out ms[span] with bounded concurrency and returns the number
+// of its databases whose apply failed (not those that could not be
+// reached or planned: a canary tests the change).
 func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]int, w int) int {
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -334,7 +338,9 @@ func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]i
 				results[i] = res
 				if res.Status == StatusFailed {
 					r.failures.Add(1)
-					failed.Add(1)
+					if res.FailedAt == "apply" {
+						failed.Add(1)
+					}
 				}
 				if r.opts.Journal != nil && res.Status != StatusSkipped && !res.Resumed {
 					if err := r.opts.Journal.Record(res); err != nil {
@@ -454,7 +460,7 @@ func appliedBefore(p *backend.Probe) (applier.RolloutRecord, bool) {
 }
 
 func failed(res Result, what string, err error) Result {
-	res.Status = StatusFailed
+	res.Status, res.FailedAt = StatusFailed, what
 	res.Reason = what + ": " + err.Error()
 	return res
 }

@@ -227,11 +227,13 @@ func TestRolloutStops(t *testing.T) {
 	ms := localFleet(t, spec, 12, stateFresh)
 	broken := map[string]bool{"tenant-001": true, "tenant-005": true, "tenant-006": true}
 	planFn := planWith(spec, "local")
+	// A broken tenant gets a change that fails to apply.
 	failing := func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error) {
-		if broken[m.Name] {
-			return nil, errors.New("tenant down")
+		p, err := planFn(ctx, m, live)
+		if err == nil && broken[m.Name] && len(p.Steps) > 0 {
+			p.Steps[0].SQL = append(p.Steps[0].SQL, "INSERT INTO no_such_table VALUES (1)")
 		}
-		return planFn(ctx, m, live)
+		return p, err
 	}
 
 	t.Run("canary", func(t *testing.T) {
