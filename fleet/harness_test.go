@@ -191,19 +191,19 @@ func TestRolloutHarness200(t *testing.T) {
 	h.ResetLog(t)
 
 	start := time.Now()
-	rep, err := Rollout(ctx, f.members, Options{ID: NewRolloutID(time.Now()), Environment: "fleet",
+	rep, err := Rollout(ctx, f.members, RolloutOptions{ID: NewRolloutID(time.Now()), Environment: "fleet",
 		Plan: planWith(spec, "fleet"), CanaryPercent: 5, BatchSize: 50, Concurrency: 8, MaxFailures: n})
 	if err != nil {
 		for _, r := range rep.Results {
-			if r.Status == StatusFailed {
+			if r.Status == OutcomeFailed {
 				t.Logf("%s (%s): %s", r.Database, stateOf[r.Database], r.Reason)
 			}
 		}
 		t.Fatalf("Rollout: %v", err)
 	}
 	t.Logf("200 databases rolled out in %s: %v", time.Since(start).Round(time.Millisecond), rep.Counts())
-	want := map[string]Status{stateFresh: StatusDone, stateCurrent: StatusCurrent, stateDrifted: StatusDone,
-		stateBlocked: StatusBlocked, stateNotNull: StatusBlocked, "unreachable": StatusFailed}
+	want := map[string]Outcome{stateFresh: OutcomeDone, stateCurrent: OutcomeCurrent, stateDrifted: OutcomeDone,
+		stateBlocked: OutcomeBlocked, stateNotNull: OutcomeBlocked, "unreachable": OutcomeFailed}
 	for _, r := range rep.Results {
 		if st := stateOf[r.Database]; r.Status != want[st] {
 			t.Errorf("%s (%s): %s %s, want %s", r.Database, st, r.Status, r.Reason, want[st])
@@ -237,7 +237,7 @@ func TestRolloutHarness200(t *testing.T) {
 	applied := appliedBy(t, reachable, rep.Rollout)
 	for _, m := range reachable {
 		wantN := 0
-		if want[stateOf[m.Name]] == StatusDone {
+		if want[stateOf[m.Name]] == OutcomeDone {
 			wantN = 1
 		}
 		if applied[m.Name] != wantN {
@@ -301,14 +301,14 @@ func TestRolloutHarnessKillResume(t *testing.T) {
 	}
 	recorded := len(j.Results())
 	t.Logf("killed after %d recorded databases (asked for %d)", recorded, killAt)
-	rep, err := Rollout(ctx, f.members, Options{ID: id, Environment: "fleet", Plan: planWith(spec, "fleet"),
+	rep, err := Rollout(ctx, f.members, RolloutOptions{ID: id, Environment: "fleet", Plan: planWith(spec, "fleet"),
 		Concurrency: 8, Journal: j})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
 	}
 	resumed := 0
 	for _, r := range rep.Results {
-		if r.Status != StatusDone {
+		if r.Status != OutcomeDone {
 			t.Errorf("%s: %s %s after resume", r.Database, r.Status, r.Reason)
 		}
 		if r.Resumed {
@@ -335,12 +335,12 @@ func TestRolloutHarnessTwoAtOnce(t *testing.T) {
 	f := newHarnessFleet(t, h, 10, nil)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	reps := make([]*Report, 2)
+	reps := make([]*RolloutReport, 2)
 	for i := range 2 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reps[i], errs[i] = Rollout(ctx, f.members, Options{ID: fmt.Sprintf("r-at-once-%d", i), Plan: planWith(spec, "fleet"), Concurrency: 4})
+			reps[i], errs[i] = Rollout(ctx, f.members, RolloutOptions{ID: fmt.Sprintf("r-at-once-%d", i), Plan: planWith(spec, "fleet"), Concurrency: 4})
 		}()
 	}
 	wg.Wait()
@@ -349,7 +349,7 @@ func TestRolloutHarnessTwoAtOnce(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-			if c := reps[i].Counts(); c[StatusDone] != 10 {
+			if c := reps[i].Counts(); c[OutcomeDone] != 10 {
 				t.Errorf("the rollout that ran: %v, want 10 done", c)
 			}
 		case errors.Is(err, applier.ErrRolloutLocked) && strings.Contains(err.Error(), "r-at-once-"):
@@ -400,7 +400,7 @@ func helperRollout() int {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
-	if _, err := Rollout(ctx, ms, Options{ID: cfg.Rollout, Environment: "fleet", Plan: planWith(spec, "fleet"),
+	if _, err := Rollout(ctx, ms, RolloutOptions{ID: cfg.Rollout, Environment: "fleet", Plan: planWith(spec, "fleet"),
 		Concurrency: 8, Journal: j}); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 1

@@ -49,7 +49,7 @@ type JournalHeader struct {
 
 type journalLine struct {
 	Header *JournalHeader `json:"header,omitempty"`
-	Result *Result        `json:"result,omitempty"`
+	RolloutResult *RolloutResult        `json:"result,omitempty"`
 	End    *time.Time     `json:"end,omitempty"`
 }
 
@@ -60,7 +60,7 @@ type Journal struct {
 
 	mu      sync.Mutex
 	f       *os.File
-	results map[string]Result
+	results map[string]RolloutResult
 }
 
 // JournalPath is where the journal of rollout id lives under dir.
@@ -76,7 +76,7 @@ func CreateJournal(dir string, h JournalHeader) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJournal, err)
 	}
-	j := &Journal{Header: h, path: path, f: f, results: map[string]Result{}}
+	j := &Journal{Header: h, path: path, f: f, results: map[string]RolloutResult{}}
 	if err := j.append(journalLine{Header: &h}); err != nil {
 		f.Close()
 		return nil, err
@@ -92,7 +92,7 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrJournal, err)
 	}
-	j := &Journal{path: path, results: map[string]Result{}}
+	j := &Journal{path: path, results: map[string]RolloutResult{}}
 	off := 0
 	for n := 1; off < len(data); n++ {
 		ln, rest, _ := bytes.Cut(data[off:], []byte("\n"))
@@ -111,8 +111,8 @@ func OpenJournal(path string) (*Journal, error) {
 		switch {
 		case l.Header != nil:
 			j.Header = *l.Header
-		case l.Result != nil:
-			j.results[l.Result.Database] = *l.Result
+		case l.RolloutResult != nil:
+			j.results[l.RolloutResult.Database] = *l.RolloutResult
 		}
 		off += len(ln) + 1
 	}
@@ -139,21 +139,21 @@ func (j *Journal) Path() string { return j.path }
 // Final returns the recorded outcome of a database when it is final (done
 // or current): a resume does not ask that database again. A blocked or
 // failed one is asked again (someone may have fixed it meanwhile).
-func (j *Journal) Final(database string) (Result, bool) {
+func (j *Journal) Final(database string) (RolloutResult, bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	r, ok := j.results[database]
 	if !ok || !r.Status.final() {
-		return Result{}, false
+		return RolloutResult{}, false
 	}
 	return r, true
 }
 
 // Results returns every recorded outcome, by database name.
-func (j *Journal) Results() []Result {
+func (j *Journal) Results() []RolloutResult {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	out := make([]Result, 0, len(j.results))
+	out := make([]RolloutResult, 0, len(j.results))
 	for _, r := range j.results {
 		out = append(out, r)
 	}
@@ -162,11 +162,11 @@ func (j *Journal) Results() []Result {
 }
 
 // Record appends a database's outcome and syncs the file.
-func (j *Journal) Record(r Result) error {
+func (j *Journal) Record(r RolloutResult) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.results[r.Database] = r
-	return j.append(journalLine{Result: &r})
+	return j.append(journalLine{RolloutResult: &r})
 }
 
 // Finish records the rollout's end and closes the file.

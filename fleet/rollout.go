@@ -29,36 +29,36 @@ type Member struct {
 	Backend backend.Backend
 }
 
-// Status is a database's outcome in a rollout.
-type Status string
+// Outcome is a database's outcome in a rollout.
+type Outcome string
 
 // The outcomes of a database.
 const (
-	// StatusDone: this rollout applied the change (now or in an earlier,
-	// interrupted run of it: Result.Resumed).
-	StatusDone Status = "done"
-	// StatusCurrent: the database already matched the spec.
-	StatusCurrent Status = "current"
-	// StatusBlocked: the plan for it has blocked steps (or a unique index
+	// OutcomeDone: this rollout applied the change (now or in an earlier,
+	// interrupted run of it: RolloutResult.Resumed).
+	OutcomeDone Outcome = "done"
+	// OutcomeCurrent: the database already matched the spec.
+	OutcomeCurrent Outcome = "current"
+	// OutcomeBlocked: the plan for it has blocked steps (or a unique index
 	// met duplicates); nothing was changed.
-	StatusBlocked Status = "blocked"
-	// StatusFailed: inspection or apply failed (unreachable, locked by
+	OutcomeBlocked Outcome = "blocked"
+	// OutcomeFailed: inspection or apply failed (unreachable, locked by
 	// another apply, a statement error); Reason says why.
-	StatusFailed Status = "failed"
-	// StatusSkipped: the rollout stopped before reaching it.
-	StatusSkipped Status = "skipped"
+	OutcomeFailed Outcome = "failed"
+	// OutcomeSkipped: the rollout stopped before reaching it.
+	OutcomeSkipped Outcome = "skipped"
 )
 
 // final reports whether a resume can trust the status without asking the
 // database again.
-func (s Status) final() bool {
-	return s == StatusDone || s == StatusCurrent
+func (s Outcome) final() bool {
+	return s == OutcomeDone || s == OutcomeCurrent
 }
 
-// Result is one database's outcome.
-type Result struct {
+// RolloutResult is one database's outcome.
+type RolloutResult struct {
 	Database string `json:"database"`
-	Status   Status `json:"status"`
+	Status   Outcome `json:"status"`
 	// Wave is the 0-based wave (0 is the canary when there is one).
 	Wave   int    `json:"wave"`
 	Steps  int    `json:"steps,omitempty"`
@@ -76,8 +76,8 @@ type Result struct {
 	Resumed bool `json:"resumed,omitempty"`
 }
 
-// Report is a rollout's outcome.
-type Report struct {
+// RolloutReport is a rollout's outcome.
+type RolloutReport struct {
 	Rollout     string    `json:"rollout"`
 	Environment string    `json:"environment,omitempty"`
 	Started     time.Time `json:"started"`
@@ -86,14 +86,14 @@ type Report struct {
 	// canary failed, too many failures, interrupted); empty when complete.
 	Stopped string   `json:"stopped,omitempty"`
 	Waves   int      `json:"waves"`
-	Results []Result `json:"databases"`
+	Results []RolloutResult `json:"databases"`
 	// Requests is the API requests sent, when the caller counts them.
 	Requests int64 `json:"requests,omitempty"`
 }
 
 // Counts returns the number of databases per status.
-func (r *Report) Counts() map[Status]int {
-	out := map[Status]int{}
+func (r *RolloutReport) Counts() map[Outcome]int {
+	out := map[Outcome]int{}
 	for _, x := range r.Results {
 		out[x.Status]++
 	}
@@ -101,9 +101,9 @@ func (r *Report) Counts() map[Status]int {
 }
 
 // Complete reports whether every database ended done, current or blocked.
-func (r *Report) Complete() bool {
+func (r *RolloutReport) Complete() bool {
 	for _, x := range r.Results {
-		if x.Status == StatusFailed || x.Status == StatusSkipped {
+		if x.Status == OutcomeFailed || x.Status == OutcomeSkipped {
 			return false
 		}
 	}
@@ -118,12 +118,12 @@ var (
 	// another environment or spec.
 	ErrResumeMismatch = errors.New("fleet: journal is of another rollout")
 	// ErrStopped wraps the error of a rollout that stopped early; its
-	// Report says why and what was reached.
+	// RolloutReport says why and what was reached.
 	ErrStopped = errors.New("fleet: rollout stopped")
 )
 
-// Options adjust Rollout.
-type Options struct {
+// RolloutOptions adjust Rollout.
+type RolloutOptions struct {
 	// ID is the rollout id; NewRolloutID when empty. A resume passes the
 	// journal's.
 	ID          string
@@ -154,7 +154,7 @@ type Options struct {
 	Stop <-chan struct{}
 	// Progress is called once per database as its outcome is known, from
 	// the worker goroutines (serialize inside if needed).
-	Progress func(Result)
+	Progress func(RolloutResult)
 	// Lean are the lean apply's options; RolloutID is set from ID.
 	Lean applier.LeanOptions
 	// Apply runs plans that are not a single batch (backfills, seeds):
@@ -178,7 +178,7 @@ func NewRolloutID(now time.Time) string {
 	return "r" + now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
 }
 
-// Rollout applies the spec to every member, in waves (see Options), and
+// Rollout applies the spec to every member, in waves (see RolloutOptions), and
 // reports per database. Per database it costs, for an additive change,
 // two requests to inspect (applier.RolloutProbe rides in the second) and
 // one to apply (applier.ApplyLean); a database already current costs the
@@ -191,7 +191,7 @@ func NewRolloutID(now time.Time) string {
 //
 // It returns the report and, when the rollout stopped before reaching
 // every database, an error wrapping ErrStopped.
-func Rollout(ctx context.Context, members []Member, opts Options) (*Report, error) {
+func Rollout(ctx context.Context, members []Member, opts RolloutOptions) (*RolloutReport, error) {
 	if len(members) == 0 {
 		return nil, ErrNoMembers
 	}
@@ -218,7 +218,7 @@ func Rollout(ctx context.Context, members []Member, opts Options) (*Report, erro
 	ms := append([]Member(nil), members...)
 	sort.Slice(ms, func(a, b int) bool { return ms[a].Name < ms[b].Name })
 
-	rep := &Report{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
+	rep := &RolloutReport{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
 	lock, err := applier.AcquireRolloutLock(ctx, ms[0].Backend.D1(), applier.RolloutLockOptions{
 		Rollout: opts.ID, Who: opts.Lean.Actor, Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: opts.Logger,
 	})
@@ -233,7 +233,7 @@ func Rollout(ctx context.Context, members []Member, opts Options) (*Report, erro
 
 	waves := planWaves(len(ms), opts)
 	rep.Waves = len(waves)
-	results := make([]Result, len(ms))
+	results := make([]RolloutResult, len(ms))
 	r := &run{opts: opts}
 	for w, span := range waves {
 		if why := r.stopReason(ctx); why != "" && rep.Stopped == "" {
@@ -241,7 +241,7 @@ func Rollout(ctx context.Context, members []Member, opts Options) (*Report, erro
 		}
 		if rep.Stopped != "" {
 			for i := span[0]; i < span[1]; i++ {
-				results[i] = Result{Database: ms[i].Name, Status: StatusSkipped, Wave: w, Reason: rep.Stopped}
+				results[i] = RolloutResult{Database: ms[i].Name, Status: OutcomeSkipped, Wave: w, Reason: rep.Stopped}
 			}
 			continue
 		}
@@ -269,11 +269,11 @@ func Rollout(ctx context.Context, members []Member, opts Options) (*Report, erro
 	return rep, nil
 }
 
-func isCanary(opts Options) bool { return opts.Canary > 0 || opts.CanaryPercent > 0 }
+func isCanary(opts RolloutOptions) bool { return opts.Canary > 0 || opts.CanaryPercent > 0 }
 
 // planWaves splits n databases into [start, end) spans: the canary, then
 // batches.
-func planWaves(n int, opts Options) [][2]int {
+func planWaves(n int, opts RolloutOptions) [][2]int {
 	var waves [][2]int
 	canary := opts.Canary
 	if opts.CanaryPercent > 0 {
@@ -298,7 +298,7 @@ func planWaves(n int, opts Options) [][2]int {
 }
 
 type run struct {
-	opts     Options
+	opts     RolloutOptions
 	failures atomic.Int64
 }
 
@@ -321,7 +321,7 @@ func (r *run) stopReason(ctx context.Context) string {
 // wave rolls out ms[span] with bounded concurrency and returns the number
 // of its databases whose apply failed (not those that could not be
 // reached or planned: a canary tests the change).
-func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]int, w int) int {
+func (r *run) wave(ctx context.Context, ms []Member, results []RolloutResult, span [2]int, w int) int {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -331,18 +331,18 @@ func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]i
 			defer wg.Done()
 			for i := range next {
 				if why := r.stopReason(ctx); why != "" {
-					results[i] = Result{Database: ms[i].Name, Status: StatusSkipped, Wave: w, Reason: why}
+					results[i] = RolloutResult{Database: ms[i].Name, Status: OutcomeSkipped, Wave: w, Reason: why}
 					continue
 				}
 				res := r.one(ctx, ms[i], w)
 				results[i] = res
-				if res.Status == StatusFailed {
+				if res.Status == OutcomeFailed {
 					r.failures.Add(1)
 					if res.FailedAt == "apply" {
 						failed.Add(1)
 					}
 				}
-				if r.opts.Journal != nil && res.Status != StatusSkipped && !res.Resumed {
+				if r.opts.Journal != nil && res.Status != OutcomeSkipped && !res.Resumed {
 					if err := r.opts.Journal.Record(res); err != nil {
 						r.opts.Logger.Warn("fleet.rollout.journal", "database", res.Database, "error", err)
 					}
@@ -356,7 +356,7 @@ func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]i
 	for i := span[0]; i < span[1]; i++ {
 		if why := r.stopReason(ctx); why != "" {
 			for ; i < span[1]; i++ {
-				results[i] = Result{Database: ms[i].Name, Status: StatusSkipped, Wave: w, Reason: why}
+				results[i] = RolloutResult{Database: ms[i].Name, Status: OutcomeSkipped, Wave: w, Reason: why}
 			}
 			break
 		}
@@ -368,8 +368,8 @@ func (r *run) wave(ctx context.Context, ms []Member, results []Result, span [2]i
 }
 
 // one rolls out one database.
-func (r *run) one(ctx context.Context, m Member, w int) Result {
-	res := Result{Database: m.Name, Wave: w}
+func (r *run) one(ctx context.Context, m Member, w int) RolloutResult {
+	res := RolloutResult{Database: m.Name, Wave: w}
 	if r.opts.Journal != nil {
 		if prev, ok := r.opts.Journal.Final(m.Name); ok {
 			prev.Resumed = true
@@ -383,7 +383,7 @@ func (r *run) one(ctx context.Context, m Member, w int) Result {
 		return failed(res, "inspect", err)
 	}
 	if done, ok := appliedBefore(probe); ok {
-		res.Status, res.PlanID, res.RestorePoint, res.Resumed = StatusDone, done.PlanID, done.StartedAt, true
+		res.Status, res.PlanID, res.RestorePoint, res.Resumed = OutcomeDone, done.PlanID, done.StartedAt, true
 		return res
 	}
 	p, err := r.opts.Plan(ctx, m, live)
@@ -391,12 +391,12 @@ func (r *run) one(ctx context.Context, m Member, w int) Result {
 		return failed(res, "plan", err)
 	}
 	if blocked := p.Blocked(); len(blocked) > 0 {
-		res.Status, res.Code, res.Steps = StatusBlocked, blocked[0].Code, len(blocked)
+		res.Status, res.Code, res.Steps = OutcomeBlocked, blocked[0].Code, len(blocked)
 		res.Reason = blocked[0].Target + ": " + blocked[0].Reason
 		return res
 	}
 	if !p.HasChanges() {
-		res.Status = StatusCurrent
+		res.Status = OutcomeCurrent
 		return res
 	}
 	res.Steps = len(p.Steps)
@@ -406,10 +406,10 @@ func (r *run) one(ctx context.Context, m Member, w int) Result {
 	lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
 	switch {
 	case err == nil:
-		res.Status, res.PlanID, res.RestorePoint = StatusDone, lr.PlanID, lr.StartedAt
+		res.Status, res.PlanID, res.RestorePoint = OutcomeDone, lr.PlanID, lr.StartedAt
 		return res
 	case errors.Is(err, applier.ErrUniqueDuplicates):
-		res.Status, res.Code, res.Reason = StatusBlocked, planner.CodeUniqueDuplicates, err.Error()
+		res.Status, res.Code, res.Reason = OutcomeBlocked, planner.CodeUniqueDuplicates, err.Error()
 		return res
 	case errors.Is(err, applier.ErrLeanLocked):
 		return failed(res, "apply", err)
@@ -423,7 +423,7 @@ func (r *run) one(ctx context.Context, m Member, w int) Result {
 	probe = applier.RolloutProbe(r.opts.ID)
 	if _, ierr := backend.InspectWith(ctx, d1, nil, probe); ierr == nil {
 		if done, ok := appliedBefore(probe); ok {
-			res.Status, res.PlanID, res.RestorePoint = StatusDone, done.PlanID, done.StartedAt
+			res.Status, res.PlanID, res.RestorePoint = OutcomeDone, done.PlanID, done.StartedAt
 			return res
 		}
 	}
@@ -432,7 +432,7 @@ func (r *run) one(ctx context.Context, m Member, w int) Result {
 
 // full applies a plan that is not a single batch with the normal applier,
 // its history row named after the rollout.
-func (r *run) full(ctx context.Context, m Member, p *planner.Plan, res Result) Result {
+func (r *run) full(ctx context.Context, m Member, p *planner.Plan, res RolloutResult) RolloutResult {
 	p.ID = applier.RolloutPlanID(r.opts.ID, applier.PlanDigest(p))
 	opts := r.opts.Apply
 	if opts.Actor == "" {
@@ -445,7 +445,7 @@ func (r *run) full(ctx context.Context, m Member, p *planner.Plan, res Result) R
 	if _, err := applier.Apply(ctx, m.Backend, p, opts); err != nil {
 		return failed(res, "apply", err)
 	}
-	res.Status, res.PlanID, res.RestorePoint = StatusDone, p.ID, start.Format("2006-01-02T15:04:05.000Z")
+	res.Status, res.PlanID, res.RestorePoint = OutcomeDone, p.ID, start.Format("2006-01-02T15:04:05.000Z")
 	return res
 }
 
@@ -459,8 +459,8 @@ func appliedBefore(p *backend.Probe) (applier.RolloutRecord, bool) {
 	return applier.RolloutRecord{}, false
 }
 
-func failed(res Result, what string, err error) Result {
-	res.Status, res.FailedAt = StatusFailed, what
+func failed(res RolloutResult, what string, err error) RolloutResult {
+	res.Status, res.FailedAt = OutcomeFailed, what
 	res.Reason = what + ": " + err.Error()
 	return res
 }

@@ -166,18 +166,18 @@ func TestRolloutLocalMixed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Rollout(ctx, ms, Options{ID: id, Environment: "local", Plan: planWith(spec, "local"),
+	rep, err := Rollout(ctx, ms, RolloutOptions{ID: id, Environment: "local", Plan: planWith(spec, "local"),
 		Canary: 2, BatchSize: 5, Concurrency: 3, Journal: j})
 	if err != nil {
 		for _, r := range rep.Results {
-			if r.Status == StatusFailed {
+			if r.Status == OutcomeFailed {
 				t.Logf("%s: %s", r.Database, r.Reason)
 			}
 		}
 		t.Fatalf("Rollout: %v", err)
 	}
-	want := map[string]Status{stateFresh: StatusDone, stateCurrent: StatusCurrent, stateDrifted: StatusDone,
-		stateBlocked: StatusBlocked, stateNotNull: StatusBlocked}
+	want := map[string]Outcome{stateFresh: OutcomeDone, stateCurrent: OutcomeCurrent, stateDrifted: OutcomeDone,
+		stateBlocked: OutcomeBlocked, stateNotNull: OutcomeBlocked}
 	for i, r := range rep.Results {
 		st := states[i%len(states)]
 		if r.Database != ms[i].Name || r.Status != want[st] {
@@ -186,7 +186,7 @@ func TestRolloutLocalMixed(t *testing.T) {
 		if st == stateBlocked && r.Code != planner.CodeUniqueDuplicates {
 			t.Errorf("%s: code %q, want %s", r.Database, r.Code, planner.CodeUniqueDuplicates)
 		}
-		if r.Status == StatusDone && (r.RestorePoint == "" || !strings.HasPrefix(r.PlanID, id+":")) {
+		if r.Status == OutcomeDone && (r.RestorePoint == "" || !strings.HasPrefix(r.PlanID, id+":")) {
 			t.Errorf("%s: done without restore point or rollout plan id: %+v", r.Database, r)
 		}
 	}
@@ -197,15 +197,15 @@ func TestRolloutLocalMixed(t *testing.T) {
 		t.Errorf("databases with an applied row = %d, want 12 (8 done now, 4 made current before)", len(got))
 	}
 	// A second rollout finds nothing to do.
-	rep2, err := Rollout(ctx, ms, Options{Environment: "local", Plan: planWith(spec, "local")})
+	rep2, err := Rollout(ctx, ms, RolloutOptions{Environment: "local", Plan: planWith(spec, "local")})
 	if err != nil {
 		t.Fatalf("second Rollout: %v", err)
 	}
 	for i, r := range rep2.Results {
 		st := states[i%len(states)]
-		wantSt := StatusCurrent
+		wantSt := OutcomeCurrent
 		if st == stateBlocked || st == stateNotNull {
-			wantSt = StatusBlocked
+			wantSt = OutcomeBlocked
 		}
 		if r.Status != wantSt {
 			t.Errorf("second run %s: %s, want %s", r.Database, r.Status, wantSt)
@@ -237,12 +237,12 @@ func TestRolloutStops(t *testing.T) {
 	}
 
 	t.Run("canary", func(t *testing.T) {
-		rep, err := Rollout(ctx, ms, Options{ID: "r-canary", Plan: failing, Canary: 2, BatchSize: 4})
+		rep, err := Rollout(ctx, ms, RolloutOptions{ID: "r-canary", Plan: failing, Canary: 2, BatchSize: 4})
 		if !errors.Is(err, ErrStopped) || !strings.Contains(rep.Stopped, "canary") {
 			t.Fatalf("err = %v, stopped %q; want stopped by the canary", err, rep.Stopped)
 		}
 		c := rep.Counts()
-		if c[StatusDone] != 1 || c[StatusFailed] != 1 || c[StatusSkipped] != 10 {
+		if c[OutcomeDone] != 1 || c[OutcomeFailed] != 1 || c[OutcomeSkipped] != 10 {
 			t.Errorf("counts = %v, want 1 done, 1 failed, 10 skipped", c)
 		}
 	})
@@ -255,13 +255,13 @@ func TestRolloutStops(t *testing.T) {
 			t.Fatal(err)
 		}
 		delete(broken, "tenant-001")
-		rep, err := Rollout(ctx, ms, Options{ID: id, Environment: "local", Plan: failing, BatchSize: 4, Concurrency: 1, MaxFailures: 1, Journal: j})
+		rep, err := Rollout(ctx, ms, RolloutOptions{ID: id, Environment: "local", Plan: failing, BatchSize: 4, Concurrency: 1, MaxFailures: 1, Journal: j})
 		if !errors.Is(err, ErrStopped) {
 			t.Fatalf("err = %v, want ErrStopped", err)
 		}
 		c := rep.Counts()
 		// tenant-000 was done by the canary subtest: current now.
-		if c[StatusFailed] != 2 || c[StatusSkipped] != 5 {
+		if c[OutcomeFailed] != 2 || c[OutcomeSkipped] != 5 {
 			t.Errorf("counts = %v, want 2 failed and the 5 after them skipped", c)
 		}
 		// Fixed; resume from the journal.
@@ -275,7 +275,7 @@ func TestRolloutStops(t *testing.T) {
 			asked = append(asked, m.Name)
 			return planFn(ctx, m, live)
 		}
-		rep, err = Rollout(ctx, ms, Options{ID: id, Environment: "local", Plan: counting, BatchSize: 4, Concurrency: 1, Journal: j})
+		rep, err = Rollout(ctx, ms, RolloutOptions{ID: id, Environment: "local", Plan: counting, BatchSize: 4, Concurrency: 1, Journal: j})
 		if err != nil {
 			t.Fatalf("resume: %v", err)
 		}
@@ -283,7 +283,7 @@ func TestRolloutStops(t *testing.T) {
 			t.Errorf("resume planned %d databases (%v), want the 7 failed or skipped", len(asked), asked)
 		}
 		for _, r := range rep.Results {
-			if r.Status != StatusDone && r.Status != StatusCurrent {
+			if r.Status != OutcomeDone && r.Status != OutcomeCurrent {
 				t.Errorf("%s: %s after resume", r.Database, r.Status)
 			}
 		}
@@ -309,7 +309,7 @@ func TestRolloutRefusesSecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Release(ctx)
-	_, err = Rollout(ctx, ms, Options{ID: "r-second", Plan: planWith(spec, "local")})
+	_, err = Rollout(ctx, ms, RolloutOptions{ID: "r-second", Plan: planWith(spec, "local")})
 	if !errors.Is(err, applier.ErrRolloutLocked) || !strings.Contains(err.Error(), "r-first by alice") {
 		t.Fatalf("err = %v, want refused naming r-first by alice", err)
 	}
@@ -323,7 +323,7 @@ func TestJournalTornLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := j.Record(Result{Database: "a", Status: StatusDone}); err != nil {
+	if err := j.Record(RolloutResult{Database: "a", Status: OutcomeDone}); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
@@ -340,7 +340,7 @@ func TestJournalTornLine(t *testing.T) {
 	if _, ok := j.Final("b"); ok {
 		t.Errorf("torn b taken as final")
 	}
-	if err := j.Record(Result{Database: "b", Status: StatusCurrent}); err != nil {
+	if err := j.Record(RolloutResult{Database: "b", Status: OutcomeCurrent}); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
@@ -348,7 +348,7 @@ func TestJournalTornLine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	if r, ok := j.Final("b"); !ok || r.Status != StatusCurrent {
+	if r, ok := j.Final("b"); !ok || r.Status != OutcomeCurrent {
 		t.Errorf("b = %+v, %v", r, ok)
 	}
 	if p, _ := LatestUnfinished(dir, "prod"); p != JournalPath(dir, "r1") {
