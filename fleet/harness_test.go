@@ -26,7 +26,9 @@ type harnessFleet struct {
 	h       *cftest.Harness
 	acct    string
 	store   *cloudflare.Store
-	members []Member
+	src     Source
+	dbs     []Database
+	members []member
 	ids     map[string]string // name -> id
 }
 
@@ -59,9 +61,11 @@ func newHarnessFleet(t testing.TB, h *cftest.Harness, n int, gov *cloudflare.Gov
 		t.Fatalf("open store: %v", err)
 	}
 	f.store = s
+	f.src = NewCloudflare(s)
 	for i := range n {
 		f.ids[names[i]] = ids[i]
-		f.members = append(f.members, Member{Name: names[i], ID: ids[i], Backend: s.WithDatabase(ids[i], names[i])})
+		f.dbs = append(f.dbs, Database{Name: names[i], ID: ids[i]})
+		f.members = append(f.members, member{Name: names[i], ID: ids[i], Backend: s.WithDatabase(ids[i], names[i])})
 	}
 	return f
 }
@@ -89,7 +93,7 @@ func (f *harnessFleet) requestsPerDatabase(t testing.TB) map[string]int {
 }
 
 // appliedBy returns, per database, the history rows rollout id applied.
-func appliedBy(t testing.TB, ms []Member, id string) map[string]int {
+func appliedBy(t testing.TB, ms []member, id string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, m := range ms {
@@ -191,8 +195,8 @@ func TestRolloutHarness200(t *testing.T) {
 	h.ResetLog(t)
 
 	start := time.Now()
-	rep, err := Rollout(ctx, f.members, RolloutOptions{ID: NewRolloutID(time.Now()), Environment: "fleet",
-		Plan: planWith(spec, "fleet"), CanaryPercent: 5, BatchSize: 50, Concurrency: 8, MaxFailures: n})
+	rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: NewRolloutID(time.Now()), Environment: "fleet",
+		Spec: spec, CanaryPercent: 5, BatchSize: 50, Concurrency: 8, MaxFailures: n})
 	if err != nil {
 		for _, r := range rep.Results {
 			if r.Status == OutcomeFailed {
@@ -228,7 +232,7 @@ func TestRolloutHarness200(t *testing.T) {
 		}
 	}
 	// History proves each change landed once, and only where planned.
-	var reachable []Member
+	var reachable []member
 	for _, m := range f.members {
 		if stateOf[m.Name] != "unreachable" {
 			reachable = append(reachable, m)
@@ -301,7 +305,7 @@ func TestRolloutHarnessKillResume(t *testing.T) {
 	}
 	recorded := len(j.Results())
 	t.Logf("killed after %d recorded databases (asked for %d)", recorded, killAt)
-	rep, err := Rollout(ctx, f.members, RolloutOptions{ID: id, Environment: "fleet", Plan: planWith(spec, "fleet"),
+	rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: id, Environment: "fleet", Spec: spec,
 		Concurrency: 8, Journal: j})
 	if err != nil {
 		t.Fatalf("resume: %v", err)
@@ -340,7 +344,7 @@ func TestRolloutHarnessTwoAtOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reps[i], errs[i] = Rollout(ctx, f.members, RolloutOptions{ID: fmt.Sprintf("r-at-once-%d", i), Plan: planWith(spec, "fleet"), Concurrency: 4})
+			reps[i], errs[i] = Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: fmt.Sprintf("r-at-once-%d", i), Spec: spec, Concurrency: 4})
 		}()
 	}
 	wg.Wait()
@@ -391,16 +395,16 @@ func helperRollout() int {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
-	var ms []Member
+	var dbs []Database
 	for i, name := range cfg.Names {
-		ms = append(ms, Member{Name: name, ID: cfg.IDs[i], Backend: s.WithDatabase(cfg.IDs[i], name)})
+		dbs = append(dbs, Database{Name: name, ID: cfg.IDs[i]})
 	}
 	j, err := CreateJournal(cfg.Dir, JournalHeader{Rollout: cfg.Rollout, Environment: "fleet", Started: time.Now()})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
-	if _, err := Rollout(ctx, ms, RolloutOptions{ID: cfg.Rollout, Environment: "fleet", Plan: planWith(spec, "fleet"),
+	if _, err := Rollout(ctx, NewCloudflare(s), dbs, RolloutOptions{ID: cfg.Rollout, Environment: "fleet", Spec: spec,
 		Concurrency: 8, Journal: j}); err != nil {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 1

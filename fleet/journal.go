@@ -48,9 +48,9 @@ type JournalHeader struct {
 }
 
 type journalLine struct {
-	Header *JournalHeader `json:"header,omitempty"`
-	RolloutResult *RolloutResult        `json:"result,omitempty"`
-	End    *time.Time     `json:"end,omitempty"`
+	Header        *JournalHeader `json:"header,omitempty"`
+	RolloutResult *RolloutResult `json:"result,omitempty"`
+	End           *time.Time     `json:"end,omitempty"`
 }
 
 // Journal is a rollout's local progress file.

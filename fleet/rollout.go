@@ -8,26 +8,17 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )
-
-// Member is one database of a fleet as a rollout reaches it.
-type Member struct {
-	// Name is the database's name; members are rolled out in name order.
-	Name string
-	// ID is the database id (empty on the local backend).
-	ID string
-	// Backend reaches the database (its D1; KV is shared by the fleet).
-	Backend backend.Backend
-}
 
 // Outcome is a database's outcome in a rollout.
 type Outcome string
@@ -57,7 +48,7 @@ func (s Outcome) final() bool {
 
 // RolloutResult is one database's outcome.
 type RolloutResult struct {
-	Database string `json:"database"`
+	Database string  `json:"database"`
 	Status   Outcome `json:"status"`
 	// Wave is the 0-based wave (0 is the canary when there is one).
 	Wave   int    `json:"wave"`
@@ -84,8 +75,8 @@ type RolloutReport struct {
 	Finished    time.Time `json:"finished"`
 	// Stopped says why the rollout stopped before every database (the
 	// canary failed, too many failures, interrupted); empty when complete.
-	Stopped string   `json:"stopped,omitempty"`
-	Waves   int      `json:"waves"`
+	Stopped string          `json:"stopped,omitempty"`
+	Waves   int             `json:"waves"`
 	Results []RolloutResult `json:"databases"`
 	// Requests is the API requests sent, when the caller counts them.
 	Requests int64 `json:"requests,omitempty"`
@@ -128,9 +119,14 @@ type RolloutOptions struct {
 	// journal's.
 	ID          string
 	Environment string
-	// Plan plans one database from its live schema (read without KV
-	// namespaces: they are the fleet's, shared, and the caller knows them).
-	Plan func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error)
+	// Spec and Environment are what is rolled out; each database plans
+	// the tenant's view of the spec (hclspec.Spec.Tenant).
+	Spec *hclspec.Spec
+	// PlanOptions are passed to planner.Diff for every database.
+	PlanOptions []planner.Option
+	// Plan, when set, plans one database from its inspection instead of
+	// TenantPlan(Spec, Environment, PlanOptions...).
+	Plan RolloutPlanFunc
 	// Canary is the number of databases of the first wave; CanaryPercent,
 	// when set, a share of the fleet instead (rounded up). With neither,
 	// there is no canary wave. A database of the canary wave where the
@@ -178,25 +174,28 @@ func NewRolloutID(now time.Time) string {
 	return "r" + now.UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
 }
 
-// Rollout applies the spec to every member, in waves (see RolloutOptions), and
-// reports per database. Per database it costs, for an additive change,
+// Rollout applies opts.Spec to the databases dbs of src, in waves (see
+// RolloutOptions), and reports per database. Per database it costs, for an additive change,
 // two requests to inspect (applier.RolloutProbe rides in the second) and
 // one to apply (applier.ApplyLean); a database already current costs the
 // two, and a database the journal says is finished none.
 //
 // Before the first wave it takes the fleet's rollout lease in the first
-// member by name (applier.AcquireRolloutLock): a second rollout of the
+// database by name (applier.AcquireRolloutLock): a second rollout of the
 // same fleet is refused (or waits LockTimeout) with the holder's name,
 // while the same rollout resumed takes its own lease over.
 //
 // It returns the report and, when the rollout stopped before reaching
 // every database, an error wrapping ErrStopped.
-func Rollout(ctx context.Context, members []Member, opts RolloutOptions) (*RolloutReport, error) {
-	if len(members) == 0 {
+func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOptions) (*RolloutReport, error) {
+	if len(dbs) == 0 {
 		return nil, ErrNoMembers
 	}
+	if opts.Spec == nil {
+		return nil, errors.New("fleet: Rollout needs RolloutOptions.Spec")
+	}
 	if opts.Plan == nil {
-		return nil, errors.New("fleet: Rollout needs Options.Plan")
+		opts.Plan = TenantPlan(opts.Spec, opts.Environment, opts.PlanOptions...)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -215,11 +214,16 @@ func Rollout(ctx context.Context, members []Member, opts RolloutOptions) (*Rollo
 			j.Path(), j.Header.Rollout, j.Header.Environment, opts.ID, opts.Environment)
 	}
 	opts.Lean.RolloutID = opts.ID
-	ms := append([]Member(nil), members...)
-	sort.Slice(ms, func(a, b int) bool { return ms[a].Name < ms[b].Name })
+	ms := append([]Database(nil), dbs...)
+	sortDatabases(ms)
 
 	rep := &RolloutReport{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
-	lock, err := applier.AcquireRolloutLock(ctx, ms[0].Backend.D1(), applier.RolloutLockOptions{
+	control, err := src.Open(ctx, ms[0], false)
+	if err != nil {
+		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", ms[0].Name, err)
+	}
+	defer control.Close()
+	lock, err := applier.AcquireRolloutLock(ctx, control.D1(), applier.RolloutLockOptions{
 		Rollout: opts.ID, Who: opts.Lean.Actor, Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: opts.Logger,
 	})
 	if err != nil {
@@ -231,10 +235,14 @@ func Rollout(ctx context.Context, members []Member, opts RolloutOptions) (*Rollo
 		}
 	}()
 
+	if err := ensureNamespaces(ctx, src.KV(), opts.Spec, opts.Environment); err != nil {
+		return nil, err
+	}
+
 	waves := planWaves(len(ms), opts)
 	rep.Waves = len(waves)
 	results := make([]RolloutResult, len(ms))
-	r := &run{opts: opts}
+	r := &run{src: src, opts: opts}
 	for w, span := range waves {
 		if why := r.stopReason(ctx); why != "" && rep.Stopped == "" {
 			rep.Stopped = why
@@ -298,6 +306,7 @@ func planWaves(n int, opts RolloutOptions) [][2]int {
 }
 
 type run struct {
+	src      Source
 	opts     RolloutOptions
 	failures atomic.Int64
 }
@@ -321,7 +330,7 @@ func (r *run) stopReason(ctx context.Context) string {
 // wave rolls out ms[span] with bounded concurrency and returns the number
 // of its databases whose apply failed (not those that could not be
 // reached or planned: a canary tests the change).
-func (r *run) wave(ctx context.Context, ms []Member, results []RolloutResult, span [2]int, w int) int {
+func (r *run) wave(ctx context.Context, ms []Database, results []RolloutResult, span [2]int, w int) int {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -368,17 +377,26 @@ func (r *run) wave(ctx context.Context, ms []Member, results []RolloutResult, sp
 }
 
 // one rolls out one database.
-func (r *run) one(ctx context.Context, m Member, w int) RolloutResult {
-	res := RolloutResult{Database: m.Name, Wave: w}
+func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
+	res := RolloutResult{Database: db.Name, Wave: w}
 	if r.opts.Journal != nil {
-		if prev, ok := r.opts.Journal.Final(m.Name); ok {
+		if prev, ok := r.opts.Journal.Final(db.Name); ok {
 			prev.Resumed = true
 			return prev
 		}
 	}
-	d1 := m.Backend.D1()
+	if db.Missing {
+		res.Status, res.Reason = OutcomeSkipped, "the database does not exist; a rollout does not create databases"
+		return res
+	}
+	be, err := r.src.Open(ctx, db, false)
+	if err != nil {
+		return failed(res, "open", err)
+	}
+	defer be.Close()
+	d1 := be.D1()
 	probe := applier.RolloutProbe(r.opts.ID)
-	live, err := backend.InspectWith(ctx, d1, nil, probe)
+	in, err := operator.Inspect(ctx, d1, be.KV(), probe)
 	if err != nil {
 		return failed(res, "inspect", err)
 	}
@@ -386,7 +404,7 @@ func (r *run) one(ctx context.Context, m Member, w int) RolloutResult {
 		res.Status, res.PlanID, res.RestorePoint, res.Resumed = OutcomeDone, done.PlanID, done.StartedAt, true
 		return res
 	}
-	p, err := r.opts.Plan(ctx, m, live)
+	p, err := r.opts.Plan(ctx, be, db, in)
 	if err != nil {
 		return failed(res, "plan", err)
 	}
@@ -401,7 +419,7 @@ func (r *run) one(ctx context.Context, m Member, w int) RolloutResult {
 	}
 	res.Steps = len(p.Steps)
 	if !applier.IsLean(p) {
-		return r.full(ctx, m, p, res)
+		return r.full(ctx, be, p, res)
 	}
 	lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
 	switch {
@@ -432,7 +450,7 @@ func (r *run) one(ctx context.Context, m Member, w int) RolloutResult {
 
 // full applies a plan that is not a single batch with the normal applier,
 // its history row named after the rollout.
-func (r *run) full(ctx context.Context, m Member, p *planner.Plan, res RolloutResult) RolloutResult {
+func (r *run) full(ctx context.Context, be backend.Backend, p *planner.Plan, res RolloutResult) RolloutResult {
 	p.ID = applier.RolloutPlanID(r.opts.ID, applier.PlanDigest(p))
 	opts := r.opts.Apply
 	if opts.Actor == "" {
@@ -442,7 +460,7 @@ func (r *run) full(ctx context.Context, m Member, p *planner.Plan, res RolloutRe
 		opts.ToolVersion = r.opts.Lean.ToolVersion
 	}
 	start := time.Now().UTC()
-	if _, err := applier.Apply(ctx, m.Backend, p, opts); err != nil {
+	if _, err := applier.Apply(ctx, be, p, opts); err != nil {
 		return failed(res, "apply", err)
 	}
 	res.Status, res.PlanID, res.RestorePoint = OutcomeDone, p.ID, start.Format("2006-01-02T15:04:05.000Z")
@@ -463,4 +481,49 @@ func failed(res RolloutResult, what string, err error) RolloutResult {
 	res.Status, res.FailedAt = OutcomeFailed, what
 	res.Reason = what + ": " + err.Error()
 	return res
+}
+
+// RolloutPlanFunc plans one database of a rollout from its inspection (the
+// rollout reads it, with its own history probe, in two requests): be is
+// the database opened for writing with the fleet's KV.
+type RolloutPlanFunc func(ctx context.Context, be backend.Backend, db Database, in *operator.Inspection) (*planner.Plan, error)
+
+// TenantPlan is the default RolloutPlanFunc: planner.Diff of the tenant's
+// view of spec with the pending backfills the inspection found and, when
+// the plan creates a table whose namespace exists, whether it holds the
+// model's objects (one KV request per such table). Unique indexes are not
+// probed for duplicates: the lean apply's batch fails on them atomically,
+// and the database is reported blocked (DM112) at no extra request.
+func TenantPlan(spec *hclspec.Spec, env string, opts ...planner.Option) RolloutPlanFunc {
+	return func(ctx context.Context, be backend.Backend, db Database, in *operator.Inspection) (*planner.Plan, error) {
+		tspec := spec.Tenant(db.Name)
+		stored, err := operator.StoredObjects(ctx, be.KV(), in.Live, planner.RefillPeeks(tspec, env, in.Live))
+		if err != nil {
+			return nil, err
+		}
+		all := append([]planner.Option{planner.WithPendingBackfills(in.Pending), planner.WithStoredObjects(stored)}, opts...)
+		return planner.Diff(tspec, env, in.Live, all...), nil
+	}
+}
+
+// ensureNamespaces creates, once per rollout, the KV namespaces of the
+// spec the fleet's shared KV lacks, so no database's plan creates one.
+func ensureNamespaces(ctx context.Context, kv backend.KV, spec *hclspec.Spec, env string) error {
+	have, err := kv.Namespaces(ctx)
+	if err != nil {
+		return fmt.Errorf("list the fleet's kv namespaces: %w", err)
+	}
+	titles := map[string]bool{}
+	for _, ns := range have {
+		titles[ns.Title] = true
+	}
+	for _, ns := range planner.Desired(spec, env).Namespaces {
+		if titles[ns.Title] {
+			continue
+		}
+		if _, err := kv.CreateNamespace(ctx, ns.Title); err != nil {
+			return fmt.Errorf("create the fleet's kv namespace %s: %w", ns.Title, err)
+		}
+	}
+	return nil
 }

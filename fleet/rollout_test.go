@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
-	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 	"github.com/dmplan/dmplan/state"
 )
@@ -68,14 +67,17 @@ func loadSpec(t testing.TB, src string) *hclspec.Spec {
 	return spec
 }
 
-// planWith plans a member against spec, with the fleet's KV namespaces
-// taken as made (they are shared and created once per rollout).
-func planWith(spec *hclspec.Spec, env string) func(context.Context, Member, *state.Schema) (*planner.Plan, error) {
-	desired := planner.Desired(spec, env)
-	return func(_ context.Context, _ Member, live *state.Schema) (*planner.Plan, error) {
-		live.Namespaces = desired.Namespaces
-		return planner.Diff(spec, env, live), nil
-	}
+// member is a database of a test fleet, opened for writing.
+type member struct {
+	Name, ID string
+	Backend  backend.Backend
+}
+
+// testFleet is a fleet and its databases, opened.
+type testFleet struct {
+	src     Source
+	dbs     []Database
+	members []member
 }
 
 // prepare puts a database in a state.
@@ -112,29 +114,34 @@ func prepare(t testing.TB, ctx context.Context, spec *hclspec.Spec, env string, 
 	}
 }
 
-// localFleet opens n local databases named tenant-000…, in the states
-// given round-robin.
-func localFleet(t testing.TB, spec *hclspec.Spec, n int, states ...string) []Member {
+// localFleet makes a local fleet of n databases named tenant-000…, in the
+// states given round-robin.
+func localFleet(t testing.TB, spec *hclspec.Spec, n int, states ...string) *testFleet {
 	t.Helper()
 	ctx := context.Background()
-	root := t.TempDir()
-	ms := make([]Member, n)
+	src, err := OpenLocal(ctx, t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	f := &testFleet{src: src}
 	for i := range n {
-		name := fmt.Sprintf("tenant-%03d", i)
-		s, err := local.Open(ctx, filepath.Join(root, name))
+		db := Database{Name: fmt.Sprintf("tenant-%03d", i)}
+		be, err := src.Open(ctx, db, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { s.Close() })
-		prepare(t, ctx, spec, "local", s.D1(), states[i%len(states)])
-		ms[i] = Member{Name: name, Backend: s}
+		t.Cleanup(func() { be.Close() })
+		prepare(t, ctx, spec, "local", be.D1(), states[i%len(states)])
+		f.dbs = append(f.dbs, db)
+		f.members = append(f.members, member{Name: db.Name, Backend: be})
 	}
-	return ms
+	return f
 }
 
 // appliedRows returns, per member, the number of history rows that
 // applied a change (every rollout's).
-func appliedRows(t testing.TB, ms []Member) map[string]int {
+func appliedRows(t testing.TB, ms []member) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, m := range ms {
@@ -159,14 +166,15 @@ func TestRolloutLocalMixed(t *testing.T) {
 	ctx := context.Background()
 	spec := loadSpec(t, tenantHCL)
 	states := []string{stateFresh, stateCurrent, stateDrifted, stateBlocked, stateNotNull}
-	ms := localFleet(t, spec, 20, states...)
+	f := localFleet(t, spec, 20, states...)
+	ms := f.members
 	dir := t.TempDir()
 	id := "r-test-1"
 	j, err := CreateJournal(dir, JournalHeader{Rollout: id, Environment: "local"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Rollout(ctx, ms, RolloutOptions{ID: id, Environment: "local", Plan: planWith(spec, "local"),
+	rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: id, Environment: "local", Spec: spec,
 		Canary: 2, BatchSize: 5, Concurrency: 3, Journal: j})
 	if err != nil {
 		for _, r := range rep.Results {
@@ -197,7 +205,7 @@ func TestRolloutLocalMixed(t *testing.T) {
 		t.Errorf("databases with an applied row = %d, want 12 (8 done now, 4 made current before)", len(got))
 	}
 	// A second rollout finds nothing to do.
-	rep2, err := Rollout(ctx, ms, RolloutOptions{Environment: "local", Plan: planWith(spec, "local")})
+	rep2, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{Environment: "local", Spec: spec})
 	if err != nil {
 		t.Fatalf("second Rollout: %v", err)
 	}
@@ -224,20 +232,21 @@ func TestRolloutLocalMixed(t *testing.T) {
 func TestRolloutStops(t *testing.T) {
 	ctx := context.Background()
 	spec := loadSpec(t, tenantHCL)
-	ms := localFleet(t, spec, 12, stateFresh)
+	f := localFleet(t, spec, 12, stateFresh)
+	ms := f.members
 	broken := map[string]bool{"tenant-001": true, "tenant-005": true, "tenant-006": true}
-	planFn := planWith(spec, "local")
+	planFn := TenantPlan(spec, "local")
 	// A broken tenant gets a change that fails to apply.
-	failing := func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error) {
-		p, err := planFn(ctx, m, live)
-		if err == nil && broken[m.Name] && len(p.Steps) > 0 {
+	failing := func(ctx context.Context, be backend.Backend, db Database, in *operator.Inspection) (*planner.Plan, error) {
+		p, err := planFn(ctx, be, db, in)
+		if err == nil && broken[db.Name] && len(p.Steps) > 0 {
 			p.Steps[0].SQL = append(p.Steps[0].SQL, "INSERT INTO no_such_table VALUES (1)")
 		}
 		return p, err
 	}
 
 	t.Run("canary", func(t *testing.T) {
-		rep, err := Rollout(ctx, ms, RolloutOptions{ID: "r-canary", Plan: failing, Canary: 2, BatchSize: 4})
+		rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: "r-canary", Spec: spec, Plan: failing, Canary: 2, BatchSize: 4})
 		if !errors.Is(err, ErrStopped) || !strings.Contains(rep.Stopped, "canary") {
 			t.Fatalf("err = %v, stopped %q; want stopped by the canary", err, rep.Stopped)
 		}
@@ -255,7 +264,7 @@ func TestRolloutStops(t *testing.T) {
 			t.Fatal(err)
 		}
 		delete(broken, "tenant-001")
-		rep, err := Rollout(ctx, ms, RolloutOptions{ID: id, Environment: "local", Plan: failing, BatchSize: 4, Concurrency: 1, MaxFailures: 1, Journal: j})
+		rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: id, Environment: "local", Spec: spec, Plan: failing, BatchSize: 4, Concurrency: 1, MaxFailures: 1, Journal: j})
 		if !errors.Is(err, ErrStopped) {
 			t.Fatalf("err = %v, want ErrStopped", err)
 		}
@@ -271,11 +280,11 @@ func TestRolloutStops(t *testing.T) {
 			t.Fatal(err)
 		}
 		var asked []string
-		counting := func(ctx context.Context, m Member, live *state.Schema) (*planner.Plan, error) {
-			asked = append(asked, m.Name)
-			return planFn(ctx, m, live)
+		counting := func(ctx context.Context, be backend.Backend, db Database, in *operator.Inspection) (*planner.Plan, error) {
+			asked = append(asked, db.Name)
+			return planFn(ctx, be, db, in)
 		}
-		rep, err = Rollout(ctx, ms, RolloutOptions{ID: id, Environment: "local", Plan: counting, BatchSize: 4, Concurrency: 1, Journal: j})
+		rep, err = Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: id, Environment: "local", Spec: spec, Plan: counting, BatchSize: 4, Concurrency: 1, Journal: j})
 		if err != nil {
 			t.Fatalf("resume: %v", err)
 		}
@@ -303,13 +312,14 @@ func TestRolloutStops(t *testing.T) {
 func TestRolloutRefusesSecond(t *testing.T) {
 	ctx := context.Background()
 	spec := loadSpec(t, tenantHCL)
-	ms := localFleet(t, spec, 3, stateFresh)
+	f := localFleet(t, spec, 3, stateFresh)
+	ms := f.members
 	l, err := applier.AcquireRolloutLock(ctx, ms[0].Backend.D1(), applier.RolloutLockOptions{Rollout: "r-first", Who: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Release(ctx)
-	_, err = Rollout(ctx, ms, RolloutOptions{ID: "r-second", Plan: planWith(spec, "local")})
+	_, err = Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: "r-second", Spec: spec})
 	if !errors.Is(err, applier.ErrRolloutLocked) || !strings.Contains(err.Error(), "r-first by alice") {
 		t.Fatalf("err = %v, want refused naming r-first by alice", err)
 	}
