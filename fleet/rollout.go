@@ -127,6 +127,13 @@ type RolloutOptions struct {
 	// Plan, when set, plans one database from its inspection instead of
 	// TenantPlan(Spec, Environment, PlanOptions...).
 	Plan RolloutPlanFunc
+	// Planned, when set, gives the plan a fleet plan made for a database
+	// just before (PlanFleet, whose inspection the user approved): a
+	// current or blocked one is reported as is and a single-batch one is
+	// applied at once, one request, without inspecting again. nil, a plan
+	// of another kind, or a batch that fails for a reason other than
+	// duplicates or the lock sends the database down the inspecting path.
+	Planned func(db Database) *planner.Plan
 	// Canary is the number of databases of the first wave; CanaryPercent,
 	// when set, a share of the fleet instead (rounded up). With neither,
 	// there is no canary wave. A database of the canary wave where the
@@ -309,6 +316,31 @@ type run struct {
 	src      Source
 	opts     RolloutOptions
 	failures atomic.Int64
+
+	// trimmed caches withoutNamespaces by plan: the databases of a group
+	// share their plan.
+	trimmed sync.Map // *planner.Plan -> *planner.Plan
+}
+
+// withoutNamespaces returns p without its create_namespace steps: the
+// rollout made the fleet's namespaces before its first wave, so they are
+// there for every database.
+func (r *run) withoutNamespaces(p *planner.Plan) *planner.Plan {
+	if p == nil {
+		return nil
+	}
+	if q, ok := r.trimmed.Load(p); ok {
+		return q.(*planner.Plan)
+	}
+	q := *p
+	q.Steps = nil
+	for _, s := range p.Steps {
+		if s.Action != planner.CreateNamespace {
+			q.Steps = append(q.Steps, s)
+		}
+	}
+	r.trimmed.Store(p, &q)
+	return &q
 }
 
 // stopReason says why no new database may start, or "".
@@ -385,16 +417,39 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 			return prev
 		}
 	}
-	if db.Missing {
-		res.Status, res.Reason = OutcomeSkipped, "the database does not exist; a rollout does not create databases"
-		return res
-	}
 	be, err := r.src.Open(ctx, db, false)
 	if err != nil {
 		return failed(res, "open", err)
 	}
 	defer be.Close()
 	d1 := be.D1()
+	if r.opts.Planned != nil {
+		if p := r.withoutNamespaces(r.opts.Planned(db)); p != nil {
+			switch blocked := p.Blocked(); {
+			case len(blocked) > 0:
+				res.Status, res.Code, res.Steps = OutcomeBlocked, blocked[0].Code, len(blocked)
+				res.Reason = blocked[0].Target + ": " + blocked[0].Reason
+				return res
+			case !p.HasChanges():
+				res.Status = OutcomeCurrent
+				return res
+			case applier.IsLean(p):
+				lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
+				switch {
+				case err == nil:
+					res.Status, res.PlanID, res.RestorePoint, res.Steps = OutcomeDone, lr.PlanID, lr.StartedAt, lr.Steps
+					return res
+				case errors.Is(err, applier.ErrUniqueDuplicates):
+					res.Status, res.Code, res.Reason = OutcomeBlocked, planner.CodeUniqueDuplicates, err.Error()
+					return res
+				case errors.Is(err, applier.ErrLeanLocked):
+					return failed(res, "apply", err)
+				}
+				// Stale (changed since the plan) or an unknown outcome:
+				// inspect, and the history and live schema decide.
+			}
+		}
+	}
 	probe := applier.RolloutProbe(r.opts.ID)
 	in, err := operator.Inspect(ctx, d1, be.KV(), probe)
 	if err != nil {
