@@ -225,18 +225,20 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	stop := make(chan struct{})
 	var once sync.Once
 	done := c.whileApplying(func() { once.Do(func() { close(stop) }) },
-		func() string { return "rollout " + j.Header.Rollout + ": resume with dmplan apply -env " + t.Environment + " -resume " + j.Header.Rollout })
+		func() string {
+			return "rollout " + j.Header.Rollout + ": resume with dmplan apply -env " + t.Environment + " -resume " + j.Header.Rollout
+		})
 	var before int64
 	if store != nil {
 		before = store.Requests()
 	}
 	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
 		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
-		Planned:     func(db fleet.Database) *planner.Plan { return planned[db.Name] },
-		Canary:      canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
+		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
+		Canary:  canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
 		Concurrency: a.Fleet.Concurrency, MaxFailures: a.Fleet.MaxFailures,
-		Journal:     j, Stop: stop, LockTimeout: a.LockTimeout, Logger: c.logger(),
-		Lean:        applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
+		Journal: j, Stop: stop, LockTimeout: a.LockTimeout, Logger: c.logger(),
+		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
 		Apply: applier.Options{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), Logger: c.logger(),
 			Redact: func(err error) string { return redact(err, t).Error() }},
 	})
