@@ -145,6 +145,10 @@ func (c *cli) gen(_ context.Context, args []string) int {
 		v.Error(fmt.Errorf("%s is stale (%s); regenerate it with %s", a.Out, why, regen))
 		return exitError
 	}
+	if err := os.MkdirAll(filepath.Dir(a.Out), 0o755); err != nil {
+		v.Error(fmt.Errorf("write %s: %w", a.Out, err))
+		return exitError
+	}
 	if err := os.WriteFile(a.Out, out, 0o644); err != nil {
 		v.Error(fmt.Errorf("write %s: %w", a.Out, err))
 		return exitError
