@@ -36,7 +36,7 @@ func TestTypeScriptCompiles(t *testing.T) {
 	}
 	dir := t.TempDir()
 	files := []string{types}
-	for _, name := range []string{"examples", "full", "adoption"} {
+	for _, name := range []string{"examples", "full", "adoption", "tricky"} {
 		sub := filepath.Join(dir, name)
 		if err := os.Mkdir(sub, 0o755); err != nil {
 			t.Fatal(err)
@@ -47,7 +47,7 @@ func TestTypeScriptCompiles(t *testing.T) {
 	}
 	cfg := map[string]any{
 		"compilerOptions": map[string]any{
-			"strict": true, "noEmit": true, "exactOptionalPropertyTypes": true, "noImplicitAny": true,
+			"strict": true, "outDir": filepath.Join(dir, "out"), "rootDir": dir, "exactOptionalPropertyTypes": true, "noImplicitAny": true,
 			"target": "es2022", "module": "es2022", "moduleResolution": "bundler", "lib": []string{"es2022"},
 			"types": []string{}, "skipLibCheck": true,
 		},
@@ -61,6 +61,28 @@ func TestTypeScriptCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tsc: %v\n%s", err, out)
 	}
+
+	// The key helpers, run by node, give the keys the runtime uses, also
+	// for a pattern that needs escaping in a template literal.
+	for _, k := range []struct{ dir, model, fn string }{
+		{"examples", "PAGE", "pageKey"}, {"tricky", "PAGE", "pageKey"}, {"tricky", "PAGE_KEY", "pageKeyKey"},
+	} {
+		spec := loadDir(map[string]string{"examples": "../examples", "tricky": "testdata/tricky"}[k.dir])(t)
+		js := filepath.Join(dir, "out", k.dir, "dmplan.gen.js")
+		script := "import(" + jsString("file://"+filepath.ToSlash(js)) + ").then(m => process.stdout.write(m." + k.fn + "(\"id-1\")))"
+		got, err := exec.Command(node, "-e", script).CombinedOutput()
+		if err != nil {
+			t.Fatalf("node %s: %v\n%s", k.fn, err, got)
+		}
+		if want := spec.Model(k.model).KV.Key("id-1"); string(got) != want {
+			t.Errorf("%s %s(\"id-1\") = %q, want %q", k.dir, k.fn, got, want)
+		}
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func copyFile(t *testing.T, from, to string) {
