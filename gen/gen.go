@@ -90,6 +90,7 @@ type modelIn struct {
 	Namespace   string     `json:"namespace,omitempty"`
 	Binding     string     `json:"binding,omitempty"`
 	KeyPattern  string     `json:"key_pattern,omitempty"`
+	IntegerKey  bool       `json:"integer_key,omitempty"` // the KV id is an integer key's decimal text
 	PrimaryKeys []string   `json:"primary_keys"`
 	SoftDelete  bool       `json:"soft_delete,omitempty"`
 	Fields      []*fieldIn `json:"fields"`  // the KV object's fields, storage order
@@ -132,6 +133,9 @@ func buildInput(spec *hclspec.Spec, opts Options) *input {
 		db.Models = append(db.Models, m.Name)
 		if !mi.D1Only {
 			mi.Namespace, mi.KeyPattern = m.KV.Namespace, m.KV.KeyPattern
+			if f := m.Field(m.PrimaryKey); f != nil && f.Type == hclspec.Integer {
+				mi.IntegerKey = true
+			}
 			mi.Binding = m.KV.Binding
 			if mi.Binding == "" {
 				mi.Binding = spec.Project.BindingPrefix + m.KV.Namespace

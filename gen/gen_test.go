@@ -31,8 +31,8 @@ var goldens = []struct {
 	{"full go", gen.Go, "fullmodels", loadDir("testdata/full"), "internal/fullmodels/models_gen.go"},
 	{"tricky names ts", gen.TypeScript, "", loadDir("testdata/tricky"), "testdata/golden/tricky.gen.ts"},
 	{"tricky names go", gen.Go, "trickymodels", loadDir("testdata/tricky"), "internal/trickymodels/models_gen.go"},
-	{"d1-only and blob ts", gen.TypeScript, "", adoptionSpec, "testdata/golden/adoption.gen.ts"},
-	{"d1-only and blob go", gen.Go, "adoptionmodels", adoptionSpec, "internal/adoptionmodels/models_gen.go"},
+	{"d1-only and blob ts", gen.TypeScript, "", loadDir("testdata/adoption"), "testdata/golden/adoption.gen.ts"},
+	{"d1-only and blob go", gen.Go, "adoptionmodels", loadDir("testdata/adoption"), "internal/adoptionmodels/models_gen.go"},
 }
 
 func loadDir(dir string) func(t *testing.T) *hclspec.Spec {

@@ -68,7 +68,11 @@ func typescript(in *input) []byte {
 			w.line("}")
 			w.line("")
 			w.line("/** The KV key of %s record id: %s. */", m.Name, safe(m.KeyPattern))
-			w.line("export function %s(id: string): string {", n.Key)
+			idType := "string"
+			if m.IntegerKey {
+				idType = "number | string"
+			}
+			w.line("export function %s(id: %s): string {", n.Key, idType)
 			w.line("\treturn %s;", tsKeyExpr(m.KeyPattern))
 			w.line("}")
 		}

@@ -1,5 +1,5 @@
 // The types generated for D1-only models, blobs and composite keys.
-import { type Env, type EventRow, type File, type FileRow, type MembershipRow, fileKey } from "./dmplan.gen";
+import { type Counter, type CounterRow, type Env, type EventRow, type File, type FileRow, type MembershipRow, counterKey, fileKey } from "./dmplan.gen";
 
 export async function read(env: Env): Promise<unknown> {
 	const ev = (await env.APP_DB.prepare('SELECT * FROM "events"').first<EventRow>())!;
@@ -15,4 +15,11 @@ export async function read(env: Env): Promise<unknown> {
 	// @ts-expect-error: a D1-only model has no KV binding
 	const noKV = env.APP_EVENTS;
 	return { id, payload, seen, key, data, thumb, noKV };
+}
+
+export async function counters(env: Env): Promise<number> {
+	const c = (await env.APP_COUNTERS.get<Counter>(counterKey(42), "json"))!;
+	const id: number = c.id; // an integer key
+	const row = (await env.APP_DB.prepare('SELECT * FROM "counter"').first<CounterRow>())!;
+	return id + row.n;
 }
