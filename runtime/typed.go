@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -155,6 +156,9 @@ func (f *typedField) value(v reflect.Value) any {
 		if v.IsNil() {
 			return nil
 		}
+	}
+	if v.Type() == rawJSONType && string(bytes.TrimSpace(v.Bytes())) == "null" {
+		return nil // JSON null is an unset field, as a nil RawMessage is
 	}
 	if v.Type() == timeType {
 		tm := v.Interface().(time.Time)

@@ -267,7 +267,9 @@ func TestTypedValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = items.Create(f.ctx, &fullmodels.Item{Sku: ptr("Not A Slug"), Grade: ptr("z")})
+	// A json.RawMessage holding null is unset, like a nil one: a required
+	// json field is then missing.
+	_, err = items.Create(f.ctx, &fullmodels.Item{Sku: ptr("Not A Slug"), Grade: ptr("z"), Attrs: json.RawMessage(" null ")})
 	var ve *runtime.ValidationError
 	if !errors.As(err, &ve) || !errors.Is(err, runtime.ErrInvalid) {
 		t.Fatalf("error %v, want a *ValidationError", err)
