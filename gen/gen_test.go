@@ -3,6 +3,11 @@ package gen_test
 import (
 	"bytes"
 	"flag"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,5 +153,33 @@ func TestPackageName(t *testing.T) {
 		if got := gen.PackageName(in); got != want {
 			t.Errorf("PackageName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestNoModels: a configuration without models still gives files that
+// compile (no unused import in Go; Env with the D1 binding in TypeScript).
+func TestNoModels(t *testing.T) {
+	spec, diags := hclspec.LoadSources("empty", map[string][]byte{"p.dm.hcl": []byte(`project "empty" {}`)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	src, err := gen.Generate(spec, gen.Options{Lang: gen.Go, Package: "empty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "empty.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&types.Config{Importer: importer.Default()}).Check("empty", fset, []*ast.File{f}, nil); err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	ts, err := gen.Generate(spec, gen.Options{Lang: gen.TypeScript})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(ts), "export interface Env {\n\t/** D1 database. */\n\tDB: D1Database;\n}\n") {
+		t.Errorf("TypeScript without models:\n%s", ts)
 	}
 }

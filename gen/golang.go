@@ -113,7 +113,9 @@ func golang(in *input) ([]byte, error) {
 	if usesJSON || usesTime {
 		w.line("")
 	}
-	w.line("\t\"github.com/dmplan/dmplan/runtime\"")
+	if len(in.Models) > 0 {
+		w.line("\t\"github.com/dmplan/dmplan/runtime\"")
+	}
 	w.line(")")
 	w.b.WriteString(body.b.String())
 	out, err := format.Source(w.bytes())

@@ -31,9 +31,12 @@ func typescript(in *input) []byte {
 	w.line("/** The Worker bindings of the models, named as `dmplan bindings` prints them. */")
 	w.line("export interface Env {")
 	for _, b := range in.Bindings {
-		if b.Type == "D1Database" {
+		switch {
+		case b.Type == "D1Database" && len(b.Models) == 0:
+			w.line("\t/** D1 database. */")
+		case b.Type == "D1Database":
 			w.line("\t/** D1 database of models %s. */", strings.Join(b.Models, ", "))
-		} else {
+		default:
 			w.line("\t/** KV namespace %s of models %s. */", safe(b.Title), strings.Join(b.Models, ", "))
 		}
 		w.line("\t%s: %s;", b.Name, b.Type)

@@ -122,10 +122,9 @@ func (c *cli) gen(_ context.Context, args []string) int {
 	}
 	have, err := os.ReadFile(a.Out)
 	switch {
-	case err == nil && bytes.Equal(have, out):
-		if a.Check {
-			v.Current(a.Out)
-		}
+	case err == nil && bytes.Equal(bytes.ReplaceAll(have, []byte("\r\n"), []byte("\n")), out):
+		// The same file, also when git checked it out with CRLF endings.
+		v.Current(a.Out)
 		return exitOK
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		v.Error(fmt.Errorf("read %s: %w", a.Out, err))
