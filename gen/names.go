@@ -66,7 +66,7 @@ func camel(s string) string {
 	p := pascal(s)
 	ws := words(s)
 	if len(ws) == 0 {
-		return "x" + p
+		return "x"
 	}
 	first := strings.ToUpper(ws[0])
 	if initialisms[first] && strings.HasPrefix(p, first) {
