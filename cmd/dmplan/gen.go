@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -53,7 +55,7 @@ func parseGen(args []string, c *cli) (genArgs, error) {
 	fs.StringVar(&a.Lang, "lang", "", "`ts` (TypeScript) or go")
 	fs.StringVar(&a.Env, "env", "", envUsage("the environment whose bindings Env names; they are the same in every environment"))
 	fs.StringVar(&a.Out, "out", "", "the `FILE` to write, - for standard output (default DIR/"+genDefaultTS+" or DIR/"+genDefaultGo+")")
-	fs.StringVar(&a.Package, "package", "", "the Go package `NAME` (default: the output directory's name)")
+	fs.StringVar(&a.Package, "package", "", "the Go package `NAME` (default: the package of the output directory's Go files, else its name)")
 	fs.BoolVar(&a.Check, "check", false, "write nothing; exit 1 when the file is missing or stale")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
 	rest, err := genCommand.parse(fs, args, c.stdout)
@@ -106,7 +108,7 @@ func (c *cli) gen(_ context.Context, args []string) int {
 	}
 	pkg := a.Package
 	if a.Lang == gen.Go && pkg == "" {
-		pkg = gen.PackageName(filepath.Base(absDir(filepath.Dir(a.Out))))
+		pkg = goPackageOf(filepath.Dir(a.Out), a.Out)
 	}
 	out, err := gen.Generate(spec, gen.Options{Lang: a.Lang, Package: pkg})
 	if err != nil {
@@ -203,4 +205,23 @@ func checkEnvDeclared(spec *hclspec.Spec, env string) error {
 		names = append(names, e.Name)
 	}
 	return fmt.Errorf("environment %q is not declared%s", env, didYouMean(env, names, ""))
+}
+
+// goPackageOf is the package name for a Go file written into dir: the
+// package the directory's other Go files (tests aside) declare, else one
+// made from the directory's name.
+func goPackageOf(dir, out string) string {
+	entries, _ := os.ReadDir(dir) // a directory not made yet has no files
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") ||
+			filepath.Join(dir, name) == filepath.Clean(out) {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(dir, name), nil, parser.PackageClauseOnly)
+		if err == nil && f.Name.Name != "" {
+			return f.Name.Name
+		}
+	}
+	return gen.PackageName(filepath.Base(absDir(dir)))
 }
