@@ -73,11 +73,7 @@ func desiredTable(m *hclspec.Model) *state.Table {
 		if ix == nil {
 			continue
 		}
-		t.Indexes = append(t.Indexes, &state.Index{
-			Name:    ix.Name,
-			Columns: append([]string(nil), ix.Columns...),
-			Unique:  ix.Unique,
-		})
+		t.Indexes = append(t.Indexes, desiredIndex(ix))
 	}
 	return t
 }

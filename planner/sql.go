@@ -187,7 +187,10 @@ func addColumnSQL(table string, c *state.Column) string {
 	return "ALTER TABLE " + quoteIdent(table) + " ADD COLUMN " + columnDef(c)
 }
 
-// createIndexSQL renders CREATE [UNIQUE] INDEX.
+// createIndexSQL renders CREATE [UNIQUE] INDEX with each key's
+// expression, collation and order and the WHERE of a partial index. The
+// expressions and the condition are normalized text, which inspection
+// reads back unchanged.
 func createIndexSQL(table string, ix *state.Index) string {
 	var b strings.Builder
 	b.WriteString("CREATE ")
@@ -203,8 +206,28 @@ func createIndexSQL(table string, ix *state.Index) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(c))
+		b.WriteString(keySQL(c, ix.Key(i)))
+		if ix.Key(i).Desc {
+			b.WriteString(" DESC")
+		}
 	}
 	b.WriteString(")")
+	if ix.Where != "" {
+		b.WriteString(" WHERE ")
+		b.WriteString(ix.Where)
+	}
 	return b.String()
+}
+
+// keySQL renders one key of an index without its order: the quoted
+// column or the expression, then its collation.
+func keySQL(col string, k state.IndexKey) string {
+	s := quoteIdent(col)
+	if k.Expr != "" {
+		s = k.Expr
+	}
+	if k.Collate != "" {
+		s += " COLLATE " + k.Collate
+	}
+	return s
 }

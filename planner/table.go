@@ -90,7 +90,7 @@ func indexStep(m *hclspec.Model, table string, ix *state.Index) Step {
 		Model:  m.Name,
 		Target: ix.Name,
 		SQL:    []string{createIndexSQL(table, ix)},
-		Reason: fmt.Sprintf("model %s declares %s %s on %s(%s)", m.Name, kind, label, table, strings.Join(ix.Columns, ", ")),
+		Reason: fmt.Sprintf("model %s declares %s %s on %s%s", m.Name, kind, label, table, indexShape(ix)),
 		Safe:   true,
 	}
 }
