@@ -268,6 +268,12 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 			// The live column holds the field's values as they are: the
 			// model only has to say how the column is declared.
 			hint = sqlTypeHint(f, t, have, haveType)
+		case f != nil && (m.D1Only() || haveType == ""):
+			// No KV objects to refill from, or nothing to declare.
+			hint = sqlTypeHint(f, t, have, haveType)
+			if want.PK && haveType != "" {
+				hint = fmt.Sprintf("declare the key's field with the live column's type (%s); %s", keyFieldDecl(want.Name, haveType), rebuildHint(t.Name))
+			}
 		case want.PK || (f != nil && f.Primary):
 			// The primary key cannot be removed or renamed away.
 			hint = fmt.Sprintf("declare the key's field with the live column's type (%s), or, as SQLite cannot change a primary key in place, point d1.table at a new table name and apply (dmplan creates it), refill it from KV with dmplan reconcile -model %s -fix, then drop the old table by hand once nothing reads it",

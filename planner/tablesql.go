@@ -133,7 +133,10 @@ func showType(t string) string {
 // describe the column as it is, when its affinity holds the field's values.
 func sqlTypeHint(f *hclspec.Field, t *state.Table, have *state.Column, haveType string) string {
 	rebuild := fmt.Sprintf("SQLite cannot change a declared type: rebuild table %s by hand (CREATE TABLE with the new type, INSERT … SELECT, DROP, RENAME), or add a new field and backfill it", t.Name)
-	if haveType == "" || !hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type) {
+	if haveType == "" {
+		return fmt.Sprintf("column %s.%s has no declared type, which no field can declare: %s", t.Name, have.Name, rebuild)
+	}
+	if !hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type) {
 		return rebuild
 	}
 	desc := fmt.Sprintf("set sql_type = %q on field %s to describe the column as it is", haveType, f.Name)

@@ -63,6 +63,7 @@ model "PAGE" {
 		codes []string // blocked codes, in order
 		notes []string // note codes
 		hint  []string // substrings of the first blocked step's hint
+		not   []string // what the first blocked step's hint must not say
 		sql   []string // substrings of the first non-blocked step's SQL
 	}{
 		{name: "spelling of a declared type and an expression default", src: imported, live: func(s *state.Schema) {
@@ -118,6 +119,11 @@ model "PAGE" {
 			dropColumn(s.Table("items"), "price")
 			s.Table("items").HasRows = true
 		}, sql: []string{`ALTER TABLE "items" ADD COLUMN "price" DECIMAL(10,2)`}},
+		{name: "D1-only key of another type", src: imported, live: func(s *state.Schema) { s.Table("items").Column("id").Type = "TEXT" },
+			codes: []string{CodeTypeChange}, hint: []string{`declare the key's field with the live column's type (field "id" { type = string  sql_type = "TEXT" })`, "rebuild table items by hand"},
+			not: []string{"KV", "reconcile"}},
+		{name: "column without a type", src: imported, live: func(s *state.Schema) { s.Table("items").Column("price").Type = "" },
+			codes: []string{CodeSQLTypeChange}, hint: []string{"rebuild table items by hand"}},
 		{name: "what HCL cannot declare", src: imported, live: func(s *state.Schema) {
 			s.Table("items").Unmodeled = []string{"column price: ON CONFLICT REPLACE"}
 		}, notes: []string{NoteUnmodeledSQL}},
@@ -177,6 +183,11 @@ model "PAGE" {
 			for _, h := range tt.hint {
 				if first == nil || !strings.Contains(first.Hint, h) {
 					t.Errorf("hint %+v lacks %q", first, h)
+				}
+			}
+			for _, n := range tt.not {
+				if first != nil && strings.Contains(first.Hint, n) {
+					t.Errorf("hint %q says %q", first.Hint, n)
 				}
 			}
 			if first != nil && first.Code == CodeTypeChange && strings.Contains(first.Hint, "remove") {
