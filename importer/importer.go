@@ -1,0 +1,236 @@
+// Package importer turns a live D1 database into dmplan models: one
+// *.dm.hcl file per table, declaring D1-only models (storage = "d1") whose
+// fields, keys, constraints and indexes are what the table already has, so
+// that a plan against the database is "No changes". What models cannot
+// declare (views, triggers, virtual tables and their shadow tables, other
+// tools' ledgers, tables without a primary key) is left unmanaged and
+// listed with the reason.
+package importer
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/state"
+)
+
+// Object is one row of sqlite_master: a table, index, view or trigger.
+type Object struct {
+	Type  string // table, index, view, trigger
+	Name  string
+	Table string // tbl_name
+	SQL   string // "" for automatic indexes
+}
+
+// Database is what import reads from a live database: the schema as
+// dmplan inspects it (what a plan compares against) and every object of
+// sqlite_master (for what Inspect leaves out).
+type Database struct {
+	Schema  *state.Schema
+	Objects []Object
+}
+
+// Read inspects the database: backend.Inspect (no KV namespaces: an
+// imported model has none) and one read of sqlite_master.
+func Read(ctx context.Context, d1 backend.D1) (*Database, error) {
+	s, err := backend.Inspect(ctx, d1, nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"})
+	if err != nil {
+		return nil, fmt.Errorf("read sqlite_master: %w", err)
+	}
+	db := &Database{Schema: s}
+	for _, row := range res.Rows {
+		if len(row) < 4 {
+			return nil, fmt.Errorf("read sqlite_master: row of %d columns", len(row))
+		}
+		db.Objects = append(db.Objects, Object{Type: str(row[0]), Name: str(row[1]), Table: str(row[2]), SQL: str(row[3])})
+	}
+	return db, nil
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// Unmanaged kinds.
+const (
+	KindTable        = "table"
+	KindView         = "view"
+	KindTrigger      = "trigger"
+	KindVirtualTable = "virtual table"
+	KindShadowTable  = "shadow table"
+	KindLedger       = "ledger"
+)
+
+// Unmanaged is an object import leaves alone, and why.
+type Unmanaged struct {
+	Kind   string
+	Name   string
+	Table  string // the table a trigger is on, or a shadow table's virtual table
+	Reason string
+}
+
+// File is one generated file.
+type File struct {
+	Name    string // "<table>.dm.hcl"
+	Model   string
+	Table   string
+	Content []byte
+}
+
+// Result is what Generate made.
+type Result struct {
+	Files     []File      // sorted by name
+	Unmanaged []Unmanaged // sorted by kind order, then name
+	// Fingerprint is state.Fingerprint of the schema import saw.
+	Fingerprint string
+}
+
+// Options say where the database came from, for the files' header.
+type Options struct {
+	// Source describes the database: `environment "production"
+	// (cloudflare)`. It never holds an account id.
+	Source string
+}
+
+// ledgers are the migration tables of other tools, by lower-case name.
+var ledgers = map[string]string{
+	"d1_migrations":         "wrangler's migration ledger (wrangler d1 migrations)",
+	"__drizzle_migrations":  "drizzle's migration ledger",
+	"_prisma_migrations":    "Prisma's migration ledger",
+	"_cf_kv":                "Cloudflare's internal table",
+	"_litestream_seq":       "litestream's ledger",
+	"schema_migrations":     "a migration tool's ledger",
+	"knex_migrations":       "knex's migration ledger",
+	"knex_migrations_lock":  "knex's migration lock",
+	"kysely_migration":      "kysely's migration ledger",
+	"kysely_migration_lock": "kysely's migration lock",
+}
+
+// shadowSuffixes are the tables each virtual table module keeps beside a
+// virtual table.
+var shadowSuffixes = map[string][]string{
+	"fts5":  {"_data", "_idx", "_content", "_docsize", "_config"},
+	"fts4":  {"_segments", "_segdir", "_docsize", "_stat", "_content"},
+	"fts3":  {"_segments", "_segdir", "_docsize", "_stat", "_content"},
+	"rtree": {"_node", "_rowid", "_parent"},
+}
+
+// Generate writes one model per table that a model can declare, and lists
+// the rest. Its output depends only on db and opts: files and their
+// contents are in a stable order.
+func Generate(db *Database, opts Options) (*Result, error) {
+	res := &Result{Fingerprint: state.Fingerprint(db.Schema)}
+	creates := map[string]string{} // lower table name -> CREATE TABLE text
+	shadow := map[string]string{}  // lower shadow table name -> virtual table
+	for _, o := range db.Objects {
+		switch o.Type {
+		case "table":
+			if isVirtual(o.SQL) {
+				mod := virtualModule(o.SQL)
+				res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindVirtualTable, Name: o.Name,
+					Reason: "a " + mod + " virtual table: models declare ordinary tables only"})
+				for _, suf := range shadowSuffixes[strings.ToLower(mod)] {
+					shadow[strings.ToLower(o.Name+suf)] = o.Name
+				}
+				continue
+			}
+			creates[strings.ToLower(o.Name)] = o.SQL
+		case "view":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindView, Name: o.Name, Reason: "views cannot be declared in models"})
+		case "trigger":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTrigger, Name: o.Name, Table: o.Table, Reason: "triggers cannot be declared in models"})
+		}
+	}
+	var tables []string
+	for _, o := range db.Objects {
+		if o.Type != "table" || isVirtual(o.SQL) {
+			continue
+		}
+		lower := strings.ToLower(o.Name)
+		switch {
+		case strings.HasPrefix(lower, "sqlite_") || strings.HasPrefix(lower, "_dmplan_"):
+			// SQLite's and dmplan's own: not the user's schema.
+		case ledgers[lower] != "":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: o.Name, Reason: ledgers[lower] + ", left to its tool"})
+		case shadow[lower] != "":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindShadowTable, Name: o.Name, Table: shadow[lower],
+				Reason: "kept by the virtual table " + shadow[lower]})
+		default:
+			tables = append(tables, o.Name)
+		}
+	}
+	sort.Strings(tables)
+	models := map[string]string{} // model name -> table, to catch collisions
+	var declared []*model
+	for _, name := range tables {
+		t := db.Schema.Table(name)
+		if t == nil {
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: name, Reason: "dmplan's inspection does not list it"})
+			continue
+		}
+		m, why := declare(t, creates[strings.ToLower(name)], db.Schema)
+		if why == "" {
+			if other, ok := models[m.name]; ok {
+				why = fmt.Sprintf("its model name %s is taken by table %s", m.name, other)
+			}
+		}
+		if why != "" {
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: name, Reason: why})
+			continue
+		}
+		models[m.name] = name
+		declared = append(declared, m)
+	}
+	sortUnmanaged(res.Unmanaged)
+	for _, m := range declared {
+		res.Files = append(res.Files, File{Name: m.table + ".dm.hcl", Model: m.name, Table: m.table, Content: m.render(opts, res.Unmanaged)})
+	}
+	return res, nil
+}
+
+// kindOrder orders the unmanaged list.
+var kindOrder = map[string]int{KindTable: 0, KindLedger: 1, KindVirtualTable: 2, KindShadowTable: 3, KindView: 4, KindTrigger: 5}
+
+func sortUnmanaged(u []Unmanaged) {
+	sort.SliceStable(u, func(i, j int) bool {
+		if kindOrder[u[i].Kind] != kindOrder[u[j].Kind] {
+			return kindOrder[u[i].Kind] < kindOrder[u[j].Kind]
+		}
+		return u[i].Name < u[j].Name
+	})
+}
+
+func isVirtual(sql string) bool {
+	f := strings.Fields(strings.ToUpper(sql))
+	return len(f) >= 2 && f[0] == "CREATE" && f[1] == "VIRTUAL"
+}
+
+// virtualModule returns the module name of CREATE VIRTUAL TABLE x USING m(...).
+func virtualModule(sql string) string {
+	toks, err := tokenize(sql)
+	if err != nil {
+		return "virtual"
+	}
+	for i, t := range toks {
+		if t.kind == tkWord && strings.EqualFold(t.text, "USING") && i+1 < len(toks) {
+			return strings.ToLower(toks[i+1].text)
+		}
+	}
+	return "virtual"
+}
