@@ -30,8 +30,9 @@ func TestRecordBaseline(t *testing.T) {
 			for i, tb := range tc.tables {
 				models[i] = "M_" + tb
 			}
-			if _, err := RecordBaseline(ctx, store.D1(), Baseline{Fingerprint: "fp", Tables: tc.tables, Models: models,
-				ToolVersion: "dmplan test", Actor: "ci", PlanID: "plan-1", At: at}); err != nil {
+			got, err := RecordBaseline(ctx, store.D1(), Baseline{Fingerprint: "fp", Tables: tc.tables, Models: models,
+				ToolVersion: "dmplan test", Actor: "ci", PlanID: "plan-1", At: at})
+			if err != nil {
 				t.Fatal(err)
 			}
 			recs, err := History(ctx, store.D1(), 0)
@@ -42,6 +43,9 @@ func TestRecordBaseline(t *testing.T) {
 				t.Fatalf("history has %d rows, want 1", len(recs))
 			}
 			r := recs[0]
+			if got.ID != r.ID || r.ID == 0 {
+				t.Errorf("RecordBaseline returned id %d, history holds %d", got.ID, r.ID)
+			}
 			if r.PlanID != "plan-1" || r.Outcome != state.OutcomeApplied || r.FingerprintBefore != "fp" || r.FingerprintAfter != "fp" ||
 				r.Actor != "ci" || r.ToolVersion != "dmplan test" || !r.StartedAt.Equal(at) || r.FailedStep != -1 {
 				t.Errorf("row = %+v", r)

@@ -496,7 +496,7 @@ type Baseline struct {
 // table (creating the table when needed), so the history says from which
 // schema dmplan took over: its steps are "import" steps, one per table, its
 // outcome applied and both fingerprints the imported schema's. It is the
-// only write import makes.
+// only write import makes. The record returned carries the row's id.
 func RecordBaseline(ctx context.Context, d1 backend.D1, b Baseline) (state.HistoryRecord, error) {
 	if b.Actor == "" {
 		b.Actor = defaultActor()
@@ -522,6 +522,13 @@ func RecordBaseline(ctx context.Context, d1 backend.D1, b Baseline) (state.Histo
 	}
 	if err := writeHistory(ctx, d1, &rec); err != nil {
 		return rec, err
+	}
+	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT id FROM " + historyTable + " WHERE plan_id = ? ORDER BY id DESC LIMIT 1", Args: []any{rec.PlanID}})
+	if err != nil {
+		return rec, fmt.Errorf("read the import's history id: %w", err)
+	}
+	if len(res.Rows) > 0 && len(res.Rows[0]) > 0 {
+		rec.ID = asInt(res.Rows[0][0])
 	}
 	return rec, nil
 }
