@@ -1,6 +1,5 @@
 package view
 
-
 // Import renders the import command, for humans: the files written and
 // skipped, what was left unmanaged, and the baseline recorded.
 type Import struct{ humanView }
@@ -115,4 +114,3 @@ func (v *Import) Next(dir string) {
 func (v *Import) Nothing() {
 	v.printf("\nThe database holds no table a model can declare: nothing to import.\n")
 }
-
