@@ -184,8 +184,7 @@ func fieldType(upper string) hclspec.FieldType {
 		return hclspec.Integer
 	case strings.Contains(upper, "CHAR"), strings.Contains(upper, "CLOB"), strings.Contains(upper, "TEXT"):
 		return hclspec.String
-	case strings.Contains(upper, "BLOB"), strings.Contains(upper, "BINARY"):
-		// VARBINARY has NUMERIC affinity in SQLite but holds bytes.
+	case strings.Contains(upper, "BLOB"):
 		return hclspec.Blob
 	case strings.Contains(upper, "REAL"), strings.Contains(upper, "FLOA"), strings.Contains(upper, "DOUB"):
 		return hclspec.Number
@@ -195,6 +194,10 @@ func fieldType(upper string) hclspec.FieldType {
 		return hclspec.Timestamp
 	case strings.HasPrefix(upper, "JSON"):
 		return hclspec.JSON
+	case strings.Contains(upper, "BINARY"):
+		// VARBINARY(n) has NUMERIC affinity, which holds every type but
+		// blob: its bytes are read as text.
+		return hclspec.String
 	default:
 		return hclspec.Number
 	}
@@ -245,7 +248,19 @@ func declareDefault(t hclspec.FieldType, live string) (def cty.Value, sql string
 			return cty.EmptyTupleVal, ""
 		}
 	}
-	return cty.NilVal, live
+	return cty.NilVal, sqlDefault(live)
+}
+
+var literalRE = regexp.MustCompile(`(?i)^([-+]?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?|[-+]?0x[0-9a-f]+|'([^']|'')*'|x'[0-9a-f]*'|null|true|false|current_time|current_date|current_timestamp)$`)
+
+// sqlDefault is a live default as sql_default text: PRAGMA table_info
+// reports DEFAULT (expr) without its parentheses, which a default that is
+// not a literal needs.
+func sqlDefault(live string) string {
+	if literalRE.MatchString(live) {
+		return live
+	}
+	return "(" + live + ")"
 }
 
 // sqlString unquotes a single-quoted SQL string literal.

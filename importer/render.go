@@ -70,10 +70,10 @@ func (m *model) render(opts Options, unmanaged []Unmanaged) []byte {
 			}
 			fb.SetAttributeValue("references", cty.StringVal(ref))
 			if r.OnDelete != "" {
-				fb.SetAttributeValue("on_delete", cty.StringVal(strings.ToLower(r.OnDelete)))
+				fb.SetAttributeValue("on_delete", cty.StringVal(r.OnDelete))
 			}
 			if r.OnUpdate != "" {
-				fb.SetAttributeValue("on_update", cty.StringVal(strings.ToLower(r.OnUpdate)))
+				fb.SetAttributeValue("on_update", cty.StringVal(r.OnUpdate))
 			}
 		}
 	}
@@ -105,10 +105,10 @@ func (m *model) render(opts Options, unmanaged []Unmanaged) []byte {
 		}
 		kb.SetAttributeValue("references", cty.StringVal(ref))
 		if fk.Ref.OnDelete != "" {
-			kb.SetAttributeValue("on_delete", cty.StringVal(strings.ToLower(fk.Ref.OnDelete)))
+			kb.SetAttributeValue("on_delete", cty.StringVal(fk.Ref.OnDelete))
 		}
 		if fk.Ref.OnUpdate != "" {
-			kb.SetAttributeValue("on_update", cty.StringVal(strings.ToLower(fk.Ref.OnUpdate)))
+			kb.SetAttributeValue("on_update", cty.StringVal(fk.Ref.OnUpdate))
 		}
 	}
 	for _, ix := range m.indexes {
