@@ -111,7 +111,7 @@ func TestCorpusImport(t *testing.T) {
 			if err := Apply(ctx, db, filepath.Join("testdata", name)); err != nil {
 				t.Fatal(err)
 			}
-			before, err := Dump(ctx, db)
+			before, err := Dump(ctx, store.D1())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +173,7 @@ func TestCorpusImport(t *testing.T) {
 				}
 			}
 
-			after, err := Dump(ctx, db)
+			after, err := Dump(ctx, store.D1())
 			if err != nil {
 				t.Fatal(err)
 			}
