@@ -176,7 +176,6 @@ func Generate(db *Database, opts Options) (*Result, error) {
 		}
 	}
 	sort.Strings(tables)
-	models := map[string]string{} // model name -> table, to catch collisions
 	var declared []*model
 	for _, name := range tables {
 		t := db.Schema.Table(name)
@@ -184,17 +183,13 @@ func Generate(db *Database, opts Options) (*Result, error) {
 			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: name, Reason: "dmplan's inspection does not list it"})
 			continue
 		}
-		m, why := declare(t, creates[strings.ToLower(name)], db.Schema)
-		if why == "" {
-			if other, ok := models[m.name]; ok {
-				why = fmt.Sprintf("its model name %s is taken by table %s", m.name, other)
-			}
-		}
+		// Table names are unique ignoring case, so their upper-case
+		// model names are too.
+		m, why := declare(t, creates[strings.ToLower(name)])
 		if why != "" {
 			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: name, Reason: why})
 			continue
 		}
-		models[m.name] = name
 		declared = append(declared, m)
 	}
 	sortUnmanaged(res.Unmanaged)

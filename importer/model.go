@@ -75,7 +75,7 @@ func sqlName(name string) string {
 
 // declare makes the model of table t, or says why a model cannot declare
 // it.
-func declare(t *state.Table, create string, live *state.Schema) (*model, string) {
+func declare(t *state.Table, create string) (*model, string) {
 	if why := sqlName(t.Name); why != "" {
 		return nil, "its name " + why
 	}

@@ -19,6 +19,7 @@ CREATE TABLE stock_levels (
   on_hand INTEGER NOT NULL DEFAULT 0,
   reserved INTEGER NOT NULL DEFAULT 0,
   reorder_point INTEGER,
+  available INTEGER GENERATED ALWAYS AS (on_hand - reserved) VIRTUAL,
   CONSTRAINT stock_nonnegative CHECK (on_hand >= 0 AND reserved >= 0),
   CONSTRAINT stock_reserved_le_on_hand CHECK (reserved <= on_hand),
   CONSTRAINT stock_one_bin_per_sku UNIQUE (sku, warehouse_code),

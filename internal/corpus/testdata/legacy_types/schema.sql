@@ -34,6 +34,9 @@ CREATE TABLE salaries_history (
   from_date DATE NOT NULL,
   to_date DATE NOT NULL
 );
+-- An untyped key-value table from the sqlite3 shell days.
+CREATE TABLE settings (name TEXT PRIMARY KEY, value);
+INSERT INTO settings VALUES ('theme', 'dark'), ('max_upload', 10485760);
 INSERT INTO employees (emp_no, birth_date, first_name, last_name, gender, hire_date, salary, level, is_manager, badge_photo, score) VALUES
   (10001, '1953-09-02', 'Georgi', 'Facello', 'M', '1986-06-26', 60117.5, 2, 1, X'FFD8FF', 87.25),
   (10002, '1964-06-02', 'Bezalel', 'Simmel', 'F', '1985-11-21', 65828, 1, 0, NULL, NULL);
