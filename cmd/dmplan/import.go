@@ -18,7 +18,6 @@ import (
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/importer"
 	"github.com/dmplan/dmplan/internal/view"
-	"github.com/dmplan/dmplan/state"
 )
 
 var importCommand = command{
@@ -83,13 +82,15 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 	if !ok {
 		return exitError
 	}
-	be, err := c.openBackend(ctx, t, true)
+	// A local target is read without creating or changing its files
+	// (and reopened to record the baseline); a remote one is opened once.
+	be, err := c.openBackend(ctx, t, a.DryRun || t.Backend == hclspec.BackendLocal)
 	if err != nil {
 		v.Error(redact(err, t))
 		return exitError
 	}
+	defer func() { be.Close() }()
 	db, err := importer.Read(ctx, be.D1())
-	be.Close()
 	if err != nil {
 		v.Error(redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t))
 		return exitError
@@ -152,7 +153,17 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		for i, f := range written {
 			tables[i], models[i] = f.Table, f.Model
 		}
-		rec, err := c.recordImport(ctx, t, res.Fingerprint, tables, models)
+		if t.Backend == hclspec.BackendLocal {
+			be.Close()
+			if be, err = c.openBackend(ctx, t, false); err != nil {
+				v.Error(redact(fmt.Errorf("the files were written, but recording the import in the history failed: %w", err), t))
+				return exitError
+			}
+		}
+		rec, err := applier.RecordBaseline(ctx, be.D1(), applier.Baseline{
+			Fingerprint: res.Fingerprint, Tables: tables, Models: models,
+			ToolVersion: toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), PlanID: uuid.NewString(),
+		})
 		if err != nil {
 			v.Error(redact(fmt.Errorf("the files were written, but recording the import in the history failed: %w", err), t))
 			return exitError
@@ -219,17 +230,4 @@ func writeNew(dir, path string, content []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-// recordImport writes the import's baseline row in the target's history.
-func (c *cli) recordImport(ctx context.Context, t *hclspec.Target, fingerprint string, tables, models []string) (state.HistoryRecord, error) {
-	be, err := c.openBackend(ctx, t, false)
-	if err != nil {
-		return state.HistoryRecord{}, err
-	}
-	defer be.Close()
-	return applier.RecordBaseline(ctx, be.D1(), applier.Baseline{
-		Fingerprint: fingerprint, Tables: tables, Models: models,
-		ToolVersion: toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), PlanID: uuid.NewString(),
-	})
 }
