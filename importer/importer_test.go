@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/state"
 )
 
 func TestParseCreateTable(t *testing.T) {
@@ -105,6 +106,34 @@ func TestDeclareDefault(t *testing.T) {
 		def, sql := declareDefault(tc.typ, tc.live)
 		if def != cty.NilVal && (tc.def == cty.NilVal || !def.RawEquals(tc.def)) || def == cty.NilVal && tc.def != cty.NilVal || sql != tc.sql {
 			t.Errorf("declareDefault(%s, %q) = %#v, %q; want %#v, %q", tc.typ, tc.live, def, sql, tc.def, tc.sql)
+		}
+	}
+}
+
+func TestIndexLabels(t *testing.T) {
+	tb := &state.Table{Name: "posts", Columns: []*state.Column{{Name: "id", Type: "TEXT", PK: true}, {Name: "a", Type: "TEXT"}},
+		Indexes: []*state.Index{
+			{Name: "idx-a", Columns: []string{"a"}},
+			{Name: "idx_a", Columns: []string{"a"}},
+			{Name: "posts_by_a", Columns: []string{"a"}, Keys: []state.IndexKey{{Desc: true}}},
+			{Name: "Posts_x", Columns: []string{"a"}},
+		}}
+	m, why := declare(tb, "CREATE TABLE posts (id TEXT PRIMARY KEY, a TEXT)")
+	if why != "" {
+		t.Fatal(why)
+	}
+	want := []index{
+		{label: "idx_a", name: "idx-a", columns: []string{"a"}},
+		{label: "idx_a_2", name: "idx_a", columns: []string{"a"}},
+		{label: "by_a", keys: []string{"a DESC"}},
+		{label: "Posts_x", name: "Posts_x", columns: []string{"a"}},
+	}
+	if len(m.indexes) != len(want) {
+		t.Fatalf("indexes = %+v", m.indexes)
+	}
+	for i, w := range want {
+		if got := *m.indexes[i]; !reflect.DeepEqual(got, w) {
+			t.Errorf("index %d = %+v, want %+v", i, got, w)
 		}
 	}
 }

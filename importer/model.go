@@ -149,8 +149,16 @@ func declare(t *state.Table, create string) (*model, string) {
 		}
 		m.foreignKeys = append(m.foreignKeys, fk)
 	}
+	labels := map[string]bool{}
 	for _, ix := range t.Indexes {
-		m.indexes = append(m.indexes, declareIndex(t.Name, ix))
+		d := declareIndex(t.Name, ix)
+		// Two names may sanitize to one label (idx-a, idx_a): the later
+		// one gets a number, and its name attribute keeps the SQL name.
+		for n, base := 2, d.label; labels[strings.ToLower(d.label)]; n++ {
+			d.label, d.name = fmt.Sprintf("%s_%d", base, n), ix.Name
+		}
+		labels[strings.ToLower(d.label)] = true
+		m.indexes = append(m.indexes, d)
 	}
 	return m, ""
 }
