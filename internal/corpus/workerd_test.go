@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
+	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/importer"
+	"github.com/dmplan/dmplan/planner"
 )
 
 func TestMain(m *testing.M) { os.Exit(cftest.Main(m)) }
@@ -18,12 +21,18 @@ func TestMain(m *testing.M) { os.Exit(cftest.Main(m)) }
 // TestCorpusOnWorkerd applies every schema to a D1 database of the workerd
 // harness statement by statement, imports it through the REST API, and
 // checks that the models are byte for byte those the local import wrote
-// (import.golden) and that the database did not change.
+// (import.golden), that they plan as "No changes" against the D1 database
+// (once the adoption language plans, see adoptionPlanned) and that the
+// database did not change.
 func TestCorpusOnWorkerd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the workerd harness is not started in -short mode")
 	}
 	h := cftest.Shared(t)
+	planToo, why := adoptionPlanned(t)
+	if !planToo {
+		t.Log("the plan half is not run: " + why)
+	}
 	for _, name := range schemas(t) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -67,6 +76,25 @@ func TestCorpusOnWorkerd(t *testing.T) {
 			}
 			if got := golden(res); !bytes.Equal(got, want) {
 				t.Errorf("the import on workerd differs from the local one:\n%s", got)
+			}
+			if planToo {
+				models := t.TempDir()
+				for _, f := range res.Files {
+					if err := os.WriteFile(filepath.Join(models, f.Name), f.Content, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				spec, diags := hclspec.LoadDir(models)
+				if diags.HasErrors() {
+					t.Fatalf("the imported models do not load: %s", diags.Error())
+				}
+				schema, err := backend.Inspect(ctx, s.D1(), s.KV())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, st := range planner.Diff(spec, "production", schema).Steps {
+					t.Errorf("plan step %s %s: %s %s", st.Action, st.Target, st.Code, st.Reason)
+				}
 			}
 			after, err := Dump(ctx, s.D1())
 			if err != nil {
