@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/hclspec"
@@ -134,6 +136,30 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		}
 		written = append(written, view.ImportedFile{Name: f.Name, Model: f.Model, Table: f.Table})
 	}
+	// Without a project block the project is named after the directory,
+	// and a checkout under another name would plan new namespaces once a
+	// model gets a KV side: import declares the name it used.
+	if len(written) > 0 && !hasProjectBlock(spec) {
+		path := filepath.Join(a.Out, projectFile)
+		content := []byte("# The project: its name titles the KV namespaces (<project>-<environment>-<NAMESPACE>).\n" +
+			"project " + strconv.Quote(spec.Project.Name) + " {}\n")
+		switch _, err := os.Lstat(path); {
+		case err == nil:
+			skipped = append(skipped, view.SkippedFile{Name: c.relPath(path), Reason: "the file exists; declare project " + strconv.Quote(spec.Project.Name) + " {} yourself"})
+		case !errors.Is(err, fs.ErrNotExist):
+			v.Error(err)
+			return exitError
+		case a.DryRun:
+			fmt.Fprintf(&out, "# ---- %s ----\n%s\n", projectFile, content)
+			written = append(written, view.ImportedFile{Name: projectFile})
+		default:
+			if err := writeNew(a.Out, path, content); err != nil {
+				v.Error(err)
+				return exitError
+			}
+			written = append(written, view.ImportedFile{Name: projectFile})
+		}
+	}
 	if a.DryRun {
 		c.stdout.Write(out.Bytes())
 	}
@@ -148,10 +174,11 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		v.Nothing()
 	}
 	if len(written) > 0 && !a.DryRun {
-		tables := make([]string, len(written))
-		models := make([]string, len(written))
-		for i, f := range written {
-			tables[i], models[i] = f.Table, f.Model
+		var tables, models []string
+		for _, f := range written {
+			if f.Table != "" {
+				tables, models = append(tables, f.Table), append(models, f.Model)
+			}
 		}
 		if t.Backend == hclspec.BackendLocal {
 			be.Close()
@@ -201,6 +228,26 @@ func (c *cli) importTarget(a importArgs, spec **hclspec.Spec, v *view.Import) (*
 		return nil, false
 	}
 	return t, true
+}
+
+// projectFile is the file import declares the project in.
+const projectFile = "project" + hclspec.FileSuffix
+
+// hasProjectBlock reports whether the configuration declares a project
+// block.
+func hasProjectBlock(spec *hclspec.Spec) bool {
+	for name, src := range spec.Sources {
+		f, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+		if diags.HasErrors() {
+			continue
+		}
+		for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+			if b.Type == "project" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nonErrors drops the errors of diags (an empty configuration's "no

@@ -58,6 +58,10 @@ func (v *Import) Files(files []ImportedFile, dir string, dryRun bool) {
 		w = max(w, len(f.Name))
 	}
 	for _, f := range files {
+		if f.Table == "" {
+			v.printf("  %-*s  the project block\n", w, clean(f.Name))
+			continue
+		}
 		v.printf("  %-*s  model %s (table %s)\n", w, clean(f.Name), clean(f.Model), clean(f.Table))
 	}
 }
