@@ -134,7 +134,9 @@ func (m *model) render(opts Options, unmanaged []Unmanaged) []byte {
 	if opts.Source != "" {
 		head.WriteString(" from " + opts.Source)
 	}
-	head.WriteString(".\n# A D1-only model: add a kv block and set storage = \"d1+kv\" to keep\n# records in KV too (the plan then copies every row into KV).\n")
+	head.WriteString(".\n# A D1-only model. To keep its records in KV too, set storage = \"d1+kv\",\n" +
+		"# add a kv block and list every field in d1.sync_fields: the plan then\n" +
+		"# creates the namespace and copies every row into a KV object.\n")
 	var notes []string
 	for _, u := range unmanaged {
 		if u.Kind == KindTrigger && strings.EqualFold(u.Table, m.table) {
