@@ -10,6 +10,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -122,77 +123,53 @@ var ledgers = map[string]string{
 	"kysely_migration_lock": "kysely's migration lock",
 }
 
-// shadowSuffixes are the tables each virtual table module keeps beside a
-// virtual table.
-var shadowSuffixes = map[string][]string{
-	"fts5":  {"_data", "_idx", "_content", "_docsize", "_config"},
-	"fts4":  {"_segments", "_segdir", "_docsize", "_stat", "_content"},
-	"fts3":  {"_segments", "_segdir", "_docsize", "_stat", "_content"},
-	"rtree": {"_node", "_rowid", "_parent"},
-}
-
 // Generate writes one model per table that a model can declare, and lists
 // the rest. Its output depends only on db and opts: files and their
 // contents are in a stable order.
 func Generate(db *Database, opts Options) (*Result, error) {
 	res := &Result{Fingerprint: state.Fingerprint(db.Schema)}
 	creates := map[string]string{} // lower table name -> CREATE TABLE text
-	shadow := map[string]string{}  // lower shadow table name -> virtual table
 	for _, o := range db.Objects {
 		switch o.Type {
-		case "table":
-			if isVirtual(o.SQL) {
-				mod := virtualModule(o.SQL)
-				res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindVirtualTable, Name: o.Name,
-					Reason: "a " + mod + " virtual table: models declare ordinary tables only"})
-				for _, suf := range shadowSuffixes[strings.ToLower(mod)] {
-					shadow[strings.ToLower(o.Name+suf)] = o.Name
-				}
-				continue
-			}
-			creates[strings.ToLower(o.Name)] = o.SQL
 		case "view":
 			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindView, Name: o.Name, Reason: "views cannot be declared in models"})
 		case "trigger":
 			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTrigger, Name: o.Name, Table: o.Table, Reason: "triggers cannot be declared in models"})
+		case "table":
+			creates[strings.ToLower(o.Name)] = o.SQL
+			// Inspect leaves out the tables of SQLite, Cloudflare,
+			// wrangler and dmplan; the ledgers among them are listed.
+			if why := ledgers[strings.ToLower(o.Name)]; why != "" && db.Schema.Table(o.Name) == nil {
+				res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: o.Name, Reason: why + ", left to its tool"})
+			}
 		}
 	}
-	var tables []string
-	for _, o := range db.Objects {
-		if o.Type != "table" || isVirtual(o.SQL) {
-			continue
-		}
-		lower := strings.ToLower(o.Name)
-		switch {
-		case strings.HasPrefix(lower, "sqlite_") || strings.HasPrefix(lower, "_dmplan_"):
-			// SQLite's and dmplan's own: not the user's schema.
-		case ledgers[lower] != "":
-			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: o.Name, Reason: ledgers[lower] + ", left to its tool"})
-		case shadow[lower] != "":
-			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindShadowTable, Name: o.Name, Table: shadow[lower],
-				Reason: "kept by the virtual table " + shadow[lower]})
-		default:
-			tables = append(tables, o.Name)
-		}
-	}
-	sort.Strings(tables)
 	var declared []*model
-	for _, name := range tables {
-		t := db.Schema.Table(name)
-		if t == nil {
-			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: name, Reason: "dmplan's inspection does not list it"})
+	for _, t := range db.Schema.Tables {
+		switch {
+		case t.Virtual != "":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindVirtualTable, Name: t.Name,
+				Reason: "a " + t.Virtual + " virtual table: models declare ordinary tables only"})
+			continue
+		case t.ShadowOf != "":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindShadowTable, Name: t.Name, Table: t.ShadowOf,
+				Reason: "kept by the virtual table " + t.ShadowOf})
+			continue
+		case ledgers[strings.ToLower(t.Name)] != "":
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: t.Name, Reason: ledgers[strings.ToLower(t.Name)] + ", left to its tool"})
 			continue
 		}
 		// Table names are unique ignoring case, so their upper-case
 		// model names are too.
-		m, why := declare(t, creates[strings.ToLower(name)])
+		m, why := declare(t, creates[strings.ToLower(t.Name)])
 		if why != "" {
-			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: name, Reason: why})
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindTable, Name: t.Name, Reason: why})
 			continue
 		}
 		declared = append(declared, m)
 	}
 	sortUnmanaged(res.Unmanaged)
+	slices.SortFunc(declared, func(a, b *model) int { return strings.Compare(a.table, b.table) })
 	for _, m := range declared {
 		res.Files = append(res.Files, File{Name: m.table + ".dm.hcl", Model: m.name, Table: m.table, Content: m.render(opts, res.Unmanaged)})
 	}
@@ -209,23 +186,4 @@ func sortUnmanaged(u []Unmanaged) {
 		}
 		return u[i].Name < u[j].Name
 	})
-}
-
-func isVirtual(sql string) bool {
-	f := strings.Fields(strings.ToUpper(sql))
-	return len(f) >= 2 && f[0] == "CREATE" && f[1] == "VIRTUAL"
-}
-
-// virtualModule returns the module name of CREATE VIRTUAL TABLE x USING m(...).
-func virtualModule(sql string) string {
-	toks, err := tokenize(sql)
-	if err != nil {
-		return "virtual"
-	}
-	for i, t := range toks {
-		if t.kind == tkWord && strings.EqualFold(t.text, "USING") && i+1 < len(toks) {
-			return strings.ToLower(toks[i+1].text)
-		}
-	}
-	return "virtual"
 }

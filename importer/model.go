@@ -2,8 +2,10 @@ package importer
 
 import (
 	"fmt"
+	"cmp"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,7 +24,7 @@ type model struct {
 	withoutRowid bool
 	checks       []string
 	uniques      [][]string
-	foreignKeys  []foreignKey
+	foreignKeys  []state.ForeignKey
 	indexes      []*index
 	// leftOut are remarks for the file's header: generated columns and
 	// constraint names a model does not carry.
@@ -41,7 +43,7 @@ type field struct {
 	collate       string
 	autoincrement bool
 	unique        bool
-	ref           *reference
+	ref           *state.Reference
 }
 
 // index is one live index as an index block.
@@ -74,81 +76,50 @@ func sqlName(name string) string {
 }
 
 // declare makes the model of table t, or says why a model cannot declare
-// it.
+// it. Everything comes from the inspected table (backend.Inspect reads
+// the CREATE TABLE text), so the model says what a plan compares against.
 func declare(t *state.Table, create string) (*model, string) {
 	if why := sqlName(t.Name); why != "" {
 		return nil, "its name " + why
 	}
-	ct, err := parseCreateTable(create)
-	if err != nil {
-		return nil, "its CREATE TABLE statement could not be read: " + err.Error()
-	}
-	m := &model{name: strings.ToUpper(t.Name), table: t.Name, strict: ct.Strict, withoutRowid: ct.WithoutRowid}
-	defs := map[string]*columnDef{}
-	for _, c := range ct.Columns {
-		defs[strings.ToLower(c.Name)] = c
-		if c.Generated {
-			m.leftOut = append(m.leftOut, "generated column "+c.Name+" (SQLite computes it; it is not a field)")
-		}
-	}
+	m := &model{name: strings.ToUpper(t.Name), table: t.Name, strict: t.Strict, withoutRowid: t.WithoutRowid,
+		checks: t.Checks, uniques: t.Uniques}
 	if strings.Contains(strings.ToUpper(create), "CONSTRAINT") {
 		m.leftOut = append(m.leftOut, "constraint names (SQLite does not report them; the constraints are declared)")
 	}
-	if len(ct.PrimaryKey) == 0 {
+	var key []*state.Column
+	var cols []*state.Column
+	for _, c := range t.Columns {
+		if c.Generated != "" {
+			m.leftOut = append(m.leftOut, "generated column "+c.Name+" (SQLite computes it; it is not a field)")
+			continue
+		}
+		cols = append(cols, c)
+		if c.PK {
+			key = append(key, c)
+		}
+	}
+	if len(key) == 0 {
 		return nil, "it has no PRIMARY KEY, and a model needs a key"
 	}
-	for _, k := range ct.PrimaryKey {
-		c := t.Column(k)
-		if c == nil {
-			return nil, "its primary key column " + k + " is not a column of it"
-		}
+	slices.SortStableFunc(key, func(a, b *state.Column) int { return cmp.Compare(a.KeySeq, b.KeySeq) })
+	for _, c := range key {
 		m.primaryKey = append(m.primaryKey, c.Name)
 	}
-	if len(t.Columns) > 100 {
-		return nil, fmt.Sprintf("it has %d columns; D1 allows 100", len(t.Columns))
+	if len(cols) > 100 {
+		return nil, fmt.Sprintf("it has %d columns; D1 allows 100", len(cols))
 	}
-	singlePK := len(m.primaryKey) == 1
-	for _, c := range t.Columns {
+	for _, c := range cols {
 		if why := sqlName(c.Name); why != "" {
 			return nil, "its column name " + strconv.Quote(c.Name) + " " + why
 		}
-		d := defs[strings.ToLower(c.Name)]
-		if d == nil {
-			return nil, "column " + c.Name + " is not in its CREATE TABLE statement"
-		}
-		f, why := declareField(c, d, ct.Strict)
+		f, why := declareField(c, t.Strict)
 		if why != "" {
 			return nil, why
 		}
-		if singlePK && strings.EqualFold(c.Name, m.primaryKey[0]) {
-			f.autoincrement = d.Autoincrement
-		}
 		m.fields = append(m.fields, f)
 	}
-	byName := func(n string) *field {
-		for _, f := range m.fields {
-			if strings.EqualFold(f.name, n) {
-				return f
-			}
-		}
-		return nil
-	}
-	m.checks = ct.Checks
-	for _, u := range ct.Uniques {
-		if f := byName(u[0]); len(u) == 1 && f != nil && !f.unique {
-			f.unique = true
-			continue
-		}
-		m.uniques = append(m.uniques, u)
-	}
-	for _, fk := range ct.ForeignKeys {
-		if f := byName(fk.Columns[0]); len(fk.Columns) == 1 && len(fk.Ref.Columns) <= 1 && f != nil && f.ref == nil {
-			r := fk.Ref
-			f.ref = &r
-			continue
-		}
-		m.foreignKeys = append(m.foreignKeys, fk)
-	}
+	m.foreignKeys = t.ForeignKeys
 	labels := map[string]bool{}
 	for _, ix := range t.Indexes {
 		d := declareIndex(t.Name, ix)
@@ -164,8 +135,8 @@ func declare(t *state.Table, create string) (*model, string) {
 }
 
 // declareField maps a column to a field.
-func declareField(c *state.Column, d *columnDef, strict bool) (*field, string) {
-	declared := strings.TrimSpace(d.Type)
+func declareField(c *state.Column, strict bool) (*field, string) {
+	declared := strings.TrimSpace(c.Type)
 	if declared == "" {
 		return nil, "column " + c.Name + " has no declared type, which no field type maps to"
 	}
@@ -173,10 +144,9 @@ func declareField(c *state.Column, d *columnDef, strict bool) (*field, string) {
 	if strict && upper == "ANY" {
 		return nil, "column " + c.Name + " is ANY in a STRICT table, which no field type maps to"
 	}
-	f := &field{name: c.Name, typ: fieldType(upper), required: c.NotNull, check: d.Check, unique: d.Unique, ref: d.References}
-	if d.Collate != "" && d.Collate != "BINARY" {
-		f.collate = d.Collate
-	}
+	f := &field{name: c.Name, typ: fieldType(upper), required: c.NotNull, check: c.Check, unique: c.Unique,
+		collate: c.Collate, autoincrement: c.Autoincrement, ref: c.References}
+	f.ref = c.References
 	if upper != f.typ.ColumnType() {
 		f.sqlType = upper
 	}

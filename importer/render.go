@@ -99,16 +99,16 @@ func (m *model) render(opts Options, unmanaged []Unmanaged) []byte {
 	for _, fk := range m.foreignKeys {
 		kb := db.AppendNewBlock("foreign_key", nil).Body()
 		kb.SetAttributeValue("columns", strList(fk.Columns))
-		ref := fk.Ref.Table
-		if len(fk.Ref.Columns) > 0 {
-			ref += "(" + strings.Join(fk.Ref.Columns, ", ") + ")"
+		ref := fk.Reference.Table
+		if len(fk.Reference.Columns) > 0 {
+			ref += "(" + strings.Join(fk.Reference.Columns, ", ") + ")"
 		}
 		kb.SetAttributeValue("references", cty.StringVal(ref))
-		if fk.Ref.OnDelete != "" {
-			kb.SetAttributeValue("on_delete", cty.StringVal(fk.Ref.OnDelete))
+		if fk.Reference.OnDelete != "" {
+			kb.SetAttributeValue("on_delete", cty.StringVal(fk.Reference.OnDelete))
 		}
-		if fk.Ref.OnUpdate != "" {
-			kb.SetAttributeValue("on_update", cty.StringVal(fk.Ref.OnUpdate))
+		if fk.Reference.OnUpdate != "" {
+			kb.SetAttributeValue("on_update", cty.StringVal(fk.Reference.OnUpdate))
 		}
 	}
 	for _, ix := range m.indexes {
