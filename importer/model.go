@@ -1,8 +1,8 @@
 package importer
 
 import (
-	"fmt"
 	"cmp"
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
