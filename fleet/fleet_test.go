@@ -46,10 +46,11 @@ func loadSpec(t *testing.T, src string) *hclspec.Spec {
 }
 
 // applyTo brings one database of the fleet to the spec.
-func applyTo(t *testing.T, src fleet.Source, spec *hclspec.Spec, env, name string) backend.Backend {
+func applyTo(t *testing.T, src fleet.Source, spec *hclspec.Spec, env string, db fleet.Database) backend.Backend {
 	t.Helper()
 	ctx := context.Background()
-	be, err := src.Open(ctx, fleet.Database{Name: name}, false)
+	name := db.Name
+	be, err := src.Open(ctx, db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,9 +89,9 @@ func makeLocalFleet(t *testing.T, spec *hclspec.Spec) (string, *fleet.Local) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
-	a1 := applyTo(t, src, spec, "tenants", "a1")
-	applyTo(t, src, spec, "tenants", "a2")
-	d1 := applyTo(t, src, spec, "tenants", "d1")
+	a1 := applyTo(t, src, spec, "tenants", fleet.Database{Name: "a1"})
+	applyTo(t, src, spec, "tenants", fleet.Database{Name: "a2"})
+	d1 := applyTo(t, src, spec, "tenants", fleet.Database{Name: "d1"})
 	exec(t, d1, `DROP INDEX item_by_sku`)
 	e1, err := src.Open(ctx, fleet.Database{Name: "e1"}, false)
 	if err != nil {
