@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -22,25 +23,32 @@ func cmdFleetApply(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 3 {
 		ts.Fatalf("usage: fleetapply DIR ENV NAME...")
 	}
+	if err := applyFleetMembers(ts.MkAbs(args[0]), args[1], args[2:]...); err != nil {
+		ts.Fatalf("fleetapply: %v", err)
+	}
+}
+
+// applyFleetMembers applies the configuration in dir to the named
+// databases of the local fleet environment env.
+func applyFleetMembers(dir, env string, names ...string) error {
 	ctx := context.Background()
-	dir := ts.MkAbs(args[0])
 	spec, diags := hclspec.LoadDir(dir)
 	if diags.HasErrors() {
-		ts.Fatalf("fleetapply: %v", diags)
+		return diags
 	}
-	t, diags := spec.ResolveEnvironment(args[1], nil)
+	t, diags := spec.ResolveEnvironment(env, nil)
 	if diags.HasErrors() || t.Fleet == nil || t.Backend != hclspec.BackendLocal {
-		ts.Fatalf("fleetapply: environment %s is no local fleet: %v", args[1], diags)
+		return fmt.Errorf("environment %s is no local fleet: %v", env, diags)
 	}
 	src, err := fleet.OpenLocal(ctx, filepath.Join(dir, t.Path), false)
 	if err != nil {
-		ts.Fatalf("fleetapply: %v", err)
+		return err
 	}
 	defer src.Close()
-	for _, name := range args[2:] {
+	for _, name := range names {
 		be, err := src.Open(ctx, fleet.Database{Name: name}, false)
 		if err != nil {
-			ts.Fatalf("fleetapply: %v", err)
+			return err
 		}
 		live, err := backend.Inspect(ctx, be.D1(), be.KV())
 		if err == nil {
@@ -48,7 +56,8 @@ func cmdFleetApply(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		be.Close()
 		if err != nil {
-			ts.Fatalf("fleetapply %s: %v", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
+	return nil
 }
