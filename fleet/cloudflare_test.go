@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -13,8 +12,6 @@ import (
 	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 	"github.com/dmplan/dmplan/fleet"
 )
-
-func TestMain(m *testing.M) { os.Exit(cftest.Main(m)) }
 
 // A fleet of harness databases in mixed states plans as groups, at two
 // requests per database (one more for the database whose unique index
