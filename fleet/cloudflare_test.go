@@ -13,7 +13,9 @@ import (
 	"github.com/dmplan/dmplan/fleet"
 )
 
-// A fleet of harness databases in mixed states plans as groups, at two
+// A fleet of harness databases in mixed states (current, fresh, drifted by
+// hand, blocked by duplicates, unreachable by the harness's fault switch,
+// deleted after the list) plans as groups, at two
 // requests per database (one more for the database whose unique index
 // needs its duplicate probe), one list of the databases and one list of
 // the KV namespaces for the whole fleet.
@@ -21,11 +23,12 @@ func TestPlanFleetCloudflare(t *testing.T) {
 	ctx := context.Background()
 	h := cftest.Shared(t)
 	acct := h.NewAccount(t)
-	store, err := cloudflare.Open(ctx, cloudflare.Config{AccountID: acct, APIToken: h.Token, BaseURL: h.BaseURL, Getenv: func(string) string { return "" }})
+	store, err := cloudflare.Open(ctx, cloudflare.Config{AccountID: acct, APIToken: h.Token, BaseURL: h.BaseURL,
+		MaxAttempts: 2, Getenv: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 12
+	const n = 13
 	for i := 0; i < n; i++ {
 		h.NewDatabase(t, acct, fmt.Sprintf("t-%02d", i))
 	}
@@ -51,8 +54,9 @@ func TestPlanFleetCloudflare(t *testing.T) {
 	for _, d := range all {
 		ids[d.Name] = d.ID
 	}
-	// t-00..t-07 current, t-08 drifted, t-09 blocked, t-10 and t-11 fresh.
-	for i := 0; i <= 9; i++ {
+	// t-00..t-07 current, t-08 drifted, t-09 blocked, t-10 and t-11 fresh,
+	// t-12 current but unreachable (its region down: HTTP 503).
+	for _, i := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 12} {
 		applyTo(t, src, spec, "tenants", all[i])
 	}
 	member := func(name string) backend.Backend {
@@ -68,6 +72,7 @@ func TestPlanFleetCloudflare(t *testing.T) {
 	// A database deleted between the list and its plan is unreachable.
 	dbs := append(all, fleet.Database{Name: "t-gone", ID: "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"})
 
+	h.SetUnreachable(t, acct, ids["t-12"], 503)
 	// A fresh Source, so its namespaces are listed by the plan.
 	src = fleet.NewCloudflare(store)
 	before := len(h.Requests(t, acct))
@@ -81,7 +86,7 @@ func TestPlanFleetCloudflare(t *testing.T) {
 	for _, g := range res.Groups {
 		groups = append(groups, fmt.Sprintf("%s:%d", g.Status, g.Count()))
 	}
-	if got := strings.Join(groups, " "); got != "changes:2 changes:1 blocked:1 unreachable:1 current:8" {
+	if got := strings.Join(groups, " "); got != "changes:2 changes:1 blocked:1 unreachable:2 current:8" {
 		t.Errorf("groups = %s", got)
 	}
 	perDB := map[string]int{}
@@ -108,8 +113,11 @@ func TestPlanFleetCloudflare(t *testing.T) {
 	}
 	for name, id := range ids {
 		want := 2
-		if name == "t-09" {
+		switch name {
+		case "t-09":
 			want = 3 // the duplicate probe of the unique index
+		case "t-12":
+			want = 2 // its first request, tried twice (MaxAttempts)
 		}
 		// An empty database: sqlite_master is all there is in D1, and one
 		// KV list of a key under "<name>/item:" says whether the new
@@ -119,8 +127,8 @@ func TestPlanFleetCloudflare(t *testing.T) {
 		}
 	}
 	for _, d := range res.Databases {
-		if d.Database.Name == "t-gone" && (d.Status != fleet.StatusUnreachable || !strings.Contains(d.Error, "t-gone")) {
-			t.Errorf("t-gone: %s %q", d.Status, d.Error)
+		if (d.Database.Name == "t-gone" || d.Database.Name == "t-12") && (d.Status != fleet.StatusUnreachable || !strings.Contains(d.Error, d.Database.Name)) {
+			t.Errorf("%s: %s %q", d.Database.Name, d.Status, d.Error)
 		}
 	}
 }
