@@ -132,4 +132,3 @@ func TestPlanFleetCloudflare(t *testing.T) {
 		}
 	}
 }
-
