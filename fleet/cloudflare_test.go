@@ -9,7 +9,6 @@ import (
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
-	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 	"github.com/dmplan/dmplan/fleet"
 )
 
@@ -21,7 +20,7 @@ import (
 // the KV namespaces for the whole fleet.
 func TestPlanFleetCloudflare(t *testing.T) {
 	ctx := context.Background()
-	h := cftest.Shared(t)
+	h := fleet.SizedHarness(t) // the one harness of this package (rollout's tests share it)
 	acct := h.NewAccount(t)
 	store, err := cloudflare.Open(ctx, cloudflare.Config{AccountID: acct, APIToken: h.Token, BaseURL: h.BaseURL,
 		MaxAttempts: 2, Getenv: func(string) string { return "" }})
