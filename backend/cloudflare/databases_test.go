@@ -72,3 +72,32 @@ func TestCreateAndReachDatabase(t *testing.T) {
 		t.Errorf("listed %+v", dbs)
 	}
 }
+
+// A database created in a jurisdiction is listed with it; one created
+// without is listed without.
+func TestCreateDatabaseJurisdiction(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t) // dmplan-test, no jurisdiction
+	eu, err := f.s.CreateDatabase(ctx, "tenant-eu", "eu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eu.Jurisdiction != "eu" {
+		t.Errorf("created %+v", eu)
+	}
+	dbs, err := f.s.ListDatabases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range dbs {
+		got[d.Name] = d.Jurisdiction
+	}
+	if len(got) != 2 || got["tenant-eu"] != "eu" || got["dmplan-test"] != "" {
+		t.Errorf("listed jurisdictions %v", got)
+	}
+	if _, err := f.s.CreateDatabase(ctx, "tenant-mars", "mars"); err == nil {
+		t.Error("a database was created in jurisdiction mars")
+	}
+}
