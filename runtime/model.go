@@ -22,7 +22,10 @@ type model struct {
 	ints   []string // integer fields, fixed up after a JSON decode
 	// jsonKeys are the encoded object keys of spec.Fields: "name":
 	jsonKeys [][]byte
-	sizeHint atomic.Int64 // length of the last encoded object
+	// sizeHint is the length of the last encoded object; nsID and hooks
+	// are pointers too, so a tenant's copy of the model (tenant.go)
+	// shares them with the Datastore's and copies no lock.
+	sizeHint *atomic.Int64
 
 	owned      bool // user_id column: rows are owned and filtered by user
 	auth       bool // _auth array in KV
@@ -58,9 +61,9 @@ type model struct {
 	keySplit             bool
 
 	nsTitle string
-	nsID    atomic.Pointer[string]
+	nsID    *atomic.Pointer[string]
 
-	hooks hookTable
+	hooks *hookTable
 }
 
 func compileModel(m *hclspec.Model) (*model, error) {
@@ -70,6 +73,10 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		pk:     m.PrimaryKey,
 		fields: make(map[string]*hclspec.Field, len(m.Fields)),
 		colIdx: map[string]int{},
+
+		sizeHint: new(atomic.Int64),
+		nsID:     new(atomic.Pointer[string]),
+		hooks:    new(hookTable),
 	}
 	for _, f := range m.Fields {
 		c.fields[f.Name] = f

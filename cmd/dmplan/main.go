@@ -56,6 +56,7 @@ var commands = map[string]struct {
 	"apply":     {applyCommand, (*cli).apply},
 	"show":      {showCommand, (*cli).show},
 	"history":   {historyCommand, (*cli).history},
+	"drift":     {driftCommand, (*cli).drift},
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
