@@ -178,6 +178,13 @@ func (f *fixture) applyThenNoChanges(t *testing.T) {
 		t.Fatalf("first plan: %d create_index steps, blocked %+v; want 7, none", n, p.Blocked())
 	}
 	f.apply(t, p)
+	live, err := backend.Inspect(context.Background(), f.b.D1(), f.b.KV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.LiveFingerprint(live); got != p.FingerprintAfter {
+		t.Errorf("live fingerprint %s after apply, the plan expected %s", got, p.FingerprintAfter)
+	}
 	f.noChanges(t, spec)
 }
 
