@@ -47,14 +47,48 @@ const (
 	// backfill.
 	CodeUniqueOnBackfill = "DM113"
 	// CodeIndexDefinition: an index with the declared name exists with the
-	// declared columns and uniqueness but another definition: a WHERE
-	// clause (partial), a collation, a descending key or an expression
-	// key, as when it was rebuilt by hand. dmplan does not drop indexes.
+	// declared columns and uniqueness but another definition: its WHERE
+	// clause (partial, or unique = "live"), a key's collation, order or
+	// expression differ from the index block's keys and where, as when it
+	// was rebuilt by hand. dmplan does not drop indexes.
 	CodeIndexDefinition = "DM114"
 	// CodeTableNameTaken: a table the plan would create has the name of a
 	// live index (SQLite names tables and indexes in one namespace), so
 	// CREATE TABLE would fail at apply.
 	CodeTableNameTaken = "DM115"
+
+	// Codes of what a CREATE TABLE made by another tool declares (the
+	// adoption language). SQLite cannot ALTER any of it in place: the way
+	// is to describe the table as it is, or to rebuild it by hand.
+
+	// CodeSQLTypeChange: a field's sql_type differs from the column's
+	// declared type.
+	CodeSQLTypeChange = "DM116"
+	// CodeCheckChange: a column or table CHECK constraint differs.
+	CodeCheckChange = "DM117"
+	// CodeCollateChange: a column's collation differs.
+	CodeCollateChange = "DM118"
+	// CodeForeignKeyChange: a column REFERENCES or a table FOREIGN KEY
+	// constraint differs.
+	CodeForeignKeyChange = "DM119"
+	// CodeUniqueConstraintChange: a column UNIQUE or table UNIQUE
+	// constraint differs.
+	CodeUniqueConstraintChange = "DM120"
+	// CodeAutoincrementChange: AUTOINCREMENT on the key differs.
+	CodeAutoincrementChange = "DM121"
+	// CodeTableOptionChange: STRICT or WITHOUT ROWID differs.
+	CodeTableOptionChange = "DM122"
+	// CodeSQLDefaultChange: a field's sql_default differs from the
+	// column's DEFAULT (D1 fills it, not the runtime, so it matters).
+	CodeSQLDefaultChange = "DM123"
+	// CodeAddColumnConstraint: a new column carries what ALTER TABLE ADD
+	// COLUMN refuses: UNIQUE, or REFERENCES with a default other than
+	// NULL.
+	CodeAddColumnConstraint = "DM124"
+	// CodeNotManageable: a model maps to what dmplan cannot manage: a
+	// virtual table (FTS5, R*Tree) or one of its shadow tables, or a
+	// generated column.
+	CodeNotManageable = "DM125"
 )
 
 // Codes of notes: reported, never acted on, never a failure.
@@ -87,6 +121,17 @@ const (
 	// existing rows are estimated to read or write pass the D1 Free
 	// plan's daily quota (see RowEstimate and WithPaidD1).
 	NoteFreeQuota = "DM208"
+	// NoteVirtualTable: a virtual table (FTS5, R*Tree) no model maps to,
+	// with its shadow tables; left alone, noted once.
+	NoteVirtualTable = "DM211"
+	// NoteGeneratedColumn: a generated column no field can declare;
+	// SQLite computes it, dmplan leaves it alone.
+	NoteGeneratedColumn = "DM212"
+	// NoteUnmodeledSQL: a managed table's CREATE TABLE declares what no
+	// HCL attribute can (an ON CONFLICT clause, a deferred foreign key, a
+	// STORED generated column, a constraint key with a collation or
+	// order); left as is, said so it is never silent.
+	NoteUnmodeledSQL = "DM213"
 )
 
 // Codes of the fleet (a database per tenant): DM140–DM149, notes

@@ -228,13 +228,21 @@ func (d *differ) namespaces() []string {
 // unmanagedTables notes live tables no model maps to.
 func (d *differ) unmanagedTables() {
 	names := make([]string, 0)
+	virtual := map[string]string{} // name -> module
 	for lower, t := range d.byName {
-		if _, ok := d.claimed[lower]; !ok {
+		if _, ok := d.claimed[lower]; !ok && t.ShadowOf == "" {
 			names = append(names, t.Name)
+			if t.Virtual != "" {
+				virtual[t.Name] = t.Virtual
+			}
 		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if mod, ok := virtual[n]; ok {
+			d.note(NoteVirtualTable, n, "table "+n+" is a "+mod+" virtual table (with its shadow tables): dmplan cannot declare it, left alone")
+			continue
+		}
 		d.notes = append(d.notes, Note{
 			Code:    NoteUnmanagedTable,
 			Target:  n,

@@ -150,7 +150,12 @@ type ConstraintError struct {
 	Model      string
 	IDs        []string
 	Constraint string // "UNIQUE constraint failed: projects.slug"
-	Err        error  // the D1 error
+	// Fields are the model's fields the refused constraint covers, when
+	// it names them or names one of the model's indexes: the fields whose
+	// values another record already holds for a unique index (among the
+	// records not soft-deleted, for unique = "live").
+	Fields []string
+	Err    error // the D1 error
 }
 
 func (e *ConstraintError) Error() string {
@@ -160,8 +165,12 @@ func (e *ConstraintError) Error() string {
 		more = fmt.Sprintf(" and %d more", len(ids)-5)
 		ids = ids[:5]
 	}
-	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s); KV was put back, nothing was written",
-		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint)
+	taken := ""
+	if len(e.Fields) > 0 && strings.HasPrefix(e.Constraint, "UNIQUE") {
+		taken = "; another record holds the same " + strings.Join(e.Fields, ", ")
+	}
+	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; KV was put back, nothing was written",
+		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
 }
 
 // Unwrap returns ErrConflict and the D1 error.

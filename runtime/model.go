@@ -22,7 +22,10 @@ type model struct {
 	ints   []string // integer fields, fixed up after a JSON decode
 	// jsonKeys are the encoded object keys of spec.Fields: "name":
 	jsonKeys [][]byte
-	sizeHint atomic.Int64 // length of the last encoded object
+	// sizeHint is the length of the last encoded object; nsID and hooks
+	// are pointers too, so a tenant's copy of the model (tenant.go)
+	// shares them with the Datastore's and copies no lock.
+	sizeHint *atomic.Int64
 
 	owned      bool // user_id column: rows are owned and filtered by user
 	auth       bool // _auth array in KV
@@ -43,7 +46,15 @@ type model struct {
 	selectByPK string // the synced columns of the rows with the ids: SELECT ... WHERE pk IN (
 	// refusable: the table has a unique index besides the primary key, so
 	// D1 can refuse a save's row and the save is compensated.
-	refusable  bool
+	refusable bool
+	// liveIndexed: an index holds only the rows not soft-deleted (its
+	// condition ANDs deleted_at IS NULL, as unique = "live" does). SQLite
+	// uses such an index only when the query's WHERE holds that term as
+	// written, so the soft-delete filter is never written +deleted_at.
+	liveIndexed bool
+	// onlyLive holds the indexes of the rows not soft-deleted (see
+	// hclspec.Index.OnlyLive), read once here rather than per query.
+	onlyLive   map[*hclspec.Index]bool
 	deleteSQL  string // hard delete by pk
 	rowsPerStm int    // rows per multi-row upsert within MaxParams
 
@@ -53,9 +64,9 @@ type model struct {
 	keySplit             bool
 
 	nsTitle string
-	nsID    atomic.Pointer[string]
+	nsID    *atomic.Pointer[string]
 
-	hooks hookTable
+	hooks *hookTable
 }
 
 func compileModel(m *hclspec.Model) (*model, error) {
@@ -65,6 +76,10 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		pk:     m.PrimaryKey,
 		fields: make(map[string]*hclspec.Field, len(m.Fields)),
 		colIdx: map[string]int{},
+
+		sizeHint: new(atomic.Int64),
+		nsID:     new(atomic.Pointer[string]),
+		hooks:    new(hookTable),
 	}
 	for _, f := range m.Fields {
 		c.fields[f.Name] = f
@@ -139,6 +154,13 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	for _, idx := range m.D1.Indexes {
 		if idx.Unique {
 			c.refusable = true
+		}
+		if c.soft && idx.OnlyLive() {
+			c.liveIndexed = true
+			if c.onlyLive == nil {
+				c.onlyLive = map[*hclspec.Index]bool{}
+			}
+			c.onlyLive[idx] = true
 		}
 	}
 	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"

@@ -56,10 +56,13 @@ var commands = map[string]struct {
 	"apply":     {applyCommand, (*cli).apply},
 	"show":      {showCommand, (*cli).show},
 	"history":   {historyCommand, (*cli).history},
+	"drift":     {driftCommand, (*cli).drift},
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
 	"export":    {exportCommand, (*cli).export},
+	"import":    {importCommand, (*cli).importCmd},
+	"gen":       {genCommand, (*cli).gen},
 	"version":   {versionCommand, (*cli).version},
 
 	"force-unlock": {forceUnlockCommand, (*cli).forceUnlock},
@@ -127,7 +130,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "force-unlock", "completion", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "import", "gen", "force-unlock", "completion", "version"} {
 		if n == name {
 			return i
 		}
