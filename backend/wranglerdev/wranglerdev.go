@@ -233,11 +233,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	// stdout is a pipe of our own, not StdoutPipe: Wait (in its
+	// goroutine below) must not close it before its last line is read.
+	stdout, pw, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		stdout.Close()
 		return nil, fmt.Errorf("%w: run %s: %w (install Node.js, or set DMPLAN_NODE)", ErrStart, node, err)
 	}
 	s.cmd, s.stdin = cmd, stdin
@@ -261,7 +267,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			}
 			_, _ = errBuf.Write([]byte(l))
 		}
+		// Drained until the process (and workerd, which inherits it)
+		// exits, so their writes never block or fail.
 		_, _ = io.Copy(io.Discard, r)
+		stdout.Close()
 	}()
 	timeout := o.StartTimeout
 	if timeout <= 0 {
