@@ -77,7 +77,8 @@ type Options struct {
 	// PersistTo is `wrangler dev --persist-to`; "" is wrangler's default,
 	// .wrangler/state beside the configuration. Relative to Dir.
 	PersistTo string
-	// Namespaces are the KV namespaces the project uses.
+	// Namespaces are the KV namespaces the project uses (a binding listed
+	// twice counts once).
 	Namespaces []Namespace
 	// Project and Environment name the target in its description.
 	Project, Environment string
@@ -205,7 +206,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, err
 	}
 	nss := make([]map[string]string, 0, len(o.Namespaces))
+	seen := map[string]bool{}
 	for _, ns := range o.Namespaces {
+		if seen[ns.Binding] { // models sharing a namespace
+			continue
+		}
+		seen[ns.Binding] = true
 		nss = append(nss, map[string]string{"binding": ns.Binding, "title": ns.Title})
 		s.bindings[ns.Title] = ns.Binding
 	}

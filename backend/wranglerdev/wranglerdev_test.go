@@ -66,7 +66,7 @@ func TestOpenReadsAndWritesTheState(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	open := func() *Store {
-		s, err := Open(ctx, Options{Dir: dir, Namespaces: []Namespace{{Binding: "APP_NOTE", Title: "app-dev-NOTE"}, {Binding: "APP_OTHER", Title: "app-dev-OTHER"}}, Project: "app", Environment: "dev", Stderr: testWriter{t}})
+		s, err := Open(ctx, Options{Dir: dir, Namespaces: []Namespace{{Binding: "APP_NOTE", Title: "app-dev-NOTE"}, {Binding: "APP_OTHER", Title: "app-dev-OTHER"}, {Binding: "APP_NOTE", Title: "app-dev-NOTE"}}, Project: "app", Environment: "dev", Stderr: testWriter{t}})
 		if err != nil {
 			t.Fatal(err)
 		}
