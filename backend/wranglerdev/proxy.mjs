@@ -9,7 +9,8 @@
 // the one the Go client already speaks.
 //
 // Input: one JSON line on stdin:
-//   {"project_dir", "config", "environment", "persist", "binding",
+//   {"project_dir", "config", "environment", "persist" (a directory, or false:
+//    in memory), "binding",
 //    "namespaces": [{"binding","title"}], "secret", "gateway", "project", "env"}
 // Output: a stdout line "DMPLAN-READY " + JSON {"url", "missing"} (missing: the
 // namespaces' bindings the configuration lacks) or
@@ -72,7 +73,7 @@ try {
   const proxy = await wrangler.getPlatformProxy({
     configPath: opts.config,
     environment: opts.environment || undefined,
-    persist: { path: opts.persist },
+    persist: opts.persist === false ? false : { path: opts.persist },
     remoteBindings: false,
   });
   dispose = proxy.dispose;

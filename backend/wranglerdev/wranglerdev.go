@@ -77,6 +77,10 @@ type Options struct {
 	// PersistTo is `wrangler dev --persist-to`; "" is wrangler's default,
 	// .wrangler/state beside the configuration. Relative to Dir.
 	PersistTo string
+	// Ephemeral keeps nothing on disk: the state is empty and in memory,
+	// for reading a project whose local state does not exist yet without
+	// creating it (dmplan plan).
+	Ephemeral bool
 	// Namespaces are the KV namespaces the project uses (a binding listed
 	// twice counts once).
 	Namespaces []Namespace
@@ -216,7 +220,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.bindings[ns.Title] = ns.Binding
 	}
 	input, _ := json.Marshal(map[string]any{
-		"project_dir": dir, "config": paths.Config, "environment": o.WranglerEnv, "persist": paths.Persist,
+		"project_dir": dir, "config": paths.Config, "environment": o.WranglerEnv, "persist": persistArg(paths.Persist, o.Ephemeral),
 		"binding": paths.Database, "namespaces": nss, "secret": hex.EncodeToString(secret), "gateway": gw,
 		"project": o.Project, "env": o.Environment,
 	})
@@ -383,6 +387,15 @@ func (s *Store) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// persistArg is the proxy's persist input: the directory, or false for an
+// in-memory state.
+func persistArg(dir string, ephemeral bool) any {
+	if ephemeral {
+		return false
+	}
+	return dir
 }
 
 func waitOrTimeout(done chan struct{}, d time.Duration) <-chan struct{} {

@@ -125,7 +125,7 @@ func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool)
 	case hclspec.BackendCloudflare:
 		return c.openCloudflare(ctx, t)
 	case hclspec.BackendWrangler:
-		return c.openWrangler(ctx, t)
+		return c.openWrangler(ctx, t, readOnly)
 	default:
 		return nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
 	}

@@ -55,13 +55,18 @@ func (c *cli) wranglerOptions(spec *hclspec.Spec, t *hclspec.Target, base string
 	return o
 }
 
-// openWrangler opens wrangler dev's local state of the target.
-func (c *cli) openWrangler(ctx context.Context, t *hclspec.Target) (backend.Backend, error) {
+// openWrangler opens wrangler dev's local state of the target. readOnly
+// (plan, show, history, ...) reads a state that does not exist yet as an
+// empty one in memory, so looking creates nothing, as for a local target.
+func (c *cli) openWrangler(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
 	if c.wrangler == nil {
 		return nil, fmt.Errorf("environment %s: the wrangler target was not resolved", t.Environment)
 	}
 	o := *c.wrangler
 	o.Stderr = c.wranglerLog
+	if readOnly && t.Path != "" && !fileExists(t.Path) {
+		o.Ephemeral = true
+	}
 	s, err := wranglerdev.Open(ctx, o)
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", t.Environment, err)

@@ -379,7 +379,7 @@ func contains(list []string, want ...string) bool {
 }
 
 // TestExportWranglerAppliesWithWrangler: the migration dmplan export
-// writes is applied by the real `wrangler d1 migrations apply --local`,
+// writes (planning creates no local state) is applied by the real `wrangler d1 migrations apply --local`,
 // after which plan against that local state has no changes (and notes
 // wrangler's ledger); a second export, after a field is added, is
 // numbered after it and applies the same way.
@@ -404,6 +404,10 @@ func TestExportWranglerAppliesWithWrangler(t *testing.T) {
 	}
 	if !strings.Contains(out, "wrangler d1 migrations apply notes-app") || strings.Contains(out, "Not exported") {
 		t.Errorf("export output:\n%s", out)
+	}
+	// Planning read the state that does not exist yet without creating it.
+	if _, err := os.Stat(filepath.Join(dir, ".wrangler")); !os.IsNotExist(err) {
+		t.Errorf("export created wrangler's state (%v)", err)
 	}
 	applied := wrangler(t, ctx, dir, "d1", "migrations", "apply", "notes-app", "--local")
 	if !strings.Contains(applied, "0001_create_notes_index_notes_by_title.sql") {
