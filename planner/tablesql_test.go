@@ -124,6 +124,12 @@ model "PAGE" {
 			not: []string{"KV", "reconcile"}},
 		{name: "column without a type", src: imported, live: func(s *state.Schema) { s.Table("items").Column("price").Type = "" },
 			codes: []string{CodeSQLTypeChange}, hint: []string{"rebuild table items by hand"}},
+		{name: "D1-only key changed", src: imported, live: func(s *state.Schema) {
+			tb := s.Table("items")
+			tb.Column("id").PK, tb.Column("id").KeySeq = true, 2
+			tb.Column("price").PK, tb.Column("price").KeySeq = true, 1
+		}, codes: []string{CodePrimaryKeyChange}, hint: []string{`set primary_key = ["price", "id"] to match the table`, "rebuild table items by hand"},
+			not: []string{"KV"}},
 		{name: "what HCL cannot declare", src: imported, live: func(s *state.Schema) {
 			s.Table("items").Unmodeled = []string{"column price: ON CONFLICT REPLACE"}
 		}, notes: []string{NoteUnmodeledSQL}},
