@@ -47,9 +47,10 @@ const (
 	// backfill.
 	CodeUniqueOnBackfill = "DM113"
 	// CodeIndexDefinition: an index with the declared name exists with the
-	// declared columns and uniqueness but another definition: a WHERE
-	// clause (partial), a collation, a descending key or an expression
-	// key, as when it was rebuilt by hand. dmplan does not drop indexes.
+	// declared columns and uniqueness but another definition: its WHERE
+	// clause (partial, or unique = "live"), a key's collation, order or
+	// expression differ from the index block's keys and where, as when it
+	// was rebuilt by hand. dmplan does not drop indexes.
 	CodeIndexDefinition = "DM114"
 	// CodeTableNameTaken: a table the plan would create has the name of a
 	// live index (SQLite names tables and indexes in one namespace), so

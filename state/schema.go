@@ -98,11 +98,12 @@ type Column struct {
 	Generated string `json:"generated,omitempty"`
 }
 
-// Index is one index of a table. The indexes dmplan creates are plain:
-// Columns in ascending order with their own collation, no expression and
-// no WHERE clause, so Keys and Where are empty. A live index made by hand
-// may carry more, and inspection fills Keys and Where so that the planner
-// sees every difference.
+// Index is one index of a table. A plain index (index block columns =
+// [...]) has Columns in ascending order with their own collation and no
+// WHERE clause, so Keys and Where are empty; one declared with keys,
+// where or unique = "live", or made by hand, carries more, which the
+// planner's desired side and inspection both fill, normalized alike, so
+// that the planner sees every difference.
 type Index struct {
 	Name string `json:"name"`
 	// Columns are the indexed columns in order, as the table spells them;
