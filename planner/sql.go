@@ -91,7 +91,7 @@ func columnDef(c *state.Column) string {
 	}
 	if c.Default != "" {
 		b.WriteString(" DEFAULT ")
-		b.WriteString(c.Default)
+		b.WriteString(defaultClause(c.Default))
 	}
 	if c.Collate != "" {
 		b.WriteString(" COLLATE ")

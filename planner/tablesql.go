@@ -21,7 +21,7 @@ func declaredType(f *hclspec.Field) string {
 func desiredColumnSQL(c *state.Column, f *hclspec.Field) {
 	q := f.SQL
 	if q.Default != "" {
-		c.Default = q.Default
+		c.Default = liveDefault(q.Default)
 	}
 	c.Collate = q.Collate
 	c.Check = normExpr(q.Check)
@@ -31,6 +31,30 @@ func desiredColumnSQL(c *state.Column, f *hclspec.Field) {
 		r := stateReference(*q.References)
 		c.References = &r
 	}
+}
+
+// liveDefault is an sql_default as PRAGMA table_info reads it back: an
+// expression without the parentheses DEFAULT (expr) needs, trimmed.
+// columnDef puts them back.
+func liveDefault(d string) string {
+	d = strings.TrimSpace(d)
+	if len(d) >= 2 && d[0] == '(' && matchingParen(d) == len(d)-1 {
+		return strings.TrimSpace(d[1 : len(d)-1])
+	}
+	return d
+}
+
+// defaultClause is the text after DEFAULT: a literal or one of the
+// CURRENT_ keywords as it is, anything else in parentheses.
+func defaultClause(d string) string {
+	switch strings.ToUpper(strings.TrimSpace(d)) {
+	case "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME":
+		return d
+	}
+	if isConstantDefault(d) {
+		return d
+	}
+	return "(" + d + ")"
 }
 
 // desiredTableSQL copies the d1 block's table options and constraints.

@@ -363,6 +363,13 @@ func roundTrip(t *testing.T, open target) {
 				}
 				exec(t, fresh, s.SQL...)
 			}
+			live, err := backend.Inspect(context.Background(), fresh.D1(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.LiveFingerprint(live); got != p.FingerprintAfter {
+				t.Errorf("fingerprint after creating %s, the plan expected %s", got, p.FingerprintAfter)
+			}
 			if p := plan(t, fresh, spec); len(p.Steps) > 0 || len(p.Notes) > 0 {
 				t.Errorf("tables dmplan created: want No changes, got\n%s", describe(p))
 			}
