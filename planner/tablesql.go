@@ -85,6 +85,69 @@ func stateReference(r hclspec.Reference) state.Reference {
 	return out
 }
 
+// sqlText is an expression of the state (normalized by sqlnorm, which
+// leaves a name unquoted unless one of its own keywords) as CREATE TABLE
+// must write it: every referenced name that is an SQLite keyword ("order",
+// "group") quoted again. Inspection normalizes the quotes away, so the
+// text compares as before.
+func sqlText(expr string) string {
+	toks, ok := sqlnorm.Tokenize(expr)
+	if !ok {
+		return expr
+	}
+	quote := map[string]bool{}
+	for _, r := range sqlnorm.Refs(toks) {
+		if hclspec.IsSQLiteKeyword(r) {
+			quote[strings.ToLower(r)] = true
+		}
+	}
+	if len(quote) == 0 {
+		return expr
+	}
+	var b strings.Builder
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`' || c == '[':
+			closer := c
+			if c == '[' {
+				closer = ']'
+			}
+			j := i + 1
+			for j < len(expr) {
+				if expr[j] == closer {
+					if closer != ']' && j+1 < len(expr) && expr[j+1] == closer {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(expr))
+			b.WriteString(expr[i:end])
+			i = end
+		case sqlnorm.IsIdentByte(c):
+			j := i
+			for j < len(expr) && sqlnorm.IsIdentByte(expr[j]) {
+				j++
+			}
+			word := expr[i:j]
+			next := strings.TrimLeft(expr[j:], " ")
+			if quote[strings.ToLower(word)] && !strings.HasPrefix(next, "(") && (i == 0 || expr[i-1] != '.') {
+				b.WriteString(quoteIdent(word))
+			} else {
+				b.WriteString(word)
+			}
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
 // normExpr is the normalized text of an SQL expression (sqlnorm), so that
 // declared and live spellings compare equal when SQLite reads them alike.
 func normExpr(s string) string {

@@ -291,3 +291,24 @@ func TestD1OnlyMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLText: names that are SQLite keywords get their quotes back in
+// the CREATE TABLE text; literals, functions and other names are left.
+func TestSQLText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"order > 0", `"order" > 0`},
+		{"'order' = order", `'order' = "order"`},
+		{"group <> 'x' OR order < 10", `"group" <> 'x' OR "order" < 10`},
+		{"max(order, 1) > 0 AND CAST(order AS TEXT) <> ''", `max("order", 1) > 0 AND CAST("order" AS TEXT) <> ''`},
+		{"length(title) <= 200", "length(title) <= 200"},
+		{"replace(name, 'a', 'b') <> ''", "replace(name, 'a', 'b') <> ''"},
+		{`"odd ""name""" > 0`, `"odd ""name""" > 0`},
+	} {
+		if got := sqlText(tc.in); got != tc.want {
+			t.Errorf("sqlText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if normExpr(sqlText(tc.in)) != normExpr(tc.in) {
+			t.Errorf("sqlText(%q) normalizes to %q, not %q", tc.in, normExpr(sqlText(tc.in)), normExpr(tc.in))
+		}
+	}
+}

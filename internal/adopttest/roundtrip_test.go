@@ -202,6 +202,7 @@ model "MEMBERSHIP" {
   CHECK (uses >= 0)
 ) WITHOUT ROWID`,
 			`CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), kind TEXT NOT NULL, payload BLOB, UNIQUE (kind, at)) STRICT`,
+			`CREATE TABLE "lines" (id INTEGER PRIMARY KEY, "order" INTEGER NOT NULL CHECK ("order" > 0), "group" TEXT, CHECK ("group" <> 'order' OR "order" < 10))`,
 		},
 		hcl: `
 model "ORG" {
@@ -274,6 +275,23 @@ model "EVENT" {
     table  = "events"
     strict = true
     unique = [["kind", "at"]]
+  }
+}
+
+model "LINE" {
+  storage     = "d1"
+  primary_key = "id"
+  ` + off + `
+  field "id" { type = integer }
+  field "order" {
+    type     = integer
+    required = true
+    check    = "\"order\" > 0"
+  }
+  field "group" { type = string }
+  d1 {
+    table  = "lines"
+    checks = ["\"group\" <> 'order' OR \"order\" < 10"]
   }
 }
 `,
