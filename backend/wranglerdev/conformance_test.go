@@ -26,6 +26,9 @@ const conformanceSlots = 12
 // configuration, hands out the project's bound namespaces in order
 // (slotted), as the gateway's conformance test does.
 func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts wrangler and workerd several times (about a minute); skipped with -short")
+	}
 	newBackend := func(t *testing.T) backend.Backend {
 		var kv []string
 		for i := range conformanceSlots {

@@ -276,6 +276,9 @@ func workerPut(t *testing.T, url, id string, body map[string]any) {
 // and what the Go runtime wrote (D1 row and KV object), the Go runtime
 // reads what the Worker wrote, and plan afterwards has no changes.
 func TestWranglerDevParity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts wrangler and workerd several times (about a minute); skipped with -short")
+	}
 	t.Parallel()
 	dir := wranglerProject(t, map[string]string{
 		"package.json":   `{"private": true, "type": "module"}`,
@@ -384,6 +387,9 @@ func contains(list []string, want ...string) bool {
 // wrangler's ledger); a second export, after a field is added, is
 // numbered after it and applies the same way.
 func TestExportWranglerAppliesWithWrangler(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts wrangler and workerd several times (about a minute); skipped with -short")
+	}
 	t.Parallel()
 	dir := wranglerProject(t, map[string]string{
 		"package.json":   `{"private": true, "type": "module"}`,
