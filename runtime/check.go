@@ -30,6 +30,9 @@ func (ds *Datastore) Check(ctx context.Context) error {
 				}
 			}
 		}
+		if m.d1only {
+			continue
+		}
 		if ns := live.Namespace(m.nsTitle); ns != nil {
 			id := ns.ID
 			m.nsID.Store(&id)

@@ -149,7 +149,11 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		c.nsTitle = spec.NamespaceTitle(ds.env, m.KV.Namespace)
 		ds.models[m.Name] = c
 	}
-	if len(ds.models) > 0 {
+	kvModels := false
+	for _, m := range ds.models {
+		kvModels = kvModels || !m.d1only
+	}
+	if kvModels {
 		nss := cfg.namespaces
 		if !cfg.knownNS {
 			var err error

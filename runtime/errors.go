@@ -151,6 +151,7 @@ type ConstraintError struct {
 	IDs        []string
 	Constraint string // "UNIQUE constraint failed: projects.slug"
 	Err        error  // the D1 error
+	d1only     bool   // a D1-only model: there was no KV write to put back
 }
 
 func (e *ConstraintError) Error() string {
@@ -159,6 +160,10 @@ func (e *ConstraintError) Error() string {
 	if len(ids) > 5 {
 		more = fmt.Sprintf(" and %d more", len(ids)-5)
 		ids = ids[:5]
+	}
+	if e.d1only {
+		return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s); nothing was written",
+			e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint)
 	}
 	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s); KV was put back, nothing was written",
 		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint)

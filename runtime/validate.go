@@ -40,7 +40,9 @@ func checkFields(m *model, data, orig map[string]any, index int, ve *ValidationE
 	for _, f := range m.spec.Fields {
 		v, present := data[f.Name]
 		if v == nil {
-			if f.Required {
+			// On a create (no orig) D1 fills a column with an SQL
+			// default and the rowid key.
+			if f.Required && (orig != nil || !m.dbFills(f)) {
 				ve.add(index, f.Name, CodeRequired, "is required")
 			}
 			continue
