@@ -168,6 +168,11 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 	if r.orig == nil {
 		given := r.data[m.pk] != nil && r.data[m.pk] != "" && (r.genID == "" || r.data[m.pk] != r.genID)
 		n := len(ve.Fields)
+		if len(m.sqlDefaults) > 0 {
+			if err := h.fillSQLDefaults(ctx, m, r.data); err != nil {
+				return nil, err
+			}
+		}
 		if err := h.prepareCreate(m, r.data, i, ve); err != nil {
 			return nil, err
 		}

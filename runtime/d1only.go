@@ -272,10 +272,11 @@ func (m *model) colValue(i int, v any) (any, error) {
 }
 
 // sqlTimeType reports whether a timestamp field's declared SQL type makes
-// its column hold SQLite's date text (DATETIME, TIMESTAMP, DATE): any
-// declared type but TEXT.
+// its column hold SQLite's date text: DATETIME, TIMESTAMP, DATE (a type
+// naming DATE or TIME).
 func sqlTimeType(t string) bool {
-	return t != "" && !strings.EqualFold(t, "TEXT")
+	u := strings.ToUpper(t)
+	return strings.Contains(u, "DATE") || strings.Contains(u, "TIME")
 }
 
 // sqliteTime formats t as SQLite's date functions and CURRENT_TIMESTAMP
@@ -532,4 +533,104 @@ func (m *model) decodeBlobs(data map[string]any) {
 			}
 		}
 	}
+}
+
+// A model with a KV side writes KV before D1, so it cannot read back what
+// D1 would fill in: a column's sql_default is evaluated before the write
+// instead, so the KV object and the row hold the same value. Literals
+// and CURRENT_TIMESTAMP, CURRENT_DATE and CURRENT_TIME (on the Datastore's
+// clock) are evaluated in Go; any other expression by D1, in one SELECT
+// before the write.
+
+// sqlDefault is a parsed sql_default.
+type sqlDefault struct {
+	field *hclspec.Field
+	lit   any    // the literal's value, when clock and expr are empty
+	clock string // "timestamp", "date", "time"
+	expr  string // an expression D1 evaluates
+}
+
+// parseSQLDefault reads the sql_default of f.
+func parseSQLDefault(f *hclspec.Field) sqlDefault {
+	d := sqlDefault{field: f}
+	s := strings.TrimSpace(f.SQL.Default)
+	for len(s) > 1 && s[0] == '(' && s[len(s)-1] == ')' && !strings.ContainsAny(s[1:len(s)-1], "()") {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	switch u := strings.ToUpper(s); {
+	case u == "CURRENT_TIMESTAMP":
+		d.clock = "timestamp"
+	case u == "CURRENT_DATE":
+		d.clock = "date"
+	case u == "CURRENT_TIME":
+		d.clock = "time"
+	case u == "NULL":
+	case u == "TRUE":
+		d.lit = int64(1)
+	case u == "FALSE":
+		d.lit = int64(0)
+	case len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' && !strings.Contains(strings.ReplaceAll(s[1:len(s)-1], "''", ""), "'"):
+		d.lit = strings.ReplaceAll(s[1:len(s)-1], "''", "'")
+	default:
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			d.lit = n
+		} else if x, err := strconv.ParseFloat(s, 64); err == nil {
+			d.lit = x
+		} else {
+			d.expr = s
+		}
+	}
+	return d
+}
+
+// value is the Go value of a literal or clock default for the field.
+func (d sqlDefault) value(now time.Time) any {
+	now = now.UTC()
+	switch d.clock {
+	case "timestamp":
+		if d.field.Type == hclspec.Timestamp {
+			return FormatTime(now.Truncate(time.Second))
+		}
+		return sqliteTime(now.Truncate(time.Second))
+	case "date":
+		return now.Format("2006-01-02")
+	case "time":
+		return now.Format("15:04:05")
+	}
+	return fromColumn(d.field.Type, d.lit)
+}
+
+// fillSQLDefaults gives the unset fields of a new record of a model with
+// a KV side their sql_default: literals and the clock here; expressions
+// in one D1 SELECT (only when one is unset).
+func (h *Handle) fillSQLDefaults(ctx context.Context, m *model, data map[string]any) error {
+	var exprs []sqlDefault
+	for _, d := range m.sqlDefaults {
+		if data[d.field.Name] != nil {
+			continue
+		}
+		if d.expr != "" {
+			exprs = append(exprs, d)
+			continue
+		}
+		data[d.field.Name] = d.value(h.ds.now())
+	}
+	if len(exprs) == 0 {
+		return nil
+	}
+	parts := make([]string, len(exprs))
+	for i, d := range exprs {
+		parts[i] = "(" + d.expr + ")"
+	}
+	res, err := h.ds.d1.Query(ctx, backend.Stmt{SQL: "SELECT " + strings.Join(parts, ", ")})
+	if err != nil {
+		return fmt.Errorf("evaluate sql_default: %w", notMigrated(err))
+	}
+	if len(res.Rows) != 1 || len(res.Rows[0]) != len(exprs) {
+		return errors.New("evaluate sql_default: unexpected result")
+	}
+	for i, d := range exprs {
+		data[d.field.Name] = fromColumn(d.field.Type, res.Rows[0][i])
+	}
+	return nil
 }

@@ -65,10 +65,13 @@ type model struct {
 	autoKey bool     // D1 assigns the key of a create without one (INTEGER PRIMARY KEY)
 	// sqlTime marks the timestamp columns declared with an SQL type of
 	// their own (DATETIME, TIMESTAMP): they hold SQLite's text form.
-	sqlTime   []bool
-	blobs     []string // blob fields, base64 text in KV objects
-	keyWhere  string   // "t"."a" = ? AND ... over pks, unqualified
-	returning string   // " RETURNING "col", ...": the columns in cols order
+	sqlTime  []bool
+	blobs    []string // blob fields, base64 text in KV objects
+	keyWhere string   // "t"."a" = ? AND ... over pks, unqualified
+	// sqlDefaults are the fields with an sql_default, on a model with a
+	// KV side: evaluated before a create (see fillSQLDefaults).
+	sqlDefaults []sqlDefault
+	returning   string // " RETURNING "col", ...": the columns in cols order
 }
 
 func compileModel(m *hclspec.Model) (*model, error) {
@@ -93,6 +96,9 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		c.pk = m.PrimaryKeys[0]
 	}
 	for _, f := range m.Fields {
+		if f.SQL.Default != "" && !m.D1Only() {
+			c.sqlDefaults = append(c.sqlDefaults, parseSQLDefault(f))
+		}
 		if f.Type == hclspec.Blob {
 			c.blobs = append(c.blobs, f.Name)
 		}

@@ -192,6 +192,15 @@ func (s *Storage) Rows(ctx context.Context, ids []string) (map[string][]any, err
 	return s.ds.rowsByID(ctx, s.m, ids)
 }
 
+// RowID returns the record id of a D1 row (in Columns order): the text
+// key, or the decimal of an integer key, as Key and Get take it.
+func (s *Storage) RowID(row []any) string {
+	if len(row) == 0 {
+		return ""
+	}
+	return idText(fromColumn(s.m.cols[0].Type, row[0]))
+}
+
 // ObjectFromRow returns the KV object that agrees with the D1 row: raw
 // (the stored object; nil for none) with every synced field set to the
 // row's value, and the _auth a new record would get when it has none.

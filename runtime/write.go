@@ -23,6 +23,11 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 	data := r.data
 	given := data[m.pk] != nil && data[m.pk] != "" && (r.genID == "" || data[m.pk] != r.genID)
 	ve := &ValidationError{Model: m.name}
+	if len(m.sqlDefaults) > 0 {
+		if err := h.fillSQLDefaults(ctx, m, data); err != nil {
+			return fmt.Errorf("create %s: %w", m.name, err)
+		}
+	}
 	if err := h.prepareCreate(m, data, -1, ve); err != nil {
 		return fmt.Errorf("create %s: %w", m.name, err)
 	}

@@ -181,6 +181,8 @@ func actionLabel(a planner.Action) string {
 		return "deploy worker"
 	case planner.UpdateWorker:
 		return "update worker"
+	case planner.FillKV:
+		return "fill KV from"
 	}
 	return a.String()
 }
