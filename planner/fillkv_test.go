@@ -1,0 +1,89 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// TestDiffFillKV: a table with rows whose model now has a KV side whose
+// namespace this plan creates gets a fill_kv step after the namespace; an
+// unfinished fill is planned again; nothing else does.
+func TestDiffFillKV(t *testing.T) {
+	docs := func() *hclspec.Spec {
+		m := newModel("DOC", "docs", "doc_id", "DOCS", []*hclspec.Field{fld("title", hclspec.String), fld("body", hclspec.Text)}, []string{"title"})
+		return &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{m}}
+	}
+	tests := []struct {
+		name     string
+		spec     func() *hclspec.Spec
+		rows     int64 // live rows of docs; 0 is an empty table
+		nsLive   bool  // the namespace exists
+		pending  []PendingBackfill
+		want     []Action
+		inReason string
+	}{
+		{name: "kv side added", spec: docs, rows: 1234,
+			want:     []Action{CreateNamespace, FillKV},
+			inReason: "copy 1,234 rows of docs into KV objects DOC:{id} of namespace p-local-DOCS: model DOC now keeps its records in KV (body is not a column: the copied objects leave it unset)"},
+		{name: "empty table", spec: docs, rows: 0, want: []Action{CreateNamespace}},
+		{name: "namespace exists", spec: docs, rows: 10, nsLive: true},
+		{name: "unfinished fill resumed", spec: docs, rows: 10, nsLive: true,
+			pending:  []PendingBackfill{{Target: FillKVProgressTarget("docs"), Model: "DOC", RunID: "plan-1", Done: 500}},
+			want:     []Action{FillKV},
+			inReason: "resume copying the rows of docs into KV objects DOC:{id}, which plan plan-1 left unfinished after 500 rows"},
+		{name: "unfinished fill of a model now D1-only", rows: 10,
+			spec: func() *hclspec.Spec {
+				s := docs()
+				s.Models[0].Storage, s.Models[0].KV = hclspec.StorageD1, hclspec.KV{}
+				return s
+			},
+			pending: []PendingBackfill{{Target: FillKVProgressTarget("docs"), Model: "DOC", RunID: "plan-1", Done: 500}}},
+		{name: "D1-only model", rows: 10,
+			spec: func() *hclspec.Spec {
+				s := docs()
+				s.Models[0].Storage, s.Models[0].KV = hclspec.StorageD1, hclspec.KV{}
+				return s
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := tc.spec()
+			live := Desired(docs(), "local")
+			if !tc.nsLive {
+				live.Namespaces = nil
+			}
+			tb := live.Table("docs")
+			tb.HasRows, tb.Rows = tc.rows > 0, tc.rows
+			p := Diff(spec, "local", live, WithPendingBackfills(tc.pending))
+			var got []Action
+			reason := ""
+			for _, s := range p.Steps {
+				got = append(got, s.Action)
+				if s.Action == FillKV {
+					reason = s.Reason
+					if s.Target != "docs" || s.Model != "DOC" || !s.Safe {
+						t.Errorf("fill step %+v", s)
+					}
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("steps %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("steps %v, want %v", got, tc.want)
+				}
+			}
+			if tc.inReason != "" && !strings.Contains(reason, tc.inReason) {
+				t.Errorf("reason %q\nwant it to hold %q", reason, tc.inReason)
+			}
+			for _, s := range p.Steps {
+				if s.Action == FillKV && (s.Rows == nil || s.Rows.Read < tc.rows) {
+					t.Errorf("fill step estimate %+v, want at least the %d rows read", s.Rows, tc.rows)
+				}
+			}
+		})
+	}
+}
