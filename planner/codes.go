@@ -87,4 +87,9 @@ const (
 	// existing rows are estimated to read or write pass the D1 Free
 	// plan's daily quota (see RowEstimate and WithPaidD1).
 	NoteFreeQuota = "DM208"
+	// NoteNoFillKV: a table with rows whose model's KV namespace this
+	// plan creates is not copied into KV (no fill_kv step) because the
+	// model has fields that are not columns: its rows are not whole
+	// records (see fillkv.go).
+	NoteNoFillKV = "DM225"
 )

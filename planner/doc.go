@@ -37,5 +37,6 @@
 // a column no synced field maps to (kept, no longer written), DM203 default differs (SQLite cannot alter defaults),
 // DM204 unmanaged index, DM205 type spelled differently with the same
 // affinity, DM206 seed not checked (no status given), DM207 no backfill
-// from a KV namespace the plan creates.
+// from a KV namespace the plan creates, DM225 no fill_kv of a table whose
+// model has fields that are not columns.
 package planner

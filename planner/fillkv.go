@@ -37,6 +37,16 @@ func (d *differ) fillKVs(pending []PendingBackfill) {
 		if !created[title] || live == nil || (!live.HasRows && live.Rows <= 0) {
 			continue
 		}
+		if names := kvOnlyFields(m); len(names) > 0 {
+			// The rows are not whole records: copying them would make
+			// objects without these fields, which is wrong if the records
+			// live elsewhere (a mistyped kv.namespace) and cannot be told
+			// from a model that was D1-only. Say how to get the copy.
+			d.note(NoteNoFillKV, m.D1.Table, fmt.Sprintf("table %s holds rows and model %s's KV namespace %s is created by this plan, but %s %s not %s, so the rows are not whole records and are not copied into KV objects (fill_kv). To give a D1-only model its KV side, apply the kv block first without %s (the plan then copies every row), and add %s after",
+				m.D1.Table, m.Name, title, strings.Join(names, ", "), plural(len(names), "is", "are"), plural(len(names), "a column", "columns"),
+				plural(len(names), "that field", "those fields"), plural(len(names), "it", "them")))
+			continue
+		}
 		planned[m.D1.Table] = true
 		rows := "every row"
 		if live.Rows > 0 {
@@ -46,8 +56,8 @@ func (d *differ) fillKVs(pending []PendingBackfill) {
 			Action: FillKV,
 			Model:  m.Name,
 			Target: m.D1.Table,
-			Reason: fmt.Sprintf("copy %s of %s into KV objects %s of namespace %s: model %s now keeps its records in KV%s",
-				rows, m.D1.Table, m.KV.KeyPattern, title, m.Name, kvOnlyNote(m)),
+			Reason: fmt.Sprintf("copy %s of %s into KV objects %s of namespace %s: model %s now keeps its records in KV (keys that already hold an object are left alone)",
+				rows, m.D1.Table, m.KV.KeyPattern, title, m.Name),
 			Safe: true,
 		})
 	}
@@ -71,17 +81,14 @@ func (d *differ) fillKVs(pending []PendingBackfill) {
 	}
 }
 
-// kvOnlyNote names the fields of m that are not D1 columns: the copied
-// objects cannot hold values for them.
-func kvOnlyNote(m *hclspec.Model) string {
+// kvOnlyFields names the fields of m that are not D1 columns (the
+// runtime's own _auth aside).
+func kvOnlyFields(m *hclspec.Model) []string {
 	var names []string
 	for _, f := range m.Fields {
 		if !f.Synced && !f.KVOnly {
 			names = append(names, f.Name)
 		}
 	}
-	if len(names) == 0 {
-		return ""
-	}
-	return " (" + strings.Join(names, ", ") + " " + plural(len(names), "is not a column", "are not columns") + ": the copied objects leave " + plural(len(names), "it", "them") + " unset)"
+	return names
 }

@@ -12,8 +12,13 @@ import (
 // unfinished fill is planned again; nothing else does.
 func TestDiffFillKV(t *testing.T) {
 	docs := func() *hclspec.Spec {
-		m := newModel("DOC", "docs", "doc_id", "DOCS", []*hclspec.Field{fld("title", hclspec.String), fld("body", hclspec.Text)}, []string{"title"})
+		m := newModel("DOC", "docs", "doc_id", "DOCS", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
 		return &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{m}}
+	}
+	withBody := func() *hclspec.Spec {
+		s := docs()
+		s.Models[0].Fields = append(s.Models[0].Fields, fld("body", hclspec.Text))
+		return s
 	}
 	tests := []struct {
 		name     string
@@ -23,10 +28,14 @@ func TestDiffFillKV(t *testing.T) {
 		pending  []PendingBackfill
 		want     []Action
 		inReason string
+		note     string // a DM225 note's message
 	}{
 		{name: "kv side added", spec: docs, rows: 1234,
 			want:     []Action{CreateNamespace, FillKV},
-			inReason: "copy 1,234 rows of docs into KV objects DOC:{id} of namespace p-local-DOCS: model DOC now keeps its records in KV (body is not a column: the copied objects leave it unset)"},
+			inReason: "copy 1,234 rows of docs into KV objects DOC:{id} of namespace p-local-DOCS: model DOC now keeps its records in KV (keys that already hold an object are left alone)"},
+		{name: "kv side with a field that is not a column", spec: withBody, rows: 1234,
+			want: []Action{CreateNamespace},
+			note: "table docs holds rows and model DOC's KV namespace p-local-DOCS is created by this plan, but body is not a column, so the rows are not whole records and are not copied into KV objects (fill_kv). To give a D1-only model its KV side, apply the kv block first without that field (the plan then copies every row), and add it after"},
 		{name: "empty table", spec: docs, rows: 0, want: []Action{CreateNamespace}},
 		{name: "namespace exists", spec: docs, rows: 10, nsLive: true},
 		{name: "unfinished fill resumed", spec: docs, rows: 10, nsLive: true,
@@ -78,6 +87,15 @@ func TestDiffFillKV(t *testing.T) {
 			}
 			if tc.inReason != "" && !strings.Contains(reason, tc.inReason) {
 				t.Errorf("reason %q\nwant it to hold %q", reason, tc.inReason)
+			}
+			note := ""
+			for _, n := range p.Notes {
+				if n.Code == NoteNoFillKV {
+					note = n.Message
+				}
+			}
+			if note != tc.note {
+				t.Errorf("DM225 note %q\nwant %q", note, tc.note)
 			}
 			for _, s := range p.Steps {
 				if s.Action == FillKV && (s.Rows == nil || s.Rows.Read < tc.rows) {
