@@ -69,42 +69,6 @@ func TestParseIndexSQL(t *testing.T) {
 	}
 }
 
-// TestNormalizeIgnoresSpelling checks that spellings SQLite reads alike
-// normalize alike and that different conditions stay different.
-func TestNormalizeIgnoresSpelling(t *testing.T) {
-	norm := func(s string) string {
-		toks, ok := tokenizeSQL(s)
-		if !ok {
-			t.Fatalf("tokenizeSQL(%q) failed", s)
-		}
-		return normalizeTokens(toks)
-	}
-	same := [][]string{
-		{`deleted_at IS NULL`, `"deleted_at" is null`, "Deleted_At\n\tIS /* x */ NULL", "[deleted_at] IS NULL -- y"},
-		{`lower(email)`, `LOWER ( "Email" )`, "lower(`email`)"},
-		{`status = 'Done'`, `"STATUS"='Done'`},
-		{`"my col" > 1.5`, `[My Col]>1.5`},
-	}
-	for _, group := range same {
-		for _, s := range group[1:] {
-			if a, b := norm(group[0]), norm(s); a != b {
-				t.Errorf("normalize(%q) = %q, normalize(%q) = %q, want equal", group[0], a, s, b)
-			}
-		}
-	}
-	differ := [][2]string{
-		{`deleted_at IS NULL`, `deleted_at IS NOT NULL`},
-		{`status = 'Done'`, `status = 'done'`},
-		{`"select" = 1`, `x = 1`},
-		{`a - b`, `a -- b`},
-	}
-	for _, d := range differ {
-		if a, b := norm(d[0]), norm(d[1]); a == b {
-			t.Errorf("normalize(%q) = normalize(%q) = %q, want different", d[0], d[1], a)
-		}
-	}
-}
-
 // TestParseIndexSQLAgreesWithSQLite creates indexes in real SQLite and
 // checks that whenever parseIndexSQL reads the text SQLite stored exactly,
 // its keys (in the table's spelling), their order and collation and the

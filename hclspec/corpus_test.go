@@ -11,7 +11,7 @@ import (
 // fuzz target of the loader. It is exported for the external test package
 // (FuzzLoad) too.
 func AddFuzzSeeds(f *testing.F) {
-	for _, pattern := range []string{"testdata/errors/*.dm.hcl", "../examples/*.dm.hcl"} {
+	for _, pattern := range []string{"testdata/errors/*.dm.hcl", "testdata/adopt/*.dm.hcl", "../examples/*.dm.hcl"} {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			f.Fatal(err)

@@ -46,6 +46,9 @@ func (d *decoder) crossModel() hcl.Diagnostics {
 	// Keys can only collide within a namespace; most models have their own.
 	seen := map[string][]*Model{} // namespace -> models in it so far
 	for _, m := range ordered {
+		if m.D1Only() {
+			continue
+		}
 		for _, prev := range seen[m.KV.Namespace] {
 			a, b := prev.KV.Prefix(), m.KV.Prefix()
 			if strings.HasPrefix(a, b) || strings.HasPrefix(b, a) {

@@ -100,7 +100,9 @@ func (d *decoder) decode(tops []*topLevel) hcl.Diagnostics {
 		}
 		seen[name] = r.ranges
 		diags = append(diags, r.diags...)
-		r.model.KV.Binding = s.Project.BindingPrefix + r.model.KV.Namespace
+		if r.model.KV.Namespace != "" { // D1-only models have no KV side
+			r.model.KV.Binding = s.Project.BindingPrefix + r.model.KV.Namespace
+		}
 		s.Models = append(s.Models, r.model)
 	}
 	sort.SliceStable(s.Models, func(i, j int) bool { return s.Models[i].Name < s.Models[j].Name })

@@ -23,7 +23,7 @@ var environmentSchema = &hcl.BodySchema{
 		{Name: "api_token"},
 		{Name: "base_url"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: "gateway"}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: "gateway"}, {Type: "databases"}},
 }
 
 // backendAttrs are the arguments each backend takes, and which it requires.
@@ -100,9 +100,18 @@ func decodeEnvironment(blk *hcl.Block, project string) (*Environment, hcl.Diagno
 			diags = append(diags, sd...)
 		}
 	}
-	for i, gb := range content.Blocks {
+	var gateways, fleets []*hcl.Block
+	for _, cb := range content.Blocks {
+		if cb.Type == "databases" {
+			fleets = append(fleets, cb)
+		} else {
+			gateways = append(gateways, cb)
+		}
+	}
+	diags = append(diags, decodeEnvFleet(env, fleets, content.Attributes, b)...)
+	for i, gb := range gateways {
 		if i > 0 {
-			diags = append(diags, duplicate(gb.DefRange, content.Blocks[0].DefRange, "Duplicate gateway block", "A gateway block"))
+			diags = append(diags, duplicate(gb.DefRange, gateways[0].DefRange, "Duplicate gateway block", "A gateway block"))
 			continue
 		}
 		if b != BackendCloudflare {
@@ -115,6 +124,9 @@ func decodeEnvironment(blk *hcl.Block, project string) (*Environment, hcl.Diagno
 		env.Gateway = g
 	}
 	for _, name := range []string{"account_id", "database"} {
+		if name == "database" && env.Fleet != nil {
+			continue
+		}
 		if _, ok := content.Attributes[name]; allowed[name] && !ok {
 			diags = append(diags, errorf(blk.DefRange, "Missing required argument",
 				"The %s backend needs the argument %q.", b, name))
@@ -131,4 +143,24 @@ func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
 	}
 	sortByRange(out, func(a *hcl.Attribute) hcl.Range { return a.Range })
 	return out
+}
+
+// decodeEnvFleet decodes the environment's databases block, if any: at
+// most one, and not beside a database argument.
+func decodeEnvFleet(env *Environment, blocks []*hcl.Block, attrs hcl.Attributes, b string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for i, fb := range blocks {
+		if i > 0 {
+			diags = append(diags, duplicate(fb.DefRange, blocks[0].DefRange, "Duplicate databases block", "A databases block"))
+			continue
+		}
+		if a, ok := attrs["database"]; ok {
+			diags = append(diags, errorf(a.NameRange, "Conflicting database arguments",
+				"The environment %q names one database here and a fleet of databases in the databases block at %s; keep one of them.", env.Name, fb.DefRange.String()))
+		}
+		f, fd := decodeFleet(fb, b)
+		diags = append(diags, fd...)
+		env.Fleet = f
+	}
+	return diags
 }

@@ -16,19 +16,30 @@ var fieldSchema = &hcl.BodySchema{
 		{Name: "required"},
 		{Name: "default"},
 		{Name: "validation"},
+		{Name: "sql_type"},
+		{Name: "sql_default"},
+		{Name: "check"},
+		{Name: "collate"},
+		{Name: "autoincrement"},
+		{Name: "unique"},
+		{Name: "references"},
+		{Name: "on_delete"},
+		{Name: "on_update"},
 	},
 }
 
 func typeNames() string {
 	names := make([]string, 0, len(fieldTypeNames))
-	for t := String; t <= Boolean; t++ {
+	for t := String; t <= Blob; t++ {
 		names = append(names, t.String())
 	}
 	return strings.Join(names, ", ")
 }
 
-// decodeField decodes one declared field block.
-func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
+// decodeField decodes one declared field block. It returns the block's
+// attributes too, for the checks of the model (column attributes need the
+// model's storage and key).
+func decodeField(blk *hcl.Block) (*Field, hcl.Attributes, hcl.Diagnostics) {
 	f := &Field{Name: blk.Labels[0], DeclRange: blk.DefRange}
 	var diags hcl.Diagnostics
 	if why := checkSQLName(f.Name); why != "" {
@@ -38,7 +49,7 @@ func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
 	content, cd := blk.Body.Content(fieldSchema)
 	diags = append(diags, cd...)
 	if content == nil {
-		return f, diags
+		return f, nil, diags
 	}
 	if a, ok := content.Attributes["type"]; ok {
 		k, _ := keyword(a.Expr)
@@ -63,9 +74,15 @@ func decodeField(blk *hcl.Block) (*Field, hcl.Diagnostics) {
 	}
 	if a, ok := content.Attributes["default"]; ok && f.Type != 0 {
 		f.DefaultRange = a.Expr.Range()
-		diags = append(diags, decodeDefault(f, a, validOK)...)
+		if f.Type == Blob {
+			diags = append(diags, errorf(a.Expr.Range(), "Default on a blob field",
+				"A blob field takes no default value; write the SQL default instead, like sql_default = \"x'00'\"."))
+		} else {
+			diags = append(diags, decodeDefault(f, a, validOK)...)
+		}
 	}
-	return f, diags
+	diags = append(diags, decodeColumnSQL(f, content.Attributes)...)
+	return f, content.Attributes, diags
 }
 
 // decodeValidation reads validation = "NAME" or an enum list of allowed

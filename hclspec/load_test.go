@@ -87,8 +87,8 @@ func TestWriteDiagnostics(t *testing.T) {
 		"  2 | \tfield \"title\" { type = strng }\n" +
 		"    | \t                       ^^^^^\n" +
 		"\n" +
-		"  The type must be one of string, text, json, array, timestamp, integer, number, boolean, written as\n" +
-		"  a bare word: type = string.\n"
+		"  The type must be one of string, text, json, array, timestamp, integer, number, boolean, blob,\n" +
+		"  written as a bare word: type = string.\n"
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("output (-want +got):\n%s", diff)
 	}

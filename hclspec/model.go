@@ -7,7 +7,7 @@ import (
 )
 
 var modelSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "primary_key"}},
+	Attributes: []hcl.AttributeSchema{{Name: "primary_key"}, {Name: "storage"}},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "options"},
 		{Type: "field", LabelNames: []string{"name"}},
@@ -49,22 +49,60 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 	}
 
 	pkRange := r.name
+	var pkItems []stringItem // the key columns when primary_key is a list
 	if a, ok := content.Attributes["primary_key"]; ok {
-		pk, pd := staticString(a)
-		diags = append(diags, pd...)
-		if !pd.HasErrors() {
-			pkRange = a.Expr.Range()
-			if why := checkSQLName(pk); why != "" {
-				diags = append(diags, errorf(pkRange, "Invalid primary key name",
-					"The primary key %q cannot be used as a column name: %s.", pk, why))
+		pkRange = a.Expr.Range()
+		if _, ld := hcl.ExprList(a.Expr); !ld.HasErrors() {
+			items, pd := staticStringList(a)
+			diags = append(diags, pd...)
+			if !pd.HasErrors() {
+				pkItems, diags = checkKeyList(name, a, items, diags)
 			}
-			m.PrimaryKey = pk
+		} else {
+			pk, pd := staticString(a)
+			diags = append(diags, pd...)
+			if !pd.HasErrors() {
+				pkItems = []stringItem{{pk, pkRange}}
+			}
+		}
+		for _, it := range pkItems {
+			if why := checkSQLName(it.Value); why != "" {
+				diags = append(diags, errorf(it.Range, "Invalid primary key name",
+					"The primary key %q cannot be used as a column name: %s.", it.Value, why))
+			}
+		}
+		if len(pkItems) > 0 {
+			m.PrimaryKey = pkItems[0].Value
+		}
+		if len(pkItems) > 1 {
+			for _, it := range pkItems {
+				m.PrimaryKeys = append(m.PrimaryKeys, it.Value)
+			}
 		}
 	} else if checkSQLName(name) == "" {
 		if why := checkSQLName(m.PrimaryKey); why != "" {
 			diags = append(diags, errorf(r.name, "Invalid primary key name",
 				"The default primary key %q cannot be used as a column name: %s. Set primary_key.", m.PrimaryKey, why))
 		}
+	}
+	storageRange := blk.DefRange
+	m.Storage = StorageD1KV
+	if a, ok := content.Attributes["storage"]; ok {
+		st, sd := staticString(a)
+		diags = append(diags, sd...)
+		switch {
+		case sd.HasErrors():
+		case st == StorageD1 || st == StorageD1KV:
+			m.Storage = st
+			storageRange = a.Expr.Range()
+		default:
+			diags = append(diags, errorf(a.Expr.Range(), "Invalid storage",
+				"The storage must be \"d1+kv\" (the default: the object in KV, the synced fields in D1) or \"d1\" (a D1-only model: every field a column, no KV side)."))
+		}
+	}
+	if len(m.PrimaryKeys) > 0 && !m.D1Only() {
+		diags = append(diags, errorf(pkRange, "Composite key on a model with a KV side",
+			"A composite primary key is for D1-only models: a KV object has one id. Set storage = \"d1\" on model %q, or use one key column.", name))
 	}
 
 	byType := map[string][]*hcl.Block{}
@@ -82,12 +120,28 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 		optRange = opts[0].DefRange
 		diags = append(diags, decodeOptions(opts[0], &m.Options)...)
 	}
+	if m.D1Only() {
+		if kv := first(byType["kv"]); kv != nil {
+			diags = append(diags, errorf(kv.DefRange, "kv block on a D1-only model",
+				"Model %q has storage = \"d1\" (declared at %s): it has no KV side. Remove the kv block, or set storage = \"d1+kv\" to add one (the plan then copies every row into KV).", name, storageRange.String()))
+		}
+		if m.Options.Auth {
+			diags = append(diags, errorf(optRange, "auth on a D1-only model",
+				"Model %q is D1-only (storage = \"d1\"), but the auth option keeps _auth in KV. Set options { auth = false }.", name))
+			m.Options.Auth = false
+		}
+	}
 
-	// Fields: primary key, declared, built-ins.
-	m.Fields = append(m.Fields, &Field{
-		Name: m.PrimaryKey, Type: String, Primary: true, BuiltIn: true, Synced: true, DeclRange: pkRange,
-	})
+	// Fields: the primary key, declared, built-ins. A declared field named
+	// as a key column declares that column's type and SQL; a key column
+	// not declared is the built-in string key.
 	builtins := builtinFields(m.Options, optRange)
+	keyFields := make([]*Field, len(pkItems))
+	if len(pkItems) == 0 {
+		keyFields = []*Field{nil}
+	}
+	var declared []*Field
+	columnAttrs := map[*Field]hcl.Attributes{}
 	seen := map[string]hcl.Range{}
 	for _, b := range byType["field"] {
 		fname := b.Labels[0]
@@ -99,29 +153,60 @@ func (d *decoder) model(blk *hcl.Block) (*Model, hcl.Diagnostics) {
 			continue
 		}
 		seen[strings.ToLower(fname)] = lr
-		if strings.EqualFold(fname, m.PrimaryKey) {
-			diags = append(diags, errorf(lr, "Field name collides with the primary key",
-				"Model %q already has the primary key %q (a string set by dmplan when absent). Remove this field or set primary_key to another name.", name, fname))
-			continue
-		}
 		if bf := findField(builtins, fname); bf != nil {
 			diags = append(diags, errorf(lr, "Field name collides with a built-in field",
 				"Model %q already has the built-in field %q from its options (%s). Remove this field, or turn the option off.", name, bf.Name, builtinOption(bf.Name)))
 			continue
 		}
-		f, fd := decodeField(b)
+		f, attrs, fd := decodeField(b)
 		diags = append(diags, fd...)
-		m.Fields = append(m.Fields, f)
+		columnAttrs[f] = attrs
+		if k := keyIndex(m, fname); k >= 0 {
+			f.Primary, f.Synced, f.Required = true, true, true
+			diags = append(diags, checkKeyField(m, f, attrs)...)
+			keyFields[k] = f
+			continue
+		}
+		declared = append(declared, f)
 	}
+	for i, f := range keyFields {
+		if f != nil {
+			continue
+		}
+		if len(m.PrimaryKeys) > 0 {
+			diags = append(diags, errorf(pkItems[i].Range, "Undeclared key column",
+				"Declare a field %q in model %q: each column of a composite primary key needs its type.", pkItems[i].Value, name))
+			f = &Field{Name: pkItems[i].Value, Type: String, Required: true, DeclRange: pkItems[i].Range}
+		} else {
+			f = &Field{Name: m.PrimaryKey, Type: String, BuiltIn: true, DeclRange: pkRange}
+		}
+		f.Primary, f.Synced = true, true
+		keyFields[i] = f
+	}
+	m.Fields = append(m.Fields, keyFields...)
+	m.Fields = append(m.Fields, declared...)
 	if bf := findField(builtins, m.PrimaryKey); bf != nil {
 		diags = append(diags, errorf(pkRange, "Primary key collides with a built-in field",
 			"The primary key of model %q cannot be named %q: that is the built-in field from %s.", name, m.PrimaryKey, builtinOption(bf.Name)))
 		builtins = removeField(builtins, bf.Name)
 	}
+	for _, k := range m.PrimaryKeys[min(1, len(m.PrimaryKeys)):] {
+		if bf := findField(builtins, k); bf != nil {
+			diags = append(diags, errorf(pkRange, "Primary key collides with a built-in field",
+				"The primary key of model %q cannot hold %q: that is the built-in field from %s.", name, k, builtinOption(bf.Name)))
+			builtins = removeField(builtins, bf.Name)
+		}
+	}
 	m.Fields = append(m.Fields, builtins...)
+	if m.D1Only() {
+		for _, f := range m.Fields {
+			f.Synced = !f.KVOnly
+		}
+	}
 
 	diags = append(diags, d.kv(m, first(byType["kv"]))...)
 	diags = append(diags, d.d1(m, first(byType["d1"]))...)
+	diags = append(diags, checkColumnSQL(m, columnAttrs)...)
 	diags = append(diags, keywordWarnings(m, r.table, pkRange)...)
 
 	for _, b := range byType["hook"] {

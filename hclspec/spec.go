@@ -37,7 +37,10 @@ type Environment struct {
 	Backend string // "local" or "cloudflare"
 	Attrs   hcl.Attributes
 	// Gateway is the environment's gateway block, nil without one.
-	Gateway   *Gateway
+	Gateway *Gateway
+	// Fleet is the environment's databases block, nil without one: the
+	// environment is then a fleet of databases rather than one.
+	Fleet     *Fleet
 	DeclRange hcl.Range
 }
 
@@ -386,4 +389,8 @@ type Target struct {
 	// Gateway is the environment's gateway block, nil without one. Its
 	// secrets are only named: the deploy reads them when it uploads.
 	Gateway *Gateway
+	// Fleet is the environment's databases block, nil for one database.
+	// With a fleet, a local Path is the directory holding one
+	// subdirectory per database, and Database is empty.
+	Fleet *Fleet
 }

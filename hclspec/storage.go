@@ -28,17 +28,23 @@ var kvSchema = &hcl.BodySchema{
 }
 
 var d1Schema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "table"}, {Name: "sync_fields"}},
-	Blocks:     []hcl.BlockHeaderSchema{{Type: "index", LabelNames: []string{"label"}}},
-}
-
-var indexSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "columns", Required: true}, {Name: "unique"}},
+	Attributes: []hcl.AttributeSchema{
+		{Name: "table"}, {Name: "sync_fields"},
+		{Name: "strict"}, {Name: "without_rowid"}, {Name: "checks"}, {Name: "unique"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "index", LabelNames: []string{"label"}},
+		{Type: "foreign_key"},
+	},
 }
 
 // kv decodes the model's kv block (blk may be nil) and fills the defaults.
 func (d *decoder) kv(m *Model, blk *hcl.Block) hcl.Diagnostics {
 	r := d.ranges[m]
+	if m.D1Only() {
+		m.KV = KV{} // no KV side; a kv block is reported by model
+		return nil
+	}
 	m.KV = KV{Namespace: m.Name, KeyPattern: strings.ToLower(m.Name) + ":{id}"}
 	var diags hcl.Diagnostics
 	if blk != nil {
@@ -101,7 +107,10 @@ func (d *decoder) d1(m *Model, blk *hcl.Block) hcl.Diagnostics {
 				m.D1.Table = t
 			}
 		}
-		if a, ok := content.Attributes["sync_fields"]; ok {
+		if a, ok := content.Attributes["sync_fields"]; ok && m.D1Only() {
+			diags = append(diags, errorf(a.Expr.Range(), "sync_fields on a D1-only model",
+				"Model %q is D1-only (storage = \"d1\"): every field is a column. Remove sync_fields.", m.Name))
+		} else if ok {
 			syncRange = a.Expr.Range()
 			items, sd := staticStringList(a)
 			diags = append(diags, sd...)
@@ -140,66 +149,14 @@ func (d *decoder) d1(m *Model, blk *hcl.Block) hcl.Diagnostics {
 			"Table %q would have %d columns; D1 allows at most %d. Keep the rest in KV by removing them from sync_fields.", m.D1.Table, n, MaxColumns))
 	}
 	if content != nil {
-		diags = append(diags, d.indexes(m, content.Blocks)...)
-	}
-	return diags
-}
-
-func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	seen := map[string]hcl.Range{}
-	for _, blk := range blocks {
-		label := blk.Labels[0]
-		lr := labelRange(blk, 0)
-		if prev, ok := seen[strings.ToLower(label)]; ok {
-			diags = append(diags, duplicate(lr, prev, "Duplicate index declaration",
-				fmt.Sprintf("An index labelled %q in model %q", label, m.Name)))
-			continue
-		}
-		seen[strings.ToLower(label)] = lr
-		idx := &Index{Label: label, Name: m.D1.Table + "_" + label, DeclRange: blk.DefRange}
-		if why := checkSQLName(label); why != "" {
-			diags = append(diags, errorf(lr, "Invalid index label",
-				"The index label %q cannot be used: %s.", label, why))
-		} else if len(idx.Name) > maxIdentLen {
-			diags = append(diags, errorf(lr, "Index name too long",
-				"The index name %q (table + \"_\" + label) is %d characters long; the limit is %d.", idx.Name, len(idx.Name), maxIdentLen))
-		}
-		content, cd := blk.Body.Content(indexSchema)
-		diags = append(diags, cd...)
-		if a, ok := content.Attributes["unique"]; ok {
-			u, ud := staticBool(a)
-			diags = append(diags, ud...)
-			idx.Unique = u
-		}
-		if a, ok := content.Attributes["columns"]; ok {
-			items, id := staticStringList(a)
-			diags = append(diags, id...)
-			if !id.HasErrors() && len(items) == 0 {
-				diags = append(diags, errorf(a.Expr.Range(), "Index without columns",
-					"List at least one column to index."))
-			}
-			cols := map[string]hcl.Range{}
-			for _, it := range items {
-				f := m.Field(it.Value)
-				if prev, ok := cols[it.Value]; ok {
-					diags = append(diags, errorf(it.Range, "Duplicate index column",
-						"The column %q is already listed at %s.", it.Value, prev.String()))
-					continue
-				}
-				cols[it.Value] = it.Range
-				switch {
-				case f == nil:
-					diags = append(diags, errorf(it.Range, "Unknown index column",
-						"Model %q has no field named %q.%s", m.Name, it.Value, fieldHint(m, it.Value)))
-				case !f.Synced:
-					diags = append(diags, errorf(it.Range, "Index column not synced",
-						"The field %q is not a D1 column of table %q; add it to sync_fields to index it.", it.Value, m.D1.Table))
-				}
-				idx.Columns = append(idx.Columns, it.Value)
+		var indexBlocks []*hcl.Block
+		for _, b := range content.Blocks {
+			if b.Type == "index" {
+				indexBlocks = append(indexBlocks, b)
 			}
 		}
-		m.D1.Indexes = append(m.D1.Indexes, idx)
+		diags = append(diags, d.indexes(m, indexBlocks)...)
+		diags = append(diags, decodeTableSQL(m, content)...)
 	}
 	return diags
 }

@@ -40,7 +40,7 @@ func (s *Spec) ResolveEnvironment(name string, getenv func(string) (string, bool
 			Detail:   fmt.Sprintf("There is no environment named %q. The environments are: %s.", name, strings.Join(names, ", ")),
 		}}
 	}
-	t := &Target{Environment: env.Name, Backend: env.Backend, Sensitive: map[string]bool{}, Gateway: env.Gateway}
+	t := &Target{Environment: env.Name, Backend: env.Backend, Sensitive: map[string]bool{}, Gateway: env.Gateway, Fleet: env.Fleet}
 	if env.Backend == BackendLocal {
 		t.Path = DefaultLocalPath
 	}

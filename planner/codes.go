@@ -93,3 +93,12 @@ const (
 	// records (see fillkv.go).
 	NoteNoFillKV = "DM225"
 )
+
+// Codes of the fleet (a database per tenant): DM140–DM149, notes
+// DM240–DM249.
+const (
+	// CodeJurisdiction: a database of a fleet whose databases block sets
+	// a jurisdiction lives in another one (or none); a jurisdiction is
+	// chosen when a database is created, so it is never changed.
+	CodeJurisdiction = "DM140"
+)

@@ -32,6 +32,7 @@
 //	DM113  a unique index would be created on a column the plan adds and backfills
 //	DM114  an index of the declared name is partial, or has a collation, a DESC key or an expression
 //	DM115  a table to create has the name of a live index
+//	DM140  a database of a fleet lives in another jurisdiction than its databases block sets
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // a column no synced field maps to (kept, no longer written), DM203 default differs (SQLite cannot alter defaults),

@@ -32,6 +32,8 @@ var rules = []struct {
 		"the Worker's contract is a leaf, so the planner and the deploy step can use it"},
 	{"backend/gateway", []string{"hclspec", "planner", "applier", "runtime", "operator", "backend/cloudflare"}, "a backend implements the interfaces only"},
 	{"hclspec", []string{"state", "backend", "planner", "applier", "runtime", "operator"}, "hclspec parses the language only"},
+	{"internal/sqlnorm", []string{"state", "hclspec", "backend", "planner", "applier", "runtime", "operator"},
+		"the SQL normalizer is a leaf that hclspec and backend share, so declared and live text compare alike"},
 	{"state", []string{"hclspec", "backend", "planner", "applier", "runtime", "operator"}, "state is data only"},
 	{"planner", []string{"backend", "applier", "runtime", "operator"}, "the planner diffs data, it runs nothing"},
 	{"applier", []string{"runtime", "operator"}, "the operator side builds on the applier, not the other way"},

@@ -1,6 +1,6 @@
 model "PAGE" {
   field "user_id" { type = string } # ERROR: Field name collides with a built-in field
-  field "page_id" { type = string } # ERROR: Field name collides with the primary key
+  field "page_id" { type = json } # ERROR: Invalid key type
   field "_auth" { type = array } # ERROR: Field name collides with a built-in field
 }
 

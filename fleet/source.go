@@ -1,0 +1,248 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/cloudflare"
+	"github.com/dmplan/dmplan/backend/local"
+)
+
+// Database is one database of a fleet.
+type Database struct {
+	Name string `json:"name"`
+	// ID is the D1 database id on Cloudflare; "" on the local backend and
+	// for a database that does not exist.
+	ID string `json:"id,omitempty"`
+	// Jurisdiction is the live database's jurisdiction, "" for none.
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Missing says the database is listed (names or file) but does not
+	// exist.
+	Missing bool `json:"missing,omitempty"`
+}
+
+// Source is where a fleet's databases live.
+type Source interface {
+	// List returns every database that exists, sorted by name.
+	List(ctx context.Context) ([]Database, error)
+	// Open opens one database of the fleet with the fleet's shared KV.
+	// readOnly opens it for plans: nothing is created or written. A
+	// Missing database opens as an empty D1 when readOnly.
+	Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error)
+	// KV is the fleet's shared KV store; its namespaces are listed once
+	// and remembered (the first call lists them).
+	KV() backend.KV
+	Close() error
+}
+
+// ErrNotADatabase is returned by Open for a name that is no database of the
+// fleet (missing, when opened for writing).
+var ErrNotADatabase = errors.New("fleet: no such database")
+
+// tenantBackend is one database's D1 with the fleet's KV.
+type tenantBackend struct {
+	d1    backend.D1
+	kv    backend.KV
+	desc  string
+	close func() error
+}
+
+func (b *tenantBackend) D1() backend.D1   { return b.d1 }
+func (b *tenantBackend) KV() backend.KV   { return b.kv }
+func (b *tenantBackend) Describe() string { return b.desc }
+func (b *tenantBackend) Close() error     { return b.close() }
+
+// cachedKV is a KV whose namespace list is read once: a fleet plan lists
+// the account's namespaces once, not once per database.
+type cachedKV struct {
+	backend.KV
+	once sync.Once
+	mu   sync.Mutex
+	nss  []backend.Namespace
+	err  error
+}
+
+// Namespaces lists the namespaces on first use and returns that list
+// after, plus the namespaces created through this KV since.
+func (k *cachedKV) Namespaces(ctx context.Context) ([]backend.Namespace, error) {
+	k.once.Do(func() {
+		nss, err := k.KV.Namespaces(ctx)
+		k.mu.Lock()
+		k.nss, k.err = nss, err
+		k.mu.Unlock()
+	})
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.err != nil {
+		return nil, k.err
+	}
+	return append([]backend.Namespace(nil), k.nss...), nil
+}
+
+// CreateNamespace creates the namespace and adds it to the remembered list.
+func (k *cachedKV) CreateNamespace(ctx context.Context, title string) (backend.Namespace, error) {
+	ns, err := k.KV.CreateNamespace(ctx, title)
+	if err != nil {
+		return ns, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, n := range k.nss {
+		if n.ID == ns.ID {
+			return ns, nil
+		}
+	}
+	k.nss = append(k.nss, ns)
+	return ns, nil
+}
+
+// Local is a fleet on the local backend: Dir holds one subdirectory per
+// database, each with its d1.sqlite, and the fleet's shared kv.sqlite.
+type Local struct {
+	Dir  string
+	kvbe backend.Backend
+	kv   *cachedKV
+	// readOnly says the shared KV was opened for plans only.
+	readOnly bool
+}
+
+// OpenLocal opens the fleet in dir. readOnly opens the shared KV without
+// creating or writing anything.
+func OpenLocal(ctx context.Context, dir string, readOnly bool) (*Local, error) {
+	var kvbe backend.Backend
+	var err error
+	if readOnly {
+		kvbe, err = local.OpenReadOnlyOrEmpty(ctx, dir)
+	} else {
+		kvbe, err = openLocalKV(ctx, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open the fleet's kv in %s: %w", dir, err)
+	}
+	return &Local{Dir: dir, kvbe: kvbe, kv: &cachedKV{KV: kvbe.KV()}, readOnly: readOnly}, nil
+}
+
+// openLocalKV opens dir's kv.sqlite for writing. local.Open also creates
+// dir/d1.sqlite, which a fleet does not use; it is removed again when it
+// is empty and new.
+func openLocalKV(ctx context.Context, dir string) (backend.Backend, error) {
+	d1Path := filepath.Join(dir, local.D1File)
+	_, statErr := os.Stat(d1Path)
+	be, err := local.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if os.IsNotExist(statErr) {
+		// Only the KV file is wanted: leave no root d1.sqlite behind.
+		defer func() {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Remove(d1Path + suffix)
+			}
+		}()
+	}
+	return be, nil
+}
+
+// List returns the subdirectories of Dir that hold a d1.sqlite.
+func (l *Local) List(ctx context.Context) ([]Database, error) {
+	entries, err := os.ReadDir(l.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list the fleet's databases: %w", err)
+	}
+	var out []Database
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(l.Dir, e.Name(), local.D1File)); err == nil {
+			out = append(out, Database{Name: e.Name()})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Open opens Dir/<name>/d1.sqlite with the shared KV.
+func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
+	dir := filepath.Join(l.Dir, db.Name)
+	var s *local.Store
+	var err error
+	switch {
+	case readOnly:
+		s, err = local.OpenReadOnlyOrEmpty(ctx, dir)
+	case l.readOnly:
+		return nil, fmt.Errorf("open database %s for writing: the fleet was opened read-only", db.Name)
+	default:
+		s, err = local.Open(ctx, dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", db.Name, err)
+	}
+	return &tenantBackend{d1: s.D1(), kv: l.kv, desc: "local " + filepath.Join(dir, local.D1File), close: s.Close}, nil
+}
+
+// KV is the fleet's shared KV.
+func (l *Local) KV() backend.KV { return l.kv }
+
+// Close closes the shared KV.
+func (l *Local) Close() error { return l.kvbe.Close() }
+
+// Cloudflare is a fleet of an account's D1 databases, reached through
+// Account (a Store opened without a database: its requests, governor and
+// HTTP client are shared by every database).
+type Cloudflare struct {
+	Account *cloudflare.Store
+	kv      *cachedKV
+}
+
+// NewCloudflare returns the fleet of the account's databases.
+func NewCloudflare(account *cloudflare.Store) *Cloudflare {
+	return &Cloudflare{Account: account, kv: &cachedKV{KV: account.KV()}}
+}
+
+// List lists the account's D1 databases, every page.
+func (c *Cloudflare) List(ctx context.Context) ([]Database, error) {
+	dbs, err := c.Account.ListDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Database, 0, len(dbs))
+	for _, d := range dbs {
+		out = append(out, Database{Name: d.Name, ID: d.ID, Jurisdiction: d.Jurisdiction})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Open returns the database's D1 (no request) with the shared KV. A
+// Missing database opened readOnly is an empty in-memory D1, which is what
+// creating it gives.
+func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
+	if db.Missing || db.ID == "" {
+		if !readOnly {
+			return nil, fmt.Errorf("open database %s: %w", db.Name, ErrNotADatabase)
+		}
+		mem, err := local.OpenMemory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &tenantBackend{d1: mem.D1(), kv: c.kv, desc: "cloudflare database " + db.Name + " (to create)", close: mem.Close}, nil
+	}
+	s := c.Account.WithDatabase(db.ID, db.Name)
+	return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+}
+
+// KV is the account's KV, its namespaces listed once.
+func (c *Cloudflare) KV() backend.KV { return c.kv }
+
+// Close releases nothing.
+func (c *Cloudflare) Close() error { return nil }
