@@ -483,3 +483,117 @@ func TestD1OnlyHooks(t *testing.T) {
 		t.Errorf("record %v, after hook saw id %v", r.Data(), after)
 	}
 }
+
+// d1OnlyHCL declares d1OnlySchema's tables as `dmplan import` writes them.
+const d1OnlyHCL = `
+project "adopt" {}
+
+model "USER" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" {
+    type          = integer
+    autoincrement = true
+  }
+  field "email" {
+    type     = string
+    required = true
+    unique   = true
+  }
+  field "name" { type = string }
+  field "avatar" { type = blob }
+  field "active" {
+    type        = boolean
+    required    = true
+    sql_type    = "BOOLEAN"
+    sql_default = "1"
+  }
+  field "created_at" {
+    type        = timestamp
+    required    = true
+    sql_type    = "DATETIME"
+    sql_default = "CURRENT_TIMESTAMP"
+  }
+  d1 { table = "users" }
+}
+
+model "MEMBERSHIP" {
+  storage     = "d1"
+  primary_key = ["org_id", "user_id"]
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "org_id" {
+    type     = integer
+    required = true
+  }
+  field "user_id" {
+    type     = integer
+    required = true
+  }
+  field "role" {
+    type        = string
+    required    = true
+    sql_default = "'member'"
+  }
+  d1 {
+    table         = "memberships"
+    without_rowid = true
+  }
+}
+`
+
+// TestD1OnlyFromHCL: the models hclspec decodes from the adoption
+// language work with the runtime as the hand-built ones do.
+func TestD1OnlyFromHCL(t *testing.T) {
+	ctx := context.Background()
+	spec, diags := hclspec.LoadSources("adopt", map[string][]byte{"adopt.dm.hcl": []byte(d1OnlyHCL)})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, sql := range d1OnlySchema[:2] {
+		if _, err := store.D1().Query(ctx, backend.Stmt{SQL: sql}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fb := newFault(store)
+	ds, err := runtime.Open(ctx, spec, fb, runtime.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sys := ds.System()
+	u, err := sys.Create(ctx, "USER", map[string]any{"email": "ada@example.com", "avatar": "AAH/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Get("id") != int64(1) || u.Get("active") != true || !bytes.Equal(u.Get("avatar").([]byte), []byte{0, 1, 0xff}) || u.Get("created_at") == nil {
+		t.Errorf("user = %v", u.Data())
+	}
+	if _, err := sys.Create(ctx, "MEMBERSHIP", map[string]any{"org_id": 7, "user_id": u.Get("id")}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sys.GetKey(ctx, "MEMBERSHIP", runtime.Key{"org_id": 7, "user_id": 1})
+	if err != nil || m.Get("role") != "member" || m.ID() != "7/1" {
+		t.Fatalf("membership = %v, %v", m, err)
+	}
+	if _, kv := fb.calls(); kv != 0 {
+		t.Errorf("%d KV calls, want none", kv)
+	}
+}
