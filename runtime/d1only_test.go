@@ -597,3 +597,36 @@ func TestD1OnlyFromHCL(t *testing.T) {
 		t.Errorf("%d KV calls, want none", kv)
 	}
 }
+
+// TestD1OnlySaveManyConflict: SaveMany of a D1-only model is one batch
+// per 100 records, each one transaction: a refused record (a UNIQUE
+// email here) writes none of its batch.
+func TestD1OnlySaveManyConflict(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ds, fb := openD1Only(t, store)
+	sys := ds.System()
+	recs, err := sys.CreateMany(ctx, "USER", []map[string]any{{"email": "a@example.com"}, {"email": "b@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs[0].Get("id") == nil || recs[0].Get("id") == recs[1].Get("id") || recs[1].Get("created_at") == nil {
+		t.Fatalf("created %v and %v: want D1's ids and defaults", recs[0].Data(), recs[1].Data())
+	}
+	d0, _ := fb.calls()
+	_, err = sys.CreateMany(ctx, "USER", []map[string]any{{"email": "c@example.com"}, {"email": "a@example.com"}})
+	var ce *runtime.ConstraintError
+	if !errors.As(err, &ce) || !errors.Is(err, runtime.ErrConflict) {
+		t.Fatalf("CreateMany with a taken email: %v, want a ConstraintError", err)
+	}
+	if d1, kv := fb.calls(); d1-d0 != 1 || kv != 0 {
+		t.Errorf("%d D1 requests and %d KV calls, want one batch", d1-d0, kv)
+	}
+	if n, err := sys.Query("USER").Count(ctx); err != nil || n != 2 {
+		t.Errorf("%d users after the refused batch (%v), want 2: c@ must not be written", n, err)
+	}
+}
