@@ -42,20 +42,29 @@ func UniqueViolations(ctx context.Context, d1 backend.D1, probes []planner.Uniqu
 }
 
 // duplicatesExpr is the boolean expression that is true when two rows of
-// the probe's table share its columns (none: any two rows conflict).
+// the probe's table share its terms (none: any two rows conflict); a
+// partial index's rows are those its condition holds.
 func duplicatesExpr(p planner.UniqueIndexProbe) string {
 	t := backend.QuoteIdent(p.Table)
-	if len(p.Columns) == 0 {
-		return "((SELECT COUNT(*) FROM " + t + ") > 1)"
+	where := ""
+	if p.Where != "" {
+		where = " WHERE (" + p.Where + ")"
 	}
-	q := make([]string, len(p.Columns))
-	notNull := make([]string, len(p.Columns))
-	for i, c := range p.Columns {
-		q[i] = backend.QuoteIdent(c)
-		notNull[i] = q[i] + " IS NOT NULL"
+	terms := p.GroupBy()
+	if len(terms) == 0 {
+		return "((SELECT COUNT(*) FROM " + t + where + ") > 1)"
 	}
-	return "EXISTS(SELECT 1 FROM " + t + " WHERE " + strings.Join(notNull, " AND ") +
-		" GROUP BY " + strings.Join(q, ", ") + " HAVING COUNT(*) > 1)"
+	notNull := make([]string, len(terms))
+	for i, c := range terms {
+		notNull[i] = c + " IS NOT NULL"
+	}
+	if where == "" {
+		where = " WHERE "
+	} else {
+		where += " AND "
+	}
+	return "EXISTS(SELECT 1 FROM " + t + where + strings.Join(notNull, " AND ") +
+		" GROUP BY " + strings.Join(terms, ", ") + " HAVING COUNT(*) > 1)"
 }
 
 func truthy(v any) bool {

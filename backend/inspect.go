@@ -41,6 +41,7 @@ func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Sc
 	var tables []*state.Table
 	byName := map[string]*state.Table{}
 	noRowid := map[*state.Table]bool{}
+	createSQL := map[*state.Table]string{}
 	var indexes []masterIndex
 	present := map[string]bool{} // every table, internal ones included
 	for _, row := range master.Rows {
@@ -60,6 +61,7 @@ func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Sc
 				// row count bound is read.
 				noRowid[t] = true
 			}
+			createSQL[t] = asString(row[3])
 			tables = append(tables, t)
 			byName[name] = t
 		case "index":
@@ -81,6 +83,13 @@ func InspectWith(ctx context.Context, d1 D1, kv KV, probes ...*Probe) (*state.Sc
 			return nil, err
 		}
 	}
+
+	for _, t := range tables {
+		if p, ok := parseTableSQL(createSQL[t]); ok {
+			applyTableSQL(t, p)
+		}
+	}
+	markShadows(tables)
 
 	schema := &state.Schema{Tables: tables, Namespaces: []*state.Namespace{}}
 	if schema.Tables == nil {
@@ -245,8 +254,8 @@ func tableColumns(r *Result) ([]*state.Column, error) {
 	at := columnIndex(r)
 	cols := make([]*state.Column, 0, len(r.Rows))
 	type withCID struct {
-		cid int64
-		col *state.Column
+		cid, pk int64
+		col     *state.Column
 	}
 	ordered := make([]withCID, 0, len(r.Rows))
 	for _, row := range r.Rows {
@@ -269,11 +278,23 @@ func tableColumns(r *Result) ([]*state.Column, error) {
 		if d := get("dflt_value"); d != nil {
 			c.Default = asString(d)
 		}
-		ordered = append(ordered, withCID{cid: asInt(get("cid")), col: c})
+		ordered = append(ordered, withCID{cid: asInt(get("cid")), pk: asInt(get("pk")), col: c})
 	}
 	slices.SortStableFunc(ordered, func(a, b withCID) int { return cmp.Compare(a.cid, b.cid) })
+	keyCols := 0
 	for _, o := range ordered {
 		cols = append(cols, o.col)
+		if o.col.PK {
+			keyCols++
+		}
+	}
+	if keyCols > 1 {
+		// A composite key: pk is each column's position in it.
+		for _, o := range ordered {
+			if o.col.PK {
+				o.col.KeySeq = int(o.pk)
+			}
+		}
 	}
 	return cols, nil
 }

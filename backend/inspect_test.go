@@ -67,7 +67,7 @@ func TestInspect(t *testing.T) {
 			{
 				Name: "my table", Rows: -1, HasRows: true, RowsAtMost: 1,
 				Columns: []*state.Column{
-					{Name: "id", Type: "INTEGER", PK: true},
+					{Name: "id", Type: "INTEGER", PK: true, Autoincrement: true},
 					{Name: "v", Type: ""},
 				},
 				Indexes: []*state.Index{},
@@ -80,7 +80,7 @@ func TestInspect(t *testing.T) {
 					{Name: "status", Type: "TEXT", Default: "'pending'"},
 					{Name: "score", Type: "REAL"},
 					{Name: "n", Type: "INTEGER", NotNull: true, Default: "0"},
-					{Name: "email", Type: "TEXT"},
+					{Name: "email", Type: "TEXT", Unique: true},
 				},
 				Indexes: []*state.Index{
 					{Name: "by_expr", Columns: []string{"<expr>"}, Keys: []state.IndexKey{{Expr: "lower(status)"}}},

@@ -2,6 +2,7 @@ package hclspec
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,7 +12,7 @@ import (
 )
 
 var indexSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "columns"}, {Name: "keys"}, {Name: "where"}, {Name: "unique"}},
+	Attributes: []hcl.AttributeSchema{{Name: "columns"}, {Name: "keys"}, {Name: "where"}, {Name: "unique"}, {Name: "name"}},
 }
 
 // UniqueLive is the value of unique that makes an index unique among the
@@ -47,6 +48,19 @@ func (ix *Index) Condition() string {
 	return w + " AND " + liveCondition
 }
 
+// OnlyLive reports whether the index holds only records that are not
+// soft-deleted: its condition ANDs "deleted_at IS NULL" at the top (as
+// unique = "live" does). The runtime's queries of a soft-deleting model
+// filter deleted_at IS NULL, so SQLite can use such an index for them.
+func (ix *Index) OnlyLive() bool {
+	c := ix.Condition()
+	if c == "" {
+		return false
+	}
+	toks, ok := sqlnorm.Tokenize(c)
+	return ok && slices.Contains(sqlnorm.Conjuncts(toks), liveCondition)
+}
+
 // indexes decodes the index blocks of the model's d1 block (other
 // block types are left to their own decoders).
 func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
@@ -65,15 +79,28 @@ func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
 		}
 		seen[strings.ToLower(label)] = lr
 		idx := &Index{Label: label, Name: m.D1.Table + "_" + label, DeclRange: blk.DefRange}
+		content, cd := blk.Body.Content(indexSchema)
+		diags = append(diags, cd...)
+		named := false
+		if a, ok := content.Attributes["name"]; ok {
+			n, nd := staticString(a)
+			diags = append(diags, nd...)
+			if !nd.HasErrors() {
+				named = true
+				if why := checkIndexName(n); why != "" {
+					diags = append(diags, errorf(a.Expr.Range(), "Invalid index name",
+						"The index name %q cannot be used: %s.", n, why))
+				}
+				idx.Name = n
+			}
+		}
 		if why := checkSQLName(label); why != "" {
 			diags = append(diags, errorf(lr, "Invalid index label",
 				"The index label %q cannot be used: %s.", label, why))
-		} else if len(idx.Name) > maxIdentLen {
+		} else if !named && len(idx.Name) > maxIdentLen {
 			diags = append(diags, errorf(lr, "Index name too long",
-				"The index name %q (table + \"_\" + label) is %d characters long; the limit is %d.", idx.Name, len(idx.Name), maxIdentLen))
+				"The index name %q (table + \"_\" + label) is %d characters long; the limit is %d. Shorten the label or set name = \"...\".", idx.Name, len(idx.Name), maxIdentLen))
 		}
-		content, cd := blk.Body.Content(indexSchema)
-		diags = append(diags, cd...)
 		if a, ok := content.Attributes["unique"]; ok {
 			diags = append(diags, indexUnique(m, idx, a)...)
 		}
@@ -97,6 +124,29 @@ func (d *decoder) indexes(m *Model, blocks []*hcl.Block) hcl.Diagnostics {
 		m.D1.Indexes = append(m.D1.Indexes, idx)
 	}
 	return diags
+}
+
+// checkIndexName reports why an index name set with name = "..." cannot
+// be used, or "". dmplan quotes every name it writes, so any text SQLite
+// accepts will do (an index another tool made may be named
+// "idx-users-email"), but not SQLite's reserved prefix or dmplan's and
+// Cloudflare's.
+func checkIndexName(name string) string {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return "it is empty"
+	case len(name) > maxIdentLen:
+		return fmt.Sprintf("it is %d characters long; the limit is %d", len(name), maxIdentLen)
+	case strings.ContainsRune(name, 0):
+		return "it holds a NUL character"
+	}
+	lower := strings.ToLower(name)
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return fmt.Sprintf("names starting with %q are reserved", p)
+		}
+	}
+	return ""
 }
 
 // indexUnique decodes unique = true | false | "live".

@@ -1,6 +1,7 @@
 package hclspec_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,6 +45,10 @@ model "ACCOUNT" {
       unique  = "live"
       where   = "DELETED_AT is null"
     }
+    index "imported" {
+      name    = "idx-Accounts-Email"
+      columns = ["email"]
+    }
   }
 }
 `
@@ -67,6 +72,7 @@ model "ACCOUNT" {
 			"(status = 'a' OR status = 'b') AND deleted_at IS NULL"},
 		{hclspec.Index{Label: "live_same", Name: "account_live_same", Columns: []string{"name"}, Unique: true, UniqueLive: true, Where: "DELETED_AT is null"},
 			"deleted_at IS NULL"},
+		{hclspec.Index{Label: "imported", Name: "idx-Accounts-Email", Columns: []string{"email"}}, ""},
 	}
 	m := spec.Model("ACCOUNT")
 	if len(m.D1.Indexes) != len(tests) {
@@ -79,6 +85,9 @@ model "ACCOUNT" {
 		}
 		if c := got.Condition(); c != tt.cond {
 			t.Errorf("index %s: Condition() = %q, want %q", tt.ix.Label, c, tt.cond)
+		}
+		if live := strings.HasSuffix(tt.cond, "deleted_at IS NULL"); got.OnlyLive() != live {
+			t.Errorf("index %s: OnlyLive() = %v, want %v", tt.ix.Label, got.OnlyLive(), live)
 		}
 	}
 }

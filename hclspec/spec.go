@@ -144,7 +144,7 @@ type Reference struct {
 // Index is one index block of a d1 block.
 type Index struct {
 	Label   string // the block label
-	Name    string // the SQL index name: Table + "_" + Label
+	Name    string // the SQL index name: Table + "_" + Label, or the name attribute
 	Columns []string
 	Unique  bool
 	// Keys, when not empty, are the index's keys as written in

@@ -52,7 +52,7 @@ func fillPlan(t testing.TB, ctx context.Context, be backend.Backend) *planner.Pl
 	if err != nil {
 		t.Fatal(err)
 	}
-	return planner.Diff(docsSpec(), "local", live, planner.WithPendingBackfills(pending))
+	return planner.Diff(docsSpec(), "local", live, planner.WithPendingBackfills(pending), planner.WithFillKV())
 }
 
 // fillApply applies docsSpec's plan to be with the operator's KVFiller.

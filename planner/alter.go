@@ -20,8 +20,10 @@ type addCheck struct {
 // addColumnCheck holds SQLite's ALTER TABLE ADD COLUMN rules in one place
 // (https://sqlite.org/lang_altertable.html#altertabaddcol):
 //
-//   - the column may not be a PRIMARY KEY (or UNIQUE; dmplan declares
-//     uniqueness only through indexes, which are separate statements);
+//   - the column may not be a PRIMARY KEY or UNIQUE (a unique index block
+//     is the way to add uniqueness to an existing table);
+//   - a REFERENCES column needs a NULL default while foreign keys are
+//     enforced (D1 enforces them);
 //   - a NOT NULL column needs a default other than NULL, whether or not
 //     the table holds rows;
 //   - the default must be a constant: no CURRENT_TIME, CURRENT_DATE,
@@ -47,6 +49,18 @@ func addColumnCheck(t *state.Table, c *state.Column) addCheck {
 			Code: CodeNotNullNoDefault,
 			Why:  why,
 			Hint: "give the field a default (SQLite fills existing rows with it), or make the field optional and backfill it through the runtime",
+		}
+	case c.Unique:
+		return addCheck{
+			Code: CodeAddColumnConstraint,
+			Why:  fmt.Sprintf("column %s would be UNIQUE, which SQLite cannot add with ALTER TABLE ADD COLUMN", ref),
+			Hint: "drop unique = true from the field and declare a unique index block on it instead (dmplan adds that to an existing table), or rebuild the table by hand",
+		}
+	case c.References != nil && c.Default != "" && !strings.EqualFold(strings.TrimSpace(c.Default), "NULL"):
+		return addCheck{
+			Code: CodeAddColumnConstraint,
+			Why:  fmt.Sprintf("column %s would reference %s with the default %s; SQLite adds a REFERENCES column only with a NULL default while foreign keys are enforced, as on D1", ref, c.References.Table, c.Default),
+			Hint: "drop the default (the runtime fills the value), or rebuild the table by hand",
 		}
 	case c.Default != "" && !isConstantDefault(c.Default):
 		return addCheck{

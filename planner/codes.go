@@ -55,6 +55,39 @@ const (
 	// live index (SQLite names tables and indexes in one namespace), so
 	// CREATE TABLE would fail at apply.
 	CodeTableNameTaken = "DM115"
+
+	// Codes of what a CREATE TABLE made by another tool declares (the
+	// adoption language). SQLite cannot ALTER any of it in place: the way
+	// is to describe the table as it is, or to rebuild it by hand.
+
+	// CodeSQLTypeChange: a field's sql_type differs from the column's
+	// declared type.
+	CodeSQLTypeChange = "DM116"
+	// CodeCheckChange: a column or table CHECK constraint differs.
+	CodeCheckChange = "DM117"
+	// CodeCollateChange: a column's collation differs.
+	CodeCollateChange = "DM118"
+	// CodeForeignKeyChange: a column REFERENCES or a table FOREIGN KEY
+	// constraint differs.
+	CodeForeignKeyChange = "DM119"
+	// CodeUniqueConstraintChange: a column UNIQUE or table UNIQUE
+	// constraint differs.
+	CodeUniqueConstraintChange = "DM120"
+	// CodeAutoincrementChange: AUTOINCREMENT on the key differs.
+	CodeAutoincrementChange = "DM121"
+	// CodeTableOptionChange: STRICT or WITHOUT ROWID differs.
+	CodeTableOptionChange = "DM122"
+	// CodeSQLDefaultChange: a field's sql_default differs from the
+	// column's DEFAULT (D1 fills it, not the runtime, so it matters).
+	CodeSQLDefaultChange = "DM123"
+	// CodeAddColumnConstraint: a new column carries what ALTER TABLE ADD
+	// COLUMN refuses: UNIQUE, or REFERENCES with a default other than
+	// NULL.
+	CodeAddColumnConstraint = "DM124"
+	// CodeNotManageable: a model maps to what dmplan cannot manage: a
+	// virtual table (FTS5, R*Tree) or one of its shadow tables, or a
+	// generated column.
+	CodeNotManageable = "DM125"
 )
 
 // Codes of notes: reported, never acted on, never a failure.
@@ -87,6 +120,12 @@ const (
 	// existing rows are estimated to read or write pass the D1 Free
 	// plan's daily quota (see RowEstimate and WithPaidD1).
 	NoteFreeQuota = "DM208"
+	// NoteVirtualTable: a virtual table (FTS5, R*Tree) no model maps to,
+	// with its shadow tables; left alone, noted once.
+	NoteVirtualTable = "DM211"
+	// NoteGeneratedColumn: a generated column no field can declare;
+	// SQLite computes it, dmplan leaves it alone.
+	NoteGeneratedColumn = "DM212"
 	// NoteNoFillKV: a table with rows whose model's KV namespace this
 	// plan creates is not copied into KV (no fill_kv step) because the
 	// model has fields that are not columns: its rows are not whole

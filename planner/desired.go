@@ -12,8 +12,11 @@ import (
 // block) and one KV namespace per distinct kv.namespace, titled
 // Spec.NamespaceTitle(env, namespace). The result is sorted.
 //
-// The primary key column is TEXT PRIMARY KEY NOT NULL; required fields are
-// NOT NULL; defaults are SQL literals (see defaultLiteral). When two models
+// The primary key column is TEXT PRIMARY KEY NOT NULL unless a field
+// declares it; required fields are NOT NULL; defaults are SQL literals
+// (see defaultLiteral) or the field's sql_default; the column and table
+// SQL of the adoption language (sql_type, check, collate, references,
+// strict, ...) is carried over (desiredTableSQL). When two models
 // name the same table, the first model by name wins; Diff reports the
 // other as blocked.
 func Desired(spec *hclspec.Spec, env string) *state.Schema {
@@ -55,30 +58,42 @@ func desiredTable(m *hclspec.Model) *state.Table {
 		if f.KVOnly {
 			continue
 		}
-		t.Columns = append(t.Columns, desiredColumn(f))
+		c := desiredColumn(f)
+		if len(m.PrimaryKeys) > 1 {
+			for i, k := range m.PrimaryKeys {
+				if strings.EqualFold(k, f.Name) {
+					c.KeySeq = i + 1
+				}
+			}
+		}
+		t.Columns = append(t.Columns, c)
 	}
+	desiredTableSQL(t, m)
 	for _, ix := range m.D1.Indexes {
 		if ix == nil {
 			continue
 		}
-		t.Indexes = append(t.Indexes, &state.Index{
-			Name:    ix.Name,
-			Columns: append([]string(nil), ix.Columns...),
-			Unique:  ix.Unique,
-		})
+		t.Indexes = append(t.Indexes, desiredIndex(ix))
 	}
 	return t
 }
 
-// desiredColumn returns the column a synced field is stored as.
+// desiredColumn returns the column a synced field is stored as: its
+// declared type (sql_type, else what the field type implies), NOT NULL
+// when required, the default, and the column SQL a table made by another
+// tool carries (desiredColumnSQL).
 func desiredColumn(f *hclspec.Field) *state.Column {
 	if f.Primary {
-		return &state.Column{Name: f.Name, Type: state.TypeText, NotNull: true, PK: true}
+		c := &state.Column{Name: f.Name, Type: declaredType(f), NotNull: true, PK: true}
+		desiredColumnSQL(c, f)
+		return c
 	}
-	return &state.Column{
+	c := &state.Column{
 		Name:    f.Name,
-		Type:    f.Type.ColumnType(),
+		Type:    declaredType(f),
 		NotNull: f.Required,
 		Default: defaultLiteral(f),
 	}
+	desiredColumnSQL(c, f)
+	return c
 }

@@ -34,6 +34,8 @@ type options struct {
 	targets []string
 	// stored says which models' KV namespaces hold objects (RefillPeeks).
 	stored map[string]bool
+	// fillKV plans FillKV steps (WithFillKV).
+	fillKV bool
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -88,7 +90,9 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d.unmanagedTables()
 	d.refills(o.stored)
 	d.backfills(o.pending)
-	d.fillKVs(o.pending)
+	if o.fillKV {
+		d.fillKVs(o.pending)
+	}
 	d.seeds(o.seeds)
 	var workerSteps []Step
 	if len(d.targets) > 0 {
@@ -227,13 +231,21 @@ func (d *differ) namespaces() []string {
 // unmanagedTables notes live tables no model maps to.
 func (d *differ) unmanagedTables() {
 	names := make([]string, 0)
+	virtual := map[string]string{} // name -> module
 	for lower, t := range d.byName {
-		if _, ok := d.claimed[lower]; !ok {
+		if _, ok := d.claimed[lower]; !ok && t.ShadowOf == "" {
 			names = append(names, t.Name)
+			if t.Virtual != "" {
+				virtual[t.Name] = t.Virtual
+			}
 		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		if mod, ok := virtual[n]; ok {
+			d.note(NoteVirtualTable, n, "table "+n+" is a "+mod+" virtual table (with its shadow tables): dmplan cannot declare it, left alone")
+			continue
+		}
 		d.notes = append(d.notes, Note{
 			Code:    NoteUnmanagedTable,
 			Target:  n,

@@ -15,6 +15,11 @@ const FillKVPrefix = "fill_kv:"
 // FillKVProgressTarget is the progress target of the FillKV step of table.
 func FillKVProgressTarget(table string) string { return FillKVPrefix + table }
 
+// WithFillKV makes Diff plan FillKV steps: for callers whose apply can run
+// them (applier.Options.KVFiller), as dmplan plan and apply do. Without
+// it a table that would be copied is left as before this step existed.
+func WithFillKV() Option { return func(o *options) { o.fillKV = true } }
+
 // fillKVs plans one FillKV step per model that keeps its records in KV
 // and whose table holds rows while its KV namespace is created by this
 // plan: a model that was D1-only (storage = "d1", what `dmplan import`

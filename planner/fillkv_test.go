@@ -65,7 +65,10 @@ func TestDiffFillKV(t *testing.T) {
 			}
 			tb := live.Table("docs")
 			tb.HasRows, tb.Rows = tc.rows > 0, tc.rows
-			p := Diff(spec, "local", live, WithPendingBackfills(tc.pending))
+			p := Diff(spec, "local", live, WithPendingBackfills(tc.pending), WithFillKV())
+			if without := Diff(spec, "local", live, WithPendingBackfills(tc.pending)); without.Counts()[FillKV] != 0 {
+				t.Errorf("a plan without WithFillKV has fill_kv steps: %+v", without.Steps)
+			}
 			var got []Action
 			reason := ""
 			for _, s := range p.Steps {

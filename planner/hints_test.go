@@ -35,7 +35,7 @@ model "ITEM" {
 		want []string
 	}{
 		{"primary key type", all, func(tb *state.Table) { tb.Column("item_id").Type = "INTEGER" }, CodeTypeChange,
-			[]string{"primary key item_id is always TEXT", "point d1.table at a new table name", "reconcile -model ITEM -fix"}},
+			[]string{`declare the key's field with the live column's type (field "item_id" { type = integer })`, "point d1.table at a new table name", "reconcile -model ITEM -fix"}},
 		{"built-in type", all, func(tb *state.Table) { tb.Column("created_at").Type = "INTEGER" }, CodeTypeChange,
 			[]string{"created_at is the built-in field of option timestamps", `ALTER TABLE "item" RENAME COLUMN "created_at" TO "created_at_old"`, "fills it from the KV objects"}},
 		{"user_id added to a table with rows", all, func(tb *state.Table) { dropColumn(tb, "user_id"); tb.HasRows = true }, CodeNotNullNoDefault,

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/sqlnorm"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -23,21 +24,21 @@ func (d *differ) indexes(m *hclspec.Model, want, have, after *state.Table, avail
 			continue
 		}
 		var missing []string
-		for _, c := range ix.Columns {
+		for _, c := range usedColumns(ix) {
 			if !available[strings.ToLower(c)] {
 				missing = append(missing, c)
 			}
 		}
 		if len(missing) > 0 {
 			d.block(m, ix.Name, CodeIndexNeedsColumn,
-				fmt.Sprintf("model %s declares index %s on %s(%s), but this plan cannot add column %s", m.Name, ix.Name, have.Name, strings.Join(ix.Columns, ", "), strings.Join(missing, ", ")),
+				fmt.Sprintf("model %s declares index %s on %s%s, but this plan cannot add column %s", m.Name, ix.Name, have.Name, indexShape(ix), strings.Join(missing, ", ")),
 				"resolve the blocked column first; the index follows in the next plan")
 			continue
 		}
 		if filled := d.filledAtApply(have, ix); ix.Unique && len(filled) > 0 && (have.HasRows || have.Rows > 0) {
 			d.block(m, ix.Name, CodeUniqueOnBackfill,
-				fmt.Sprintf("unique index %s on %s(%s) cannot be checked before apply: this plan fills %s from the KV objects, whose values may repeat",
-					ix.Name, have.Name, strings.Join(ix.Columns, ", "), strings.Join(filled, ", ")),
+				fmt.Sprintf("unique index %s on %s%s cannot be checked before apply: this plan fills %s from the KV objects, whose values may repeat",
+					ix.Name, have.Name, indexShape(ix), strings.Join(filled, ", ")),
 				"apply once without the index (leave out the index block or unique = true), then add it back: the next plan checks the filled values for duplicates (DM112)")
 			continue
 		}
@@ -77,7 +78,7 @@ func (d *differ) filledAtApply(have *state.Table, ix *state.Index) []string {
 		}
 	}
 	var out []string
-	for _, c := range ix.Columns {
+	for _, c := range usedColumns(ix) {
 		if have.Column(c) == nil || pending[strings.ToLower(c)] {
 			out = append(out, c)
 		}
@@ -103,9 +104,77 @@ func (d *differ) blockNameTaken(m *hclspec.Model, table string, ix *state.Index)
 			continue
 		}
 		d.block(m, ix.Name, CodeIndexChanged,
-			fmt.Sprintf("model %s declares index %s on %s(%s), but the name %s is taken by %s; SQLite names tables and indexes in one namespace", m.Name, ix.Name, table, strings.Join(ix.Columns, ", "), ix.Name, holder),
+			fmt.Sprintf("model %s declares index %s on %s%s, but the name %s is taken by %s; SQLite names tables and indexes in one namespace", m.Name, ix.Name, table, indexShape(ix), ix.Name, holder),
 			"give the index block a new label, or rename or drop what holds the name by hand if dmplan's index should have it")
 		return true
 	}
 	return false
+}
+
+// desiredIndex returns the index an index block declares: its keys'
+// expressions, collations and order, and its condition, normalized as
+// inspection normalizes the live index (Keys nil when every key is a
+// plain ascending column, as inspection leaves it).
+func desiredIndex(ix *hclspec.Index) *state.Index {
+	out := &state.Index{
+		Name:    ix.Name,
+		Columns: append([]string(nil), ix.Columns...),
+		Unique:  ix.Unique,
+		Where:   ix.Condition(),
+	}
+	plain := true
+	keys := make([]state.IndexKey, len(ix.Keys))
+	for i, k := range ix.Keys {
+		keys[i] = state.IndexKey{Expr: k.Expr, Collate: k.Collate, Desc: k.Desc}
+		if keys[i].Collate == "BINARY" {
+			keys[i].Collate = ""
+		}
+		plain = plain && keys[i] == state.IndexKey{}
+	}
+	if !plain {
+		out.Keys = keys
+	}
+	return out
+}
+
+// indexShape writes an index's keys and condition for a step's reason:
+// (a, lower(b) DESC) WHERE deleted_at IS NULL.
+func indexShape(ix *state.Index) string {
+	s := describeKeys(propsOf(ix))
+	if ix.Where != "" {
+		s += " WHERE " + ix.Where
+	}
+	return s
+}
+
+// usedColumns returns the columns an index reads, lower-case, each once:
+// its plain keys and the names its expressions and condition refer to.
+// They must all exist before the index can be created.
+func usedColumns(ix *state.Index) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(name string) {
+		if k := strings.ToLower(name); !seen[k] {
+			seen[k] = true
+			out = append(out, name)
+		}
+	}
+	refs := func(text string) {
+		if toks, ok := sqlnorm.Tokenize(text); ok {
+			for _, n := range sqlnorm.Refs(toks) {
+				add(n)
+			}
+		}
+	}
+	for i, c := range ix.Columns {
+		if k := ix.Key(i); k.Expr != "" {
+			refs(k.Expr)
+		} else {
+			add(c)
+		}
+	}
+	if ix.Where != "" {
+		refs(ix.Where)
+	}
+	return out
 }

@@ -10,11 +10,10 @@ import (
 
 // indexProps are the properties of an index that decide what it holds and
 // which queries it serves, compared field by field between the declared
-// index and the live one. The declared side is what dmplan creates: today
-// the index block gives Columns and Unique and the rest is plain
-// (ascending, the column's collation, no expression, every row). When HCL
-// learns partial, COLLATE or DESC indexes, desired fills those fields and
-// nothing else here changes.
+// index and the live one. The declared side is what dmplan creates from
+// the index block (desiredIndex): columns or keys with their expressions,
+// collations and order, and the condition (where, and deleted_at IS NULL
+// for unique = "live"), normalized as inspection normalizes the live one.
 type indexProps struct {
 	Unique  bool
 	Columns []string // column names, or "<expr>" for an expression key

@@ -69,14 +69,22 @@ func jsonLiteral(v any) string {
 	return quoteString(string(b))
 }
 
-// columnDef renders a column definition for CREATE TABLE and ADD COLUMN.
+// columnDef renders a column definition for CREATE TABLE and ADD COLUMN:
+// name, type, PRIMARY KEY [AUTOINCREMENT] (a single-column key), NOT
+// NULL, DEFAULT, COLLATE, UNIQUE, CHECK and REFERENCES, in the order
+// drizzle-kit and wrangler migrations write them.
 func columnDef(c *state.Column) string {
 	var b strings.Builder
 	b.WriteString(quoteIdent(c.Name))
-	b.WriteByte(' ')
-	b.WriteString(c.Type)
-	if c.PK {
+	if c.Type != "" {
+		b.WriteByte(' ')
+		b.WriteString(c.Type)
+	}
+	if c.PK && c.KeySeq == 0 {
 		b.WriteString(" PRIMARY KEY")
+		if c.Autoincrement {
+			b.WriteString(" AUTOINCREMENT")
+		}
 	}
 	if c.NotNull {
 		b.WriteString(" NOT NULL")
@@ -85,11 +93,57 @@ func columnDef(c *state.Column) string {
 		b.WriteString(" DEFAULT ")
 		b.WriteString(c.Default)
 	}
+	if c.Collate != "" {
+		b.WriteString(" COLLATE ")
+		b.WriteString(c.Collate)
+	}
+	if c.Unique {
+		b.WriteString(" UNIQUE")
+	}
+	if c.Check != "" {
+		b.WriteString(" CHECK (")
+		b.WriteString(c.Check)
+		b.WriteString(")")
+	}
+	if c.References != nil {
+		b.WriteString(" REFERENCES ")
+		b.WriteString(referenceSQL(*c.References))
+	}
 	return b.String()
 }
 
-// createTableSQL renders CREATE TABLE with every column; indexes are
-// separate statements (createIndexSQL).
+// referenceSQL renders what follows REFERENCES.
+func referenceSQL(r state.Reference) string {
+	var b strings.Builder
+	b.WriteString(quoteIdent(r.Table))
+	if len(r.Columns) > 0 {
+		b.WriteString(" (")
+		b.WriteString(identList(r.Columns))
+		b.WriteString(")")
+	}
+	if r.OnDelete != "" {
+		b.WriteString(" ON DELETE ")
+		b.WriteString(r.OnDelete)
+	}
+	if r.OnUpdate != "" {
+		b.WriteString(" ON UPDATE ")
+		b.WriteString(r.OnUpdate)
+	}
+	return b.String()
+}
+
+func identList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quoteIdent(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// createTableSQL renders CREATE TABLE with every column, the table
+// constraints (a composite PRIMARY KEY, UNIQUE, CHECK, FOREIGN KEY) and
+// options (STRICT, WITHOUT ROWID); indexes are separate statements
+// (createIndexSQL).
 func createTableSQL(t *state.Table) string {
 	var b strings.Builder
 	b.WriteString("CREATE TABLE ")
@@ -101,7 +155,29 @@ func createTableSQL(t *state.Table) string {
 		}
 		b.WriteString(columnDef(c))
 	}
+	if pk := t.PrimaryKey(); len(pk) > 1 {
+		b.WriteString(", PRIMARY KEY (" + identList(pk) + ")")
+	}
+	for _, u := range t.Uniques {
+		b.WriteString(", UNIQUE (" + identList(u) + ")")
+	}
+	for _, c := range t.Checks {
+		b.WriteString(", CHECK (" + c + ")")
+	}
+	for _, fk := range t.ForeignKeys {
+		b.WriteString(", FOREIGN KEY (" + identList(fk.Columns) + ") REFERENCES " + referenceSQL(fk.Reference))
+	}
 	b.WriteString(")")
+	var opts []string
+	if t.Strict {
+		opts = append(opts, "STRICT")
+	}
+	if t.WithoutRowid {
+		opts = append(opts, "WITHOUT ROWID")
+	}
+	if len(opts) > 0 {
+		b.WriteString(" " + strings.Join(opts, ", "))
+	}
 	return b.String()
 }
 
@@ -111,7 +187,10 @@ func addColumnSQL(table string, c *state.Column) string {
 	return "ALTER TABLE " + quoteIdent(table) + " ADD COLUMN " + columnDef(c)
 }
 
-// createIndexSQL renders CREATE [UNIQUE] INDEX.
+// createIndexSQL renders CREATE [UNIQUE] INDEX with each key's
+// expression, collation and order and the WHERE of a partial index. The
+// expressions and the condition are normalized text, which inspection
+// reads back unchanged.
 func createIndexSQL(table string, ix *state.Index) string {
 	var b strings.Builder
 	b.WriteString("CREATE ")
@@ -127,8 +206,28 @@ func createIndexSQL(table string, ix *state.Index) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(c))
+		b.WriteString(keySQL(c, ix.Key(i)))
+		if ix.Key(i).Desc {
+			b.WriteString(" DESC")
+		}
 	}
 	b.WriteString(")")
+	if ix.Where != "" {
+		b.WriteString(" WHERE ")
+		b.WriteString(ix.Where)
+	}
 	return b.String()
+}
+
+// keySQL renders one key of an index without its order: the quoted
+// column or the expression, then its collation.
+func keySQL(col string, k state.IndexKey) string {
+	s := quoteIdent(col)
+	if k.Expr != "" {
+		s = k.Expr
+	}
+	if k.Collate != "" {
+		s += " COLLATE " + k.Collate
+	}
+	return s
 }

@@ -22,6 +22,16 @@ func (d *differ) model(m *hclspec.Model) {
 	}
 	d.claimed[lower] = m.Name
 	if have := d.byName[lower]; have != nil {
+		if have.Virtual != "" || have.ShadowOf != "" {
+			what := "a " + have.Virtual + " virtual table"
+			if have.ShadowOf != "" {
+				what = "a shadow table of the virtual table " + have.ShadowOf
+			}
+			d.block(m, have.Name, CodeNotManageable,
+				fmt.Sprintf("model %s maps to table %s, which is %s: SQLite keeps it, dmplan cannot manage it", m.Name, have.Name, what),
+				fmt.Sprintf("remove model %s, or give it another d1.table", m.Name))
+			return
+		}
 		d.alterTable(m, want, have)
 		return
 	}
@@ -80,7 +90,7 @@ func indexStep(m *hclspec.Model, table string, ix *state.Index) Step {
 		Model:  m.Name,
 		Target: ix.Name,
 		SQL:    []string{createIndexSQL(table, ix)},
-		Reason: fmt.Sprintf("model %s declares %s %s on %s(%s)", m.Name, kind, label, table, strings.Join(ix.Columns, ", ")),
+		Reason: fmt.Sprintf("model %s declares %s %s on %s%s", m.Name, kind, label, table, indexShape(ix)),
 		Safe:   true,
 	}
 }
@@ -107,6 +117,7 @@ func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
 // cannot be done in place.
 func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 	pkOK := d.checkPrimaryKey(m, want, have)
+	d.compareTableSQL(m, want, have)
 	after := d.afterByName[strings.ToLower(have.Name)]
 
 	wanted := map[string]bool{}
@@ -169,6 +180,11 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		if wanted[strings.ToLower(hc.Name)] || (hc.PK && !pkOK) {
 			continue
 		}
+		if hc.Generated != "" {
+			d.note(NoteGeneratedColumn, have.Name+"."+hc.Name,
+				fmt.Sprintf("column %s.%s is generated (AS (%s)): SQLite computes it, no field can declare it, dmplan leaves it alone", have.Name, hc.Name, hc.Generated))
+			continue
+		}
 		if !hc.PK && hc.NotNull && normDefault(hc.Default) == "" {
 			// No write fills it, and SQLite has no value for it: every
 			// insert of the runtime would fail.
@@ -218,29 +234,50 @@ func (d *differ) checkPrimaryKey(m *hclspec.Model, want, have *state.Table) bool
 func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *state.Column) {
 	target := t.Name + "." + have.Name
 	haveType := strings.ToUpper(strings.TrimSpace(have.Type))
-	if affinity(haveType) != affinity(want.Type) {
+	f := m.Field(want.Name)
+	if have.Generated != "" {
+		d.block(m, target, CodeNotManageable,
+			fmt.Sprintf("model %s declares field %s, but column %s is generated (AS (%s)): SQLite computes it and no write may set it", m.Name, want.Name, target, have.Generated),
+			fmt.Sprintf("remove field %s from the model (the column stays, computed by SQLite), or rename it", want.Name))
+		return
+	}
+	if f != nil && f.SQL.Type != "" {
+		// The declared type is part of the model: any other spelling is a
+		// difference, and SQLite cannot change a declared type.
+		if normType(haveType) != normType(want.Type) {
+			d.block(m, target, CodeSQLTypeChange,
+				fmt.Sprintf("field %s.%s declares sql_type %s but column %s is declared %s; SQLite cannot change a column's declared type", m.Name, want.Name, want.Type, target, showType(haveType)),
+				sqlTypeHint(f, t, have, haveType))
+			return
+		}
+	} else if affinity(haveType) != affinity(want.Type) {
 		ft, ofType := "", ""
-		if f := m.Field(want.Name); f != nil {
+		if f != nil {
 			ft = " (type " + f.Type.String() + ")"
 			ofType = " of type " + f.Type.String()
 		}
 		hint := fmt.Sprintf("add a new synced field%s (e.g. %s_v2), backfill it from %s, switch readers to it, then remove %s from the model; its column is kept (drop it by hand once nothing reads it)", ofType, want.Name, want.Name, want.Name)
 		rename := fmt.Sprintf("rename the live column by hand (ALTER TABLE %s RENAME COLUMN %s TO %s) and apply: dmplan adds %s as %s and fills it from the KV objects; drop the old column once nothing reads it",
 			quoteIdent(t.Name), quoteIdent(have.Name), quoteIdent(have.Name+"_old"), want.Name, want.Type)
-		switch f := m.Field(want.Name); {
+		switch {
+		case f != nil && haveType != "" && hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type):
+			// The live column holds the field's values as they are: the
+			// model only has to say how the column is declared.
+			hint = sqlTypeHint(f, t, have, haveType)
 		case want.PK || (f != nil && f.Primary):
 			// The primary key cannot be removed or renamed away.
-			hint = fmt.Sprintf("the primary key %s is always %s (record ids are strings) and SQLite cannot change a primary key in place: point d1.table at a new table name and apply (dmplan creates it), refill it from KV with dmplan reconcile -model %s -fix, then drop the old table by hand once nothing reads it",
-				want.Name, want.Type, m.Name)
+			hint = fmt.Sprintf("declare the key's field with the live column's type (%s), or, as SQLite cannot change a primary key in place, point d1.table at a new table name and apply (dmplan creates it), refill it from KV with dmplan reconcile -model %s -fix, then drop the old table by hand once nothing reads it",
+				keyFieldDecl(want.Name, haveType), m.Name)
 		case f != nil && f.BuiltIn:
 			hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores as %s: %s", want.Name, builtinOption(want.Name), want.Type, rename)
 		}
 		d.block(m, target, CodeTypeChange,
-			fmt.Sprintf("changing %s.%s (column %s) from %s to %s%s needs a manual migration; dmplan never changes a column type", m.Name, want.Name, target, haveType, want.Type, ft),
+			fmt.Sprintf("changing %s.%s (column %s) from %s to %s%s needs a manual migration; dmplan never changes a column type", m.Name, want.Name, target, showType(haveType), want.Type, ft),
 			hint)
 		return
 	}
-	if haveType != want.Type {
+	d.compareColumnSQL(m, t, want, have)
+	if haveType != want.Type && (f == nil || f.SQL.Type == "") {
 		d.note(NoteTypeSpelling, target,
 			fmt.Sprintf("column %s is declared %s; dmplan would use %s, which has the same SQLite affinity: left as is", target, haveType, want.Type))
 	}
@@ -267,7 +304,13 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 				hint)
 		}
 	}
-	if !want.PK && !sameDefault(want.Default, have.Default) {
+	if f != nil && f.SQL.Default != "" {
+		if defaultKey(want.Default) != defaultKey(have.Default) {
+			d.block(m, target, CodeSQLDefaultChange,
+				fmt.Sprintf("field %s.%s declares sql_default %s but column %s has default %s; D1 fills it, and SQLite cannot alter a default", m.Name, want.Name, want.Default, target, showDefault(have.Default)),
+				fmt.Sprintf("set sql_default to the live default (%s), or rebuild table %s by hand with the declared one", sqlDefaultAttr(have.Default), t.Name))
+		}
+	} else if !want.PK && !sameDefault(want.Default, have.Default) {
 		d.note(NoteDefaultDiffers, target,
 			fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default)))
 	}
@@ -288,7 +331,7 @@ func normDefault(s string) string {
 // needs no note.
 func sameDefault(a, b string) bool {
 	a, b = normDefault(a), normDefault(b)
-	if a == b {
+	if a == b || defaultKey(a) == defaultKey(b) {
 		return true
 	}
 	ta, okA := quotedTime(a)

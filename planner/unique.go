@@ -22,6 +22,28 @@ type UniqueIndexProbe struct {
 	// is never probed: the column is filled from KV only at apply, so Diff
 	// blocks it instead (DM113).
 	Columns []string `json:"columns"`
+	// Terms, when not empty, are the SQL terms two rows must share, one
+	// per key, for an index that is not plain columns over every row
+	// ("lower(email)", "\"name\" COLLATE NOCASE"); Columns then lists
+	// every live column the index reads, its condition's included.
+	Terms []string `json:"terms,omitempty"`
+	// Where is the condition of a partial index: only the rows it holds
+	// can conflict (two soft-deleted rows never block a unique = "live"
+	// index).
+	Where string `json:"where,omitempty"`
+}
+
+// GroupBy returns the SQL terms two conflicting rows share: Terms, or
+// the quoted Columns.
+func (p UniqueIndexProbe) GroupBy() []string {
+	if len(p.Terms) > 0 {
+		return p.Terms
+	}
+	q := make([]string, len(p.Columns))
+	for i, c := range p.Columns {
+		q[i] = quoteIdent(c)
+	}
+	return q
 }
 
 // UniqueIndexProbes returns the unique indexes Diff would create on live
@@ -53,13 +75,22 @@ func uniqueProbe(have *state.Table, ix *state.Index) (UniqueIndexProbe, bool) {
 	if !ix.Unique || !have.HasRows {
 		return UniqueIndexProbe{}, false
 	}
-	p := UniqueIndexProbe{Index: ix.Name, Table: have.Name, Columns: []string{}}
-	for _, c := range ix.Columns {
+	p := UniqueIndexProbe{Index: ix.Name, Table: have.Name, Columns: []string{}, Where: ix.Where}
+	for _, c := range usedColumns(ix) {
 		hc := have.Column(c)
 		if hc == nil {
 			return UniqueIndexProbe{}, false
 		}
 		p.Columns = append(p.Columns, hc.Name)
+	}
+	if !ix.Plain() {
+		for i, c := range ix.Columns {
+			k := ix.Key(i)
+			if hc := have.Column(c); k.Expr == "" && hc != nil {
+				c = hc.Name
+			}
+			p.Terms = append(p.Terms, keySQL(c, state.IndexKey{Expr: k.Expr, Collate: k.Collate}))
+		}
 	}
 	return p, true
 }
@@ -67,17 +98,16 @@ func uniqueProbe(have *state.Table, ix *state.Index) (UniqueIndexProbe, bool) {
 // blockDuplicates blocks the creation of unique index ix on table have,
 // whose rows hold duplicate values.
 func (d *differ) blockDuplicates(m *hclspec.Model, have *state.Table, ix *state.Index, p UniqueIndexProbe) {
-	cols := strings.Join(ix.Columns, ", ")
 	hint := "two or more rows of " + have.Name + " would share the same values; fix the records through the runtime, then apply"
-	if len(p.Columns) > 0 {
-		q := make([]string, len(p.Columns))
-		for i, c := range p.Columns {
-			q[i] = quoteIdent(c)
+	if g := p.GroupBy(); len(g) > 0 {
+		qc := strings.Join(g, ", ")
+		where := ""
+		if p.Where != "" {
+			where = " WHERE " + p.Where
 		}
-		qc := strings.Join(q, ", ")
-		hint = fmt.Sprintf("find them with SELECT %s, COUNT(*) FROM %s GROUP BY %s HAVING COUNT(*) > 1, fix the records through the runtime, then apply", qc, quoteIdent(have.Name), qc)
+		hint = fmt.Sprintf("find them with SELECT %s, COUNT(*) FROM %s%s GROUP BY %s HAVING COUNT(*) > 1, fix the records through the runtime, then apply", qc, quoteIdent(have.Name), where, qc)
 	}
 	d.block(m, ix.Name, CodeUniqueDuplicates,
-		fmt.Sprintf("unique index %s on %s(%s) cannot be created: the table holds duplicate values", ix.Name, have.Name, cols),
+		fmt.Sprintf("unique index %s on %s%s cannot be created: the table holds duplicate values", ix.Name, have.Name, indexShape(ix)),
 		hint)
 }

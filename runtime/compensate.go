@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/internal/sqlnorm"
 )
 
 // undo is one KV write to take back.
@@ -32,7 +34,8 @@ func (h *Handle) compensate(ctx context.Context, verb string, m *model, ns strin
 	if err := h.takeBack(ctx, m, ns, us); err != nil {
 		return &PartialWriteError{Model: m.name, IDs: undoIDs(us), Err: errors.Join(d1err, fmt.Errorf("restore kv: %w", err))}
 	}
-	return &ConstraintError{Op: verb, Model: m.name, IDs: undoIDs(us), Constraint: constraintName(d1err), Err: d1err}
+	c := constraintName(d1err)
+	return &ConstraintError{Op: verb, Model: m.name, IDs: undoIDs(us), Constraint: c, Fields: m.constraintFields(c), Err: d1err}
 }
 
 // repairTimeout bounds the rest of a write once KV holds it (see
@@ -366,4 +369,63 @@ func constraintName(err error) string {
 		end += 2 + len(strings.TrimRight(cols, " "))
 	}
 	return msg[start:end]
+}
+
+// constraintFields returns the model's fields a constraint text names:
+// "UNIQUE constraint failed: projects.org, projects.slug" names columns,
+// "UNIQUE constraint failed: index 'projects_by_email'" (an index with an
+// expression key) names one of the model's indexes, whose columns and the
+// columns its expressions read are the fields. nil when it names neither.
+func (m *model) constraintFields(constraint string) []string {
+	_, rest, ok := strings.Cut(constraint, "constraint failed: ")
+	if !ok {
+		return nil
+	}
+	var out []string
+	add := func(name string) {
+		if i, ok := m.colFold(name); ok && !slices.Contains(out, m.cols[i].Name) {
+			out = append(out, m.cols[i].Name)
+		}
+	}
+	if name, ok := strings.CutPrefix(rest, "index '"); ok {
+		name = strings.TrimSuffix(name, "'")
+		for _, ix := range m.spec.D1.Indexes {
+			if !strings.EqualFold(ix.Name, name) {
+				continue
+			}
+			for i, c := range ix.Columns {
+				if i < len(ix.Keys) && ix.Keys[i].Expr != "" {
+					if toks, ok := sqlnorm.Tokenize(ix.Keys[i].Expr); ok {
+						for _, n := range sqlnorm.Refs(toks) {
+							add(n)
+						}
+					}
+					continue
+				}
+				add(c)
+			}
+		}
+		return out
+	}
+	for _, part := range strings.Split(rest, ",") {
+		part = strings.TrimSpace(part)
+		if _, col, ok := strings.Cut(part, "."); ok {
+			add(col)
+		}
+	}
+	return out
+}
+
+// colFold returns the position of the synced field named name, ignoring
+// ASCII case as SQLite does.
+func (m *model) colFold(name string) (int, bool) {
+	if i, ok := m.colIdx[name]; ok {
+		return i, true
+	}
+	for i, f := range m.cols {
+		if strings.EqualFold(f.Name, name) {
+			return i, true
+		}
+	}
+	return 0, false
 }

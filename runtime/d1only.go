@@ -454,7 +454,8 @@ func (h *Handle) writeManyD1(ctx context.Context, st []*staged) error {
 				ids[i] = s.ev.ID
 			}
 			if errors.Is(err, backend.ErrConstraint) {
-				ce := &ConstraintError{Op: "save", Model: owners[0].r.m.name, IDs: ids, Constraint: constraintName(err), Err: err, d1only: true}
+				c := constraintName(err)
+				ce := &ConstraintError{Op: "save", Model: owners[0].r.m.name, IDs: ids, Constraint: c, Fields: owners[0].r.m.constraintFields(c), Err: err, d1only: true}
 				if start > 0 {
 					return fmt.Errorf("save many: the first %d records were written, then: %w", start, ce)
 				}
@@ -495,7 +496,8 @@ func (h *Handle) deleteD1(ctx context.Context, m *model, orig map[string]any) er
 // D1 error.
 func (m *model) d1WriteError(verb, label string, err error) error {
 	if errors.Is(err, backend.ErrConstraint) {
-		return &ConstraintError{Op: verb, Model: m.name, IDs: []string{label}, Constraint: constraintName(err), Err: err, d1only: true}
+		c := constraintName(err)
+		return &ConstraintError{Op: verb, Model: m.name, IDs: []string{label}, Constraint: c, Fields: m.constraintFields(c), Err: err, d1only: true}
 	}
 	return fmt.Errorf("%s %s %s: d1: %w", verb, m.name, label, notMigrated(err))
 }

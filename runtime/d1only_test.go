@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -224,8 +225,11 @@ func TestD1OnlyCRUD(t *testing.T) {
 				return nil
 			})
 			var ce *runtime.ConstraintError
-			if !errors.As(err, &ce) || !errors.Is(err, runtime.ErrConflict) {
-				t.Fatalf("duplicate email: %v, want a ConstraintError", err)
+			if !errors.As(err, &ce) || !errors.Is(err, runtime.ErrConflict) || len(ce.Fields) != 1 || ce.Fields[0] != "email" {
+				t.Fatalf("duplicate email: %v, want a ConstraintError naming email", err)
+			}
+			if !strings.Contains(err.Error(), "another record holds the same email; nothing was written") {
+				t.Errorf("duplicate email: %q", err)
 			}
 			step("taken id", 1, func() error {
 				_, err = sys.Create(ctx, "USER", map[string]any{"id": id, "email": "other@example.com"})

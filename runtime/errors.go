@@ -150,8 +150,13 @@ type ConstraintError struct {
 	Model      string
 	IDs        []string
 	Constraint string // "UNIQUE constraint failed: projects.slug"
-	Err        error  // the D1 error
-	d1only     bool   // a D1-only model: there was no KV write to put back
+	// Fields are the model's fields the refused constraint covers, when
+	// it names them or names one of the model's indexes: the fields whose
+	// values another record already holds for a unique index (among the
+	// records not soft-deleted, for unique = "live").
+	Fields []string
+	Err    error // the D1 error
+	d1only bool  // a D1-only model: there was no KV write to put back
 }
 
 func (e *ConstraintError) Error() string {
@@ -161,12 +166,16 @@ func (e *ConstraintError) Error() string {
 		more = fmt.Sprintf(" and %d more", len(ids)-5)
 		ids = ids[:5]
 	}
-	if e.d1only {
-		return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s); nothing was written",
-			e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint)
+	taken := ""
+	if len(e.Fields) > 0 && strings.HasPrefix(e.Constraint, "UNIQUE") {
+		taken = "; another record holds the same " + strings.Join(e.Fields, ", ")
 	}
-	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s); KV was put back, nothing was written",
-		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint)
+	if e.d1only {
+		return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; nothing was written",
+			e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
+	}
+	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; KV was put back, nothing was written",
+		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
 }
 
 // Unwrap returns ErrConflict and the D1 error.

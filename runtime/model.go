@@ -44,9 +44,14 @@ type model struct {
 	selectByPK string // the synced columns of the rows with the ids: SELECT ... WHERE pk IN (
 	// refusable: the table has a unique index besides the primary key, so
 	// D1 can refuse a save's row and the save is compensated.
-	refusable  bool
-	deleteSQL  string // hard delete by pk
-	rowsPerStm int    // rows per multi-row upsert within MaxParams
+	refusable bool
+	// liveIndexed: an index holds only the rows not soft-deleted (its
+	// condition ANDs deleted_at IS NULL, as unique = "live" does). SQLite
+	// uses such an index only when the query's WHERE holds that term as
+	// written, so the soft-delete filter is never written +deleted_at.
+	liveIndexed bool
+	deleteSQL   string // hard delete by pk
+	rowsPerStm  int    // rows per multi-row upsert within MaxParams
 
 	// keyPrefix and keySuffix surround the id in the KV key when the
 	// pattern holds one {id}; otherwise keys go through KV.Key.
@@ -206,6 +211,9 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	for _, idx := range m.D1.Indexes {
 		if idx.Unique || idx.UniqueLive {
 			c.refusable = true
+		}
+		if c.soft && idx.OnlyLive() {
+			c.liveIndexed = true
 		}
 	}
 	for _, f := range m.Fields {

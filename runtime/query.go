@@ -408,7 +408,9 @@ func (q *Query) effectiveOffset() int {
 // plusDeleted writes deleted_at IS NULL as +deleted_at IS NULL, which
 // SQLite never answers with an index: nearly every row matches it, so
 // walking an index on it reads the table in index order, which is worth it
-// only when that index then serves the order.
+// only when that index then serves the order. A model with an index of
+// the rows not deleted (liveIndexed) keeps the plain term: SQLite uses a
+// partial index only for a query whose WHERE holds its condition.
 func (q *Query) where(extra int, plusDeleted bool) (string, []any, error) {
 	var parts []string
 	var args []any
@@ -424,7 +426,7 @@ func (q *Query) where(extra int, plusDeleted bool) (string, []any, error) {
 	}
 	if q.m.soft {
 		switch {
-		case q.deleted == excludeDeleted && plusDeleted:
+		case q.deleted == excludeDeleted && plusDeleted && !q.m.liveIndexed:
 			parts = append(parts, `+t."deleted_at" IS NULL`)
 		case q.deleted == excludeDeleted:
 			parts = append(parts, `t."deleted_at" IS NULL`)
@@ -742,6 +744,9 @@ func (q *Query) countCovered() bool {
 			if used[c] {
 				n++
 			}
+		}
+		if q.m.soft && q.deleted == excludeDeleted && ix.OnlyLive() && !slices.Contains(ix.Columns, "deleted_at") {
+			n++ // its condition is the soft-delete filter
 		}
 		if n == len(used) {
 			return true

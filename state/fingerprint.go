@@ -13,7 +13,12 @@ import (
 // schema. It depends only on what a plan is computed from: table names,
 // columns in table order (name, type, NOT NULL, default, primary key),
 // indexes (name, unique, columns in order, and the keys' order,
-// collation and expression and the WHERE clause of indexes that have them) and KV namespace titles. It does
+// collation and expression and the WHERE clause of indexes that have them),
+// what a CREATE TABLE made by another tool adds (key order, collation,
+// CHECK, AUTOINCREMENT, UNIQUE, REFERENCES, generated columns, STRICT,
+// WITHOUT ROWID, table constraints, virtual and shadow tables; each
+// written only when set, so older fingerprints are unchanged) and KV
+// namespace titles. It does
 // not depend on the order of Tables, Indexes or Namespaces in the input,
 // on HasRows and Rows, on namespace ids, or on internal tables
 // (IsInternalTable). A nil schema fingerprints like an empty one. The input
@@ -47,8 +52,49 @@ func Fingerprint(s *Schema) string {
 			w.quote(strings.ToUpper(strings.TrimSpace(c.Type)))
 			w.str(" notnull=" + strconv.FormatBool(c.NotNull) + " pk=" + strconv.FormatBool(c.PK) + " default=")
 			w.quote(c.Default)
+			// Written only when set, so that the fingerprints of tables
+			// dmplan made stay what they were.
+			if c.KeySeq > 0 {
+				w.str(" keyseq=" + strconv.Itoa(c.KeySeq))
+			}
+			w.opt("collate", c.Collate)
+			w.opt("check", c.Check)
+			if c.Autoincrement {
+				w.str(" autoincrement")
+			}
+			if c.Unique {
+				w.str(" unique")
+			}
+			if c.References != nil {
+				w.str(" references")
+				w.ref(*c.References)
+			}
+			w.opt("generated", c.Generated)
 			w.str("\n")
 		}
+		if t.Strict {
+			w.str(" strict\n")
+		}
+		if t.WithoutRowid {
+			w.str(" without_rowid\n")
+		}
+		for _, c := range t.Checks {
+			w.opt("check", c)
+			w.str("\n")
+		}
+		for _, u := range t.Uniques {
+			w.str(" unique")
+			w.list(u)
+			w.str("\n")
+		}
+		for _, fk := range t.ForeignKeys {
+			w.str(" foreign_key")
+			w.list(fk.Columns)
+			w.ref(fk.Reference)
+			w.str("\n")
+		}
+		w.opt("virtual", t.Virtual)
+		w.opt("shadow_of", t.ShadowOf)
 		idx = idx[:0]
 		for _, ix := range t.Indexes {
 			if ix != nil {
@@ -112,6 +158,33 @@ func (w *fpWriter) str(s string) {
 
 func (w *fpWriter) quote(s string) {
 	w.buf = strconv.AppendQuote(w.buf, s)
+}
+
+// opt writes " name=<quoted value>" when the value is set.
+func (w *fpWriter) opt(name, v string) {
+	if v != "" {
+		w.str(" " + name + "=")
+		w.quote(v)
+	}
+}
+
+func (w *fpWriter) list(items []string) {
+	w.str(" (")
+	for i, s := range items {
+		if i > 0 {
+			w.str(",")
+		}
+		w.quote(s)
+	}
+	w.str(")")
+}
+
+func (w *fpWriter) ref(r Reference) {
+	w.str(" ")
+	w.quote(r.Table)
+	w.list(r.Columns)
+	w.opt("on_delete", r.OnDelete)
+	w.opt("on_update", r.OnUpdate)
 }
 
 func (w *fpWriter) flush() {

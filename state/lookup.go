@@ -75,17 +75,26 @@ func (t *Table) Index(name string) *Index {
 	return nil
 }
 
-// PrimaryKey returns the names of the table's primary key columns in table
-// order; none when the table has only SQLite's implicit rowid.
+// PrimaryKey returns the names of the table's primary key columns in key
+// order (KeySeq, else table order); none when the table has only SQLite's
+// implicit rowid.
 func (t *Table) PrimaryKey() []string {
 	if t == nil {
 		return nil
 	}
-	var out []string
+	var cols []*Column
 	for _, c := range t.Columns {
 		if c != nil && c.PK {
-			out = append(out, c.Name)
+			cols = append(cols, c)
 		}
+	}
+	sort.SliceStable(cols, func(i, j int) bool { return cols[i].KeySeq < cols[j].KeySeq })
+	out := make([]string, 0, len(cols))
+	for _, c := range cols {
+		out = append(out, c.Name)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -125,10 +134,26 @@ func (t *Table) Clone() *Table {
 		RowsAtMost: t.RowsAtMost,
 		Columns:    make([]*Column, 0, len(t.Columns)),
 		Indexes:    make([]*Index, 0, len(t.Indexes)),
+
+		Strict:       t.Strict,
+		WithoutRowid: t.WithoutRowid,
+		Checks:       append([]string(nil), t.Checks...),
+		Virtual:      t.Virtual,
+		ShadowOf:     t.ShadowOf,
+	}
+	for _, u := range t.Uniques {
+		out.Uniques = append(out.Uniques, append([]string(nil), u...))
+	}
+	for _, fk := range t.ForeignKeys {
+		out.ForeignKeys = append(out.ForeignKeys, ForeignKey{Columns: append([]string(nil), fk.Columns...), Reference: fk.Reference.clone()})
 	}
 	for _, c := range t.Columns {
 		if c != nil {
 			cc := *c
+			if c.References != nil {
+				r := c.References.clone()
+				cc.References = &r
+			}
 			out.Columns = append(out.Columns, &cc)
 		}
 	}
@@ -162,4 +187,9 @@ func (s *Schema) WithNamespaces(titles []string) *Schema {
 		}
 	}
 	return out
+}
+
+func (r Reference) clone() Reference {
+	r.Columns = append([]string(nil), r.Columns...)
+	return r
 }

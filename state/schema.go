@@ -32,6 +32,40 @@ type Table struct {
 	// (an empty table, a WITHOUT ROWID table). It is not part of the
 	// fingerprint.
 	RowsAtMost int64 `json:"rows_at_most,omitempty"`
+
+	// What the CREATE TABLE text adds beyond columns and indexes, for
+	// tables made by other tools. The zero values are what dmplan's own
+	// CREATE TABLE gives, and the fingerprint counts them only when set.
+	Strict       bool     `json:"strict,omitempty"`
+	WithoutRowid bool     `json:"without_rowid,omitempty"`
+	Checks       []string `json:"checks,omitempty"` // table CHECK constraints, normalized SQL text
+	// Uniques are the table UNIQUE constraints, column lists in order
+	// (SQLite backs them with sqlite_autoindex_* indexes, which Indexes
+	// leaves out).
+	Uniques     [][]string   `json:"uniques,omitempty"`
+	ForeignKeys []ForeignKey `json:"foreign_keys,omitempty"` // table FOREIGN KEY constraints
+	// Virtual is the module of a virtual table (fts5, rtree, ...), "" for
+	// an ordinary table. ShadowOf names the virtual table whose shadow
+	// table (x_data, x_idx, ...) this is. Neither is ever planned against.
+	Virtual  string `json:"virtual,omitempty"`
+	ShadowOf string `json:"shadow_of,omitempty"`
+}
+
+// ForeignKey is a FOREIGN KEY constraint: Columns of the table reference
+// Reference.Columns of Reference.Table.
+type ForeignKey struct {
+	Columns   []string  `json:"columns"`
+	Reference Reference `json:"references"`
+}
+
+// Reference is the target of a foreign key and its actions.
+type Reference struct {
+	Table   string   `json:"table"`
+	Columns []string `json:"columns,omitempty"` // empty: the referenced table's primary key
+	// OnDelete and OnUpdate are the actions, upper-case (CASCADE, SET
+	// NULL, SET DEFAULT, RESTRICT); "" for NO ACTION, the default.
+	OnDelete string `json:"on_delete,omitempty"`
+	OnUpdate string `json:"on_update,omitempty"`
 }
 
 // Column is one column of a table.
@@ -43,6 +77,20 @@ type Column struct {
 	// "NULL"), or "" when there is none.
 	Default string `json:"default,omitempty"`
 	PK      bool   `json:"pk,omitempty"`
+	// KeySeq is the column's 1-based position in a composite primary key
+	// (PRAGMA table_info's pk), 0 otherwise.
+	KeySeq int `json:"key_seq,omitempty"`
+
+	// What the column definition adds beyond type, NOT NULL and default,
+	// for tables made by other tools; zero for dmplan's own columns.
+	Collate       string     `json:"collate,omitempty"` // NOCASE, RTRIM; "" for BINARY
+	Check         string     `json:"check,omitempty"`   // column CHECK constraints, normalized, ANDed
+	Autoincrement bool       `json:"autoincrement,omitempty"`
+	Unique        bool       `json:"unique,omitempty"` // a column UNIQUE constraint
+	References    *Reference `json:"references,omitempty"`
+	// Generated is the normalized expression of a generated column
+	// (GENERATED ALWAYS AS (...)), which no field can declare.
+	Generated string `json:"generated,omitempty"`
 }
 
 // Index is one index of a table. The indexes dmplan creates are plain:

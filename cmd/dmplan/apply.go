@@ -37,6 +37,7 @@ type applyArgs struct {
 	LockTimeout time.Duration
 	Format      view.Type
 	NoColor     bool
+	Fleet       fleetFlags // an environment with a databases block
 }
 
 func parseApply(args []string, c *cli) (applyArgs, error) {
@@ -48,6 +49,7 @@ func parseApply(args []string, c *cli) (applyArgs, error) {
 	fs.DurationVar(&a.LockTimeout, "lock-timeout", 0, "how long to wait while another apply holds the target's lock (e.g. 2m; 0 fails at once)")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the result as one JSON document (needs -auto-approve or a plan file)")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
+	addFleetFlags(fs, &a.Fleet)
 	rest, err := applyCommand.parse(fs, args, c.stdout)
 	a.Path = dirArg(rest)
 	return a, err
@@ -67,6 +69,9 @@ func (c *cli) apply(ctx context.Context, args []string) int {
 	if err != nil {
 		v.Error(err)
 		return exitError
+	}
+	if c.isFleetApply(a) {
+		return c.fleetApply(ctx, a)
 	}
 	var job *applyJob
 	if isPlanFile(a.Path) {

@@ -147,6 +147,8 @@ func (f completionFlag) values(cmd string) []string {
 		return []string{"human", "json", "markdown"}
 	case f.name == "list":
 		return []string{"envs", "models"}
+	case f.name == "lang":
+		return []string{"ts", "go"}
 	}
 	return nil
 }

@@ -159,17 +159,27 @@ func explainModel(ctx context.Context, ds *runtime.Datastore, m *hclspec.Model) 
 	}
 	add(view.QueryShape{})
 	for _, ix := range m.D1.Indexes {
-		mi.Indexes = append(mi.Indexes, view.IndexInfo{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique})
-		led[ix.Columns[0]] = true
+		mi.Indexes = append(mi.Indexes, view.IndexInfo{Name: ix.Name, Columns: ix.Columns, Unique: ix.Unique,
+			Keys: indexKeyTexts(ix), Where: ix.Condition()})
+		// The runtime filters and orders by columns: the shapes an index
+		// serves end at its first expression key.
+		cols := ix.Columns
+		if i := slices.Index(cols, "<expr>"); i >= 0 {
+			cols = cols[:i]
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		led[cols[0]] = true
 		// Each run of equality filters an index leads with, and the order
 		// by the index's next column after them: the listing the index
 		// is declared for (where board = ? order by priority).
-		for k := 0; k <= len(ix.Columns); k++ {
+		for k := 0; k <= len(cols); k++ {
 			if k > 0 {
-				add(view.QueryShape{Where: ix.Columns[:k]})
+				add(view.QueryShape{Where: cols[:k]})
 			}
-			if k < len(ix.Columns) && ix.Columns[k] != pk && !auto(ix.Columns[k]) {
-				add(view.QueryShape{Where: ix.Columns[:k], OrderBy: ix.Columns[k]})
+			if k < len(cols) && cols[k] != pk && !auto(cols[k]) {
+				add(view.QueryShape{Where: cols[:k], OrderBy: cols[k]})
 			}
 		}
 	}
@@ -204,6 +214,30 @@ func explainModel(ctx context.Context, ds *runtime.Datastore, m *hclspec.Model) 
 		mi.Shapes = append(mi.Shapes, s)
 	}
 	return mi, nil
+}
+
+// indexKeyTexts writes the keys of an index declared with keys as
+// written in SQL ("lower(email)", "name COLLATE NOCASE", "created_at
+// DESC"), nil for a plain columns list.
+func indexKeyTexts(ix *hclspec.Index) []string {
+	if len(ix.Keys) == 0 {
+		return nil
+	}
+	out := make([]string, len(ix.Keys))
+	for i, k := range ix.Keys {
+		s := k.Column
+		if k.Expr != "" {
+			s = k.Expr
+		}
+		if k.Collate != "" {
+			s += " COLLATE " + k.Collate
+		}
+		if k.Desc {
+			s += " DESC"
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // indexName names SQLite's implicit index of a primary key or UNIQUE

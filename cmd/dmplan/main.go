@@ -59,6 +59,7 @@ var commands = map[string]struct {
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
+	"gen":       {genCommand, (*cli).gen},
 	"version":   {versionCommand, (*cli).version},
 
 	"force-unlock": {forceUnlockCommand, (*cli).forceUnlock},
@@ -126,7 +127,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "force-unlock", "completion", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "gen", "force-unlock", "completion", "version"} {
 		if n == name {
 			return i
 		}

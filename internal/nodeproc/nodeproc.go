@@ -159,3 +159,7 @@ func (b *tailBuffer) String() string {
 	defer b.mu.Unlock()
 	return strings.TrimSpace(b.buf.String())
 }
+
+// Pid returns the process id of node (its children share its process
+// group).
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }

@@ -156,3 +156,38 @@ func TopLevelOr(toks []Token) bool {
 	}
 	return false
 }
+
+// Conjuncts returns the terms an expression ANDs together at its top
+// level, each normalized ("a = 1 AND (b OR c)" gives "a = 1" and
+// "(b OR c)"); an expression with an OR at its top level is one term. A
+// row matches the expression only if it matches every term, so a query
+// whose WHERE holds a term lets SQLite use a partial index whose
+// condition is that term.
+func Conjuncts(toks []Token) []string {
+	if len(toks) == 0 {
+		return nil
+	}
+	if TopLevelOr(toks) {
+		return []string{Normalize(toks)}
+	}
+	var out []string
+	depth, from, between := 0, 0, false
+	for j, t := range toks {
+		switch {
+		case t.Text == "(":
+			depth++
+		case t.Text == ")":
+			depth--
+		case depth == 0 && t.Kind == Word && strings.EqualFold(t.Text, "BETWEEN"):
+			between = true
+		case depth == 0 && t.Kind == Word && strings.EqualFold(t.Text, "AND"):
+			if between { // x BETWEEN a AND b
+				between = false
+				continue
+			}
+			out = append(out, Normalize(toks[from:j]))
+			from = j + 1
+		}
+	}
+	return append(out, Normalize(toks[from:]))
+}

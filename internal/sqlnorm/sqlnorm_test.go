@@ -166,3 +166,17 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestConjuncts(t *testing.T) {
+	for s, want := range map[string][]string{
+		`deleted_at IS NULL`: {"deleted_at IS NULL"},
+		`(status = 'a' OR status = 'b') and Deleted_At is null`: {"(status = 'a' OR status = 'b')", "deleted_at IS NULL"},
+		`a OR b AND deleted_at IS NULL`:                         {"a OR b AND deleted_at IS NULL"},
+		`n BETWEEN 1 AND 5 AND deleted_at IS NULL`:              {"n BETWEEN 1 AND 5", "deleted_at IS NULL"},
+		``: nil,
+	} {
+		if got := Conjuncts(toks(t, s)); !slices.Equal(got, want) {
+			t.Errorf("Conjuncts(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

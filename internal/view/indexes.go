@@ -25,8 +25,15 @@ type ModelIndexes struct {
 // IndexInfo is one index of a model's table.
 type IndexInfo struct {
 	Name    string   `json:"name"`
-	Columns []string `json:"columns"`
+	Columns []string `json:"columns"` // "<expr>" for an expression key
 	Unique  bool     `json:"unique,omitempty"`
+	// Keys are the keys as SQL writes them ("lower(email)", "name COLLATE
+	// NOCASE", "created_at DESC") when the index was declared with keys.
+	Keys []string `json:"keys,omitempty"`
+	// Where is the condition of a partial index (a unique = "live" index
+	// holds deleted_at IS NULL): it serves only queries whose filters
+	// include it, as every query of a soft-deleting model does.
+	Where string `json:"where,omitempty"`
 }
 
 // QueryShape is one query's filters and order and how SQLite runs it:
@@ -97,7 +104,15 @@ func (v *IndexesHuman) Indexes(models []ModelIndexes) {
 				if ix.Unique {
 					u = " unique"
 				}
-				v.printf("    %s (%s)%s\n", ix.Name, strings.Join(ix.Columns, ", "), u)
+				keys := ix.Columns
+				if len(ix.Keys) > 0 {
+					keys = ix.Keys
+				}
+				w := ""
+				if ix.Where != "" {
+					w = " WHERE " + ix.Where
+				}
+				v.printf("    %s (%s)%s%s\n", ix.Name, strings.Join(keys, ", "), u, w)
 			}
 		}
 		tw := tabwriter.NewWriter(v.s.Out, 0, 4, 2, ' ', 0)

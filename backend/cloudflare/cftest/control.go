@@ -252,3 +252,23 @@ func (h *Harness) ListScripts(acct string) ([]Script, []ScriptRequest, error) {
 	}
 	return ss, rs, nil
 }
+
+// SetUnreachable makes every API request to one database of the account
+// fail with HTTP status (500, 502 or 503), as a database whose region is
+// down looks, until the test ends or it is called again with status 0.
+// ResetLog keeps it.
+func (h *Harness) SetUnreachable(t testing.TB, acct, databaseID string, status int) {
+	t.Helper()
+	body := map[string]any{"account": acct, "database": databaseID, "status": status}
+	if err := h.control(http.MethodPost, "/__harness/unreachable", body, nil); err != nil {
+		t.Fatalf("cftest: set database %s unreachable: %v", databaseID, err)
+	}
+	if status != 0 {
+		t.Cleanup(func() {
+			body := map[string]any{"account": acct, "database": databaseID, "status": 0}
+			if err := h.control(http.MethodPost, "/__harness/unreachable", body, nil); err != nil {
+				t.Errorf("cftest: clear unreachable database %s: %v", databaseID, err)
+			}
+		})
+	}
+}

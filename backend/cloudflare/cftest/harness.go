@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,14 +46,62 @@ var ErrNotInstalled = errors.New("cftest: harness npm dependencies are not insta
 
 // Launch starts a harness process and waits until it serves requests. The
 // caller stops it with Close.
-func Launch() (*Harness, error) { return launchIn(Dir()) }
+func Launch() (*Harness, error) { return launchIn(Dir(), Options{}) }
 
-func launchIn(dir string) (*Harness, error) {
+// Options size a harness started with LaunchWith. Zero values keep the
+// harness's defaults (32 D1 slots, 96 KV slots).
+type Options struct {
+	// D1Slots is how many D1 databases can exist at once, over every
+	// account. A fleet test with hundreds of databases needs as many slots;
+	// each costs about a megabyte of memory idle, and startup grows with
+	// it (about 20 s for 1,000).
+	D1Slots int
+	// KVSlots is how many KV namespaces can exist at once.
+	KVSlots int
+	// ReadyTimeout bounds the wait for the harness to serve; default 60 s,
+	// or 3 minutes with more than 200 D1 slots.
+	ReadyTimeout time.Duration
+}
+
+// LaunchWith is Launch with a harness of the given size, for tests that
+// need more databases than the shared harness has.
+func LaunchWith(opts Options) (*Harness, error) { return launchIn(Dir(), opts) }
+
+// StartWith launches a harness of the given size for one test and stops it
+// at the test's end.
+func StartWith(t testing.TB, opts Options) *Harness {
+	t.Helper()
+	h, err := LaunchWith(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// Pid returns the harness's process id (node; workerd is its child).
+func (h *Harness) Pid() int { return h.proc.Pid() }
+
+func launchIn(dir string, opts Options) (*Harness, error) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "miniflare")); err != nil {
 		return nil, fmt.Errorf("%w (%s/node_modules/miniflare: %v)", ErrNotInstalled, dir, err)
 	}
 	token := randomHex(16)
-	proc, root, err := nodeproc.Start("cftest", "harness", dir, []string{filepath.Join(dir, "harness.mjs"), "--token", token}, readyTimeout)
+	args := []string{filepath.Join(dir, "harness.mjs"), "--token", token}
+	if opts.D1Slots > 0 {
+		args = append(args, "--d1-slots", strconv.Itoa(opts.D1Slots))
+	}
+	if opts.KVSlots > 0 {
+		args = append(args, "--kv-slots", strconv.Itoa(opts.KVSlots))
+	}
+	wait := opts.ReadyTimeout
+	if wait <= 0 {
+		wait = readyTimeout
+		if opts.D1Slots > 200 {
+			wait = 3 * time.Minute
+		}
+	}
+	proc, root, err := nodeproc.Start("cftest", "harness", dir, args, wait)
 	if err != nil {
 		return nil, err
 	}

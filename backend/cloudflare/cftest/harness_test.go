@@ -9,7 +9,7 @@ import (
 // TestLaunchWithoutNodeModules checks the message a developer sees when the
 // harness's npm packages were never installed.
 func TestLaunchWithoutNodeModules(t *testing.T) {
-	_, err := launchIn(t.TempDir())
+	_, err := launchIn(t.TempDir(), Options{})
 	if !errors.Is(err, ErrNotInstalled) {
 		t.Fatalf("err = %v, want ErrNotInstalled", err)
 	}

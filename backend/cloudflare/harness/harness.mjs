@@ -12,6 +12,9 @@
 //                          or {"drop":N,"after":bool,"account":A,"skip":K}
 //   POST /__harness/limit  {"account":A,"limit":N,"window_ms":W,"block_ms":B} (limiter.mjs; limit 0 removes)
 //   GET  /__harness/limit?account=A -> the limiter's counters
+//   POST /__harness/unreachable {"account":A,"database":ID,"status":503|0}
+//                          -> every request to that database's paths fails with
+//                          the status until set again with 0 (reset keeps it)
 // A fault applies to the next N API requests (of account A when given),
 // after letting K of them through. With "after": true the request
 // first runs in the Worker (its effect is kept) and then the response is
@@ -62,6 +65,15 @@ const log = [];
 // Armed faults by account id ("" for any account):
 // {status, count, retryAfter, after, skip} or {drop, after, skip}.
 const faults = new Map();
+// Unreachable databases: "account/database-id" -> HTTP status.
+const unreachable = new Map();
+
+// unreachableStatus returns the status a request to an unreachable
+// database's paths gets, or 0.
+function unreachableStatus(pathname) {
+  const m = pathname.match(/^\/client\/v4\/accounts\/([^/]+)\/d1\/database\/([^/]+)/);
+  return m ? unreachable.get(`${m[1]}/${m[2]}`) || 0 : 0;
+}
 
 // takeFault returns the fault that applies to this request, if any: the
 // fault armed for its account, else the one armed for every account.
@@ -135,6 +147,21 @@ async function control(req, res, url) {
     const err = setLimit(body);
     return err ? sendJSON(res, 400, { error: err }) : sendJSON(res, 200, { ok: true });
   }
+  if (req.method === "POST" && url.pathname === "/__harness/unreachable") {
+    let body;
+    try {
+      body = JSON.parse((await readBody(req)).toString("utf8"));
+    } catch (e) {
+      return sendJSON(res, 400, { error: "unreachable body is not JSON" });
+    }
+    if (typeof body.account !== "string" || typeof body.database !== "string" || ![0, 500, 502, 503].includes(body.status)) {
+      return sendJSON(res, 400, { error: "want {account, database, status: 500|502|503, or 0 to clear}" });
+    }
+    const key = `${body.account}/${body.database}`;
+    if (body.status === 0) unreachable.delete(key);
+    else unreachable.set(key, body.status);
+    return sendJSON(res, 200, { ok: true });
+  }
   if (req.method === "GET" && url.pathname === "/__harness/workers") {
     return sendJSON(res, 200, {
       scripts: scripts.scripts.map((s) => ({ ...s, url: `${rootURL}/__workers/${encodeURIComponent(s.acct)}/${encodeURIComponent(s.name)}` })),
@@ -161,6 +188,8 @@ const server = http.createServer(async (req, res) => {
       entry.limited = true;
       return sendJSON(res, limited.status, limited.body, limited.headers);
     }
+    const down = unreachableStatus(url.pathname);
+    if (down) return applyFault({ status: down }, req, res, entry);
     const f = takeFault(url.pathname);
     if (f && !f.after) return applyFault(f, req, res, entry);
     const headers = new Headers();

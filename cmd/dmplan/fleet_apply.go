@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend/cloudflare"
+	"github.com/dmplan/dmplan/fleet"
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/planner"
+)
+
+// rolloutDir is where rollout journals live, under the configuration
+// directory: one JSON-lines file per rollout (see fleet.Journal).
+const rolloutDir = ".dmplan/rollouts"
+
+// fleetFlags are apply's flags for an environment with a databases block.
+type fleetFlags struct {
+	Canary      string // "5%" or "10"
+	Batch       int
+	Concurrency int
+	MaxFailures int
+	Resume      string
+	Markdown    bool
+}
+
+// addFleetFlags declares the rollout flags on apply's flag set.
+func addFleetFlags(fs *flag.FlagSet, f *fleetFlags) {
+	fs.StringVar(&f.Canary, "canary", "", "fleet: the first wave, a number of databases or a share (\"5%\"); a change that fails to apply there stops the rollout")
+	fs.IntVar(&f.Batch, "batch", 0, "fleet: databases per wave after the canary (0: all the rest in one wave)")
+	fs.IntVar(&f.Concurrency, "concurrency", fleet.DefaultParallel, "fleet: databases applied at once")
+	fs.IntVar(&f.MaxFailures, "max-failures", 0, "fleet: stop starting databases once more than this many failed")
+	fs.StringVar(&f.Resume, "resume", "", "fleet: continue rollout ID where it stopped (default: the environment's unfinished rollout, if any)")
+	fs.BoolVar(&f.Markdown, "markdown", false, "fleet: print the rollout report as markdown (a job summary)")
+}
+
+// parseCanary reads -canary: "" none, "N" databases, "P%" a share.
+func parseCanary(s string) (n int, pct float64, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		pct, err = strconv.ParseFloat(p, 64)
+		if err != nil || pct <= 0 || pct > 100 {
+			return 0, 0, fmt.Errorf("-canary %q: want a share above 0%% and at most 100%%", s)
+		}
+		return 0, pct, nil
+	}
+	n, err = strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, 0, fmt.Errorf("-canary %q: want a number of databases or a share such as 5%%", s)
+	}
+	return n, 0, nil
+}
+
+// isFleetApply reports whether DIR's environment is a fleet, loading it
+// without printing anything (apply prints diagnostics as it always does
+// when it is not).
+func (c *cli) isFleetApply(a applyArgs) bool {
+	if isPlanFile(a.Path) {
+		return false
+	}
+	env := a.Env
+	if env == "" {
+		env = c.envDefault()
+	}
+	var spec *hclspec.Spec
+	if diags, err := loadDir(a.Path, &spec); err != nil || diags.HasErrors() || spec == nil {
+		return false
+	}
+	t, diags := spec.ResolveEnvironment(env, c.lookupEnv)
+	return !diags.HasErrors() && t != nil && t.Fleet != nil
+}
+
+// openFleetSource opens the fleet of target t: the account's databases on
+// Cloudflare (one Store, no database), or the subdirectories of the
+// local path.
+func (c *cli) openFleetSource(ctx context.Context, t *hclspec.Target) (fleet.Source, *cloudflare.Store, error) {
+	switch t.Backend {
+	case hclspec.BackendLocal:
+		src, err := fleet.OpenLocal(ctx, t.Path, false)
+		return src, nil, err
+	case hclspec.BackendCloudflare:
+		s, err := cloudflare.Open(ctx, cloudflare.Config{
+			AccountID: t.AccountID, APIToken: t.APIToken, BaseURL: t.BaseURL,
+			Environment: t.Environment, Getenv: c.getenv, Logger: c.logger(),
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open environment %s: %w", t.Environment, err)
+		}
+		return fleet.NewCloudflare(s), s, nil
+	default:
+		return nil, nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
+	}
+}
+
+// fleetApply rolls DIR's spec out to the fleet of the environment: it
+// plans every database (two requests each), shows the groups, asks for
+// approval naming the environment and the counts, then applies in waves
+// (one request per database for an additive change), recording progress
+// in a journal so a re-run or -resume continues where it stopped.
+func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
+	fail := func(err error) int {
+		fmt.Fprintf(c.stderr, "Error: %v\n", err)
+		return exitError
+	}
+	canary, canaryPct, err := parseCanary(a.Fleet.Canary)
+	if err != nil {
+		return fail(err)
+	}
+	env := a.Env
+	if env == "" {
+		env = c.envDefault()
+	}
+	var spec *hclspec.Spec
+	diags, err := loadDir(a.Path, &spec)
+	if err != nil {
+		return fail(err)
+	}
+	base := absDir(a.Path)
+	t, tdiags := c.resolveTarget(spec, env, base)
+	if err := checkEnvDiags(c.envName(env), append(diags, tdiags...)); err != nil {
+		return fail(err)
+	}
+	src, store, err := c.openFleetSource(ctx, t)
+	if err != nil {
+		return fail(redact(err, t))
+	}
+	defer src.Close()
+	dbs, err := fleet.Resolve(ctx, t.Fleet, base, src)
+	if err != nil {
+		return fail(redact(err, t))
+	}
+	if len(dbs) == 0 {
+		return fail(fmt.Errorf("environment %s: its databases block (%s) selects no database", t.Environment, t.Fleet.Selector()))
+	}
+
+	// The journal: the one asked for, else the environment's unfinished
+	// rollout, else a new one (written once the rollout is approved).
+	dir := filepath.Join(base, rolloutDir)
+	var j *fleet.Journal
+	path := ""
+	if a.Fleet.Resume != "" {
+		path = fleet.JournalPath(dir, a.Fleet.Resume)
+	} else if path, err = fleet.LatestUnfinished(dir, t.Environment); err != nil {
+		return fail(err)
+	}
+	id := fleet.NewRolloutID(time.Now())
+	var todo []fleet.Database
+	if path != "" {
+		if j, err = fleet.OpenJournal(path); err != nil {
+			return fail(err)
+		}
+		defer j.Close()
+		if j.Header.Environment != t.Environment {
+			return fail(fmt.Errorf("%w: rollout %s is of environment %s", fleet.ErrResumeMismatch, j.Header.Rollout, j.Header.Environment))
+		}
+		id = j.Header.Rollout
+		fmt.Fprintf(c.stdout, "Continuing rollout %s (started %s): %d databases recorded.\n",
+			id, j.Header.Started.UTC().Format(time.RFC3339), len(j.Results()))
+		// Databases the journal says are finished are not planned again.
+		for _, db := range dbs {
+			if _, ok := j.Final(db.Name); !ok {
+				todo = append(todo, db)
+			}
+		}
+	} else {
+		todo = dbs
+	}
+
+	planned := map[string]*planner.Plan{}
+	if len(todo) > 0 {
+		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo, fleet.Options{Parallel: a.Fleet.Concurrency})
+		if err != nil {
+			return fail(redact(err, t))
+		}
+		c.printFleetGroups(res)
+		for _, g := range res.Groups {
+			if g.Plan == nil {
+				continue
+			}
+			for _, name := range g.Databases {
+				planned[name] = g.Plan
+			}
+		}
+		counts := res.Count()
+		if counts[fleet.StatusChanges]+counts[fleet.StatusCreate] == 0 && j == nil {
+			fmt.Fprintf(c.stdout, "\nNo changes to apply in environment %s.\n", t.Environment)
+			return exitOK
+		}
+	}
+	if !a.AutoApprove {
+		if !c.stdinTTY {
+			return fail(errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: review the plan above and pass -auto-approve"))
+		}
+		waves := "one wave"
+		if canary > 0 || canaryPct > 0 {
+			waves = "a canary wave (" + a.Fleet.Canary + ") first"
+		}
+		fmt.Fprintf(c.stdout, "\nRoll out to %d databases of environment %s (%d still to do), %s, %d at a time?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+			len(dbs), t.Environment, len(todo), waves, a.Fleet.Concurrency)
+		if !c.answeredYes(ctx) {
+			fmt.Fprintln(c.stdout, "\nApply cancelled.")
+			return exitError
+		}
+	}
+
+	if j == nil {
+		if j, err = fleet.CreateJournal(dir, fleet.JournalHeader{Rollout: id, Environment: t.Environment,
+			Started: time.Now().UTC(), Actor: c.getenv("DMPLAN_ACTOR")}); err != nil {
+			return fail(err)
+		}
+		defer j.Close()
+	}
+	stop := make(chan struct{})
+	var once sync.Once
+	done := c.whileApplying(func() { once.Do(func() { close(stop) }) },
+		func() string {
+			return "rollout " + j.Header.Rollout + ": resume with dmplan apply -env " + t.Environment + " -resume " + j.Header.Rollout
+		})
+	var before int64
+	if store != nil {
+		before = store.Requests()
+	}
+	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
+		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
+		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
+		Canary:  canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
+		Concurrency: a.Fleet.Concurrency, MaxFailures: a.Fleet.MaxFailures,
+		Journal: j, Stop: stop, LockTimeout: a.LockTimeout, Logger: c.logger(),
+		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
+		Apply: applier.Options{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), Logger: c.logger(),
+			Redact: func(err error) string { return redact(err, t).Error() }},
+	})
+	done()
+	if rep == nil {
+		return fail(redact(err, t))
+	}
+	if store != nil {
+		rep.Requests = store.Requests() - before
+	}
+	for i := range rep.Results {
+		rep.Results[i].Reason = redactText(rep.Results[i].Reason, t)
+	}
+	switch {
+	case a.Format == view.JSON:
+		if err := view.RolloutJSON(c.stdout, rep); err != nil {
+			return fail(err)
+		}
+	case a.Fleet.Markdown:
+		view.RolloutMarkdown(c.stdout, rep)
+	default:
+		fmt.Fprintln(c.stdout)
+		view.RolloutHuman(c.stdout, rep)
+	}
+	if err != nil || !rep.Complete() {
+		return exitError
+	}
+	if rep.Counts()[fleet.OutcomeBlocked] > 0 {
+		return exitError
+	}
+	return exitOK
+}
+
+// printFleetGroups prints the fleet's plan, one line per group of
+// databases with the same plan, biggest first.
+func (c *cli) printFleetGroups(res *fleet.Result) {
+	groups := append([]*fleet.Group(nil), res.Groups...)
+	sort.SliceStable(groups, func(a, b int) bool { return groups[a].Count() > groups[b].Count() })
+	fmt.Fprintf(c.stdout, "Fleet plan of environment %s: %d databases in %d groups\n", res.Environment, len(res.Databases), len(groups))
+	for _, g := range groups {
+		names := g.Databases
+		more := ""
+		if len(names) > 3 {
+			more = fmt.Sprintf(", … %d more", len(names)-3)
+			names = names[:3]
+		}
+		what := string(g.Status)
+		if g.Plan != nil {
+			var steps []string
+			for _, s := range g.Plan.Steps {
+				if s.Action == planner.Blocked {
+					steps = append(steps, "blocked "+s.Code+" "+s.Target)
+				} else {
+					steps = append(steps, s.Summary())
+				}
+			}
+			if len(steps) > 0 {
+				what += ": " + strings.Join(steps, "; ")
+			}
+		}
+		fmt.Fprintf(c.stdout, "  %d %s (%s%s)\n", g.Count(), what, strings.Join(names, ", "), more)
+	}
+}
