@@ -335,3 +335,55 @@ func TestFillKVRefusesD1Only(t *testing.T) {
 		t.Fatalf("fill of a D1-only model: %v, want ErrInvalid", err)
 	}
 }
+
+// TestReconcileIntegerKeys: reconcile of a model with an integer key
+// (an imported table given its KV side) merges the KV listing, in key
+// text order (user:1, user:10, user:100, user:11 ...), with the rows: no
+// false drift, and the one orphan row and the one missing row are found.
+func TestReconcileIntegerKeys(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	seedUsers(t, store, 120)
+	spec := usersSpec(true)
+	if _, err := store.KV().CreateNamespace(ctx, spec.NamespaceTitle("local", "USERS")); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := runtime.Open(ctx, spec, store, runtime.WithEnvironment("local"), runtime.WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := operator.FillKV(ctx, ds, operator.FillKVOptions{Model: "USER"}); err != nil {
+		t.Fatal(err)
+	}
+	clean, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{PageSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := clean.Models[0]; r.Objects != 120 || r.Rows != 120 || r.Missing != 0 || r.Orphans != 0 || len(r.Drift) != 0 {
+		t.Fatalf("reconcile after the fill: %+v, want 120 objects and rows in sync", r)
+	}
+	// Row 130 without an object (an orphan) and object 55 without its row.
+	if _, err := store.D1().Query(ctx, backend.Stmt{SQL: "INSERT INTO users (id, email) VALUES (130, 'o@example.com')"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.D1().Query(ctx, backend.Stmt{SQL: "DELETE FROM users WHERE id = 55"}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := operator.Reconcile(ctx, ds, operator.ReconcileOptions{PageSize: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Models[0]
+	if r.Orphans != 1 || r.Missing != 1 || len(r.Drift) != 2 {
+		t.Fatalf("reconcile: %+v, want orphan 130 and missing 55", r)
+	}
+	for _, d := range r.Drift {
+		if (d.Kind == operator.DriftOrphanRow) != (d.ID == "130") || (d.Kind == operator.DriftMissingRow) != (d.ID == "55") {
+			t.Errorf("drift %+v", d)
+		}
+	}
+}
