@@ -141,9 +141,32 @@ func TestFillKVKilled(t *testing.T) {
 			defer b.Close()
 			time.Sleep(400 * time.Millisecond) // the killed child's lease runs out
 			p := fillPlan(t, ctx, b)
-			t.Logf("killed after %s; next plan: %v", after, p.Counts())
-			if _, err := fillApply(ctx, b, p, 0); err != nil {
+			// What the killed apply copied, and the progress it recorded.
+			before := 0
+			if live, err := backend.Inspect(ctx, b.D1(), b.KV()); err == nil && live.Namespace("adopt-local-DOCS") != nil {
+				before = len(kvKeys(t, b, live.Namespace("adopt-local-DOCS").ID))
+			}
+			pending, err := operator.PendingBackfills(ctx, b.D1())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("killed after %s: %d objects copied, pending %+v; next plan: %v", after, before, pending, p.Counts())
+			if len(pending) == 1 && pending[0].Done > 0 {
+				// Resumed after the last page recorded: that page's
+				// objects were put before its progress.
+				if int(pending[0].Done) > before || !strings.Contains(p.Steps[len(p.Steps)-1].Reason, "resume copying the rows of docs") {
+					t.Fatalf("progress says %d rows with %d objects copied; plan %+v", pending[0].Done, before, p.Steps)
+				}
+			}
+			rep, err := fillApply(ctx, b, p, 0)
+			if err != nil {
 				t.Fatalf("apply after the kill: %v", err)
+			}
+			// Objects already there are never put again.
+			for _, st := range rep.Steps {
+				if st.Action == planner.FillKV && st.Records != fillKillRows-before {
+					t.Errorf("the next apply put %d objects, want the %d missing ones", st.Records, fillKillRows-before)
+				}
 			}
 			live, err := backend.Inspect(ctx, b.D1(), b.KV())
 			if err != nil {
@@ -153,20 +176,7 @@ func TestFillKVKilled(t *testing.T) {
 			if ns == nil {
 				t.Fatal("no namespace after the apply")
 			}
-			keys := map[string]bool{}
-			cursor := ""
-			for {
-				page, err := b.KV().List(ctx, ns.ID, "", cursor, 1000)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, k := range page.Keys {
-					keys[k.Name] = true
-				}
-				if cursor = page.Cursor; cursor == "" {
-					break
-				}
-			}
+			keys := kvKeys(t, b, ns.ID)
 			if len(keys) != fillKillRows || !keys["doc:d00001"] || !keys[fmt.Sprintf("doc:d%05d", fillKillRows)] {
 				t.Fatalf("%d objects after the kill and the next apply, want %d", len(keys), fillKillRows)
 			}
