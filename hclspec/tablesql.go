@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dmplan/dmplan/internal/sqlnorm"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -118,6 +119,9 @@ func checkColumnSQL(m *Model, attrsOf map[*Field]hcl.Attributes) hcl.Diagnostics
 			diags = append(diags, errorf(rng, "Type not allowed in a STRICT table",
 				"Table %q is STRICT, which accepts only the column types INT, INTEGER, REAL, TEXT, BLOB and ANY; field %q is %s.", m.D1.Table, f.Name, f.DeclaredType()))
 		}
+		if a, ok := attrs["check"]; ok && f.SQL.Check != "" {
+			diags = append(diags, checkRefs(m, f.SQL.Check, a.Expr.Range())...)
+		}
 		if r := f.SQL.References; r != nil && len(r.Columns) > 1 {
 			diags = append(diags, errorf(attrs["references"].Expr.Range(), "Reference to several columns",
 				"A field references one column; declare a foreign_key block in the d1 block for a composite key."))
@@ -149,6 +153,7 @@ func decodeTableSQL(m *Model, content *hcl.BodyContent) hcl.Diagnostics {
 					"The CHECK expression cannot be used: %s.", why))
 				continue
 			}
+			diags = append(diags, checkRefs(m, it.Value, it.Range)...)
 			m.D1.Checks = append(m.D1.Checks, strings.TrimSpace(it.Value))
 		}
 	}
@@ -179,6 +184,30 @@ func decodeTableSQL(m *Model, content *hcl.BodyContent) hcl.Diagnostics {
 		diags = append(diags, d...)
 		if fk != nil {
 			m.D1.ForeignKeys = append(m.D1.ForeignKeys, *fk)
+		}
+	}
+	return diags
+}
+
+// checkRefs reports the names a CHECK expression refers to that are not
+// columns of the model's table (SQLite would refuse the CREATE TABLE).
+func checkRefs(m *Model, expr string, rng hcl.Range) hcl.Diagnostics {
+	toks, ok := sqlnorm.Tokenize(expr)
+	if !ok {
+		return nil // checkSQLExpr reported it
+	}
+	var diags hcl.Diagnostics
+	for _, ref := range sqlnorm.Refs(toks) {
+		switch strings.ToLower(ref) {
+		case "rowid", "oid", "_rowid_":
+			continue
+		}
+		if f := m.Field(ref); f == nil || !f.Synced {
+			if f = findField(m.Fields, ref); f != nil && f.Synced {
+				continue // SQLite matches column names ignoring case
+			}
+			diags = append(diags, errorf(rng, "Unknown column in check",
+				"The CHECK expression refers to %q, which is not a column of table %q.%s", ref, m.D1.Table, fieldHint(m, ref)))
 		}
 	}
 	return diags

@@ -32,12 +32,24 @@
 //	DM113  a unique index would be created on a column the plan adds and backfills
 //	DM114  an index of the declared name is partial, or has a collation, a DESC key or an expression
 //	DM115  a table to create has the name of a live index
+//	DM116  a field's sql_type differs from the column's declared type
+//	DM117  a column or table CHECK differs
+//	DM118  a column's collation differs
+//	DM119  a column REFERENCES or table FOREIGN KEY differs
+//	DM120  a column or table UNIQUE constraint differs
+//	DM121  AUTOINCREMENT on the key differs
+//	DM122  STRICT or WITHOUT ROWID differs
+//	DM123  a field's sql_default differs from the column's default
+//	DM124  a new column is UNIQUE, or REFERENCES with a non-NULL default
+//	DM125  a model maps to a virtual or shadow table, a field to a generated column
 //	DM140  a database of a fleet lives in another jurisdiction than its databases block sets
 //
 // Notes are reported and never acted on: DM201 unmanaged table, DM202
 // a column no synced field maps to (kept, no longer written), DM203 default differs (SQLite cannot alter defaults),
 // DM204 unmanaged index, DM205 type spelled differently with the same
 // affinity, DM206 seed not checked (no status given), DM207 no backfill
-// from a KV namespace the plan creates, DM225 no fill_kv of a table whose
-// model has fields that are not columns.
+// from a KV namespace the plan creates, DM211 a virtual table and its
+// shadow tables, DM212 a generated column, DM213 SQL of a managed table no
+// attribute declares (ON CONFLICT, deferred foreign keys, STORED, ...),
+// DM225 no fill_kv of a table whose model has fields that are not columns.
 package planner

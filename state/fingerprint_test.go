@@ -77,6 +77,45 @@ func TestFingerprintStable(t *testing.T) {
 	}
 }
 
+// TestFingerprintUnchangedByAdoption pins the fingerprint of a schema
+// that uses none of what tables made by other tools add (as every table
+// dmplan made): it is what it was before those properties existed, so
+// saved plans stay valid. Each new property changes it once set.
+func TestFingerprintUnchangedByAdoption(t *testing.T) {
+	const before = "3f5d7aa6140b9a16049db162670ca5b1eef47c1f14c8bb3865289574dedf768f"
+	if got := Fingerprint(sample()); got != before {
+		t.Fatalf("Fingerprint = %s, want %s", got, before)
+	}
+	for name, edit := range map[string]func(s *Schema){
+		"key seq":       func(s *Schema) { s.Tables[0].Columns[0].KeySeq = 1 },
+		"collate":       func(s *Schema) { s.Tables[0].Columns[1].Collate = "NOCASE" },
+		"check":         func(s *Schema) { s.Tables[0].Columns[1].Check = "status <> ''" },
+		"autoincrement": func(s *Schema) { s.Tables[0].Columns[0].Autoincrement = true },
+		"unique":        func(s *Schema) { s.Tables[0].Columns[1].Unique = true },
+		"references":    func(s *Schema) { s.Tables[0].Columns[1].References = &Reference{Table: "statuses"} },
+		"on delete": func(s *Schema) {
+			s.Tables[0].Columns[1].References = &Reference{Table: "statuses", OnDelete: "CASCADE"}
+		},
+		"generated":     func(s *Schema) { s.Tables[0].Columns[1].Generated = "1" },
+		"strict":        func(s *Schema) { s.Tables[0].Strict = true },
+		"without rowid": func(s *Schema) { s.Tables[0].WithoutRowid = true },
+		"table check":   func(s *Schema) { s.Tables[0].Checks = []string{"1"} },
+		"table unique":  func(s *Schema) { s.Tables[0].Uniques = [][]string{{"status"}} },
+		"foreign key": func(s *Schema) {
+			s.Tables[0].ForeignKeys = []ForeignKey{{Columns: []string{"status"}, Reference: Reference{Table: "statuses"}}}
+		},
+		"unmodeled": func(s *Schema) { s.Tables[0].Unmodeled = []string{"column status: ON CONFLICT REPLACE"} },
+		"virtual":   func(s *Schema) { s.Tables[0].Virtual = "fts5" },
+		"shadow of": func(s *Schema) { s.Tables[0].ShadowOf = "x" },
+	} {
+		s := sample()
+		edit(s)
+		if Fingerprint(s) == before {
+			t.Errorf("%s: fingerprint did not change", name)
+		}
+	}
+}
+
 func TestFingerprintDoesNotMutate(t *testing.T) {
 	s := sample()
 	Fingerprint(s)
@@ -147,5 +186,26 @@ func TestWithNamespaces(t *testing.T) {
 	var nilSchema *Schema
 	if got := nilSchema.WithNamespaces(nil); got == nil || len(got.Tables) != 0 {
 		t.Errorf("nil WithNamespaces = %+v", got)
+	}
+}
+
+// TestCloneAdoption checks Clone copies what tables made by other tools
+// add, deeply.
+func TestCloneAdoption(t *testing.T) {
+	s := sample()
+	tb := s.Tables[0]
+	tb.Strict, tb.Checks, tb.Uniques = true, []string{"a"}, [][]string{{"status"}}
+	tb.ForeignKeys = []ForeignKey{{Columns: []string{"status"}, Reference: Reference{Table: "x", Columns: []string{"y"}}}}
+	tb.Columns[1].References = &Reference{Table: "x", Columns: []string{"y"}}
+	c := s.Clone()
+	if Fingerprint(c) != Fingerprint(s) {
+		t.Fatal("clone fingerprints differently")
+	}
+	ct := c.Tables[0]
+	ct.Checks[0], ct.Uniques[0][0], ct.ForeignKeys[0].Columns[0], ct.ForeignKeys[0].Reference.Columns[0] = "b", "x", "x", "z"
+	ct.Columns[1].References.Columns[0] = "z"
+	if tb.Checks[0] != "a" || tb.Uniques[0][0] != "status" || tb.ForeignKeys[0].Columns[0] != "status" ||
+		tb.ForeignKeys[0].Reference.Columns[0] != "y" || tb.Columns[1].References.Columns[0] != "y" {
+		t.Errorf("clone shares memory with the original: %+v", tb)
 	}
 }

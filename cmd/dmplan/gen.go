@@ -138,9 +138,13 @@ func (c *cli) gen(_ context.Context, args []string) int {
 			v.Error(fmt.Errorf("%s does not exist; write it with %s", a.Out, regen))
 			return exitError
 		}
+		hh, oh := gen.InputHash(have), gen.InputHash(out)
 		why := "the models changed since it was written"
-		if gen.InputHash(have) == gen.InputHash(out) {
+		switch {
+		case hh == oh:
 			why = "it was edited after it was written"
+		case hh != "" && bytes.Equal(bytes.Replace(have, []byte(hh), []byte(oh), 1), out):
+			why = "only its input hash differs: the models changed in a way that leaves the types as they were"
 		}
 		v.Diff(genDiffHint(a.Out, have, out, gen.InputHash(have), gen.InputHash(out)))
 		v.Error(fmt.Errorf("%s is stale (%s); regenerate it with %s", a.Out, why, regen))
