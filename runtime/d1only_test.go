@@ -634,3 +634,23 @@ func TestD1OnlySaveManyConflict(t *testing.T) {
 		t.Errorf("%d users after the refused batch (%v), want 2: c@ must not be written", n, err)
 	}
 }
+
+// TestD1OnlyRequiredIsNotNull: on a D1-only model required is NOT NULL,
+// so an empty string is a value (as the table's other writers have it);
+// nil is still refused.
+func TestD1OnlyRequiredIsNotNull(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ds, _ := openD1Only(t, store)
+	r, err := ds.System().Create(ctx, "USER", map[string]any{"email": ""})
+	if err != nil || r.Get("email") != "" {
+		t.Fatalf("create with an empty required string: %v, %v", r, err)
+	}
+	if _, err := ds.System().Create(ctx, "USER", map[string]any{"name": "x"}); !errors.Is(err, runtime.ErrInvalid) {
+		t.Fatalf("create without email: %v, want ErrInvalid", err)
+	}
+}
