@@ -163,6 +163,10 @@ type RolloutOptions struct {
 	// Apply runs plans that are not a single batch (backfills, seeds):
 	// applier.Apply with these options.
 	Apply applier.Options
+	// ApplyFor, when set, completes Apply for one database before such a
+	// plan runs (its Backfiller and Seeder reach that database and the
+	// tenant's KV objects); done, when not nil, is called after.
+	ApplyFor func(ctx context.Context, be backend.Backend, db Database, p *planner.Plan, opts *applier.Options) (done func(), err error)
 	// LockTimeout is how long to wait for another rollout of the fleet;
 	// 0 refuses at once.
 	LockTimeout time.Duration
@@ -474,7 +478,7 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 	}
 	res.Steps = len(p.Steps)
 	if !applier.IsLean(p) {
-		return r.full(ctx, be, p, res)
+		return r.full(ctx, be, db, p, res)
 	}
 	lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
 	switch {
@@ -505,9 +509,18 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 
 // full applies a plan that is not a single batch with the normal applier,
 // its history row named after the rollout.
-func (r *run) full(ctx context.Context, be backend.Backend, p *planner.Plan, res RolloutResult) RolloutResult {
+func (r *run) full(ctx context.Context, be backend.Backend, db Database, p *planner.Plan, res RolloutResult) RolloutResult {
 	p.ID = applier.RolloutPlanID(r.opts.ID, applier.PlanDigest(p))
 	opts := r.opts.Apply
+	if r.opts.ApplyFor != nil {
+		done, err := r.opts.ApplyFor(ctx, be, db, p, &opts)
+		if err != nil {
+			return failed(res, "apply", err)
+		}
+		if done != nil {
+			defer done()
+		}
+	}
 	if opts.Actor == "" {
 		opts.Actor = r.opts.Lean.Actor
 	}

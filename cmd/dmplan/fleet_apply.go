@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/fleet"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 )
 
@@ -241,6 +243,9 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
 		Apply: applier.Options{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), Logger: c.logger(),
 			Redact: func(err error) string { return redact(err, t).Error() }},
+		ApplyFor: func(ctx context.Context, be backend.Backend, db fleet.Database, p *planner.Plan, opts *applier.Options) (func(), error) {
+			return c.fleetStepRunners(ctx, spec.Tenant(db.Name), t, be, p, opts)
+		},
 	})
 	done()
 	if rep == nil {
@@ -301,4 +306,26 @@ func (c *cli) printFleetGroups(res *fleet.Result) {
 		}
 		fmt.Fprintf(c.stdout, "  %d %s (%s%s)\n", g.Count(), what, strings.Join(names, ", "), more)
 	}
+}
+
+// fleetStepRunners gives a database's apply what its backfill and seed
+// steps need, over the tenant's view of the spec.
+func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, p *planner.Plan, opts *applier.Options) (func(), error) {
+	counts := p.Counts()
+	var done func()
+	if counts[planner.Seed] > 0 {
+		seeds, sdone, err := c.seeder(ctx, spec, t, be, nil)
+		if err != nil {
+			return nil, err
+		}
+		opts.Seeder, done = seeds, sdone
+	}
+	if counts[planner.Backfill] > 0 {
+		ds, err := c.openMaintenance(ctx, spec, be, t.Environment)
+		if err != nil {
+			return done, fmt.Errorf("backfill: %w", err)
+		}
+		opts.Backfiller = operator.Backfiller(ds)
+	}
+	return done, nil
 }
