@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -158,6 +160,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		return fail(err)
 	}
 	id := fleet.NewRolloutID(time.Now())
+	digest := specDigest(spec)
 	var todo []fleet.Database
 	if path != "" {
 		if j, err = fleet.OpenJournal(path); err != nil {
@@ -167,6 +170,21 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		if j.Header.Environment != t.Environment {
 			return fail(fmt.Errorf("%w: rollout %s is of environment %s", fleet.ErrResumeMismatch, j.Header.Rollout, j.Header.Environment))
 		}
+		if j.Header.SpecDigest != digest {
+			// The databases it finished have the other spec: trusting
+			// its journal would leave them behind this one.
+			if a.Fleet.Resume != "" {
+				return fail(fmt.Errorf("%w: rollout %s applied another version of the *.dm.hcl files; apply without -resume starts a new rollout",
+					fleet.ErrResumeMismatch, j.Header.Rollout))
+			}
+			fmt.Fprintf(c.stdout, "Rollout %s was of another version of the *.dm.hcl files and stopped before the end: starting a new rollout.\n", j.Header.Rollout)
+			if err := j.Finish(time.Now().UTC()); err != nil {
+				return fail(err)
+			}
+			j = nil
+		}
+	}
+	if j != nil {
 		id = j.Header.Rollout
 		fmt.Fprintf(c.stdout, "Continuing rollout %s (started %s): %d databases recorded.\n",
 			id, j.Header.Started.UTC().Format(time.RFC3339), len(j.Results()))
@@ -219,7 +237,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 
 	if j == nil {
 		if j, err = fleet.CreateJournal(dir, fleet.JournalHeader{Rollout: id, Environment: t.Environment,
-			Started: time.Now().UTC(), Actor: c.getenv("DMPLAN_ACTOR")}); err != nil {
+			SpecDigest: digest, Started: time.Now().UTC(), Actor: c.getenv("DMPLAN_ACTOR")}); err != nil {
 			return fail(err)
 		}
 		defer j.Close()
@@ -328,4 +346,20 @@ func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclsp
 		opts.Backfiller = operator.Backfiller(ds)
 	}
 	return done, nil
+}
+
+// specDigest identifies the *.dm.hcl files a rollout applies: a journal of
+// other files is not continued.
+func specDigest(spec *hclspec.Spec) string {
+	names := make([]string, 0, len(spec.Sources))
+	for n := range spec.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(spec.Sources[n]))
+		h.Write(spec.Sources[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
