@@ -252,12 +252,13 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if store != nil {
 		before = store.Requests()
 	}
+	progress := c.rolloutProgress(len(dbs))
 	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
 		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
 		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
 		Canary:  canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
 		Concurrency: a.Fleet.Concurrency, MaxFailures: a.Fleet.MaxFailures,
-		Journal: j, Stop: stop, LockTimeout: a.LockTimeout, Logger: c.logger(),
+		Journal: j, Stop: stop, Progress: progress, LockTimeout: a.LockTimeout, Logger: c.logger(),
 		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
 		Apply: applier.Options{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), Logger: c.logger(),
 			Redact: func(err error) string { return redact(err, t).Error() }},
@@ -362,4 +363,32 @@ func specDigest(spec *hclspec.Spec) string {
 		h.Write(spec.Sources[n])
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// rolloutProgress reports a rollout's progress on stderr: a line rewritten
+// in place on a terminal, else a line per tenth of the fleet (a CI log).
+func (c *cli) rolloutProgress(total int) func(fleet.RolloutResult) {
+	var mu sync.Mutex
+	counts := map[fleet.Outcome]int{}
+	n := 0
+	tty := isTerminal(c.stderr)
+	step := max(total/10, 1)
+	return func(r fleet.RolloutResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		counts[r.Status]++
+		line := fmt.Sprintf("rollout: %d/%d databases (%d done, %d current, %d blocked, %d failed)", n, total,
+			counts[fleet.OutcomeDone], counts[fleet.OutcomeCurrent], counts[fleet.OutcomeBlocked], counts[fleet.OutcomeFailed])
+		switch {
+		case tty:
+			end := ""
+			if n == total {
+				end = "\n"
+			}
+			fmt.Fprintf(c.stderr, "\r\x1b[K%s%s", line, end)
+		case n%step == 0 || n == total:
+			fmt.Fprintln(c.stderr, line)
+		}
+	}
 }
