@@ -229,16 +229,25 @@ func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOption
 	sortDatabases(ms)
 
 	rep := &RolloutReport{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
-	control, err := src.Open(ctx, ms[0], false)
+	// The lease lives in the first existing database by name: every
+	// rollout of the fleet picks the same one.
+	first := ms[0]
+	for _, db := range ms {
+		if !db.Missing {
+			first = db
+			break
+		}
+	}
+	control, err := src.Open(ctx, first, false)
 	if err != nil {
-		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", ms[0].Name, err)
+		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", first.Name, err)
 	}
 	defer control.Close()
 	lock, err := applier.AcquireRolloutLock(ctx, control.D1(), applier.RolloutLockOptions{
 		Rollout: opts.ID, Who: opts.Lean.Actor, Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: opts.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", ms[0].Name, err)
+		return nil, fmt.Errorf("fleet rollout lock (in database %s, the fleet's first): %w", first.Name, err)
 	}
 	defer func() {
 		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
