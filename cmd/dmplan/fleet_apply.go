@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -118,6 +119,11 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return exitError
 	}
+	// With -json or -markdown stdout holds only the report.
+	info := c.stdout
+	if a.Format == view.JSON || a.Fleet.Markdown {
+		info = c.stderr
+	}
 	canary, canaryPct, err := parseCanary(a.Fleet.Canary)
 	if err != nil {
 		return fail(err)
@@ -177,7 +183,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 				return fail(fmt.Errorf("%w: rollout %s applied another version of the *.dm.hcl files; apply without -resume starts a new rollout",
 					fleet.ErrResumeMismatch, j.Header.Rollout))
 			}
-			fmt.Fprintf(c.stdout, "Rollout %s was of another version of the *.dm.hcl files and stopped before the end: starting a new rollout.\n", j.Header.Rollout)
+			fmt.Fprintf(info, "Rollout %s was of another version of the *.dm.hcl files and stopped before the end: starting a new rollout.\n", j.Header.Rollout)
 			if err := j.Finish(time.Now().UTC()); err != nil {
 				return fail(err)
 			}
@@ -186,7 +192,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	}
 	if j != nil {
 		id = j.Header.Rollout
-		fmt.Fprintf(c.stdout, "Continuing rollout %s (started %s): %d databases recorded.\n",
+		fmt.Fprintf(info, "Continuing rollout %s (started %s): %d databases recorded.\n",
 			id, j.Header.Started.UTC().Format(time.RFC3339), len(j.Results()))
 		// Databases the journal says are finished are not planned again.
 		for _, db := range dbs {
@@ -204,7 +210,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		if err != nil {
 			return fail(redact(err, t))
 		}
-		c.printFleetGroups(res)
+		c.printFleetGroups(info, res)
 		for _, g := range res.Groups {
 			if g.Plan == nil {
 				continue
@@ -215,11 +221,14 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		}
 		counts := res.Count()
 		if counts[fleet.StatusChanges]+counts[fleet.StatusCreate] == 0 && j == nil {
-			fmt.Fprintf(c.stdout, "\nNo changes to apply in environment %s.\n", t.Environment)
+			fmt.Fprintf(info, "\nNo changes to apply in environment %s.\n", t.Environment)
 			return exitOK
 		}
 	}
 	if !a.AutoApprove {
+		if a.Format == view.JSON || a.Fleet.Markdown {
+			return fail(errors.New("apply -json or -markdown cannot ask for approval: pass -auto-approve"))
+		}
 		if !c.stdinTTY {
 			return fail(errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: review the plan above and pass -auto-approve"))
 		}
@@ -298,10 +307,10 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 
 // printFleetGroups prints the fleet's plan, one line per group of
 // databases with the same plan, biggest first.
-func (c *cli) printFleetGroups(res *fleet.Result) {
+func (c *cli) printFleetGroups(w io.Writer, res *fleet.Result) {
 	groups := append([]*fleet.Group(nil), res.Groups...)
 	sort.SliceStable(groups, func(a, b int) bool { return groups[a].Count() > groups[b].Count() })
-	fmt.Fprintf(c.stdout, "Fleet plan of environment %s: %d databases in %d groups\n", res.Environment, len(res.Databases), len(groups))
+	fmt.Fprintf(w, "Fleet plan of environment %s: %d databases in %d groups\n", res.Environment, len(res.Databases), len(groups))
 	for _, g := range groups {
 		names := g.Databases
 		more := ""
@@ -323,7 +332,7 @@ func (c *cli) printFleetGroups(res *fleet.Result) {
 				what += ": " + strings.Join(steps, "; ")
 			}
 		}
-		fmt.Fprintf(c.stdout, "  %d %s (%s%s)\n", g.Count(), what, strings.Join(names, ", "), more)
+		fmt.Fprintf(w, "  %d %s (%s%s)\n", g.Count(), what, strings.Join(names, ", "), more)
 	}
 }
 
