@@ -96,17 +96,30 @@ func (f *harnessFleet) requestsPerDatabase(t testing.TB) map[string]int {
 func appliedBy(t testing.TB, ms []member, id string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
 	for _, m := range ms {
-		hist, err := applier.History(context.Background(), m.Backend.D1(), 0)
-		if err != nil {
-			t.Fatalf("history of %s: %v", m.Name, err)
-		}
-		for _, h := range hist {
-			if h.Outcome == state.OutcomeApplied && strings.HasPrefix(h.PlanID, id+":") {
-				out[m.Name]++
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			hist, err := applier.History(context.Background(), m.Backend.D1(), 0)
+			if err != nil {
+				t.Errorf("history of %s: %v", m.Name, err)
+				return
 			}
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, h := range hist {
+				if h.Outcome == state.OutcomeApplied && strings.HasPrefix(h.PlanID, id+":") {
+					out[m.Name]++
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	return out
 }
 
@@ -159,6 +172,7 @@ func TestRolloutHarness200(t *testing.T) {
 		t.Skip("200 databases: not with -short")
 	}
 	ctx := context.Background()
+	began := time.Now()
 	h := sizedHarness(t)
 	spec := loadSpec(t, tenantHCL)
 	const n = 200
@@ -196,6 +210,7 @@ func TestRolloutHarness200(t *testing.T) {
 	}
 	h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: 100, Window: time.Second, Block: 5 * time.Second})
 	h.ResetLog(t)
+	t.Logf("harness and 200 databases in their states ready in %s", time.Since(began).Round(time.Millisecond))
 
 	// The rollout runs in another process, killed with SIGKILL once it
 	// has recorded a random number of databases.
