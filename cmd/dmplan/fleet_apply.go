@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -87,28 +86,6 @@ func (c *cli) isFleetApply(a applyArgs) bool {
 	return !diags.HasErrors() && t != nil && t.Fleet != nil
 }
 
-// openFleetSource opens the fleet of target t: the account's databases on
-// Cloudflare (one Store, no database), or the subdirectories of the
-// local path.
-func (c *cli) openFleetSource(ctx context.Context, t *hclspec.Target) (fleet.Source, *cloudflare.Store, error) {
-	switch t.Backend {
-	case hclspec.BackendLocal:
-		src, err := fleet.OpenLocal(ctx, t.Path, false)
-		return src, nil, err
-	case hclspec.BackendCloudflare:
-		s, err := cloudflare.Open(ctx, cloudflare.Config{
-			AccountID: t.AccountID, APIToken: t.APIToken, BaseURL: t.BaseURL,
-			Environment: t.Environment, Getenv: c.getenv, Logger: c.logger(),
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("open environment %s: %w", t.Environment, err)
-		}
-		return fleet.NewCloudflare(s), s, nil
-	default:
-		return nil, nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
-	}
-}
-
 // fleetApply rolls DIR's spec out to the fleet of the environment: it
 // plans every database (two requests each), shows the groups, asks for
 // approval naming the environment and the counts, then applies in waves
@@ -142,11 +119,15 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if err := checkEnvDiags(c.envName(env), append(diags, tdiags...)); err != nil {
 		return fail(err)
 	}
-	src, store, err := c.openFleetSource(ctx, t)
+	src, err := c.openFleet(ctx, t, false)
 	if err != nil {
-		return fail(redact(err, t))
+		return fail(err)
 	}
 	defer src.Close()
+	var store *cloudflare.Store // counts the API requests for the report
+	if cf, ok := src.(*fleet.Cloudflare); ok {
+		store = cf.Account
+	}
 	dbs, err := fleet.Resolve(ctx, t.Fleet, base, src)
 	if err != nil {
 		return fail(redact(err, t))
@@ -206,11 +187,17 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 
 	planned := map[string]*planner.Plan{}
 	if len(todo) > 0 {
-		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo, fleet.Options{Parallel: a.Fleet.Concurrency})
+		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo,
+			fleet.Options{Parallel: a.Fleet.Concurrency, Plan: c.fleetPlanFunc(t)})
 		if err != nil {
 			return fail(redact(err, t))
 		}
-		c.printFleetGroups(info, res)
+		for _, d := range res.Databases {
+			d.Error = redactText(d.Error, t)
+		}
+		streams := c.streams(viewArgs{NoColor: a.NoColor}, &spec)
+		streams.Out = info
+		view.NewFleetPlan(view.Human, streams).Plan(view.FleetReport{Project: spec.Project.Name, Target: c.describeFleet(t), Result: res})
 		for _, g := range res.Groups {
 			if g.Plan == nil {
 				continue
@@ -305,59 +292,6 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	return exitOK
 }
 
-// printFleetGroups prints the fleet's plan, one line per group of
-// databases with the same plan, biggest first.
-func (c *cli) printFleetGroups(w io.Writer, res *fleet.Result) {
-	groups := append([]*fleet.Group(nil), res.Groups...)
-	sort.SliceStable(groups, func(a, b int) bool { return groups[a].Count() > groups[b].Count() })
-	fmt.Fprintf(w, "Fleet plan of environment %s: %d databases in %d groups\n", res.Environment, len(res.Databases), len(groups))
-	for _, g := range groups {
-		names := g.Databases
-		more := ""
-		if len(names) > 3 {
-			more = fmt.Sprintf(", … %d more", len(names)-3)
-			names = names[:3]
-		}
-		what := string(g.Status)
-		if g.Plan != nil {
-			var steps []string
-			for _, s := range g.Plan.Steps {
-				if s.Action == planner.Blocked {
-					steps = append(steps, "blocked "+s.Code+" "+s.Target)
-				} else {
-					steps = append(steps, s.Summary())
-				}
-			}
-			if len(steps) > 0 {
-				what += ": " + strings.Join(steps, "; ")
-			}
-		}
-		fmt.Fprintf(w, "  %d %s (%s%s)\n", g.Count(), what, strings.Join(names, ", "), more)
-	}
-}
-
-// fleetStepRunners gives a database's apply what its backfill and seed
-// steps need, over the tenant's view of the spec.
-func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, p *planner.Plan, opts *applier.Options) (func(), error) {
-	counts := p.Counts()
-	var done func()
-	if counts[planner.Seed] > 0 {
-		seeds, sdone, err := c.seeder(ctx, spec, t, be, nil)
-		if err != nil {
-			return nil, err
-		}
-		opts.Seeder, done = seeds, sdone
-	}
-	if counts[planner.Backfill] > 0 {
-		ds, err := c.openMaintenance(ctx, spec, be, t.Environment)
-		if err != nil {
-			return done, fmt.Errorf("backfill: %w", err)
-		}
-		opts.Backfiller = operator.Backfiller(ds)
-	}
-	return done, nil
-}
-
 // specDigest identifies the *.dm.hcl files a rollout applies: a journal of
 // other files is not continued.
 func specDigest(spec *hclspec.Spec) string {
@@ -400,4 +334,26 @@ func (c *cli) rolloutProgress(total int) func(fleet.RolloutResult) {
 			fmt.Fprintln(c.stderr, line)
 		}
 	}
+}
+
+// fleetStepRunners gives a database's apply what its backfill and seed
+// steps need, over the tenant's view of the spec.
+func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, p *planner.Plan, opts *applier.Options) (func(), error) {
+	counts := p.Counts()
+	var done func()
+	if counts[planner.Seed] > 0 {
+		seeds, sdone, err := c.seeder(ctx, spec, t, be, nil)
+		if err != nil {
+			return nil, err
+		}
+		opts.Seeder, done = seeds, sdone
+	}
+	if counts[planner.Backfill] > 0 {
+		ds, err := c.openMaintenance(ctx, spec, be, t.Environment)
+		if err != nil {
+			return done, fmt.Errorf("backfill: %w", err)
+		}
+		opts.Backfiller = operator.Backfiller(ds)
+	}
+	return done, nil
 }
