@@ -105,6 +105,12 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if err != nil {
 		return fail(err)
 	}
+	if len(a.Targets) > 0 {
+		return fail(errors.New("-target is not supported over a fleet: a rollout applies every model"))
+	}
+	if a.Fleet.Concurrency < 1 || a.Fleet.Batch < 0 || a.Fleet.MaxFailures < 0 {
+		return fail(fmt.Errorf("-concurrency must be at least 1, -batch and -max-failures at least 0"))
+	}
 	env := a.Env
 	if env == "" {
 		env = c.envDefault()
