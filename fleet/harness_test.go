@@ -438,3 +438,68 @@ func helperRollout() int {
 	}
 	return 0
 }
+
+// TestRolloutHarnessLockedAndLostAnswer covers the two ways a lean batch
+// can go wrong on D1 over REST, where a batch's error names no statement:
+// another apply holds a database's lock (that database fails, nothing
+// changed, the others are done), and the answer to a batch that landed is
+// lost (the database's history says it landed: done, applied once).
+func TestRolloutHarnessLockedAndLostAnswer(t *testing.T) {
+	ctx := context.Background()
+	h := cftest.Shared(t)
+	spec := loadSpec(t, tenantHCL)
+
+	t.Run("locked", func(t *testing.T) {
+		f := newHarnessFleet(t, h, 3, nil)
+		l, err := applier.AcquireLock(ctx, f.members[1].Backend.D1(), applier.LockOptions{Who: "someone else"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Release(ctx)
+		rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: "r-locked", Spec: spec, MaxFailures: 3})
+		if err != nil {
+			t.Fatalf("Rollout: %v", err)
+		}
+		got := []Outcome{rep.Results[0].Status, rep.Results[1].Status, rep.Results[2].Status}
+		if got[0] != OutcomeDone || got[1] != OutcomeFailed || got[2] != OutcomeDone {
+			t.Fatalf("outcomes = %v, want done, failed, done", got)
+		}
+		if r := rep.Results[1]; !strings.Contains(r.Reason, "locked by another apply") {
+			t.Errorf("reason = %q, want it to say the lock is held", r.Reason)
+		}
+		if n := appliedBy(t, f.members[1:2], "r-locked")[f.members[1].Name]; n != 0 {
+			t.Errorf("the locked database has %d applied rows", n)
+		}
+	})
+
+	t.Run("lost answer", func(t *testing.T) {
+		f := newHarnessFleet(t, h, 1, nil)
+		// The rollout's requests: the lease, the namespace list and
+		// creation, the inspection (two requests: the database holds the
+		// lease's table), then the batch, whose answer is dropped after it
+		// ran.
+		h.SetFault(t, cftest.Fault{Account: f.acct, Drop: true, After: true, Count: 1, Skip: 5})
+		rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: "r-lost", Spec: spec})
+		if err != nil {
+			for _, r := range h.Requests(t, f.acct) {
+				t.Logf("%s %s %d dropped=%v", r.Method, r.Path, r.Status, r.Dropped)
+			}
+			t.Fatalf("Rollout: %v (%s)", err, rep.Results[0].Reason)
+		}
+		if r := rep.Results[0]; r.Status != OutcomeDone || r.PlanID == "" {
+			t.Fatalf("result = %+v, want done with the plan id history holds", r)
+		}
+		if n := appliedBy(t, f.members, "r-lost")[f.members[0].Name]; n != 1 {
+			t.Errorf("applied %d times, want once", n)
+		}
+		var dropped int
+		for _, r := range h.Requests(t, f.acct) {
+			if r.Dropped {
+				dropped++
+			}
+		}
+		if dropped != 1 {
+			t.Errorf("%d answers dropped, want the batch's (the test's request order is off)", dropped)
+		}
+	})
+}
