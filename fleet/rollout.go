@@ -186,15 +186,18 @@ func NewRolloutID(now time.Time) string {
 }
 
 // Rollout applies opts.Spec to the databases dbs of src, in waves (see
-// RolloutOptions), and reports per database. Per database it costs, for an additive change,
-// two requests to inspect (applier.RolloutProbe rides in the second) and
-// one to apply (applier.ApplyLean); a database already current costs the
-// two, and a database the journal says is finished none.
+// RolloutOptions), and reports per database. Per database it costs, for
+// an additive change, two requests to inspect (applier.RolloutProbe rides
+// in the second) and one to apply (applier.ApplyLean); with
+// RolloutOptions.Planned (a fleet plan made just before) only the one to
+// apply. A database already current costs the inspection, one the journal
+// says is finished nothing.
 //
 // Before the first wave it takes the fleet's rollout lease in the first
-// database by name (applier.AcquireRolloutLock): a second rollout of the
-// same fleet is refused (or waits LockTimeout) with the holder's name,
-// while the same rollout resumed takes its own lease over.
+// existing database by name (applier.AcquireRolloutLock): a second rollout
+// of the same fleet is refused (or waits LockTimeout) with the holder's
+// name, while the same rollout resumed takes its own lease over. It then
+// creates the spec's KV namespaces the fleet's shared KV lacks, once.
 //
 // It returns the report and, when the rollout stopped before reaching
 // every database, an error wrapping ErrStopped.
