@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -18,6 +19,19 @@ var ConfigNames = []string{"wrangler.json", "wrangler.jsonc", "wrangler.toml"}
 // ErrNoConfig is returned by FindConfig when no wrangler configuration
 // file is found.
 var ErrNoConfig = errors.New("no wrangler configuration file (wrangler.json, wrangler.jsonc or wrangler.toml)")
+
+// ErrReadConfig is wrapped by ReadConfig's errors: the file cannot be
+// read or parsed.
+var ErrReadConfig = errors.New("read wrangler configuration")
+
+// ErrNoEnvironment is wrapped by ForEnv's error for an environment the
+// configuration does not declare.
+var ErrNoEnvironment = errors.New("no such wrangler environment")
+
+// ErrNoDatabase is wrapped by Database's errors: the configuration binds
+// no D1 database by that binding, none at all, or several and none was
+// named.
+var ErrNoDatabase = errors.New("no such D1 binding")
 
 // FindConfig looks for the wrangler configuration as wrangler does: in dir,
 // then in each parent directory, the first of ConfigNames that exists.
@@ -81,21 +95,34 @@ const (
 func ReadConfig(path string) (*Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read wrangler configuration: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrReadConfig, err)
 	}
 	c := &Config{}
 	if strings.HasSuffix(path, ".toml") {
 		if _, err := toml.Decode(string(b), c); err != nil {
-			return nil, fmt.Errorf("read wrangler configuration %s: %w", path, err)
+			return nil, fmt.Errorf("%w %s: %w", ErrReadConfig, path, err)
 		}
 	} else {
 		dec := json.NewDecoder(bytes.NewReader(StripJSONC(b)))
 		if err := dec.Decode(c); err != nil {
-			return nil, fmt.Errorf("read wrangler configuration %s: %w", path, err)
+			return nil, fmt.Errorf("%w %s: %w", ErrReadConfig, path, err)
 		}
 	}
 	c.Path = path
 	return c, nil
+}
+
+// kindError is an error of a kind (errors.Is) whose message is its own.
+type kindError struct {
+	kind error
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+func kindErr(kind error, format string, args ...any) error {
+	return &kindError{kind: kind, msg: fmt.Sprintf(format, args...)}
 }
 
 // ForEnv returns the configuration wrangler uses with --env name ("" for
@@ -107,7 +134,16 @@ func (c *Config) ForEnv(name string) (*Config, error) {
 	}
 	e, ok := c.Env[name]
 	if !ok || e == nil {
-		return nil, fmt.Errorf("wrangler configuration %s has no environment %q", c.Path, name)
+		names := make([]string, 0, len(c.Env))
+		for n := range c.Env {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		its := "it declares none"
+		if len(names) > 0 {
+			its = "its environments: " + strings.Join(names, ", ")
+		}
+		return nil, kindErr(ErrNoEnvironment, "wrangler configuration %s has no environment %q (%s)", c.Path, name, its)
 	}
 	out := *e
 	out.Path = c.Path
@@ -129,11 +165,11 @@ func (c *Config) Database(binding string) (*D1Database, error) {
 	case binding == "" && len(c.D1Databases) == 1:
 		return &c.D1Databases[0], nil
 	case len(c.D1Databases) == 0:
-		return nil, fmt.Errorf("wrangler configuration %s binds no D1 database (d1_databases)", c.Path)
+		return nil, kindErr(ErrNoDatabase, "wrangler configuration %s binds no D1 database (d1_databases)", c.Path)
 	case binding == "":
-		return nil, fmt.Errorf("wrangler configuration %s binds %d D1 databases (%s): say which with binding = \"...\"", c.Path, len(names), strings.Join(names, ", "))
+		return nil, kindErr(ErrNoDatabase, "wrangler configuration %s binds %d D1 databases (%s): say which with binding = \"...\"", c.Path, len(names), strings.Join(names, ", "))
 	}
-	return nil, fmt.Errorf("wrangler configuration %s binds no D1 database as %q (its d1_databases bindings: %s)", c.Path, binding, strings.Join(names, ", "))
+	return nil, kindErr(ErrNoDatabase, "wrangler configuration %s binds no D1 database as %q (its d1_databases bindings: %s)", c.Path, binding, strings.Join(names, ", "))
 }
 
 // MigrationsPath is the directory wrangler d1 migrations reads for the

@@ -55,7 +55,9 @@ func (c *cli) resolveTarget(spec *hclspec.Spec, env, base string) (*hclspec.Targ
 		t.Path = filepath.Clean(t.Path)
 	}
 	if t.Backend == hclspec.BackendWrangler {
-		c.resolveWrangler(spec, t, base)
+		if wd := c.resolveWrangler(spec, t, base); wd.HasErrors() {
+			return nil, append(diags, wd...)
+		}
 	}
 	c.target.Store(t)
 	return t, diags

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/wranglerdev"
@@ -14,9 +17,10 @@ import (
 // become absolute (relative to the configuration directory base), Path
 // is the persist directory wrangler dev uses (so saved plans and views
 // name it), and the project's KV namespaces are kept for openWrangler. A
-// configuration that cannot be found is reported when the target is
-// opened.
-func (c *cli) resolveWrangler(spec *hclspec.Spec, t *hclspec.Target, base string) {
+// configuration that cannot be found or read, a wrangler environment it
+// does not declare or a D1 binding it lacks is an error diagnostic at the
+// environment's attribute that asks for it, before any process starts.
+func (c *cli) resolveWrangler(spec *hclspec.Spec, t *hclspec.Target, base string) hcl.Diagnostics {
 	if t.Config != "" && !filepath.IsAbs(t.Config) {
 		t.Config = filepath.Join(base, t.Config)
 	}
@@ -24,13 +28,46 @@ func (c *cli) resolveWrangler(spec *hclspec.Spec, t *hclspec.Target, base string
 		t.PersistTo = filepath.Join(base, t.PersistTo)
 	}
 	o := c.wranglerOptions(spec, t, base)
-	if p, err := wranglerdev.Resolve(o); err == nil {
-		t.Path = p.Persist
-		if t.Binding == "" {
-			t.Binding = p.Database
-		}
-	}
 	c.wrangler = &o
+	p, err := wranglerdev.Resolve(o)
+	if err != nil {
+		return wranglerDiag(spec.Environment(t.Environment), err)
+	}
+	t.Path = p.Persist
+	if t.Binding == "" {
+		t.Binding = p.Database
+	}
+	return nil
+}
+
+// wranglerDiag is the diagnostic of a wrangler configuration problem, at
+// the environment's attribute that asks for what is missing: binding (or
+// wrangler_env, which chose the databases), wrangler_env, config, else
+// backend.
+func wranglerDiag(env *hclspec.Environment, err error) hcl.Diagnostics {
+	summary, attrs := "Cannot use the wrangler configuration", []string{"backend"}
+	switch {
+	case errors.Is(err, wranglerdev.ErrNoConfig):
+		summary = "No wrangler configuration"
+	case errors.Is(err, wranglerdev.ErrReadConfig):
+		summary, attrs = "Cannot read the wrangler configuration", []string{"config", "backend"}
+	case errors.Is(err, wranglerdev.ErrNoEnvironment):
+		summary, attrs = "Unknown wrangler environment", []string{"wrangler_env", "backend"}
+	case errors.Is(err, wranglerdev.ErrNoDatabase):
+		summary, attrs = "D1 binding not in the wrangler configuration", []string{"binding", "wrangler_env", "config", "backend"}
+	}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: err.Error() + "."}
+	if env != nil {
+		rng := env.DeclRange
+		for _, name := range attrs {
+			if a, ok := env.Attrs[name]; ok {
+				rng = a.Range
+				break
+			}
+		}
+		d.Subject = &rng
+	}
+	return hcl.Diagnostics{d}
 }
 
 // wranglerOptions are the wranglerdev options of a target.
