@@ -112,7 +112,7 @@ func (c *cli) export(ctx context.Context, args []string) int {
 		writeNotExported(w, m.skipped)
 		return exitOK
 	}
-	dir, db, err := migrationsDir(a, t)
+	dir, applyCmd, err := migrationsDir(a, t)
 	if err != nil {
 		v.Error(err)
 		return exitError
@@ -134,10 +134,7 @@ func (c *cli) export(ctx context.Context, args []string) int {
 	if backfills(m.skipped) {
 		fmt.Fprintf(w, "Warning: wrangler does not run the backfills: after it applies this migration the new columns of existing rows stay NULL (and dmplan plan no longer shows them); run `dmplan reconcile -env %s -fix` then to fill them from the KV objects, or apply with dmplan apply instead.\n", t.Environment)
 	}
-	if db == "" {
-		db = "<DATABASE>"
-	}
-	fmt.Fprintf(w, "Apply it with: wrangler d1 migrations apply %s [--local | --remote]\n", db)
+	fmt.Fprintf(w, "Apply it with: %s\n", applyCmd)
 	return exitOK
 }
 
@@ -265,12 +262,29 @@ func migrationText(m exportedMigration, t *hclspec.Target, p *planner.Plan, now 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // migrationsDir is where the file goes: -out, else migrations_dir of the
-// D1 database in the wrangler configuration (DIR or a parent), else
-// DIR/migrations. db is the database's name (or binding) in the wrangler
-// configuration, "" without one.
-func migrationsDir(a exportArgs, t *hclspec.Target) (dir, db string, err error) {
-	cfgPath, err := wranglerdev.FindConfig(a.Dir)
-	if errors.Is(err, wranglerdev.ErrNoConfig) {
+// D1 database in the wrangler configuration (a wrangler target's config,
+// else found from DIR as wrangler does), else DIR/migrations. applyCmd is
+// the wrangler command that applies it: the database's name (or binding)
+// in the configuration, "<DATABASE>" without one, and --env for a
+// wrangler target's wrangler environment.
+func migrationsDir(a exportArgs, t *hclspec.Target) (dir, applyCmd string, err error) {
+	dir, db, err := migrationsDirDB(a, t)
+	if err != nil {
+		return "", "", err
+	}
+	cmd := "wrangler d1 migrations apply " + cmp.Or(db, "<DATABASE>")
+	if t.Backend == hclspec.BackendWrangler && t.WranglerEnv != "" {
+		cmd += " --env " + t.WranglerEnv
+	}
+	return dir, cmd + " [--local | --remote]", nil
+}
+
+func migrationsDirDB(a exportArgs, t *hclspec.Target) (dir, db string, err error) {
+	wrangler := t.Backend == hclspec.BackendWrangler
+	cfgPath := ""
+	if wrangler && t.Config != "" {
+		cfgPath = t.Config
+	} else if cfgPath, err = wranglerdev.FindConfig(a.Dir); errors.Is(err, wranglerdev.ErrNoConfig) {
 		if a.Out != "" {
 			return a.Out, "", nil
 		}
@@ -284,10 +298,10 @@ func migrationsDir(a exportArgs, t *hclspec.Target) (dir, db string, err error) 
 		return "", "", err
 	}
 	binding := a.Binding
-	if binding == "" && t.Backend == hclspec.BackendWrangler {
+	if binding == "" && wrangler {
 		binding = t.Binding
 	}
-	if t.Backend == hclspec.BackendWrangler && t.WranglerEnv != "" {
+	if wrangler && t.WranglerEnv != "" {
 		if cfg, err = cfg.ForEnv(t.WranglerEnv); err != nil {
 			return "", "", err
 		}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// TestMigrationsDir: where export writes and the wrangler command it
+// prints, for wrangler targets whose configuration is named by `config`
+// (not in DIR or a parent) or that use a wrangler environment.
+func TestMigrationsDir(t *testing.T) {
+	root := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("spec/app.dm.hcl", "")
+	write("worker/wrangler.toml", `name = "api"
+[[d1_databases]]
+binding = "DB"
+database_name = "api-dev"
+database_id = "x"
+migrations_dir = "sql"
+
+[[env.staging.d1_databases]]
+binding = "DB"
+database_name = "api-staging"
+database_id = "y"
+migrations_dir = "sql-staging"
+`)
+	write("app/wrangler.jsonc", `{"d1_databases": [{"binding": "DB", "database_name": "app-db", "database_id": "z"}],
+  "env": {"staging": {"d1_databases": [{"binding": "DB", "database_name": "app-staging", "database_id": "w"}]}}}`)
+	cfg := filepath.Join(root, "worker", "wrangler.toml")
+	tests := []struct {
+		name    string
+		dir     string
+		target  hclspec.Target
+		wantDir string
+		wantCmd string
+	}{
+		{"config attribute", "spec", hclspec.Target{Backend: hclspec.BackendWrangler, Config: cfg},
+			"worker/sql", "wrangler d1 migrations apply api-dev [--local | --remote]"},
+		{"config attribute and wrangler env", "spec", hclspec.Target{Backend: hclspec.BackendWrangler, Config: cfg, WranglerEnv: "staging"},
+			"worker/sql-staging", "wrangler d1 migrations apply api-staging --env staging [--local | --remote]"},
+		{"found config, wrangler env", "app", hclspec.Target{Backend: hclspec.BackendWrangler, WranglerEnv: "staging"},
+			"app/migrations", "wrangler d1 migrations apply app-staging --env staging [--local | --remote]"},
+		{"found config, local target", "app", hclspec.Target{Backend: hclspec.BackendLocal},
+			"app/migrations", "wrangler d1 migrations apply app-db [--local | --remote]"},
+		{"no config", "spec", hclspec.Target{Backend: hclspec.BackendLocal},
+			"spec/migrations", "wrangler d1 migrations apply <DATABASE> [--local | --remote]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("HOME", root) // no wrangler configuration above root's parents matters
+			dir, cmd, err := migrationsDir(exportArgs{Dir: filepath.Join(root, tt.dir)}, &tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := filepath.Join(root, tt.wantDir); dir != want {
+				t.Errorf("dir = %s, want %s", dir, want)
+			}
+			if cmd != tt.wantCmd {
+				t.Errorf("command = %q, want %q", cmd, tt.wantCmd)
+			}
+		})
+	}
+}
