@@ -317,6 +317,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		rel = r
 	}
 	s.desc = fmt.Sprintf("wrangler dev state %s (D1 binding %s)", rel, paths.Database)
+	if o.WranglerEnv != "" {
+		s.desc = fmt.Sprintf("wrangler dev state %s (D1 binding %s of wrangler env %s)", rel, paths.Database, o.WranglerEnv)
+	}
 	ok = true
 	return s, nil
 }

@@ -75,7 +75,11 @@ func (c *cli) describe(t *hclspec.Target) view.Target {
 			d.Database = sensitive
 		}
 	case hclspec.BackendWrangler:
-		d.Database = c.relPath(t.Path) + " (D1 binding " + t.Binding + ")"
+		d.Database = c.relPath(t.Path) + " (D1 binding " + t.Binding
+		if t.WranglerEnv != "" {
+			d.Database += " of wrangler env " + t.WranglerEnv
+		}
+		d.Database += ")"
 	default:
 		d.Database = t.Database
 		if t.Sensitive["database"] {
