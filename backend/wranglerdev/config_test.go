@@ -99,3 +99,22 @@ database_name = "app-staging"
 		})
 	}
 }
+
+// TestAddNamespaceHint: the entry to add for an unbound KV namespace is
+// written in the configuration's own syntax and under its wrangler
+// environment.
+func TestAddNamespaceHint(t *testing.T) {
+	tests := []struct {
+		config, env, want string
+	}{
+		{"/p/wrangler.jsonc", "", `add {"binding": "APP_TAGS", "id": "<any id>"} to kv_namespaces in /p/wrangler.jsonc`},
+		{"/p/wrangler.json", "staging", `add {"binding": "APP_TAGS", "id": "<any id>"} to env.staging.kv_namespaces in /p/wrangler.json`},
+		{"/p/wrangler.toml", "", `add [[kv_namespaces]] binding = "APP_TAGS" id = "<any id>" to /p/wrangler.toml`},
+		{"/p/wrangler.toml", "staging", `add [[env.staging.kv_namespaces]] binding = "APP_TAGS" id = "<any id>" to /p/wrangler.toml`},
+	}
+	for _, tt := range tests {
+		if got := addNamespaceHint(tt.config, tt.env, "APP_TAGS"); got != tt.want {
+			t.Errorf("addNamespaceHint(%s, %q) = %s, want %s", tt.config, tt.env, got, tt.want)
+		}
+	}
+}

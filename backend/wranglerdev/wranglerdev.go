@@ -112,8 +112,9 @@ type Store struct {
 	closeErr error
 	// config is the configuration wrangler uses (for the wrangler
 	// environment), db its D1 database entry.
-	config *Config
-	db     *D1Database
+	config      *Config
+	db          *D1Database
+	wranglerEnv string
 }
 
 var _ backend.Backend = (*Store)(nil)
@@ -311,7 +312,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	s.Store = gs
-	s.config, s.db = paths.config, paths.db
+	s.config, s.db, s.wranglerEnv = paths.config, paths.db, o.WranglerEnv
 	rel := paths.Persist
 	if r, err := filepath.Rel(dir, rel); err == nil && !strings.HasPrefix(r, "..") {
 		rel = r
@@ -359,9 +360,22 @@ func (k kvStore) CreateNamespace(ctx context.Context, title string) (backend.Nam
 		return ns, nil
 	}
 	if b, ok := k.s.bindings[title]; ok {
-		return backend.Namespace{}, fmt.Errorf("create kv namespace %s: %w: add {\"binding\": %q, \"id\": \"<any id>\"} to kv_namespaces", title, ErrNamespaceNotBound, b)
+		return backend.Namespace{}, fmt.Errorf("%w: %s", ErrNamespaceNotBound, addNamespaceHint(k.s.config.Path, k.s.wranglerEnv, b))
 	}
 	return backend.Namespace{}, err
+}
+
+// addNamespaceHint says what to add to the configuration file for the
+// binding, in the file's syntax and under the wrangler environment.
+func addNamespaceHint(config, wranglerEnv, binding string) string {
+	table := "kv_namespaces"
+	if wranglerEnv != "" {
+		table = "env." + wranglerEnv + ".kv_namespaces"
+	}
+	if strings.HasSuffix(config, ".toml") {
+		return fmt.Sprintf("add [[%s]] binding = %q id = \"<any id>\" to %s", table, binding, config)
+	}
+	return fmt.Sprintf("add {\"binding\": %q, \"id\": \"<any id>\"} to %s in %s", binding, table, config)
 }
 
 // Close stops the Node process (closing its stdin, then SIGTERM, then
