@@ -340,6 +340,22 @@ func (s *Store) NamespaceID(binding string) string {
 	return ""
 }
 
+// KVBindings are the bindings of the configuration's kv_namespaces (for
+// its wrangler environment): the namespaces this backend has.
+func (s *Store) KVBindings() []string {
+	out := make([]string, 0, len(s.config.KVNamespaces))
+	for _, ns := range s.config.KVNamespaces {
+		out = append(out, ns.Binding)
+	}
+	return out
+}
+
+// AddNamespaceHint says what to add to the configuration to bind a KV
+// namespace as binding, in the file's syntax.
+func (s *Store) AddNamespaceHint(binding string) string {
+	return addNamespaceHint(s.config.Path, s.wranglerEnv, binding)
+}
+
 // Describe names the state: its persist directory and the D1 binding.
 func (s *Store) Describe() string { return s.desc }
 

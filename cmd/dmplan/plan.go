@@ -257,6 +257,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}
+	diags = append(diags, wranglerWarnings(spec, p, be)...)
 	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered}, diags, nil
 }
 

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/wranglerdev"
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
 )
 
 // resolveWrangler completes a wrangler target: config and persist_to
@@ -109,4 +111,41 @@ func (c *cli) openWrangler(ctx context.Context, t *hclspec.Target, readOnly bool
 		return nil, fmt.Errorf("environment %s: %w", t.Environment, err)
 	}
 	return s, nil
+}
+
+// wranglerWarnings are the warnings of a plan for a wrangler target: the
+// KV namespaces it would create that the wrangler configuration does not
+// bind (wrangler dev has only those; apply would stop at them).
+func wranglerWarnings(spec *hclspec.Spec, p *planner.Plan, be backend.Backend) hcl.Diagnostics {
+	s, ok := be.(*wranglerdev.Store)
+	if !ok {
+		return nil
+	}
+	return unboundNamespaceWarnings(spec, p, s.KVBindings(), s.AddNamespaceHint)
+}
+
+// unboundNamespaceWarnings warns, at the model, of each namespace the plan
+// creates whose binding is not in bound, once per namespace.
+func unboundNamespaceWarnings(spec *hclspec.Spec, p *planner.Plan, bound []string, hint func(binding string) string) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	seen := map[string]bool{}
+	for _, st := range p.Steps {
+		if st.Action != planner.CreateNamespace {
+			continue
+		}
+		m := spec.Model(st.Model)
+		if m == nil || m.KV.Binding == "" || slices.Contains(bound, m.KV.Binding) || seen[m.KV.Binding] {
+			continue
+		}
+		seen[m.KV.Binding] = true
+		rng := m.DeclRange
+		out = append(out, &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "KV namespace not bound in the wrangler configuration",
+			Detail: fmt.Sprintf("The plan creates namespace %s (binding %s), but wrangler dev has only the namespaces its configuration binds: apply stops at that step. Bind it first: %s.",
+				st.Target, m.KV.Binding, hint(m.KV.Binding)),
+			Subject: &rng,
+		})
+	}
+	return out
 }
