@@ -67,8 +67,13 @@ func Typed[T any](h *Handle, model string) (*TypedModel[T], error) {
 	}
 	c := &typedCodec{}
 	var problems []string
+	byName := map[string]string{} // model field -> Go field
 	for _, sf := range reflect.VisibleFields(rt) {
 		if !sf.IsExported() || sf.Anonymous {
+			continue
+		}
+		if viaPointer(rt, sf.Index) {
+			problems = append(problems, fmt.Sprintf("%s.%s is promoted through an embedded pointer; embed the struct itself", rt.Name(), sf.Name))
 			continue
 		}
 		name := sf.Name
@@ -81,6 +86,11 @@ func Typed[T any](h *Handle, model string) (*TypedModel[T], error) {
 				name = n
 			}
 		}
+		if prev, ok := byName[name]; ok {
+			problems = append(problems, fmt.Sprintf("%s.%s and %s.%s both name field %s", rt.Name(), prev, rt.Name(), sf.Name, name))
+			continue
+		}
+		byName[name] = sf.Name
 		f := m.fields[name]
 		if f == nil {
 			problems = append(problems, fmt.Sprintf("%s.%s (json %q) is not a field of %s", rt.Name(), sf.Name, name, model))
@@ -100,6 +110,19 @@ func Typed[T any](h *Handle, model string) (*TypedModel[T], error) {
 		return nil, fmt.Errorf("%w: typed model %s: %s", ErrInvalid, model, strings.Join(problems, "; "))
 	}
 	return &TypedModel[T]{h: h, m: m, codec: c}, nil
+}
+
+// viaPointer reports whether the field at index is reached through an
+// embedded pointer, which a zero value leaves nil.
+func viaPointer(t reflect.Type, index []int) bool {
+	for _, i := range index[:len(index)-1] {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Pointer {
+			return true
+		}
+		t = f.Type
+	}
+	return false
 }
 
 // holds reports whether Go type t can carry values of the field type.
