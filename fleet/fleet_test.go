@@ -46,10 +46,11 @@ func loadSpec(t *testing.T, src string) *hclspec.Spec {
 }
 
 // applyTo brings one database of the fleet to the spec.
-func applyTo(t *testing.T, src fleet.Source, spec *hclspec.Spec, env, name string) backend.Backend {
+func applyTo(t *testing.T, src fleet.Source, spec *hclspec.Spec, env string, db fleet.Database) backend.Backend {
 	t.Helper()
 	ctx := context.Background()
-	be, err := src.Open(ctx, fleet.Database{Name: name}, false)
+	name := db.Name
+	be, err := src.Open(ctx, db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,9 +89,9 @@ func makeLocalFleet(t *testing.T, spec *hclspec.Spec) (string, *fleet.Local) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
-	a1 := applyTo(t, src, spec, "tenants", "a1")
-	applyTo(t, src, spec, "tenants", "a2")
-	d1 := applyTo(t, src, spec, "tenants", "d1")
+	a1 := applyTo(t, src, spec, "tenants", fleet.Database{Name: "a1"})
+	applyTo(t, src, spec, "tenants", fleet.Database{Name: "a2"})
+	d1 := applyTo(t, src, spec, "tenants", fleet.Database{Name: "d1"})
 	exec(t, d1, `DROP INDEX item_by_sku`)
 	e1, err := src.Open(ctx, fleet.Database{Name: "e1"}, false)
 	if err != nil {
@@ -195,4 +196,63 @@ func hasAction(p *planner.Plan, a planner.Action) bool {
 		}
 	}
 	return false
+}
+
+// jurisdictions is a local fleet whose databases report jurisdictions, as
+// the D1 list API does.
+type jurisdictions struct {
+	*fleet.Local
+	of map[string]string
+}
+
+func (j jurisdictions) List(ctx context.Context) ([]fleet.Database, error) {
+	dbs, err := j.Local.List(ctx)
+	for i := range dbs {
+		dbs[i].Jurisdiction = j.of[dbs[i].Name]
+	}
+	return dbs, err
+}
+
+// With create, a listed database that does not exist is to be created
+// (its plan: an empty database's); with a jurisdiction, a live database
+// elsewhere is blocked (DM140) and one in it is planned as usual.
+func TestPlanFleetCreateAndJurisdiction(t *testing.T) {
+	ctx := context.Background()
+	spec := loadSpec(t, fleetSpec)
+	dir, _ := makeLocalFleet(t, spec)
+	local, err := fleet.OpenLocal(ctx, dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	src := jurisdictions{local, map[string]string{"a1": "eu", "a2": ""}}
+	f := &hclspec.Fleet{Names: []string{"a1", "a2", "new1", "new2"}, Create: true, Jurisdiction: "eu"}
+	dbs, err := fleet.Resolve(ctx, f, "", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := fleet.PlanFleet(ctx, spec, "tenants", f, src, dbs, fleet.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []string
+	for _, g := range res.Groups {
+		groups = append(groups, string(g.Status)+":"+strings.Join(g.Databases, ","))
+		switch g.Status {
+		case fleet.StatusBlocked:
+			if b := g.Plan.Blocked(); len(b) != 1 || b[0].Code != planner.CodeJurisdiction || !strings.Contains(b[0].Reason, `jurisdiction = "eu", and this database's jurisdiction is none`) {
+				t.Errorf("a2's blocked steps: %+v", b)
+			}
+		case fleet.StatusCreate:
+			if !hasAction(g.Plan, planner.CreateTable) || hasAction(g.Plan, planner.Backfill) {
+				t.Errorf("the plan of a database to create: %+v", g.Plan.Steps)
+			}
+		}
+	}
+	if got := strings.Join(groups, " "); got != "create:new1,new2 blocked:a2 current:a1" {
+		t.Errorf("groups = %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "new1")); !os.IsNotExist(err) {
+		t.Errorf("plan created new1's directory: %v", err)
+	}
 }

@@ -165,3 +165,24 @@ func jurisdictionStep(db Database, want string) planner.Step {
 func sortDatabases(dbs []Database) {
 	sort.Slice(dbs, func(i, j int) bool { return dbs[i].Name < dbs[j].Name })
 }
+
+// ResultOf is the Result of a single database's plan (or the error that
+// kept it from being planned), so one database and a fleet are reported
+// alike (dmplan drift).
+func ResultOf(env string, db Database, p *planner.Plan, err error) *Result {
+	d := &DatabasePlan{Database: db, Plan: p}
+	switch {
+	case err != nil:
+		d.Status, d.Error, d.Plan = StatusUnreachable, err.Error(), nil
+	case len(p.Blocked()) > 0:
+		d.Status = StatusBlocked
+	case p.HasChanges():
+		d.Status = StatusChanges
+	default:
+		d.Status = StatusCurrent
+	}
+	d.key = groupKey(d.Status, d.Plan, db.Name)
+	res := &Result{Environment: env, Databases: []*DatabasePlan{d}}
+	res.Groups = group(res.Databases)
+	return res
+}

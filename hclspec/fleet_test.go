@@ -131,6 +131,13 @@ func TestSpecTenant(t *testing.T) {
 model "PAGE" {
   field "title" { type = string }
 }
+model "AUDIT" {
+  storage = "d1"
+  options {
+    auth = false
+  }
+  field "what" { type = string }
+}
 `
 	spec, diags := hclspec.LoadSources("t", map[string][]byte{"a.dm.hcl": []byte(src)})
 	if diags.HasErrors() {
@@ -143,6 +150,9 @@ model "PAGE" {
 	}
 	if spec.Model("PAGE").KV.Key("p1") != "page:p1" {
 		t.Error("Tenant changed the shared spec")
+	}
+	if ts.Model("AUDIT").KV.KeyPattern != "" {
+		t.Errorf("a D1-only model got a key pattern: %q", ts.Model("AUDIT").KV.KeyPattern)
 	}
 	if page.Fields[0] != spec.Model("PAGE").Fields[0] {
 		t.Error("the tenant spec copies fields instead of sharing them")

@@ -22,7 +22,10 @@ type model struct {
 	ints   []string // integer fields, fixed up after a JSON decode
 	// jsonKeys are the encoded object keys of spec.Fields: "name":
 	jsonKeys [][]byte
-	sizeHint atomic.Int64 // length of the last encoded object
+	// sizeHint is the length of the last encoded object; nsID and hooks
+	// are pointers too, so a tenant's copy of the model (tenant.go)
+	// shares them with the Datastore's and copies no lock.
+	sizeHint *atomic.Int64
 
 	owned      bool // user_id column: rows are owned and filtered by user
 	auth       bool // _auth array in KV
@@ -49,8 +52,11 @@ type model struct {
 	// uses such an index only when the query's WHERE holds that term as
 	// written, so the soft-delete filter is never written +deleted_at.
 	liveIndexed bool
-	deleteSQL   string // hard delete by pk
-	rowsPerStm  int    // rows per multi-row upsert within MaxParams
+	// onlyLive holds the indexes of the rows not soft-deleted (see
+	// hclspec.Index.OnlyLive), read once here rather than per query.
+	onlyLive   map[*hclspec.Index]bool
+	deleteSQL  string // hard delete by pk
+	rowsPerStm int    // rows per multi-row upsert within MaxParams
 
 	// keyPrefix and keySuffix surround the id in the KV key when the
 	// pattern holds one {id}; otherwise keys go through KV.Key.
@@ -58,9 +64,9 @@ type model struct {
 	keySplit             bool
 
 	nsTitle string
-	nsID    atomic.Pointer[string]
+	nsID    *atomic.Pointer[string]
 
-	hooks hookTable
+	hooks *hookTable
 }
 
 func compileModel(m *hclspec.Model) (*model, error) {
@@ -70,6 +76,10 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		pk:     m.PrimaryKey,
 		fields: make(map[string]*hclspec.Field, len(m.Fields)),
 		colIdx: map[string]int{},
+
+		sizeHint: new(atomic.Int64),
+		nsID:     new(atomic.Pointer[string]),
+		hooks:    new(hookTable),
 	}
 	for _, f := range m.Fields {
 		c.fields[f.Name] = f
@@ -147,6 +157,10 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		}
 		if c.soft && idx.OnlyLive() {
 			c.liveIndexed = true
+			if c.onlyLive == nil {
+				c.onlyLive = map[*hclspec.Index]bool{}
+			}
+			c.onlyLive[idx] = true
 		}
 	}
 	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"

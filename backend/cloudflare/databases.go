@@ -25,6 +25,10 @@ const ListDatabasesPerPage = 1000
 // pages: one request per ListDatabasesPerPage databases (and one more
 // when the count is a multiple of it). It stops at the first short page.
 func (s *Store) ListDatabases(ctx context.Context) ([]Database, error) {
+	perPage := ListDatabasesPerPage
+	if s.listPerPage > 0 {
+		perPage = s.listPerPage
+	}
 	var out []Database
 	for page := 1; ; page++ {
 		var res []d1.DatabaseListResponse
@@ -32,7 +36,7 @@ func (s *Store) ListDatabases(ctx context.Context) ([]Database, error) {
 			var params d1.DatabaseListParams
 			present(&params.AccountID, s.cfg.AccountID)
 			present(&params.Page, float64(page))
-			present(&params.PerPage, float64(ListDatabasesPerPage))
+			present(&params.PerPage, float64(perPage))
 			r, err := s.db.List(ctx, params)
 			if err != nil {
 				return err
@@ -46,7 +50,7 @@ func (s *Store) ListDatabases(ctx context.Context) ([]Database, error) {
 		for _, db := range res {
 			out = append(out, Database{ID: db.UUID, Name: db.Name, Jurisdiction: string(db.Jurisdiction), CreatedAt: db.CreatedAt})
 		}
-		if len(res) < ListDatabasesPerPage {
+		if len(res) < perPage {
 			return out, nil
 		}
 	}

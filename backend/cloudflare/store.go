@@ -35,6 +35,8 @@ type Store struct {
 	now       func() time.Time
 	d1        *DB
 	kv        *KV
+	// listPerPage overrides ListDatabasesPerPage (tests of the paging).
+	listPerPage int
 }
 
 var _ backend.Backend = (*Store)(nil)

@@ -40,10 +40,11 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"normalize": cmdNormalize,
-			"exits":     cmdExits,
-			"dirstate":  cmdDirState,
-			"d1":        cmdD1,
+			"normalize":  cmdNormalize,
+			"exits":      cmdExits,
+			"dirstate":   cmdDirState,
+			"d1":         cmdD1,
+			"fleetapply": cmdFleetApply,
 		},
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("NO_COLOR", "")

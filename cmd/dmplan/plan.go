@@ -12,6 +12,7 @@ import (
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/fleet"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/operator"
@@ -27,7 +28,11 @@ var planCommand = command{
 		"environment and show the additive steps that would bring it in line. Changes\n" +
 		"that cannot be made safely are shown as blocked, with what to do by hand.\n\n" +
 		"Exit codes: 0 success, 1 error or blocked changes, 2 changes present\n" +
-		"(with -detailed-exitcode).",
+		"(with -detailed-exitcode).\n\n" +
+		"Over a fleet (an environment with a databases block) it plans every database,\n" +
+		"-parallel at a time, and shows one plan per group of databases with the same\n" +
+		"plan. Exit 1 when a database is blocked, unreachable or missing; with\n" +
+		"-detailed-exitcode, 2 when one has changes or is to be created.",
 	maxArgs: 1,
 }
 
@@ -39,6 +44,8 @@ type planArgs struct {
 	Format           view.Type
 	DetailedExitcode bool
 	NoColor          bool
+	// Parallel bounds the databases of a fleet inspected at once.
+	Parallel int
 }
 
 func parsePlan(args []string, c *cli) (planArgs, error) {
@@ -51,6 +58,7 @@ func parsePlan(args []string, c *cli) (planArgs, error) {
 	fs.BoolVar(&a.DetailedExitcode, "detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	fs.Var((*targetsFlag)(&a.Targets), "target", targetUsage)
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
+	fs.IntVar(&a.Parallel, "parallel", fleet.DefaultParallel, "a fleet's databases inspected at once (`N`)")
 	rest, err := planCommand.parse(fs, args, c.stdout)
 	if a.Env == "" {
 		a.Env = c.envDefault()
@@ -84,6 +92,9 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 	if err := c.setTargets(spec, a.Targets); err != nil {
 		v.Error(err)
 		return exitError
+	}
+	if t.Fleet != nil {
+		return c.planFleet(ctx, spec, t, a, va)
 	}
 	base := absDir(a.Dir)
 	d, sdiags, err := c.planTarget(ctx, spec, t, false, pre)

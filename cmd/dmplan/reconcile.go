@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 	"github.com/dmplan/dmplan/operator"
@@ -45,6 +46,8 @@ type reconcileArgs struct {
 	TakeKV  []string
 	Format  view.Type
 	NoColor bool
+	// Database is the database of a fleet to reconcile.
+	Database string
 }
 
 func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
@@ -61,6 +64,7 @@ func parseReconcile(args []string, c *cli) (reconcileArgs, error) {
 	fs.StringVar(&takeKV, "take-kv", "", "make the D1 rows of these record `IDS` (comma-separated; one -model) agree with their KV objects")
 	fs.Var(jsonFlag{&a.Format}, "json", "print the report as JSON")
 	fs.BoolVar(&a.NoColor, "no-color", false, "do not use colour")
+	fs.StringVar(&a.Database, "database", "", "the database of a fleet to reconcile (`NAME`; its tenant's KV keys only)")
 	rest, err := reconcileCommand.parse(fs, args, c.stdout)
 	if a.Env == "" {
 		a.Env = c.envDefault()
@@ -133,7 +137,19 @@ func (c *cli) reconcile(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	be, err := c.openBackend(ctx, t, !a.Fix && !a.Prune && len(a.TakeD1) == 0 && len(a.TakeKV) == 0)
+	readOnly := !a.Fix && !a.Prune && len(a.TakeD1) == 0 && len(a.TakeKV) == 0
+	var be backend.Backend
+	switch {
+	case t.Fleet != nil && a.Database != "":
+		be, spec, t, err = c.openFleetMember(ctx, spec, t, a.Database, absDir(a.Dir), readOnly)
+	case a.Database != "":
+		err = fmt.Errorf("-database %s: environment %s is not a fleet (it has no databases block)", a.Database, t.Environment)
+	default:
+		be, err = c.openBackend(ctx, t, readOnly)
+		if errors.Is(err, errFleetTarget) {
+			err = fmt.Errorf("%w; name the database to reconcile with -database NAME", err)
+		}
+	}
 	if err != nil {
 		v.Error(redact(err, t))
 		return exitError
@@ -185,6 +201,9 @@ func reconcileLine(a reconcileArgs, flags ...string) string {
 	parts := []string{"dmplan", "reconcile"}
 	if a.Env != defaultEnv {
 		parts = append(parts, "-env", a.Env)
+	}
+	if a.Database != "" {
+		parts = append(parts, "-database", a.Database)
 	}
 	parts = append(parts, flags...)
 	if a.Dir != "" && a.Dir != "." {

@@ -100,6 +100,9 @@ func (c *cli) relPath(p string) string {
 // namespaces and objects), so those commands never create or change a
 // file there.
 func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool) (backend.Backend, error) {
+	if t.Fleet != nil {
+		return nil, fmt.Errorf("environment %s: %w: this command works on one database (plan, drift and apply take a fleet)", t.Environment, errFleetTarget)
+	}
 	switch t.Backend {
 	case hclspec.BackendLocal:
 		if readOnly {

@@ -98,7 +98,8 @@ async function ensureCatalogue(env) {
     "CREATE TABLE IF NOT EXISTS d1_slots (n INTEGER PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS kv_slots (n INTEGER PRIMARY KEY, used INTEGER NOT NULL DEFAULT 0)",
     `CREATE TABLE IF NOT EXISTS databases (uuid TEXT PRIMARY KEY, acct TEXT NOT NULL, name TEXT NOT NULL,
-       slot INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, writes INTEGER NOT NULL DEFAULT 0, UNIQUE (acct, name))`,
+       slot INTEGER NOT NULL UNIQUE, created_at TEXT NOT NULL, writes INTEGER NOT NULL DEFAULT 0, jurisdiction TEXT,
+       UNIQUE (acct, name))`,
     `CREATE TABLE IF NOT EXISTS namespaces (id TEXT PRIMARY KEY, acct TEXT NOT NULL, title TEXT NOT NULL,
        slot INTEGER NOT NULL UNIQUE, UNIQUE (acct, title))`,
   ].map((s) => env.META.prepare(s));
@@ -151,7 +152,7 @@ function d1Binding(env, slot) {
 function d1Record(row) {
   return {
     uuid: row.uuid, name: row.name, version: "production", created_at: row.created_at,
-    file_size: 0, num_tables: 0,
+    file_size: 0, num_tables: 0, jurisdiction: row.jurisdiction ?? null,
   };
 }
 
@@ -193,13 +194,17 @@ async function d1Route(req, env, url, acct, sub) {
 async function createDatabase(env, acct, body) {
   const name = body && typeof body.name === "string" ? body.name : "";
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(name)) throw new APIError(400, 7400, "The database name is invalid");
+  const jurisdiction = body && body.jurisdiction != null ? body.jurisdiction : null;
+  if (jurisdiction !== null && jurisdiction !== "eu" && jurisdiction !== "fedramp") {
+    throw new APIError(400, 7400, "The jurisdiction is invalid");
+  }
   const id = uuidOf(newID());
   let row;
   try {
     row = await env.META.prepare(
-      `INSERT INTO databases (uuid, acct, name, slot, created_at)
-       SELECT ?, ?, ?, n, ? FROM d1_slots WHERE n NOT IN (SELECT slot FROM databases) ORDER BY used, n LIMIT 1
-       RETURNING *`).bind(id, acct, name, new Date().toISOString()).first();
+      `INSERT INTO databases (uuid, acct, name, slot, created_at, jurisdiction)
+       SELECT ?, ?, ?, n, ?, ? FROM d1_slots WHERE n NOT IN (SELECT slot FROM databases) ORDER BY used, n LIMIT 1
+       RETURNING *`).bind(id, acct, name, new Date().toISOString(), jurisdiction).first();
   } catch (e) {
     if (String(e.message).includes("UNIQUE")) throw new APIError(400, 7502, "A database with that name already exists");
     throw e;
