@@ -354,7 +354,7 @@ func (f *typedField) equal(a, b reflect.Value) bool {
 // its id, timestamps and defaults.
 func (t *TypedModel[T]) Create(ctx context.Context, v *T) (*T, error) {
 	if v == nil {
-		return nil, fmt.Errorf("%w: create %s: nil value", ErrInvalid, t.m.name)
+		return nil, t.nilValue("create")
 	}
 	r := &Record{h: t.h, m: t.m, data: t.Values(v)}
 	for k, x := range r.data {
@@ -383,12 +383,23 @@ func (t *TypedModel[T]) Get(ctx context.Context, id string, opts ...ReadOption) 
 // deleted_at) are never set from v.
 func (t *TypedModel[T]) Update(ctx context.Context, id string, v *T) (*T, error) {
 	if v == nil {
-		return nil, fmt.Errorf("%w: update %s %s: nil value", ErrInvalid, t.m.name, id)
+		return nil, t.nilValue("update")
 	}
 	r, err := t.h.Get(ctx, t.m.name, id)
 	if err != nil {
 		return nil, err
 	}
+	return t.update(ctx, r, v)
+}
+
+// nilValue is the error of an operation given a nil *T.
+func (t *TypedModel[T]) nilValue(verb string) error {
+	return fmt.Errorf("%w: %s %s: nil value", ErrInvalid, verb, t.m.name)
+}
+
+// update sets the fields of v that differ from the loaded record r and
+// saves it.
+func (t *TypedModel[T]) update(ctx context.Context, r *Record, v *T) (*T, error) {
 	cur, err := t.Decode(r)
 	if err != nil {
 		return nil, err
