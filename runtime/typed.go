@@ -351,7 +351,8 @@ func (f *typedField) equal(a, b reflect.Value) bool {
 }
 
 // Create saves a new record with v's fields and returns it as stored: with
-// its id, timestamps and defaults.
+// its id, timestamps and defaults. A zero primary key ("" or 0) is unset:
+// the record gets a new id (an integer key: the one D1 assigns).
 func (t *TypedModel[T]) Create(ctx context.Context, v *T) (*T, error) {
 	if v == nil {
 		return nil, t.nilValue("create")
@@ -360,6 +361,13 @@ func (t *TypedModel[T]) Create(ctx context.Context, v *T) (*T, error) {
 	for k, x := range r.data {
 		if x == nil {
 			delete(r.data, k) // unset: the default applies
+		}
+	}
+	for _, f := range t.codec.fields {
+		if f.spec.Primary && (r.data[f.name] == int64(0) || r.data[f.name] == "") {
+			// A zero key is no key: the runtime (or D1, for an integer
+			// key) assigns one.
+			delete(r.data, f.name)
 		}
 	}
 	if err := r.Save(ctx); err != nil {
