@@ -180,3 +180,22 @@ func TestConjuncts(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeQuotesKeywordNames: a name that is an SQLite keyword
+// ("order", "group", "key") keeps or gets its quotes, however it was
+// spelled, so normalized text stays valid SQL; a keyword used as a
+// function name stays bare.
+func TestNormalizeQuotesKeywordNames(t *testing.T) {
+	for in, want := range map[string]string{
+		`"order" > 0`:                 `"order" > 0`,
+		`[Group] = 1 AND "ORDER" < 2`: `"group" = 1 AND "order" < 2`,
+		"`key` IS NULL":               `"key" IS NULL`,
+		`key IS NULL`:                 `"key" IS NULL`,
+		`replace(a, 'x', 'y') = b`:    `replace(a, 'x', 'y') = b`,
+		`"status" = 'order'`:          `status = 'order'`,
+	} {
+		if got, _ := NormalizeText(in); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
