@@ -192,7 +192,7 @@ func TestNormalizedTextRecreates(t *testing.T) {
 	defer db.Close()
 	db.SetMaxOpenConns(1)
 	ctx := context.Background()
-	if _, err := db.ExecContext(ctx, `CREATE TABLE t ("order" INT, "group" TEXT, "key" TEXT, a TEXT, deleted_at TEXT)`); err != nil {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t ("order" INT, "group" TEXT, "key" TEXT, a TEXT, deleted_at TEXT, "end" INT, "select" TEXT)`); err != nil {
 		t.Fatal(err)
 	}
 	defs := []string{
@@ -200,6 +200,7 @@ func TestNormalizedTextRecreates(t *testing.T) {
 		`CREATE INDEX i2 ON t ([group] COLLATE NOCASE) WHERE "GROUP" <> 'x' AND deleted_at IS NULL`,
 		"CREATE UNIQUE INDEX i3 ON t (lower(`key`), \"order\" DESC) WHERE key IS NOT NULL",
 		`CREATE INDEX i4 ON t (replace(a, 'x', 'y')) WHERE a = 'order by'`,
+		`CREATE INDEX i5 ON t ("end" + 1, "select") WHERE "end" > 0 AND "SELECT" IS NOT NULL`,
 	}
 	for i, d := range defs {
 		if _, err := db.ExecContext(ctx, d); err != nil {

@@ -146,38 +146,33 @@ var keywords = map[string]bool{
 // IsKeyword reports whether Normalize treats the bare word w as a keyword.
 func IsKeyword(w string) bool { return keywords[strings.ToUpper(w)] }
 
-// sqliteKeywords is SQLite's whole keyword list
-// (https://sqlite.org/lang_keywords.html). A name that is one of them
-// must be quoted to be read as a name everywhere, so Normalize quotes it.
-var sqliteKeywords = func() map[string]bool {
+// reserved are SQLite's keywords (https://sqlite.org/lang_keywords.html)
+// that its parser never takes as a bare name: a name spelling one must
+// be quoted. The others (action, key, replace, temp, ...) fall back to
+// names where a name is expected, so they stay bare.
+var reserved = func() map[string]bool {
 	m := map[string]bool{}
-	for _, k := range strings.Fields(`abort action add after all alter always analyze and as asc
-	attach autoincrement before begin between by cascade case cast check collate column commit
-	conflict constraint create cross current current_date current_time current_timestamp
-	database default deferrable deferred delete desc detach distinct do drop each else end
-	escape except exclude exclusive exists explain fail filter first following for foreign from
-	full generated glob group groups having if ignore immediate in index indexed initially inner
-	insert instead intersect into is isnull join key last left like limit match materialized
-	natural no not nothing notnull null nulls of offset on or order others outer over partition
-	plan pragma preceding primary query raise range recursive references regexp reindex release
-	rename replace restrict returning right rollback row rows savepoint select set table temp
-	temporary then ties to transaction trigger unbounded union unique update using vacuum values
-	view virtual when where window with without`) {
+	for _, k := range strings.Fields(`add all alter and as autoincrement between case check
+	collate commit constraint create cross default deferrable delete distinct drop else escape
+	except exists filter foreign from full group having in index indexed inner insert intersect
+	into is isnull join left limit natural not nothing notnull null on or order outer over
+	primary references returning right rollback select set table then to transaction union
+	unique update using values when where window`) {
 		m[k] = true
 	}
 	return m
 }()
 
-// IsSQLiteKeyword reports whether w (any case) is one of SQLite's
-// keywords, or one of the words Normalize writes as a keyword (TRUE,
-// FALSE): a name spelling one must be quoted.
-func IsSQLiteKeyword(w string) bool {
-	return sqliteKeywords[strings.ToLower(w)] || IsKeyword(w)
+// NeedsQuotes reports whether a name must be quoted to be read as a name
+// in normalized text: it is one of SQLite's reserved keywords, or a word
+// Normalize writes as a keyword (END, CAST, LIKE, TRUE, CURRENT_TIME, ...).
+func NeedsQuotes(name string) bool {
+	return reserved[strings.ToLower(name)] || IsKeyword(name)
 }
 
 // Normalize writes tokens in one spelling: names lower-case (SQLite
 // compares them ignoring ASCII case) and quoted only when they must be
-// (an SQLite keyword, an odd character),
+// (a reserved SQLite keyword, an odd character),
 // keywords upper-case, literals as written, one space between tokens but
 // none inside parentheses, before commas or around dots. Normalizing the
 // text it returns gives the same text back.
@@ -204,10 +199,6 @@ func Normalize(toks []Token) string {
 				b.WriteString(strings.ToUpper(t.Text))
 			case isDigit(t.Text[0]) || strings.ContainsAny(t.Text[:1], "$:@?"):
 				b.WriteString(t.Text)
-			case IsSQLiteKeyword(t.Text) && (i+1 == len(toks) || toks[i+1].Text != "("):
-				// A keyword SQLite lets through as a bare name (key,
-				// action): written quoted, as the quoted spelling is.
-				b.WriteString(QuoteIdent(strings.ToLower(t.Text)))
 			default:
 				b.WriteString(strings.ToLower(t.Text))
 			}
@@ -236,10 +227,10 @@ func NormalizeText(s string) (string, bool) {
 }
 
 // PlainName reports whether a lower-case name reads the same unquoted: it
-// is not an SQLite keyword and holds only ASCII letters, digits and
+// needs no quotes (NeedsQuotes) and holds only ASCII letters, digits and
 // underscores, not leading with a digit.
 func PlainName(name string) bool {
-	if name == "" || isDigit(name[0]) || IsSQLiteKeyword(name) {
+	if name == "" || isDigit(name[0]) || NeedsQuotes(name) {
 		return false
 	}
 	for i := 0; i < len(name); i++ {

@@ -181,16 +181,17 @@ func TestConjuncts(t *testing.T) {
 	}
 }
 
-// TestNormalizeQuotesKeywordNames: a name that is an SQLite keyword
-// ("order", "group", "key") keeps or gets its quotes, however it was
-// spelled, so normalized text stays valid SQL; a keyword used as a
-// function name stays bare.
+// TestNormalizeQuotesKeywordNames: a name that is a reserved SQLite
+// keyword ("order", "group") or a word Normalize writes as a keyword
+// ("end") keeps its quotes, so normalized text stays valid SQL; keywords
+// SQLite takes as bare names ("key", "action") and functions stay bare.
 func TestNormalizeQuotesKeywordNames(t *testing.T) {
 	for in, want := range map[string]string{
 		`"order" > 0`:                 `"order" > 0`,
 		`[Group] = 1 AND "ORDER" < 2`: `"group" = 1 AND "order" < 2`,
-		"`key` IS NULL":               `"key" IS NULL`,
-		`key IS NULL`:                 `"key" IS NULL`,
+		"`key` IS NULL":               `key IS NULL`, // key falls back to a name
+		`"action" IN ('a')`:           `action IN ('a')`,
+		`"end" > "cast"`:              `"end" > "cast"`,
 		`replace(a, 'x', 'y') = b`:    `replace(a, 'x', 'y') = b`,
 		`"status" = 'order'`:          `status = 'order'`,
 	} {
