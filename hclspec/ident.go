@@ -89,7 +89,9 @@ func keywordWarnings(m *Model, table, pk hcl.Range) hcl.Diagnostics {
 
 // reservedTables are table names other tools own in a D1 database.
 var reservedTables = map[string]string{
-	"d1_migrations": "wrangler keeps its migration history there",
+	"d1_migrations":        "wrangler keeps its migration history there",
+	"__drizzle_migrations": "drizzle keeps its migration history there",
+	"_prisma_migrations":   "Prisma keeps its migration history there",
 }
 
 // checkTableName is checkSQLName plus the names other tools own.
@@ -102,6 +104,10 @@ func checkTableName(name string) string {
 	}
 	return ""
 }
+
+// IsSQLiteKeyword reports whether name is one of SQLite's keywords (any
+// case), which SQL text must quote to use as a name.
+func IsSQLiteKeyword(name string) bool { return sqliteKeywords[strings.ToLower(name)] }
 
 // sqliteKeywords is SQLite's keyword list (https://sqlite.org/lang_keywords.html).
 var sqliteKeywords = func() map[string]bool {
