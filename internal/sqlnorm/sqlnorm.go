@@ -74,6 +74,10 @@ func Tokenize(s string) (toks []Token, ok bool) {
 		case IsIdentByte(c) || c == '$' || c == ':' || c == '@' || c == '?':
 			j := i + 1
 			for j < len(s) && (IsIdentByte(s[j]) || (isDigit(c) && s[j] == '.')) {
+				// A number's exponent sign: 1e-5, 2.5E+3.
+				if isDigit(c) && (s[j] == 'e' || s[j] == 'E') && j+2 < len(s) && (s[j+1] == '-' || s[j+1] == '+') && isDigit(s[j+2]) {
+					j += 2
+				}
 				j++
 			}
 			toks = append(toks, Token{Word, s[i:j]})
@@ -180,13 +184,19 @@ func Normalize(toks []Token) string {
 	var b strings.Builder
 	for i, t := range toks {
 		if i > 0 {
-			prev := toks[i-1].Text
+			p := toks[i-1]
+			prev := p.Text
+			punct := func(tok Token, s string) bool { return tok.Kind == Punct && tok.Text == s }
 			switch {
-			case t.Text == "." && toks[i-1].Kind == Word && isDigit(prev[0]):
+			case punct(t, ".") && p.Kind == Word && isDigit(prev[0]):
 				// "1 ." must not become the number "1."
 				b.WriteByte(' ')
-			case prev == "(" || prev == "." || t.Text == ")" || t.Text == "," || t.Text == ".":
-			case t.Text == "(" && toks[i-1].Kind != Punct && !IsKeyword(prev):
+			case unary(toks, i-1) && (t.Kind != Punct || t.Text == "(" || t.Text == "~"):
+				// -1, NOT ~x, -(a): a sign sticks to its operand; before
+				// another operator it keeps its space ("- -1": "--"
+				// would start a comment, "->" is an operator).
+			case punct(p, "(") || punct(p, ".") || punct(t, ")") || punct(t, ",") || punct(t, "."):
+			case punct(t, "(") && p.Kind != Punct && !IsKeyword(prev):
 				// a function call: lower(x)
 			default:
 				b.WriteByte(' ')
@@ -199,6 +209,10 @@ func Normalize(toks []Token) string {
 				b.WriteString(strings.ToUpper(t.Text))
 			case isDigit(t.Text[0]) || strings.ContainsAny(t.Text[:1], "$:@?"):
 				b.WriteString(t.Text)
+			case reserved[strings.ToLower(t.Text)] && (i+1 == len(toks) || !(toks[i+1].Kind == Punct && toks[i+1].Text == "(")):
+				// A reserved word where a name stands (order > 0, as a
+				// hand might write it): quoted, as it must be to run.
+				b.WriteString(QuoteIdent(strings.ToLower(t.Text)))
 			default:
 				b.WriteString(strings.ToLower(t.Text))
 			}
@@ -214,6 +228,31 @@ func Normalize(toks []Token) string {
 		}
 	}
 	return b.String()
+}
+
+// unary reports whether toks[i] is a sign or ~ applied to what follows:
+// it starts the text or follows an operator, an opening parenthesis, a
+// comma or a keyword that is not a value.
+func unary(toks []Token, i int) bool {
+	t := toks[i]
+	if t.Kind != Punct || (t.Text != "-" && t.Text != "+" && t.Text != "~") {
+		return false
+	}
+	if i == 0 {
+		return true
+	}
+	p := toks[i-1]
+	switch p.Kind {
+	case Punct:
+		return p.Text != ")"
+	case Word:
+		switch strings.ToUpper(p.Text) {
+		case "NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "END":
+			return false
+		}
+		return IsKeyword(p.Text)
+	}
+	return false
 }
 
 // NormalizeText tokenizes s and normalizes it; ok is false when s holds
