@@ -117,6 +117,10 @@ func (c *cli) export(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
+	if err := pendingMigrations(dir, c.relPath(dir), d.ledgers); err != nil {
+		v.Error(fmt.Errorf("%w, so nothing was exported: apply it first (%s), or delete it", err, applyCmd))
+		return exitError
+	}
 	name := a.Name
 	if name == "" {
 		name = m.name
@@ -320,6 +324,52 @@ func migrationsDirDB(a exportArgs, t *hclspec.Target) (dir, db string, err error
 }
 
 var migrationNumber = regexp.MustCompile(`^(\d+)_`)
+
+// pendingMigrations fails when the database keeps wrangler's ledger and
+// dir holds a migration it does not list yet (named after its newest, as
+// wrangler applies them in name order): the plan is of the database as it
+// is, so a new file would repeat what the pending one does. shown is
+// dir as messages show it.
+func pendingMigrations(dir, shown string, ledgers []planner.Ledger) error {
+	var l *planner.Ledger
+	for i := range ledgers {
+		if ledgers[i].Kind.Code == planner.NoteLedgerWrangler {
+			l = &ledgers[i]
+		}
+	}
+	if l == nil {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil // no folder yet: nothing pending
+	}
+	var pending []string
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasSuffix(n, ".sql") || !migrationNumber.MatchString(n) {
+			continue
+		}
+		if l.Count == 0 || n > l.Latest {
+			pending = append(pending, n)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	listed := "lists no migrations"
+	switch {
+	case l.Count == 1:
+		listed = "lists 1 migration, the latest " + l.Latest
+	case l.Count > 1:
+		listed = fmt.Sprintf("lists %d migrations, the latest %s", l.Count, l.Latest)
+	}
+	what := "migration " + pending[0] + " in " + shown + " is"
+	if len(pending) > 1 {
+		what = fmt.Sprintf("%d migrations in %s (%s) are", len(pending), shown, strings.Join(pending, ", "))
+	}
+	return fmt.Errorf("%s not applied yet to this database (its %s %s)", what, l.Kind.Table, listed)
+}
 
 // writeMigration writes the next migration of dir (created if missing):
 // numbered after the highest number of its *.sql files, 4 digits, as

@@ -213,6 +213,9 @@ type derivation struct {
 	// unremembered those it lacks for records that exist (known only
 	// when every seed variable is set).
 	seeds, unremembered map[string]operator.SeedMemo
+	// ledgers are other tools' migrations tables found (export reads
+	// wrangler's).
+	ledgers []planner.Ledger
 }
 
 // derivePlan is planTarget on an open backend; it inspects the backend
@@ -258,7 +261,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}
 	diags = append(diags, wranglerWarnings(spec, p, be)...)
-	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered}, diags, nil
+	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered, ledgers: in.ledgers}, diags, nil
 }
 
 func newPlanFile(spec *hclspec.Spec, base string, t *hclspec.Target, desc view.Target, d *derivation) *planFile {
