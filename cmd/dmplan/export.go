@@ -118,7 +118,7 @@ func (c *cli) export(ctx context.Context, args []string) int {
 		return exitError
 	}
 	if err := pendingMigrations(dir, c.relPath(dir), d.ledgers); err != nil {
-		v.Error(fmt.Errorf("%w, so nothing was exported: apply it first (%s), or delete it", err, applyCmd))
+		v.Error(fmt.Errorf("%w, so nothing was exported: apply with wrangler first (%s), or delete what should not run", err, applyCmd))
 		return exitError
 	}
 	name := a.Name
