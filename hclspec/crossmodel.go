@@ -43,6 +43,8 @@ func (d *decoder) crossModel() hcl.Diagnostics {
 		}
 	}
 
+	diags = append(diags, referenceWarnings(ordered, tables)...)
+
 	// Keys can only collide within a namespace; most models have their own.
 	seen := map[string][]*Model{} // namespace -> models in it so far
 	for _, m := range ordered {
@@ -68,4 +70,48 @@ func (d *decoder) declOrder() []*Model {
 	out := append([]*Model(nil), d.spec.Models...)
 	sortByRange(out, func(m *Model) hcl.Range { return m.DeclRange })
 	return out
+}
+
+// referenceWarnings warns about foreign keys that reference a model's
+// table by a column it lacks, or by no column when it has a composite
+// key of another width: SQLite accepts the CREATE TABLE but fails every
+// write of the referencing table with "foreign key mismatch". References
+// to tables no model declares are not checked.
+func referenceWarnings(ordered []*Model, tables map[string]*Model) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	check := func(m *Model, rng hcl.Range, cols []string, r *Reference) {
+		parent := tables[strings.ToLower(r.Table)]
+		if parent == nil {
+			return
+		}
+		warn := func(detail string, args ...any) {
+			w := errorf(rng, "Foreign key does not match", detail, args...)
+			w.Severity = hcl.DiagWarning
+			diags = append(diags, w)
+		}
+		if len(r.Columns) == 0 {
+			keys := max(1, len(parent.PrimaryKeys))
+			if keys != len(cols) {
+				warn("Model %q references table %q by its primary key, which has %d columns, with %d; SQLite would fail every write of table %q.", m.Name, parent.D1.Table, keys, len(cols), m.D1.Table)
+			}
+			return
+		}
+		for _, c := range r.Columns {
+			if f := findField(parent.Fields, c); f == nil || !f.Synced {
+				warn("Table %q of model %q has no column %q; SQLite would fail every write of table %q.%s", parent.D1.Table, parent.Name, c, m.D1.Table, fieldHint(parent, c))
+			}
+		}
+	}
+	for _, m := range ordered {
+		for _, f := range m.Fields {
+			if f.SQL.References != nil {
+				check(m, f.DeclRange, []string{f.Name}, f.SQL.References)
+			}
+		}
+		for i := range m.D1.ForeignKeys {
+			fk := &m.D1.ForeignKeys[i]
+			check(m, fk.DeclRange, fk.Columns, &fk.Reference)
+		}
+	}
+	return diags
 }

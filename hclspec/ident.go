@@ -103,6 +103,10 @@ func checkTableName(name string) string {
 	return ""
 }
 
+// IsSQLiteKeyword reports whether name is one of SQLite's keywords (any
+// case), which SQL text must quote to use as a name.
+func IsSQLiteKeyword(name string) bool { return sqliteKeywords[strings.ToLower(name)] }
+
 // sqliteKeywords is SQLite's keyword list (https://sqlite.org/lang_keywords.html).
 var sqliteKeywords = func() map[string]bool {
 	m := map[string]bool{}

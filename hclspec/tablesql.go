@@ -189,8 +189,9 @@ func decodeTableSQL(m *Model, content *hcl.BodyContent) hcl.Diagnostics {
 	return diags
 }
 
-// checkRefs reports the names a CHECK expression refers to that are not
-// columns of the model's table (SQLite would refuse the CREATE TABLE).
+// checkRefs warns about the names a CHECK expression refers to that are
+// not columns of the model's table (SQLite would refuse the CREATE TABLE,
+// unless the name is a generated column of a live table).
 func checkRefs(m *Model, expr string, rng hcl.Range) hcl.Diagnostics {
 	toks, ok := sqlnorm.Tokenize(expr)
 	if !ok {
@@ -206,8 +207,12 @@ func checkRefs(m *Model, expr string, rng hcl.Range) hcl.Diagnostics {
 			if f = findField(m.Fields, ref); f != nil && f.Synced {
 				continue // SQLite matches column names ignoring case
 			}
-			diags = append(diags, errorf(rng, "Unknown column in check",
-				"The CHECK expression refers to %q, which is not a column of table %q.%s", ref, m.D1.Table, fieldHint(m, ref)))
+			// A warning, not an error: the name may be a generated column
+			// of the live table, which no field declares.
+			w := errorf(rng, "Unknown column in check",
+				"The CHECK expression refers to %q, which is not a field of model %q; SQLite refuses to create table %q with it unless it is a generated column.%s", ref, m.Name, m.D1.Table, fieldHint(m, ref))
+			w.Severity = hcl.DiagWarning
+			diags = append(diags, w)
 		}
 	}
 	return diags

@@ -91,7 +91,7 @@ func columnDef(c *state.Column) string {
 	}
 	if c.Default != "" {
 		b.WriteString(" DEFAULT ")
-		b.WriteString(c.Default)
+		b.WriteString(defaultClause(c.Default))
 	}
 	if c.Collate != "" {
 		b.WriteString(" COLLATE ")
@@ -102,7 +102,7 @@ func columnDef(c *state.Column) string {
 	}
 	if c.Check != "" {
 		b.WriteString(" CHECK (")
-		b.WriteString(c.Check)
+		b.WriteString(sqlText(c.Check))
 		b.WriteString(")")
 	}
 	if c.References != nil {
@@ -162,7 +162,7 @@ func createTableSQL(t *state.Table) string {
 		b.WriteString(", UNIQUE (" + identList(u) + ")")
 	}
 	for _, c := range t.Checks {
-		b.WriteString(", CHECK (" + c + ")")
+		b.WriteString(", CHECK (" + sqlText(c) + ")")
 	}
 	for _, fk := range t.ForeignKeys {
 		b.WriteString(", FOREIGN KEY (" + identList(fk.Columns) + ") REFERENCES " + referenceSQL(fk.Reference))

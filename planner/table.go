@@ -227,9 +227,17 @@ func (d *differ) checkPrimaryKey(m *hclspec.Model, want, have *state.Table) bool
 	if len(havePK) > 0 {
 		live = "primary key (" + strings.Join(havePK, ", ") + ")"
 	}
+	hint := fmt.Sprintf("set primary_key to match the table, or give the model a new d1.table: dmplan creates it and refills it from the model's KV objects in the same plan (drop table %s by hand once nothing reads it)", have.Name)
+	if m.D1Only() {
+		match := "set primary_key to match the table"
+		if len(havePK) > 0 {
+			match = fmt.Sprintf("set primary_key = %s to match the table", hclList(havePK))
+		}
+		hint = match + "; " + rebuildHint(have.Name)
+	}
 	d.block(m, have.Name, CodePrimaryKeyChange,
 		fmt.Sprintf("model %s declares primary key (%s) but table %s has %s; SQLite cannot change a primary key in place", m.Name, strings.Join(wantPK, ", "), have.Name, live),
-		fmt.Sprintf("set primary_key to match the table, or give the model a new d1.table: dmplan creates it and refills it from the model's KV objects in the same plan (drop table %s by hand once nothing reads it)", have.Name))
+		hint)
 	return false
 }
 

@@ -21,7 +21,7 @@ func declaredType(f *hclspec.Field) string {
 func desiredColumnSQL(c *state.Column, f *hclspec.Field) {
 	q := f.SQL
 	if q.Default != "" {
-		c.Default = q.Default
+		c.Default = liveDefault(q.Default)
 	}
 	c.Collate = q.Collate
 	c.Check = normExpr(q.Check)
@@ -31,6 +31,30 @@ func desiredColumnSQL(c *state.Column, f *hclspec.Field) {
 		r := stateReference(*q.References)
 		c.References = &r
 	}
+}
+
+// liveDefault is an sql_default as PRAGMA table_info reads it back: an
+// expression without the parentheses DEFAULT (expr) needs, trimmed.
+// columnDef puts them back.
+func liveDefault(d string) string {
+	d = strings.TrimSpace(d)
+	if len(d) >= 2 && d[0] == '(' && matchingParen(d) == len(d)-1 {
+		return strings.TrimSpace(d[1 : len(d)-1])
+	}
+	return d
+}
+
+// defaultClause is the text after DEFAULT: a literal or one of the
+// CURRENT_ keywords as it is, anything else in parentheses.
+func defaultClause(d string) string {
+	switch strings.ToUpper(strings.TrimSpace(d)) {
+	case "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME":
+		return d
+	}
+	if isConstantDefault(d) {
+		return d
+	}
+	return "(" + d + ")"
 }
 
 // desiredTableSQL copies the d1 block's table options and constraints.
@@ -59,6 +83,69 @@ func stateReference(r hclspec.Reference) state.Reference {
 		out.OnUpdate = ""
 	}
 	return out
+}
+
+// sqlText is an expression of the state (normalized by sqlnorm, which
+// leaves a name unquoted unless one of its own keywords) as CREATE TABLE
+// must write it: every referenced name that is an SQLite keyword ("order",
+// "group") quoted again. Inspection normalizes the quotes away, so the
+// text compares as before.
+func sqlText(expr string) string {
+	toks, ok := sqlnorm.Tokenize(expr)
+	if !ok {
+		return expr
+	}
+	quote := map[string]bool{}
+	for _, r := range sqlnorm.Refs(toks) {
+		if hclspec.IsSQLiteKeyword(r) {
+			quote[strings.ToLower(r)] = true
+		}
+	}
+	if len(quote) == 0 {
+		return expr
+	}
+	var b strings.Builder
+	for i := 0; i < len(expr); {
+		c := expr[i]
+		switch {
+		case c == '\'' || c == '"' || c == '`' || c == '[':
+			closer := c
+			if c == '[' {
+				closer = ']'
+			}
+			j := i + 1
+			for j < len(expr) {
+				if expr[j] == closer {
+					if closer != ']' && j+1 < len(expr) && expr[j+1] == closer {
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			end := min(j+1, len(expr))
+			b.WriteString(expr[i:end])
+			i = end
+		case sqlnorm.IsIdentByte(c):
+			j := i
+			for j < len(expr) && sqlnorm.IsIdentByte(expr[j]) {
+				j++
+			}
+			word := expr[i:j]
+			next := strings.TrimLeft(expr[j:], " ")
+			if quote[strings.ToLower(word)] && !strings.HasPrefix(next, "(") && (i == 0 || expr[i-1] != '.') {
+				b.WriteString(quoteIdent(word))
+			} else {
+				b.WriteString(word)
+			}
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
 }
 
 // normExpr is the normalized text of an SQL expression (sqlnorm), so that

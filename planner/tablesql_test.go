@@ -124,6 +124,12 @@ model "PAGE" {
 			not: []string{"KV", "reconcile"}},
 		{name: "column without a type", src: imported, live: func(s *state.Schema) { s.Table("items").Column("price").Type = "" },
 			codes: []string{CodeSQLTypeChange}, hint: []string{"rebuild table items by hand"}},
+		{name: "D1-only key changed", src: imported, live: func(s *state.Schema) {
+			tb := s.Table("items")
+			tb.Column("id").PK, tb.Column("id").KeySeq = true, 2
+			tb.Column("price").PK, tb.Column("price").KeySeq = true, 1
+		}, codes: []string{CodePrimaryKeyChange}, hint: []string{`set primary_key = ["price", "id"] to match the table`, "rebuild table items by hand"},
+			not: []string{"KV"}},
 		{name: "what HCL cannot declare", src: imported, live: func(s *state.Schema) {
 			s.Table("items").Unmodeled = []string{"column price: ON CONFLICT REPLACE"}
 		}, notes: []string{NoteUnmodeledSQL}},
@@ -282,6 +288,27 @@ func TestD1OnlyMessages(t *testing.T) {
 	for _, s := range texts {
 		if strings.Contains(s, "KV") || strings.Contains(s, "sync_fields") {
 			t.Errorf("mentions KV or sync_fields: %s", s)
+		}
+	}
+}
+
+// TestSQLText: names that are SQLite keywords get their quotes back in
+// the CREATE TABLE text; literals, functions and other names are left.
+func TestSQLText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"order > 0", `"order" > 0`},
+		{"'order' = order", `'order' = "order"`},
+		{"group <> 'x' OR order < 10", `"group" <> 'x' OR "order" < 10`},
+		{"max(order, 1) > 0 AND CAST(order AS TEXT) <> ''", `max("order", 1) > 0 AND CAST("order" AS TEXT) <> ''`},
+		{"length(title) <= 200", "length(title) <= 200"},
+		{"replace(name, 'a', 'b') <> ''", "replace(name, 'a', 'b') <> ''"},
+		{`"odd ""name""" > 0`, `"odd ""name""" > 0`},
+	} {
+		if got := sqlText(tc.in); got != tc.want {
+			t.Errorf("sqlText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+		if normExpr(sqlText(tc.in)) != normExpr(tc.in) {
+			t.Errorf("sqlText(%q) normalizes to %q, not %q", tc.in, normExpr(sqlText(tc.in)), normExpr(tc.in))
 		}
 	}
 }

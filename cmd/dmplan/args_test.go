@@ -15,12 +15,12 @@ func TestParsePlan(t *testing.T) {
 		want    planArgs
 		wantErr string
 	}{
-		"defaults":     {args: nil, want: planArgs{Dir: ".", Env: "local"}},
-		"dir":          {args: []string{"examples"}, want: planArgs{Dir: "examples", Env: "local"}},
-		"json":         {args: []string{"-json", "x"}, want: planArgs{Dir: "x", Env: "local", Format: view.JSON}},
-		"format":       {args: []string{"-format", "markdown"}, want: planArgs{Dir: ".", Env: "local", Format: view.Markdown}},
-		"format=":      {args: []string{"-format=json"}, want: planArgs{Dir: ".", Env: "local", Format: view.JSON}},
-		"everything":   {args: []string{"-env", "prod", "-out", "p.json", "-detailed-exitcode", "-no-color", "d"}, want: planArgs{Dir: "d", Env: "prod", Out: "p.json", DetailedExitcode: true, NoColor: true}},
+		"defaults":     {args: nil, want: planArgs{Dir: ".", Env: "local", Parallel: 8}},
+		"dir":          {args: []string{"examples"}, want: planArgs{Dir: "examples", Env: "local", Parallel: 8}},
+		"json":         {args: []string{"-json", "x"}, want: planArgs{Dir: "x", Env: "local", Format: view.JSON, Parallel: 8}},
+		"format":       {args: []string{"-format", "markdown"}, want: planArgs{Dir: ".", Env: "local", Format: view.Markdown, Parallel: 8}},
+		"format=":      {args: []string{"-format=json"}, want: planArgs{Dir: ".", Env: "local", Format: view.JSON, Parallel: 8}},
+		"everything":   {args: []string{"-env", "prod", "-out", "p.json", "-detailed-exitcode", "-no-color", "-parallel", "3", "d"}, want: planArgs{Dir: "d", Env: "prod", Out: "p.json", DetailedExitcode: true, NoColor: true, Parallel: 3}},
 		"bad format":   {args: []string{"-format", "yaml"}, wantErr: `invalid value "yaml" for flag -format: unknown format "yaml": want human, json or markdown (see dmplan plan -h)`},
 		"flag after":   {args: []string{"dir", "-json"}, wantErr: `flag -json comes after the argument "dir": flags go before it (see dmplan plan -h)`},
 		"two dirs":     {args: []string{"a", "b"}, wantErr: `unexpected argument "b": dmplan plan takes at most 1 (see dmplan plan -h)`},

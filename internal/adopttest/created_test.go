@@ -12,7 +12,9 @@ import (
 // TestCreatedTablesPlanNoChanges applies the tables dmplan creates for the
 // example project and the adoption-language test file on a local SQLite
 // file, then plans again: reading its own CREATE TABLE text back must
-// give "No changes" (inspection and CREATE TABLE agree on every property).
+// give "No changes" (inspection and CREATE TABLE agree on every property)
+// and the fingerprint the plan expected after it (history and fleet
+// rollouts compare it).
 func TestCreatedTablesPlanNoChanges(t *testing.T) {
 	ctx := context.Background()
 	for _, dir := range []string{"../../examples", "../../hclspec/testdata/adopt"} {
@@ -27,7 +29,8 @@ func TestCreatedTablesPlanNoChanges(t *testing.T) {
 				t.Fatal(err)
 			}
 			tables := 0
-			for _, s := range planner.Diff(spec, "local", live).Steps {
+			first := planner.Diff(spec, "local", live)
+			for _, s := range first.Steps {
 				switch s.Action {
 				case planner.CreateNamespace:
 					if _, err := be.KV().CreateNamespace(ctx, s.Target); err != nil {
@@ -50,6 +53,10 @@ func TestCreatedTablesPlanNoChanges(t *testing.T) {
 			live, err = backend.Inspect(ctx, be.D1(), be.KV())
 			if err != nil {
 				t.Fatal(err)
+			}
+			// What the plan expected the schema to be is what it is.
+			if got := first.LiveFingerprint(live); got != first.FingerprintAfter {
+				t.Errorf("fingerprint after apply %s, the plan expected %s", got, first.FingerprintAfter)
 			}
 			p := planner.Diff(spec, "local", live)
 			for _, s := range p.Steps {

@@ -202,6 +202,7 @@ model "MEMBERSHIP" {
   CHECK (uses >= 0)
 ) WITHOUT ROWID`,
 			`CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), kind TEXT NOT NULL, payload BLOB, UNIQUE (kind, at)) STRICT`,
+			`CREATE TABLE "lines" (id INTEGER PRIMARY KEY, "order" INTEGER NOT NULL CHECK ("order" > 0), "group" TEXT, CHECK ("group" <> 'order' OR "order" < 10))`,
 		},
 		hcl: `
 model "ORG" {
@@ -274,6 +275,23 @@ model "EVENT" {
     table  = "events"
     strict = true
     unique = [["kind", "at"]]
+  }
+}
+
+model "LINE" {
+  storage     = "d1"
+  primary_key = "id"
+  ` + off + `
+  field "id" { type = integer }
+  field "order" {
+    type     = integer
+    required = true
+    check    = "\"order\" > 0"
+  }
+  field "group" { type = string }
+  d1 {
+    table  = "lines"
+    checks = ["\"group\" <> 'order' OR \"order\" < 10"]
   }
 }
 `,
@@ -362,6 +380,13 @@ func roundTrip(t *testing.T, open target) {
 					t.Fatalf("on an empty database: step %s %s (%s)", s.Action, s.Target, s.Reason)
 				}
 				exec(t, fresh, s.SQL...)
+			}
+			live, err := backend.Inspect(context.Background(), fresh.D1(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.LiveFingerprint(live); got != p.FingerprintAfter {
+				t.Errorf("fingerprint after creating %s, the plan expected %s", got, p.FingerprintAfter)
 			}
 			if p := plan(t, fresh, spec); len(p.Steps) > 0 || len(p.Notes) > 0 {
 				t.Errorf("tables dmplan created: want No changes, got\n%s", describe(p))

@@ -39,7 +39,9 @@ func fleetResult(t *testing.T) *fleet.Result {
 		return &planner.Plan{Steps: []planner.Step{{Action: planner.AddColumn, Model: "ITEM", Target: "item.sku", SQL: []string{`ALTER TABLE "item" ADD COLUMN "sku" TEXT`}, Reason: "model ITEM syncs field sku"}}}
 	}
 	res, err := fleet.PlanFleet(context.Background(), &hclspec.Spec{}, "tenants", &hclspec.Fleet{Names: []string{"x"}, Create: true}, memSource{}, dbs,
-		fleet.Options{Plan: func(_ context.Context, _ backend.Backend, _ *hclspec.Spec, db fleet.Database) (*planner.Plan, error) { return add(db), nil }})
+		fleet.Options{Plan: func(_ context.Context, _ backend.Backend, _ *hclspec.Spec, db fleet.Database) (*planner.Plan, error) {
+			return add(db), nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,13 +70,13 @@ model "CHECKED" {
   options { auth = false }
   field "qty" {
     type  = integer
-    check = "qty > 0 AND quantity < 10" # ERROR: Unknown column in check
+    check = "qty > 0 AND quantity < 10" # WARNING: Unknown column in check
   }
   field "note" {
     type  = string
     check = "length(note) < 100 AND QTY IS NOT NULL AND typeof(rowid) = 'integer' AND note COLLATE NOCASE <> 'x'"
   }
   d1 {
-    checks = ["qty <> CAST(note AS INTEGER)", "nope > 1"] # ERROR: Unknown column in check
+    checks = ["qty <> CAST(note AS INTEGER)", "nope > 1"] # WARNING: Unknown column in check
   }
 }
