@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -40,6 +41,21 @@ var Ledgers = []LedgerKind{
 	{Table: "d1_migrations", Tool: "wrangler", Code: NoteLedgerWrangler, name: "name"},
 	{Table: "__drizzle_migrations", Tool: "drizzle", Code: NoteLedgerDrizzle, name: "hash", hashed: true},
 	{Table: "_prisma_migrations", Tool: "Prisma", Code: NoteLedgerPrisma, name: "migration_name"},
+}
+
+// WranglerLedger is wrangler's ledger under another name: the
+// migrations_table of a wrangler configuration's D1 database. Unlike the
+// fixed Ledgers it is not an internal table; the plan notes it as a
+// ledger instead of as an unmanaged table.
+func WranglerLedger(table string) LedgerKind {
+	k := Ledgers[0]
+	k.Table = table
+	return k
+}
+
+// LedgerKinds is Ledgers followed by the extra kinds, in that order.
+func LedgerKinds(extra ...LedgerKind) []LedgerKind {
+	return append(append([]LedgerKind(nil), Ledgers...), extra...)
 }
 
 // ReadSQL is the statement that reads the ledger: one row holding the
@@ -99,8 +115,15 @@ func WithLedgers(ls []Ledger) Option {
 	return func(o *options) { o.ledgers = ls }
 }
 
-// ledgerNotes adds a note per ledger.
+// ledgerNotes adds a note per ledger. A ledger that is not an internal
+// table (wrangler's under a configured name) was noted as an unmanaged
+// table: that note goes.
 func (d *differ) ledgerNotes(ls []Ledger) {
+	for _, l := range ls {
+		d.notes = slices.DeleteFunc(d.notes, func(n Note) bool {
+			return n.Code == NoteUnmanagedTable && strings.EqualFold(n.Target, l.Kind.Table)
+		})
+	}
 	for _, l := range ls {
 		var what string
 		switch {

@@ -46,3 +46,30 @@ func TestLedgerNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerUnderConfiguredName: wrangler's ledger under the
+// migrations_table a wrangler configuration names is noted as the ledger
+// (DM220), not as an unmanaged table (DM201).
+func TestLedgerUnderConfiguredName(t *testing.T) {
+	k := WranglerLedger("schema_log")
+	if k.Table != "schema_log" || k.Code != NoteLedgerWrangler || k.Tool != "wrangler" {
+		t.Fatalf("WranglerLedger = %+v", k)
+	}
+	live := &state.Schema{Tables: []*state.Table{
+		{Name: "Schema_Log", Columns: []*state.Column{{Name: "id", Type: "INTEGER"}, {Name: "name", Type: "TEXT"}}},
+		{Name: "other", Columns: []*state.Column{{Name: "id", Type: "INTEGER"}}},
+	}}
+	l := k.ReadLedger([]string{"dmplan_ledger_count", "id", "name"}, [][]any{{int64(2), int64(2), "0002_b.sql"}})
+	p := Diff(nil, "local", live, WithLedgers([]Ledger{l}))
+	var codes []string
+	for _, n := range p.Notes {
+		codes = append(codes, n.Code+" "+n.Target)
+	}
+	want := []string{"DM201 other", "DM220 schema_log"}
+	if len(codes) != len(want) || codes[0] != want[0] || codes[1] != want[1] {
+		t.Errorf("notes = %v, want %v", codes, want)
+	}
+	if kinds := LedgerKinds(k); len(kinds) != len(Ledgers)+1 || kinds[len(Ledgers)] != k {
+		t.Errorf("LedgerKinds(k) = %+v", kinds)
+	}
+}

@@ -176,7 +176,8 @@ type inspected struct {
 // inspect reads the target for a plan.
 func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
 	last := applier.LastApplyProbe()
-	ledgers := operator.LedgerProbes()
+	extra := wranglerLedgers(be)
+	ledgers := operator.LedgerProbes(extra...)
 	in, err := operator.Inspect(ctx, be.D1(), be.KV(), append(ledgers, last)...)
 	if err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
 	if seeds == nil {
 		seeds = map[string]operator.SeedMemo{}
 	}
-	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds, unfinished: applier.UnfinishedApply(last), ledgers: operator.Ledgers(ledgers)}, nil
+	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds, unfinished: applier.UnfinishedApply(last), ledgers: operator.Ledgers(ledgers, extra...)}, nil
 }
 
 // unfinishedNote tells a plan's reader that the last apply did not

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -148,4 +149,19 @@ func unboundNamespaceWarnings(spec *hclspec.Spec, p *planner.Plan, bound []strin
 		})
 	}
 	return out
+}
+
+// wranglerLedgers is wrangler's ledger under the migrations_table the
+// wrangler target's configuration names for its D1 database, when that is
+// not d1_migrations (always read).
+func wranglerLedgers(be backend.Backend) []planner.LedgerKind {
+	s, ok := be.(*wranglerdev.Store)
+	if !ok {
+		return nil
+	}
+	table := s.Database().MigrationsTable
+	if table == "" || strings.EqualFold(table, wranglerdev.DefaultMigrationsTable) {
+		return nil
+	}
+	return []planner.LedgerKind{planner.WranglerLedger(table)}
 }

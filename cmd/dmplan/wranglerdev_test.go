@@ -385,15 +385,18 @@ func contains(list []string, want ...string) bool {
 // writes (planning creates no local state) is applied by the real `wrangler d1 migrations apply --local`,
 // after which plan against that local state has no changes (and notes
 // wrangler's ledger); a second export, after a field is added, is
-// numbered after it and applies the same way.
+// numbered after it and applies the same way; exported again before
+// wrangler applied it, export refuses. The configuration names its own
+// migrations_table, which plan notes as wrangler's ledger (DM220).
 func TestExportWranglerAppliesWithWrangler(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts wrangler and workerd several times (about a minute); skipped with -short")
 	}
 	t.Parallel()
 	dir := wranglerProject(t, map[string]string{
-		"package.json":   `{"private": true, "type": "module"}`,
-		"wrangler.jsonc": wranglerProjectConfig,
+		"package.json": `{"private": true, "type": "module"}`,
+		// wrangler's ledger under a name of the project's own
+		"wrangler.jsonc": strings.Replace(wranglerProjectConfig, `"migrations_dir": "migrations"`, `"migrations_dir": "migrations", "migrations_table": "schema_log"`, 1),
 		"worker.js":      wranglerProjectWorker,
 		"notes.dm.hcl":   wranglerProjectSpec,
 	})
@@ -421,7 +424,8 @@ func TestExportWranglerAppliesWithWrangler(t *testing.T) {
 	}
 	code, out, errOut = wranglerDmplan(ctx, dir, "plan", "-detailed-exitcode", "-env", "dev", dir)
 	if code != 0 || !strings.Contains(out, "No changes.") ||
-		!strings.Contains(out, "DM220 d1_migrations: table d1_migrations is wrangler's migrations ledger (lists 1 migration, the latest 0001_create_notes_index_notes_by_title.sql)") {
+		!strings.Contains(out, "DM220 schema_log: table schema_log is wrangler's migrations ledger (lists 1 migration, the latest 0001_create_notes_index_notes_by_title.sql)") ||
+		strings.Contains(out, "DM201") {
 		t.Errorf("plan after wrangler applied the export: exit %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -435,6 +439,12 @@ func TestExportWranglerAppliesWithWrangler(t *testing.T) {
 	second := filepath.Join(dir, "migrations", "0002_add_notes_rank.sql")
 	if _, err := os.Stat(second); code != 0 || err != nil {
 		t.Fatalf("second export: exit %d, %v\n%s\n%s", code, err, out, errOut)
+	}
+	// Exported again before wrangler applied it: refused, as the file would
+	// repeat the pending one.
+	code, _, errOut = wranglerDmplan(ctx, dir, "export", "-format", "wrangler", "-env", "dev", dir)
+	if code == 0 || !strings.Contains(errOut, "migration 0002_add_notes_rank.sql in") || !strings.Contains(errOut, "not applied yet") {
+		t.Errorf("export with a pending migration: exit %d\n%s", code, errOut)
 	}
 	applied = wrangler(t, ctx, dir, "d1", "migrations", "apply", "notes-app", "--local")
 	if !strings.Contains(applied, "0002_add_notes_rank.sql") {
