@@ -129,6 +129,9 @@ func (c *cli) readBindings(ctx context.Context, spec *hclspec.Spec, t *hclspec.T
 	}
 	byNS := map[string]*view.KVBinding{}
 	for _, m := range spec.Models {
+		if m.D1Only() || m.KV.Namespace == "" { // no KV side
+			continue
+		}
 		k := byNS[m.KV.Namespace]
 		if k == nil {
 			title := spec.NamespaceTitle(t.Environment, m.KV.Namespace)
