@@ -17,6 +17,10 @@ const (
 	NoteLedgerDrizzle = "DM221"
 	// NoteLedgerPrisma: Prisma's _prisma_migrations (prisma migrate).
 	NoteLedgerPrisma = "DM222"
+	// NoteMigrationsPending: the wrangler migrations folder holds files the
+	// database's ledger does not list yet (wrangler d1 migrations apply
+	// has not run them): the plan is of the database without them.
+	NoteMigrationsPending = "DM223"
 )
 
 // A LedgerKind is a migrations table of another tool that the planner
@@ -108,6 +112,59 @@ func (k LedgerKind) ReadLedger(columns []string, rows [][]any) Ledger {
 	return l
 }
 
+// Pending returns the migration files (names, in the order given) the
+// ledger does not list yet: all of them when it lists none, else those
+// named after its newest, as wrangler applies them in name order.
+func (l Ledger) Pending(files []string) []string {
+	var out []string
+	for _, f := range files {
+		if l.Count == 0 || f > l.Latest {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Listed says what the ledger lists, for messages: "lists no
+// migrations", "lists 1 migration, the latest 0001_a.sql".
+func (l Ledger) Listed() string {
+	var what string
+	switch {
+	case l.Count == 0:
+		what = "lists no migrations"
+	case l.Count == 1:
+		what = "lists 1 migration"
+	default:
+		what = fmt.Sprintf("lists %d migrations", l.Count)
+	}
+	if l.Latest != "" {
+		what += ", the latest " + l.Latest
+	}
+	return what
+}
+
+// PendingNote is the NoteMigrationsPending note for the pending files of
+// the folder dir (as shown) that the ledger l does not list.
+func PendingNote(l Ledger, dir string, pending []string) Note {
+	files := pending[0]
+	if len(pending) > 3 {
+		files = strings.Join(pending[:3], ", ") + fmt.Sprintf(" and %d more", len(pending)-3)
+	} else if len(pending) > 1 {
+		files = strings.Join(pending, ", ")
+	}
+	return Note{Code: NoteMigrationsPending, Target: dir, Message: fmt.Sprintf(
+		"%s not applied yet (%s %s): this plan is of the database without %s; run wrangler d1 migrations apply first",
+		pluralN(len(pending), "migration", "migrations")+" in "+dir+" ("+files+")", l.Kind.Table, l.Listed(),
+		map[bool]string{true: "it", false: "them"}[len(pending) == 1])}
+}
+
+func pluralN(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // WithLedgers makes the plan report other tools' migrations tables found
 // in the database (a note each, NoteLedgerWrangler…): dmplan leaves them
 // alone, and a reader learns that another tool also migrates this schema.
@@ -125,18 +182,7 @@ func (d *differ) ledgerNotes(ls []Ledger) {
 		})
 	}
 	for _, l := range ls {
-		var what string
-		switch {
-		case l.Count == 0:
-			what = "lists no migrations"
-		case l.Count == 1:
-			what = "lists 1 migration"
-		default:
-			what = fmt.Sprintf("lists %d migrations", l.Count)
-		}
-		if l.Latest != "" {
-			what += ", the latest " + l.Latest
-		}
+		what := l.Listed()
 		d.note(l.Kind.Code, l.Kind.Table, fmt.Sprintf("table %s is %s's migrations ledger (%s): another tool's ledger, left alone", l.Kind.Table, l.Kind.Tool, what))
 	}
 }

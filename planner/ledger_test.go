@@ -73,3 +73,35 @@ func TestLedgerUnderConfiguredName(t *testing.T) {
 		t.Errorf("LedgerKinds(k) = %+v", kinds)
 	}
 }
+
+// TestLedgerPending: the files a wrangler ledger does not list yet, and
+// the note a plan shows for them.
+func TestLedgerPending(t *testing.T) {
+	files := []string{"0001_a.sql", "0002_b.sql", "0003_c.sql", "0004_d.sql", "0005_e.sql"}
+	for _, tc := range []struct {
+		name    string
+		l       Ledger
+		pending int
+		message string
+	}{
+		{"up to date", Ledger{Kind: Ledgers[0], Count: 5, Latest: "0005_e.sql"}, 0, ""},
+		{"one pending", Ledger{Kind: Ledgers[0], Count: 4, Latest: "0004_d.sql"}, 1,
+			"1 migration in migrations (0005_e.sql) not applied yet (d1_migrations lists 4 migrations, the latest 0004_d.sql): this plan is of the database without it; run wrangler d1 migrations apply first"},
+		{"none applied", Ledger{Kind: WranglerLedger("schema_log")}, 5,
+			"5 migrations in migrations (0001_a.sql, 0002_b.sql, 0003_c.sql and 2 more) not applied yet (schema_log lists no migrations): this plan is of the database without them; run wrangler d1 migrations apply first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.l.Pending(files)
+			if len(p) != tc.pending {
+				t.Fatalf("Pending = %v, want %d files", p, tc.pending)
+			}
+			if len(p) == 0 {
+				return
+			}
+			n := PendingNote(tc.l, "migrations", p)
+			if n.Code != NoteMigrationsPending || n.Message != tc.message {
+				t.Errorf("note = %s %s\nwant %s", n.Code, n.Message, tc.message)
+			}
+		})
+	}
+}

@@ -340,6 +340,10 @@ func (s *Store) NamespaceID(binding string) string {
 	return ""
 }
 
+// MigrationsPath is the folder `wrangler d1 migrations` reads for the
+// Store's D1 database (migrations_dir, relative to the configuration).
+func (s *Store) MigrationsPath() string { return s.config.MigrationsPath(s.db) }
+
 // KVBindings are the bindings of the configuration's kv_namespaces (for
 // its wrangler environment): the namespaces this backend has.
 func (s *Store) KVBindings() []string {

@@ -331,44 +331,46 @@ var migrationNumber = regexp.MustCompile(`^(\d+)_`)
 // is, so a new file would repeat what the pending one does. shown is
 // dir as messages show it.
 func pendingMigrations(dir, shown string, ledgers []planner.Ledger) error {
+	l := wranglerLedger(ledgers)
+	if l == nil {
+		return nil
+	}
+	pending := l.Pending(migrationFiles(dir))
+	if len(pending) == 0 {
+		return nil
+	}
+	what := "migration " + pending[0] + " in " + shown + " is"
+	if len(pending) > 1 {
+		what = fmt.Sprintf("%d migrations in %s (%s) are", len(pending), shown, strings.Join(pending, ", "))
+	}
+	return fmt.Errorf("%s not applied yet to this database (its %s %s)", what, l.Kind.Table, l.Listed())
+}
+
+// wranglerLedger is wrangler's ledger among those read, nil without one.
+func wranglerLedger(ledgers []planner.Ledger) *planner.Ledger {
 	var l *planner.Ledger
 	for i := range ledgers {
 		if ledgers[i].Kind.Code == planner.NoteLedgerWrangler {
 			l = &ledgers[i]
 		}
 	}
-	if l == nil {
-		return nil
-	}
+	return l
+}
+
+// migrationFiles are the names of dir's migrations (NNNN_name.sql), in
+// name order; none when dir does not exist.
+func migrationFiles(dir string) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil // no folder yet: nothing pending
-	}
-	var pending []string
-	for _, e := range entries {
-		n := e.Name()
-		if !strings.HasSuffix(n, ".sql") || !migrationNumber.MatchString(n) {
-			continue
-		}
-		if l.Count == 0 || n > l.Latest {
-			pending = append(pending, n)
-		}
-	}
-	if len(pending) == 0 {
 		return nil
 	}
-	listed := "lists no migrations"
-	switch {
-	case l.Count == 1:
-		listed = "lists 1 migration, the latest " + l.Latest
-	case l.Count > 1:
-		listed = fmt.Sprintf("lists %d migrations, the latest %s", l.Count, l.Latest)
+	var out []string
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, ".sql") && migrationNumber.MatchString(n) {
+			out = append(out, n)
+		}
 	}
-	what := "migration " + pending[0] + " in " + shown + " is"
-	if len(pending) > 1 {
-		what = fmt.Sprintf("%d migrations in %s (%s) are", len(pending), shown, strings.Join(pending, ", "))
-	}
-	return fmt.Errorf("%s not applied yet to this database (its %s %s)", what, l.Kind.Table, listed)
+	return out
 }
 
 // writeMigration writes the next migration of dir (created if missing):

@@ -262,6 +262,9 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}
 	diags = append(diags, wranglerWarnings(spec, p, be)...)
+	if n := c.pendingMigrationsNote(be, in.ledgers); n != nil {
+		p.Notes = append(p.Notes, *n)
+	}
 	return &derivation{plan: p, live: live, pending: pending, gateway: gw, stored: stored, seeds: in.seeds, unremembered: unremembered, ledgers: in.ledgers}, diags, nil
 }
 

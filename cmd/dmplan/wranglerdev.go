@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,4 +165,26 @@ func wranglerLedgers(be backend.Backend) []planner.LedgerKind {
 		return nil
 	}
 	return []planner.LedgerKind{planner.WranglerLedger(table)}
+}
+
+// pendingMigrationsNote is the plan's note (DM223) on a wrangler target
+// whose migrations folder holds files its ledger does not list yet (all
+// of them when the database has no ledger): nil otherwise.
+func (c *cli) pendingMigrationsNote(be backend.Backend, ledgers []planner.Ledger) *planner.Note {
+	s, ok := be.(*wranglerdev.Store)
+	if !ok {
+		return nil
+	}
+	dir := s.MigrationsPath()
+	l := wranglerLedger(ledgers)
+	if l == nil {
+		table := cmp.Or(s.Database().MigrationsTable, wranglerdev.DefaultMigrationsTable)
+		l = &planner.Ledger{Kind: planner.WranglerLedger(table)}
+	}
+	pending := l.Pending(migrationFiles(dir))
+	if len(pending) == 0 {
+		return nil
+	}
+	n := planner.PendingNote(*l, c.relPath(dir), pending)
+	return &n
 }

@@ -446,6 +446,11 @@ func TestExportWranglerAppliesWithWrangler(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "migration 0002_add_notes_rank.sql in") || !strings.Contains(errOut, "not applied yet") {
 		t.Errorf("export with a pending migration: exit %d\n%s", code, errOut)
 	}
+	// and plan says so (DM223): it plans the column wrangler will add.
+	code, out, errOut = wranglerDmplan(ctx, dir, "plan", "-env", "dev", dir)
+	if code != 0 || !strings.Contains(out, "migrations (0002_add_notes_rank.sql) not applied yet (schema_log lists 1 migration") || !strings.Contains(out, "DM223 ") {
+		t.Errorf("plan with a pending migration: exit %d\n%s\n%s", code, out, errOut)
+	}
 	applied = wrangler(t, ctx, dir, "d1", "migrations", "apply", "notes-app", "--local")
 	if !strings.Contains(applied, "0002_add_notes_rank.sql") {
 		t.Errorf("wrangler did not apply the second migration:\n%s", applied)
