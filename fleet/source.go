@@ -12,6 +12,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 // Database is one database of a fleet.
@@ -44,6 +45,22 @@ type Source interface {
 // ErrNotADatabase is returned by Open for a name that is no database of the
 // fleet (missing, when opened for writing).
 var ErrNotADatabase = errors.New("fleet: no such database")
+
+// ErrDatabaseName is returned by Open, and given as the reason a plan
+// shows a database unreachable, when a prefix or pattern selected a
+// database whose name no database of a fleet can have (a backup copy
+// "t-a.bak", a directory "t-b old"): its tenant's KV keys and the runtime's
+// Tenant need a valid name (hclspec.ValidDatabaseName), so it is never
+// planned nor changed.
+var ErrDatabaseName = errors.New("is not a database name of a fleet (1 to 64 letters, digits, \"-\" or \"_\")")
+
+// checkName refuses a name no database of a fleet can have.
+func checkName(name string) error {
+	if !hclspec.ValidDatabaseName(name) {
+		return fmt.Errorf("%q %w: rename it, or narrow the databases block's selector so it is not selected", name, ErrDatabaseName)
+	}
+	return nil
+}
 
 // tenantBackend is one database's D1 with the fleet's KV.
 type tenantBackend struct {
@@ -173,6 +190,9 @@ func (l *Local) List(ctx context.Context) ([]Database, error) {
 
 // Open opens Dir/<name>/d1.sqlite with the shared KV.
 func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
+	if err := checkName(db.Name); err != nil {
+		return nil, err
+	}
 	dir := filepath.Join(l.Dir, db.Name)
 	var s *local.Store
 	var err error
@@ -227,6 +247,9 @@ func (c *Cloudflare) List(ctx context.Context) ([]Database, error) {
 // Missing database opened readOnly is an empty in-memory D1, which is what
 // creating it gives.
 func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
+	if err := checkName(db.Name); err != nil {
+		return nil, err
+	}
 	if db.Missing || db.ID == "" {
 		if !readOnly {
 			return nil, fmt.Errorf("open database %s: %w", db.Name, ErrNotADatabase)
