@@ -32,7 +32,10 @@ type Fleet struct {
 	// is create-only: a live database elsewhere is blocked (DM140).
 	Jurisdiction string
 
+	// DeclRange is the databases block's; FileRange the file attribute's
+	// value (zero without file), where errors reading the file point.
 	DeclRange hcl.Range
+	FileRange hcl.Range
 }
 
 // Selector says how the fleet's databases are chosen, for messages:
@@ -157,6 +160,7 @@ func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 			diags = append(diags, errorf(a.Expr.Range(), "Invalid value", "The file must name a file listing the databases, one per line."))
 		}
 		f.File = s
+		f.FileRange = a.Expr.Range()
 	}
 	if a, ok := attrs["create"]; ok {
 		v, d := staticBool(a)
