@@ -204,6 +204,7 @@ func TenantKeyPattern(database, pattern string) string {
 // Model struct per model.
 func (s *Spec) Tenant(database string) *Spec {
 	c := *s
+	c.tenant = database
 	c.Models = make([]*Model, len(s.Models))
 	for i, m := range s.Models {
 		mc := *m
@@ -214,3 +215,7 @@ func (s *Spec) Tenant(database string) *Spec {
 	}
 	return &c
 }
+
+// TenantName is the database whose view of a fleet the Spec is (made by
+// Tenant), "" for a Spec as loaded.
+func (s *Spec) TenantName() string { return s.tenant }

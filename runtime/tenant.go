@@ -13,6 +13,21 @@ import (
 // database, so a gateway serves only the tenant whose database it binds.
 var ErrTenantNotBound = errors.New("runtime: the backend does not reach the tenant's database")
 
+// ErrTenantRequired is returned by every record operation of a Datastore
+// opened on a fleet environment (one with a databases block) rather than
+// for one of its tenants: its records would land in the shared KV
+// namespaces outside every tenant's "<name>/" keys. Open the tenant with
+// Tenant(name, backend); hooks and middleware registered on the fleet's
+// Datastore run for its tenants.
+var ErrTenantRequired = errors.New("runtime: the environment is a fleet of databases: open a tenant with Datastore.Tenant(name, backend)")
+
+// fleetRoot reports whether a Datastore of spec opened on environment env
+// serves a whole fleet, not one of its databases.
+func fleetRoot(spec *hclspec.Spec, env string) bool {
+	e := spec.Environment(env)
+	return e != nil && e.Fleet != nil && spec.TenantName() == ""
+}
+
 // databaseNamer is a backend that knows the D1 database it reaches (the
 // cloudflare and gateway backends).
 type databaseNamer interface{ DatabaseName() string }

@@ -1,0 +1,86 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/runtime"
+)
+
+// A Datastore opened on a fleet environment (its databases block) serves
+// no tenant: every record operation is refused with ErrTenantRequired
+// before anything is written, so a record never lands in the shared KV
+// namespace under a key outside every tenant's "<name>/" prefix (where no
+// tenant's plan or reconcile sees it). Hooks and middleware still register
+// on it (its tenants share them), and its tenants work. The same spec
+// opened on an environment of one database is not refused.
+func TestTenantRequired(t *testing.T) {
+	ctx := context.Background()
+	_, bes := tenantFleet(t, "acme")
+	fleetHCL := strings.Replace(tenantHCL, `project "shop" {}`, `project "shop" {}
+environment "tenants" {
+  backend = "local"
+  path    = "fleet"
+  databases {
+    prefix = "a"
+  }
+}
+environment "one" {
+  backend = "local"
+}`, 1)
+	spec, diags := hclspec.LoadSources("shop", map[string][]byte{"a.dm.hcl": []byte(fleetHCL)})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	// Namespace titles carry the environment: the fixture's namespace is
+	// shop-local-ITEM, so both Datastores are opened for it by name.
+	nss, err := bes["acme"].KV().Namespaces(ctx)
+	if err != nil || len(nss) != 1 {
+		t.Fatalf("namespaces %v, %v", nss, err)
+	}
+	root, err := runtime.Open(ctx, spec, bes["acme"], runtime.WithEnvironment("tenants"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := root.Hook("ITEM", "after_create", func(context.Context, *runtime.Event) error { return nil }); err != nil {
+		t.Errorf("hook on the fleet's Datastore: %v", err)
+	}
+	ops := []struct {
+		name string
+		do   func() error
+	}{
+		{"create", func() error {
+			_, err := root.System().Create(ctx, "ITEM", map[string]any{"item_id": "x", "name": "n"})
+			return err
+		}},
+		{"get", func() error { _, err := root.System().Get(ctx, "ITEM", "x"); return err }},
+		{"delete", func() error { return root.System().Delete(ctx, "ITEM", "x") }},
+		{"query", func() error { _, err := root.System().Query("ITEM").List(ctx); return err }},
+	}
+	for _, op := range ops {
+		if err := op.do(); !errors.Is(err, runtime.ErrTenantRequired) {
+			t.Errorf("%s on the fleet's Datastore: %v, want ErrTenantRequired", op.name, err)
+		}
+	}
+	page, err := bes["acme"].KV().List(ctx, nss[0].ID, "", "", 0)
+	if err != nil || len(page.Keys) != 0 {
+		t.Errorf("the shared namespace holds %v (%v) after refused writes", page.Keys, err)
+	}
+	acme, err := root.Tenant("acme", bes["acme"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acme.System().Create(ctx, "ITEM", map[string]any{"item_id": "x", "name": "n"}); err != nil && !errors.Is(err, runtime.ErrNotMigrated) {
+		t.Errorf("create on the tenant: %v", err)
+	}
+	one, err := runtime.Open(ctx, spec, bes["acme"], runtime.WithEnvironment("one"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := one.System().Get(ctx, "ITEM", "x"); errors.Is(err, runtime.ErrTenantRequired) {
+		t.Errorf("an environment of one database: %v", err)
+	}
+}
