@@ -58,6 +58,9 @@ func Resolve(ctx context.Context, f *hclspec.Fleet, base string, src Source) ([]
 		d, ok := byName[n]
 		if !ok {
 			d = Database{Name: n, Missing: true}
+			if f.Create {
+				d.Create, d.Jurisdiction = true, f.Jurisdiction
+			}
 		}
 		out = append(out, d)
 	}

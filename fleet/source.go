@@ -26,6 +26,10 @@ type Database struct {
 	// Missing says the database is listed (names or file) but does not
 	// exist.
 	Missing bool `json:"missing,omitempty"`
+	// Create says a Missing database is to be created (the databases
+	// block sets create = true), in Jurisdiction: Open for writing creates
+	// it. Open refuses a Missing database without Create.
+	Create bool `json:"create,omitempty"`
 }
 
 // Source is where a fleet's databases live.
@@ -34,7 +38,9 @@ type Source interface {
 	List(ctx context.Context) ([]Database, error)
 	// Open opens one database of the fleet with the fleet's shared KV.
 	// readOnly opens it for plans: nothing is created or written. A
-	// Missing database opens as an empty D1 when readOnly.
+	// Missing database opens as an empty D1 when readOnly; for writing,
+	// it is created when its Create is set and refused (ErrNotADatabase)
+	// otherwise.
 	Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error)
 	// KV is the fleet's shared KV store; its namespaces are listed once
 	// and remembered (the first call lists them).
@@ -201,6 +207,8 @@ func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.B
 		s, err = local.OpenReadOnlyOrEmpty(ctx, dir)
 	case l.readOnly:
 		return nil, fmt.Errorf("open database %s for writing: the fleet was opened read-only", db.Name)
+	case db.Missing && !db.Create:
+		return nil, fmt.Errorf("open database %s: %w (create = true in the databases block creates it)", db.Name, ErrNotADatabase)
 	default:
 		s, err = local.Open(ctx, dir)
 	}
@@ -222,6 +230,12 @@ func (l *Local) Close() error { return l.kvbe.Close() }
 type Cloudflare struct {
 	Account *cloudflare.Store
 	kv      *cachedKV
+
+	// created holds the databases Open created, by name: a rollout opens
+	// a database more than once (its lease, then its apply), and the
+	// second Open must find the first one's database, not create again.
+	mu      sync.Mutex
+	created map[string]cloudflare.Database
 }
 
 // NewCloudflare returns the fleet of the account's databases.
@@ -245,15 +259,24 @@ func (c *Cloudflare) List(ctx context.Context) ([]Database, error) {
 
 // Open returns the database's D1 (no request) with the shared KV. A
 // Missing database opened readOnly is an empty in-memory D1, which is what
-// creating it gives.
+// creating it gives; opened for writing, it is created (one request, in
+// its Jurisdiction) when its Create is set.
 func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
 	if err := checkName(db.Name); err != nil {
 		return nil, err
 	}
-	if db.Missing || db.ID == "" {
-		if !readOnly {
-			return nil, fmt.Errorf("open database %s: %w", db.Name, ErrNotADatabase)
+	if (db.Missing || db.ID == "") && !readOnly {
+		if !db.Missing || !db.Create {
+			return nil, fmt.Errorf("open database %s: %w (create = true in the databases block creates it)", db.Name, ErrNotADatabase)
 		}
+		created, err := c.create(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("open database %s: %w", db.Name, err)
+		}
+		s := c.Account.WithDatabase(created.ID, created.Name)
+		return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+	}
+	if db.Missing || db.ID == "" {
 		mem, err := local.OpenMemory(ctx)
 		if err != nil {
 			return nil, err
@@ -262,6 +285,42 @@ func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (back
 	}
 	s := c.Account.WithDatabase(db.ID, db.Name)
 	return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+}
+
+// create creates the Missing database db once per Cloudflare: a later
+// Open of it reuses the database. When the create fails because the
+// database exists by now (made since the fleet was listed), the list
+// finds it; it is used only in the fleet's jurisdiction.
+func (c *Cloudflare) create(ctx context.Context, db Database) (cloudflare.Database, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.created[db.Name]; ok {
+		return d, nil
+	}
+	d, err := c.Account.CreateDatabase(ctx, db.Name, db.Jurisdiction)
+	if err != nil {
+		all, lerr := c.Account.ListDatabases(ctx)
+		if lerr != nil {
+			return d, err
+		}
+		found := false
+		for _, l := range all {
+			if l.Name == db.Name {
+				d, found = l, true
+			}
+		}
+		if !found {
+			return d, err
+		}
+		if d.Jurisdiction != db.Jurisdiction {
+			return d, fmt.Errorf("%w; it exists now, in jurisdiction %q, not %q", err, d.Jurisdiction, db.Jurisdiction)
+		}
+	}
+	if c.created == nil {
+		c.created = map[string]cloudflare.Database{}
+	}
+	c.created[db.Name] = d
+	return d, nil
 }
 
 // KV is the account's KV, its namespaces listed once.
