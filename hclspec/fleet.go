@@ -94,6 +94,10 @@ func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 	if content == nil {
 		return f, diags
 	}
+	if b == BackendWrangler {
+		diags = append(diags, errorf(blk.DefRange, "Block not valid for this backend",
+			"A databases block (a fleet of databases) is for the cloudflare and local backends; the %s backend serves one database.", b))
+	}
 	attrs := content.Attributes
 	var selectors []*hcl.Attribute
 	for _, a := range sortedAttrs(attrs) {
