@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/fleet"
 	"github.com/dmplan/dmplan/hclspec"
@@ -90,5 +91,44 @@ func TestPlanFleetInvalidNames(t *testing.T) {
 	cf := fleet.NewCloudflare(acct)
 	if _, err := cf.Open(ctx, fleet.Database{Name: "a.b", ID: "0123"}, false); !errors.Is(err, fleet.ErrDatabaseName) {
 		t.Errorf("cloudflare Open(a.b) = %v, want ErrDatabaseName", err)
+	}
+}
+
+// A database of a local fleet holds its d1.sqlite only: the fleet's KV is
+// the shared kv.sqlite, so opening a database for writing leaves no
+// kv.sqlite of its own (one would read as a per-tenant KV that nothing
+// uses). A kv.sqlite that was there before is left alone.
+func TestLocalOpenLeavesNoTenantKV(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "fleet")
+	src, err := fleet.OpenLocal(ctx, dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if err := os.MkdirAll(filepath.Join(dir, "old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "old", "kv.sqlite"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"new", "old"} {
+		be, err := src.Open(ctx, fleet.Database{Name: n}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := be.D1().Query(ctx, backend.Stmt{SQL: `CREATE TABLE t (x)`}); err != nil {
+			t.Fatal(err)
+		}
+		be.Close()
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "new"))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "kv.sqlite") {
+			t.Errorf("new database's directory holds %s", e.Name())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "old", "kv.sqlite")); err != nil {
+		t.Errorf("the kv.sqlite that was there is gone: %v", err)
 	}
 }

@@ -172,6 +172,24 @@ func openLocalKV(ctx context.Context, dir string) (backend.Backend, error) {
 	return be, nil
 }
 
+// openLocalD1 opens dir's d1.sqlite for writing. local.Open also creates
+// dir/kv.sqlite, which a database of a fleet does not use (the fleet's KV
+// is shared); it is removed again when it is new.
+func openLocalD1(ctx context.Context, dir string) (*local.Store, error) {
+	kvPath := filepath.Join(dir, local.KVFile)
+	_, statErr := os.Stat(kvPath)
+	s, err := local.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if os.IsNotExist(statErr) {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(kvPath + suffix)
+		}
+	}
+	return s, nil
+}
+
 // List returns the subdirectories of Dir that hold a d1.sqlite.
 func (l *Local) List(ctx context.Context) ([]Database, error) {
 	entries, err := os.ReadDir(l.Dir)
@@ -210,7 +228,7 @@ func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.B
 	case db.Missing && !db.Create:
 		return nil, fmt.Errorf("open database %s: %w (create = true in the databases block creates it)", db.Name, ErrNotADatabase)
 	default:
-		s, err = local.Open(ctx, dir)
+		s, err = openLocalD1(ctx, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", db.Name, err)
