@@ -2,6 +2,7 @@ package hclspec
 
 import (
 	"path"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -204,7 +205,8 @@ func TenantKeyPattern(database, pattern string) string {
 
 // Tenant returns the spec as one database of a fleet sees it: a shallow
 // copy whose models' KV key patterns start with "<database>/"
-// (TenantKeyPattern). Everything else is shared with s; the copy costs one
+// (TenantKeyPattern); on a tenant's view, the other tenant's prefix is
+// replaced, not kept. Everything else is shared with s; the copy costs one
 // Model struct per model.
 func (s *Spec) Tenant(database string) *Spec {
 	c := *s
@@ -213,11 +215,21 @@ func (s *Spec) Tenant(database string) *Spec {
 	for i, m := range s.Models {
 		mc := *m
 		if !m.D1Only() {
-			mc.KV.KeyPattern = TenantKeyPattern(database, m.KV.KeyPattern)
+			mc.KV.KeyPattern = TenantKeyPattern(database, strings.TrimPrefix(m.KV.KeyPattern, s.tenantPrefix()))
 		}
 		c.Models[i] = &mc
 	}
 	return &c
+}
+
+// tenantPrefix is what Tenant put before the key patterns of s: "" for a
+// Spec as loaded. A tenant's view of a tenant's view starts from the
+// loaded patterns again.
+func (s *Spec) tenantPrefix() string {
+	if s.tenant == "" {
+		return ""
+	}
+	return TenantKeyPattern(s.tenant, "")
 }
 
 // TenantName is the database whose view of a fleet the Spec is (made by

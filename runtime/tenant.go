@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
@@ -46,7 +47,9 @@ type databaseNamer interface{ DatabaseName() string }
 // compiled form, no request (see BenchmarkTenant).
 //
 // A backend that names its database (cloudflare, gateway) and names
-// another is refused with an error wrapping ErrTenantNotBound.
+// another is refused with an error wrapping ErrTenantNotBound. Called on a
+// tenant's Datastore, Tenant serves the named tenant as if called on the
+// fleet's (its keys start with "<name>/" alone).
 func (ds *Datastore) Tenant(name string, b backend.Backend) (*Datastore, error) {
 	if !hclspec.ValidDatabaseName(name) {
 		return nil, fmt.Errorf("open tenant %q: %w: a database name of a fleet is 1 to 64 letters, digits, \"-\" or \"_\"", name, ErrInvalid)
@@ -60,6 +63,11 @@ func (ds *Datastore) Tenant(name string, b backend.Backend) (*Datastore, error) 
 		}
 	}
 	spec := ds.spec.Tenant(name)
+	// On a tenant's Datastore, the keys are rebased from that tenant's.
+	own := ""
+	if n := ds.spec.TenantName(); n != "" {
+		own = hclspec.TenantKeyPattern(n, "")
+	}
 	t := &Datastore{
 		spec:   spec,
 		b:      b,
@@ -78,7 +86,7 @@ func (ds *Datastore) Tenant(name string, b backend.Backend) (*Datastore, error) 
 		c := *m
 		c.spec = sm
 		if c.keySplit && !sm.D1Only() {
-			c.keyPrefix = hclspec.TenantKeyPattern(name, m.keyPrefix)
+			c.keyPrefix = hclspec.TenantKeyPattern(name, strings.TrimPrefix(m.keyPrefix, own))
 		}
 		t.models[sm.Name] = &c
 	}

@@ -84,3 +84,48 @@ environment "one" {
 		t.Errorf("an environment of one database: %v", err)
 	}
 }
+
+// Tenant called on a tenant's Datastore serves the named tenant, as if
+// called on the fleet's: its keys start with that tenant's name alone
+// (not "globex/acme/..."), and its spec's key patterns too.
+func TestTenantOfTenant(t *testing.T) {
+	ctx := context.Background()
+	spec, bes := tenantFleet(t, "acme", "globex")
+	ds, err := runtime.Open(ctx, spec, bes["acme"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme, err := ds.Tenant("acme", bes["acme"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	globex, err := acme.Tenant("globex", bes["globex"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := globex.Spec().Model("ITEM").KV.KeyPattern; got != "globex/item:{id}" {
+		t.Errorf("key pattern of the tenant of a tenant = %q", got)
+	}
+	if got := spec.Tenant("acme").Tenant("globex").Model("ITEM").KV.KeyPattern; got != "globex/item:{id}" {
+		t.Errorf("Spec.Tenant of a tenant's spec: key pattern %q", got)
+	}
+	if _, err := globex.System().Create(ctx, "ITEM", map[string]any{"item_id": "g1", "name": "g"}); err != nil {
+		t.Fatal(err)
+	}
+	nss, err := bes["acme"].KV().Namespaces(ctx)
+	if err != nil || len(nss) != 1 {
+		t.Fatalf("namespaces %v, %v", nss, err)
+	}
+	page, err := bes["acme"].KV().List(ctx, nss[0].ID, "", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Keys) != 1 || page.Keys[0].Name != "globex/item:g1" {
+		t.Errorf("keys = %+v, want globex/item:g1", page.Keys)
+	}
+	if r, err := ds.Tenant("globex", bes["globex"]); err != nil {
+		t.Fatal(err)
+	} else if _, err := r.System().Get(ctx, "ITEM", "g1"); err != nil {
+		t.Errorf("globex reads its record: %v", err)
+	}
+}
