@@ -73,8 +73,13 @@ type tenantBackend struct {
 	d1    backend.D1
 	kv    backend.KV
 	desc  string
+	name  string
 	close func() error
 }
+
+// DatabaseName is the fleet database the backend reaches: runtime's
+// Tenant refuses a tenant of another name on it.
+func (b *tenantBackend) DatabaseName() string { return b.name }
 
 func (b *tenantBackend) D1() backend.D1   { return b.d1 }
 func (b *tenantBackend) KV() backend.KV   { return b.kv }
@@ -233,7 +238,7 @@ func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.B
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", db.Name, err)
 	}
-	return &tenantBackend{d1: s.D1(), kv: l.kv, desc: "local " + filepath.Join(dir, local.D1File), close: s.Close}, nil
+	return &tenantBackend{name: db.Name, d1: s.D1(), kv: l.kv, desc: "local " + filepath.Join(dir, local.D1File), close: s.Close}, nil
 }
 
 // KV is the fleet's shared KV.
@@ -292,17 +297,17 @@ func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (back
 			return nil, fmt.Errorf("open database %s: %w", db.Name, err)
 		}
 		s := c.Account.WithDatabase(created.ID, created.Name)
-		return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+		return &tenantBackend{name: db.Name, d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
 	}
 	if db.Missing || db.ID == "" {
 		mem, err := local.OpenMemory(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return &tenantBackend{d1: mem.D1(), kv: c.kv, desc: "cloudflare database " + db.Name + " (to create)", close: mem.Close}, nil
+		return &tenantBackend{name: db.Name, d1: mem.D1(), kv: c.kv, desc: "cloudflare database " + db.Name + " (to create)", close: mem.Close}, nil
 	}
 	s := c.Account.WithDatabase(db.ID, db.Name)
-	return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+	return &tenantBackend{name: db.Name, d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
 }
 
 // create creates the Missing database db once per Cloudflare: a later
