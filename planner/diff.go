@@ -128,6 +128,9 @@ type differ struct {
 	after       *state.Schema
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
+	// fkFromBlock: of the table alterTable compares, the columns (lower
+	// case) whose declared REFERENCES is a one-column foreign_key block.
+	fkFromBlock map[string]bool
 	duplicates  map[string]bool   // index name -> its table holds duplicates
 	targets     []string          // WithTargets: the models planned; none: all
 	pending     []PendingBackfill // backfills an interrupted apply left

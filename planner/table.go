@@ -116,6 +116,8 @@ func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
 // alterTable plans the additions to an existing table and blocks what
 // cannot be done in place.
 func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
+	want, have, fromBlock := alignConstraints(want, have, d.byName)
+	d.fkFromBlock = fromBlock
 	pkOK := d.checkPrimaryKey(m, want, have)
 	d.compareTableSQL(m, want, have)
 	d.unmodeledNotes(m, have)
@@ -323,12 +325,12 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 		}
 	}
 	if f != nil && f.SQL.Default != "" {
-		if defaultKey(want.Default) != defaultKey(have.Default) {
+		if defaultKey(want.Default) != defaultKey(have.Default) && !sameLiteral(want.Default, have.Default, haveType) {
 			d.block(m, target, CodeSQLDefaultChange,
 				fmt.Sprintf("field %s.%s declares sql_default %s but column %s has default %s; D1 fills it, and SQLite cannot alter a default", m.Name, want.Name, want.Default, target, showDefault(have.Default)),
 				fmt.Sprintf("set sql_default to the live default (%s), or rebuild table %s by hand with the declared one", sqlDefaultAttr(have.Default), t.Name))
 		}
-	} else if !want.PK && !sameDefault(want.Default, have.Default) {
+	} else if !want.PK && !sameDefault(want.Default, have.Default, haveType) {
 		d.note(NoteDefaultDiffers, target,
 			fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default)))
 	}
@@ -342,14 +344,14 @@ func normDefault(s string) string {
 	return s
 }
 
-// sameDefault reports whether two DEFAULT clauses are the same value. Two
-// quoted timestamps of the same instant are: dmplan writes timestamp
-// defaults in the runtime's form (UTC, milliseconds) since a configuration
-// may spell them otherwise, and a table created from the other spelling
-// needs no note.
-func sameDefault(a, b string) bool {
+// sameDefault reports whether two DEFAULT clauses are the same value in
+// a column declared colType. Two quoted timestamps of the same instant
+// are: dmplan writes timestamp defaults in the runtime's form (UTC,
+// milliseconds) since a configuration may spell them otherwise, and a
+// table created from the other spelling needs no note.
+func sameDefault(a, b, colType string) bool {
 	a, b = normDefault(a), normDefault(b)
-	if a == b || defaultKey(a) == defaultKey(b) {
+	if a == b || defaultKey(a) == defaultKey(b) || sameLiteral(a, b, colType) {
 		return true
 	}
 	ta, okA := quotedTime(a)

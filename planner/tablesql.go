@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/dmplan/dmplan/hclspec"
@@ -172,6 +174,47 @@ func defaultKey(s string) string {
 	return normExpr(s)
 }
 
+// sameLiteral reports whether two literal defaults store the same value
+// in a column declared colType: TRUE and FALSE are the integers 1 and 0
+// (drizzle-kit writes DEFAULT false, dmplan 0 for default = false), and
+// in a column of INTEGER, REAL or NUMERIC affinity numbers compare by
+// value (DEFAULT 0.0 stores the 0 that DEFAULT 0 does; a TEXT column
+// keeps the text '0.0').
+func sameLiteral(a, b, colType string) bool {
+	ka, kb := literalKey(a, colType), literalKey(b, colType)
+	return ka != "" && ka == kb
+}
+
+func literalKey(d, colType string) string {
+	d = defaultKey(d)
+	switch strings.ToUpper(d) {
+	case "TRUE":
+		d = "1"
+	case "FALSE":
+		d = "0"
+	}
+	num := strings.TrimPrefix(strings.Join(strings.Fields(d), ""), "+") // the normal form spaces a sign
+	if !isNumericLiteral(strings.TrimPrefix(num, "-")) || strings.HasPrefix(strings.ToLower(strings.TrimPrefix(num, "-")), "0x") {
+		return ""
+	}
+	switch affinity(colType) {
+	case "INTEGER", "REAL", "NUMERIC":
+	default:
+		return "text:" + num
+	}
+	if i, err := strconv.ParseInt(num, 10, 64); err == nil {
+		return "int:" + strconv.FormatInt(i, 10)
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return ""
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return "int:" + strconv.FormatInt(int64(f), 10)
+	}
+	return "real:" + strconv.FormatFloat(f, 'g', -1, 64)
+}
+
 // matchingParen returns the index of the parenthesis closing s[0], or -1.
 func matchingParen(s string) int {
 	toks, ok := sqlnorm.Tokenize(s)
@@ -283,9 +326,15 @@ func (d *differ) compareColumnSQL(m *hclspec.Model, t *state.Table, want, have *
 			fmt.Sprintf("set autoincrement = %t on field %s to describe the key as it is; %s", have.Autoincrement, want.Name, rebuildHint(t.Name)))
 	}
 	if !sameReference(want.References, have.References) {
+		who := "field " + field + " declares"
+		describe := fmt.Sprintf("%s on field %s", referenceAttr(have.References), want.Name)
+		if d.fkFromBlock[strings.ToLower(want.Name)] {
+			who = fmt.Sprintf("model %s declares foreign_key (%s)", m.Name, want.Name)
+			describe = fmt.Sprintf("in the d1 block, %s", foreignKeyAttr([]string{want.Name}, have.References))
+		}
 		d.block(m, target, CodeForeignKeyChange,
-			fmt.Sprintf("field %s declares %s but column %s has %s", field, showReference(want.References), target, showReference(have.References)),
-			fmt.Sprintf("%s on field %s to describe the column as it is; %s", referenceAttr(have.References), want.Name, rebuildHint(t.Name)))
+			fmt.Sprintf("%s %s but column %s has %s", who, showReference(want.References), target, showReference(have.References)),
+			fmt.Sprintf("%s to describe the column as it is; %s", describe, rebuildHint(t.Name)))
 	}
 }
 
@@ -321,7 +370,7 @@ func (d *differ) compareTableSQL(m *hclspec.Model, want, have *state.Table) {
 			fmt.Sprintf("table %s %s", have.Name, setDiffText("FOREIGN KEY", extra, missing, func(fk state.ForeignKey) string {
 				return "(" + strings.Join(fk.Columns, ", ") + ") REFERENCES " + referenceText(fk.Reference)
 			})),
-			fmt.Sprintf("declare the table's foreign_key blocks as they are; %s", rebuildHint(have.Name)))
+			fmt.Sprintf("%s in the d1 block to describe the table as it is; %s", foreignKeysAttr(have.ForeignKeys), rebuildHint(have.Name)))
 	}
 }
 
@@ -399,7 +448,7 @@ func hasOrNot(b bool) string {
 	if b {
 		return "has"
 	}
-	return "has no"
+	return "lacks"
 }
 
 func showCollate(c string) string {
@@ -479,6 +528,38 @@ func referenceAttr(r *state.Reference) string {
 		s += fmt.Sprintf(", on_update = %q", strings.ToLower(r.OnUpdate))
 	}
 	return s
+}
+
+// foreignKeyAttr says how a d1 block declares the foreign key of columns
+// cols, or that it declares none.
+func foreignKeyAttr(cols []string, r *state.Reference) string {
+	if r == nil {
+		return fmt.Sprintf("remove the foreign_key block of columns %s", hclList(cols))
+	}
+	s := fmt.Sprintf("foreign_key { columns = %s  references = %q", hclList(cols), referenceText(state.Reference{Table: r.Table, Columns: r.Columns}))
+	if r.OnDelete != "" {
+		s += fmt.Sprintf("  on_delete = %q", strings.ToLower(r.OnDelete))
+	}
+	if r.OnUpdate != "" {
+		s += fmt.Sprintf("  on_update = %q", strings.ToLower(r.OnUpdate))
+	}
+	return s + " }"
+}
+
+// foreignKeysAttr says how a d1 block declares a table's foreign keys.
+func foreignKeysAttr(fks []state.ForeignKey) string {
+	if len(fks) == 0 {
+		return "remove the foreign_key blocks"
+	}
+	parts := make([]string, len(fks))
+	for i, fk := range fks {
+		parts[i] = foreignKeyAttr(fk.Columns, &fk.Reference)
+	}
+	what := "declare "
+	if len(fks) > 1 {
+		what = fmt.Sprintf("declare exactly these %d: ", len(fks))
+	}
+	return what + strings.Join(parts, ", ")
 }
 
 // keyFieldDecl is the field block that declares a live key column.

@@ -45,6 +45,45 @@ model "ITEM" {
 }
 `
 
+const withFK = `
+model "AUTHOR" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  d1 { table = "authors" }
+}
+model "POST" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  field "author_id" { type = integer }
+  field "title" {
+    type   = string
+    unique = true
+  }
+  d1 {
+    table = "posts"
+    foreign_key {
+      columns    = ["author_id"]
+      references = "authors(id)"
+      on_delete  = "cascade"
+    }
+  }
+}
+`
+
 // TestDiffTableSQL checks how the planner treats what a table made by
 // another tool declares: what matches is "No changes", what differs
 // blocks with its code, what ADD COLUMN cannot add blocks (DM124), what
@@ -160,6 +199,38 @@ model "PAGE" {
 			c.References = &state.Reference{Table: "prices", Columns: []string{"amount"}, OnDelete: "CASCADE"}
 		}, codes: []string{CodeCollateChange, CodeCheckChange, CodeUniqueConstraintChange, CodeForeignKeyChange},
 			hint: []string{`set collate = "NOCASE" on field price`}},
+		// A one-column foreign_key block and a column REFERENCES are one
+		// constraint to SQLite: the same is No changes, a difference one
+		// blocked step whose hint writes the block.
+		{name: "foreign_key block as a column REFERENCES", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.ForeignKeys = nil
+			tb.Column("author_id").References = &state.Reference{Table: "authors", Columns: []string{"id"}, OnDelete: "CASCADE"}
+		}},
+		{name: "foreign_key block differs from the column REFERENCES", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.ForeignKeys = nil
+			tb.Column("author_id").References = &state.Reference{Table: "authors", Columns: []string{"id"}, OnDelete: "RESTRICT"}
+		}, codes: []string{CodeForeignKeyChange},
+			hint: []string{`foreign_key { columns = ["author_id"]  references = "authors(id)"  on_delete = "restrict" }`}, not: []string{"on field"}},
+		{name: "REFERENCES t is t(its key)", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").ForeignKeys[0].Reference.Columns = nil
+		}},
+		{name: "table foreign keys differ", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").ForeignKeys[0].Reference.OnDelete = ""
+			s.Table("posts").ForeignKeys = append(s.Table("posts").ForeignKeys, state.ForeignKey{Columns: []string{"author_id", "title"}, Reference: state.Reference{Table: "books", Columns: []string{"a", "b"}}})
+		}, codes: []string{CodeForeignKeyChange},
+			hint: []string{`declare exactly these 2: foreign_key { columns = ["author_id"]  references = "authors(id)" }, foreign_key { columns = ["author_id", "title"]  references = "books(a, b)" } in the d1 block`}},
+		{name: "a one-column UNIQUE is the column's", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.Uniques = [][]string{{"title"}}
+			tb.Column("title").Unique = false
+		}},
+		{name: "new column of a one-column foreign_key", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.ForeignKeys = nil
+			tb.Columns = slices.DeleteFunc(tb.Columns, func(c *state.Column) bool { return c.Name == "author_id" })
+		}, sql: []string{`ADD COLUMN "author_id" INTEGER REFERENCES "authors" ("id") ON DELETE CASCADE`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
