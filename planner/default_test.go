@@ -31,6 +31,9 @@ func TestSameDefault(t *testing.T) {
 		{"1", "false", "INTEGER", false},
 		{"0", "0.5", "REAL", false},
 		{"0", "'0'", "INTEGER", false},
+		{"x'00FF'", "X'00ff'", "BLOB", true},
+		{"x'00FF'", "x'00FE'", "BLOB", false},
+		{"+0.5", ".5", "DOUBLE PRECISION", true},
 	}
 	for _, tt := range tests {
 		if got := sameDefault(tt.a, tt.b, tt.typ); got != tt.want {

@@ -175,7 +175,8 @@ func defaultKey(s string) string {
 }
 
 // sameLiteral reports whether two literal defaults store the same value
-// in a column declared colType: TRUE and FALSE are the integers 1 and 0
+// in a column declared colType: a blob's hex digits ignore case, TRUE and
+// FALSE are the integers 1 and 0
 // (drizzle-kit writes DEFAULT false, dmplan 0 for default = false), and
 // in a column of INTEGER, REAL or NUMERIC affinity numbers compare by
 // value (DEFAULT 0.0 stores the 0 that DEFAULT 0 does; a TEXT column
@@ -192,6 +193,9 @@ func literalKey(d, colType string) string {
 		d = "1"
 	case "FALSE":
 		d = "0"
+	}
+	if len(d) >= 3 && (d[0] == 'x' || d[0] == 'X') && d[1] == '\'' && d[len(d)-1] == '\'' {
+		return "blob:" + strings.ToLower(d[2:len(d)-1]) // x'00FF' is x'00ff'
 	}
 	num := strings.TrimPrefix(strings.Join(strings.Fields(d), ""), "+") // the normal form spaces a sign
 	if !isNumericLiteral(strings.TrimPrefix(num, "-")) || strings.HasPrefix(strings.ToLower(strings.TrimPrefix(num, "-")), "0x") {

@@ -323,6 +323,8 @@ model "LINE" {
   active BOOLEAN NOT NULL DEFAULT TRUE,
   banned INTEGER NOT NULL DEFAULT false,
   rating REAL NOT NULL DEFAULT 0.0,
+  bonus DOUBLE PRECISION DEFAULT +0.5,
+  badge BLOB DEFAULT x'00ff',
   FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL
 )`,
 		},
@@ -371,6 +373,15 @@ model "PLAYER" {
     required = true
     default  = 0
   }
+  field "bonus" {
+    type     = number
+    sql_type = "double precision"
+    default  = 0.5
+  }
+  field "badge" {
+    type        = blob
+    sql_default = "X'00FF'"
+  }
   d1 {
     table  = "players"
     unique = [["nick"]]
@@ -383,9 +394,9 @@ model "PLAYER" {
 }
 `,
 		changes: []change{
-			{"column reference action changed", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE RESTRICT, coach_id INTEGER, nick TEXT UNIQUE, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL)`, planner.CodeForeignKeyChange},
-			{"table reference to another column", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, coach_id INTEGER, nick TEXT UNIQUE, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, FOREIGN KEY (coach_id) REFERENCES teams (name) ON DELETE SET NULL)`, planner.CodeForeignKeyChange},
-			{"column unique dropped", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, coach_id INTEGER, nick TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL)`, planner.CodeUniqueConstraintChange},
+			{"column reference action changed", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE RESTRICT, coach_id INTEGER, nick TEXT UNIQUE, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, bonus DOUBLE PRECISION DEFAULT +0.5, badge BLOB DEFAULT x'00ff', FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL)`, planner.CodeForeignKeyChange},
+			{"table reference to another column", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, coach_id INTEGER, nick TEXT UNIQUE, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, bonus DOUBLE PRECISION DEFAULT +0.5, badge BLOB DEFAULT x'00ff', FOREIGN KEY (coach_id) REFERENCES teams (name) ON DELETE SET NULL)`, planner.CodeForeignKeyChange},
+			{"column unique dropped", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, coach_id INTEGER, nick TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, bonus DOUBLE PRECISION DEFAULT +0.5, badge BLOB DEFAULT x'00ff', FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL)`, planner.CodeUniqueConstraintChange},
 		},
 	},
 }
