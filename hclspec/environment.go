@@ -8,6 +8,9 @@ import (
 const (
 	BackendLocal      = "local"
 	BackendCloudflare = "cloudflare"
+	// BackendWrangler is `wrangler dev`'s local state of the project's
+	// Worker (backend/wranglerdev).
+	BackendWrangler = "wrangler"
 )
 
 // DefaultLocalPath is where the local backend keeps its files, relative to
@@ -22,6 +25,10 @@ var environmentSchema = &hcl.BodySchema{
 		{Name: "database"},
 		{Name: "api_token"},
 		{Name: "base_url"},
+		{Name: "config"},
+		{Name: "binding"},
+		{Name: "wrangler_env"},
+		{Name: "persist_to"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "gateway"}, {Type: "databases"}},
 }
@@ -30,6 +37,7 @@ var environmentSchema = &hcl.BodySchema{
 var backendAttrs = map[string]map[string]bool{
 	BackendLocal:      {"path": false},
 	BackendCloudflare: {"account_id": true, "database": true, "api_token": false, "base_url": false},
+	BackendWrangler:   {"config": false, "binding": false, "wrangler_env": false, "persist_to": false},
 }
 
 func (d *decoder) environments(blocks []*hcl.Block) hcl.Diagnostics {
@@ -80,7 +88,7 @@ func decodeEnvironment(blk *hcl.Block, project string) (*Environment, hcl.Diagno
 	allowed, ok := backendAttrs[b]
 	if !ok {
 		diags = append(diags, errorf(a.Expr.Range(), "Unknown backend",
-			"The backend must be \"local\" (embedded SQLite files) or \"cloudflare\" (D1 and Workers KV through the API)."))
+			"The backend must be \"local\" (embedded SQLite files), \"cloudflare\" (D1 and Workers KV through the API) or \"wrangler\" (wrangler dev's local state)."))
 		return env, diags
 	}
 	env.Backend = b

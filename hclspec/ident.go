@@ -89,7 +89,9 @@ func keywordWarnings(m *Model, table, pk hcl.Range) hcl.Diagnostics {
 
 // reservedTables are table names other tools own in a D1 database.
 var reservedTables = map[string]string{
-	"d1_migrations": "wrangler keeps its migration history there",
+	"d1_migrations":        "wrangler keeps its migration history there",
+	"__drizzle_migrations": "drizzle keeps its migration history there",
+	"_prisma_migrations":   "Prisma keeps its migration history there",
 }
 
 // checkTableName is checkSQLName plus the names other tools own.

@@ -378,12 +378,17 @@ func (s *Spec) NamespaceTitle(env, namespace string) string {
 // came from env.X are in Sensitive and must never be printed.
 type Target struct {
 	Environment string
-	Backend     string // "local" or "cloudflare"
+	Backend     string // "local", "cloudflare" or "wrangler"
 	Path        string // local: directory holding d1.sqlite and kv.sqlite
 	AccountID   string // cloudflare
 	Database    string // cloudflare: D1 database name or id
 	APIToken    string // cloudflare: from api_token = env.X; empty means CLOUDFLARE_API_TOKEN
 	BaseURL     string // cloudflare: API base URL override; empty means the SDK default
+	// wrangler: the wrangler configuration file ("" = found as wrangler
+	// finds it), the D1 binding ("" = the only one), the wrangler
+	// environment (--env) and wrangler's --persist-to directory ("" =
+	// wrangler's default, .wrangler/state beside the configuration).
+	Config, Binding, WranglerEnv, PersistTo string
 	// Sensitive holds the attribute names whose values came from env.X.
 	Sensitive map[string]bool
 	// Gateway is the environment's gateway block, nil without one. Its

@@ -48,6 +48,7 @@ func (s *Spec) ResolveEnvironment(name string, getenv func(string) (string, bool
 	dst := map[string]*string{
 		"path": &t.Path, "account_id": &t.AccountID, "database": &t.Database,
 		"api_token": &t.APIToken, "base_url": &t.BaseURL,
+		"config": &t.Config, "binding": &t.Binding, "wrangler_env": &t.WranglerEnv, "persist_to": &t.PersistTo,
 	}
 	for _, a := range sortedAttrs(env.Attrs) {
 		p, ok := dst[a.Name]

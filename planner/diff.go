@@ -34,6 +34,8 @@ type options struct {
 	targets []string
 	// stored says which models' KV namespaces hold objects (RefillPeeks).
 	stored map[string]bool
+	// ledgers are other tools' migrations tables (WithLedgers).
+	ledgers []Ledger
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -86,6 +88,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		d.model(m)
 	}
 	d.unmanagedTables()
+	d.ledgerNotes(o.ledgers)
 	d.refills(o.stored)
 	d.backfills(o.pending)
 	d.seeds(o.seeds)

@@ -161,7 +161,7 @@ func TestLookups(t *testing.T) {
 func TestIsInternalTable(t *testing.T) {
 	for name, want := range map[string]bool{
 		"_dmplan_history": true, "_DMPLAN_lock": true, "_cf_KV": true, "sqlite_sequence": true,
-		"d1_migrations": true, "page_meta": false, "dmplan_history": false,
+		"d1_migrations": true, "__drizzle_migrations": true, "_Prisma_Migrations": true, "page_meta": false, "dmplan_history": false,
 	} {
 		if got := IsInternalTable(name); got != want {
 			t.Errorf("IsInternalTable(%q) = %v", name, got)

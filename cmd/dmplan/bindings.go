@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dmplan/dmplan/backend/cloudflare"
+	"github.com/dmplan/dmplan/backend/wranglerdev"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 )
@@ -105,6 +106,10 @@ func (c *cli) readBindings(ctx context.Context, spec *hclspec.Spec, t *hclspec.T
 			d1.DatabaseName = ""
 			d1.Comment = "database_name is not shown: the environment reads it from env"
 		}
+	case *wranglerdev.Store:
+		db := s.Database()
+		d1 = view.D1Binding{Binding: db.Binding, DatabaseName: db.DatabaseName, DatabaseID: db.DatabaseID,
+			Comment: "as the wrangler configuration has it; its local state is " + doc.Target.Database}
 	default:
 		d1.Comment = "local target: the database is " + doc.Target.Database + "; it has no D1 database id"
 	}
@@ -117,6 +122,10 @@ func (c *cli) readBindings(ctx context.Context, spec *hclspec.Spec, t *hclspec.T
 	ids := make(map[string]string, len(nss))
 	for _, ns := range nss {
 		ids[ns.Title] = ns.ID
+		if s, ok := be.(*wranglerdev.Store); ok {
+			// addressed by binding name; show the configuration's id
+			ids[ns.Title] = s.NamespaceID(ns.ID)
+		}
 	}
 	byNS := map[string]*view.KVBinding{}
 	for _, m := range spec.Models {

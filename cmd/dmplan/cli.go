@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/dmplan/dmplan/backend/wranglerdev"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
 )
@@ -47,6 +48,11 @@ type cli struct {
 	// targets are the models plan and apply -target (or a saved plan's
 	// targets) limit every plan of this invocation to; none: all models.
 	targets []string
+	// wrangler holds a wrangler target's options (resolveWrangler), and
+	// wranglerLog receives its Node process's stderr (nil: kept for
+	// errors).
+	wrangler    *wranglerdev.Options
+	wranglerLog io.Writer
 
 	// sig is what an interrupt (Ctrl-C, SIGTERM) does; see interrupt.
 	sig struct {

@@ -143,6 +143,8 @@ func (f completionFlag) values(cmd string) []string {
 	switch {
 	case f.name == "format" && cmd == "bindings":
 		return []string{"jsonc", "toml"}
+	case f.name == "format" && cmd == "export":
+		return []string{"wrangler"}
 	case f.name == "format":
 		return []string{"human", "json", "markdown"}
 	case f.name == "list":

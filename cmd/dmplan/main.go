@@ -60,6 +60,7 @@ var commands = map[string]struct {
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
+	"export":    {exportCommand, (*cli).export},
 	"import":    {importCommand, (*cli).importCmd},
 	"gen":       {genCommand, (*cli).gen},
 	"version":   {versionCommand, (*cli).version},

@@ -169,12 +169,15 @@ type inspected struct {
 	seeds map[string]operator.SeedMemo
 	// unfinished is the newest apply when it did not finish.
 	unfinished *applier.LastApply
+	// ledgers are other tools' migrations tables (operator.Ledgers).
+	ledgers []planner.Ledger
 }
 
 // inspect reads the target for a plan.
 func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
 	last := applier.LastApplyProbe()
-	in, err := operator.Inspect(ctx, be.D1(), be.KV(), last)
+	ledgers := operator.LedgerProbes()
+	in, err := operator.Inspect(ctx, be.D1(), be.KV(), append(ledgers, last)...)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +185,7 @@ func inspect(ctx context.Context, be backend.Backend) (*inspected, error) {
 	if seeds == nil {
 		seeds = map[string]operator.SeedMemo{}
 	}
-	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds, unfinished: applier.UnfinishedApply(last)}, nil
+	return &inspected{live: in.Live, pending: in.Pending, seeds: seeds, unfinished: applier.UnfinishedApply(last), ledgers: operator.Ledgers(ledgers)}, nil
 }
 
 // unfinishedNote tells a plan's reader that the last apply did not
@@ -250,7 +253,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
 		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
-		planner.WithTargets(c.targets), tier)
+		planner.WithTargets(c.targets), planner.WithLedgers(in.ledgers), tier)
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}

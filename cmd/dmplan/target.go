@@ -54,6 +54,9 @@ func (c *cli) resolveTarget(spec *hclspec.Spec, env, base string) (*hclspec.Targ
 		}
 		t.Path = filepath.Clean(t.Path)
 	}
+	if t.Backend == hclspec.BackendWrangler {
+		c.resolveWrangler(spec, t, base)
+	}
 	c.target.Store(t)
 	return t, diags
 }
@@ -69,6 +72,8 @@ func (c *cli) describe(t *hclspec.Target) view.Target {
 		if t.Sensitive["path"] {
 			d.Database = sensitive
 		}
+	case hclspec.BackendWrangler:
+		d.Database = c.relPath(t.Path) + " (D1 binding " + t.Binding + ")"
 	default:
 		d.Database = t.Database
 		if t.Sensitive["database"] {
@@ -119,6 +124,8 @@ func (c *cli) openBackend(ctx context.Context, t *hclspec.Target, readOnly bool)
 		return s, nil
 	case hclspec.BackendCloudflare:
 		return c.openCloudflare(ctx, t)
+	case hclspec.BackendWrangler:
+		return c.openWrangler(ctx, t, readOnly)
 	default:
 		return nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
 	}

@@ -17,7 +17,7 @@ var rules = []struct {
 	forbid []string
 	why    string
 }{
-	{"runtime", []string{"planner", "applier", "operator", "backend/local", "backend/cloudflare", "backend/gateway"},
+	{"runtime", []string{"planner", "applier", "operator", "backend/local", "backend/cloudflare", "backend/gateway", "backend/wranglerdev"},
 		"a service importing the runtime must carry only CRUD, query, hooks and auth"},
 	{"runtime/webhook", []string{"planner", "applier", "operator"},
 		"services plug it into the runtime"},
@@ -31,6 +31,7 @@ var rules = []struct {
 	{"backend/gateway/worker", []string{"backend", "hclspec", "state", "planner", "applier", "runtime", "operator"},
 		"the Worker's contract is a leaf, so the planner and the deploy step can use it"},
 	{"backend/gateway", []string{"hclspec", "planner", "applier", "runtime", "operator", "backend/cloudflare"}, "a backend implements the interfaces only"},
+	{"backend/wranglerdev", []string{"hclspec", "planner", "applier", "runtime", "operator", "backend/cloudflare", "backend/local"}, "a backend implements the interfaces only"},
 	{"hclspec", []string{"state", "backend", "planner", "applier", "runtime", "operator"}, "hclspec parses the language only"},
 	{"internal/sqlnorm", []string{"state", "hclspec", "backend", "planner", "applier", "runtime", "operator"},
 		"the SQL normalizer is a leaf that hclspec and backend share, so declared and live text compare alike"},

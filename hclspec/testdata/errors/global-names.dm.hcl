@@ -24,3 +24,11 @@ model "AB" {
   field "User_Id" { type = string } # ERROR: Field name collides with a built-in field
   d1 { table = "d1_migrations" } # ERROR: Invalid table name
 }
+
+model "AC" {
+  d1 { table = "__drizzle_migrations" } # ERROR: Invalid table name
+}
+
+model "AD" {
+  d1 { table = "_Prisma_Migrations" } # ERROR: Invalid table name
+}

@@ -1,0 +1,145 @@
+//go:build unix
+
+package wranglerdev
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dmplan/dmplan/backend"
+)
+
+// harnessModules is the node_modules the harness installs, which holds
+// wrangler (pinned in its package.json).
+func harnessModules(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "cloudflare", "harness", "node_modules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(p, "wrangler", "package.json")); err != nil {
+		t.Skipf("wrangler is not installed in the harness (npm ci --prefix backend/cloudflare/harness): %v", err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("no node")
+	}
+	return p
+}
+
+// newProject writes a wrangler project into a temp dir: the files, and
+// node_modules linked to the harness's.
+func newProject(t *testing.T, files map[string]string) string {
+	t.Helper()
+	mods := harnessModules(t)
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+const testConfig = `{
+  "name": "app",
+  "main": "worker.js",
+  "compatibility_date": "2025-04-01",
+  "d1_databases": [{ "binding": "DB", "database_name": "app", "database_id": "7a0e4d6c-0000-4000-8000-000000000001" }],
+  "kv_namespaces": [{ "binding": "APP_NOTE", "id": "0f2d0c6a7b8e4b61a1c35c0a1d8a9b01" }],
+}`
+
+func TestOpenReadsAndWritesTheState(t *testing.T) {
+	dir := newProject(t, map[string]string{"wrangler.jsonc": testConfig, "package.json": `{"private": true}`})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	open := func() *Store {
+		s, err := Open(ctx, Options{Dir: dir, Namespaces: []Namespace{{Binding: "APP_NOTE", Title: "app-dev-NOTE"}, {Binding: "APP_OTHER", Title: "app-dev-OTHER"}, {Binding: "APP_NOTE", Title: "app-dev-NOTE"}}, Project: "app", Environment: "dev", Stderr: testWriter{t}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	if _, err := s.D1().Batch(ctx, []backend.Stmt{{SQL: "CREATE TABLE notes (id TEXT PRIMARY KEY, n INTEGER)"}, {SQL: "INSERT INTO notes VALUES (?, ?)", Args: []any{"a", int64(1) << 40}}}); err != nil {
+		t.Fatal(err)
+	}
+	nss, err := s.KV().Namespaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(nss) != 1 || nss[0].Title != "app-dev-NOTE" || nss[0].ID != "APP_NOTE" {
+		t.Fatalf("namespaces = %+v, want the bound one only", nss)
+	}
+	if err := s.KV().Put(ctx, "APP_NOTE", backend.Entry{Key: "NOTE:a", Value: []byte(`{"x":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.KV().CreateNamespace(ctx, "app-dev-OTHER"); !errors.Is(err, ErrNamespaceNotBound) {
+		t.Errorf("CreateNamespace of an unbound namespace: %v, want ErrNamespaceNotBound", err)
+	}
+	pid := s.cmd.Process.Pid
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close stops the Node process and the workerd it started.
+	for i := 0; processGroupAlive(pid); i++ {
+		if i == 100 {
+			t.Fatal("the Node process group outlived Close by 10s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".wrangler", "state", "v3", "d1")); err != nil {
+		t.Errorf("no D1 state where wrangler dev keeps it: %v", err)
+	}
+	// A second process sees what the first wrote.
+	s = open()
+	defer s.Close()
+	res, err := s.D1().Query(ctx, backend.Stmt{SQL: "SELECT id, n, typeof(n) FROM notes"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 1 || res.Rows[0][0] != "a" || res.Rows[0][2] != "integer" {
+		t.Errorf("rows = %v", res.Rows)
+	}
+	e, err := s.KV().Get(ctx, "APP_NOTE", "NOTE:a")
+	if err != nil || string(e.Value) != `{"x":1}` {
+		t.Errorf("kv get = %q, %v", e.Value, err)
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Logf("node: %s", p)
+	return len(p), nil
+}
+
+func TestOpenWithoutWrangler(t *testing.T) {
+	harnessModules(t) // node is there
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "wrangler.jsonc"), []byte(testConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Open(ctx, Options{Dir: dir})
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "wrangler is not installed in "+dir+" (npm install --save-dev wrangler)") {
+		t.Errorf("Open without wrangler: %v", err)
+	}
+	_, err = Open(ctx, Options{Dir: dir, Node: filepath.Join(dir, "no-such-node")})
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "install Node.js, or set DMPLAN_NODE") {
+		t.Errorf("Open without node: %v", err)
+	}
+}
