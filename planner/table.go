@@ -331,8 +331,20 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 				fmt.Sprintf("set sql_default to the live default (%s), or rebuild table %s by hand with the declared one", sqlDefaultAttr(have.Default), t.Name))
 		}
 	} else if !want.PK && !sameDefault(want.Default, have.Default, haveType) {
-		d.note(NoteDefaultDiffers, target,
-			fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default)))
+		msg := fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default))
+		if m.D1Only() && f != nil {
+			// No KV object holds the declared default: describing the
+			// table as another tool made it is the usual answer.
+			describe := "remove default"
+			if normDefault(have.Default) != "" {
+				describe = "set " + sqlDefaultAttr(have.Default)
+				if f.Default != nil {
+					describe = "replace default with " + sqlDefaultAttr(have.Default)
+				}
+			}
+			msg += fmt.Sprintf("; %s on field %s to describe the column as it is", describe, want.Name)
+		}
+		d.note(NoteDefaultDiffers, target, msg)
 	}
 }
 

@@ -290,7 +290,7 @@ func sqlDefaultAttr(d string) string {
 	if d == "" {
 		return `none: remove sql_default`
 	}
-	if strings.Contains(d, "(") || strings.ContainsAny(d, " +*/|") {
+	if !isConstantDefault(d) && (strings.Contains(d, "(") || strings.ContainsAny(d, " +*/|")) {
 		if !(d[0] == '(' && matchingParen(d) == len(d)-1) {
 			d = "(" + d + ")"
 		}

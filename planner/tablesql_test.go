@@ -383,3 +383,64 @@ func TestSQLText(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultNoteDescribes checks that the DM203 note of a D1-only model,
+// whose table another tool made, says which attribute describes the live
+// default (no KV object needs the declared one), and that a model with a
+// KV side keeps the plain note.
+func TestDefaultNoteDescribes(t *testing.T) {
+	tests := []struct {
+		name string
+		live string // the column's live default
+		want string // in the note
+		not  string
+	}{
+		{name: "literal", live: "'draft'", want: `replace default with sql_default = "'draft'" on field status to describe the column as it is`},
+		{name: "expression", live: "lower('X')", want: `replace default with sql_default = "(lower('X'))" on field status`},
+		{name: "literal with a space", live: "'to do'", want: `replace default with sql_default = "'to do'" on field status`},
+		{name: "none", live: "", want: `remove default on field status to describe the column as it is`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := loadSpec(t, withFK+`
+model "DOC" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  field "status" {
+    type    = string
+    default = "new"
+  }
+  d1 { table = "docs" }
+}
+`)
+			live := liveOf(spec)
+			live.Table("docs").Column("status").Default = tt.live
+			p := Diff(spec, "local", live)
+			if len(p.Notes) != 1 || p.Notes[0].Code != NoteDefaultDiffers || !strings.Contains(p.Notes[0].Message, tt.want) {
+				t.Fatalf("notes %+v, want one DM203 saying %q", p.Notes, tt.want)
+			}
+		})
+	}
+	spec := loadSpec(t, `
+model "PAGE" {
+  field "status" {
+    type    = string
+    default = "new"
+  }
+  d1 { sync_fields = ["status"] }
+}
+`)
+	live := liveOf(spec)
+	live.Table("page").Column("status").Default = "'old'"
+	p := Diff(spec, "local", live)
+	if len(p.Notes) != 1 || strings.Contains(p.Notes[0].Message, "sql_default") {
+		t.Errorf("d1+kv model: notes %+v, want one DM203 without sql_default", p.Notes)
+	}
+}
