@@ -117,7 +117,7 @@ func decodeColumnSQL(f *Field, attrs hcl.Attributes) hcl.Diagnostics {
 		}
 	}
 	if v, a, ok := str("check"); ok {
-		if why := checkSQLExpr(v); why != "" {
+		if why := checkCheckExpr(v); why != "" {
 			diags = append(diags, errorf(a.Expr.Range(), "Invalid check",
 				"The CHECK expression cannot be used: %s.", why))
 		} else {
@@ -252,7 +252,7 @@ func checkSQLDefault(s string) string {
 		if closing := matchParen(s, 0); closing != len(s)-1 {
 			return "an expression must be wholly in parentheses"
 		}
-		return ""
+		return checkDefaultExpr(s)
 	case s[0] == '\'':
 		if end := skipQuoted(s, 0); end != len(s) {
 			return "text after the closing quote of the string"

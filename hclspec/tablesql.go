@@ -145,7 +145,7 @@ func decodeTableSQL(m *Model, content *hcl.BodyContent) hcl.Diagnostics {
 		items, d := staticStringList(a)
 		diags = append(diags, d...)
 		for _, it := range items {
-			if why := checkSQLExpr(it.Value); why != "" || strings.TrimSpace(it.Value) == "" {
+			if why := checkCheckExpr(it.Value); why != "" || strings.TrimSpace(it.Value) == "" {
 				if why == "" {
 					why = "it is empty"
 				}
