@@ -271,7 +271,17 @@ func sqlTypeHint(f *hclspec.Field, t *state.Table, have *state.Column, haveType 
 		return fmt.Sprintf("column %s.%s has no declared type, which no field can declare: %s", t.Name, have.Name, rebuild)
 	}
 	if !hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type) {
-		return rebuild
+		if f.BuiltIn {
+			return rebuild
+		}
+		// The field type that keeps what the column holds, as dmplan
+		// import would declare it.
+		ft := fieldTypeFor(haveType)
+		decl := "type = " + ft.String()
+		if normType(haveType) != normType(ft.ColumnType()) {
+			decl += fmt.Sprintf(", sql_type = %q", haveType)
+		}
+		return fmt.Sprintf("set %s on field %s to describe the column as it is; or %s", decl, f.Name, rebuild)
 	}
 	desc := fmt.Sprintf("set sql_type = %q on field %s to describe the column as it is", haveType, f.Name)
 	if f.BuiltIn && !f.Primary {
@@ -281,6 +291,32 @@ func sqlTypeHint(f *hclspec.Field, t *state.Table, have *state.Column, haveType 
 		desc = fmt.Sprintf("declare the key's field %q { type = %s  sql_type = %q } to describe the column as it is", f.Name, f.Type, haveType)
 	}
 	return desc + "; or " + rebuild
+}
+
+// fieldTypeFor is the field type whose values a column declared t holds
+// as they are: by affinity, and for NUMERIC by the name (DATETIME,
+// BOOLEAN, JSON).
+func fieldTypeFor(t string) hclspec.FieldType {
+	switch hclspec.Affinity(t) {
+	case hclspec.AffinityInteger:
+		return hclspec.Integer
+	case hclspec.AffinityText:
+		return hclspec.String
+	case hclspec.AffinityReal:
+		return hclspec.Number
+	case hclspec.AffinityBlob:
+		return hclspec.Blob
+	}
+	u := strings.ToUpper(t)
+	switch {
+	case strings.Contains(u, "BOOL"):
+		return hclspec.Boolean
+	case strings.Contains(u, "DATE"), strings.Contains(u, "TIME"):
+		return hclspec.Timestamp
+	case strings.Contains(u, "JSON"):
+		return hclspec.JSON
+	}
+	return hclspec.Number
 }
 
 // sqlDefaultAttr writes a live DEFAULT as the sql_default that declares

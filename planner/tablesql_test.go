@@ -226,6 +226,14 @@ model "PAGE" {
 			tb.Uniques = [][]string{{"title"}}
 			tb.Column("title").Unique = false
 		}},
+		// A column of another affinity: say which field type describes it
+		// (drizzle-kit keeps timestamps in integer columns).
+		{name: "field type of another affinity", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("author_id").Type = "REAL"
+		}, codes: []string{CodeTypeChange}, hint: []string{`set type = number on field author_id to describe the column as it is`}},
+		{name: "field type of another affinity, declared type kept", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("title").Type = "BIGINT"
+		}, codes: []string{CodeTypeChange}, hint: []string{`set type = integer, sql_type = "BIGINT" on field title to describe the column as it is`}},
 		{name: "new column of a one-column foreign_key", src: withFK, live: func(s *state.Schema) {
 			tb := s.Table("posts")
 			tb.ForeignKeys = nil
