@@ -45,6 +45,9 @@ type Options struct {
 	// A plan with backfill steps and no Backfiller
 	// is refused with ErrUnsupportedStep before anything runs.
 	Backfiller Backfiller
+	// KVFiller runs the plan's FillKV steps (operator.KVFiller); a plan
+	// with FillKV steps and no KVFiller is refused (ErrUnsupportedStep).
+	KVFiller KVFiller
 	// BackfillProgress, when set, is called after every page a backfill
 	// step writes, with the step's index.
 	BackfillProgress func(index int, step planner.Step, p BackfillProgress)
@@ -139,6 +142,10 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 		case planner.Backfill:
 			if opts.Backfiller == nil {
 				return nil, fmt.Errorf("%w: step %d (%s) needs a backfiller (Options.Backfiller)", ErrUnsupportedStep, i+1, s.Summary())
+			}
+		case planner.FillKV:
+			if opts.KVFiller == nil {
+				return nil, fmt.Errorf("%w: step %d (%s) needs a KV filler (Options.KVFiller)", ErrUnsupportedStep, i+1, s.Summary())
 			}
 		case planner.DeployWorker, planner.UpdateWorker:
 			if opts.Gateway == nil {
@@ -265,6 +272,11 @@ func Apply(ctx context.Context, b backend.Backend, p *planner.Plan, opts Options
 	}
 	if err := a.start(ctx); err != nil {
 		return a.report, err
+	}
+	if a.filling() {
+		if err := a.markFills(ctx); err != nil {
+			return a.report, a.fail(ctx, err)
+		}
 	}
 	if err := a.namespaces(ctx); err != nil {
 		return a.report, a.fail(ctx, err)

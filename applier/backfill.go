@@ -72,7 +72,9 @@ func (a *run) backfilling() bool {
 
 // writesAfter reports whether work runs after the SQL batches (backfills,
 // seeds), so the history row is written once that work is done.
-func (a *run) writesAfter() bool { return a.seeding() || a.backfilling() || a.p.DeploysWorker() }
+func (a *run) writesAfter() bool {
+	return a.seeding() || a.backfilling() || a.filling() || a.p.DeploysWorker()
+}
 
 // schema runs the plan's SQL in plan order, stopping at each backfill
 // step to run it: the columns exist before their backfill, and the
@@ -80,13 +82,17 @@ func (a *run) writesAfter() bool { return a.seeding() || a.backfilling() || a.p.
 func (a *run) schema(ctx context.Context) error {
 	from := 0
 	for i, s := range a.p.Steps {
-		if s.Action != planner.Backfill {
+		if s.Action != planner.Backfill && s.Action != planner.FillKV {
 			continue
 		}
 		if err := a.statements(ctx, from, i); err != nil {
 			return err
 		}
-		if err := a.backfill(ctx, i, s); err != nil {
+		run := a.backfill
+		if s.Action == planner.FillKV {
+			run = a.fillKV
+		}
+		if err := run(ctx, i, s); err != nil {
 			return err
 		}
 		from = i + 1

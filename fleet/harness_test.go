@@ -96,17 +96,30 @@ func (f *harnessFleet) requestsPerDatabase(t testing.TB) map[string]int {
 func appliedBy(t testing.TB, ms []member, id string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
 	for _, m := range ms {
-		hist, err := applier.History(context.Background(), m.Backend.D1(), 0)
-		if err != nil {
-			t.Fatalf("history of %s: %v", m.Name, err)
-		}
-		for _, h := range hist {
-			if h.Outcome == state.OutcomeApplied && strings.HasPrefix(h.PlanID, id+":") {
-				out[m.Name]++
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			hist, err := applier.History(context.Background(), m.Backend.D1(), 0)
+			if err != nil {
+				t.Errorf("history of %s: %v", m.Name, err)
+				return
 			}
-		}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, h := range hist {
+				if h.Outcome == state.OutcomeApplied && strings.HasPrefix(h.PlanID, id+":") {
+					out[m.Name]++
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	return out
 }
 
@@ -159,6 +172,7 @@ func TestRolloutHarness200(t *testing.T) {
 		t.Skip("200 databases: not with -short")
 	}
 	ctx := context.Background()
+	began := time.Now()
 	h := sizedHarness(t)
 	spec := loadSpec(t, tenantHCL)
 	const n = 200
@@ -196,6 +210,7 @@ func TestRolloutHarness200(t *testing.T) {
 	}
 	h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: 100, Window: time.Second, Block: 5 * time.Second})
 	h.ResetLog(t)
+	t.Logf("harness and 200 databases in their states ready in %s", time.Since(began).Round(time.Millisecond))
 
 	// The rollout runs in another process, killed with SIGKILL once it
 	// has recorded a random number of databases.
@@ -422,4 +437,69 @@ func helperRollout() int {
 		return 1
 	}
 	return 0
+}
+
+// TestRolloutHarnessLockedAndLostAnswer covers the two ways a lean batch
+// can go wrong on D1 over REST, where a batch's error names no statement:
+// another apply holds a database's lock (that database fails, nothing
+// changed, the others are done), and the answer to a batch that landed is
+// lost (the database's history says it landed: done, applied once).
+func TestRolloutHarnessLockedAndLostAnswer(t *testing.T) {
+	ctx := context.Background()
+	h := cftest.Shared(t)
+	spec := loadSpec(t, tenantHCL)
+
+	t.Run("locked", func(t *testing.T) {
+		f := newHarnessFleet(t, h, 3, nil)
+		l, err := applier.AcquireLock(ctx, f.members[1].Backend.D1(), applier.LockOptions{Who: "someone else"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Release(ctx)
+		rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: "r-locked", Spec: spec, MaxFailures: 3})
+		if err != nil {
+			t.Fatalf("Rollout: %v", err)
+		}
+		got := []Outcome{rep.Results[0].Status, rep.Results[1].Status, rep.Results[2].Status}
+		if got[0] != OutcomeDone || got[1] != OutcomeFailed || got[2] != OutcomeDone {
+			t.Fatalf("outcomes = %v, want done, failed, done", got)
+		}
+		if r := rep.Results[1]; !strings.Contains(r.Reason, "locked by another apply") {
+			t.Errorf("reason = %q, want it to say the lock is held", r.Reason)
+		}
+		if n := appliedBy(t, f.members[1:2], "r-locked")[f.members[1].Name]; n != 0 {
+			t.Errorf("the locked database has %d applied rows", n)
+		}
+	})
+
+	t.Run("lost answer", func(t *testing.T) {
+		f := newHarnessFleet(t, h, 1, nil)
+		// The rollout's requests: the lease, the namespace list and
+		// creation, the inspection (two requests: the database holds the
+		// lease's table), then the batch, whose answer is dropped after it
+		// ran.
+		h.SetFault(t, cftest.Fault{Account: f.acct, Drop: true, After: true, Count: 1, Skip: 5})
+		rep, err := Rollout(ctx, f.src, f.dbs, RolloutOptions{ID: "r-lost", Spec: spec})
+		if err != nil {
+			for _, r := range h.Requests(t, f.acct) {
+				t.Logf("%s %s %d dropped=%v", r.Method, r.Path, r.Status, r.Dropped)
+			}
+			t.Fatalf("Rollout: %v (%s)", err, rep.Results[0].Reason)
+		}
+		if r := rep.Results[0]; r.Status != OutcomeDone || r.PlanID == "" {
+			t.Fatalf("result = %+v, want done with the plan id history holds", r)
+		}
+		if n := appliedBy(t, f.members, "r-lost")[f.members[0].Name]; n != 1 {
+			t.Errorf("applied %d times, want once", n)
+		}
+		var dropped int
+		for _, r := range h.Requests(t, f.acct) {
+			if r.Dropped {
+				dropped++
+			}
+		}
+		if dropped != 1 {
+			t.Errorf("%d answers dropped, want the batch's (the test's request order is off)", dropped)
+		}
+	})
 }

@@ -163,6 +163,10 @@ type RolloutOptions struct {
 	// Apply runs plans that are not a single batch (backfills, seeds):
 	// applier.Apply with these options.
 	Apply applier.Options
+	// ApplyFor, when set, completes Apply for one database before such a
+	// plan runs (its Backfiller and Seeder reach that database and the
+	// tenant's KV objects); done, when not nil, is called after.
+	ApplyFor func(ctx context.Context, be backend.Backend, db Database, p *planner.Plan, opts *applier.Options) (done func(), err error)
 	// LockTimeout is how long to wait for another rollout of the fleet;
 	// 0 refuses at once.
 	LockTimeout time.Duration
@@ -182,15 +186,18 @@ func NewRolloutID(now time.Time) string {
 }
 
 // Rollout applies opts.Spec to the databases dbs of src, in waves (see
-// RolloutOptions), and reports per database. Per database it costs, for an additive change,
-// two requests to inspect (applier.RolloutProbe rides in the second) and
-// one to apply (applier.ApplyLean); a database already current costs the
-// two, and a database the journal says is finished none.
+// RolloutOptions), and reports per database. Per database it costs, for
+// an additive change, two requests to inspect (applier.RolloutProbe rides
+// in the second) and one to apply (applier.ApplyLean); with
+// RolloutOptions.Planned (a fleet plan made just before) only the one to
+// apply. A database already current costs the inspection, one the journal
+// says is finished nothing.
 //
 // Before the first wave it takes the fleet's rollout lease in the first
-// database by name (applier.AcquireRolloutLock): a second rollout of the
-// same fleet is refused (or waits LockTimeout) with the holder's name,
-// while the same rollout resumed takes its own lease over.
+// existing database by name (applier.AcquireRolloutLock): a second rollout
+// of the same fleet is refused (or waits LockTimeout) with the holder's
+// name, while the same rollout resumed takes its own lease over. It then
+// creates the spec's KV namespaces the fleet's shared KV lacks, once.
 //
 // It returns the report and, when the rollout stopped before reaching
 // every database, an error wrapping ErrStopped.
@@ -225,16 +232,25 @@ func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOption
 	sortDatabases(ms)
 
 	rep := &RolloutReport{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
-	control, err := src.Open(ctx, ms[0], false)
+	// The lease lives in the first existing database by name: every
+	// rollout of the fleet picks the same one.
+	first := ms[0]
+	for _, db := range ms {
+		if !db.Missing {
+			first = db
+			break
+		}
+	}
+	control, err := src.Open(ctx, first, false)
 	if err != nil {
-		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", ms[0].Name, err)
+		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", first.Name, err)
 	}
 	defer control.Close()
 	lock, err := applier.AcquireRolloutLock(ctx, control.D1(), applier.RolloutLockOptions{
 		Rollout: opts.ID, Who: opts.Lean.Actor, Lease: opts.Lease, Timeout: opts.LockTimeout, Logger: opts.Logger,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("fleet rollout lock (in database %s): %w", ms[0].Name, err)
+		return nil, fmt.Errorf("fleet rollout lock (in database %s, the fleet's first): %w", first.Name, err)
 	}
 	defer func() {
 		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
@@ -474,7 +490,7 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 	}
 	res.Steps = len(p.Steps)
 	if !applier.IsLean(p) {
-		return r.full(ctx, be, p, res)
+		return r.full(ctx, be, db, p, res)
 	}
 	lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
 	switch {
@@ -505,9 +521,18 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 
 // full applies a plan that is not a single batch with the normal applier,
 // its history row named after the rollout.
-func (r *run) full(ctx context.Context, be backend.Backend, p *planner.Plan, res RolloutResult) RolloutResult {
+func (r *run) full(ctx context.Context, be backend.Backend, db Database, p *planner.Plan, res RolloutResult) RolloutResult {
 	p.ID = applier.RolloutPlanID(r.opts.ID, applier.PlanDigest(p))
 	opts := r.opts.Apply
+	if r.opts.ApplyFor != nil {
+		done, err := r.opts.ApplyFor(ctx, be, db, p, &opts)
+		if err != nil {
+			return failed(res, "apply", err)
+		}
+		if done != nil {
+			defer done()
+		}
+	}
 	if opts.Actor == "" {
 		opts.Actor = r.opts.Lean.Actor
 	}

@@ -269,7 +269,13 @@ func Reconcile(ctx context.Context, ds *runtime.Datastore, opts ReconcileOptions
 	start := time.Now()
 	names := opts.Models
 	if len(names) == 0 {
-		names = ds.Models()
+		// Every model with a KV side: a D1-only model has nothing to
+		// reconcile (naming one in opts.Models is ErrD1Only).
+		for _, name := range ds.Models() {
+			if m, err := ds.Storage(name); err == nil && !m.D1Only() {
+				names = append(names, name)
+			}
+		}
 	}
 	rep := &ReconcileReport{Fix: opts.Fix, Models: []*ModelReconcile{}}
 	var total backend.Meter

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
 )
 
@@ -91,6 +92,14 @@ func (s *scan) mergeTail(ctx context.Context, ns string) error {
 func (s *scan) rangeRows(ctx context.Context, ns, lo string, has bool, hi *string, limit int, present map[string]bool, live map[string][]any) error {
 	m := s.m
 	pk := "t." + m.QuotedPrimaryKey() + " COLLATE BINARY"
+	intKey := m.Field(m.PrimaryKey()).Type == hclspec.Integer
+	if intKey {
+		// An integer key sorts as a number in D1 and as its decimal text
+		// in the KV listing: compare the text, so the two orders are one.
+		// No index serves it: each range query reads the whole table
+		// (see TestReconcileIntegerKeys).
+		pk = "CAST(t." + m.QuotedPrimaryKey() + " AS TEXT) COLLATE BINARY"
+	}
 	var after any // the last id read, as stored; nil reads from the first
 	if has {
 		after = lo
@@ -117,7 +126,10 @@ func (s *scan) rangeRows(ctx context.Context, ns, lo string, has bool, hi *strin
 			}
 			s.rep.Rows++
 			after = row[0]
-			id := fmt.Sprint(m.ColumnValue(0, row[0]))
+			if intKey {
+				after = m.RowID(row)
+			}
+			id := m.RowID(row)
 			if present[id] {
 				live[id] = row
 			} else {

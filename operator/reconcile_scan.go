@@ -230,7 +230,7 @@ func (s *scan) rows(ctx context.Context, cands []candidate) (map[string][]any, e
 			if len(row) != len(m.Columns()) {
 				return nil, fmt.Errorf("read d1 rows: row of %d columns, want %d", len(row), len(m.Columns()))
 			}
-			if id, ok := m.ColumnValue(0, row[0]).(string); ok {
+			if id := m.RowID(row); id != "" {
 				out[id] = row
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -237,7 +238,7 @@ func (s *Seeds) status(ctx context.Context, live *state.Schema, forPlan bool, me
 func (s *Seeds) inKV(ctx context.Context, p *preparedSeed, live *state.Schema, why string) (planner.SeedStatus, error) {
 	create := planner.SeedStatus{Records: 1, Reason: why}
 	table := p.m.Spec().D1.Table
-	if live.Table(table) != nil || live.Namespace(p.m.NamespaceTitle()) == nil {
+	if live.Table(table) != nil || p.m.D1Only() || p.id == "" || live.Namespace(p.m.NamespaceTitle()) == nil {
 		return create, nil
 	}
 	key, err := p.m.Key(p.id)
@@ -387,8 +388,10 @@ func (s *Seeds) decide(ctx context.Context, p *preparedSeed, exists bool, foundI
 // It costs one KV read, and one D1 read when the object is there.
 func (s *Seeds) createOrRepair(ctx context.Context, p *preparedSeed, why string) (decision, error) {
 	create := decision{status: planner.SeedStatus{Records: 1, Reason: why}, id: p.id}
-	if p.idUnknown {
-		return create, nil // its id reads an unset variable: apply checks KV
+	if p.idUnknown || p.id == "" || p.m.D1Only() {
+		// Its id reads an unset variable (apply checks KV), D1 assigns
+		// it, or the model has no KV side: nothing to repair from KV.
+		return create, nil
 	}
 	key, err := p.m.Key(p.id)
 	if err != nil {
@@ -449,7 +452,9 @@ func (s *Seeds) repair(ctx context.Context, p *preparedSeed, row []any) (applier
 func (s *Seeds) create(ctx context.Context, p *preparedSeed, id string) (applier.SeedOutcome, error) {
 	r := s.ds.System().New(p.m.Model())
 	r.SetAll(p.data)
-	r.Set(p.m.PrimaryKey(), id)
+	if _, given := p.data[p.m.PrimaryKey()]; !given && id != "" {
+		r.Set(p.m.PrimaryKey(), id) // the derived id of a text key
+	}
 	err := r.Save(ctx)
 	var ce *runtime.ConstraintError
 	if errors.Is(err, runtime.ErrConflict) && !errors.As(err, &ce) {
@@ -503,6 +508,8 @@ func firstString(res *backend.Result) string {
 		return v
 	case []byte:
 		return string(v)
+	case int64:
+		return strconv.FormatInt(v, 10) // an integer key, as Get takes it
 	}
 	return ""
 }

@@ -162,6 +162,16 @@ func (s *Seeds) prepareSeed(sd *hclspec.Seed, forPlan bool) (*preparedSeed, hcl.
 		p.idUnknown = p.unknown[m.PrimaryKey()]
 		return p, nil
 	}
+	if m.Field(m.PrimaryKey()).Type != hclspec.String || len(m.Spec().PrimaryKeys) > 1 {
+		// An integer or composite key: the seed's data names it, or D1
+		// assigns it (INTEGER PRIMARY KEY); no id is derived, the match
+		// fields find the record.
+		if v := p.data[m.PrimaryKey()]; v != nil && len(m.Spec().PrimaryKeys) == 0 {
+			p.id = fmt.Sprint(v)
+			p.idUnknown = p.unknown[m.PrimaryKey()]
+		}
+		return p, nil
+	}
 	vals := make([]any, len(p.match))
 	for i, name := range p.match {
 		vals[i] = p.data[name]

@@ -87,7 +87,7 @@ func WithPendingBackfills(p []PendingBackfill) Option {
 func (d *differ) resumeBackfills(pending []PendingBackfill, planned map[string]bool) {
 	for _, p := range pending {
 		table, _, ok := strings.Cut(p.Target, ".")
-		if !ok || planned[p.Target] || d.spec.Model(p.Model) == nil || !d.targeted(p.Model) || d.byName[strings.ToLower(table)] == nil {
+		if !ok || strings.HasPrefix(p.Target, FillKVPrefix) || planned[p.Target] || d.spec.Model(p.Model) == nil || !d.targeted(p.Model) || d.byName[strings.ToLower(table)] == nil {
 			continue
 		}
 		if d.noObjectsToFillFrom(p.Model, p.Target) {

@@ -132,6 +132,11 @@ const (
 	// STORED generated column, a constraint key with a collation or
 	// order); left as is, said so it is never silent.
 	NoteUnmodeledSQL = "DM213"
+	// NoteNoFillKV: a table with rows whose model's KV namespace this
+	// plan creates is not copied into KV (no fill_kv step) because the
+	// model has fields that are not columns: its rows are not whole
+	// records (see fillkv.go).
+	NoteNoFillKV = "DM225"
 )
 
 // Codes of the fleet (a database per tenant): DM140–DM149, notes

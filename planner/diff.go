@@ -36,6 +36,8 @@ type options struct {
 	stored map[string]bool
 	// ledgers are other tools' migrations tables (WithLedgers).
 	ledgers []Ledger
+	// fillKV plans FillKV steps (WithFillKV).
+	fillKV bool
 }
 
 // WithID sets the plan id instead of a new random UUID.
@@ -91,6 +93,9 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	d.ledgerNotes(o.ledgers)
 	d.refills(o.stored)
 	d.backfills(o.pending)
+	if o.fillKV {
+		d.fillKVs(o.pending)
+	}
 	d.seeds(o.seeds)
 	var workerSteps []Step
 	if len(d.targets) > 0 {
@@ -101,8 +106,8 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 		workerSteps = append(workerSteps, *s)
 	}
 
-	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.backfillSteps)+len(d.indexSteps)+len(workerSteps)+len(d.seedSteps)+len(d.blocked))
-	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.indexSteps, workerSteps, d.seedSteps, d.blocked} {
+	steps := make([]Step, 0, len(d.nsSteps)+len(d.createSteps)+len(d.addSteps)+len(d.backfillSteps)+len(d.fillSteps)+len(d.indexSteps)+len(workerSteps)+len(d.seedSteps)+len(d.blocked))
+	for _, phase := range [][]Step{d.nsSteps, d.createSteps, d.addSteps, d.backfillSteps, d.fillSteps, d.indexSteps, workerSteps, d.seedSteps, d.blocked} {
 		steps = append(steps, phase...)
 	}
 	steps = d.keepTargeted(steps)
@@ -141,6 +146,7 @@ type differ struct {
 	refilled    []string // lower-cased tables created and refilled from KV
 
 	nsSteps, createSteps, addSteps, backfillSteps, indexSteps, seedSteps, blocked []Step
+	fillSteps                                                                     []Step // FillKV (fillkv.go)
 	notes                                                                         []Note
 }
 

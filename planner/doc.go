@@ -50,5 +50,6 @@
 // affinity, DM206 seed not checked (no status given), DM207 no backfill
 // from a KV namespace the plan creates, DM211 a virtual table and its
 // shadow tables, DM212 a generated column, DM213 SQL of a managed table no
-// attribute declares (ON CONFLICT, deferred foreign keys, STORED, ...).
+// attribute declares (ON CONFLICT, deferred foreign keys, STORED, ...),
+// DM225 no fill_kv of a table whose model has fields that are not columns.
 package planner

@@ -59,6 +59,13 @@ func (d *differ) estimate(steps []Step, paid bool) {
 			}
 			slack := n/10 + 10 // progress records, the rows' own reads
 			e = &RowEstimate{Read: n + slack, Written: n + slack, Unknown: !ok}
+		case FillKV:
+			// Reads every row once (and again the rows of a page to
+			// check none changed while it was copied); writes only its
+			// progress records in D1.
+			n, ok := d.rowBound(s.Target)
+			slack := n/10 + 10
+			e = &RowEstimate{Read: 2*n + slack, Written: slack, Unknown: !ok}
 		case CreateIndex:
 			table := d.indexTable(s)
 			if table == "" {

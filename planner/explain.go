@@ -29,6 +29,8 @@ func (s Step) Summary() string {
 		what = "deploy worker " + s.Target
 	case UpdateWorker:
 		what = "update worker " + s.Target
+	case FillKV:
+		what = "fill KV from " + s.Target
 	default:
 		what = fmt.Sprintf("%s %s", s.Action, s.Target)
 	}

@@ -28,12 +28,16 @@ const (
 	// the live one differs (Step.Worker.Changes).
 	DeployWorker
 	UpdateWorker
+	// FillKV copies the rows of a table into KV objects: a model that
+	// was D1-only now keeps its records in KV too (see fillkv.go).
+	FillKV
 )
 
 var actionNames = map[Action]string{
 	CreateTable: "create_table", AddColumn: "add_column", CreateIndex: "create_index",
 	CreateNamespace: "create_namespace", Backfill: "backfill", Seed: "seed", Blocked: "blocked",
 	DeployWorker: "deploy_worker", UpdateWorker: "update_worker",
+	FillKV: "fill_kv",
 }
 
 func (a Action) String() string {

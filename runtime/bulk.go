@@ -48,7 +48,8 @@ type staged struct {
 	key   string
 	val   []byte
 	row   []any
-	given bool // the caller chose the id of a new record
+	given bool           // the caller chose the id of a new record
+	keys  map[string]any // a create's key columns, restored after before hooks
 }
 
 // SaveMany saves new and changed records (of any models) in bulk: every
@@ -93,7 +94,9 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 		if err != nil {
 			return fmt.Errorf("save many: record %d: %w", i, err)
 		}
-		if s != nil {
+		if s != nil && s.ev.ID == "" {
+			st = append(st, s) // D1 assigns the key
+		} else if s != nil {
 			k := recKey{s.r.m, s.ev.ID}
 			if j, dup := seen[k]; dup {
 				return fmt.Errorf("save many: records %d and %d are both %s %s: %w", j, i, s.r.m.name, s.ev.ID, ErrConflict)
@@ -124,12 +127,25 @@ func (h *Handle) SaveMany(ctx context.Context, recs []*Record) (err error) {
 			return err
 		}
 	}
+	var kvBulk, d1Bulk []*staged
 	for _, s := range bulk {
+		if s.r.m.d1only {
+			d1Bulk = append(d1Bulk, s)
+		} else {
+			kvBulk = append(kvBulk, s)
+		}
+	}
+	for _, s := range kvBulk {
 		if err := h.encode(s); err != nil {
 			return err
 		}
 	}
-	if err := h.writeMany(ctx, bulk); err != nil {
+	if len(kvBulk) > 0 {
+		if err := h.writeMany(ctx, kvBulk); err != nil {
+			return err
+		}
+	}
+	if err := h.writeManyD1(ctx, d1Bulk); err != nil {
 		return err
 	}
 	for _, s := range bulk {
@@ -152,6 +168,11 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 	if r.orig == nil {
 		given := r.data[m.pk] != nil && r.data[m.pk] != "" && (r.genID == "" || r.data[m.pk] != r.genID)
 		n := len(ve.Fields)
+		if len(m.sqlDefaults) > 0 {
+			if err := h.fillSQLDefaults(ctx, m, r.data); err != nil {
+				return nil, err
+			}
+		}
 		if err := h.prepareCreate(m, r.data, i, ve); err != nil {
 			return nil, err
 		}
@@ -161,8 +182,8 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 		if len(ve.Fields) > n {
 			return nil, nil
 		}
-		id, _ := r.data[m.pk].(string)
-		return &staged{r: r, given: given, ev: &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: r.data, Changes: map[string]any{}}}, nil
+		id := m.idOf(r.data)
+		return &staged{r: r, given: given, keys: m.keyValues(r.data), ev: &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: r.data, Changes: map[string]any{}}}, nil
 	}
 	if err := h.canWrite(m, r.orig); err != nil {
 		return nil, fmt.Errorf("%s %v: %w", m.name, r.orig[m.pk], err)
@@ -188,7 +209,7 @@ func (h *Handle) stage(ctx context.Context, r *Record, i int, ve *ValidationErro
 	if m.timestamps {
 		r.data["updated_at"] = FormatTime(h.ds.now())
 	}
-	id, _ := r.orig[m.pk].(string)
+	id := m.idOf(r.orig)
 	return &staged{r: r, ev: &Event{Model: m.name, Op: OpUpdate, ID: id, UserID: h.user, Data: r.data, Changes: changes, Old: r.orig}}, nil
 }
 
@@ -240,7 +261,7 @@ func (h *Handle) before(ctx context.Context, s *staged) error {
 	}
 	ve := &ValidationError{Model: m.name}
 	if s.ev.Op == OpCreate {
-		s.ev.Data[m.pk] = s.ev.ID
+		m.restoreKeys(s.ev.Data, s.keys)
 		if err := h.prepareCreate(m, s.ev.Data, -1, ve); err != nil {
 			return fmt.Errorf("create %s %s: %w", m.name, s.ev.ID, err)
 		}

@@ -13,7 +13,11 @@ import (
 // an error wrapping ErrNotMigrated that lists everything missing. Open
 // does not call it; services that want to fail fast at start-up do.
 func (ds *Datastore) Check(ctx context.Context) error {
-	live, err := backend.Inspect(ctx, ds.d1, ds.kv)
+	kv := ds.kv
+	if !ds.kvModels() {
+		kv = nil // D1-only models: no namespace to look for
+	}
+	live, err := backend.Inspect(ctx, ds.d1, kv)
 	if err != nil {
 		return fmt.Errorf("check schema: %w", err)
 	}
@@ -36,6 +40,9 @@ func (ds *Datastore) Check(ctx context.Context) error {
 					missing = append(missing, "unique index "+ix.Name)
 				}
 			}
+		}
+		if m.d1only {
+			continue
 		}
 		if ns := live.Namespace(m.nsTitle); ns != nil {
 			id := ns.ID

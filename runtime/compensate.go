@@ -329,7 +329,7 @@ func parseRows(m *model, res []*backend.Result) (map[string][]any, error) {
 			if len(row) != len(m.cols) {
 				return nil, fmt.Errorf("row of %d columns, want %d", len(row), len(m.cols))
 			}
-			if id, ok := fromColumn(m.cols[0].Type, row[0]).(string); ok {
+			if id := idText(fromColumn(m.cols[0].Type, row[0])); id != "" {
 				out[id] = row
 			}
 		}

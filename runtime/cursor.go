@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
 )
 
@@ -61,13 +62,27 @@ func (q *Query) keys() []sortKey {
 		seen[o.name] = true
 		i := m.colIdx[o.name]
 		out = append(out, sortKey{col: o.col, name: o.name, pos: i, desc: o.desc, typ: m.cols[i].Type, never: o.name == m.pk})
-		if o.name == m.pk {
+		if o.name == m.pk && len(m.pks) == 1 {
 			return out
 		}
 	}
 	// The primary key follows the last key's direction, so an index that
 	// ends with it serves the whole order, read forwards or backwards.
 	desc := len(out) > 0 && out[len(out)-1].desc
+	if len(m.pks) > 1 {
+		// Every part of a composite key not ordered by already, in key
+		// order: together they tell any two rows apart.
+		for _, p := range m.pks {
+			if seen[p] {
+				continue
+			}
+			i := m.colIdx[p]
+			f := m.cols[i]
+			out = append(out, sortKey{col: backend.QuoteIdent(p), name: p, pos: i, desc: desc, typ: f.Type,
+				never: f.Required || m.spec.D1.WithoutRowid})
+		}
+		return out
+	}
 	i := m.colIdx[m.pk]
 	return append(out, sortKey{col: m.pkQuoted, name: m.pk, pos: i, desc: desc, typ: m.cols[i].Type, never: true})
 }

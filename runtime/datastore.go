@@ -149,7 +149,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		c.nsTitle = spec.NamespaceTitle(ds.env, m.KV.Namespace)
 		ds.models[m.Name] = c
 	}
-	if len(ds.models) > 0 {
+	if ds.kvModels() {
 		nss := cfg.namespaces
 		if !cfg.knownNS {
 			var err error
@@ -193,6 +193,16 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		}
 	}
 	return ds, nil
+}
+
+// kvModels reports whether any model has a KV side.
+func (ds *Datastore) kvModels() bool {
+	for _, m := range ds.models {
+		if !m.d1only {
+			return true
+		}
+	}
+	return false
 }
 
 // Models returns the names of the models, sorted.

@@ -33,7 +33,7 @@ func (h *Handle) removeRecord(ctx context.Context, r *Record) error {
 
 func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	m := r.m
-	id, _ := r.orig[m.pk].(string)
+	id := m.idOf(r.orig)
 	start := time.Now()
 	ctx = opContext(ctx)
 	defer func() { h.ds.logOp(ctx, "delete", m.name, id, start, "deleted", err) }()
@@ -42,6 +42,15 @@ func (h *Handle) hardDelete(ctx context.Context, r *Record) (err error) {
 	}
 	if err := h.canWrite(m, r.orig); err != nil {
 		return fmt.Errorf("delete %s %s: %w", m.name, id, err)
+	}
+	if m.d1only {
+		ev := &Event{Model: m.name, Op: OpDelete, ID: id, UserID: h.user, Data: r.orig, Changes: map[string]any{}, Old: r.orig}
+		ev.write = func(ctx context.Context, ev *Event) error { return h.deleteD1(ctx, m, r.orig) }
+		if err := h.ds.run(ctx, m, ev); err != nil {
+			return err
+		}
+		r.orig, r.shared = nil, false
+		return nil
 	}
 	key, err := m.key(id)
 	if err != nil {

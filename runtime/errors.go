@@ -156,6 +156,7 @@ type ConstraintError struct {
 	// records not soft-deleted, for unique = "live").
 	Fields []string
 	Err    error // the D1 error
+	d1only bool  // a D1-only model: there was no KV write to put back
 }
 
 func (e *ConstraintError) Error() string {
@@ -168,6 +169,10 @@ func (e *ConstraintError) Error() string {
 	taken := ""
 	if len(e.Fields) > 0 && strings.HasPrefix(e.Constraint, "UNIQUE") {
 		taken = "; another record holds the same " + strings.Join(e.Fields, ", ")
+	}
+	if e.d1only {
+		return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; nothing was written",
+			e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
 	}
 	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; KV was put back, nothing was written",
 		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)

@@ -119,10 +119,10 @@ func decodeStored(m *model, raw []byte, id string) (map[string]any, error) {
 		return nil, err
 	}
 	if v, ok := data[m.pk]; ok && v != nil {
-		if sv, _ := v.(string); sv != id {
+		if sv := idText(v); sv != id {
 			return nil, fmt.Errorf("decode kv object: %w", errWrongID)
 		}
 	}
-	data[m.pk] = id
+	data[m.pk] = m.typedID(id)
 	return data, nil
 }

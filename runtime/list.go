@@ -156,7 +156,7 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 	if explained {
 		ops[0], page = backend.Op{Kind: backend.OpD1Batch, Stmts: []backend.Stmt{explain(st.Stmt), st.Stmt}}, 1
 	}
-	if q.withData && m.keySplit {
+	if q.withData && m.keySplit && !m.d1only {
 		ns, err := m.namespace(ctx, q.h.ds.resolveNamespaces)
 		if err != nil {
 			return nil, fmt.Errorf("query %s: %w", m.name, err)
@@ -214,7 +214,8 @@ func (q *Query) list(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	if q.withData && len(data) > 0 {
+	if q.withData && len(data) > 0 && !m.d1only {
+		// A D1-only model's rows are its records: nothing to hydrate.
 		var vals map[string][]byte
 		if len(res) > 1 {
 			vals = res[1].Values
@@ -269,8 +270,7 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any, vals map[str
 	}
 	keys := make([]string, len(data))
 	for i, row := range data {
-		id, _ := row[m.pk].(string)
-		if keys[i], err = m.key(id); err != nil {
+		if keys[i], err = m.key(idText(row[m.pk])); err != nil {
 			return fmt.Errorf("query %s: %w", m.name, err)
 		}
 	}
@@ -287,8 +287,7 @@ func (q *Query) hydrate(ctx context.Context, data []map[string]any, vals map[str
 				slog.String("outcome", "kv_object_missing"), slog.String("hint", "run `dmplan reconcile`"))
 			continue
 		}
-		id, _ := data[i][m.pk].(string)
-		obj, err := decodeStored(m, raw, id)
+		obj, err := decodeStored(m, raw, idText(data[i][m.pk]))
 		if err != nil {
 			return fmt.Errorf("query %s %v: KV key %s: %w (see dmplan reconcile)", m.name, data[i][m.pk], k, err)
 		}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -67,6 +68,21 @@ type model struct {
 	nsID    *atomic.Pointer[string]
 
 	hooks *hookTable
+
+	// D1-only models and other keys (see d1only.go).
+	d1only  bool     // storage = "d1": no KV side, every field a column
+	pks     []string // every primary key column, key order ([pk] for a single key)
+	intKey  bool     // a single integer primary key
+	autoKey bool     // D1 assigns the key of a create without one (INTEGER PRIMARY KEY)
+	// sqlTime marks the timestamp columns declared with an SQL type of
+	// their own (DATETIME, TIMESTAMP): they hold SQLite's text form.
+	sqlTime  []bool
+	blobs    []string // blob fields, base64 text in KV objects
+	keyWhere string   // "t"."a" = ? AND ... over pks, unqualified
+	// sqlDefaults are the fields with an sql_default, on a model with a
+	// KV side: evaluated before a create (see fillSQLDefaults).
+	sqlDefaults []sqlDefault
+	returning   string // " RETURNING "col", ...": the columns in cols order
 }
 
 func compileModel(m *hclspec.Model) (*model, error) {
@@ -88,8 +104,46 @@ func compileModel(m *hclspec.Model) (*model, error) {
 			c.ints = append(c.ints, f.Name)
 		}
 	}
+	c.d1only = m.D1Only()
+	c.pks = []string{m.PrimaryKey}
+	if len(m.PrimaryKeys) > 0 {
+		c.pks = m.PrimaryKeys
+		c.pk = m.PrimaryKeys[0]
+	}
+	for _, f := range m.Fields {
+		if f.SQL.Default != "" && !m.D1Only() {
+			c.sqlDefaults = append(c.sqlDefaults, parseSQLDefault(f))
+		}
+		if f.Type == hclspec.Blob {
+			c.blobs = append(c.blobs, f.Name)
+		}
+	}
 	c.cols = m.Columns()
-	if len(c.cols) == 0 || c.cols[0].Name != m.PrimaryKey {
+	if c.d1only || len(c.pks) > 1 {
+		// Every field is a column, the key columns first in key order.
+		cols := make([]*hclspec.Field, 0, len(m.Fields))
+		for _, k := range c.pks {
+			f := c.fields[k]
+			if f == nil {
+				return nil, fmt.Errorf("model %s: primary key %q is not a field", m.Name, k)
+			}
+			cols = append(cols, f)
+		}
+		if c.d1only {
+			for _, f := range m.Fields {
+				if !slices.Contains(c.pks, f.Name) {
+					cols = append(cols, f)
+				}
+			}
+		} else {
+			for _, f := range c.cols {
+				if !slices.Contains(c.pks, f.Name) {
+					cols = append(cols, f)
+				}
+			}
+		}
+		c.cols = cols
+	} else if len(c.cols) == 0 || c.cols[0].Name != c.pk {
 		// The primary key always leads; be robust to a Spec built by hand.
 		cols := []*hclspec.Field{}
 		if f := c.fields[m.PrimaryKey]; f != nil {
@@ -104,6 +158,16 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	}
 	if c.fields[c.pk] == nil {
 		return nil, fmt.Errorf("model %s: primary key %q is not a field", m.Name, c.pk)
+	}
+	if len(c.pks) > 1 && !c.d1only {
+		return nil, fmt.Errorf("model %s: %w: a composite primary key needs storage = \"d1\" (a KV object has one key)", m.Name, ErrInvalid)
+	}
+	if f := c.fields[c.pk]; len(c.pks) == 1 && f.Type == hclspec.Integer {
+		c.intKey = true
+		// INTEGER PRIMARY KEY is the rowid: D1 assigns it. Another
+		// declared type (BIGINT) or WITHOUT ROWID is an ordinary key,
+		// which SQLite would let be NULL, so the caller chooses it.
+		c.autoKey = c.d1only && !m.D1.WithoutRowid && (f.SQL.Type == "" || strings.EqualFold(f.SQL.Type, "INTEGER"))
 	}
 	if len(c.cols) > backend.MaxParams {
 		return nil, fmt.Errorf("model %s: %d synced columns, over the %d bound parameters of one statement: %w",
@@ -129,10 +193,12 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	quoted := make([]string, len(c.cols))
 	holders := make([]string, len(c.cols))
 	var set []string
+	c.sqlTime = make([]bool, len(c.cols))
 	for i, f := range c.cols {
 		quoted[i] = backend.QuoteIdent(f.Name)
 		holders[i] = "?"
-		if f.Name != c.pk {
+		c.sqlTime[i] = f.Type == hclspec.Timestamp && sqlTimeType(f.SQL.Type)
+		if !slices.Contains(c.pks, f.Name) {
 			set = append(set, quoted[i]+" = excluded."+quoted[i])
 		}
 	}
@@ -142,17 +208,18 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	c.pkQuoted = quoted[0]
 	c.rowHolders = "(" + strings.Join(holders, ", ") + ")"
 	c.upsertHead = "INSERT INTO " + c.table + " (" + strings.Join(quoted, ", ") + ") VALUES "
+	target := strings.Join(quoted[:len(c.pks)], ", ")
 	if len(set) == 0 {
-		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO NOTHING"
+		c.upsertTail = " ON CONFLICT (" + target + ") DO NOTHING"
 	} else {
-		c.upsertTail = " ON CONFLICT (" + quoted[0] + ") DO UPDATE SET " + strings.Join(set, ", ")
+		c.upsertTail = " ON CONFLICT (" + target + ") DO UPDATE SET " + strings.Join(set, ", ")
 	}
 	c.upsert1 = c.upsertHead + c.rowHolders + c.upsertTail
-	c.insertTail = " ON CONFLICT (" + quoted[0] + ") DO NOTHING"
+	c.insertTail = " ON CONFLICT (" + target + ") DO NOTHING"
 	c.insert1 = c.upsertHead + c.rowHolders + c.insertTail
 	c.selectByPK = "SELECT " + c.selectCols + c.from + " WHERE t." + quoted[0] + " IN ("
 	for _, idx := range m.D1.Indexes {
-		if idx.Unique {
+		if idx.Unique || idx.UniqueLive {
 			c.refusable = true
 		}
 		if c.soft && idx.OnlyLive() {
@@ -163,7 +230,17 @@ func compileModel(m *hclspec.Model) (*model, error) {
 			c.onlyLive[idx] = true
 		}
 	}
-	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"
+	for _, f := range m.Fields {
+		c.refusable = c.refusable || f.SQL.Unique || f.SQL.Check != "" || f.SQL.References != nil
+	}
+	c.refusable = c.refusable || len(m.D1.Uniques) > 0 || len(m.D1.Checks) > 0 || len(m.D1.ForeignKeys) > 0
+	conds := make([]string, len(c.pks))
+	for i := range c.pks {
+		conds[i] = c.table + "." + quoted[i] + " = ?"
+	}
+	c.keyWhere = strings.Join(conds, " AND ")
+	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.keyWhere
+	c.returning = " RETURNING " + strings.Join(quoted, ", ")
 	c.rowsPerStm = backend.MaxParams / len(c.cols)
 	if strings.Count(m.KV.KeyPattern, "{id}") == 1 {
 		i := strings.Index(m.KV.KeyPattern, "{id}")

@@ -42,6 +42,13 @@ func (h *Handle) Get(ctx context.Context, model, id string, opts ...ReadOption) 
 // load reads record id into r; verb starts its errors ("get", "delete").
 func (h *Handle) load(ctx context.Context, r *Record, id string, deleted bool, verb string) (err error) {
 	m := r.m
+	if m.d1only {
+		args, err := m.idArgs(id)
+		if err != nil {
+			return fmt.Errorf("%s %s %s: %w", verb, m.name, id, err)
+		}
+		return h.loadD1(ctx, r, args, id, deleted, verb)
+	}
 	start := time.Now()
 	ctx = opContext(ctx)
 	defer func() { h.ds.logOp(ctx, "get", m.name, id, start, "found", err) }()
@@ -115,6 +122,7 @@ func decodeObject(m *model, raw []byte) (map[string]any, error) {
 	if data == nil {
 		return nil, errors.New("decode kv object: not a JSON object")
 	}
+	m.decodeBlobs(data)
 	for _, f := range m.ints {
 		v, ok := data[f].(float64)
 		if !ok {
@@ -151,6 +159,7 @@ func decodeExact(m *model, raw []byte) (map[string]any, error) {
 		}
 		data[k] = plainNumbers(v)
 	}
+	m.decodeBlobs(data)
 	return data, nil
 }
 

@@ -56,13 +56,14 @@ func (r *Record) Model() string {
 	return r.m.name
 }
 
-// ID returns the primary key ("" for a new record without one).
+// ID returns the primary key ("" for a new record without one): the text
+// key, the decimal of an integer key, or the parts of a composite key
+// joined by "/" (see Key).
 func (r *Record) ID() string {
 	if r.m == nil {
 		return ""
 	}
-	s, _ := r.data[r.m.pk].(string)
-	return s
+	return r.m.idOf(r.data)
 }
 
 // Set sets one field. Values are checked by Save: strings for string, text

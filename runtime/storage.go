@@ -120,10 +120,20 @@ func (s *Storage) NamespaceTitle() string { return s.m.nsTitle }
 
 // Namespace returns the id of the model's KV namespace, listing the
 // namespaces when Open did not find it; ErrNotMigrated when it does not
-// exist.
+// exist, ErrD1Only for a model without a KV side.
 func (s *Storage) Namespace(ctx context.Context) (string, error) {
+	if s.m.d1only {
+		return "", fmt.Errorf("%w: model %s", ErrD1Only, s.m.name)
+	}
 	return s.m.namespace(ctx, s.ds.resolveNamespaces)
 }
+
+// D1Only reports whether the model has no KV side (storage = "d1").
+func (s *Storage) D1Only() bool { return s.m.d1only }
+
+// ErrD1Only is what the KV side of a D1-only model (storage = "d1") gives:
+// it has none. It matches ErrInvalid.
+var ErrD1Only = fmt.Errorf("%w: the model is D1-only (storage = \"d1\"): it has no KV namespace", ErrInvalid)
 
 // Key returns the KV key of the id, or an error wrapping ErrTooLarge.
 func (s *Storage) Key(id string) (string, error) { return s.m.key(id) }
@@ -190,6 +200,15 @@ func (s *Storage) Upserts(rows [][]any) []backend.Stmt { return s.m.upserts(rows
 // without a row are absent. It costs one request per 100 ids.
 func (s *Storage) Rows(ctx context.Context, ids []string) (map[string][]any, error) {
 	return s.ds.rowsByID(ctx, s.m, ids)
+}
+
+// RowID returns the record id of a D1 row (in Columns order): the text
+// key, or the decimal of an integer key, as Key and Get take it.
+func (s *Storage) RowID(row []any) string {
+	if len(row) == 0 {
+		return ""
+	}
+	return idText(fromColumn(s.m.cols[0].Type, row[0]))
 }
 
 // ObjectFromRow returns the KV object that agrees with the D1 row: raw

@@ -40,7 +40,9 @@ func checkFields(m *model, data, orig map[string]any, index int, ve *ValidationE
 	for _, f := range m.spec.Fields {
 		v, present := data[f.Name]
 		if v == nil {
-			if f.Required {
+			// On a create (no orig) D1 fills a column with an SQL
+			// default and the rowid key.
+			if f.Required && (orig != nil || !m.dbFills(f)) {
 				ve.add(index, f.Name, CodeRequired, "is required")
 			}
 			continue
@@ -66,7 +68,11 @@ func checkFields(m *model, data, orig map[string]any, index int, ve *ValidationE
 			// toColumn).
 			data[f.Name] = nv
 		}
-		if f.Required && f.Type <= hclspec.Text && nv == "" {
+		// On a D1-only model (a table another tool made) required is NOT
+		// NULL: an empty string is a value, as SQL has it. Elsewhere an
+		// empty string a record already holds (a row copied into KV from
+		// such a table) is kept like any untouched stored value.
+		if f.Required && f.Type <= hclspec.Text && nv == "" && !m.d1only && !untouched {
 			ve.add(index, f.Name, CodeRequired, "is required")
 			continue
 		}

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"math"
 	"reflect"
@@ -98,6 +100,19 @@ func normalize(t hclspec.FieldType, v any) (any, string) {
 		return nil, "must be an array"
 	case hclspec.JSON:
 		return normalizeJSON(v)
+	case hclspec.Blob:
+		switch x := v.(type) {
+		case []byte:
+			return bytes.Clone(x), ""
+		case string:
+			// base64 text, as a KV object or JSON carries a blob
+			b, err := base64.StdEncoding.DecodeString(x)
+			if err != nil {
+				return nil, "must be bytes ([]byte) or standard base64 text"
+			}
+			return b, ""
+		}
+		return nil, "must be bytes ([]byte) or standard base64 text"
 	}
 	return nil, "has an invalid type"
 }
@@ -302,6 +317,40 @@ func fromColumn(t hclspec.FieldType, v any) any {
 		if x, ok := v.(float64); ok && x == math.Trunc(x) {
 			return int64(x)
 		}
+	case hclspec.Blob:
+		switch x := v.(type) {
+		case []byte:
+			return x
+		case string:
+			return []byte(x) // text stored in a BLOB column
+		}
+		return v
+	case hclspec.Timestamp:
+		// A column another tool made holds SQLite's date text (from
+		// CURRENT_TIMESTAMP): it reads as the canonical timestamp. Text
+		// that is neither stays as stored.
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		default:
+			return v
+		}
+		if canonicalShape(s) {
+			return s
+		}
+		ts, ok := parseSQLiteTime(s)
+		if !ok {
+			var err error
+			ts, err = time.Parse(time.RFC3339Nano, s)
+			ok = err == nil
+		}
+		if ok && hclspec.TimestampInRange(ts) {
+			return FormatTime(ts)
+		}
+		return s
 	case hclspec.JSON, hclspec.Array:
 		var s []byte
 		switch x := v.(type) {
@@ -353,6 +402,9 @@ func equalValues(a, b any) bool {
 	case bool:
 		y, ok := b.(bool)
 		return ok && x == y
+	case []byte:
+		y, ok := b.([]byte)
+		return ok && bytes.Equal(x, y)
 	}
 	return reflect.DeepEqual(a, b)
 }

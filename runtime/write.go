@@ -23,6 +23,11 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 	data := r.data
 	given := data[m.pk] != nil && data[m.pk] != "" && (r.genID == "" || data[m.pk] != r.genID)
 	ve := &ValidationError{Model: m.name}
+	if len(m.sqlDefaults) > 0 {
+		if err := h.fillSQLDefaults(ctx, m, data); err != nil {
+			return fmt.Errorf("create %s: %w", m.name, err)
+		}
+	}
 	if err := h.prepareCreate(m, data, -1, ve); err != nil {
 		return fmt.Errorf("create %s: %w", m.name, err)
 	}
@@ -33,6 +38,35 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 		return ve
 	}
 	id := r.ID()
+	if m.d1only {
+		keys := m.keyValues(data)
+		ev := &Event{Model: m.name, Op: OpCreate, ID: id, UserID: h.user, Data: data, Changes: map[string]any{}}
+		ev.write = func(ctx context.Context, ev *Event) error {
+			if m.hooked(OpCreate) {
+				m.restoreKeys(ev.Data, keys)
+				ve := &ValidationError{Model: m.name}
+				if err := h.prepareCreate(m, ev.Data, -1, ve); err != nil {
+					return fmt.Errorf("create %s %s: %w", m.name, id, err)
+				}
+				if len(ve.Fields) > 0 {
+					return ve
+				}
+			}
+			row, err := h.createD1(ctx, m, ev.Data)
+			if err != nil {
+				return err
+			}
+			ev.Data = row
+			ev.ID = m.idOf(row)
+			return nil
+		}
+		if err := h.ds.run(ctx, m, ev); err != nil {
+			return err
+		}
+		r.genID = ""
+		r.stored(ev.Data)
+		return nil
+	}
 	ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
 	if err != nil {
 		return fmt.Errorf("create %s %s: %w", m.name, id, err)
@@ -60,7 +94,15 @@ func (h *Handle) create(ctx context.Context, r *Record) (err error) {
 // record and validates it. It returns ErrForbidden when a scoped handle
 // names another owner.
 func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *ValidationError) error {
-	if v := data[m.pk]; v == nil || v == "" {
+	switch v := data[m.pk]; {
+	case len(m.pks) > 1 || m.intKey:
+		// Integer and composite keys are the caller's, or D1's (dbFills).
+		for _, p := range m.pks {
+			if data[p] == nil && !m.dbFills(m.fields[p]) {
+				ve.add(index, p, CodeRequired, "is required: it is part of the primary key, which the caller chooses")
+			}
+		}
+	case v == nil || v == "":
 		data[m.pk] = h.ds.newID()
 	}
 	if _, ok := m.fields["user_id"]; ok && m.spec.Options.UserTracking {
@@ -117,7 +159,7 @@ func (h *Handle) prepareCreate(m *model, data map[string]any, index int, ve *Val
 
 // recheckCreate re-applies the rules a before hook could have broken.
 func (h *Handle) recheckCreate(m *model, ev *Event, id string) error {
-	ev.Data[m.pk] = id
+	ev.Data[m.pk] = m.typedID(id)
 	ve := &ValidationError{Model: m.name}
 	if err := h.prepareCreate(m, ev.Data, -1, ve); err != nil {
 		return fmt.Errorf("create %s %s: %w", m.name, id, err)
@@ -160,7 +202,7 @@ const (
 // stored object with deleted_at changed).
 func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data map[string]any) (err error) {
 	m := r.m
-	id, _ := r.orig[m.pk].(string)
+	id := m.idOf(r.orig)
 	start := time.Now()
 	name, outcome, op := "save", "updated", OpUpdate
 	switch kind {
@@ -205,9 +247,11 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 	if m.timestamps {
 		data["updated_at"] = updatedAt
 	}
-	ns, err := m.namespace(ctx, h.ds.resolveNamespaces)
-	if err != nil {
-		return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+	ns := ""
+	if !m.d1only {
+		if ns, err = m.namespace(ctx, h.ds.resolveNamespaces); err != nil {
+			return fmt.Errorf("%s %s %s: %w", name, m.name, id, err)
+		}
 	}
 	ev := &Event{Model: m.name, Op: op, ID: id, UserID: h.user, Data: data, Changes: changes, Old: r.orig}
 	ev.write = func(ctx context.Context, ev *Event) error {
@@ -227,6 +271,14 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 				ev.Data["updated_at"] = updatedAt
 			}
 		}
+		if m.d1only {
+			row, err := h.updateD1(ctx, name, m, ev.Data, r.orig, ev.Changes)
+			if err != nil {
+				return err
+			}
+			ev.Data = row
+			return nil
+		}
 		return h.put(ctx, name, m, ns, id, ev.Data, r.orig, false)
 	}
 	if err := h.ds.run(ctx, m, ev); err != nil {
@@ -244,8 +296,10 @@ func (h *Handle) updateAs(ctx context.Context, r *Record, kind updateKind, data 
 // logged at warn level, without its value (not again when recheck: the
 // second pass after before hooks).
 func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[string]any, deletedAt any, recheck bool, ve *ValidationError) error {
-	if !equalValues(data[m.pk], orig[m.pk]) {
-		ve.add(-1, m.pk, CodeImmutable, "is the primary key and cannot change")
+	for _, p := range m.pks {
+		if !equalValues(data[p], orig[p]) {
+			ve.add(-1, p, CodeImmutable, "is the primary key and cannot change")
+		}
 	}
 	if m.owned && !equalValues(data["user_id"], orig["user_id"]) {
 		if h.scoped {
@@ -293,7 +347,7 @@ func (h *Handle) prepareUpdate(ctx context.Context, m *model, data, orig map[str
 	}
 	stale := validateUpdate(m, data, orig, ve)
 	if len(stale) > 0 && !recheck && h.ds.log.Enabled(ctx, slog.LevelWarn) {
-		id, _ := orig[m.pk].(string)
+		id := m.idOf(orig)
 		h.ds.log.LogAttrs(ctx, slog.LevelWarn, "runtime.stale_value",
 			slog.String("model", m.name), slog.String("id", id),
 			slog.Any("fields", stale),
@@ -427,7 +481,7 @@ func (h *Handle) put(ctx context.Context, verb string, m *model, ns, id string, 
 func (m *model) rowArgs(data map[string]any, args []any) error {
 	size := 0
 	for i, f := range m.cols {
-		v, err := toColumn(f.Type, data[f.Name])
+		v, err := m.colValue(i, data[f.Name])
 		if err != nil {
 			return fmt.Errorf("encode column %s: %w: %v", f.Name, ErrInvalid, err)
 		}

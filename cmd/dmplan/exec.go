@@ -38,6 +38,10 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 	if err != nil {
 		return view.ApplyResult{}, redact(err, job.target)
 	}
+	kvf, err := c.kvFiller(ctx, job, be)
+	if err != nil {
+		return view.ApplyResult{}, redact(err, job.target)
+	}
 	var gw *gatewayDeployer
 	if job.target.Gateway != nil {
 		ws, err := asWorkersStore(be, job.target)
@@ -86,6 +90,7 @@ func (c *cli) execute(ctx context.Context, job *applyJob, v view.Apply) (view.Ap
 		Locked:           func(l applier.LockInfo) { lease.Store(&l) },
 		Replan:           replan,
 		Backfiller:       bf,
+		KVFiller:         kvf,
 		BackfillProgress: bfProgress,
 		ToolVersion:      "dmplan " + toolVersion(),
 		Actor:            c.getenv("DMPLAN_ACTOR"),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,10 +15,12 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/fleet"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/internal/view"
+	"github.com/dmplan/dmplan/operator"
 	"github.com/dmplan/dmplan/planner"
 )
 
@@ -82,28 +86,6 @@ func (c *cli) isFleetApply(a applyArgs) bool {
 	return !diags.HasErrors() && t != nil && t.Fleet != nil
 }
 
-// openFleetSource opens the fleet of target t: the account's databases on
-// Cloudflare (one Store, no database), or the subdirectories of the
-// local path.
-func (c *cli) openFleetSource(ctx context.Context, t *hclspec.Target) (fleet.Source, *cloudflare.Store, error) {
-	switch t.Backend {
-	case hclspec.BackendLocal:
-		src, err := fleet.OpenLocal(ctx, t.Path, false)
-		return src, nil, err
-	case hclspec.BackendCloudflare:
-		s, err := cloudflare.Open(ctx, cloudflare.Config{
-			AccountID: t.AccountID, APIToken: t.APIToken, BaseURL: t.BaseURL,
-			Environment: t.Environment, Getenv: c.getenv, Logger: c.logger(),
-		})
-		if err != nil {
-			return nil, nil, fmt.Errorf("open environment %s: %w", t.Environment, err)
-		}
-		return fleet.NewCloudflare(s), s, nil
-	default:
-		return nil, nil, fmt.Errorf("environment %s: unknown backend %q", t.Environment, t.Backend)
-	}
-}
-
 // fleetApply rolls DIR's spec out to the fleet of the environment: it
 // plans every database (two requests each), shows the groups, asks for
 // approval naming the environment and the counts, then applies in waves
@@ -114,9 +96,20 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		fmt.Fprintf(c.stderr, "Error: %v\n", err)
 		return exitError
 	}
+	// With -json or -markdown stdout holds only the report.
+	info := c.stdout
+	if a.Format == view.JSON || a.Fleet.Markdown {
+		info = c.stderr
+	}
 	canary, canaryPct, err := parseCanary(a.Fleet.Canary)
 	if err != nil {
 		return fail(err)
+	}
+	if len(a.Targets) > 0 {
+		return fail(errors.New("-target is not supported over a fleet: a rollout applies every model"))
+	}
+	if a.Fleet.Concurrency < 1 || a.Fleet.Batch < 0 || a.Fleet.MaxFailures < 0 {
+		return fail(fmt.Errorf("-concurrency must be at least 1, -batch and -max-failures at least 0"))
 	}
 	env := a.Env
 	if env == "" {
@@ -132,11 +125,15 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if err := checkEnvDiags(c.envName(env), append(diags, tdiags...)); err != nil {
 		return fail(err)
 	}
-	src, store, err := c.openFleetSource(ctx, t)
+	src, err := c.openFleet(ctx, t, false)
 	if err != nil {
-		return fail(redact(err, t))
+		return fail(err)
 	}
 	defer src.Close()
+	var store *cloudflare.Store // counts the API requests for the report
+	if cf, ok := src.(*fleet.Cloudflare); ok {
+		store = cf.Account
+	}
 	dbs, err := fleet.Resolve(ctx, t.Fleet, base, src)
 	if err != nil {
 		return fail(redact(err, t))
@@ -156,6 +153,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		return fail(err)
 	}
 	id := fleet.NewRolloutID(time.Now())
+	digest := specDigest(spec)
 	var todo []fleet.Database
 	if path != "" {
 		if j, err = fleet.OpenJournal(path); err != nil {
@@ -165,8 +163,23 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		if j.Header.Environment != t.Environment {
 			return fail(fmt.Errorf("%w: rollout %s is of environment %s", fleet.ErrResumeMismatch, j.Header.Rollout, j.Header.Environment))
 		}
+		if j.Header.SpecDigest != digest {
+			// The databases it finished have the other spec: trusting
+			// its journal would leave them behind this one.
+			if a.Fleet.Resume != "" {
+				return fail(fmt.Errorf("%w: rollout %s applied another version of the *.dm.hcl files; apply without -resume starts a new rollout",
+					fleet.ErrResumeMismatch, j.Header.Rollout))
+			}
+			fmt.Fprintf(info, "Rollout %s was of another version of the *.dm.hcl files and stopped before the end: starting a new rollout.\n", j.Header.Rollout)
+			if err := j.Finish(time.Now().UTC()); err != nil {
+				return fail(err)
+			}
+			j = nil
+		}
+	}
+	if j != nil {
 		id = j.Header.Rollout
-		fmt.Fprintf(c.stdout, "Continuing rollout %s (started %s): %d databases recorded.\n",
+		fmt.Fprintf(info, "Continuing rollout %s (started %s): %d databases recorded.\n",
 			id, j.Header.Started.UTC().Format(time.RFC3339), len(j.Results()))
 		// Databases the journal says are finished are not planned again.
 		for _, db := range dbs {
@@ -180,11 +193,17 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 
 	planned := map[string]*planner.Plan{}
 	if len(todo) > 0 {
-		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo, fleet.Options{Parallel: a.Fleet.Concurrency})
+		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo,
+			fleet.Options{Parallel: a.Fleet.Concurrency, Plan: c.fleetPlanFunc(t)})
 		if err != nil {
 			return fail(redact(err, t))
 		}
-		c.printFleetGroups(res)
+		for _, d := range res.Databases {
+			d.Error = redactText(d.Error, t)
+		}
+		streams := c.streams(viewArgs{NoColor: a.NoColor}, &spec)
+		streams.Out = info
+		view.NewFleetPlan(view.Human, streams).Plan(view.FleetReport{Project: spec.Project.Name, Target: c.describeFleet(t), Result: res})
 		for _, g := range res.Groups {
 			if g.Plan == nil {
 				continue
@@ -195,11 +214,14 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		}
 		counts := res.Count()
 		if counts[fleet.StatusChanges]+counts[fleet.StatusCreate] == 0 && j == nil {
-			fmt.Fprintf(c.stdout, "\nNo changes to apply in environment %s.\n", t.Environment)
+			fmt.Fprintf(info, "\nNo changes to apply in environment %s.\n", t.Environment)
 			return exitOK
 		}
 	}
 	if !a.AutoApprove {
+		if a.Format == view.JSON || a.Fleet.Markdown {
+			return fail(errors.New("apply -json or -markdown cannot ask for approval: pass -auto-approve"))
+		}
 		if !c.stdinTTY {
 			return fail(errors.New("apply needs approval, but stdin is not a terminal so dmplan cannot ask: review the plan above and pass -auto-approve"))
 		}
@@ -217,7 +239,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 
 	if j == nil {
 		if j, err = fleet.CreateJournal(dir, fleet.JournalHeader{Rollout: id, Environment: t.Environment,
-			Started: time.Now().UTC(), Actor: c.getenv("DMPLAN_ACTOR")}); err != nil {
+			SpecDigest: digest, Started: time.Now().UTC(), Actor: c.getenv("DMPLAN_ACTOR")}); err != nil {
 			return fail(err)
 		}
 		defer j.Close()
@@ -232,15 +254,19 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if store != nil {
 		before = store.Requests()
 	}
+	progress := c.rolloutProgress(len(dbs))
 	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
 		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
 		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
 		Canary:  canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
 		Concurrency: a.Fleet.Concurrency, MaxFailures: a.Fleet.MaxFailures,
-		Journal: j, Stop: stop, LockTimeout: a.LockTimeout, Logger: c.logger(),
+		Journal: j, Stop: stop, Progress: progress, LockTimeout: a.LockTimeout, Logger: c.logger(),
 		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
 		Apply: applier.Options{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR"), Logger: c.logger(),
 			Redact: func(err error) string { return redact(err, t).Error() }},
+		ApplyFor: func(ctx context.Context, be backend.Backend, db fleet.Database, p *planner.Plan, opts *applier.Options) (func(), error) {
+			return c.fleetStepRunners(ctx, spec.Tenant(db.Name), t, be, p, opts)
+		},
 	})
 	done()
 	if rep == nil {
@@ -272,33 +298,68 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	return exitOK
 }
 
-// printFleetGroups prints the fleet's plan, one line per group of
-// databases with the same plan, biggest first.
-func (c *cli) printFleetGroups(res *fleet.Result) {
-	groups := append([]*fleet.Group(nil), res.Groups...)
-	sort.SliceStable(groups, func(a, b int) bool { return groups[a].Count() > groups[b].Count() })
-	fmt.Fprintf(c.stdout, "Fleet plan of environment %s: %d databases in %d groups\n", res.Environment, len(res.Databases), len(groups))
-	for _, g := range groups {
-		names := g.Databases
-		more := ""
-		if len(names) > 3 {
-			more = fmt.Sprintf(", … %d more", len(names)-3)
-			names = names[:3]
-		}
-		what := string(g.Status)
-		if g.Plan != nil {
-			var steps []string
-			for _, s := range g.Plan.Steps {
-				if s.Action == planner.Blocked {
-					steps = append(steps, "blocked "+s.Code+" "+s.Target)
-				} else {
-					steps = append(steps, s.Summary())
-				}
-			}
-			if len(steps) > 0 {
-				what += ": " + strings.Join(steps, "; ")
-			}
-		}
-		fmt.Fprintf(c.stdout, "  %d %s (%s%s)\n", g.Count(), what, strings.Join(names, ", "), more)
+// specDigest identifies the *.dm.hcl files a rollout applies: a journal of
+// other files is not continued.
+func specDigest(spec *hclspec.Spec) string {
+	names := make([]string, 0, len(spec.Sources))
+	for n := range spec.Sources {
+		names = append(names, n)
 	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(spec.Sources[n]))
+		h.Write(spec.Sources[n])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// rolloutProgress reports a rollout's progress on stderr: a line rewritten
+// in place on a terminal, else a line per tenth of the fleet (a CI log).
+func (c *cli) rolloutProgress(total int) func(fleet.RolloutResult) {
+	var mu sync.Mutex
+	counts := map[fleet.Outcome]int{}
+	n := 0
+	tty := isTerminal(c.stderr)
+	step := max(total/10, 1)
+	return func(r fleet.RolloutResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		counts[r.Status]++
+		line := fmt.Sprintf("rollout: %d/%d databases (%d done, %d current, %d blocked, %d failed)", n, total,
+			counts[fleet.OutcomeDone], counts[fleet.OutcomeCurrent], counts[fleet.OutcomeBlocked], counts[fleet.OutcomeFailed])
+		switch {
+		case tty:
+			end := ""
+			if n == total {
+				end = "\n"
+			}
+			fmt.Fprintf(c.stderr, "\r\x1b[K%s%s", line, end)
+		case n%step == 0 || n == total:
+			fmt.Fprintln(c.stderr, line)
+		}
+	}
+}
+
+// fleetStepRunners gives a database's apply what its backfill and seed
+// steps need, over the tenant's view of the spec.
+func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, be backend.Backend, p *planner.Plan, opts *applier.Options) (func(), error) {
+	counts := p.Counts()
+	var done func()
+	if counts[planner.Seed] > 0 {
+		seeds, sdone, err := c.seeder(ctx, spec, t, be, nil)
+		if err != nil {
+			return nil, err
+		}
+		opts.Seeder, done = seeds, sdone
+	}
+	if counts[planner.Backfill] > 0 {
+		ds, err := c.openMaintenance(ctx, spec, be, t.Environment)
+		if err != nil {
+			return done, fmt.Errorf("backfill: %w", err)
+		}
+		opts.Backfiller = operator.Backfiller(ds)
+	}
+	return done, nil
 }

@@ -136,6 +136,10 @@ func TestFleetApplyHarness(t *testing.T) {
 		}
 	}
 	t.Logf("apply over %d databases: %d requests to databases, %d others (list, namespaces)", n, sum(perDB), other)
+	// Requests that name no database (KV peeks, lists) count too.
+	if total := sum(perDB) + other; total > 3*n+2 {
+		t.Errorf("%d requests in all for %d databases, want at most 3 each (and the lease)", total, n)
+	}
 
 	// A new field; the rollout is killed after a random share of it.
 	write(strings.Replace(fleetApplyHCL, `field "url" { type = string }`, `field "url" { type = string }

@@ -253,7 +253,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
 		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
-		planner.WithTargets(c.targets), planner.WithLedgers(in.ledgers), tier)
+		planner.WithTargets(c.targets), planner.WithLedgers(in.ledgers), planner.WithFillKV(), tier)
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))
 	}

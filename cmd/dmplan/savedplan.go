@@ -221,7 +221,7 @@ func verifyShown(pf *planFile) (*planner.Plan, error) {
 	}
 	d := planner.Diff(spec, pf.Environment, pf.Live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pf.Pending),
 		planner.WithGateway(pf.Gateway), planner.WithStoredObjects(pf.Stored),
-		planner.WithTargets(pf.Plan.Targets))
+		planner.WithTargets(pf.Plan.Targets), planner.WithFillKV())
 	steps, err := matchSavedSteps(spec, pf.Plan.Steps, d.Steps)
 	if err != nil {
 		return nil, err

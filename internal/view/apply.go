@@ -238,6 +238,8 @@ func (v *ApplyHuman) Step(s planner.Step, o StepOutcome, err error) {
 			label = "refilled " + table + " from KV"
 		}
 		label += " (" + plural(o.Records, "row", "rows") + " written)"
+	case planner.FillKV:
+		label = "filled KV from " + s.Target + " (" + plural(o.Records, "object", "objects") + " written)"
 	}
 	v.printf("  %s %s\n", v.out.Action(s.Action).String(), label)
 }

@@ -95,7 +95,7 @@ func renderStep(st Styles, s planner.Step) string {
 // showReason reports whether a step's reason says more than its action
 // and target already do.
 func showReason(a planner.Action) bool {
-	return a == planner.AddColumn || a == planner.Backfill || a == planner.Seed
+	return a == planner.AddColumn || a == planner.Backfill || a == planner.Seed || a == planner.FillKV
 }
 
 func renderNotes(st Styles, p *planner.Plan) string {

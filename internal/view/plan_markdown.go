@@ -193,7 +193,7 @@ func markdownSummary(project string, t Target, p *planner.Plan, fullSize int) st
 	counts := p.Counts()
 	b.WriteString("| Action | Steps |\n|---|--:|\n")
 	for _, a := range []planner.Action{planner.CreateTable, planner.AddColumn, planner.CreateIndex,
-		planner.CreateNamespace, planner.Backfill, planner.Seed, planner.DeployWorker, planner.UpdateWorker, planner.Blocked} {
+		planner.CreateNamespace, planner.Backfill, planner.FillKV, planner.Seed, planner.DeployWorker, planner.UpdateWorker, planner.Blocked} {
 		if counts[a] > 0 {
 			fmt.Fprintf(&b, "| %s | %d |\n", actionLabel(a), counts[a])
 		}

@@ -9,14 +9,15 @@ import (
 // Summary counts a plan's steps the way people read them: things created,
 // columns added, blocked changes, backfills and seeds.
 type Summary struct {
-	Create   int `json:"create"`           // tables, indexes and namespaces
-	Add      int `json:"add"`              // columns
-	Blocked  int `json:"blocked"`          // never executed
-	Backfill int `json:"backfill"`         // columns filled from KV
-	Refill   int `json:"refill,omitempty"` // tables created and refilled from KV
-	Seed     int `json:"seed"`             // seed blocks run
-	Deploy   int `json:"deploy,omitempty"` // gateway Workers deployed
-	Update   int `json:"update,omitempty"` // gateway Workers updated
+	Create   int `json:"create"`            // tables, indexes and namespaces
+	Add      int `json:"add"`               // columns
+	Blocked  int `json:"blocked"`           // never executed
+	Backfill int `json:"backfill"`          // columns filled from KV
+	Refill   int `json:"refill,omitempty"`  // tables created and refilled from KV
+	Seed     int `json:"seed"`              // seed blocks run
+	Deploy   int `json:"deploy,omitempty"`  // gateway Workers deployed
+	Update   int `json:"update,omitempty"`  // gateway Workers updated
+	FillKV   int `json:"fill_kv,omitempty"` // tables copied into KV objects
 
 	Tables     int `json:"tables"`
 	Columns    int `json:"columns"`
@@ -63,6 +64,8 @@ func Summarize(p *planner.Plan) Summary {
 			s.Deploy++
 		case planner.UpdateWorker:
 			s.Update++
+		case planner.FillKV:
+			s.FillKV++
 		}
 	}
 	s.Changes = p.HasChanges()
@@ -71,7 +74,7 @@ func Summarize(p *planner.Plan) Summary {
 
 // Empty reports whether the plan has no steps at all.
 func (s Summary) Empty() bool {
-	return s.Create+s.Add+s.Blocked+s.Backfill+s.Refill+s.Seed+s.Deploy+s.Update == 0
+	return s.Create+s.Add+s.Blocked+s.Backfill+s.Refill+s.Seed+s.Deploy+s.Update+s.FillKV == 0
 }
 
 // PlanLine is the closing line of a plan: "Plan: 3 to create, 2 to add,
@@ -89,6 +92,9 @@ func (s Summary) PlanLine() string {
 	}
 	if s.Refill > 0 {
 		parts = append(parts, itoa(s.Refill)+" to refill from KV")
+	}
+	if s.FillKV > 0 {
+		parts = append(parts, itoa(s.FillKV)+" to copy into KV")
 	}
 	if s.Seed > 0 {
 		parts = append(parts, itoa(s.Seed)+" to seed")
@@ -134,6 +140,9 @@ func (s Summary) appliedLine(w *Written) string {
 	}
 	if (s.Backfill > 0 || s.Refill > 0) && w != nil {
 		parts[len(parts)-1] += " (" + plural(w.BackfillRows, "row", "rows") + " written)"
+	}
+	if s.FillKV > 0 {
+		parts = append(parts, plural(s.FillKV, "table", "tables")+" copied into KV")
 	}
 	switch {
 	case s.Seed > 0 && w != nil:
@@ -181,6 +190,8 @@ func actionLabel(a planner.Action) string {
 		return "deploy worker"
 	case planner.UpdateWorker:
 		return "update worker"
+	case planner.FillKV:
+		return "fill KV from"
 	}
 	return a.String()
 }

@@ -130,8 +130,18 @@ func (h *Harness) deleteAll(acct string) error {
 	if err := h.api(ctx, http.MethodGet, "accounts/"+acct+"/d1/database?per_page=1000", nil, &dbs); err != nil {
 		return err
 	}
+	// In parallel: a fleet test's account holds hundreds of databases.
+	sem := make(chan struct{}, 8)
+	errs := make(chan error, len(dbs.Result))
 	for _, d := range dbs.Result {
-		if err := h.api(ctx, http.MethodDelete, "accounts/"+acct+"/d1/database/"+d.UUID, nil, nil); err != nil {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			errs <- h.api(ctx, http.MethodDelete, "accounts/"+acct+"/d1/database/"+d.UUID, nil, nil)
+		}()
+	}
+	for range dbs.Result {
+		if err := <-errs; err != nil {
 			return err
 		}
 	}

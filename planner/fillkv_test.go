@@ -1,0 +1,110 @@
+package planner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dmplan/dmplan/hclspec"
+)
+
+// TestDiffFillKV: a table with rows whose model now has a KV side whose
+// namespace this plan creates gets a fill_kv step after the namespace; an
+// unfinished fill is planned again; nothing else does.
+func TestDiffFillKV(t *testing.T) {
+	docs := func() *hclspec.Spec {
+		m := newModel("DOC", "docs", "doc_id", "DOCS", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+		return &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{m}}
+	}
+	withBody := func() *hclspec.Spec {
+		s := docs()
+		s.Models[0].Fields = append(s.Models[0].Fields, fld("body", hclspec.Text))
+		return s
+	}
+	tests := []struct {
+		name     string
+		spec     func() *hclspec.Spec
+		rows     int64 // live rows of docs; 0 is an empty table
+		nsLive   bool  // the namespace exists
+		pending  []PendingBackfill
+		want     []Action
+		inReason string
+		note     string // a DM225 note's message
+	}{
+		{name: "kv side added", spec: docs, rows: 1234,
+			want:     []Action{CreateNamespace, FillKV},
+			inReason: "copy 1,234 rows of docs into KV objects DOC:{id} of namespace p-local-DOCS: model DOC now keeps its records in KV (keys that already hold an object are left alone)"},
+		{name: "kv side with a field that is not a column", spec: withBody, rows: 1234,
+			want: []Action{CreateNamespace},
+			note: "table docs holds rows and model DOC's KV namespace p-local-DOCS is created by this plan, but body is not a column, so the rows are not whole records and are not copied into KV objects (fill_kv). To give a D1-only model its KV side, apply the kv block first without that field (the plan then copies every row), and add it after"},
+		{name: "empty table", spec: docs, rows: 0, want: []Action{CreateNamespace}},
+		{name: "namespace exists", spec: docs, rows: 10, nsLive: true},
+		{name: "unfinished fill resumed", spec: docs, rows: 10, nsLive: true,
+			pending:  []PendingBackfill{{Target: FillKVProgressTarget("docs"), Model: "DOC", RunID: "plan-1", Done: 500}},
+			want:     []Action{FillKV},
+			inReason: "resume copying the rows of docs into KV objects DOC:{id}, which plan plan-1 left unfinished after 500 rows"},
+		{name: "unfinished fill of a model now D1-only", rows: 10,
+			spec: func() *hclspec.Spec {
+				s := docs()
+				s.Models[0].Storage, s.Models[0].KV = hclspec.StorageD1, hclspec.KV{}
+				return s
+			},
+			pending: []PendingBackfill{{Target: FillKVProgressTarget("docs"), Model: "DOC", RunID: "plan-1", Done: 500}}},
+		{name: "D1-only model", rows: 10,
+			spec: func() *hclspec.Spec {
+				s := docs()
+				s.Models[0].Storage, s.Models[0].KV = hclspec.StorageD1, hclspec.KV{}
+				return s
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := tc.spec()
+			live := Desired(docs(), "local")
+			if !tc.nsLive {
+				live.Namespaces = nil
+			}
+			tb := live.Table("docs")
+			tb.HasRows, tb.Rows = tc.rows > 0, tc.rows
+			p := Diff(spec, "local", live, WithPendingBackfills(tc.pending), WithFillKV())
+			if without := Diff(spec, "local", live, WithPendingBackfills(tc.pending)); without.Counts()[FillKV] != 0 {
+				t.Errorf("a plan without WithFillKV has fill_kv steps: %+v", without.Steps)
+			}
+			var got []Action
+			reason := ""
+			for _, s := range p.Steps {
+				got = append(got, s.Action)
+				if s.Action == FillKV {
+					reason = s.Reason
+					if s.Target != "docs" || s.Model != "DOC" || !s.Safe {
+						t.Errorf("fill step %+v", s)
+					}
+				}
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("steps %v, want %v", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Fatalf("steps %v, want %v", got, tc.want)
+				}
+			}
+			if tc.inReason != "" && !strings.Contains(reason, tc.inReason) {
+				t.Errorf("reason %q\nwant it to hold %q", reason, tc.inReason)
+			}
+			note := ""
+			for _, n := range p.Notes {
+				if n.Code == NoteNoFillKV {
+					note = n.Message
+				}
+			}
+			if note != tc.note {
+				t.Errorf("DM225 note %q\nwant %q", note, tc.note)
+			}
+			for _, s := range p.Steps {
+				if s.Action == FillKV && (s.Rows == nil || s.Rows.Read < tc.rows) {
+					t.Errorf("fill step estimate %+v, want at least the %d rows read", s.Rows, tc.rows)
+				}
+			}
+		})
+	}
+}
