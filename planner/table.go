@@ -308,6 +308,9 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 		}
 		if want.NotNull {
 			hint := "keep the field optional in D1 (the runtime still validates it), or rebuild the table by hand after backfilling every NULL"
+			if m.D1Only() {
+				hint = fmt.Sprintf("set required = false on field %s to describe the column as it is; or rebuild table %s by hand with %s NOT NULL once every row has a value", want.Name, t.Name, want.Name)
+			}
 			if opt != "" {
 				hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores NOT NULL: rebuild table %s by hand with %s NOT NULL once every row has a value, or turn option %s off", want.Name, opt, t.Name, want.Name, opt)
 			}
@@ -316,11 +319,16 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 				hint)
 		} else {
 			hint := "keep the field required, or rebuild the table by hand without the NOT NULL constraint"
+			what := "records without it would fail to sync"
+			if m.D1Only() {
+				hint = fmt.Sprintf("set required = true on field %s to describe the column as it is; or rebuild table %s by hand without the NOT NULL constraint", want.Name, t.Name)
+				what = "D1 refuses records without it"
+			}
 			if opt != "" {
 				hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores without NOT NULL: rebuild table %s by hand without the NOT NULL constraint on %s", want.Name, opt, t.Name, want.Name)
 			}
 			d.block(m, target, CodeNullabilityChange,
-				fmt.Sprintf("model %s makes field %s optional, but column %s is NOT NULL, so records without it would fail to sync; SQLite cannot drop NOT NULL in place", m.Name, want.Name, target),
+				fmt.Sprintf("model %s makes field %s optional, but column %s is NOT NULL, so %s; SQLite cannot drop NOT NULL in place", m.Name, want.Name, target, what),
 				hint)
 		}
 	}

@@ -73,6 +73,10 @@ model "POST" {
     type   = string
     unique = true
   }
+  field "body" {
+    type     = text
+    required = true
+  }
   d1 {
     table = "posts"
     foreign_key {
@@ -234,6 +238,12 @@ model "PAGE" {
 		{name: "field type of another affinity, declared type kept", src: withFK, live: func(s *state.Schema) {
 			s.Table("posts").Column("title").Type = "BIGINT"
 		}, codes: []string{CodeTypeChange}, hint: []string{`set type = integer, sql_type = "BIGINT" on field title to describe the column as it is`}},
+		{name: "optional field, NOT NULL column", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("title").NotNull = true
+		}, codes: []string{CodeNullabilityChange}, hint: []string{`set required = true on field title to describe the column as it is`}, not: []string{"sync"}},
+		{name: "required field, nullable column", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("body").NotNull = false
+		}, codes: []string{CodeNullabilityChange}, hint: []string{`set required = false on field body to describe the column as it is`}, not: []string{"in D1"}},
 		{name: "new column of a one-column foreign_key", src: withFK, live: func(s *state.Schema) {
 			tb := s.Table("posts")
 			tb.ForeignKeys = nil
