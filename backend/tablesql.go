@@ -33,6 +33,7 @@ type parsedColumn struct {
 	unique        bool
 	primary       bool
 	references    *state.Reference
+	moreRefs      []state.Reference // REFERENCES clauses after the first
 	generated     string
 	unmodeled     []string
 }
@@ -101,6 +102,13 @@ func parseTableSQL(sql string) (parsedTable, bool) {
 			if !ok {
 				return p, false
 			}
+			for _, r := range c.moreRefs {
+				// SQLite makes a foreign key of each clause; a
+				// column holds one, the others are the same as
+				// one-column table foreign keys.
+				p.foreignKeys = append(p.foreignKeys, state.ForeignKey{Columns: []string{c.name}, Reference: r})
+			}
+			c.moreRefs = nil
 			p.columns = append(p.columns, c)
 		}
 	}
@@ -283,7 +291,11 @@ func parseColumnDef(item []sqlnorm.Token) (parsedColumn, bool) {
 			}
 		case "REFERENCES":
 			ref, next, deferred := parseReferences(item, i+1)
-			c.references = &ref
+			if c.references == nil {
+				c.references = &ref
+			} else {
+				c.moreRefs = append(c.moreRefs, ref)
+			}
 			if deferred {
 				c.unmodeled = append(c.unmodeled, "REFERENCES is DEFERRABLE INITIALLY DEFERRED")
 			}
