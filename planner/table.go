@@ -142,7 +142,11 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 		}
 		chk := addColumnCheck(have, c)
 		if !chk.OK {
-			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s syncs field %s, but %s", m.Name, c.Name, chk.Why), builtinAddHint(m, have, c, chk))
+			verb := "syncs"
+			if m.D1Only() {
+				verb = "declares" // nothing to sync: every field is a column
+			}
+			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s %s field %s, but %s", m.Name, verb, c.Name, chk.Why), builtinAddHint(m, have, c, chk))
 			continue
 		}
 		adds = append(adds, Step{

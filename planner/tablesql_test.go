@@ -379,6 +379,17 @@ func TestD1OnlyMessages(t *testing.T) {
 			t.Errorf("mentions KV or sync_fields: %s", s)
 		}
 	}
+
+	// A column ADD COLUMN cannot add: the model declares the field, it
+	// syncs nothing.
+	spec = loadSpec(t, withFK)
+	live = liveOf(spec)
+	posts := live.Table("posts")
+	posts.Columns = slices.DeleteFunc(posts.Columns, func(c *state.Column) bool { return c.Name == "title" })
+	p = Diff(spec, "local", live)
+	if b := p.Blocked(); len(b) != 1 || b[0].Code != CodeAddColumnConstraint || strings.Contains(b[0].Reason, "sync") || !strings.Contains(b[0].Reason, "model POST declares field title") {
+		t.Errorf("want one DM124 saying the model declares the field, got %+v", b)
+	}
 }
 
 // TestSQLText: names that are SQLite keywords get their quotes back in
