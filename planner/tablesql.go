@@ -356,9 +356,15 @@ func (d *differ) compareColumnSQL(m *hclspec.Model, t *state.Table, want, have *
 			fmt.Sprintf("%s on field %s to describe the column as it is; %s", checkAttr(have.Check), want.Name, rebuildHint(t.Name)))
 	}
 	if want.Unique != have.Unique {
+		hint := fmt.Sprintf("set unique = %t on field %s to describe the column as it is (a unique index block is what dmplan can add to an existing table); %s", have.Unique, want.Name, rebuildHint(t.Name))
+		if ix := uniqueIndexOn(t, have.Name); want.Unique && ix != nil {
+			// drizzle-kit's .unique() and Prisma's @unique are unique
+			// indexes, which SQLite keeps apart from constraints.
+			hint = fmt.Sprintf("column %s is unique through the index %s (CREATE UNIQUE INDEX), not a UNIQUE constraint: drop unique = true from field %s and declare the index in the d1 block, %s", target, ix.Name, want.Name, indexBlockFor(t.Name, ix))
+		}
 		d.block(m, target, CodeUniqueConstraintChange,
 			fmt.Sprintf("field %s declares unique = %t but column %s %s a UNIQUE constraint", field, want.Unique, target, hasOrNot(have.Unique)),
-			fmt.Sprintf("set unique = %t on field %s to describe the column as it is (a unique index block is what dmplan can add to an existing table); %s", have.Unique, want.Name, rebuildHint(t.Name)))
+			hint)
 	}
 	if want.Autoincrement != have.Autoincrement {
 		d.block(m, target, CodeAutoincrementChange,
@@ -568,6 +574,47 @@ func referenceAttr(r *state.Reference) string {
 		s += fmt.Sprintf(", on_update = %q", strings.ToLower(r.OnUpdate))
 	}
 	return s
+}
+
+// uniqueIndexOn returns a unique index of t over column col alone and
+// every row, or nil.
+func uniqueIndexOn(t *state.Table, col string) *state.Index {
+	for _, ix := range t.Indexes {
+		if ix.Unique && ix.Where == "" && len(ix.Columns) == 1 && strings.EqualFold(ix.Columns[0], col) && len(ix.Keys) == 0 {
+			return ix
+		}
+	}
+	return nil
+}
+
+// indexBlockFor is the index block that declares a plain live index of
+// table: the label is the name without "<table>_", else the columns, with
+// name = when the SQL name is not <table>_<label>.
+func indexBlockFor(table string, ix *state.Index) string {
+	label, named := strings.TrimPrefix(ix.Name, table+"_"), ""
+	if label == ix.Name || !plainLabel(label) {
+		label = strings.Join(ix.Columns, "_")
+		named = fmt.Sprintf("  name = %q", ix.Name)
+	}
+	unique := ""
+	if ix.Unique {
+		unique = "  unique = true"
+	}
+	return fmt.Sprintf("index %q { columns = %s%s%s }", label, hclList(ix.Columns), unique, named)
+}
+
+// plainLabel reports whether s can be an index label: a plain identifier
+// of at most 64 characters.
+func plainLabel(s string) bool {
+	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')) {
+			return false
+		}
+	}
+	return true
 }
 
 // foreignKeyAttr says how a d1 block declares the foreign key of columns

@@ -244,6 +244,18 @@ model "PAGE" {
 		{name: "required field, nullable column", src: withFK, live: func(s *state.Schema) {
 			s.Table("posts").Column("body").NotNull = false
 		}, codes: []string{CodeNullabilityChange}, hint: []string{`set required = false on field body to describe the column as it is`}, not: []string{"in D1"}},
+		// drizzle-kit's .unique() is a unique index, not a constraint:
+		// the hint writes the index block that declares it.
+		{name: "unique field, unique index", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.Column("title").Unique = false
+			tb.Indexes = append(tb.Indexes, &state.Index{Name: "posts_title_unique", Columns: []string{"title"}, Unique: true})
+		}, codes: []string{CodeUniqueConstraintChange}, notes: []string{NoteUnmanagedIndex}, hint: []string{`unique through the index posts_title_unique`, `index "title_unique" { columns = ["title"]  unique = true }`}},
+		{name: "unique field, unique index of another name", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.Column("title").Unique = false
+			tb.Indexes = append(tb.Indexes, &state.Index{Name: "idx_title", Columns: []string{"title"}, Unique: true})
+		}, codes: []string{CodeUniqueConstraintChange}, notes: []string{NoteUnmanagedIndex}, hint: []string{`index "title" { columns = ["title"]  unique = true  name = "idx_title" }`}},
 		{name: "new column of a one-column foreign_key", src: withFK, live: func(s *state.Schema) {
 			tb := s.Table("posts")
 			tb.ForeignKeys = nil
