@@ -35,7 +35,29 @@ model "SHEET" {
     type        = integer
     sql_default = "(:f)" # ERROR: Invalid sql_default
   }
+  # A constraint word ends a type in SQLite's grammar: the column would
+  # never match the declaration.
+  field "t1" {
+    type     = string
+    sql_type = "TEXT COLLATE NOCASE" # ERROR: Invalid sql_type
+  }
+  field "t2" {
+    type     = string
+    sql_type = "VARCHAR(255) NOT NULL" # ERROR: Invalid sql_type
+  }
+  field "t3" {
+    type     = string
+    sql_type = "TEXT AS" # ERROR: Invalid sql_type
+  }
   # Accepted: SQLite takes these.
+  field "t4" {
+    type     = string
+    sql_type = "CHARACTER VARYING (20)"
+  }
+  field "t5" {
+    type     = integer
+    sql_type = "UNSIGNED BIG INT"
+  }
   field "g" {
     type        = string
     sql_default = "(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
