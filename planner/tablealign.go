@@ -21,6 +21,11 @@ import (
 //     in the table, and both say the same, both hold it on the column.
 //     What differs stays where each side wrote it, so hints describe it
 //     the way the model or the table does.
+//   - a CHECK is the same constraint on a column or in the table (a
+//     column CHECK may name any column): drizzle-kit writes table
+//     CHECKs, hand-written SQL column ones. When the same text is on the
+//     column on one side and in the table on the other, both hold it on
+//     the column.
 //   - a column the plan adds takes a one-column foreign_key of the model
 //     as its REFERENCES: ALTER TABLE ADD COLUMN can add that, not a table
 //     constraint.
@@ -59,6 +64,18 @@ func alignConstraints(want, have *state.Table, live map[string]*state.Table) (w,
 		case wc.References != nil && hc.References == nil:
 			if i := oneColumnFK(have, hc.Name); i >= 0 {
 				hc.References = liftFK(have, i)
+			}
+		}
+		switch {
+		case wc.Check != "" && hc.Check == "":
+			if i := slices.Index(have.Checks, wc.Check); i >= 0 {
+				have.Checks = slices.Delete(have.Checks, i, i+1)
+				hc.Check = wc.Check
+			}
+		case wc.Check == "" && hc.Check != "":
+			if i := slices.Index(want.Checks, hc.Check); i >= 0 {
+				want.Checks = slices.Delete(want.Checks, i, i+1)
+				wc.Check = hc.Check
 			}
 		}
 		switch {

@@ -307,14 +307,15 @@ model "LINE" {
 		},
 	},
 	{
-		// The same constraints spelled the other way round: a one-column
+		// The same constraints spelled the other way round: a CHECK in the
+		// table or on a column is the same CHECK, a one-column
 		// FOREIGN KEY or UNIQUE is the column's REFERENCES or UNIQUE to
 		// SQLite (PRAGMA foreign_key_list and index_list cannot tell them
 		// apart), REFERENCES t is REFERENCES t(its key), and DEFAULT
 		// false, TRUE, 0.0 are the values default = false, true, 0 write.
 		name: "other spellings",
 		sql: []string{
-			`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, UNIQUE (name))`,
+			`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, size INTEGER CHECK (size >= 0), UNIQUE (name), CONSTRAINT "teams_name_check" CHECK (length(name) > 1))`,
 			`CREATE TABLE players (
   id INTEGER PRIMARY KEY,
   team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
@@ -338,8 +339,13 @@ model "TEAM" {
     type     = string
     required = true
     unique   = true
+    check    = "length(name) > 1"
   }
-  d1 { table = "teams" }
+  field "size" { type = integer }
+  d1 {
+    table  = "teams"
+    checks = ["size >= 0"]
+  }
 }
 
 model "PLAYER" {
