@@ -522,7 +522,7 @@ func applyTableSQL(t *state.Table, p parsedTable) {
 			t.Columns = append(t.Columns, c)
 		}
 		c.Collate = pc.collate
-		c.Check = strings.Join(pc.checks, " AND ")
+		c.Check = joinChecks(pc.checks)
 		c.Autoincrement = pc.autoincrement
 		c.Unique = pc.unique
 		c.References = pc.references
@@ -546,4 +546,18 @@ func markShadows(tables []*state.Table) {
 			}
 		}
 	}
+}
+
+// joinChecks is a column's CHECK constraints as one expression: the one
+// as it is, several each in parentheses and ANDed (SQLite enforces every
+// one), so that "a OR b" and "c" do not become "a OR b AND c".
+func joinChecks(checks []string) string {
+	if len(checks) < 2 {
+		return strings.Join(checks, "")
+	}
+	parts := make([]string, len(checks))
+	for i, c := range checks {
+		parts[i] = "(" + c + ")"
+	}
+	return strings.Join(parts, " AND ")
 }

@@ -315,7 +315,7 @@ model "LINE" {
 		// false, TRUE, 0.0 are the values default = false, true, 0 write.
 		name: "other spellings",
 		sql: []string{
-			`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, size INTEGER CHECK (size >= 0), UNIQUE (name), CONSTRAINT "teams_name_check" CHECK (length(name) > 1))`,
+			`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, size INTEGER CHECK (size >= 0), rank INTEGER CHECK (rank > 0 OR rank IS NULL) CHECK (rank < 100), UNIQUE (name), CONSTRAINT "teams_name_check" CHECK (length(name) > 1))`,
 			`CREATE TABLE players (
   id INTEGER PRIMARY KEY,
   team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
@@ -342,6 +342,10 @@ model "TEAM" {
     check    = "length(name) > 1"
   }
   field "size" { type = integer }
+  field "rank" {
+    type  = integer
+    check = "(rank > 0 OR rank IS NULL) AND (rank < 100)"
+  }
   d1 {
     table  = "teams"
     checks = ["size >= 0"]
