@@ -287,6 +287,9 @@ func sqlTypeHint(f *hclspec.Field, t *state.Table, have *state.Column, haveType 
 	if f.BuiltIn && !f.Primary {
 		opt := builtinOption(f.Name)
 		desc = fmt.Sprintf("turn option %s off and declare field %q { type = %s  sql_type = %q } to describe the column as it is", opt, f.Name, f.Type, haveType)
+		if other := map[string]string{"created_at": "updated_at", "updated_at": "created_at"}[f.Name]; opt == "timestamps" && other != "" {
+			desc = fmt.Sprintf("turn option timestamps off and declare field %q { type = %s  sql_type = %q } and field %q { type = timestamp } to describe the columns as they are (the runtime no longer sets created_at and updated_at then: your code does)", f.Name, f.Type, haveType, other)
+		}
 	} else if f.BuiltIn {
 		desc = fmt.Sprintf("declare the key's field %q { type = %s  sql_type = %q } to describe the column as it is", f.Name, f.Type, haveType)
 	}

@@ -121,7 +121,10 @@ model "PAGE" {
 		{name: "autoincrement", src: imported, live: func(s *state.Schema) { s.Table("items").Column("id").Autoincrement = false },
 			codes: []string{CodeAutoincrementChange}, hint: []string{"set autoincrement = false on field id"}},
 		{name: "built-in DATETIME", src: builtin, live: func(s *state.Schema) { s.Table("page").Column("created_at").Type = "DATETIME" },
-			codes: []string{CodeTypeChange}, hint: []string{`turn option timestamps off and declare field "created_at" { type = timestamp  sql_type = "DATETIME" }`}},
+			codes: []string{CodeTypeChange}, hint: []string{`turn option timestamps off and declare field "created_at" { type = timestamp  sql_type = "DATETIME" }`,
+				// The option also made updated_at, which the runtime then no
+				// longer sets: the hint must say so.
+				`and field "updated_at" { type = timestamp }`, "the runtime no longer sets created_at and updated_at"}},
 		{name: "key declared TEXT kept as VARCHAR", src: builtin, live: func(s *state.Schema) { s.Table("page").Column("page_id").Type = "VARCHAR(36)" },
 			notes: []string{NoteTypeSpelling}},
 		{name: "unique column added", src: imported + `model "X" {
