@@ -344,7 +344,7 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 		}
 	} else if !want.PK && !sameDefault(want.Default, have.Default, haveType) {
 		msg := fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default))
-		if m.D1Only() && f != nil {
+		if m.D1Only() && f != nil && !f.BuiltIn {
 			// No KV object holds the declared default: describing the
 			// table as another tool made it is the usual answer.
 			describe := "remove default"

@@ -472,6 +472,20 @@ model "DOC" {
 			}
 		})
 	}
+	// A built-in field cannot be declared: no attribute to suggest.
+	builtin := loadSpec(t, `
+model "NOTE" {
+  storage = "d1"
+  options { auth = false }
+  field "body" { type = string }
+}
+`)
+	live := liveOf(builtin)
+	live.Table("note").Column("created_at").Default = "CURRENT_TIMESTAMP"
+	if p := Diff(builtin, "local", live); len(p.Notes) != 1 || strings.Contains(p.Notes[0].Message, "on field created_at") {
+		t.Errorf("built-in created_at: notes %+v, want one DM203 that suggests no attribute", p.Notes)
+	}
+
 	spec := loadSpec(t, `
 model "PAGE" {
   field "status" {
@@ -481,7 +495,7 @@ model "PAGE" {
   d1 { sync_fields = ["status"] }
 }
 `)
-	live := liveOf(spec)
+	live = liveOf(spec)
 	live.Table("page").Column("status").Default = "'old'"
 	p := Diff(spec, "local", live)
 	if len(p.Notes) != 1 || strings.Contains(p.Notes[0].Message, "sql_default") {
