@@ -141,6 +141,16 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 			continue
 		}
 		chk := addColumnCheck(have, c)
+		if p, ok := checkProbe(have, c); chk.OK && ok {
+			d.checkProbes = append(d.checkProbes, p)
+			if d.checkFails[p.Target] {
+				chk = addCheck{
+					Code: CodeAddColumnConstraint,
+					Why:  fmt.Sprintf("its CHECK (%s) fails on the rows of table %s with the default %s, and SQLite tests a new column's CHECK against every existing row", c.Check, have.Name, c.Default),
+					Hint: checkFailsHint(c),
+				}
+			}
+		}
 		if !chk.OK {
 			verb := "syncs"
 			if m.D1Only() {
