@@ -173,6 +173,15 @@ func Resolve(o Options) (Paths, error) {
 	return p, nil
 }
 
+// MigrationsTable is the migrations_table of the D1 database's entry
+// ("" for wrangler's default, d1_migrations).
+func (p Paths) MigrationsTable() string {
+	if p.db == nil {
+		return ""
+	}
+	return p.db.MigrationsTable
+}
+
 // Open starts the Node process and returns the Store once it serves.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	paths, err := Resolve(o)

@@ -117,7 +117,11 @@ func (c *cli) export(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	if err := pendingMigrations(dir, c.relPath(dir), d.ledgers); err != nil {
+	wranglerTable := ""
+	if t.Backend == hclspec.BackendWrangler && a.Out == "" {
+		wranglerTable = cmp.Or(c.wranglerMigrationsTable(t), wranglerdev.DefaultMigrationsTable)
+	}
+	if err := pendingMigrations(dir, c.relPath(dir), d.ledgers, wranglerTable); err != nil {
 		v.Error(fmt.Errorf("%w, so nothing was exported: apply with wrangler first (%s), or delete what should not run", err, applyCmd))
 		return exitError
 	}
@@ -329,11 +333,16 @@ var migrationNumber = regexp.MustCompile(`^(\d+)_`)
 // dir holds a migration it does not list yet (named after its newest, as
 // wrangler applies them in name order): the plan is of the database as it
 // is, so a new file would repeat what the pending one does. shown is
-// dir as messages show it.
-func pendingMigrations(dir, shown string, ledgers []planner.Ledger) error {
+// dir as messages show it. wranglerTable, the ledger of a wrangler
+// target, makes a database without it one that applied none (elsewhere
+// the folder may be another database's).
+func pendingMigrations(dir, shown string, ledgers []planner.Ledger, wranglerTable string) error {
 	l := wranglerLedger(ledgers)
-	if l == nil {
+	if l == nil && wranglerTable == "" {
 		return nil
+	}
+	if l == nil { // a wrangler target whose database has applied none
+		l = &planner.Ledger{Kind: planner.WranglerLedger(wranglerTable)}
 	}
 	pending := l.Pending(migrationFiles(dir))
 	if len(pending) == 0 {

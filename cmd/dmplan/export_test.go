@@ -3,9 +3,11 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dmplan/dmplan/hclspec"
+	"github.com/dmplan/dmplan/planner"
 )
 
 // TestMigrationsDir: where export writes and the wrangler command it
@@ -69,6 +71,42 @@ migrations_dir = "sql-staging"
 			}
 			if cmd != tt.wantCmd {
 				t.Errorf("command = %q, want %q", cmd, tt.wantCmd)
+			}
+		})
+	}
+}
+
+// TestPendingMigrations: export refuses while the folder holds migrations
+// the database has not applied; on a wrangler target a database without
+// wrangler's ledger has applied none (a fresh clone whose local state was
+// never migrated), elsewhere the folder may be another database's.
+func TestPendingMigrations(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"0001_a.sql", "0002_b.sql", "README.md"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wr := planner.Ledgers[0]
+	tests := []struct {
+		name     string
+		ledgers  []planner.Ledger
+		wrangler string // the wrangler target's ledger table, "" for another backend
+		want     string // part of the error, "" for none
+	}{
+		{"applied", []planner.Ledger{{Kind: wr, Count: 2, Latest: "0002_b.sql"}}, "", ""},
+		{"one pending", []planner.Ledger{{Kind: wr, Count: 1, Latest: "0001_a.sql"}}, "", "migration 0002_b.sql in m is not applied yet to this database (its d1_migrations lists 1 migration, the latest 0001_a.sql)"},
+		{"no ledger, local target", nil, "", ""},
+		{"no ledger, wrangler target", nil, "schema_log", "2 migrations in m (0001_a.sql, 0002_b.sql) are not applied yet to this database (its schema_log lists no migrations)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := pendingMigrations(dir, "m", tt.ledgers, tt.wrangler)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("err = %v, want none", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("err = %v, want %q", err, tt.want)
 			}
 		})
 	}

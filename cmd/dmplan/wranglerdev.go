@@ -188,3 +188,21 @@ func (c *cli) pendingMigrationsNote(be backend.Backend, ledgers []planner.Ledger
 	n := planner.PendingNote(*l, c.relPath(dir), pending)
 	return &n
 }
+
+// wranglerMigrationsTable is the migrations_table the wrangler target's
+// configuration names for its D1 database ("" for wrangler's default or
+// when it cannot be read).
+func (c *cli) wranglerMigrationsTable(t *hclspec.Target) string {
+	if c.wrangler == nil {
+		return ""
+	}
+	o := *c.wrangler
+	if o.Binding == "" {
+		o.Binding = t.Binding
+	}
+	p, err := wranglerdev.Resolve(o)
+	if err != nil {
+		return ""
+	}
+	return p.MigrationsTable()
+}
