@@ -306,7 +306,10 @@ func migrationsDirDB(a exportArgs, t *hclspec.Target) (dir, db string, err error
 		return "", "", err
 	}
 	binding := a.Binding
-	if binding == "" && wrangler {
+	if wrangler && t.Binding != "" {
+		if binding != "" && binding != t.Binding {
+			return "", "", fmt.Errorf("-binding %s: environment %s plans its D1 binding %s, so its migrations go to that database's folder (leave -binding out, or plan the environment whose binding is %s)", binding, t.Environment, t.Binding, binding)
+		}
 		binding = t.Binding
 	}
 	if wrangler && t.WranglerEnv != "" {

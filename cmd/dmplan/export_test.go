@@ -111,3 +111,34 @@ func TestPendingMigrations(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrationsDirBindingOfWranglerTarget: a wrangler target plans its
+// own D1 binding, so -binding naming another database is refused rather
+// than writing that plan into the other database's folder.
+func TestMigrationsDirBindingOfWranglerTarget(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "wrangler.toml")
+	if err := os.WriteFile(cfg, []byte(`[[d1_databases]]
+binding = "DB"
+database_name = "main"
+database_id = "x"
+[[d1_databases]]
+binding = "AUDIT"
+database_name = "audit"
+database_id = "y"
+migrations_dir = "audit-migrations"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := &hclspec.Target{Backend: hclspec.BackendWrangler, Config: cfg, Binding: "DB"}
+	if _, _, err := migrationsDir(exportArgs{Dir: dir, Binding: "AUDIT"}, target); err == nil || !strings.Contains(err.Error(), `-binding AUDIT`) {
+		t.Errorf("err = %v, want a refusal naming -binding AUDIT", err)
+	}
+	if d, _, err := migrationsDir(exportArgs{Dir: dir, Binding: "DB"}, target); err != nil || d != filepath.Join(dir, "migrations") {
+		t.Errorf("-binding DB: %s, %v", d, err)
+	}
+	// another backend: -binding picks the folder
+	if d, _, err := migrationsDir(exportArgs{Dir: dir, Binding: "AUDIT"}, &hclspec.Target{Backend: hclspec.BackendLocal}); err != nil || d != filepath.Join(dir, "audit-migrations") {
+		t.Errorf("local target, -binding AUDIT: %s, %v", d, err)
+	}
+}
