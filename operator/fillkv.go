@@ -330,12 +330,7 @@ func (k kvFiller) MarkFill(ctx context.Context, req applier.FillKVRequest) error
 }
 
 func (k kvFiller) FillKV(ctx context.Context, req applier.FillKVRequest) (applier.FillKVResult, error) {
-	opts := FillKVOptions{Model: req.Model, RunID: req.RunID, Stop: req.Stop}
-	if req.Progress != nil {
-		opts.Progress = func(p Progress) {
-			req.Progress(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})
-		}
-	}
+	opts := FillKVOptions{Model: req.Model, RunID: req.RunID, Stop: req.Stop, Progress: applierProgress(req.Progress)}
 	res, err := FillKV(ctx, k.ds, opts)
 	if res == nil {
 		return applier.FillKVResult{}, err
