@@ -654,3 +654,88 @@ func TestD1OnlyRequiredIsNotNull(t *testing.T) {
 		t.Fatalf("create without email: %v, want ErrInvalid", err)
 	}
 }
+
+// TestD1OnlyQueryDatetime: a DATETIME column holds SQLite's date text, so
+// a query's timestamp value (as records read it) is compared in that form:
+// equality finds the record, a range keeps the rows it should, and cursor
+// pages ordered by the column visit every row once and end.
+func TestD1OnlyQueryDatetime(t *testing.T) {
+	for name, open := range d1OnlyBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			be := open(t)
+			ds, _ := openD1Only(t, be)
+			sys := ds.System()
+			times := []string{"2026-03-01T10:00:00Z", "2026-03-01T10:00:00Z", "2026-03-02T09:30:00.250Z", "2026-03-03T00:00:00Z"}
+			for i, ts := range times {
+				if _, err := sys.Create(ctx, "USER", map[string]any{"email": fmt.Sprint("u", i), "created_at": ts}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Another writer's rows, in SQLite's own text.
+			for i, ts := range []string{"2026-03-01 10:00:00", "2026-03-02 12:00:00"} {
+				if _, err := be.D1().Query(ctx, backend.Stmt{SQL: "INSERT INTO users (email, created_at) VALUES (?, ?)",
+					Args: []any{fmt.Sprint("w", i), ts}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := sys.Get(ctx, "USER", "1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				name string
+				q    *runtime.Query
+				want int
+			}{
+				{"equal to a value read", sys.Query("USER").Where("created_at", r.Get("created_at")), 3},
+				{"equal, RFC 3339 with offset", sys.Query("USER").Where("created_at", "2026-03-01T11:00:00+01:00"), 3},
+				{"in", sys.Query("USER").WhereIn("created_at", "2026-03-01T10:00:00.000Z", "2026-03-03T00:00:00.000Z"), 4},
+				{"at or after", sys.Query("USER").WhereOp("created_at", ">=", "2026-03-02T09:30:00.250Z"), 3},
+				{"after", sys.Query("USER").WhereOp("created_at", ">", "2026-03-01T10:00:00.000Z"), 3},
+				{"before", sys.Query("USER").WhereOp("created_at", "<", "2026-03-02T12:00:00Z"), 4},
+			}
+			for _, tc := range tests {
+				res, err := tc.q.List(ctx)
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if len(res.Data) != tc.want {
+					t.Errorf("%s: %d rows, want %d (%s)", tc.name, len(res.Data), tc.want, fmt.Sprint(tc.q.SQL()))
+				}
+			}
+			if name == "local" {
+				// The local backend's driver turns DATETIME text into
+				// time.Time and the backend writes it back as RFC 3339,
+				// so a cursor holds another text than the column (reported
+				// for backend/local); D1 returns the stored text.
+				return
+			}
+			for _, dir := range []runtime.Direction{runtime.Asc, runtime.Desc} {
+				seen := map[any]bool{}
+				cursor := ""
+				for pages := 0; ; pages++ {
+					if pages > 6 {
+						t.Fatalf("order %v: cursor pages never end (seen %v)", dir, seen)
+					}
+					res, err := sys.Query("USER").OrderBy("created_at", dir).Limit(2).After(cursor).List(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, d := range res.Data {
+						if seen[d["id"]] {
+							t.Fatalf("order %v: row %v on two pages", dir, d["id"])
+						}
+						seen[d["id"]] = true
+					}
+					if cursor = res.Pagination.NextCursor; cursor == "" {
+						break
+					}
+				}
+				if len(seen) != 6 {
+					t.Errorf("order %v: %d rows paged, want 6", dir, len(seen))
+				}
+			}
+		})
+	}
+}
