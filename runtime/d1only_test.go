@@ -739,3 +739,53 @@ func TestD1OnlyQueryDatetime(t *testing.T) {
 		})
 	}
 }
+
+// TestD1OnlyMissingKeyReportedOnce: a create without a part of its key
+// (composite) or without an integer key D1 cannot assign lists each
+// missing key field once, with the reason.
+func TestD1OnlyMissingKeyReportedOnce(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ds, _ := openD1Only(t, store)
+	tests := []struct {
+		model string
+		data  map[string]any
+		want  []string
+	}{
+		{"MEMBERSHIP", map[string]any{"org_id": 1}, []string{"user_id"}},
+		{"MEMBERSHIP", map[string]any{"role": "x"}, []string{"org_id", "user_id"}},
+	}
+	for _, tc := range tests {
+		_, err := ds.System().Create(ctx, tc.model, tc.data)
+		var ve *runtime.ValidationError
+		if !errors.As(err, &ve) {
+			t.Fatalf("%s %v: %v, want a ValidationError", tc.model, tc.data, err)
+		}
+		var got []string
+		for _, fe := range ve.Fields {
+			got = append(got, fe.Field)
+			if !strings.Contains(fe.Message, "primary key") {
+				t.Errorf("%s: %s: %q does not say it is part of the key", tc.model, fe.Field, fe.Message)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s %v: fields %v, want %v (%v)", tc.model, tc.data, got, tc.want, err)
+		}
+	} // In a batch each record's missing parts are listed once too.
+	_, err = ds.System().CreateMany(ctx, "MEMBERSHIP", []map[string]any{{"org_id": 1}, {"user_id": 2}, {"org_id": 3, "user_id": 3}})
+	var ve *runtime.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("CreateMany: %v, want a ValidationError", err)
+	}
+	var got []string
+	for _, fe := range ve.Fields {
+		got = append(got, fmt.Sprint(fe.Index, ":", fe.Field))
+	}
+	if want := "[0:user_id 1:org_id]"; fmt.Sprint(got) != want {
+		t.Errorf("CreateMany: fields %v, want %s", got, want)
+	}
+}

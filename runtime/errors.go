@@ -113,6 +113,18 @@ func (e *ValidationError) add(index int, field, code, msg string) {
 	e.Fields = append(e.Fields, FieldError{Index: index, Field: field, Code: code, Message: msg})
 }
 
+// has reports whether the record at index already has an error of code
+// for field (a missing key part is reported once, with its reason). A
+// record's errors are added together, last, so only they are looked at.
+func (e *ValidationError) has(index int, field, code string) bool {
+	for i := len(e.Fields) - 1; i >= 0 && e.Fields[i].Index == index; i-- {
+		if fe := e.Fields[i]; fe.Field == field && fe.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
 // PartialWriteError reports records whose KV objects were written but whose
 // D1 rows were not. errors.Is(err, ErrPartialWrite) is true, and Unwrap
 // also yields the D1 error.
