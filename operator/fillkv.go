@@ -15,7 +15,7 @@ import (
 )
 
 // DefaultFillKVPage is how many rows FillKV copies per page.
-const DefaultFillKVPage = 500
+const DefaultFillKVPage = planner.FillKVPage
 
 // FillKVOptions say which model's rows to copy into KV.
 type FillKVOptions struct {

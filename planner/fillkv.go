@@ -12,6 +12,10 @@ import (
 // ("table.cols") never does.
 const FillKVPrefix = "fill_kv:"
 
+// FillKVPage is how many rows a FillKV step copies per page (one
+// progress record each); operator.DefaultFillKVPage.
+const FillKVPage = 500
+
 // FillKVProgressTarget is the progress target of the FillKV step of table.
 func FillKVProgressTarget(table string) string { return FillKVPrefix + table }
 

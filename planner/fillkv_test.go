@@ -108,3 +108,46 @@ func TestDiffFillKV(t *testing.T) {
 		})
 	}
 }
+
+// TestFillKVEstimate: a fill reads every row twice and writes only its
+// progress records (one a page of FillKVPage rows), so copying a table of
+// a million rows is not said to pass the Free plan's 100,000 rows written
+// a day.
+func TestFillKVEstimate(t *testing.T) {
+	docs := newModel("DOC", "docs", "doc_id", "DOCS", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+	spec := &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{docs}}
+	tests := []struct {
+		rows               int64
+		minRead, maxRead   int64
+		minWrite, maxWrite int64
+	}{
+		{rows: 934, minRead: 1868, maxRead: 1900, minWrite: 2, maxWrite: 20},
+		{rows: 100_000, minRead: 200_000, maxRead: 201_000, minWrite: 202, maxWrite: 250},
+		{rows: 1_000_000, minRead: 2_000_000, maxRead: 2_010_000, minWrite: 2_002, maxWrite: 2_100},
+	}
+	for _, tc := range tests {
+		live := Desired(spec, "local")
+		live.Namespaces = nil
+		tb := live.Table("docs")
+		tb.HasRows, tb.Rows = true, tc.rows
+		p := Diff(spec, "local", live, WithFillKV())
+		var est *RowEstimate
+		for _, s := range p.Steps {
+			if s.Action == FillKV {
+				est = s.Rows
+			}
+		}
+		if est == nil {
+			t.Fatalf("%d rows: no fill_kv estimate in %+v", tc.rows, p.Steps)
+		}
+		if est.Read < tc.minRead || est.Read > tc.maxRead || est.Written < tc.minWrite || est.Written > tc.maxWrite {
+			t.Errorf("%d rows: estimate read %d written %d, want read %d..%d, written %d..%d",
+				tc.rows, est.Read, est.Written, tc.minRead, tc.maxRead, tc.minWrite, tc.maxWrite)
+		}
+		for _, n := range p.Notes {
+			if n.Code == NoteFreeQuota {
+				t.Errorf("%d rows: %s", tc.rows, n.Message)
+			}
+		}
+	}
+}
