@@ -789,3 +789,44 @@ func TestD1OnlyMissingKeyReportedOnce(t *testing.T) {
 		t.Errorf("CreateMany: fields %v, want %s", got, want)
 	}
 }
+
+// TestD1OnlyConflictNamesNewRecord: a create whose key D1 would assign
+// has no id when D1 refuses it; the error says it was a new record
+// rather than printing an empty id.
+func TestD1OnlyConflictNamesNewRecord(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ds, _ := openD1Only(t, store)
+	sys := ds.System()
+	if _, err := sys.Create(ctx, "USER", map[string]any{"email": "a@x.io"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"create", func() error {
+			_, err := sys.Create(ctx, "USER", map[string]any{"email": "a@x.io"})
+			return err
+		}, "save USER (new record): runtime: conflict: D1 refused the write (UNIQUE constraint failed: users.email)"},
+		{"create many", func() error {
+			_, err := sys.CreateMany(ctx, "USER", []map[string]any{{"email": "b@x.io"}, {"email": "a@x.io"}})
+			return err
+		}, "save USER (2 new records): runtime: conflict: D1 refused the write (UNIQUE constraint failed: users.email)"},
+	}
+	for _, tc := range tests {
+		err := tc.run()
+		var ce *runtime.ConstraintError
+		if !errors.As(err, &ce) {
+			t.Fatalf("%s: %v, want a ConstraintError", tc.name, err)
+		}
+		if !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: %q\nwant it to start %q", tc.name, err, tc.want)
+		}
+	}
+}

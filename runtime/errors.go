@@ -158,8 +158,10 @@ func (e *PartialWriteError) Unwrap() []error { return []error{ErrPartialWrite, e
 // so nothing was written. errors.Is(err, ErrConflict) and errors.Is(err,
 // backend.ErrConstraint) are true. It never holds a field value.
 type ConstraintError struct {
-	Op         string // save, delete, restore
-	Model      string
+	Op    string // save, delete, restore
+	Model string
+	// IDs are the records' ids; "" for a new record whose key D1 would
+	// have assigned (an INTEGER PRIMARY KEY of a D1-only model).
 	IDs        []string
 	Constraint string // "UNIQUE constraint failed: projects.slug"
 	// Fields are the model's fields the refused constraint covers, when
@@ -172,11 +174,25 @@ type ConstraintError struct {
 }
 
 func (e *ConstraintError) Error() string {
-	ids := e.IDs
+	var ids []string
+	fresh := 0
+	for _, id := range e.IDs {
+		if id == "" {
+			fresh++
+			continue
+		}
+		ids = append(ids, id)
+	}
 	more := ""
 	if len(ids) > 5 {
 		more = fmt.Sprintf(" and %d more", len(ids)-5)
 		ids = ids[:5]
+	}
+	switch {
+	case fresh == 1:
+		more += " (new record)"
+	case fresh > 1:
+		more += fmt.Sprintf(" (%d new records)", fresh)
 	}
 	taken := ""
 	if len(e.Fields) > 0 && strings.HasPrefix(e.Constraint, "UNIQUE") {
@@ -184,7 +200,7 @@ func (e *ConstraintError) Error() string {
 	}
 	if e.d1only {
 		return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; nothing was written",
-			e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
+			e.Op, e.Model, strings.TrimSpace(strings.Join(ids, ", ")+more), e.Constraint, taken)
 	}
 	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; KV was put back, nothing was written",
 		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
