@@ -151,3 +151,55 @@ func TestFillKVEstimate(t *testing.T) {
 		}
 	}
 }
+
+// TestD1OnlyModelKeepsOldNamespace: a model that had a KV side and is
+// D1-only again leaves its namespace alone, and the plan says its objects
+// go stale (and what to do before a KV side comes back) instead of a
+// silent "No changes".
+func TestD1OnlyModelKeepsOldNamespace(t *testing.T) {
+	kvSide := func() *hclspec.Spec {
+		m := newModel("DOC", "docs", "doc_id", "DOC", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+		return &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{m}}
+	}
+	d1Only := func() *hclspec.Spec {
+		s := kvSide()
+		s.Models[0].Storage, s.Models[0].KV = hclspec.StorageD1, hclspec.KV{}
+		return s
+	}
+	sharing := func() *hclspec.Spec {
+		s := d1Only()
+		other := newModel("NOTE", "notes", "note_id", "DOC", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+		s.Models = append(s.Models, other)
+		return s
+	}
+	tests := []struct {
+		name   string
+		spec   func() *hclspec.Spec
+		liveNS bool
+		note   string
+	}{
+		{name: "D1-only with its old namespace", spec: d1Only, liveNS: true,
+			note: "model DOC is D1-only, but KV namespace p-local-DOC of its earlier KV side still exists: dmplan leaves it alone, and its objects are no longer written, so they go stale. Delete the namespace before giving DOC a KV side again: the plan then creates it and copies every row; kept, no copy is planned and the runtime would read the stale objects"},
+		{name: "D1-only, no namespace", spec: d1Only},
+		{name: "KV side", spec: kvSide, liveNS: true},
+		{name: "namespace used by another model", spec: sharing, liveNS: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			live := Desired(kvSide(), "local")
+			if !tc.liveNS {
+				live.Namespaces = nil
+			}
+			p := Diff(tc.spec(), "local", live, WithFillKV())
+			note := ""
+			for _, n := range p.Notes {
+				if n.Code == NoteStaleKVSide {
+					note = n.Message
+				}
+			}
+			if note != tc.note {
+				t.Errorf("note %q\nwant %q", note, tc.note)
+			}
+		})
+	}
+}
