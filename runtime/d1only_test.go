@@ -830,3 +830,87 @@ func TestD1OnlyConflictNamesNewRecord(t *testing.T) {
 		}
 	}
 }
+
+// ticketsHCL is a table with date defaults, given a KV side.
+const ticketsHCL = `
+project "adopt" {}
+
+model "TICKET" {
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  field "day" {
+    type        = timestamp
+    sql_type    = "DATE"
+    sql_default = "CURRENT_DATE"
+  }
+  field "due" {
+    type        = timestamp
+    sql_type    = "TIMESTAMP"
+    sql_default = "(datetime('now', '+1 day'))"
+  }
+  kv { key_pattern = "ticket:{id}" }
+  d1 {
+    table       = "tickets"
+    sync_fields = ["day", "due"]
+  }
+}
+`
+
+// TestSQLDefaultDatesWithKVSide: on a model with a KV side the runtime
+// evaluates a date sql_default before the write: CURRENT_DATE gives
+// today's midnight as a timestamp (not text validation refuses), the DATE
+// column holds SQLite's bare date as CURRENT_DATE writes it, and a query
+// with the value read back finds the row.
+func TestSQLDefaultDatesWithKVSide(t *testing.T) {
+	for name, open := range d1OnlyBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			spec, diags := hclspec.LoadSources("adopt", map[string][]byte{"t.dm.hcl": []byte(ticketsHCL)})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			be := open(t)
+			if _, err := be.D1().Query(ctx, backend.Stmt{SQL: `CREATE TABLE tickets (id INTEGER PRIMARY KEY,
+				day DATE DEFAULT CURRENT_DATE, due TIMESTAMP DEFAULT (datetime('now', '+1 day')))`}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := be.KV().CreateNamespace(ctx, spec.NamespaceTitle("local", "TICKET")); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := runtime.Open(ctx, spec, be, runtime.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sys := ds.System()
+			r, err := sys.Create(ctx, "TICKET", map[string]any{"id": 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			day, _ := r.Get("day").(string)
+			if !strings.HasSuffix(day, "T00:00:00.000Z") {
+				t.Errorf("day = %v, want today's midnight", r.Get("day"))
+			}
+			if due, _ := r.Get("due").(string); len(due) != len("2006-01-02T15:04:05.000Z") || due <= day {
+				t.Errorf("due = %v, want a timestamp after %s", r.Get("due"), day)
+			}
+			res, err := be.D1().Query(ctx, backend.Stmt{SQL: "SELECT day = date('now'), length(day) FROM tickets WHERE id = 1"})
+			if err != nil || len(res.Rows) != 1 || fmt.Sprint(res.Rows[0]) != "[1 10]" {
+				t.Errorf("D1 day column: %v %v, want today's bare date", res, err)
+			}
+			got, err := sys.Get(ctx, "TICKET", "1")
+			if err != nil || got.Get("day") != day {
+				t.Errorf("get: %v %v", got, err)
+			}
+			list, err := sys.Query("TICKET").Where("day", day).List(ctx)
+			if err != nil || len(list.Data) != 1 {
+				t.Errorf("where day = %s: %v %v", day, list, err)
+			}
+		})
+	}
+}
