@@ -207,7 +207,19 @@ func compileModel(m *hclspec.Model) (*model, error) {
 			set = append(set, quoted[i]+" = excluded."+quoted[i])
 		}
 	}
-	c.selectCols = "t." + strings.Join(quoted, ", t.")
+	sel := make([]string, len(c.cols))
+	for i, f := range c.cols {
+		sel[i] = "t." + quoted[i]
+		if sqlTimeType(f.SQL.Type) {
+			// A column declared DATE, DATETIME or TIMESTAMP is read
+			// through a no-op expression: it has no declared type then,
+			// so a driver (the local backend's) returns the stored text
+			// as D1 does instead of a parsed time, and cursors and
+			// query values compare with the column's own text.
+			sel[i] = "+" + sel[i] + " AS " + quoted[i]
+		}
+	}
+	c.selectCols = strings.Join(sel, ", ")
 	c.from = " FROM " + c.table + " AS t"
 	c.pageCols = "p." + strings.Join(quoted, ", p.")
 	c.pkQuoted = quoted[0]
