@@ -122,6 +122,7 @@ func TestFillKVEstimate(t *testing.T) {
 		minWrite, maxWrite int64
 	}{
 		{rows: 934, minRead: 1868, maxRead: 1900, minWrite: 2, maxWrite: 20},
+		{rows: 1234, minRead: 2481, maxRead: 2481, minWrite: 13, maxWrite: 13}, // README's example
 		{rows: 100_000, minRead: 200_000, maxRead: 201_000, minWrite: 202, maxWrite: 250},
 		{rows: 1_000_000, minRead: 2_000_000, maxRead: 2_010_000, minWrite: 2_002, maxWrite: 2_100},
 	}
