@@ -2,6 +2,7 @@ package hclspec
 
 import (
 	"path"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -32,7 +33,10 @@ type Fleet struct {
 	// is create-only: a live database elsewhere is blocked (DM140).
 	Jurisdiction string
 
+	// DeclRange is the databases block's; FileRange the file attribute's
+	// value (zero without file), where errors reading the file point.
 	DeclRange hcl.Range
+	FileRange hcl.Range
 }
 
 // Selector says how the fleet's databases are chosen, for messages:
@@ -84,12 +88,32 @@ func ValidDatabaseName(name string) bool {
 	return true
 }
 
+// validD1Name reports whether Cloudflare takes name for a new D1
+// database: lowercase letters, digits, "-" and "_", starting with a
+// letter or digit (the API's ^[a-z0-9][a-z0-9-_]*$).
+func validD1Name(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
+
 // decodeFleet decodes a databases block of an environment using backend b.
 func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 	f := &Fleet{DeclRange: blk.DefRange}
 	content, diags := blk.Body.Content(fleetSchema)
 	if content == nil {
 		return f, diags
+	}
+	if b == BackendWrangler {
+		diags = append(diags, errorf(blk.DefRange, "Block not valid for this backend",
+			"A databases block (a fleet of databases) is for the cloudflare and local backends; the %s backend serves one database.", b))
 	}
 	attrs := content.Attributes
 	var selectors []*hcl.Attribute
@@ -157,11 +181,21 @@ func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 			diags = append(diags, errorf(a.Expr.Range(), "Invalid value", "The file must name a file listing the databases, one per line."))
 		}
 		f.File = s
+		f.FileRange = a.Expr.Range()
 	}
 	if a, ok := attrs["create"]; ok {
 		v, d := staticBool(a)
 		diags = append(diags, d...)
 		f.Create = v
+		if v && b == BackendCloudflare && attrs["names"] != nil {
+			items, _ := staticStringList(attrs["names"])
+			for _, it := range items {
+				if ValidDatabaseName(it.Value) && !validD1Name(it.Value) {
+					diags = append(diags, errorf(it.Range, "Invalid D1 database name",
+						"Cloudflare creates D1 databases under names of lowercase letters, digits, \"-\" and \"_\" that start with a letter or digit; %q cannot be created.", it.Value))
+				}
+			}
+		}
 		if v && attrs["names"] == nil && attrs["file"] == nil {
 			diags = append(diags, errorf(a.NameRange, "Create needs a list of names",
 				"create = true creates the listed databases that do not exist yet, so it needs names or file; a prefix or pattern only selects databases that exist."))
@@ -196,17 +230,33 @@ func TenantKeyPattern(database, pattern string) string {
 
 // Tenant returns the spec as one database of a fleet sees it: a shallow
 // copy whose models' KV key patterns start with "<database>/"
-// (TenantKeyPattern). Everything else is shared with s; the copy costs one
+// (TenantKeyPattern); on a tenant's view, the other tenant's prefix is
+// replaced, not kept. Everything else is shared with s; the copy costs one
 // Model struct per model.
 func (s *Spec) Tenant(database string) *Spec {
 	c := *s
+	c.tenant = database
 	c.Models = make([]*Model, len(s.Models))
 	for i, m := range s.Models {
 		mc := *m
 		if !m.D1Only() {
-			mc.KV.KeyPattern = TenantKeyPattern(database, m.KV.KeyPattern)
+			mc.KV.KeyPattern = TenantKeyPattern(database, strings.TrimPrefix(m.KV.KeyPattern, s.tenantPrefix()))
 		}
 		c.Models[i] = &mc
 	}
 	return &c
 }
+
+// tenantPrefix is what Tenant put before the key patterns of s: "" for a
+// Spec as loaded. A tenant's view of a tenant's view starts from the
+// loaded patterns again.
+func (s *Spec) tenantPrefix() string {
+	if s.tenant == "" {
+		return ""
+	}
+	return TenantKeyPattern(s.tenant, "")
+}
+
+// TenantName is the database whose view of a fleet the Spec is (made by
+// Tenant), "" for a Spec as loaded.
+func (s *Spec) TenantName() string { return s.tenant }

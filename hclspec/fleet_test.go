@@ -103,11 +103,26 @@ databases {
 databases {
   names = ["b"]
 }`, "cloudflare", []string{"Duplicate databases block"}, 8},
+		{"database and databases on local", `database = "one"
+databases {
+  prefix = "t-"
+}`, "local", []string{"Argument not valid for this backend"}, 5},
+		{"names D1 cannot create", `databases {
+  names  = ["acme", "Globex", "_x", "ok-1_2"]
+  create = true
+}`, "cloudflare", []string{"Invalid D1 database name", "Invalid D1 database name"}, 6},
+		{"names D1 cannot create on local are fine", `databases {
+  names  = ["Globex", "_x"]
+  create = true
+}`, "local", nil, 0},
+		{"databases on wrangler", `databases {
+  names = ["a"]
+}`, "wrangler", []string{"Block not valid for this backend"}, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			acct := `account_id = "x"`
-			if tt.backend == "local" {
+			if tt.backend != "cloudflare" {
 				acct = ""
 			}
 			src := "project \"p\" {}\nenvironment \"e\" {\n  backend = \"" + tt.backend + "\"\n  " + acct + "\n" + tt.body + "\n}\n"
@@ -118,6 +133,9 @@ databases {
 			}
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Fatalf("summaries = %q, want %q", got, tt.want)
+			}
+			if len(tt.want) == 0 {
+				return
 			}
 			if diags[0].Subject == nil || diags[0].Subject.Start.Line != tt.line {
 				t.Errorf("first diagnostic at %v, want line %d", diags[0].Subject, tt.line)

@@ -34,6 +34,9 @@ type Datastore struct {
 	locks  recordLocks
 	memo   memo
 	advice adviser
+	// fleetRoot: opened on a fleet environment, not for one tenant; its
+	// record operations fail with ErrTenantRequired (see Tenant).
+	fleetRoot bool
 }
 
 // Option configures Open.
@@ -52,6 +55,9 @@ type openConfig struct {
 	namespaces []backend.Namespace
 	knownNS    bool
 	noAdvice   bool // WithIndexAdvice(false)
+	// envSet: WithEnvironment named the environment (a fleet environment
+	// is refused untenanted only when named, see ErrTenantRequired).
+	envSet bool
 }
 
 type pendingHook struct {
@@ -70,7 +76,9 @@ func WithLogger(l *slog.Logger) Option { return func(c *openConfig) { c.log = l 
 
 // WithEnvironment names the environment whose KV namespaces the models use
 // (titles "<project>-<environment>-<NAMESPACE>"); default "local".
-func WithEnvironment(name string) Option { return func(c *openConfig) { c.env = name } }
+func WithEnvironment(name string) Option {
+	return func(c *openConfig) { c.env, c.envSet = name, true }
+}
 
 // WithClock sets the clock for created_at, updated_at and deleted_at
 // (tests).
@@ -132,6 +140,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		runner: cfg.runner,
 		advice: adviser{off: cfg.noAdvice},
 	}
+	ds.fleetRoot = cfg.envSet && fleetRoot(spec, cfg.env)
 	if ds.log == nil {
 		ds.log = slog.Default()
 	}
@@ -272,6 +281,15 @@ func (ds *Datastore) modelNames() []string {
 }
 
 func (ds *Datastore) model(name string) (*model, error) {
+	if ds.fleetRoot {
+		return nil, fmt.Errorf("model %s: %w", name, ErrTenantRequired)
+	}
+	return ds.lookupModel(name)
+}
+
+// lookupModel is model without the fleet check, for registering hooks
+// and middleware (a fleet's tenants share them).
+func (ds *Datastore) lookupModel(name string) (*model, error) {
 	if m, ok := ds.models[name]; ok {
 		return m, nil
 	}
