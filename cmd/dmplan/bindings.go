@@ -107,6 +107,7 @@ func (c *cli) readBindings(ctx context.Context, spec *hclspec.Spec, t *hclspec.T
 			d1.Comment = "database_name is not shown: the environment reads it from env"
 		}
 	case *wranglerdev.Store:
+		doc.WranglerEnv = t.WranglerEnv
 		db := s.Database()
 		d1 = view.D1Binding{Binding: db.Binding, DatabaseName: db.DatabaseName, DatabaseID: db.DatabaseID,
 			Comment: "as the wrangler configuration has it; its local state is " + doc.Target.Database}

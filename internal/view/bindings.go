@@ -36,8 +36,11 @@ type KVBinding struct {
 // BindingsDoc is what the bindings command found for one environment.
 type BindingsDoc struct {
 	Target Target
-	D1     []D1Binding
-	KV     []KVBinding
+	// WranglerEnv is the wrangler environment (`wrangler_env`) whose
+	// bindings these are: they are printed under env.<name>.
+	WranglerEnv string
+	D1          []D1Binding
+	KV          []KVBinding
 }
 
 // Bindings renders the bindings command. Bindings and Error each end the
@@ -93,6 +96,25 @@ func bindingQuote(s string) string {
 
 func writeJSONC(b *strings.Builder, doc BindingsDoc) {
 	b.WriteString(bindingsHeader("//", doc))
+	if doc.WranglerEnv == "" {
+		writeJSONCBody(b, doc)
+		return
+	}
+	// {"env": {"<name>": <body>}}, the body indented by 4
+	var body strings.Builder
+	writeJSONCBody(&body, doc)
+	fmt.Fprintf(b, "{\n  \"env\": {\n    %s: ", bindingQuote(doc.WranglerEnv))
+	lines := strings.Split(strings.TrimSuffix(body.String(), "\n"), "\n")
+	for i, l := range lines {
+		if i > 0 {
+			b.WriteString("    ")
+		}
+		b.WriteString(l + "\n")
+	}
+	b.WriteString("  }\n}\n")
+}
+
+func writeJSONCBody(b *strings.Builder, doc BindingsDoc) {
 	b.WriteString("{\n  \"d1_databases\": [\n")
 	for i, d := range doc.D1 {
 		fields := []string{`"binding": ` + bindingQuote(d.Binding)}
@@ -125,8 +147,12 @@ func listComma(i, n int) string {
 
 func writeTOML(b *strings.Builder, doc BindingsDoc) {
 	b.WriteString(bindingsHeader("#", doc))
+	prefix := ""
+	if doc.WranglerEnv != "" {
+		prefix = "env." + tomlKey(doc.WranglerEnv) + "."
+	}
 	for _, d := range doc.D1 {
-		b.WriteString("\n[[d1_databases]]\n")
+		b.WriteString("\n[[" + prefix + "d1_databases]]\n")
 		if d.Comment != "" {
 			b.WriteString("# " + d.Comment + "\n")
 		}
@@ -139,6 +165,19 @@ func writeTOML(b *strings.Builder, doc BindingsDoc) {
 		}
 	}
 	for _, k := range doc.KV {
-		fmt.Fprintf(b, "\n[[kv_namespaces]]\n# %s\nbinding = %s\nid = %s\n", kvComment(k), bindingQuote(k.Binding), bindingQuote(k.ID))
+		fmt.Fprintf(b, "\n[[%skv_namespaces]]\n# %s\nbinding = %s\nid = %s\n", prefix, kvComment(k), bindingQuote(k.Binding), bindingQuote(k.ID))
 	}
+}
+
+// tomlKey is a TOML key: bare when it can be, else quoted.
+func tomlKey(k string) string {
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return bindingQuote(k)
+		}
+	}
+	if k == "" {
+		return `""`
+	}
+	return k
 }
