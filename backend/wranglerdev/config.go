@@ -97,6 +97,7 @@ func ReadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrReadConfig, err)
 	}
+	b = bytes.TrimPrefix(b, []byte("\ufeff")) // a byte order mark, as wrangler allows
 	c := &Config{}
 	if strings.HasSuffix(path, ".toml") {
 		if _, err := toml.Decode(string(b), c); err != nil {

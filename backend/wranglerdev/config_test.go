@@ -118,3 +118,26 @@ func TestAddNamespaceHint(t *testing.T) {
 		}
 	}
 }
+
+// TestReadConfigBOM: a configuration saved with a UTF-8 byte order mark
+// (as some Windows editors do), which wrangler reads, is read.
+func TestReadConfigBOM(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"wrangler.jsonc": "\ufeff{ \"d1_databases\": [ { \"binding\": \"DB\" } ] }",
+		"wrangler.toml":  "\ufeff[[d1_databases]]\nbinding = \"DB\"\n",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := ReadConfig(p)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(c.D1Databases) != 1 || c.D1Databases[0].Binding != "DB" {
+			t.Errorf("%s: %+v", name, c.D1Databases)
+		}
+	}
+}
