@@ -17,6 +17,11 @@ import (
 // ErrNamesFile is wrapped by every error about the file of names.
 var ErrNamesFile = errors.New("fleet: bad names file")
 
+// ErrNoDatabases is wrapped by the CLI's error for a databases block that
+// selects no database: plan, drift and apply refuse an empty fleet, so a
+// typo in a prefix never passes as a fleet with nothing to do.
+var ErrNoDatabases = errors.New("selects no database")
+
 // Resolve returns the fleet's databases, sorted by name: the databases of
 // src the selector picks (prefix, pattern), or the listed names (names,
 // file), each marked Missing when src does not hold it. base is the
@@ -53,6 +58,9 @@ func Resolve(ctx context.Context, f *hclspec.Fleet, base string, src Source) ([]
 		d, ok := byName[n]
 		if !ok {
 			d = Database{Name: n, Missing: true}
+			if f.Create {
+				d.Create, d.Jurisdiction = true, f.Jurisdiction
+			}
 		}
 		out = append(out, d)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/backend/local"
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 // Database is one database of a fleet.
@@ -25,6 +26,10 @@ type Database struct {
 	// Missing says the database is listed (names or file) but does not
 	// exist.
 	Missing bool `json:"missing,omitempty"`
+	// Create says a Missing database is to be created (the databases
+	// block sets create = true), in Jurisdiction: Open for writing creates
+	// it. Open refuses a Missing database without Create.
+	Create bool `json:"create,omitempty"`
 }
 
 // Source is where a fleet's databases live.
@@ -33,7 +38,9 @@ type Source interface {
 	List(ctx context.Context) ([]Database, error)
 	// Open opens one database of the fleet with the fleet's shared KV.
 	// readOnly opens it for plans: nothing is created or written. A
-	// Missing database opens as an empty D1 when readOnly.
+	// Missing database opens as an empty D1 when readOnly; for writing,
+	// it is created when its Create is set and refused (ErrNotADatabase)
+	// otherwise.
 	Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error)
 	// KV is the fleet's shared KV store; its namespaces are listed once
 	// and remembered (the first call lists them).
@@ -44,6 +51,22 @@ type Source interface {
 // ErrNotADatabase is returned by Open for a name that is no database of the
 // fleet (missing, when opened for writing).
 var ErrNotADatabase = errors.New("fleet: no such database")
+
+// ErrDatabaseName is returned by Open, and given as the reason a plan
+// shows a database unreachable, when a prefix or pattern selected a
+// database whose name no database of a fleet can have (a backup copy
+// "t-a.bak", a directory "t-b old"): its tenant's KV keys and the runtime's
+// Tenant need a valid name (hclspec.ValidDatabaseName), so it is never
+// planned nor changed.
+var ErrDatabaseName = errors.New("is not a database name of a fleet (1 to 64 letters, digits, \"-\" or \"_\")")
+
+// checkName refuses a name no database of a fleet can have.
+func checkName(name string) error {
+	if !hclspec.ValidDatabaseName(name) {
+		return fmt.Errorf("%q %w: rename it, or narrow the databases block's selector so it is not selected", name, ErrDatabaseName)
+	}
+	return nil
+}
 
 // tenantBackend is one database's D1 with the fleet's KV.
 type tenantBackend struct {
@@ -149,6 +172,24 @@ func openLocalKV(ctx context.Context, dir string) (backend.Backend, error) {
 	return be, nil
 }
 
+// openLocalD1 opens dir's d1.sqlite for writing. local.Open also creates
+// dir/kv.sqlite, which a database of a fleet does not use (the fleet's KV
+// is shared); it is removed again when it is new.
+func openLocalD1(ctx context.Context, dir string) (*local.Store, error) {
+	kvPath := filepath.Join(dir, local.KVFile)
+	_, statErr := os.Stat(kvPath)
+	s, err := local.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if os.IsNotExist(statErr) {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(kvPath + suffix)
+		}
+	}
+	return s, nil
+}
+
 // List returns the subdirectories of Dir that hold a d1.sqlite.
 func (l *Local) List(ctx context.Context) ([]Database, error) {
 	entries, err := os.ReadDir(l.Dir)
@@ -173,6 +214,9 @@ func (l *Local) List(ctx context.Context) ([]Database, error) {
 
 // Open opens Dir/<name>/d1.sqlite with the shared KV.
 func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
+	if err := checkName(db.Name); err != nil {
+		return nil, err
+	}
 	dir := filepath.Join(l.Dir, db.Name)
 	var s *local.Store
 	var err error
@@ -181,8 +225,10 @@ func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.B
 		s, err = local.OpenReadOnlyOrEmpty(ctx, dir)
 	case l.readOnly:
 		return nil, fmt.Errorf("open database %s for writing: the fleet was opened read-only", db.Name)
+	case db.Missing && !db.Create:
+		return nil, fmt.Errorf("open database %s: %w (create = true in the databases block creates it)", db.Name, ErrNotADatabase)
 	default:
-		s, err = local.Open(ctx, dir)
+		s, err = openLocalD1(ctx, dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", db.Name, err)
@@ -202,6 +248,12 @@ func (l *Local) Close() error { return l.kvbe.Close() }
 type Cloudflare struct {
 	Account *cloudflare.Store
 	kv      *cachedKV
+
+	// created holds the databases Open created, by name: a rollout opens
+	// a database more than once (its lease, then its apply), and the
+	// second Open must find the first one's database, not create again.
+	mu      sync.Mutex
+	created map[string]cloudflare.Database
 }
 
 // NewCloudflare returns the fleet of the account's databases.
@@ -225,12 +277,24 @@ func (c *Cloudflare) List(ctx context.Context) ([]Database, error) {
 
 // Open returns the database's D1 (no request) with the shared KV. A
 // Missing database opened readOnly is an empty in-memory D1, which is what
-// creating it gives.
+// creating it gives; opened for writing, it is created (one request, in
+// its Jurisdiction) when its Create is set.
 func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (backend.Backend, error) {
-	if db.Missing || db.ID == "" {
-		if !readOnly {
-			return nil, fmt.Errorf("open database %s: %w", db.Name, ErrNotADatabase)
+	if err := checkName(db.Name); err != nil {
+		return nil, err
+	}
+	if (db.Missing || db.ID == "") && !readOnly {
+		if !db.Missing || !db.Create {
+			return nil, fmt.Errorf("open database %s: %w (create = true in the databases block creates it)", db.Name, ErrNotADatabase)
 		}
+		created, err := c.create(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("open database %s: %w", db.Name, err)
+		}
+		s := c.Account.WithDatabase(created.ID, created.Name)
+		return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+	}
+	if db.Missing || db.ID == "" {
 		mem, err := local.OpenMemory(ctx)
 		if err != nil {
 			return nil, err
@@ -239,6 +303,42 @@ func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (back
 	}
 	s := c.Account.WithDatabase(db.ID, db.Name)
 	return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+}
+
+// create creates the Missing database db once per Cloudflare: a later
+// Open of it reuses the database. When the create fails because the
+// database exists by now (made since the fleet was listed), the list
+// finds it; it is used only in the fleet's jurisdiction.
+func (c *Cloudflare) create(ctx context.Context, db Database) (cloudflare.Database, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, ok := c.created[db.Name]; ok {
+		return d, nil
+	}
+	d, err := c.Account.CreateDatabase(ctx, db.Name, db.Jurisdiction)
+	if err != nil {
+		all, lerr := c.Account.ListDatabases(ctx)
+		if lerr != nil {
+			return d, err
+		}
+		found := false
+		for _, l := range all {
+			if l.Name == db.Name {
+				d, found = l, true
+			}
+		}
+		if !found {
+			return d, err
+		}
+		if d.Jurisdiction != db.Jurisdiction {
+			return d, fmt.Errorf("%w; it exists now, in jurisdiction %q, not %q", err, d.Jurisdiction, db.Jurisdiction)
+		}
+	}
+	if c.created == nil {
+		c.created = map[string]cloudflare.Database{}
+	}
+	c.created[db.Name] = d
+	return d, nil
 }
 
 // KV is the account's KV, its namespaces listed once.

@@ -2,6 +2,7 @@ package hclspec
 
 import (
 	"path"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -32,7 +33,10 @@ type Fleet struct {
 	// is create-only: a live database elsewhere is blocked (DM140).
 	Jurisdiction string
 
+	// DeclRange is the databases block's; FileRange the file attribute's
+	// value (zero without file), where errors reading the file point.
 	DeclRange hcl.Range
+	FileRange hcl.Range
 }
 
 // Selector says how the fleet's databases are chosen, for messages:
@@ -90,6 +94,10 @@ func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 	content, diags := blk.Body.Content(fleetSchema)
 	if content == nil {
 		return f, diags
+	}
+	if b == BackendWrangler {
+		diags = append(diags, errorf(blk.DefRange, "Block not valid for this backend",
+			"A databases block (a fleet of databases) is for the cloudflare and local backends; the %s backend serves one database.", b))
 	}
 	attrs := content.Attributes
 	var selectors []*hcl.Attribute
@@ -157,6 +165,7 @@ func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 			diags = append(diags, errorf(a.Expr.Range(), "Invalid value", "The file must name a file listing the databases, one per line."))
 		}
 		f.File = s
+		f.FileRange = a.Expr.Range()
 	}
 	if a, ok := attrs["create"]; ok {
 		v, d := staticBool(a)
@@ -196,17 +205,33 @@ func TenantKeyPattern(database, pattern string) string {
 
 // Tenant returns the spec as one database of a fleet sees it: a shallow
 // copy whose models' KV key patterns start with "<database>/"
-// (TenantKeyPattern). Everything else is shared with s; the copy costs one
+// (TenantKeyPattern); on a tenant's view, the other tenant's prefix is
+// replaced, not kept. Everything else is shared with s; the copy costs one
 // Model struct per model.
 func (s *Spec) Tenant(database string) *Spec {
 	c := *s
+	c.tenant = database
 	c.Models = make([]*Model, len(s.Models))
 	for i, m := range s.Models {
 		mc := *m
 		if !m.D1Only() {
-			mc.KV.KeyPattern = TenantKeyPattern(database, m.KV.KeyPattern)
+			mc.KV.KeyPattern = TenantKeyPattern(database, strings.TrimPrefix(m.KV.KeyPattern, s.tenantPrefix()))
 		}
 		c.Models[i] = &mc
 	}
 	return &c
 }
+
+// tenantPrefix is what Tenant put before the key patterns of s: "" for a
+// Spec as loaded. A tenant's view of a tenant's view starts from the
+// loaded patterns again.
+func (s *Spec) tenantPrefix() string {
+	if s.tenant == "" {
+		return ""
+	}
+	return TenantKeyPattern(s.tenant, "")
+}
+
+// TenantName is the database whose view of a fleet the Spec is (made by
+// Tenant), "" for a Spec as loaded.
+func (s *Spec) TenantName() string { return s.tenant }

@@ -103,11 +103,14 @@ databases {
 databases {
   names = ["b"]
 }`, "cloudflare", []string{"Duplicate databases block"}, 8},
+		{"databases on wrangler", `databases {
+  names = ["a"]
+}`, "wrangler", []string{"Block not valid for this backend"}, 5},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			acct := `account_id = "x"`
-			if tt.backend == "local" {
+			if tt.backend != "cloudflare" {
 				acct = ""
 			}
 			src := "project \"p\" {}\nenvironment \"e\" {\n  backend = \"" + tt.backend + "\"\n  " + acct + "\n" + tt.body + "\n}\n"

@@ -21,6 +21,9 @@ type Spec struct {
 
 	// hasProject records whether a project block was declared.
 	hasProject bool
+	// tenant is the database name when the Spec is one tenant's view of a
+	// fleet (Spec.Tenant), else "".
+	tenant string
 }
 
 // Project is the optional project block.

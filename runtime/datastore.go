@@ -34,6 +34,9 @@ type Datastore struct {
 	locks  recordLocks
 	memo   memo
 	advice adviser
+	// fleetRoot: opened on a fleet environment, not for one tenant; its
+	// record operations fail with ErrTenantRequired (see Tenant).
+	fleetRoot bool
 }
 
 // Option configures Open.
@@ -132,6 +135,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		runner: cfg.runner,
 		advice: adviser{off: cfg.noAdvice},
 	}
+	ds.fleetRoot = fleetRoot(spec, cfg.env)
 	if ds.log == nil {
 		ds.log = slog.Default()
 	}
@@ -272,6 +276,15 @@ func (ds *Datastore) modelNames() []string {
 }
 
 func (ds *Datastore) model(name string) (*model, error) {
+	if ds.fleetRoot {
+		return nil, fmt.Errorf("model %s: %w", name, ErrTenantRequired)
+	}
+	return ds.lookupModel(name)
+}
+
+// lookupModel is model without the fleet check, for registering hooks
+// and middleware (a fleet's tenants share them).
+func (ds *Datastore) lookupModel(name string) (*model, error) {
 	if m, ok := ds.models[name]; ok {
 		return m, nil
 	}

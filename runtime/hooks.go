@@ -147,7 +147,7 @@ func (ds *Datastore) Hook(model, event string, fn HookFunc) error {
 		}
 		return nil
 	}
-	m, err := ds.model(model)
+	m, err := ds.lookupModel(model)
 	if err != nil {
 		return fmt.Errorf("register hook: %w", err)
 	}
@@ -189,7 +189,7 @@ func (ds *Datastore) Use(modelName string, mw Middleware) error {
 		}
 		return nil
 	}
-	m, err := ds.model(modelName)
+	m, err := ds.lookupModel(modelName)
 	if err != nil {
 		return fmt.Errorf("register middleware: %w", err)
 	}

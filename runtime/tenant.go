@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/hclspec"
@@ -12,6 +13,21 @@ import (
 // another database than the tenant's: a gateway Worker binds one D1
 // database, so a gateway serves only the tenant whose database it binds.
 var ErrTenantNotBound = errors.New("runtime: the backend does not reach the tenant's database")
+
+// ErrTenantRequired is returned by every record operation of a Datastore
+// opened on a fleet environment (one with a databases block) rather than
+// for one of its tenants: its records would land in the shared KV
+// namespaces outside every tenant's "<name>/" keys. Open the tenant with
+// Tenant(name, backend); hooks and middleware registered on the fleet's
+// Datastore run for its tenants.
+var ErrTenantRequired = errors.New("runtime: the environment is a fleet of databases: open a tenant with Datastore.Tenant(name, backend)")
+
+// fleetRoot reports whether a Datastore of spec opened on environment env
+// serves a whole fleet, not one of its databases.
+func fleetRoot(spec *hclspec.Spec, env string) bool {
+	e := spec.Environment(env)
+	return e != nil && e.Fleet != nil && spec.TenantName() == ""
+}
 
 // databaseNamer is a backend that knows the D1 database it reaches (the
 // cloudflare and gateway backends).
@@ -31,7 +47,9 @@ type databaseNamer interface{ DatabaseName() string }
 // compiled form, no request (see BenchmarkTenant).
 //
 // A backend that names its database (cloudflare, gateway) and names
-// another is refused with an error wrapping ErrTenantNotBound.
+// another is refused with an error wrapping ErrTenantNotBound. Called on a
+// tenant's Datastore, Tenant serves the named tenant as if called on the
+// fleet's (its keys start with "<name>/" alone).
 func (ds *Datastore) Tenant(name string, b backend.Backend) (*Datastore, error) {
 	if !hclspec.ValidDatabaseName(name) {
 		return nil, fmt.Errorf("open tenant %q: %w: a database name of a fleet is 1 to 64 letters, digits, \"-\" or \"_\"", name, ErrInvalid)
@@ -45,6 +63,11 @@ func (ds *Datastore) Tenant(name string, b backend.Backend) (*Datastore, error) 
 		}
 	}
 	spec := ds.spec.Tenant(name)
+	// On a tenant's Datastore, the keys are rebased from that tenant's.
+	own := ""
+	if n := ds.spec.TenantName(); n != "" {
+		own = hclspec.TenantKeyPattern(n, "")
+	}
 	t := &Datastore{
 		spec:   spec,
 		b:      b,
@@ -63,7 +86,7 @@ func (ds *Datastore) Tenant(name string, b backend.Backend) (*Datastore, error) 
 		c := *m
 		c.spec = sm
 		if c.keySplit && !sm.D1Only() {
-			c.keyPrefix = hclspec.TenantKeyPattern(name, m.keyPrefix)
+			c.keyPrefix = hclspec.TenantKeyPattern(name, strings.TrimPrefix(m.keyPrefix, own))
 		}
 		t.models[sm.Name] = &c
 	}

@@ -34,10 +34,10 @@ func (c *cli) openFleetMember(ctx context.Context, spec *hclspec.Spec, t *hclspe
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dbs, err := fleet.Resolve(ctx, t.Fleet, base, src)
+	dbs, err := c.resolveFleet(ctx, t, base, src)
 	if err != nil {
 		src.Close()
-		return nil, nil, nil, redact(fmt.Errorf("environment %s: %w", t.Environment, err), t)
+		return nil, nil, nil, err
 	}
 	var db *fleet.Database
 	for i := range dbs {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/cloudflare"
 	"github.com/dmplan/dmplan/fleet"
@@ -84,9 +86,12 @@ func (c *cli) planFleetTarget(ctx context.Context, spec *hclspec.Spec, t *hclspe
 		return nil, err
 	}
 	defer src.Close()
-	dbs, err := fleet.Resolve(ctx, t.Fleet, base, src)
+	dbs, err := c.resolveFleet(ctx, t, base, src)
 	if err != nil {
-		return nil, redact(fmt.Errorf("environment %s: %w", t.Environment, err), t)
+		return nil, err
+	}
+	if len(dbs) == 0 {
+		return nil, fmt.Errorf("%s: environment %s: its databases block (%s) %w", rangeStart(t.Fleet.DeclRange), t.Environment, t.Fleet.Selector(), fleet.ErrNoDatabases)
 	}
 	res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, dbs, fleet.Options{Parallel: parallel, Plan: c.fleetPlanFunc(t)})
 	if err != nil {
@@ -99,6 +104,24 @@ func (c *cli) planFleetTarget(ctx context.Context, spec *hclspec.Spec, t *hclspe
 		}
 	}
 	return res, nil
+}
+
+// resolveFleet resolves the fleet's databases; an error reading its file
+// of names points at the file attribute.
+func (c *cli) resolveFleet(ctx context.Context, t *hclspec.Target, base string, src fleet.Source) ([]fleet.Database, error) {
+	dbs, err := fleet.Resolve(ctx, t.Fleet, base, src)
+	switch {
+	case errors.Is(err, fleet.ErrNamesFile):
+		return nil, redact(fmt.Errorf("%s: environment %s: %w", rangeStart(t.Fleet.FileRange), t.Environment, err), t)
+	case err != nil:
+		return nil, redact(fmt.Errorf("environment %s: %w", t.Environment, err), t)
+	}
+	return dbs, nil
+}
+
+// rangeStart is file:line:col of where r starts.
+func rangeStart(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // planFleet is plan over a fleet: one plan per group of databases.

@@ -40,7 +40,7 @@ var (
 func NewFleetPlan(t Type, s Streams) FleetPlan {
 	switch t {
 	case JSON:
-		return &FleetPlanJSON{jsonView{out: s.Out}}
+		return &FleetPlanJSON{fleetJSON{jsonView{out: s.Out}}}
 	case Markdown:
 		return &FleetPlanMarkdown{humanView: newHumanView(s)}
 	default:
@@ -179,14 +179,30 @@ func StepsLine(p *planner.Plan, max int) string {
 	return strings.Join(parts, ", ")
 }
 
-// FleetPlanJSON writes a fleet plan as one JSON document.
-type FleetPlanJSON struct{ jsonView }
+// fleetJSON is what the JSON views of a fleet (plan, drift) share.
+type fleetJSON struct{ jsonView }
 
 // Diagnostics collects diagnostics for the document.
-func (v *FleetPlanJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags) }
+func (v *fleetJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags) }
 
 // Error writes {format_version, error: {message}, diagnostics}.
-func (v *FleetPlanJSON) Error(err error) { v.writeError(err) }
+func (v *fleetJSON) Error(err error) { v.writeError(err) }
+
+// fleetCounts is the databases of each status, by status.
+func fleetCounts(r *fleet.Result) map[string]int {
+	out := map[string]int{}
+	for s, n := range r.Count() {
+		out[string(s)] = n
+	}
+	return out
+}
+
+func newJSONFleetMember(d *fleet.DatabasePlan) jsonFleetMember {
+	return jsonFleetMember{Name: d.Database.Name, Status: string(d.Status), Group: d.Group, Error: d.Error}
+}
+
+// FleetPlanJSON writes a fleet plan as one JSON document.
+type FleetPlanJSON struct{ fleetJSON }
 
 type fleetDoc struct {
 	FormatVersion string       `json:"format_version"`
@@ -229,10 +245,7 @@ func (v *FleetPlanJSON) Plan(r FleetReport) {
 }
 
 func newJSONFleet(r *fleet.Result) jsonFleet {
-	f := jsonFleet{Databases: len(r.Databases), Counts: map[string]int{}, Groups: []jsonFleetGroup{}, Members: make([]jsonFleetMember, 0, len(r.Databases))}
-	for s, n := range r.Count() {
-		f.Counts[string(s)] = n
-	}
+	f := jsonFleet{Databases: len(r.Databases), Counts: fleetCounts(r), Groups: []jsonFleetGroup{}, Members: make([]jsonFleetMember, 0, len(r.Databases))}
 	for _, g := range r.Groups {
 		jg := jsonFleetGroup{Status: string(g.Status), Count: len(g.Databases), Databases: g.Databases}
 		if g.Plan != nil {
@@ -242,7 +255,7 @@ func newJSONFleet(r *fleet.Result) jsonFleet {
 		f.Groups = append(f.Groups, jg)
 	}
 	for _, d := range r.Databases {
-		f.Members = append(f.Members, jsonFleetMember{Name: d.Database.Name, Status: string(d.Status), Group: d.Group, Error: d.Error})
+		f.Members = append(f.Members, newJSONFleetMember(d))
 	}
 	return f
 }

@@ -26,7 +26,7 @@ var (
 // NewDrift returns the drift view for the format (markdown is human).
 func NewDrift(t Type, s Streams) Drift {
 	if t == JSON {
-		return &DriftJSON{jsonView{out: s.Out}}
+		return &DriftJSON{fleetJSON{jsonView{out: s.Out}}}
 	}
 	return &DriftHuman{newHumanView(s)}
 }
@@ -76,13 +76,7 @@ func (v *DriftHuman) Drift(r FleetReport) {
 // DriftJSON writes {format_version, target, drift: {databases, counts,
 // behind: [{name, status, group, error}], groups}, diagnostics}; behind
 // lists the databases that are not current.
-type DriftJSON struct{ jsonView }
-
-// Diagnostics collects diagnostics for the document.
-func (v *DriftJSON) Diagnostics(diags hcl.Diagnostics) { v.addDiagnostics(diags) }
-
-// Error writes {format_version, error: {message}, diagnostics}.
-func (v *DriftJSON) Error(err error) { v.writeError(err) }
+type DriftJSON struct{ fleetJSON }
 
 type driftDoc struct {
 	FormatVersion string       `json:"format_version"`
@@ -111,13 +105,10 @@ func (v *DriftJSON) Drift(r FleetReport) {
 		return
 	}
 	v.done = true
-	d := jsonDrift{Databases: len(r.Result.Databases), Counts: map[string]int{}, Behind: []jsonFleetMember{}, Groups: []jsonDriftGroup{}}
-	for s, n := range r.Result.Count() {
-		d.Counts[string(s)] = n
-	}
+	d := jsonDrift{Databases: len(r.Result.Databases), Counts: fleetCounts(r.Result), Behind: []jsonFleetMember{}, Groups: []jsonDriftGroup{}}
 	for _, m := range r.Result.Databases {
 		if m.Status != fleet.StatusCurrent {
-			d.Behind = append(d.Behind, jsonFleetMember{Name: m.Database.Name, Status: string(m.Status), Group: m.Group, Error: m.Error})
+			d.Behind = append(d.Behind, newJSONFleetMember(m))
 		}
 	}
 	for _, g := range r.Result.Groups {
