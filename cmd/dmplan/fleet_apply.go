@@ -246,7 +246,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	}
 	stop := make(chan struct{})
 	var once sync.Once
-	done := c.whileApplying(func() { once.Do(func() { close(stop) }) },
+	done := c.whileRollingOut(func() { once.Do(func() { close(stop) }) },
 		func() string {
 			return "rollout " + j.Header.Rollout + ": resume with dmplan apply -env " + t.Environment + " -resume " + j.Header.Rollout
 		})
