@@ -66,6 +66,12 @@ type LeanOptions struct {
 	// ToolVersion and Actor are recorded in history.
 	ToolVersion string
 	Actor       string
+	// FingerprintBefore and FingerprintAfter, when set, are recorded in
+	// history instead of the plan's: a fleet's group plan is the plan of
+	// the group's first database, and each database records the
+	// fingerprints of its own schema.
+	FingerprintBefore string
+	FingerprintAfter  string
 	// Lease bounds the lock row's life should the batch's last statement
 	// never run (it always does: the batch is atomic); default DefaultLease.
 	Lease time.Duration
@@ -167,13 +173,20 @@ func ApplyLean(ctx context.Context, d1 backend.D1, p *planner.Plan, opts LeanOpt
 	if err != nil {
 		return nil, err
 	}
+	before, after := p.Fingerprint, p.FingerprintAfter
+	if opts.FingerprintBefore != "" {
+		before = opts.FingerprintBefore
+	}
+	if opts.FingerprintAfter != "" {
+		after = opts.FingerprintAfter
+	}
 	holder := uuid.NewString()
 	sts := []backend.Stmt{
 		{SQL: lockDDL},
 		{SQL: lockClearExpired},
 		{SQL: lockInsert, Args: []any{holder, opts.Actor, fmt.Sprintf("+%d seconds", int(opts.Lease.Seconds()))}},
 		{SQL: historyDDL},
-		{SQL: leanInsert, Args: []any{planID, p.Fingerprint, p.FingerprintAfter, steps, counts, opts.ToolVersion, opts.Actor}},
+		{SQL: leanInsert, Args: []any{planID, before, after, steps, counts, opts.ToolVersion, opts.Actor}},
 	}
 	first := len(sts)
 	type at struct{ step, stmt int }

@@ -134,6 +134,12 @@ type RolloutOptions struct {
 	// of another kind, or a batch that fails for a reason other than
 	// duplicates or the lock sends the database down the inspecting path.
 	Planned func(db Database) *planner.Plan
+	// Fingerprints, when set, gives the database's own fingerprints before
+	// and after the Planned plan (DatabasePlan.Fingerprint and
+	// FingerprintAfter): a group's plan carries its first database's, and
+	// the history of every database records its own. Empty strings keep
+	// the plan's.
+	Fingerprints func(db Database) (before, after string)
 	// Canary is the number of databases of the first wave; CanaryPercent,
 	// when set, a share of the fleet instead (rounded up). With neither,
 	// there is no canary wave. A database of the canary wave where the
@@ -450,7 +456,11 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 				res.Status = OutcomeCurrent
 				return res
 			case applier.IsLean(p):
-				lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
+				lean := r.opts.Lean
+				if r.opts.Fingerprints != nil {
+					lean.FingerprintBefore, lean.FingerprintAfter = r.opts.Fingerprints(db)
+				}
+				lr, err := applier.ApplyLean(ctx, d1, p, lean)
 				switch {
 				case err == nil:
 					res.Status, res.PlanID, res.RestorePoint, res.Steps = OutcomeDone, lr.PlanID, lr.StartedAt, lr.Steps

@@ -192,6 +192,9 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	}
 
 	planned := map[string]*planner.Plan{}
+	// fingerprints holds each database's own fingerprints (before, after)
+	// for its history: a group's plan carries its first database's.
+	fingerprints := map[string][2]string{}
 	if len(todo) > 0 {
 		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo,
 			fleet.Options{Parallel: a.Fleet.Concurrency, Plan: c.fleetPlanFunc(t)})
@@ -200,6 +203,9 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		}
 		for _, d := range res.Databases {
 			d.Error = redactText(d.Error, t)
+			if d.Fingerprint != "" {
+				fingerprints[d.Database.Name] = [2]string{d.Fingerprint, d.FingerprintAfter}
+			}
 		}
 		streams := c.streams(viewArgs{NoColor: a.NoColor}, &spec)
 		streams.Out = info
@@ -258,7 +264,11 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
 		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
 		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
-		Canary:  canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
+		Fingerprints: func(db fleet.Database) (string, string) {
+			fp := fingerprints[db.Name]
+			return fp[0], fp[1]
+		},
+		Canary: canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
 		Concurrency: a.Fleet.Concurrency, MaxFailures: a.Fleet.MaxFailures,
 		Journal: j, Stop: stop, Progress: progress, LockTimeout: a.LockTimeout, Logger: c.logger(),
 		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
