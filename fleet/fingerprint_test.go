@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,5 +119,58 @@ func TestRolloutGroupFingerprints(t *testing.T) {
 		if got := planned.LiveFingerprint(live); got != rec.FingerprintAfter {
 			t.Errorf("%s: live fingerprint after the apply %s, history says %s", name, got, rec.FingerprintAfter)
 		}
+	}
+}
+
+// TestRolloutMissing: a listed database that does not exist and is not to
+// be created is reported missing (not failed, nothing sent to it, not
+// created); the rollout's lease lives in the first database that exists,
+// and a fleet of only such databases has nothing to roll out.
+func TestRolloutMissing(t *testing.T) {
+	ctx := context.Background()
+	spec := loadSpec(t, fleetSpec)
+	dir := filepath.Join(t.TempDir(), "fleet")
+	src, err := fleet.OpenLocal(ctx, dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	be, err := src.Open(ctx, fleet.Database{Name: "x1", Missing: true, Create: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be.Close()
+	for _, tc := range []struct {
+		name string
+		dbs  []fleet.Database
+		want []fleet.Outcome
+	}{
+		{"first by name missing", []fleet.Database{{Name: "a0", Missing: true}, {Name: "x1"}}, []fleet.Outcome{fleet.OutcomeMissing, fleet.OutcomeDone}},
+		{"all missing", []fleet.Database{{Name: "b0", Missing: true}, {Name: "b1", Missing: true}}, []fleet.Outcome{fleet.OutcomeMissing, fleet.OutcomeMissing}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := fleet.Rollout(ctx, src, tc.dbs, fleet.RolloutOptions{ID: "r-missing", Environment: "tenants", Spec: spec})
+			if err != nil {
+				t.Fatalf("Rollout: %v", err)
+			}
+			for i, r := range rep.Results {
+				if r.Status != tc.want[i] {
+					t.Errorf("%s: %+v, want %s", r.Database, r, tc.want[i])
+				}
+				if r.Status == fleet.OutcomeMissing && !strings.Contains(r.Reason, "create = true") {
+					t.Errorf("%s: reason %q does not say how to create it", r.Database, r.Reason)
+				}
+			}
+			if !rep.Complete() {
+				t.Errorf("report not complete: %+v", rep.Results)
+			}
+			for _, db := range tc.dbs {
+				if db.Missing {
+					if _, err := os.Stat(filepath.Join(dir, db.Name)); !os.IsNotExist(err) {
+						t.Errorf("%s: created (%v)", db.Name, err)
+					}
+				}
+			}
+		})
 	}
 }

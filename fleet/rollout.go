@@ -38,7 +38,14 @@ const (
 	OutcomeFailed Outcome = "failed"
 	// OutcomeSkipped: the rollout stopped before reaching it.
 	OutcomeSkipped Outcome = "skipped"
+	// OutcomeMissing: the database is listed (names or file) but does not
+	// exist, and the databases block does not create it (create = true);
+	// nothing was sent to it. Like blocked, it is not a failure.
+	OutcomeMissing Outcome = "missing"
 )
+
+// missingReason is a missing database's reason.
+const missingReason = "the database does not exist (create = true in the databases block creates it)"
 
 // final reports whether a resume can trust the status without asking the
 // database again.
@@ -91,7 +98,8 @@ func (r *RolloutReport) Counts() map[Outcome]int {
 	return out
 }
 
-// Complete reports whether every database ended done, current or blocked.
+// Complete reports whether every database ended done, current, blocked or
+// missing: nothing a re-run of the rollout could change.
 func (r *RolloutReport) Complete() bool {
 	for _, x := range r.Results {
 		if x.Status == OutcomeFailed || x.Status == OutcomeSkipped {
@@ -239,13 +247,21 @@ func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOption
 
 	rep := &RolloutReport{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
 	// The lease lives in the first existing database by name: every
-	// rollout of the fleet picks the same one.
-	first := ms[0]
-	for _, db := range ms {
-		if !db.Missing {
-			first = db
-			break
+	// rollout of the fleet picks the same one. With none, in the first
+	// one to create (the rollout creates it then); a fleet of databases
+	// that neither exist nor are to be created has nothing to roll out.
+	first, ok := firstOpenable(ms)
+	if !ok {
+		for _, db := range ms {
+			rep.Results = append(rep.Results, RolloutResult{Database: db.Name, Status: OutcomeMissing, Reason: missingReason})
 		}
+		rep.Finished = opts.Now()
+		if opts.Journal != nil {
+			if err := opts.Journal.Finish(rep.Finished); err != nil {
+				return rep, err
+			}
+		}
+		return rep, nil
 	}
 	control, err := src.Open(ctx, first, false)
 	if err != nil {
@@ -304,6 +320,22 @@ func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOption
 		return rep, fmt.Errorf("%w: %s", ErrStopped, rep.Stopped)
 	}
 	return rep, nil
+}
+
+// firstOpenable returns the first database of ms (sorted by name) that
+// exists, else the first to create.
+func firstOpenable(ms []Database) (Database, bool) {
+	for _, db := range ms {
+		if !db.Missing {
+			return db, true
+		}
+	}
+	for _, db := range ms {
+		if db.Create {
+			return db, true
+		}
+	}
+	return Database{}, false
 }
 
 func isCanary(opts RolloutOptions) bool { return opts.Canary > 0 || opts.CanaryPercent > 0 }
@@ -438,6 +470,10 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 			prev.Resumed = true
 			return prev
 		}
+	}
+	if db.Missing && !db.Create {
+		res.Status, res.Reason = OutcomeMissing, missingReason
+		return res
 	}
 	be, err := r.src.Open(ctx, db, false)
 	if err != nil {

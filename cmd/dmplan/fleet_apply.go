@@ -221,6 +221,11 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		counts := res.Count()
 		if counts[fleet.StatusChanges]+counts[fleet.StatusCreate] == 0 && j == nil {
 			fmt.Fprintf(info, "\nNo changes to apply in environment %s.\n", t.Environment)
+			// Like plan: a database blocked, unreachable or missing is
+			// behind the spec, and nothing here brings it there.
+			if counts[fleet.StatusBlocked]+counts[fleet.StatusUnreachable]+counts[fleet.StatusMissing] > 0 {
+				return exitError
+			}
 			return exitOK
 		}
 	}
@@ -302,7 +307,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if err != nil || !rep.Complete() {
 		return exitError
 	}
-	if rep.Counts()[fleet.OutcomeBlocked] > 0 {
+	if n := rep.Counts(); n[fleet.OutcomeBlocked]+n[fleet.OutcomeMissing] > 0 {
 		return exitError
 	}
 	return exitOK
