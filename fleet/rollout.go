@@ -72,6 +72,9 @@ type RolloutResult struct {
 	// Resumed: the outcome comes from an earlier run of the rollout (its
 	// journal, or the database's history).
 	Resumed bool `json:"resumed,omitempty"`
+	// Interrupted is the number of earlier applies the lean apply found
+	// still "running" in the database's history and marked interrupted.
+	Interrupted int `json:"interrupted_applies,omitempty"`
 }
 
 // RolloutReport is a rollout's outcome.
@@ -500,6 +503,7 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 				switch {
 				case err == nil:
 					res.Status, res.PlanID, res.RestorePoint, res.Steps = OutcomeDone, lr.PlanID, lr.StartedAt, lr.Steps
+					res.Interrupted = len(lr.Interrupted)
 					return res
 				case errors.Is(err, applier.ErrUniqueDuplicates):
 					res.Status, res.Code, res.Reason = OutcomeBlocked, planner.CodeUniqueDuplicates, err.Error()
@@ -542,6 +546,7 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 	switch {
 	case err == nil:
 		res.Status, res.PlanID, res.RestorePoint = OutcomeDone, lr.PlanID, lr.StartedAt
+		res.Interrupted = len(lr.Interrupted)
 		return res
 	case errors.Is(err, applier.ErrUniqueDuplicates):
 		res.Status, res.Code, res.Reason = OutcomeBlocked, planner.CodeUniqueDuplicates, err.Error()
