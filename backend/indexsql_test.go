@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -177,4 +178,66 @@ func tableOf(cols []string) *state.Table {
 		t.Columns = append(t.Columns, &state.Column{Name: c})
 	}
 	return t
+}
+
+// TestNormalizedTextRecreates: the normalized WHERE and key expressions
+// inspection reads, written back into CREATE INDEX as the planner does,
+// are accepted by SQLite and read back unchanged, names that are SQLite
+// keywords ("order", "group", "key") included.
+func TestNormalizedTextRecreates(t *testing.T) {
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE t ("order" INT, "group" TEXT, "key" TEXT, a TEXT, deleted_at TEXT, "end" INT, "select" TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	defs := []string{
+		`CREATE INDEX i1 ON t ("order") WHERE "order" > 0`,
+		`CREATE INDEX i2 ON t ([group] COLLATE NOCASE) WHERE "GROUP" <> 'x' AND deleted_at IS NULL`,
+		"CREATE UNIQUE INDEX i3 ON t (lower(`key`), \"order\" DESC) WHERE key IS NOT NULL",
+		`CREATE INDEX i4 ON t (replace(a, 'x', 'y')) WHERE a = 'order by'`,
+		`CREATE INDEX i5 ON t ("end" + 1, "select") WHERE "end" > 0 AND "SELECT" IS NOT NULL`,
+	}
+	for i, d := range defs {
+		if _, err := db.ExecContext(ctx, d); err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		name := fmt.Sprintf("i%d", i+1)
+		var text string
+		if err := db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = ?`, name).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		p, ok := parseIndexSQL(text)
+		if !ok {
+			t.Fatalf("parseIndexSQL(%q) failed", text)
+		}
+		keys := make([]string, len(p.keys))
+		for j, k := range p.keys {
+			keys[j] = QuoteIdent(p.columns[j])
+			if k.Expr != "" {
+				keys[j] = k.Expr
+			}
+			if k.Collate != "" {
+				keys[j] += " COLLATE " + k.Collate
+			}
+			if k.Desc {
+				keys[j] += " DESC"
+			}
+		}
+		again := fmt.Sprintf("CREATE INDEX r%d ON t (%s) WHERE %s", i+1, strings.Join(keys, ", "), p.where)
+		if _, err := db.ExecContext(ctx, again); err != nil {
+			t.Errorf("%s\nrecreated as %s: %v", d, again, err)
+			continue
+		}
+		if err := db.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE name = ?`, fmt.Sprintf("r%d", i+1)).Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		if q, _ := parseIndexSQL(text); q.where != p.where || !cmp.Equal(q.keys, p.keys) {
+			t.Errorf("%s read back as where %q keys %+v, want %q %+v", again, q.where, q.keys, p.where, p.keys)
+		}
+	}
 }

@@ -43,6 +43,10 @@ var ErrLanguage = errors.New("unknown language")
 type Options struct {
 	Lang    string // TypeScript or Go
 	Package string // Go package name; default "models"
+	// Fleet says the environment is a fleet (a databases block): a
+	// tenant's KV keys start with its database name
+	// (hclspec.TenantKeyPattern), so the key helpers take the database.
+	Fleet bool
 }
 
 // Generate returns the file for the spec's models.
@@ -70,6 +74,7 @@ type input struct {
 	Lang     string     `json:"lang"`
 	Package  string     `json:"package,omitempty"`
 	Project  string     `json:"project"`
+	Fleet    bool       `json:"fleet,omitempty"`
 	Bindings []binding  `json:"bindings"`
 	Models   []*modelIn `json:"models"`
 }
@@ -116,7 +121,7 @@ type fieldIn struct {
 }
 
 func buildInput(spec *hclspec.Spec, opts Options) *input {
-	in := &input{Version: version, Lang: opts.Lang, Project: spec.Project.Name}
+	in := &input{Version: version, Lang: opts.Lang, Project: spec.Project.Name, Fleet: opts.Fleet}
 	if opts.Lang == Go {
 		in.Package = opts.Package
 	}
@@ -221,4 +226,15 @@ func InputHash(data []byte) string {
 		return ""
 	}
 	return strings.TrimSpace(h)
+}
+
+// tenantPrefix splits a fleet tenant's key pattern around the database
+// name: what comes before it and what comes between it and the model's
+// pattern (hclspec.TenantKeyPattern puts "<database>/" first).
+func tenantPrefix(pattern string) (before, after string) {
+	const mark = "\x00"
+	full := hclspec.TenantKeyPattern(mark, pattern)
+	before, rest, _ := strings.Cut(full, mark)
+	after = strings.TrimSuffix(rest, pattern)
+	return before, after
 }

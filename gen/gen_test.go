@@ -36,6 +36,8 @@ var goldens = []struct {
 	{"full go", gen.Go, "fullmodels", loadDir("testdata/full"), "internal/fullmodels/models_gen.go"},
 	{"tricky names ts", gen.TypeScript, "", loadDir("testdata/tricky"), "testdata/golden/tricky.gen.ts"},
 	{"tricky names go", gen.Go, "trickymodels", loadDir("testdata/tricky"), "internal/trickymodels/models_gen.go"},
+	{"fleet ts", gen.TypeScript, "", loadDir("testdata/fleet"), "testdata/golden/fleet.gen.ts"},
+	{"fleet go", gen.Go, "fleetmodels", loadDir("testdata/fleet"), "internal/fleetmodels/models_gen.go"},
 	{"d1-only and blob ts", gen.TypeScript, "", loadDir("testdata/adoption"), "testdata/golden/adoption.gen.ts"},
 	{"d1-only and blob go", gen.Go, "adoptionmodels", loadDir("testdata/adoption"), "internal/adoptionmodels/models_gen.go"},
 }
@@ -58,7 +60,7 @@ func loadDir(dir string) func(t *testing.T) *hclspec.Spec {
 func TestGolden(t *testing.T) {
 	for _, g := range goldens {
 		t.Run(g.name, func(t *testing.T) {
-			out, err := gen.Generate(g.spec(t), gen.Options{Lang: g.lang, Package: g.pkg})
+			out, err := gen.Generate(g.spec(t), gen.Options{Lang: g.lang, Package: g.pkg, Fleet: strings.HasPrefix(g.name, "fleet")})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -87,9 +87,17 @@ func golang(in *input) ([]byte, error) {
 		if !m.D1Only {
 			key := uniqueNames([]string{t + "Key"}, taken)[0]
 			body.line("")
-			body.line("// %s returns the KV key of %s record id (%s).", key, m.Name, safe(m.KeyPattern))
-			body.line("func %s(id string) string {", key)
-			body.line("\treturn %s", goKeyExpr(m.KeyPattern))
+			if in.Fleet {
+				before, after := tenantPrefix(m.KeyPattern)
+				body.line("// %s returns the KV key of %s record id of the fleet's database", key, m.Name)
+				body.line("// (%s).", safe(before+"<database>"+after+m.KeyPattern))
+				body.line("func %s(database, id string) string {", key)
+				body.line("\treturn %s", goConcat(before, "database", after+m.KeyPattern))
+			} else {
+				body.line("// %s returns the KV key of %s record id (%s).", key, m.Name, safe(m.KeyPattern))
+				body.line("func %s(id string) string {", key)
+				body.line("\treturn %s", goKeyExpr(m.KeyPattern))
+			}
 			body.line("}")
 		}
 
@@ -216,16 +224,26 @@ func identPart(v string) string {
 
 // goKeyExpr is the Go expression of the key of id: page:{id} ->
 // "page:" + id.
-func goKeyExpr(pattern string) string {
-	parts := strings.Split(pattern, "{id}")
+func goKeyExpr(pattern string) string { return goConcat("", "", pattern) }
+
+// goConcat is the Go expression of before + the variable named v (none
+// when "") + the key pattern rest, whose {id} is the variable id.
+func goConcat(before, v, rest string) string {
 	var terms []string
-	for i, p := range parts {
+	lit := func(s string) {
+		if s != "" {
+			terms = append(terms, fmt.Sprintf("%q", s))
+		}
+	}
+	lit(before)
+	if v != "" {
+		terms = append(terms, v)
+	}
+	for i, p := range strings.Split(rest, "{id}") {
 		if i > 0 {
 			terms = append(terms, "id")
 		}
-		if p != "" {
-			terms = append(terms, fmt.Sprintf("%q", p))
-		}
+		lit(p)
 	}
 	if len(terms) == 0 {
 		return `""`

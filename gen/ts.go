@@ -70,13 +70,20 @@ func typescript(in *input) []byte {
 			}
 			w.line("}")
 			w.line("")
-			w.line("/** The KV key of %s record id: %s. */", m.Name, safe(m.KeyPattern))
 			idType := "string"
 			if m.IntegerKey {
 				idType = "number | string"
 			}
-			w.line("export function %s(id: %s): string {", n.Key, idType)
-			w.line("\treturn %s;", tsKeyExpr(m.KeyPattern))
+			if in.Fleet {
+				before, after := tenantPrefix(m.KeyPattern)
+				w.line("/** The KV key of %s record id of the fleet's database: %s. */", m.Name, safe(before+"<database>"+after+m.KeyPattern))
+				w.line("export function %s(database: string, id: %s): string {", n.Key, idType)
+				w.line("\treturn %s;", "`"+tsTemplate(before)+"${database}"+tsTemplate(after)+tsKeyBody(m.KeyPattern)+"`")
+			} else {
+				w.line("/** The KV key of %s record id: %s. */", m.Name, safe(m.KeyPattern))
+				w.line("export function %s(id: %s): string {", n.Key, idType)
+				w.line("\treturn `%s`;", tsKeyBody(m.KeyPattern))
+			}
 			w.line("}")
 		}
 		w.line("")
@@ -237,17 +244,21 @@ func tsDoc(w *writer, f *fieldIn, row bool) {
 	w.line("\t/** %s */", safe(strings.Join(parts, " ")))
 }
 
-// tsKeyExpr is a template literal giving the key of id: page:{id} ->
-// `page:${id}`.
-func tsKeyExpr(pattern string) string {
+// tsKeyBody is the inside of a template literal giving the key of id:
+// page:{id} -> page:${id}.
+func tsKeyBody(pattern string) string {
 	parts := strings.Split(pattern, "{id}")
 	for i, p := range parts {
-		p = strings.ReplaceAll(p, `\`, `\\`)
-		p = strings.ReplaceAll(p, "`", "\\`")
-		p = strings.ReplaceAll(p, "${", "\\${")
-		parts[i] = p
+		parts[i] = tsTemplate(p)
 	}
-	return "`" + strings.Join(parts, "${id}") + "`"
+	return strings.Join(parts, "${id}")
+}
+
+// tsTemplate escapes text for the inside of a template literal.
+func tsTemplate(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, "`", "\\`")
+	return strings.ReplaceAll(s, "${", "\\${")
 }
 
 // writer collects lines.

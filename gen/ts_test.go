@@ -36,7 +36,7 @@ func TestTypeScriptCompiles(t *testing.T) {
 	}
 	dir := t.TempDir()
 	files := []string{types}
-	for _, name := range []string{"examples", "full", "adoption", "tricky"} {
+	for _, name := range []string{"examples", "full", "adoption", "tricky", "fleet"} {
 		sub := filepath.Join(dir, name)
 		if err := os.Mkdir(sub, 0o755); err != nil {
 			t.Fatal(err)
@@ -64,12 +64,20 @@ func TestTypeScriptCompiles(t *testing.T) {
 
 	// The key helpers, run by node, give the keys the runtime uses, also
 	// for a pattern that needs escaping in a template literal.
-	for _, k := range []struct{ dir, model, fn string }{
-		{"examples", "PAGE", "pageKey"}, {"tricky", "PAGE", "pageKey"}, {"tricky", "PAGE_KEY", "pageKeyKey"},
+	// In a fleet the key helper takes the tenant database, and gives the
+	// key of the tenant's spec (hclspec.Spec.Tenant).
+	for _, k := range []struct{ dir, model, fn, database string }{
+		{"examples", "PAGE", "pageKey", ""}, {"tricky", "PAGE", "pageKey", ""}, {"tricky", "PAGE_KEY", "pageKeyKey", ""},
+		{"fleet", "DOC", "docKey", "tenant-a"},
 	} {
-		spec := loadDir(map[string]string{"examples": "../examples", "tricky": "testdata/tricky"}[k.dir])(t)
+		spec := loadDir(map[string]string{"examples": "../examples", "tricky": "testdata/tricky", "fleet": "testdata/fleet"}[k.dir])(t)
+		args := `"id-1"`
+		if k.database != "" {
+			spec = spec.Tenant(k.database)
+			args = jsString(k.database) + ", " + args
+		}
 		js := filepath.Join(dir, "out", k.dir, "dmplan.gen.js")
-		script := "import(" + jsString("file://"+filepath.ToSlash(js)) + ").then(m => process.stdout.write(m." + k.fn + "(\"id-1\")))"
+		script := "import(" + jsString("file://"+filepath.ToSlash(js)) + ").then(m => process.stdout.write(m." + k.fn + "(" + args + ")))"
 		got, err := exec.Command(node, "-e", script).CombinedOutput()
 		if err != nil {
 			t.Fatalf("node %s: %v\n%s", k.fn, err, got)

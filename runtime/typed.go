@@ -67,8 +67,13 @@ func Typed[T any](h *Handle, model string) (*TypedModel[T], error) {
 	}
 	c := &typedCodec{}
 	var problems []string
+	byName := map[string]string{} // model field -> Go field
 	for _, sf := range reflect.VisibleFields(rt) {
 		if !sf.IsExported() || sf.Anonymous {
+			continue
+		}
+		if viaPointer(rt, sf.Index) {
+			problems = append(problems, fmt.Sprintf("%s.%s is promoted through an embedded pointer; embed the struct itself", rt.Name(), sf.Name))
 			continue
 		}
 		name := sf.Name
@@ -81,6 +86,11 @@ func Typed[T any](h *Handle, model string) (*TypedModel[T], error) {
 				name = n
 			}
 		}
+		if prev, ok := byName[name]; ok {
+			problems = append(problems, fmt.Sprintf("%s.%s and %s.%s both name field %s", rt.Name(), prev, rt.Name(), sf.Name, name))
+			continue
+		}
+		byName[name] = sf.Name
 		f := m.fields[name]
 		if f == nil {
 			problems = append(problems, fmt.Sprintf("%s.%s (json %q) is not a field of %s", rt.Name(), sf.Name, name, model))
@@ -100,6 +110,19 @@ func Typed[T any](h *Handle, model string) (*TypedModel[T], error) {
 		return nil, fmt.Errorf("%w: typed model %s: %s", ErrInvalid, model, strings.Join(problems, "; "))
 	}
 	return &TypedModel[T]{h: h, m: m, codec: c}, nil
+}
+
+// viaPointer reports whether the field at index is reached through an
+// embedded pointer, which a zero value leaves nil.
+func viaPointer(t reflect.Type, index []int) bool {
+	for _, i := range index[:len(index)-1] {
+		f := t.Field(i)
+		if f.Type.Kind() == reflect.Pointer {
+			return true
+		}
+		t = f.Type
+	}
+	return false
 }
 
 // holds reports whether Go type t can carry values of the field type.
@@ -328,15 +351,23 @@ func (f *typedField) equal(a, b reflect.Value) bool {
 }
 
 // Create saves a new record with v's fields and returns it as stored: with
-// its id, timestamps and defaults.
+// its id, timestamps and defaults. A zero primary key ("" or 0) is unset:
+// the record gets a new id (an integer key: the one D1 assigns).
 func (t *TypedModel[T]) Create(ctx context.Context, v *T) (*T, error) {
 	if v == nil {
-		return nil, fmt.Errorf("%w: create %s: nil value", ErrInvalid, t.m.name)
+		return nil, t.nilValue("create")
 	}
 	r := &Record{h: t.h, m: t.m, data: t.Values(v)}
 	for k, x := range r.data {
 		if x == nil {
 			delete(r.data, k) // unset: the default applies
+		}
+	}
+	for _, f := range t.codec.fields {
+		if f.spec.Primary && (r.data[f.name] == int64(0) || r.data[f.name] == "") {
+			// A zero key is no key: the runtime (or D1, for an integer
+			// key) assigns one.
+			delete(r.data, f.name)
 		}
 	}
 	if err := r.Save(ctx); err != nil {
@@ -360,12 +391,23 @@ func (t *TypedModel[T]) Get(ctx context.Context, id string, opts ...ReadOption) 
 // deleted_at) are never set from v.
 func (t *TypedModel[T]) Update(ctx context.Context, id string, v *T) (*T, error) {
 	if v == nil {
-		return nil, fmt.Errorf("%w: update %s %s: nil value", ErrInvalid, t.m.name, id)
+		return nil, t.nilValue("update")
 	}
 	r, err := t.h.Get(ctx, t.m.name, id)
 	if err != nil {
 		return nil, err
 	}
+	return t.update(ctx, r, v)
+}
+
+// nilValue is the error of an operation given a nil *T.
+func (t *TypedModel[T]) nilValue(verb string) error {
+	return fmt.Errorf("%w: %s %s: nil value", ErrInvalid, verb, t.m.name)
+}
+
+// update sets the fields of v that differ from the loaded record r and
+// saves it.
+func (t *TypedModel[T]) update(ctx context.Context, r *Record, v *T) (*T, error) {
 	cur, err := t.Decode(r)
 	if err != nil {
 		return nil, err

@@ -48,6 +48,24 @@ func TestTypedMismatch(t *testing.T) {
 	if err.Error() != want {
 		t.Errorf("error\n got %s\nwant %s", err, want)
 	}
+	type Base struct {
+		URL string `json:"url"`
+	}
+	type Inner struct {
+		Heading string `json:"title"`
+	}
+	type embedded struct {
+		*Base
+		Inner
+		Link  string `json:"url"`
+		Title string `json:"title"`
+	}
+	_, err = runtime.Typed[embedded](e.ds.System(), "PAGE")
+	want = "runtime: invalid: typed model PAGE: embedded.URL is promoted through an embedded pointer; embed the struct itself; " +
+		"embedded.Heading and embedded.Title both name field title"
+	if err == nil || err.Error() != want {
+		t.Errorf("error\n got %v\nwant %s", err, want)
+	}
 	if _, err := runtime.Typed[string](e.ds.System(), "PAGE"); !errors.Is(err, runtime.ErrInvalid) {
 		t.Errorf("non-struct: %v", err)
 	}

@@ -53,7 +53,7 @@ func parseGen(args []string, c *cli) (genArgs, error) {
 	var a genArgs
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	fs.StringVar(&a.Lang, "lang", "", "`ts` (TypeScript) or go")
-	fs.StringVar(&a.Env, "env", "", envUsage("the environment whose bindings Env names; they are the same in every environment"))
+	fs.StringVar(&a.Env, "env", "", envUsage("the environment the types are for: in a fleet (a databases block) the key helpers take the tenant database"))
 	fs.StringVar(&a.Out, "out", "", "the `FILE` to write, - for standard output (default DIR/"+genDefaultTS+" or DIR/"+genDefaultGo+")")
 	fs.StringVar(&a.Package, "package", "", "the Go package `NAME` (default: the package of the output directory's Go files, else its name)")
 	fs.BoolVar(&a.Check, "check", false, "write nothing; exit 1 when the file is missing or stale")
@@ -102,7 +102,8 @@ func (c *cli) gen(_ context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
-	if err := checkEnvDeclared(spec, a.Env); err != nil {
+	fleet, err := envIsFleet(spec, a.Env)
+	if err != nil {
 		v.Error(err)
 		return exitError
 	}
@@ -110,7 +111,7 @@ func (c *cli) gen(_ context.Context, args []string) int {
 	if a.Lang == gen.Go && pkg == "" {
 		pkg = goPackageOf(filepath.Dir(a.Out), a.Out)
 	}
-	out, err := gen.Generate(spec, gen.Options{Lang: a.Lang, Package: pkg})
+	out, err := gen.Generate(spec, gen.Options{Lang: a.Lang, Package: pkg, Fleet: fleet})
 	if err != nil {
 		v.Error(err)
 		return exitError
@@ -195,20 +196,22 @@ func genDiffHint(name string, have, want []byte, haveHash, wantHash string) stri
 	return d
 }
 
-// checkEnvDeclared refuses an environment the configuration does not
-// declare (the default local one needs no declaration).
-func checkEnvDeclared(spec *hclspec.Spec, env string) error {
-	if env == defaultEnv {
-		return nil
-	}
+// envIsFleet reports whether the environment is a fleet (a databases
+// block), whose KV keys carry the tenant database. It refuses an
+// environment the configuration does not declare (the default local one
+// needs no declaration).
+func envIsFleet(spec *hclspec.Spec, env string) (bool, error) {
 	names := make([]string, 0, len(spec.Environments))
 	for _, e := range spec.Environments {
 		if e.Name == env {
-			return nil
+			return e.Fleet != nil, nil
 		}
 		names = append(names, e.Name)
 	}
-	return fmt.Errorf("environment %q is not declared%s", env, didYouMean(env, names, ""))
+	if env == defaultEnv {
+		return false, nil
+	}
+	return false, fmt.Errorf("environment %q is not declared%s", env, didYouMean(env, names, ""))
 }
 
 // goPackageOf is the package name for a Go file written into dir: the

@@ -74,6 +74,10 @@ func Tokenize(s string) (toks []Token, ok bool) {
 		case IsIdentByte(c) || c == '$' || c == ':' || c == '@' || c == '?':
 			j := i + 1
 			for j < len(s) && (IsIdentByte(s[j]) || (isDigit(c) && s[j] == '.')) {
+				// A number's exponent sign: 1e-5, 2.5E+3.
+				if isDigit(c) && (s[j] == 'e' || s[j] == 'E') && j+2 < len(s) && (s[j+1] == '-' || s[j+1] == '+') && isDigit(s[j+2]) {
+					j += 2
+				}
 				j++
 			}
 			toks = append(toks, Token{Word, s[i:j]})
@@ -146,8 +150,33 @@ var keywords = map[string]bool{
 // IsKeyword reports whether Normalize treats the bare word w as a keyword.
 func IsKeyword(w string) bool { return keywords[strings.ToUpper(w)] }
 
+// reserved are SQLite's keywords (https://sqlite.org/lang_keywords.html)
+// that its parser never takes as a bare name: a name spelling one must
+// be quoted. The others (action, key, replace, temp, ...) fall back to
+// names where a name is expected, so they stay bare.
+var reserved = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(`add all alter and as autoincrement between case check
+	collate commit constraint create cross default deferrable delete distinct drop else escape
+	except exists filter foreign from full group having in index indexed inner insert intersect
+	into is isnull join left limit natural not nothing notnull null on or order outer over
+	primary references returning right rollback select set table then to transaction union
+	unique update using values when where window`) {
+		m[k] = true
+	}
+	return m
+}()
+
+// NeedsQuotes reports whether a name must be quoted to be read as a name
+// in normalized text: it is one of SQLite's reserved keywords, or a word
+// Normalize writes as a keyword (END, CAST, LIKE, TRUE, CURRENT_TIME, ...).
+func NeedsQuotes(name string) bool {
+	return reserved[strings.ToLower(name)] || IsKeyword(name)
+}
+
 // Normalize writes tokens in one spelling: names lower-case (SQLite
-// compares them ignoring ASCII case) and quoted only when they must be,
+// compares them ignoring ASCII case) and quoted only when they must be
+// (a reserved SQLite keyword, an odd character),
 // keywords upper-case, literals as written, one space between tokens but
 // none inside parentheses, before commas or around dots. Normalizing the
 // text it returns gives the same text back.
@@ -155,13 +184,19 @@ func Normalize(toks []Token) string {
 	var b strings.Builder
 	for i, t := range toks {
 		if i > 0 {
-			prev := toks[i-1].Text
+			p := toks[i-1]
+			prev := p.Text
+			punct := func(tok Token, s string) bool { return tok.Kind == Punct && tok.Text == s }
 			switch {
-			case t.Text == "." && toks[i-1].Kind == Word && isDigit(prev[0]):
+			case punct(t, ".") && p.Kind == Word && isDigit(prev[0]):
 				// "1 ." must not become the number "1."
 				b.WriteByte(' ')
-			case prev == "(" || prev == "." || t.Text == ")" || t.Text == "," || t.Text == ".":
-			case t.Text == "(" && toks[i-1].Kind != Punct && !IsKeyword(prev):
+			case unary(toks, i-1) && (t.Kind != Punct || t.Text == "(" || t.Text == "~"):
+				// -1, NOT ~x, -(a): a sign sticks to its operand; before
+				// another operator it keeps its space ("- -1": "--"
+				// would start a comment, "->" is an operator).
+			case punct(p, "(") || punct(p, ".") || punct(t, ")") || punct(t, ",") || punct(t, "."):
+			case punct(t, "(") && p.Kind != Punct && !IsKeyword(prev):
 				// a function call: lower(x)
 			default:
 				b.WriteByte(' ')
@@ -174,6 +209,10 @@ func Normalize(toks []Token) string {
 				b.WriteString(strings.ToUpper(t.Text))
 			case isDigit(t.Text[0]) || strings.ContainsAny(t.Text[:1], "$:@?"):
 				b.WriteString(t.Text)
+			case reserved[strings.ToLower(t.Text)] && (i+1 == len(toks) || !(toks[i+1].Kind == Punct && toks[i+1].Text == "(")):
+				// A reserved word where a name stands (order > 0, as a
+				// hand might write it): quoted, as it must be to run.
+				b.WriteString(QuoteIdent(strings.ToLower(t.Text)))
 			default:
 				b.WriteString(strings.ToLower(t.Text))
 			}
@@ -191,6 +230,31 @@ func Normalize(toks []Token) string {
 	return b.String()
 }
 
+// unary reports whether toks[i] is a sign or ~ applied to what follows:
+// it starts the text or follows an operator, an opening parenthesis, a
+// comma or a keyword that is not a value.
+func unary(toks []Token, i int) bool {
+	t := toks[i]
+	if t.Kind != Punct || (t.Text != "-" && t.Text != "+" && t.Text != "~") {
+		return false
+	}
+	if i == 0 {
+		return true
+	}
+	p := toks[i-1]
+	switch p.Kind {
+	case Punct:
+		return p.Text != ")"
+	case Word:
+		switch strings.ToUpper(p.Text) {
+		case "NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP", "END":
+			return false
+		}
+		return IsKeyword(p.Text)
+	}
+	return false
+}
+
 // NormalizeText tokenizes s and normalizes it; ok is false when s holds
 // an unterminated literal or name.
 func NormalizeText(s string) (string, bool) {
@@ -201,9 +265,11 @@ func NormalizeText(s string) (string, bool) {
 	return Normalize(toks), true
 }
 
-// PlainName reports whether a lower-case name reads the same unquoted.
+// PlainName reports whether a lower-case name reads the same unquoted: it
+// needs no quotes (NeedsQuotes) and holds only ASCII letters, digits and
+// underscores, not leading with a digit.
 func PlainName(name string) bool {
-	if name == "" || isDigit(name[0]) || IsKeyword(name) {
+	if name == "" || isDigit(name[0]) || NeedsQuotes(name) {
 		return false
 	}
 	for i := 0; i < len(name); i++ {

@@ -140,6 +140,27 @@ func TestParseKey(t *testing.T) {
 	}
 }
 
+// TestNormalizeSigns: a unary sign sticks to its operand, a binary one
+// is spaced, and a number's exponent stays one token.
+func TestNormalizeSigns(t *testing.T) {
+	for in, want := range map[string]string{
+		`amount_cents >= -1`:        `amount_cents >= -1`,
+		`a-1`:                       `a - 1`,
+		`(-a) * - b`:                `(-a) * -b`,
+		`x IN (-1,+2)`:              `x IN (-1, +2)`,
+		`- -1 < a`:                  `- -1 < a`,
+		`a - -1`:                    `a - -1`,
+		`x BETWEEN -5 AND - 2`:      `x BETWEEN -5 AND -2`,
+		`CASE WHEN a THEN -1 END-1`: `CASE WHEN a THEN -1 END - 1`,
+		`NOT ~flags`:                `NOT ~flags`,
+		`r < 1e-5 AND s > 2.5E+3`:   `r < 1e-5 AND s > 2.5E+3`,
+	} {
+		if got, _ := NormalizeText(in); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // FuzzNormalize checks that normalizing never panics and that normalized
 // text normalizes to itself, which lets the planner emit it and compare
 // it with what inspection reads back.
@@ -147,6 +168,7 @@ func FuzzNormalize(f *testing.F) {
 	for _, s := range []string{
 		`deleted_at IS NULL`, `lower("Email")`, `a -- b`, `"select" = 1`, `x'00ff' || [a b]`,
 		`status IN ('a','b') AND x>=1`, "`q``q` /* c */ ->> '$.a'", `CAST(a AS TEXT)`,
+		`a >= - -1e-5`, `NOT ~-x`,
 	} {
 		f.Add(s)
 	}
@@ -177,6 +199,27 @@ func TestConjuncts(t *testing.T) {
 	} {
 		if got := Conjuncts(toks(t, s)); !slices.Equal(got, want) {
 			t.Errorf("Conjuncts(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestNormalizeQuotesKeywordNames: a name that is a reserved SQLite
+// keyword ("order", "group") or a word Normalize writes as a keyword
+// ("end") keeps its quotes, so normalized text stays valid SQL; keywords
+// SQLite takes as bare names ("key", "action") and functions stay bare.
+func TestNormalizeQuotesKeywordNames(t *testing.T) {
+	for in, want := range map[string]string{
+		`"order" > 0`:                 `"order" > 0`,
+		`[Group] = 1 AND "ORDER" < 2`: `"group" = 1 AND "order" < 2`,
+		"`key` IS NULL":               `key IS NULL`, // key falls back to a name
+		`order > 0 AND Group < 1`:     `"order" > 0 AND "group" < 1`,
+		`"action" IN ('a')`:           `action IN ('a')`,
+		`"end" > "cast"`:              `"end" > "cast"`,
+		`replace(a, 'x', 'y') = b`:    `replace(a, 'x', 'y') = b`,
+		`"status" = 'order'`:          `status = 'order'`,
+	} {
+		if got, _ := NormalizeText(in); got != want {
+			t.Errorf("NormalizeText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
