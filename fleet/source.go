@@ -73,8 +73,13 @@ type tenantBackend struct {
 	d1    backend.D1
 	kv    backend.KV
 	desc  string
+	name  string
 	close func() error
 }
+
+// DatabaseName is the fleet database the backend reaches: runtime's
+// Tenant refuses a tenant of another name on it.
+func (b *tenantBackend) DatabaseName() string { return b.name }
 
 func (b *tenantBackend) D1() backend.D1   { return b.d1 }
 func (b *tenantBackend) KV() backend.KV   { return b.kv }
@@ -233,7 +238,7 @@ func (l *Local) Open(ctx context.Context, db Database, readOnly bool) (backend.B
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", db.Name, err)
 	}
-	return &tenantBackend{d1: s.D1(), kv: l.kv, desc: "local " + filepath.Join(dir, local.D1File), close: s.Close}, nil
+	return &tenantBackend{name: db.Name, d1: s.D1(), kv: l.kv, desc: "local " + filepath.Join(dir, local.D1File), close: s.Close}, nil
 }
 
 // KV is the fleet's shared KV.
@@ -253,7 +258,14 @@ type Cloudflare struct {
 	// a database more than once (its lease, then its apply), and the
 	// second Open must find the first one's database, not create again.
 	mu      sync.Mutex
-	created map[string]cloudflare.Database
+	created map[string]*creation
+}
+
+// creation is one database's create, run once however many Opens ask.
+type creation struct {
+	once sync.Once
+	db   cloudflare.Database
+	err  error
 }
 
 // NewCloudflare returns the fleet of the account's databases.
@@ -292,17 +304,17 @@ func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (back
 			return nil, fmt.Errorf("open database %s: %w", db.Name, err)
 		}
 		s := c.Account.WithDatabase(created.ID, created.Name)
-		return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+		return &tenantBackend{name: db.Name, d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
 	}
 	if db.Missing || db.ID == "" {
 		mem, err := local.OpenMemory(ctx)
 		if err != nil {
 			return nil, err
 		}
-		return &tenantBackend{d1: mem.D1(), kv: c.kv, desc: "cloudflare database " + db.Name + " (to create)", close: mem.Close}, nil
+		return &tenantBackend{name: db.Name, d1: mem.D1(), kv: c.kv, desc: "cloudflare database " + db.Name + " (to create)", close: mem.Close}, nil
 	}
 	s := c.Account.WithDatabase(db.ID, db.Name)
-	return &tenantBackend{d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
+	return &tenantBackend{name: db.Name, d1: s.D1(), kv: c.kv, desc: s.Describe(), close: s.Close}, nil
 }
 
 // create creates the Missing database db once per Cloudflare: a later
@@ -311,10 +323,29 @@ func (c *Cloudflare) Open(ctx context.Context, db Database, readOnly bool) (back
 // finds it; it is used only in the fleet's jurisdiction.
 func (c *Cloudflare) create(ctx context.Context, db Database) (cloudflare.Database, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if d, ok := c.created[db.Name]; ok {
-		return d, nil
+	if c.created == nil {
+		c.created = map[string]*creation{}
 	}
+	cr, ok := c.created[db.Name]
+	if !ok {
+		cr = &creation{}
+		c.created[db.Name] = cr
+	}
+	c.mu.Unlock()
+	// Databases are created concurrently; the same one once.
+	cr.once.Do(func() { cr.db, cr.err = c.createOnce(ctx, db) })
+	if cr.err != nil {
+		// A failed create may be tried again by a later Open.
+		c.mu.Lock()
+		if c.created[db.Name] == cr {
+			delete(c.created, db.Name)
+		}
+		c.mu.Unlock()
+	}
+	return cr.db, cr.err
+}
+
+func (c *Cloudflare) createOnce(ctx context.Context, db Database) (cloudflare.Database, error) {
 	d, err := c.Account.CreateDatabase(ctx, db.Name, db.Jurisdiction)
 	if err != nil {
 		all, lerr := c.Account.ListDatabases(ctx)
@@ -334,10 +365,6 @@ func (c *Cloudflare) create(ctx context.Context, db Database) (cloudflare.Databa
 			return d, fmt.Errorf("%w; it exists now, in jurisdiction %q, not %q", err, d.Jurisdiction, db.Jurisdiction)
 		}
 	}
-	if c.created == nil {
-		c.created = map[string]cloudflare.Database{}
-	}
-	c.created[db.Name] = d
 	return d, nil
 }
 

@@ -162,7 +162,9 @@ func decodeEnvFleet(env *Environment, blocks []*hcl.Block, attrs hcl.Attributes,
 			diags = append(diags, duplicate(fb.DefRange, blocks[0].DefRange, "Duplicate databases block", "A databases block"))
 			continue
 		}
-		if a, ok := attrs["database"]; ok {
+		// On a backend without a database argument, that argument is
+		// already refused; no second error for the same line.
+		if a, ok := attrs["database"]; ok && b == BackendCloudflare {
 			diags = append(diags, errorf(a.NameRange, "Conflicting database arguments",
 				"The environment %q names one database here and a fleet of databases in the databases block at %s; keep one of them.", env.Name, fb.DefRange.String()))
 		}

@@ -103,6 +103,10 @@ databases {
 databases {
   names = ["b"]
 }`, "cloudflare", []string{"Duplicate databases block"}, 8},
+		{"database and databases on local", `database = "one"
+databases {
+  prefix = "t-"
+}`, "local", []string{"Argument not valid for this backend"}, 5},
 		{"databases on wrangler", `databases {
   names = ["a"]
 }`, "wrangler", []string{"Block not valid for this backend"}, 5},

@@ -129,3 +129,21 @@ func TestTenantOfTenant(t *testing.T) {
 		t.Errorf("globex reads its record: %v", err)
 	}
 }
+
+// A database of a fleet opened through fleet.Source names itself, so a
+// tenant given another tenant's database is refused (it would put acme's
+// rows in globex's D1 and its objects under acme's keys).
+func TestTenantOnAnotherTenantsDatabase(t *testing.T) {
+	ctx := context.Background()
+	spec, bes := tenantFleet(t, "acme", "globex")
+	ds, err := runtime.Open(ctx, spec, bes["acme"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ds.Tenant("acme", bes["globex"]); !errors.Is(err, runtime.ErrTenantNotBound) {
+		t.Errorf("Tenant(acme) on globex's database: %v, want ErrTenantNotBound", err)
+	}
+	if _, err := ds.Tenant("globex", bes["globex"]); err != nil {
+		t.Errorf("Tenant(globex) on its own database: %v", err)
+	}
+}

@@ -159,15 +159,23 @@ func FleetLine(r *fleet.Result) string {
 }
 
 // StepsLine is a plan's steps on one line: "+ create table item, + create
-// index item_by_sku", at most max of them, then "and N more".
+// index item_by_sku", at most max of them, then "and N more". Blocked
+// steps come first, so a cut line still says why a database is blocked.
 func StepsLine(p *planner.Plan, max int) string {
 	if p == nil {
 		return ""
 	}
+	steps := make([]planner.Step, 0, len(p.Steps))
+	steps = append(steps, p.Blocked()...)
+	for _, s := range p.Steps {
+		if s.Action != planner.Blocked {
+			steps = append(steps, s)
+		}
+	}
 	var parts []string
-	for i, s := range p.Steps {
+	for i, s := range steps {
 		if i == max {
-			parts = append(parts, fmt.Sprintf("and %d more", len(p.Steps)-max))
+			parts = append(parts, fmt.Sprintf("and %d more", len(steps)-max))
 			break
 		}
 		part := markdownSymbol(s.Action) + " " + actionLabel(s.Action) + " " + s.Target
