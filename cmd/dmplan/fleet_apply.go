@@ -269,6 +269,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
 		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
 		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
+		Plan:    c.rolloutPlanFunc(spec, t),
 		Fingerprints: func(db fleet.Database) (string, string) {
 			fp := fingerprints[db.Name]
 			return fp[0], fp[1]
@@ -377,4 +378,21 @@ func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclsp
 		opts.Backfiller = operator.Backfiller(ds)
 	}
 	return done, nil
+}
+
+// rolloutPlanFunc is how the rollout re-plans a database it inspects (one
+// the fleet plan could not plan, one whose plan is not a single batch, or
+// one whose batch failed): nil, fleet.TenantPlan from the rollout's own
+// inspection, for a spec without seeds; with seeds, the plan dmplan plan
+// makes (c.fleetPlanFunc: it checks the seeds of existing tables, at two
+// more requests for such a database), or the rollout would find a
+// database whose only change is a new seed current and never seed it.
+func (c *cli) rolloutPlanFunc(spec *hclspec.Spec, t *hclspec.Target) fleet.RolloutPlanFunc {
+	if len(spec.Seeds) == 0 {
+		return nil
+	}
+	plan := c.fleetPlanFunc(t)
+	return func(ctx context.Context, be backend.Backend, db fleet.Database, _ *operator.Inspection) (*planner.Plan, error) {
+		return plan(ctx, be, spec.Tenant(db.Name), db)
+	}
 }
