@@ -181,6 +181,17 @@ func TestRolloutHarnessCreate(t *testing.T) {
 		if got := createRequests(reqs); got != 1 {
 			t.Errorf("%d create requests, want 1 (the lost answer is looked up, not retried)", got)
 		}
+		// The look-up asks for that name only: one list request, not the
+		// account's every page.
+		var lists []cftest.Request
+		for _, r := range reqs {
+			if r.Method == "GET" && strings.HasSuffix(r.Path, "/d1/database") {
+				lists = append(lists, r)
+			}
+		}
+		if len(lists) != 1 || !strings.Contains(lists[0].Query, "name=tenant-new") {
+			t.Errorf("list requests %+v, want one, for name=tenant-new", lists)
+		}
 		made := databasesNamed(t, store, "tenant-new")
 		if len(made) != 1 || made[0].Jurisdiction != "eu" {
 			t.Fatalf("databases named tenant-new: %+v, want one, in eu", made)

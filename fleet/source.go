@@ -348,19 +348,12 @@ func (c *Cloudflare) create(ctx context.Context, db Database) (cloudflare.Databa
 func (c *Cloudflare) createOnce(ctx context.Context, db Database) (cloudflare.Database, error) {
 	d, err := c.Account.CreateDatabase(ctx, db.Name, db.Jurisdiction)
 	if err != nil {
-		all, lerr := c.Account.ListDatabases(ctx)
-		if lerr != nil {
+		// One request for that name, not the whole account's list.
+		l, found, lerr := c.Account.FindDatabase(ctx, db.Name)
+		if lerr != nil || !found {
 			return d, err
 		}
-		found := false
-		for _, l := range all {
-			if l.Name == db.Name {
-				d, found = l, true
-			}
-		}
-		if !found {
-			return d, err
-		}
+		d = l
 		if d.Jurisdiction != db.Jurisdiction {
 			return d, fmt.Errorf("%w; it exists now, in jurisdiction %q, not %q", err, d.Jurisdiction, db.Jurisdiction)
 		}
