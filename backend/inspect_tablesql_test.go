@@ -29,6 +29,9 @@ func TestInspectTableSQL(t *testing.T) {
 			PRIMARY KEY ("org_id", "user_id"), UNIQUE ("org_id", "role", "user_id"), CHECK (user_id > 0)) WITHOUT ROWID`},
 		{SQL: `CREATE TABLE kv (k TEXT PRIMARY KEY ON CONFLICT REPLACE, v ANY REFERENCES orgs DEFERRABLE INITIALLY DEFERRED) STRICT`},
 		{SQL: `CREATE VIRTUAL TABLE notes_fts USING fts5(title, body)`},
+		// Two CHECKs on a column hold both, each in parentheses: joined
+		// bare, "x > 0 OR x IS NULL AND x < 10" would say another thing.
+		{SQL: `CREATE TABLE rules (id INTEGER PRIMARY KEY, x INTEGER CHECK (x > 0 OR x IS NULL) CHECK (x < 10))`},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +67,10 @@ func TestInspectTableSQL(t *testing.T) {
 		"kv": {Name: "kv", Strict: true, Unmodeled: []string{"column k: ON CONFLICT REPLACE", "column v: REFERENCES is DEFERRABLE INITIALLY DEFERRED"}, Columns: []*state.Column{
 			{Name: "k", Type: "TEXT", NotNull: true, PK: true}, // STRICT makes the key NOT NULL
 			{Name: "v", Type: "ANY", References: &state.Reference{Table: "orgs"}},
+		}},
+		"rules": {Name: "rules", Columns: []*state.Column{
+			{Name: "id", Type: "INTEGER", PK: true},
+			{Name: "x", Type: "INTEGER", Check: "(x > 0 OR x IS NULL) AND (x < 10)"},
 		}},
 		"notes_fts": {Name: "notes_fts", Virtual: "fts5", Columns: []*state.Column{{Name: "title"}, {Name: "body"}}},
 	}

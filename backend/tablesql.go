@@ -33,6 +33,7 @@ type parsedColumn struct {
 	unique        bool
 	primary       bool
 	references    *state.Reference
+	moreRefs      []state.Reference // REFERENCES clauses after the first
 	generated     string
 	unmodeled     []string
 }
@@ -101,6 +102,13 @@ func parseTableSQL(sql string) (parsedTable, bool) {
 			if !ok {
 				return p, false
 			}
+			for _, r := range c.moreRefs {
+				// SQLite makes a foreign key of each clause; a
+				// column holds one, the others are the same as
+				// one-column table foreign keys.
+				p.foreignKeys = append(p.foreignKeys, state.ForeignKey{Columns: []string{c.name}, Reference: r})
+			}
+			c.moreRefs = nil
 			p.columns = append(p.columns, c)
 		}
 	}
@@ -283,7 +291,11 @@ func parseColumnDef(item []sqlnorm.Token) (parsedColumn, bool) {
 			}
 		case "REFERENCES":
 			ref, next, deferred := parseReferences(item, i+1)
-			c.references = &ref
+			if c.references == nil {
+				c.references = &ref
+			} else {
+				c.moreRefs = append(c.moreRefs, ref)
+			}
 			if deferred {
 				c.unmodeled = append(c.unmodeled, "REFERENCES is DEFERRABLE INITIALLY DEFERRED")
 			}
@@ -510,7 +522,7 @@ func applyTableSQL(t *state.Table, p parsedTable) {
 			t.Columns = append(t.Columns, c)
 		}
 		c.Collate = pc.collate
-		c.Check = strings.Join(pc.checks, " AND ")
+		c.Check = joinChecks(pc.checks)
 		c.Autoincrement = pc.autoincrement
 		c.Unique = pc.unique
 		c.References = pc.references
@@ -534,4 +546,18 @@ func markShadows(tables []*state.Table) {
 			}
 		}
 	}
+}
+
+// joinChecks is a column's CHECK constraints as one expression: the one
+// as it is, several each in parentheses and ANDed (SQLite enforces every
+// one), so that "a OR b" and "c" do not become "a OR b AND c".
+func joinChecks(checks []string) string {
+	if len(checks) < 2 {
+		return strings.Join(checks, "")
+	}
+	parts := make([]string, len(checks))
+	for i, c := range checks {
+		parts[i] = "(" + c + ")"
+	}
+	return strings.Join(parts, " AND ")
 }

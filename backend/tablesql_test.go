@@ -27,6 +27,18 @@ func TestParseTableSQL(t *testing.T) {
 			}},
 		},
 		{
+			// SQLite makes a foreign key of each REFERENCES clause: the
+			// second one of a column is held as a one-column table
+			// foreign key, so neither is lost.
+			name: "two references on one column",
+			sql:  "CREATE TABLE t (a INTEGER REFERENCES p(id) REFERENCES q(id) ON DELETE RESTRICT)",
+			ok:   true,
+			want: parsedTable{
+				columns:     []parsedColumn{{name: "a", references: &state.Reference{Table: "p", Columns: []string{"id"}}}},
+				foreignKeys: []state.ForeignKey{{Columns: []string{"a"}, Reference: state.Reference{Table: "q", Columns: []string{"id"}, OnDelete: "RESTRICT"}}},
+			},
+		},
+		{
 			name: "prisma",
 			sql: `CREATE TABLE "Membership" (
     "orgId" INTEGER NOT NULL,

@@ -209,8 +209,53 @@ func TestRolloutHarness200(t *testing.T) {
 		}
 	}
 	h.SetLimit(t, cftest.Limit{Account: f.acct, Limit: 100, Window: time.Second, Block: 5 * time.Second})
-	h.ResetLog(t)
 	t.Logf("harness and 200 databases in their states ready in %s", time.Since(began).Round(time.Millisecond))
+
+	// The fleet plan first, as `dmplan plan -env` shows it: one group per
+	// state, every database of a state in its group, with its status.
+	// The fleet's KV namespaces are shared and made once; with them in
+	// place a current database plans no change at all.
+	for _, m := range spec.Models {
+		if _, err := f.store.KV().CreateNamespace(ctx, spec.NamespaceTitle("fleet", m.KV.Namespace)); err != nil {
+			t.Fatalf("create namespace: %v", err)
+		}
+	}
+	h.ResetLog(t)
+	planned, err := PlanFleet(ctx, spec, "fleet", &hclspec.Fleet{Prefix: "tenant-"}, f.src, f.dbs, Options{Parallel: 8})
+	if err != nil {
+		t.Fatalf("PlanFleet: %v", err)
+	}
+	wantStatus := map[string]Status{stateFresh: StatusChanges, stateCurrent: StatusCurrent, stateDrifted: StatusChanges,
+		stateBlocked: StatusBlocked, stateNotNull: StatusBlocked, "unreachable": StatusUnreachable}
+	groupOf := map[string]int{} // state -> group
+	stateOfGroup := map[int]string{}
+	for _, d := range planned.Databases {
+		st := stateOf[d.Database.Name]
+		if d.Status != wantStatus[st] {
+			t.Errorf("plan: %s (%s) is %s, want %s (%s)", d.Database.Name, st, d.Status, wantStatus[st], d.Error)
+		}
+		if g, ok := groupOf[st]; ok && g != d.Group {
+			t.Errorf("plan: %s (%s) in group %d, the other %s databases in %d", d.Database.Name, st, d.Group, st, g)
+		}
+		if other, ok := stateOfGroup[d.Group]; ok && other != st {
+			t.Errorf("plan: group %d holds both %s and %s databases", d.Group, other, st)
+		}
+		groupOf[st], stateOfGroup[d.Group] = d.Group, st
+	}
+	if len(planned.Groups) != len(wantStatus) {
+		t.Errorf("plan: %d groups, want %d (one per state)", len(planned.Groups), len(wantStatus))
+	}
+	for name, n := range f.requestsPerDatabase(t) {
+		max := 2
+		if stateOf[name] == stateBlocked {
+			max = 3 // the duplicate probe before a unique index
+		}
+		if n > max {
+			t.Errorf("plan: %s (%s) took %d requests, want at most %d", name, stateOf[name], n, max)
+		}
+	}
+	time.Sleep(time.Second) // let the limiter's window pass before the rollout
+	h.ResetLog(t)
 
 	// The rollout runs in another process, killed with SIGKILL once it
 	// has recorded a random number of databases.

@@ -117,7 +117,7 @@ func decodeColumnSQL(f *Field, attrs hcl.Attributes) hcl.Diagnostics {
 		}
 	}
 	if v, a, ok := str("check"); ok {
-		if why := checkSQLExpr(v); why != "" {
+		if why := checkCheckExpr(v); why != "" {
 			diags = append(diags, errorf(a.Expr.Range(), "Invalid check",
 				"The CHECK expression cannot be used: %s.", why))
 		} else {
@@ -198,6 +198,14 @@ func affinityHint(aff string) string {
 // checkSQLType reports why a declared type is not a type name with an
 // optional size, or "".
 func checkSQLType(s string) string {
+	// A word that starts a column constraint ends the type in SQLite's
+	// grammar: "TEXT COLLATE NOCASE" is the type TEXT and a collation,
+	// which the model would then never match.
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\t' || r == '(' || r == ')' || r == ',' }) {
+		if attr, ok := constraintWords[strings.ToUpper(w)]; ok {
+			return fmt.Sprintf("%s starts a column constraint, not part of a type (%s)", strings.ToUpper(w), attr)
+		}
+	}
 	i := strings.IndexByte(s, '(')
 	name, size := s, ""
 	if i >= 0 {
@@ -232,6 +240,22 @@ func checkSQLType(s string) string {
 	return ""
 }
 
+// constraintWords start a column constraint in SQLite's grammar, so they
+// end a declared type; each says which attribute declares it.
+var constraintWords = map[string]string{
+	"CONSTRAINT": "constraint names are not kept",
+	"PRIMARY":    "use primary_key",
+	"NOT":        "use required = true for NOT NULL",
+	"NULL":       "a column without required allows NULL",
+	"UNIQUE":     "use unique = true",
+	"CHECK":      "use check",
+	"DEFAULT":    "use default or sql_default",
+	"COLLATE":    "use collate",
+	"REFERENCES": "use references",
+	"GENERATED":  "generated columns cannot be declared",
+	"AS":         "generated columns cannot be declared",
+}
+
 // defaultKeywords are the bare words a DEFAULT clause may hold.
 var defaultKeywords = map[string]bool{
 	"NULL": true, "TRUE": true, "FALSE": true,
@@ -252,7 +276,7 @@ func checkSQLDefault(s string) string {
 		if closing := matchParen(s, 0); closing != len(s)-1 {
 			return "an expression must be wholly in parentheses"
 		}
-		return ""
+		return checkDefaultExpr(s)
 	case s[0] == '\'':
 		if end := skipQuoted(s, 0); end != len(s) {
 			return "text after the closing quote of the string"

@@ -1,6 +1,7 @@
 package hclspec
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -96,10 +97,15 @@ func referenceWarnings(ordered []*Model, tables map[string]*Model) hcl.Diagnosti
 			}
 			return
 		}
+		missing := false
 		for _, c := range r.Columns {
 			if f := findField(parent.Fields, c); f == nil || !f.Synced {
+				missing = true
 				warn("Table %q of model %q has no column %q; SQLite would fail every write of table %q.%s", parent.D1.Table, parent.Name, c, m.D1.Table, fieldHint(parent, c))
 			}
+		}
+		if !missing && !uniqueKeyOf(parent, r.Columns) {
+			warn("Columns (%s) of table %q are neither its primary key nor UNIQUE; SQLite would fail every write of table %q with \"foreign key mismatch\". Reference the primary key, or make them unique in model %q (unique = true on a field, d1.unique, or a unique index block without where).", strings.Join(r.Columns, ", "), parent.D1.Table, m.D1.Table, parent.Name)
 		}
 	}
 	for _, m := range ordered {
@@ -114,4 +120,45 @@ func referenceWarnings(ordered []*Model, tables map[string]*Model) hcl.Diagnosti
 		}
 	}
 	return diags
+}
+
+// uniqueKeyOf reports whether cols (any order, any case) are the primary
+// key of model m or UNIQUE in it: a field's unique = true, a d1.unique
+// list, or a unique index block of plain columns over every row. SQLite
+// accepts only those as the parent key of a foreign key.
+func uniqueKeyOf(m *Model, cols []string) bool {
+	same := func(a []string) bool {
+		if len(a) != len(cols) {
+			return false
+		}
+		for _, c := range cols {
+			if !slices.ContainsFunc(a, func(x string) bool { return strings.EqualFold(x, c) }) {
+				return false
+			}
+		}
+		return true
+	}
+	key := m.PrimaryKeys
+	if len(key) == 0 && m.PrimaryKey != "" {
+		key = []string{m.PrimaryKey}
+	}
+	if same(key) {
+		return true
+	}
+	if len(cols) == 1 {
+		if f := findField(m.Fields, cols[0]); f != nil && f.SQL.Unique {
+			return true
+		}
+	}
+	for _, u := range m.D1.Uniques {
+		if same(u) {
+			return true
+		}
+	}
+	for _, ix := range m.D1.Indexes {
+		if ix.Unique && !ix.UniqueLive && ix.Where == "" && len(ix.Keys) == 0 && same(ix.Columns) {
+			return true
+		}
+	}
+	return false
 }

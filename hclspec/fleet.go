@@ -88,6 +88,22 @@ func ValidDatabaseName(name string) bool {
 	return true
 }
 
+// validD1Name reports whether Cloudflare takes name for a new D1
+// database: lowercase letters, digits, "-" and "_", starting with a
+// letter or digit (the API's ^[a-z0-9][a-z0-9-_]*$).
+func validD1Name(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return name != ""
+}
+
 // decodeFleet decodes a databases block of an environment using backend b.
 func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 	f := &Fleet{DeclRange: blk.DefRange}
@@ -171,6 +187,15 @@ func decodeFleet(blk *hcl.Block, b string) (*Fleet, hcl.Diagnostics) {
 		v, d := staticBool(a)
 		diags = append(diags, d...)
 		f.Create = v
+		if v && b == BackendCloudflare && attrs["names"] != nil {
+			items, _ := staticStringList(attrs["names"])
+			for _, it := range items {
+				if ValidDatabaseName(it.Value) && !validD1Name(it.Value) {
+					diags = append(diags, errorf(it.Range, "Invalid D1 database name",
+						"Cloudflare creates D1 databases under names of lowercase letters, digits, \"-\" and \"_\" that start with a letter or digit; %q cannot be created.", it.Value))
+				}
+			}
+		}
 		if v && attrs["names"] == nil && attrs["file"] == nil {
 			diags = append(diags, errorf(a.NameRange, "Create needs a list of names",
 				"create = true creates the listed databases that do not exist yet, so it needs names or file; a prefix or pattern only selects databases that exist."))

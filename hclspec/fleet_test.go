@@ -107,6 +107,14 @@ databases {
 databases {
   prefix = "t-"
 }`, "local", []string{"Argument not valid for this backend"}, 5},
+		{"names D1 cannot create", `databases {
+  names  = ["acme", "Globex", "_x", "ok-1_2"]
+  create = true
+}`, "cloudflare", []string{"Invalid D1 database name", "Invalid D1 database name"}, 6},
+		{"names D1 cannot create on local are fine", `databases {
+  names  = ["Globex", "_x"]
+  create = true
+}`, "local", nil, 0},
 		{"databases on wrangler", `databases {
   names = ["a"]
 }`, "wrangler", []string{"Block not valid for this backend"}, 5},
@@ -125,6 +133,9 @@ databases {
 			}
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Fatalf("summaries = %q, want %q", got, tt.want)
+			}
+			if len(tt.want) == 0 {
+				return
 			}
 			if diags[0].Subject == nil || diags[0].Subject.Start.Line != tt.line {
 				t.Errorf("first diagnostic at %v, want line %d", diags[0].Subject, tt.line)

@@ -109,6 +109,11 @@ func checkColumnSQL(m *Model, attrsOf map[*Field]hcl.Attributes) hcl.Diagnostics
 			case m.D1.WithoutRowid:
 				diags = append(diags, errorf(a.Expr.Range(), "autoincrement in a WITHOUT ROWID table",
 					"SQLite does not allow AUTOINCREMENT in a WITHOUT ROWID table; remove one of the two."))
+			case !m.D1Only():
+				w := errorf(a.Expr.Range(), "autoincrement on a model with a KV side",
+					"Model %q keeps its records in KV too, and the runtime writes the KV object (its key holds %q) before the D1 row, so D1 never assigns %q: every create must give it. For keys D1 assigns, make the model storage = \"d1\".", m.Name, f.Name, f.Name)
+				w.Severity = hcl.DiagWarning
+				diags = append(diags, w)
 			}
 		}
 		if m.D1.Strict && !strictTypes[strings.ToUpper(f.DeclaredType())] {
@@ -145,7 +150,7 @@ func decodeTableSQL(m *Model, content *hcl.BodyContent) hcl.Diagnostics {
 		items, d := staticStringList(a)
 		diags = append(diags, d...)
 		for _, it := range items {
-			if why := checkSQLExpr(it.Value); why != "" || strings.TrimSpace(it.Value) == "" {
+			if why := checkCheckExpr(it.Value); why != "" || strings.TrimSpace(it.Value) == "" {
 				if why == "" {
 					why = "it is empty"
 				}

@@ -26,6 +26,9 @@ type options struct {
 	pending []PendingBackfill
 	// duplicates are unique indexes whose table holds duplicate values.
 	duplicates map[string]bool
+	// checkFails are the added columns ("table.column") whose CHECK
+	// fails on the live rows with the column's default (checkprobe.go).
+	checkFails map[string]bool
 	// gateway is what the account holds for the environment's gateway.
 	gateway *GatewayLive
 	// paid: the account is on a Workers Paid plan (WithPaidD1).
@@ -79,6 +82,7 @@ func Diff(spec *hclspec.Spec, env string, live *state.Schema, opts ...Option) *P
 	}
 	d := newDiffer(spec, env, live)
 	d.duplicates = o.duplicates
+	d.checkFails = o.checkFails
 	d.pending = o.pending
 	d.targets = o.targets
 	scope := d.namespaces()
@@ -136,10 +140,15 @@ type differ struct {
 	after       *state.Schema
 	afterByName map[string]*state.Table
 	claimed     map[string]string // lower table name -> model name
+	// fkFromBlock: of the table alterTable compares, the columns (lower
+	// case) whose declared REFERENCES is a one-column foreign_key block.
+	fkFromBlock map[string]bool
 	duplicates  map[string]bool   // index name -> its table holds duplicates
 	targets     []string          // WithTargets: the models planned; none: all
 	pending     []PendingBackfill // backfills an interrupted apply left
 	probes      []UniqueIndexProbe
+	checkFails  map[string]bool // WithCheckViolations
+	checkProbes []CheckProbe
 	refilled    []string // lower-cased tables created and refilled from KV
 
 	nsSteps, createSteps, addSteps, backfillSteps, indexSteps, seedSteps, blocked []Step

@@ -116,6 +116,8 @@ func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
 // alterTable plans the additions to an existing table and blocks what
 // cannot be done in place.
 func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
+	want, have, fromBlock := alignConstraints(want, have, d.byName)
+	d.fkFromBlock = fromBlock
 	pkOK := d.checkPrimaryKey(m, want, have)
 	d.compareTableSQL(m, want, have)
 	d.unmodeledNotes(m, have)
@@ -139,8 +141,22 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 			continue
 		}
 		chk := addColumnCheck(have, c)
+		if p, ok := checkProbe(have, c); chk.OK && ok {
+			d.checkProbes = append(d.checkProbes, p)
+			if d.checkFails[p.Target] {
+				chk = addCheck{
+					Code: CodeAddColumnConstraint,
+					Why:  fmt.Sprintf("its CHECK (%s) fails on the rows of table %s with the default %s, and SQLite tests a new column's CHECK against every existing row", c.Check, have.Name, c.Default),
+					Hint: checkFailsHint(c),
+				}
+			}
+		}
 		if !chk.OK {
-			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s syncs field %s, but %s", m.Name, c.Name, chk.Why), builtinAddHint(m, have, c, chk))
+			verb := "syncs"
+			if m.D1Only() {
+				verb = "declares" // nothing to sync: every field is a column
+			}
+			d.block(m, have.Name+"."+c.Name, chk.Code, fmt.Sprintf("model %s %s field %s, but %s", m.Name, verb, c.Name, chk.Why), builtinAddHint(m, have, c, chk))
 			continue
 		}
 		adds = append(adds, Step{
@@ -306,6 +322,9 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 		}
 		if want.NotNull {
 			hint := "keep the field optional in D1 (the runtime still validates it), or rebuild the table by hand after backfilling every NULL"
+			if m.D1Only() {
+				hint = fmt.Sprintf("set required = false on field %s to describe the column as it is; or rebuild table %s by hand with %s NOT NULL once every row has a value", want.Name, t.Name, want.Name)
+			}
 			if opt != "" {
 				hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores NOT NULL: rebuild table %s by hand with %s NOT NULL once every row has a value, or turn option %s off", want.Name, opt, t.Name, want.Name, opt)
 			}
@@ -314,23 +333,40 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 				hint)
 		} else {
 			hint := "keep the field required, or rebuild the table by hand without the NOT NULL constraint"
+			what := "records without it would fail to sync"
+			if m.D1Only() {
+				hint = fmt.Sprintf("set required = true on field %s to describe the column as it is; or rebuild table %s by hand without the NOT NULL constraint", want.Name, t.Name)
+				what = "D1 refuses records without it"
+			}
 			if opt != "" {
 				hint = fmt.Sprintf("%s is the built-in field of option %s, which dmplan stores without NOT NULL: rebuild table %s by hand without the NOT NULL constraint on %s", want.Name, opt, t.Name, want.Name)
 			}
 			d.block(m, target, CodeNullabilityChange,
-				fmt.Sprintf("model %s makes field %s optional, but column %s is NOT NULL, so records without it would fail to sync; SQLite cannot drop NOT NULL in place", m.Name, want.Name, target),
+				fmt.Sprintf("model %s makes field %s optional, but column %s is NOT NULL, so %s; SQLite cannot drop NOT NULL in place", m.Name, want.Name, target, what),
 				hint)
 		}
 	}
 	if f != nil && f.SQL.Default != "" {
-		if defaultKey(want.Default) != defaultKey(have.Default) {
+		if defaultKey(want.Default) != defaultKey(have.Default) && !sameLiteral(want.Default, have.Default, haveType) {
 			d.block(m, target, CodeSQLDefaultChange,
 				fmt.Sprintf("field %s.%s declares sql_default %s but column %s has default %s; D1 fills it, and SQLite cannot alter a default", m.Name, want.Name, want.Default, target, showDefault(have.Default)),
 				fmt.Sprintf("set sql_default to the live default (%s), or rebuild table %s by hand with the declared one", sqlDefaultAttr(have.Default), t.Name))
 		}
-	} else if !want.PK && !sameDefault(want.Default, have.Default) {
-		d.note(NoteDefaultDiffers, target,
-			fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default)))
+	} else if !want.PK && !sameDefault(want.Default, have.Default, haveType) {
+		msg := fmt.Sprintf("column %s has default %s, model %s declares %s; SQLite cannot alter a default, and the runtime writes the declared one", target, showDefault(have.Default), m.Name, showDefault(want.Default))
+		if m.D1Only() && f != nil && !f.BuiltIn {
+			// No KV object holds the declared default: describing the
+			// table as another tool made it is the usual answer.
+			describe := "remove default"
+			if normDefault(have.Default) != "" {
+				describe = "set " + sqlDefaultAttr(have.Default)
+				if f.Default != nil {
+					describe = "replace default with " + sqlDefaultAttr(have.Default)
+				}
+			}
+			msg += fmt.Sprintf("; %s on field %s to describe the column as it is", describe, want.Name)
+		}
+		d.note(NoteDefaultDiffers, target, msg)
 	}
 }
 
@@ -342,14 +378,14 @@ func normDefault(s string) string {
 	return s
 }
 
-// sameDefault reports whether two DEFAULT clauses are the same value. Two
-// quoted timestamps of the same instant are: dmplan writes timestamp
-// defaults in the runtime's form (UTC, milliseconds) since a configuration
-// may spell them otherwise, and a table created from the other spelling
-// needs no note.
-func sameDefault(a, b string) bool {
+// sameDefault reports whether two DEFAULT clauses are the same value in
+// a column declared colType. Two quoted timestamps of the same instant
+// are: dmplan writes timestamp defaults in the runtime's form (UTC,
+// milliseconds) since a configuration may spell them otherwise, and a
+// table created from the other spelling needs no note.
+func sameDefault(a, b, colType string) bool {
 	a, b = normDefault(a), normDefault(b)
-	if a == b || defaultKey(a) == defaultKey(b) {
+	if a == b || defaultKey(a) == defaultKey(b) || sameLiteral(a, b, colType) {
 		return true
 	}
 	ta, okA := quotedTime(a)

@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/dmplan/dmplan/hclspec"
@@ -172,6 +174,51 @@ func defaultKey(s string) string {
 	return normExpr(s)
 }
 
+// sameLiteral reports whether two literal defaults store the same value
+// in a column declared colType: a blob's hex digits ignore case, TRUE and
+// FALSE are the integers 1 and 0
+// (drizzle-kit writes DEFAULT false, dmplan 0 for default = false), and
+// in a column of INTEGER, REAL or NUMERIC affinity numbers compare by
+// value (DEFAULT 0.0 stores the 0 that DEFAULT 0 does; a TEXT column
+// keeps the text '0.0').
+func sameLiteral(a, b, colType string) bool {
+	ka, kb := literalKey(a, colType), literalKey(b, colType)
+	return ka != "" && ka == kb
+}
+
+func literalKey(d, colType string) string {
+	d = defaultKey(d)
+	switch strings.ToUpper(d) {
+	case "TRUE":
+		d = "1"
+	case "FALSE":
+		d = "0"
+	}
+	if len(d) >= 3 && (d[0] == 'x' || d[0] == 'X') && d[1] == '\'' && d[len(d)-1] == '\'' {
+		return "blob:" + strings.ToLower(d[2:len(d)-1]) // x'00FF' is x'00ff'
+	}
+	num := strings.TrimPrefix(strings.Join(strings.Fields(d), ""), "+") // the normal form spaces a sign
+	if !isNumericLiteral(strings.TrimPrefix(num, "-")) || strings.HasPrefix(strings.ToLower(strings.TrimPrefix(num, "-")), "0x") {
+		return ""
+	}
+	switch affinity(colType) {
+	case "INTEGER", "REAL", "NUMERIC":
+	default:
+		return "text:" + num
+	}
+	if i, err := strconv.ParseInt(num, 10, 64); err == nil {
+		return "int:" + strconv.FormatInt(i, 10)
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return ""
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return "int:" + strconv.FormatInt(int64(f), 10)
+	}
+	return "real:" + strconv.FormatFloat(f, 'g', -1, 64)
+}
+
 // matchingParen returns the index of the parenthesis closing s[0], or -1.
 func matchingParen(s string) int {
 	toks, ok := sqlnorm.Tokenize(s)
@@ -224,16 +271,55 @@ func sqlTypeHint(f *hclspec.Field, t *state.Table, have *state.Column, haveType 
 		return fmt.Sprintf("column %s.%s has no declared type, which no field can declare: %s", t.Name, have.Name, rebuild)
 	}
 	if !hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type) {
-		return rebuild
+		if f.BuiltIn {
+			return rebuild
+		}
+		// The field type that keeps what the column holds, as dmplan
+		// import would declare it.
+		ft := fieldTypeFor(haveType)
+		decl := "type = " + ft.String()
+		if normType(haveType) != normType(ft.ColumnType()) {
+			decl += fmt.Sprintf(", sql_type = %q", haveType)
+		}
+		return fmt.Sprintf("set %s on field %s to describe the column as it is; or %s", decl, f.Name, rebuild)
 	}
 	desc := fmt.Sprintf("set sql_type = %q on field %s to describe the column as it is", haveType, f.Name)
 	if f.BuiltIn && !f.Primary {
 		opt := builtinOption(f.Name)
 		desc = fmt.Sprintf("turn option %s off and declare field %q { type = %s  sql_type = %q } to describe the column as it is", opt, f.Name, f.Type, haveType)
+		if other := map[string]string{"created_at": "updated_at", "updated_at": "created_at"}[f.Name]; opt == "timestamps" && other != "" {
+			desc = fmt.Sprintf("turn option timestamps off and declare field %q { type = %s  sql_type = %q } and field %q { type = timestamp } to describe the columns as they are (the runtime no longer sets created_at and updated_at then: your code does)", f.Name, f.Type, haveType, other)
+		}
 	} else if f.BuiltIn {
 		desc = fmt.Sprintf("declare the key's field %q { type = %s  sql_type = %q } to describe the column as it is", f.Name, f.Type, haveType)
 	}
 	return desc + "; or " + rebuild
+}
+
+// fieldTypeFor is the field type whose values a column declared t holds
+// as they are: by affinity, and for NUMERIC by the name (DATETIME,
+// BOOLEAN, JSON).
+func fieldTypeFor(t string) hclspec.FieldType {
+	switch hclspec.Affinity(t) {
+	case hclspec.AffinityInteger:
+		return hclspec.Integer
+	case hclspec.AffinityText:
+		return hclspec.String
+	case hclspec.AffinityReal:
+		return hclspec.Number
+	case hclspec.AffinityBlob:
+		return hclspec.Blob
+	}
+	u := strings.ToUpper(t)
+	switch {
+	case strings.Contains(u, "BOOL"):
+		return hclspec.Boolean
+	case strings.Contains(u, "DATE"), strings.Contains(u, "TIME"):
+		return hclspec.Timestamp
+	case strings.Contains(u, "JSON"):
+		return hclspec.JSON
+	}
+	return hclspec.Number
 }
 
 // sqlDefaultAttr writes a live DEFAULT as the sql_default that declares
@@ -243,7 +329,7 @@ func sqlDefaultAttr(d string) string {
 	if d == "" {
 		return `none: remove sql_default`
 	}
-	if strings.Contains(d, "(") || strings.ContainsAny(d, " +*/|") {
+	if !isConstantDefault(d) && (strings.Contains(d, "(") || strings.ContainsAny(d, " +*/|")) {
 		if !(d[0] == '(' && matchingParen(d) == len(d)-1) {
 			d = "(" + d + ")"
 		}
@@ -273,9 +359,15 @@ func (d *differ) compareColumnSQL(m *hclspec.Model, t *state.Table, want, have *
 			fmt.Sprintf("%s on field %s to describe the column as it is; %s", checkAttr(have.Check), want.Name, rebuildHint(t.Name)))
 	}
 	if want.Unique != have.Unique {
+		hint := fmt.Sprintf("set unique = %t on field %s to describe the column as it is (a unique index block is what dmplan can add to an existing table); %s", have.Unique, want.Name, rebuildHint(t.Name))
+		if ix := uniqueIndexOn(t, have.Name); want.Unique && ix != nil {
+			// drizzle-kit's .unique() and Prisma's @unique are unique
+			// indexes, which SQLite keeps apart from constraints.
+			hint = fmt.Sprintf("column %s is unique through the index %s (CREATE UNIQUE INDEX), not a UNIQUE constraint: drop unique = true from field %s and declare the index in the d1 block, %s", target, ix.Name, want.Name, indexBlockFor(t.Name, ix))
+		}
 		d.block(m, target, CodeUniqueConstraintChange,
 			fmt.Sprintf("field %s declares unique = %t but column %s %s a UNIQUE constraint", field, want.Unique, target, hasOrNot(have.Unique)),
-			fmt.Sprintf("set unique = %t on field %s to describe the column as it is (a unique index block is what dmplan can add to an existing table); %s", have.Unique, want.Name, rebuildHint(t.Name)))
+			hint)
 	}
 	if want.Autoincrement != have.Autoincrement {
 		d.block(m, target, CodeAutoincrementChange,
@@ -283,9 +375,15 @@ func (d *differ) compareColumnSQL(m *hclspec.Model, t *state.Table, want, have *
 			fmt.Sprintf("set autoincrement = %t on field %s to describe the key as it is; %s", have.Autoincrement, want.Name, rebuildHint(t.Name)))
 	}
 	if !sameReference(want.References, have.References) {
+		who := "field " + field + " declares"
+		describe := fmt.Sprintf("%s on field %s", referenceAttr(have.References), want.Name)
+		if d.fkFromBlock[strings.ToLower(want.Name)] {
+			who = fmt.Sprintf("model %s declares foreign_key (%s)", m.Name, want.Name)
+			describe = fmt.Sprintf("in the d1 block, %s", foreignKeyAttr([]string{want.Name}, have.References))
+		}
 		d.block(m, target, CodeForeignKeyChange,
-			fmt.Sprintf("field %s declares %s but column %s has %s", field, showReference(want.References), target, showReference(have.References)),
-			fmt.Sprintf("%s on field %s to describe the column as it is; %s", referenceAttr(have.References), want.Name, rebuildHint(t.Name)))
+			fmt.Sprintf("%s %s but column %s has %s", who, showReference(want.References), target, showReference(have.References)),
+			fmt.Sprintf("%s to describe the column as it is; %s", describe, rebuildHint(t.Name)))
 	}
 }
 
@@ -321,7 +419,7 @@ func (d *differ) compareTableSQL(m *hclspec.Model, want, have *state.Table) {
 			fmt.Sprintf("table %s %s", have.Name, setDiffText("FOREIGN KEY", extra, missing, func(fk state.ForeignKey) string {
 				return "(" + strings.Join(fk.Columns, ", ") + ") REFERENCES " + referenceText(fk.Reference)
 			})),
-			fmt.Sprintf("declare the table's foreign_key blocks as they are; %s", rebuildHint(have.Name)))
+			fmt.Sprintf("%s in the d1 block to describe the table as it is; %s", foreignKeysAttr(have.ForeignKeys), rebuildHint(have.Name)))
 	}
 }
 
@@ -399,7 +497,7 @@ func hasOrNot(b bool) string {
 	if b {
 		return "has"
 	}
-	return "has no"
+	return "lacks"
 }
 
 func showCollate(c string) string {
@@ -479,6 +577,79 @@ func referenceAttr(r *state.Reference) string {
 		s += fmt.Sprintf(", on_update = %q", strings.ToLower(r.OnUpdate))
 	}
 	return s
+}
+
+// uniqueIndexOn returns a unique index of t over column col alone and
+// every row, or nil.
+func uniqueIndexOn(t *state.Table, col string) *state.Index {
+	for _, ix := range t.Indexes {
+		if ix.Unique && ix.Where == "" && len(ix.Columns) == 1 && strings.EqualFold(ix.Columns[0], col) && len(ix.Keys) == 0 {
+			return ix
+		}
+	}
+	return nil
+}
+
+// indexBlockFor is the index block that declares a plain live index of
+// table: the label is the name without "<table>_", else the columns, with
+// name = when the SQL name is not <table>_<label>.
+func indexBlockFor(table string, ix *state.Index) string {
+	label, named := strings.TrimPrefix(ix.Name, table+"_"), ""
+	if label == ix.Name || !plainLabel(label) {
+		label = strings.Join(ix.Columns, "_")
+		named = fmt.Sprintf("  name = %q", ix.Name)
+	}
+	unique := ""
+	if ix.Unique {
+		unique = "  unique = true"
+	}
+	return fmt.Sprintf("index %q { columns = %s%s%s }", label, hclList(ix.Columns), unique, named)
+}
+
+// plainLabel reports whether s can be an index label: a plain identifier
+// of at most 64 characters.
+func plainLabel(s string) bool {
+	if s == "" || len(s) > 64 || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9')) {
+			return false
+		}
+	}
+	return true
+}
+
+// foreignKeyAttr says how a d1 block declares the foreign key of columns
+// cols, or that it declares none.
+func foreignKeyAttr(cols []string, r *state.Reference) string {
+	if r == nil {
+		return fmt.Sprintf("remove the foreign_key block of columns %s", hclList(cols))
+	}
+	s := fmt.Sprintf("foreign_key { columns = %s  references = %q", hclList(cols), referenceText(state.Reference{Table: r.Table, Columns: r.Columns}))
+	if r.OnDelete != "" {
+		s += fmt.Sprintf("  on_delete = %q", strings.ToLower(r.OnDelete))
+	}
+	if r.OnUpdate != "" {
+		s += fmt.Sprintf("  on_update = %q", strings.ToLower(r.OnUpdate))
+	}
+	return s + " }"
+}
+
+// foreignKeysAttr says how a d1 block declares a table's foreign keys.
+func foreignKeysAttr(fks []state.ForeignKey) string {
+	if len(fks) == 0 {
+		return "remove the foreign_key blocks"
+	}
+	parts := make([]string, len(fks))
+	for i, fk := range fks {
+		parts[i] = foreignKeyAttr(fk.Columns, &fk.Reference)
+	}
+	what := "declare "
+	if len(fks) > 1 {
+		what = fmt.Sprintf("declare exactly these %d: ", len(fks))
+	}
+	return what + strings.Join(parts, ", ")
 }
 
 // keyFieldDecl is the field block that declares a live key column.

@@ -45,6 +45,49 @@ model "ITEM" {
 }
 `
 
+const withFK = `
+model "AUTHOR" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  d1 { table = "authors" }
+}
+model "POST" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  field "author_id" { type = integer }
+  field "title" {
+    type   = string
+    unique = true
+  }
+  field "body" {
+    type     = text
+    required = true
+  }
+  d1 {
+    table = "posts"
+    foreign_key {
+      columns    = ["author_id"]
+      references = "authors(id)"
+      on_delete  = "cascade"
+    }
+  }
+}
+`
+
 // TestDiffTableSQL checks how the planner treats what a table made by
 // another tool declares: what matches is "No changes", what differs
 // blocks with its code, what ADD COLUMN cannot add blocks (DM124), what
@@ -78,7 +121,10 @@ model "PAGE" {
 		{name: "autoincrement", src: imported, live: func(s *state.Schema) { s.Table("items").Column("id").Autoincrement = false },
 			codes: []string{CodeAutoincrementChange}, hint: []string{"set autoincrement = false on field id"}},
 		{name: "built-in DATETIME", src: builtin, live: func(s *state.Schema) { s.Table("page").Column("created_at").Type = "DATETIME" },
-			codes: []string{CodeTypeChange}, hint: []string{`turn option timestamps off and declare field "created_at" { type = timestamp  sql_type = "DATETIME" }`}},
+			codes: []string{CodeTypeChange}, hint: []string{`turn option timestamps off and declare field "created_at" { type = timestamp  sql_type = "DATETIME" }`,
+				// The option also made updated_at, which the runtime then no
+				// longer sets: the hint must say so.
+				`and field "updated_at" { type = timestamp }`, "the runtime no longer sets created_at and updated_at"}},
 		{name: "key declared TEXT kept as VARCHAR", src: builtin, live: func(s *state.Schema) { s.Table("page").Column("page_id").Type = "VARCHAR(36)" },
 			notes: []string{NoteTypeSpelling}},
 		{name: "unique column added", src: imported + `model "X" {
@@ -160,6 +206,64 @@ model "PAGE" {
 			c.References = &state.Reference{Table: "prices", Columns: []string{"amount"}, OnDelete: "CASCADE"}
 		}, codes: []string{CodeCollateChange, CodeCheckChange, CodeUniqueConstraintChange, CodeForeignKeyChange},
 			hint: []string{`set collate = "NOCASE" on field price`}},
+		// A one-column foreign_key block and a column REFERENCES are one
+		// constraint to SQLite: the same is No changes, a difference one
+		// blocked step whose hint writes the block.
+		{name: "foreign_key block as a column REFERENCES", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.ForeignKeys = nil
+			tb.Column("author_id").References = &state.Reference{Table: "authors", Columns: []string{"id"}, OnDelete: "CASCADE"}
+		}},
+		{name: "foreign_key block differs from the column REFERENCES", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.ForeignKeys = nil
+			tb.Column("author_id").References = &state.Reference{Table: "authors", Columns: []string{"id"}, OnDelete: "RESTRICT"}
+		}, codes: []string{CodeForeignKeyChange},
+			hint: []string{`foreign_key { columns = ["author_id"]  references = "authors(id)"  on_delete = "restrict" }`}, not: []string{"on field"}},
+		{name: "REFERENCES t is t(its key)", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").ForeignKeys[0].Reference.Columns = nil
+		}},
+		{name: "table foreign keys differ", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").ForeignKeys[0].Reference.OnDelete = ""
+			s.Table("posts").ForeignKeys = append(s.Table("posts").ForeignKeys, state.ForeignKey{Columns: []string{"author_id", "title"}, Reference: state.Reference{Table: "books", Columns: []string{"a", "b"}}})
+		}, codes: []string{CodeForeignKeyChange},
+			hint: []string{`declare exactly these 2: foreign_key { columns = ["author_id"]  references = "authors(id)" }, foreign_key { columns = ["author_id", "title"]  references = "books(a, b)" } in the d1 block`}},
+		{name: "a one-column UNIQUE is the column's", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.Uniques = [][]string{{"title"}}
+			tb.Column("title").Unique = false
+		}},
+		// A column of another affinity: say which field type describes it
+		// (drizzle-kit keeps timestamps in integer columns).
+		{name: "field type of another affinity", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("author_id").Type = "REAL"
+		}, codes: []string{CodeTypeChange}, hint: []string{`set type = number on field author_id to describe the column as it is`}},
+		{name: "field type of another affinity, declared type kept", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("title").Type = "BIGINT"
+		}, codes: []string{CodeTypeChange}, hint: []string{`set type = integer, sql_type = "BIGINT" on field title to describe the column as it is`}},
+		{name: "optional field, NOT NULL column", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("title").NotNull = true
+		}, codes: []string{CodeNullabilityChange}, hint: []string{`set required = true on field title to describe the column as it is`}, not: []string{"sync"}},
+		{name: "required field, nullable column", src: withFK, live: func(s *state.Schema) {
+			s.Table("posts").Column("body").NotNull = false
+		}, codes: []string{CodeNullabilityChange}, hint: []string{`set required = false on field body to describe the column as it is`}, not: []string{"in D1"}},
+		// drizzle-kit's .unique() is a unique index, not a constraint:
+		// the hint writes the index block that declares it.
+		{name: "unique field, unique index", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.Column("title").Unique = false
+			tb.Indexes = append(tb.Indexes, &state.Index{Name: "posts_title_unique", Columns: []string{"title"}, Unique: true})
+		}, codes: []string{CodeUniqueConstraintChange}, notes: []string{NoteUnmanagedIndex}, hint: []string{`unique through the index posts_title_unique`, `index "title_unique" { columns = ["title"]  unique = true }`}},
+		{name: "unique field, unique index of another name", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.Column("title").Unique = false
+			tb.Indexes = append(tb.Indexes, &state.Index{Name: "idx_title", Columns: []string{"title"}, Unique: true})
+		}, codes: []string{CodeUniqueConstraintChange}, notes: []string{NoteUnmanagedIndex}, hint: []string{`index "title" { columns = ["title"]  unique = true  name = "idx_title" }`}},
+		{name: "new column of a one-column foreign_key", src: withFK, live: func(s *state.Schema) {
+			tb := s.Table("posts")
+			tb.ForeignKeys = nil
+			tb.Columns = slices.DeleteFunc(tb.Columns, func(c *state.Column) bool { return c.Name == "author_id" })
+		}, sql: []string{`ADD COLUMN "author_id" INTEGER REFERENCES "authors" ("id") ON DELETE CASCADE`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -290,6 +394,17 @@ func TestD1OnlyMessages(t *testing.T) {
 			t.Errorf("mentions KV or sync_fields: %s", s)
 		}
 	}
+
+	// A column ADD COLUMN cannot add: the model declares the field, it
+	// syncs nothing.
+	spec = loadSpec(t, withFK)
+	live = liveOf(spec)
+	posts := live.Table("posts")
+	posts.Columns = slices.DeleteFunc(posts.Columns, func(c *state.Column) bool { return c.Name == "title" })
+	p = Diff(spec, "local", live)
+	if b := p.Blocked(); len(b) != 1 || b[0].Code != CodeAddColumnConstraint || strings.Contains(b[0].Reason, "sync") || !strings.Contains(b[0].Reason, "model POST declares field title") {
+		t.Errorf("want one DM124 saying the model declares the field, got %+v", b)
+	}
 }
 
 // TestSQLText: names that are SQLite keywords get their quotes back in
@@ -310,5 +425,80 @@ func TestSQLText(t *testing.T) {
 		if normExpr(sqlText(tc.in)) != normExpr(tc.in) {
 			t.Errorf("sqlText(%q) normalizes to %q, not %q", tc.in, normExpr(sqlText(tc.in)), normExpr(tc.in))
 		}
+	}
+}
+
+// TestDefaultNoteDescribes checks that the DM203 note of a D1-only model,
+// whose table another tool made, says which attribute describes the live
+// default (no KV object needs the declared one), and that a model with a
+// KV side keeps the plain note.
+func TestDefaultNoteDescribes(t *testing.T) {
+	tests := []struct {
+		name string
+		live string // the column's live default
+		want string // in the note
+		not  string
+	}{
+		{name: "literal", live: "'draft'", want: `replace default with sql_default = "'draft'" on field status to describe the column as it is`},
+		{name: "expression", live: "lower('X')", want: `replace default with sql_default = "(lower('X'))" on field status`},
+		{name: "literal with a space", live: "'to do'", want: `replace default with sql_default = "'to do'" on field status`},
+		{name: "none", live: "", want: `remove default on field status to describe the column as it is`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := loadSpec(t, withFK+`
+model "DOC" {
+  storage     = "d1"
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  field "status" {
+    type    = string
+    default = "new"
+  }
+  d1 { table = "docs" }
+}
+`)
+			live := liveOf(spec)
+			live.Table("docs").Column("status").Default = tt.live
+			p := Diff(spec, "local", live)
+			if len(p.Notes) != 1 || p.Notes[0].Code != NoteDefaultDiffers || !strings.Contains(p.Notes[0].Message, tt.want) {
+				t.Fatalf("notes %+v, want one DM203 saying %q", p.Notes, tt.want)
+			}
+		})
+	}
+	// A built-in field cannot be declared: no attribute to suggest.
+	builtin := loadSpec(t, `
+model "NOTE" {
+  storage = "d1"
+  options { auth = false }
+  field "body" { type = string }
+}
+`)
+	live := liveOf(builtin)
+	live.Table("note").Column("created_at").Default = "CURRENT_TIMESTAMP"
+	if p := Diff(builtin, "local", live); len(p.Notes) != 1 || strings.Contains(p.Notes[0].Message, "on field created_at") {
+		t.Errorf("built-in created_at: notes %+v, want one DM203 that suggests no attribute", p.Notes)
+	}
+
+	spec := loadSpec(t, `
+model "PAGE" {
+  field "status" {
+    type    = string
+    default = "new"
+  }
+  d1 { sync_fields = ["status"] }
+}
+`)
+	live = liveOf(spec)
+	live.Table("page").Column("status").Default = "'old'"
+	p := Diff(spec, "local", live)
+	if len(p.Notes) != 1 || strings.Contains(p.Notes[0].Message, "sql_default") {
+		t.Errorf("d1+kv model: notes %+v, want one DM203 without sql_default", p.Notes)
 	}
 }

@@ -55,6 +55,9 @@ type openConfig struct {
 	namespaces []backend.Namespace
 	knownNS    bool
 	noAdvice   bool // WithIndexAdvice(false)
+	// envSet: WithEnvironment named the environment (a fleet environment
+	// is refused untenanted only when named, see ErrTenantRequired).
+	envSet bool
 }
 
 type pendingHook struct {
@@ -73,7 +76,9 @@ func WithLogger(l *slog.Logger) Option { return func(c *openConfig) { c.log = l 
 
 // WithEnvironment names the environment whose KV namespaces the models use
 // (titles "<project>-<environment>-<NAMESPACE>"); default "local".
-func WithEnvironment(name string) Option { return func(c *openConfig) { c.env = name } }
+func WithEnvironment(name string) Option {
+	return func(c *openConfig) { c.env, c.envSet = name, true }
+}
 
 // WithClock sets the clock for created_at, updated_at and deleted_at
 // (tests).
@@ -135,7 +140,7 @@ func Open(ctx context.Context, spec *hclspec.Spec, b backend.Backend, opts ...Op
 		runner: cfg.runner,
 		advice: adviser{off: cfg.noAdvice},
 	}
-	ds.fleetRoot = fleetRoot(spec, cfg.env)
+	ds.fleetRoot = cfg.envSet && fleetRoot(spec, cfg.env)
 	if ds.log == nil {
 		ds.log = slog.Default()
 	}

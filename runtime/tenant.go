@@ -15,8 +15,8 @@ import (
 var ErrTenantNotBound = errors.New("runtime: the backend does not reach the tenant's database")
 
 // ErrTenantRequired is returned by every record operation of a Datastore
-// opened on a fleet environment (one with a databases block) rather than
-// for one of its tenants: its records would land in the shared KV
+// opened on a fleet environment (WithEnvironment naming one with a
+// databases block) rather than for one of its tenants: its records would land in the shared KV
 // namespaces outside every tenant's "<name>/" keys. Open the tenant with
 // Tenant(name, backend); hooks and middleware registered on the fleet's
 // Datastore run for its tenants.

@@ -76,6 +76,13 @@ environment "one" {
 	if _, err := acme.System().Create(ctx, "ITEM", map[string]any{"item_id": "x", "name": "n"}); err != nil && !errors.Is(err, runtime.ErrNotMigrated) {
 		t.Errorf("create on the tenant: %v", err)
 	}
+	// Without WithEnvironment (the default environment, whatever it is),
+	// nothing is refused: tools opening a spec on a scratch database.
+	if def, err := runtime.Open(ctx, spec, bes["acme"]); err != nil {
+		t.Fatal(err)
+	} else if _, err := def.System().Get(ctx, "ITEM", "x"); errors.Is(err, runtime.ErrTenantRequired) {
+		t.Errorf("no environment named: %v", err)
+	}
 	one, err := runtime.Open(ctx, spec, bes["acme"], runtime.WithEnvironment("one"))
 	if err != nil {
 		t.Fatal(err)

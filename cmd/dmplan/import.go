@@ -33,10 +33,11 @@ var importCommand = command{
 		"already declares is skipped. Views, triggers, virtual tables (FTS5) and their\n" +
 		"shadow tables, other tools' ledgers (d1_migrations, __drizzle_migrations,\n" +
 		"_prisma_migrations) and tables without a primary key are left unmanaged and\n" +
-		"listed. The import is recorded in the environment's history (its only write).\n" +
+		"listed. Without a project block, project.dm.hcl declares the project name used.\n" +
+		"The import is recorded in the environment's history (its only write).\n" +
 		"-dry-run prints the models to standard output and writes nothing anywhere.\n" +
-		"Exit codes: 0 every table imported, 1 an error or a file skipped because it\n" +
-		"exists.",
+		"Exit codes: 0 done (tables a model already declares are skipped), 1 an error\n" +
+		"or a file skipped because it exists.",
 	maxArgs: 1,
 }
 

@@ -239,6 +239,10 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 	if err != nil {
 		return nil, diags, redact(err, t)
 	}
+	checkFails, err := applier.CheckViolations(ctx, be.D1(), planner.CheckProbes(spec, t.Environment, live))
+	if err != nil {
+		return nil, diags, redact(err, t)
+	}
 	gw, err := readGateway(ctx, be, t)
 	if err != nil {
 		return nil, diags, redact(err, t)
@@ -252,7 +256,7 @@ func (c *cli) derivePlan(ctx context.Context, be backend.Backend, spec *hclspec.
 		return nil, diags, err
 	}
 	p := planner.Diff(spec, t.Environment, live, planner.WithSeedStatus(status), planner.WithPendingBackfills(pending),
-		planner.WithUniqueViolations(dups), planner.WithGateway(gw), planner.WithStoredObjects(stored),
+		planner.WithUniqueViolations(dups), planner.WithCheckViolations(checkFails), planner.WithGateway(gw), planner.WithStoredObjects(stored),
 		planner.WithTargets(c.targets), planner.WithLedgers(in.ledgers), planner.WithFillKV(), tier)
 	if in.unfinished != nil {
 		p.Notes = append(p.Notes, unfinishedNote(in.unfinished))

@@ -306,6 +306,109 @@ model "LINE" {
 			{"table unique dropped", "events", `CREATE TABLE events (id INTEGER PRIMARY KEY, at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), kind TEXT NOT NULL, payload BLOB) STRICT`, planner.CodeUniqueConstraintChange},
 		},
 	},
+	{
+		// The same constraints spelled the other way round: a CHECK in the
+		// table or on a column is the same CHECK, a one-column
+		// FOREIGN KEY or UNIQUE is the column's REFERENCES or UNIQUE to
+		// SQLite (PRAGMA foreign_key_list and index_list cannot tell them
+		// apart), REFERENCES t is REFERENCES t(its key), and DEFAULT
+		// false, TRUE, 0.0 are the values default = false, true, 0 write.
+		name: "other spellings",
+		sql: []string{
+			`CREATE TABLE teams (id INTEGER PRIMARY KEY, name TEXT NOT NULL, size INTEGER CHECK (size >= 0), rank INTEGER CHECK (rank > 0 OR rank IS NULL) CHECK (rank < 100), UNIQUE (name), CONSTRAINT "teams_name_check" CHECK (length(name) > 1))`,
+			`CREATE TABLE players (
+  id INTEGER PRIMARY KEY,
+  team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+  coach_id INTEGER,
+  nick TEXT UNIQUE,
+  active BOOLEAN NOT NULL DEFAULT TRUE,
+  banned INTEGER NOT NULL DEFAULT false,
+  rating REAL NOT NULL DEFAULT 0.0,
+  bonus DOUBLE PRECISION DEFAULT +0.5,
+  badge BLOB DEFAULT x'00ff',
+  FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL
+)`,
+		},
+		hcl: `
+model "TEAM" {
+  storage     = "d1"
+  primary_key = "id"
+  ` + off + `
+  field "id" { type = integer }
+  field "name" {
+    type     = string
+    required = true
+    unique   = true
+    check    = "length(name) > 1"
+  }
+  field "size" { type = integer }
+  field "rank" {
+    type  = integer
+    check = "(rank > 0 OR rank IS NULL) AND (rank < 100)"
+  }
+  d1 {
+    table  = "teams"
+    checks = ["size >= 0"]
+  }
+}
+
+model "PLAYER" {
+  storage     = "d1"
+  primary_key = "id"
+  ` + off + `
+  field "id" { type = integer }
+  field "team_id" {
+    type     = integer
+    required = true
+  }
+  field "coach_id" {
+    type       = integer
+    references = "teams.id"
+    on_delete  = "set null"
+  }
+  field "nick" { type = string }
+  field "active" {
+    type     = boolean
+    required = true
+    sql_type = "BOOLEAN"
+    default  = true
+  }
+  field "banned" {
+    type     = boolean
+    required = true
+    default  = false
+  }
+  field "rating" {
+    type     = number
+    required = true
+    default  = 0
+  }
+  field "bonus" {
+    type     = number
+    sql_type = "double precision"
+    default  = 0.5
+  }
+  field "badge" {
+    type        = blob
+    sql_default = "X'00FF'"
+  }
+  d1 {
+    table  = "players"
+    unique = [["nick"]]
+    foreign_key {
+      columns    = ["team_id"]
+      references = "teams(id)"
+      on_delete  = "cascade"
+    }
+  }
+}
+`,
+		changes: []change{
+			{"column reference action changed", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE RESTRICT, coach_id INTEGER, nick TEXT UNIQUE, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, bonus DOUBLE PRECISION DEFAULT +0.5, badge BLOB DEFAULT x'00ff', FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL)`, planner.CodeForeignKeyChange},
+			{"table reference to another column", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, coach_id INTEGER, nick TEXT UNIQUE, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, bonus DOUBLE PRECISION DEFAULT +0.5, badge BLOB DEFAULT x'00ff', FOREIGN KEY (coach_id) REFERENCES teams (name) ON DELETE SET NULL)`, planner.CodeForeignKeyChange},
+			{"column unique dropped", "players", `CREATE TABLE players (id INTEGER PRIMARY KEY, team_id INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE, coach_id INTEGER, nick TEXT, active BOOLEAN NOT NULL DEFAULT TRUE, banned INTEGER NOT NULL DEFAULT false, rating REAL NOT NULL DEFAULT 0.0, bonus DOUBLE PRECISION DEFAULT +0.5, badge BLOB DEFAULT x'00ff', FOREIGN KEY (coach_id) REFERENCES teams ON DELETE SET NULL)`, planner.CodeUniqueConstraintChange},
+		},
+	},
 }
 
 // target opens a fresh, empty database.

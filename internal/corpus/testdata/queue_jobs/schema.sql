@@ -10,8 +10,11 @@ CREATE TABLE jobs (
   locked_until INTEGER,
   last_error TEXT,
   created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+  "order" INTEGER NOT NULL DEFAULT 0 CHECK ("order" >= 0),
   CHECK (attempts <= max_attempts)
 );
+-- A column named by a reserved word, in a CHECK and a partial index.
+CREATE INDEX jobs_by_order ON jobs ("order" DESC) WHERE "order" > 0;
 CREATE INDEX jobs_ready ON jobs (queue, run_at) WHERE status = 'pending';
 CREATE INDEX jobs_locked ON jobs (locked_until) WHERE status = 'running';
 CREATE INDEX jobs_recent_failures ON jobs (created_at DESC) WHERE status = 'failed';
