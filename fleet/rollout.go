@@ -622,17 +622,23 @@ type RolloutPlanFunc func(ctx context.Context, be backend.Backend, db Database, 
 // TenantPlan is the default RolloutPlanFunc: planner.Diff of the tenant's
 // view of spec with the pending backfills the inspection found and, when
 // the plan creates a table whose namespace exists, whether it holds the
-// model's objects (one KV request per such table). Unique indexes are not
+// model's objects (one KV request per such table), and, when it adds a
+// column with a CHECK and a default to a table with rows, whether a row
+// fails the CHECK (one D1 read, only then: DM124). Unique indexes are not
 // probed for duplicates: the lean apply's batch fails on them atomically,
 // and the database is reported blocked (DM112) at no extra request.
 func TenantPlan(spec *hclspec.Spec, env string, opts ...planner.Option) RolloutPlanFunc {
 	return func(ctx context.Context, be backend.Backend, db Database, in *operator.Inspection) (*planner.Plan, error) {
 		tspec := spec.Tenant(db.Name)
+		checkFails, err := applier.CheckViolations(ctx, be.D1(), planner.CheckProbes(tspec, env, in.Live))
+		if err != nil {
+			return nil, err
+		}
 		stored, err := operator.StoredObjects(ctx, be.KV(), in.Live, planner.RefillPeeks(tspec, env, in.Live))
 		if err != nil {
 			return nil, err
 		}
-		all := append([]planner.Option{planner.WithPendingBackfills(in.Pending), planner.WithStoredObjects(stored)}, opts...)
+		all := append([]planner.Option{planner.WithPendingBackfills(in.Pending), planner.WithCheckViolations(checkFails), planner.WithStoredObjects(stored)}, opts...)
 		return planner.Diff(tspec, env, in.Live, all...), nil
 	}
 }
