@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -214,4 +215,51 @@ func openStore(t *testing.T, h *cftest.Harness, acct string) *cloudflare.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// TestResolveNamesByName: a short names list on Cloudflare is resolved
+// with a name-filtered look-up per name (one request each), not by
+// listing the whole account; a names list past findLimit lists once.
+func TestResolveNamesByName(t *testing.T) {
+	ctx := context.Background()
+	h := cftest.Shared(t)
+	f := newHarnessFleet(t, h, 3, nil)
+	block := &hclspec.Fleet{Names: []string{"tenant-002", "tenant-000", "tenant-gone"}}
+	before := len(h.Requests(t, f.acct))
+	dbs, err := Resolve(ctx, block, "", f.src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, 0, len(dbs))
+	for _, d := range dbs {
+		got = append(got, fmt.Sprintf("%s:%v:%v", d.Name, d.ID == f.ids[d.Name] && d.ID != "", d.Missing))
+	}
+	if want := "tenant-000:true:false tenant-002:true:false tenant-gone:false:true"; strings.Join(got, " ") != want {
+		t.Errorf("resolved %s, want %s", strings.Join(got, " "), want)
+	}
+	reqs := h.Requests(t, f.acct)[before:]
+	if len(reqs) != 3 {
+		t.Errorf("%d requests, want 3 (one per name)", len(reqs))
+	}
+	for _, r := range reqs {
+		if r.Method != "GET" || !strings.Contains(r.Query, "name=tenant-") {
+			t.Errorf("request %s %s?%s, want a name-filtered list", r.Method, r.Path, r.Query)
+		}
+	}
+
+	long := &hclspec.Fleet{}
+	for i := range findLimit + 1 {
+		long.Names = append(long.Names, fmt.Sprintf("tenant-%03d", i))
+	}
+	before = len(h.Requests(t, f.acct))
+	dbs, err = Resolve(ctx, long, "", f.src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dbs) != findLimit+1 || dbs[0].Missing || !dbs[3].Missing {
+		t.Errorf("resolved %+v", dbs)
+	}
+	if reqs := h.Requests(t, f.acct)[before:]; len(reqs) != 1 || strings.Contains(reqs[0].Query, "name=") {
+		t.Errorf("requests %+v, want one unfiltered list", reqs)
+	}
 }

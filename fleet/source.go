@@ -273,6 +273,16 @@ func NewCloudflare(account *cloudflare.Store) *Cloudflare {
 	return &Cloudflare{Account: account, kv: &cachedKV{KV: account.KV()}}
 }
 
+// Find looks the database named name up with the list API's name filter
+// (one request): Resolve uses it for a short names list.
+func (c *Cloudflare) Find(ctx context.Context, name string) (Database, bool, error) {
+	d, ok, err := c.Account.FindDatabase(ctx, name)
+	if err != nil || !ok {
+		return Database{}, false, err
+	}
+	return Database{Name: d.Name, ID: d.ID, Jurisdiction: d.Jurisdiction}, true, nil
+}
+
 // List lists the account's D1 databases, every page.
 func (c *Cloudflare) List(ctx context.Context) ([]Database, error) {
 	dbs, err := c.Account.ListDatabases(ctx)
