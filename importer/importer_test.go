@@ -85,3 +85,26 @@ func TestIndexLabels(t *testing.T) {
 		}
 	}
 }
+
+// A key column with a default (Auth.js's users.id DEFAULT '') declares it
+// as sql_default: hclspec refuses default on a key.
+func TestDeclareKeyDefault(t *testing.T) {
+	for _, tc := range []struct {
+		col     state.Column
+		sqlDef  string
+		withDef bool
+	}{
+		{state.Column{Name: "id", Type: "TEXT", PK: true, NotNull: true, Default: "''"}, "''", false},
+		{state.Column{Name: "id", Type: "INTEGER", PK: true, Default: "0"}, "0", false},
+		{state.Column{Name: "id", Type: "TEXT", PK: true, Default: "NULL"}, "", false},
+		{state.Column{Name: "name", Type: "TEXT", Default: "''"}, "", true},
+	} {
+		f, why := declareField(&tc.col, false)
+		if why != "" {
+			t.Fatal(why)
+		}
+		if f.sqlDefault != tc.sqlDef || (f.def != cty.NilVal) != tc.withDef {
+			t.Errorf("%s %s DEFAULT %s: default %#v, sql_default %q; want sql_default %q, default %v", tc.col.Name, tc.col.Type, tc.col.Default, f.def, f.sqlDefault, tc.sqlDef, tc.withDef)
+		}
+	}
+}

@@ -151,6 +151,12 @@ func declareField(c *state.Column, strict bool) (*field, string) {
 		f.sqlType = upper
 	}
 	f.def, f.sqlDefault = declareDefault(f.typ, c.Default)
+	if c.PK && f.def != cty.NilVal {
+		// A key column takes no default (hclspec refuses one: the caller
+		// sets the key), but tables made elsewhere have one (the Auth.js
+		// D1 adapter's users.id DEFAULT ''): declare it as the SQL it is.
+		f.def, f.sqlDefault = cty.NilVal, sqlDefault(strings.TrimSpace(c.Default))
+	}
 	return f, ""
 }
 

@@ -294,7 +294,7 @@ func recreate(t *testing.T, ctx context.Context, spec *hclspec.Spec, original *s
 // (which no field declares: import names them in the file's header), its
 // key columns NOT NULL: dmplan declares a key NOT NULL (a record always
 // has its key), where SQLite lets a TEXT PRIMARY KEY declared without it
-// hold NULL.
+// hold NULL, and DEFAULT NULL as no default.
 func tableShape(tb *state.Table) *state.Table {
 	if tb == nil {
 		return nil
@@ -308,6 +308,10 @@ func tableShape(tb *state.Table) *state.Table {
 		}
 		cc := *col
 		cc.NotNull = cc.NotNull || cc.PK
+		if strings.EqualFold(cc.Default, "NULL") {
+			// DEFAULT NULL is no default (import declares none).
+			cc.Default = ""
+		}
 		c.Columns = append(c.Columns, &cc)
 	}
 	return &c
