@@ -86,7 +86,7 @@ func TestIndexLabels(t *testing.T) {
 	}
 }
 
-// A key column with a default (Auth.js's users.id DEFAULT '') declares it
+// A key column with a default (Auth.js's users.id DEFAULT ”) declares it
 // as sql_default: hclspec refuses default on a key.
 func TestDeclareKeyDefault(t *testing.T) {
 	for _, tc := range []struct {
