@@ -197,7 +197,11 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 			return exitError
 		}
 		v.Baseline(rec.ID, rec.FingerprintBefore)
-		v.Next(c.relPath(a.Out))
+		out, dir := c.relPath(a.Out), c.relPath(a.Dir)
+		if absDir(a.Out) == absDir(a.Dir) {
+			out = dir
+		}
+		v.Next(out, dir)
 	}
 	if exists > 0 {
 		v.Error(fmt.Errorf("%w: %s left as %s; move %s away to import %s again",
