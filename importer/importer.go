@@ -107,6 +107,10 @@ type Options struct {
 	// Source describes the database: `environment "production"
 	// (cloudflare)`. It never holds an account id.
 	Source string
+	// Models are the models the configuration already declares: model
+	// name -> its table. A table whose model name one of them has for
+	// another table gets the first free name <NAME>_2, <NAME>_3, ...
+	Models map[string]string
 }
 
 // ledgers are the migration tables of other tools, by lower-case name.
@@ -170,10 +174,35 @@ func Generate(db *Database, opts Options) (*Result, error) {
 	}
 	sortUnmanaged(res.Unmanaged)
 	slices.SortFunc(declared, func(a, b *model) int { return strings.Compare(a.table, b.table) })
+	freeNames(declared, opts.Models)
 	for _, m := range declared {
 		res.Files = append(res.Files, File{Name: m.table + ".dm.hcl", Model: m.name, Table: m.table, Content: m.render(opts, res.Unmanaged)})
 	}
 	return res, nil
+}
+
+// freeNames renames the models whose name a model of the configuration
+// has for another table (which would be a duplicate model declaration).
+func freeNames(declared []*model, config map[string]string) {
+	used := map[string]bool{}
+	for name := range config {
+		used[name] = true
+	}
+	var clash []*model
+	for _, m := range declared {
+		if t, ok := config[m.name]; ok && !strings.EqualFold(t, m.table) {
+			clash = append(clash, m)
+			continue
+		}
+		used[m.name] = true
+	}
+	for _, m := range clash {
+		base := m.name
+		for n := 2; used[m.name]; n++ {
+			m.name = fmt.Sprintf("%s_%d", base, n)
+		}
+		used[m.name] = true
+	}
 }
 
 // kindOrder orders the unmanaged list.

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -105,6 +106,31 @@ func TestDeclareKeyDefault(t *testing.T) {
 		}
 		if f.sqlDefault != tc.sqlDef || (f.def != cty.NilVal) != tc.withDef {
 			t.Errorf("%s %s DEFAULT %s: default %#v, sql_default %q; want sql_default %q, default %v", tc.col.Name, tc.col.Type, tc.col.Default, f.def, f.sqlDefault, tc.sqlDef, tc.withDef)
+		}
+	}
+}
+
+func TestFreeNames(t *testing.T) {
+	for _, tc := range []struct {
+		tables []string
+		config map[string]string
+		want   []string
+	}{
+		{[]string{"users"}, nil, []string{"USERS"}},
+		{[]string{"users"}, map[string]string{"USERS": "users"}, []string{"USERS"}},
+		{[]string{"users"}, map[string]string{"USERS": "app_users"}, []string{"USERS_2"}},
+		{[]string{"users", "users_2"}, map[string]string{"USERS": "app_users"}, []string{"USERS_3", "USERS_2"}},
+		{[]string{"users"}, map[string]string{"USERS": "", "USERS_2": "x"}, []string{"USERS_3"}},
+	} {
+		var ms []*model
+		for _, tb := range tc.tables {
+			ms = append(ms, &model{name: strings.ToUpper(tb), table: tb})
+		}
+		freeNames(ms, tc.config)
+		for i, m := range ms {
+			if m.name != tc.want[i] {
+				t.Errorf("tables %v, config %v: model of %s = %s, want %s", tc.tables, tc.config, m.table, m.name, tc.want[i])
+			}
 		}
 	}
 }

@@ -98,7 +98,13 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		v.Error(redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t))
 		return exitError
 	}
-	res, err := importer.Generate(db, importer.Options{Source: fmt.Sprintf("environment %q (%s)", t.Environment, t.Backend)})
+	models := map[string]string{}
+	for _, m := range spec.Models {
+		if m != nil {
+			models[m.Name] = m.D1.Table
+		}
+	}
+	res, err := importer.Generate(db, importer.Options{Source: fmt.Sprintf("environment %q (%s)", t.Environment, t.Backend), Models: models})
 	if err != nil {
 		v.Error(err)
 		return exitError
