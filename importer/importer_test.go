@@ -134,3 +134,22 @@ func TestFreeNames(t *testing.T) {
 		}
 	}
 }
+
+// What the table has and no model can declare (ON CONFLICT, DEFERRABLE,
+// PRIMARY KEY DESC, STORED) is named in the file's header: a table made
+// from the model lacks it.
+func TestDeclareUnmodeled(t *testing.T) {
+	tb := &state.Table{Name: "books", Columns: []*state.Column{{Name: "id", Type: "INTEGER", PK: true}, {Name: "isbn", Type: "TEXT"}},
+		Uniques:   [][]string{{"isbn"}},
+		Unmodeled: []string{"UNIQUE (isbn) has ON CONFLICT REPLACE", "column id: PRIMARY KEY DESC"}}
+	m, why := declare(tb, "CREATE TABLE books (id INTEGER PRIMARY KEY DESC, isbn TEXT, UNIQUE (isbn) ON CONFLICT REPLACE)")
+	if why != "" {
+		t.Fatal(why)
+	}
+	text := string(m.render(Options{Source: "test"}, nil))
+	for _, want := range []string{"#   - UNIQUE (isbn) has ON CONFLICT REPLACE", "#   - column id: PRIMARY KEY DESC"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the header does not name %q:\n%s", want, text)
+		}
+	}
+}
