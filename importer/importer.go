@@ -127,6 +127,20 @@ var ledgers = map[string]string{
 	"kysely_migration_lock": "kysely's migration lock",
 }
 
+// wranglerLedger reports whether t is the table wrangler d1 migrations
+// creates, whatever its name (a wrangler configuration's migrations_table
+// renames it): exactly id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT
+// UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP.
+func wranglerLedger(t *state.Table) bool {
+	if len(t.Columns) != 3 || len(t.Indexes) > 0 || len(t.ForeignKeys) > 0 || len(t.Checks) > 0 || t.Strict || t.WithoutRowid {
+		return false
+	}
+	id, name, at := t.Columns[0], t.Columns[1], t.Columns[2]
+	return id.Name == "id" && id.Type == "INTEGER" && id.PK && id.Autoincrement &&
+		name.Name == "name" && name.Type == "TEXT" && name.Unique && !name.NotNull && name.Default == "" &&
+		at.Name == "applied_at" && at.Type == "TIMESTAMP" && at.NotNull && strings.EqualFold(at.Default, "CURRENT_TIMESTAMP")
+}
+
 // Generate writes one model per table that a model can declare, and lists
 // the rest. Its output depends only on db and opts: files and their
 // contents are in a stable order.
@@ -161,6 +175,10 @@ func Generate(db *Database, opts Options) (*Result, error) {
 			continue
 		case ledgers[strings.ToLower(t.Name)] != "":
 			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: t.Name, Reason: ledgers[strings.ToLower(t.Name)] + ", left to its tool"})
+			continue
+		case wranglerLedger(t):
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: t.Name,
+				Reason: "wrangler's migration ledger by its shape (migrations_table in the wrangler configuration), left to its tool"})
 			continue
 		}
 		// Table names are unique ignoring case, so their upper-case
