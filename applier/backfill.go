@@ -102,29 +102,44 @@ func (a *run) schema(ctx context.Context) error {
 
 // backfill runs one backfill step through Options.Backfiller.
 func (a *run) backfill(ctx context.Context, i int, s planner.Step) error {
+	_, cols := BackfillColumns(s)
+	req := BackfillRequest{Model: s.Model, Columns: cols, RunID: a.p.ID, Stop: a.opts.Stop}
+	return a.pagedStep(ctx, i, s, "records", "backfill", func(ctx context.Context, progress func(BackfillProgress)) (int64, int64, error) {
+		req.Progress = progress
+		res, err := a.opts.Backfiller.Backfill(ctx, req)
+		return res.Checked, res.Written, err
+	})
+}
+
+// pagedStep runs a step that copies records page by page (a backfill or
+// a fill_kv) through fill, which reports what it read (checked) and
+// wrote: its cost, an interruption that keeps its progress, its failure
+// as a StepError labelled label, or its records in the history and the
+// report. unit names what checked counts in the interruption message.
+func (a *run) pagedStep(ctx context.Context, i int, s planner.Step, unit, label string,
+	fill func(ctx context.Context, progress func(BackfillProgress)) (checked, written int64, err error)) error {
 	if err := a.before(i, s); err != nil {
 		return err
 	}
-	_, cols := BackfillColumns(s)
-	req := BackfillRequest{Model: s.Model, Columns: cols, RunID: a.p.ID, Stop: a.opts.Stop}
+	var progress func(BackfillProgress)
 	if a.opts.BackfillProgress != nil {
-		req.Progress = func(p BackfillProgress) { a.opts.BackfillProgress(i, s, p) }
+		progress = func(p BackfillProgress) { a.opts.BackfillProgress(i, s, p) }
 	}
-	var res BackfillResult
+	var checked, written int64
 	cost, err := stepCost(ctx, func(ctx context.Context) error {
 		var err error
-		res, err = a.opts.Backfiller.Backfill(ctx, req)
+		checked, written, err = fill(ctx, progress)
 		return err
 	})
 	a.report.Steps[i].Cost = &cost
 	if errors.Is(err, ErrInterrupted) {
-		return fmt.Errorf("%w during step %d (%s) after %s records, its progress kept (the next apply resumes it): %d of %d steps applied",
-			ErrInterrupted, i+1, s.Summary(), groupDigits(res.Checked), a.done, a.total)
+		return fmt.Errorf("%w during step %d (%s) after %s %s, its progress kept (the next apply resumes it): %d of %d steps applied",
+			ErrInterrupted, i+1, s.Summary(), groupDigits(checked), unit, a.done, a.total)
 	}
 	if err != nil {
-		return &StepError{Index: i, Step: s, Err: fmt.Errorf("backfill: %w", err)}
+		return &StepError{Index: i, Step: s, Err: fmt.Errorf("%s: %w", label, err)}
 	}
-	n := int(res.Written)
+	n := int(written)
 	if i < len(a.rec.Steps) {
 		a.rec.Steps[i].Records = &n
 	}

@@ -2,7 +2,6 @@ package applier
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/dmplan/dmplan/planner"
@@ -57,33 +56,10 @@ func (a *run) markFills(ctx context.Context) error {
 
 // fillKV runs one FillKV step through Options.KVFiller.
 func (a *run) fillKV(ctx context.Context, i int, s planner.Step) error {
-	if err := a.before(i, s); err != nil {
-		return err
-	}
 	req := FillKVRequest{Model: s.Model, Table: s.Target, RunID: a.p.ID, Stop: a.opts.Stop}
-	if a.opts.BackfillProgress != nil {
-		req.Progress = func(p BackfillProgress) { a.opts.BackfillProgress(i, s, p) }
-	}
-	var res FillKVResult
-	cost, err := stepCost(ctx, func(ctx context.Context) error {
-		var err error
-		res, err = a.opts.KVFiller.FillKV(ctx, req)
-		return err
+	return a.pagedStep(ctx, i, s, "rows", "fill kv", func(ctx context.Context, progress func(BackfillProgress)) (int64, int64, error) {
+		req.Progress = progress
+		res, err := a.opts.KVFiller.FillKV(ctx, req)
+		return res.Checked, res.Written, err
 	})
-	a.report.Steps[i].Cost = &cost
-	if errors.Is(err, ErrInterrupted) {
-		return fmt.Errorf("%w during step %d (%s) after %s rows, its progress kept (the next apply resumes it): %d of %d steps applied",
-			ErrInterrupted, i+1, s.Summary(), groupDigits(res.Checked), a.done, a.total)
-	}
-	if err != nil {
-		return &StepError{Index: i, Step: s, Err: fmt.Errorf("fill kv: %w", err)}
-	}
-	n := int(res.Written)
-	if i < len(a.rec.Steps) {
-		a.rec.Steps[i].Records = &n
-	}
-	a.report.applied(i, s, 0)
-	a.report.Steps[i].Records = n
-	a.progressRecords(i, s, n)
-	return nil
 }

@@ -262,13 +262,19 @@ func Backfiller(ds *runtime.Datastore) applier.Backfiller { return backfiller{ds
 
 type backfiller struct{ ds *runtime.Datastore }
 
-func (b backfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
-	opts := BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, Stop: req.Stop}
-	if req.Progress != nil {
-		opts.Progress = func(p Progress) {
-			req.Progress(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})
-		}
+// applierProgress passes a page's Progress on to the applier's callback
+// (nil when there is none).
+func applierProgress(fn func(applier.BackfillProgress)) func(Progress) {
+	if fn == nil {
+		return nil
 	}
+	return func(p Progress) {
+		fn(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})
+	}
+}
+
+func (b backfiller) Backfill(ctx context.Context, req applier.BackfillRequest) (applier.BackfillResult, error) {
+	opts := BackfillOptions{Model: req.Model, Columns: req.Columns, RunID: req.RunID, Stop: req.Stop, Progress: applierProgress(req.Progress)}
 	res, err := Backfill(ctx, b.ds, opts)
 	if res == nil {
 		return applier.BackfillResult{}, err

@@ -3,9 +3,11 @@ package operator
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dmplan/dmplan/applier"
 	"github.com/dmplan/dmplan/backend"
@@ -15,7 +17,7 @@ import (
 )
 
 // DefaultFillKVPage is how many rows FillKV copies per page.
-const DefaultFillKVPage = 500
+const DefaultFillKVPage = planner.FillKVPage
 
 // FillKVOptions say which model's rows to copy into KV.
 type FillKVOptions struct {
@@ -119,6 +121,10 @@ type filler struct {
 	before int64 // rows an interrupted earlier run checked
 	start  time.Time
 	total  int64
+	// firstBad and badErr are the first row that could not be an object
+	// and why.
+	firstBad string
+	badErr   error
 }
 
 func (f *filler) run(ctx context.Context) error {
@@ -179,6 +185,23 @@ func (f *filler) run(ctx context.Context) error {
 			return fmt.Errorf("%w after %d rows, progress kept (the next apply resumes it)", applier.ErrInterrupted, f.res.Checked)
 		}
 	}
+	if f.res.Bad > 0 {
+		// The copy is not done: the progress goes back to the start, so
+		// the next run (once the rows are fixed) checks every row again,
+		// keeping the objects this one put.
+		if f.opts.RunID != "" {
+			if _, err := f.ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave,
+				Args: []any{f.target, f.m.Model(), f.opts.RunID, "", f.before + f.res.Checked, int64(0)}}); err != nil {
+				return fmt.Errorf("record fill progress: %w", err)
+			}
+		}
+		rows, those := "1 row", "that row"
+		if f.res.Bad > 1 {
+			rows, those = fmt.Sprintf("%d rows", f.res.Bad), "those rows"
+		}
+		return fmt.Errorf("%w: %s of %s cannot be a KV object (id %s: %v); the other rows are copied. Change or delete %s (or keep the model D1-only) and apply again: the next run checks every row again and keeps the objects already copied",
+			ErrBadRows, rows, f.m.Spec().D1.Table, shortID(f.firstBad), f.badErr, those)
+	}
 	if f.opts.RunID != "" {
 		if _, err := f.ds.D1().Query(ctx, backend.Stmt{SQL: backfillSave,
 			Args: []any{f.target, f.m.Model(), f.opts.RunID, "", f.before + f.res.Checked, int64(1)}}); err != nil {
@@ -186,6 +209,23 @@ func (f *filler) run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// ErrBadRows: FillKV met rows that cannot be KV objects (a key or value
+// over KV's limits); it copied the others and left the fill unfinished.
+var ErrBadRows = errors.New("operator: rows that cannot be KV objects")
+
+// shortID is id cut to 32 bytes for a message (a key over KV's limit is
+// hundreds of bytes).
+func shortID(id string) string {
+	if len(id) <= 32 {
+		return id
+	}
+	cut := 32
+	for cut > 0 && !utf8.RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut] + "…"
 }
 
 // keyArg is the bound value of a page's last key: an integer for an
@@ -312,6 +352,9 @@ func (f *filler) page(ctx context.Context, rows [][]any) error {
 
 // bad reports a row that cannot be a KV object, without its values.
 func (f *filler) bad(ctx context.Context, id string, err error) {
+	if f.res.Bad == 0 {
+		f.firstBad, f.badErr = id, err
+	}
 	f.res.Bad++
 	f.ds.LogOp(ctx, "fill_kv.row", f.m.Model(), id, time.Now(), "skipped", err)
 }
@@ -330,12 +373,7 @@ func (k kvFiller) MarkFill(ctx context.Context, req applier.FillKVRequest) error
 }
 
 func (k kvFiller) FillKV(ctx context.Context, req applier.FillKVRequest) (applier.FillKVResult, error) {
-	opts := FillKVOptions{Model: req.Model, RunID: req.RunID, Stop: req.Stop}
-	if req.Progress != nil {
-		opts.Progress = func(p Progress) {
-			req.Progress(applier.BackfillProgress{Done: p.Done, Total: p.Total, Written: p.Written, Rate: p.Rate, ETA: p.ETA})
-		}
-	}
+	opts := FillKVOptions{Model: req.Model, RunID: req.RunID, Stop: req.Stop, Progress: applierProgress(req.Progress)}
 	res, err := FillKV(ctx, k.ds, opts)
 	if res == nil {
 		return applier.FillKVResult{}, err

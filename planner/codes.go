@@ -137,6 +137,9 @@ const (
 	// model has fields that are not columns: its rows are not whole
 	// records (see fillkv.go).
 	NoteNoFillKV = "DM225"
+	// NoteStaleKVSide: a D1-only model whose earlier KV side's namespace
+	// still exists: left alone, its objects go stale (see fillkv.go).
+	NoteStaleKVSide = "DM226"
 )
 
 // Codes of the fleet (a database per tenant): DM140–DM149, notes

@@ -51,5 +51,6 @@
 // from a KV namespace the plan creates, DM211 a virtual table and its
 // shadow tables, DM212 a generated column, DM213 SQL of a managed table no
 // attribute declares (ON CONFLICT, deferred foreign keys, STORED, ...),
-// DM225 no fill_kv of a table whose model has fields that are not columns.
+// DM225 no fill_kv of a table whose model has fields that are not columns,
+// DM226 the namespace of a D1-only model's earlier KV side, left alone.
 package planner

@@ -62,9 +62,10 @@ func (d *differ) estimate(steps []Step, paid bool) {
 		case FillKV:
 			// Reads every row once (and again the rows of a page to
 			// check none changed while it was copied); writes only its
-			// progress records in D1.
+			// progress records in D1: one a page, and a few more (start,
+			// finish).
 			n, ok := d.rowBound(s.Target)
-			slack := n/10 + 10
+			slack := (n+FillKVPage-1)/FillKVPage + 10
 			e = &RowEstimate{Read: 2*n + slack, Written: slack, Unknown: !ok}
 		case CreateIndex:
 			table := d.indexTable(s)

@@ -12,6 +12,10 @@ import (
 // ("table.cols") never does.
 const FillKVPrefix = "fill_kv:"
 
+// FillKVPage is how many rows a FillKV step copies per page (one
+// progress record each); operator.DefaultFillKVPage.
+const FillKVPage = 500
+
 // FillKVProgressTarget is the progress target of the FillKV step of table.
 func FillKVProgressTarget(table string) string { return FillKVPrefix + table }
 
@@ -66,6 +70,7 @@ func (d *differ) fillKVs(pending []PendingBackfill) {
 			Safe: true,
 		})
 	}
+	d.staleKVSides()
 	for _, p := range pending {
 		table, ok := strings.CutPrefix(p.Target, FillKVPrefix)
 		if !ok || planned[table] || !d.targeted(p.Model) || d.byName[strings.ToLower(table)] == nil {
@@ -96,4 +101,34 @@ func kvOnlyFields(m *hclspec.Model) []string {
 		}
 	}
 	return names
+}
+
+// staleKVSides notes each D1-only model whose earlier KV side's namespace
+// (the default one, named after the model) still exists and no model
+// uses: its objects are no longer written, and a KV side added back later
+// would find the namespace, so no fill_kv copies the rows again.
+func (d *differ) staleKVSides() {
+	used := map[string]bool{}
+	for _, m := range d.spec.Models {
+		if m != nil && m.KV.Namespace != "" {
+			used[d.spec.NamespaceTitle(d.env, m.KV.Namespace)] = true
+		}
+	}
+	live := map[string]bool{}
+	for _, n := range d.live.Namespaces {
+		if n != nil {
+			live[n.Title] = true
+		}
+	}
+	for _, m := range d.models() {
+		if m == nil || !m.D1Only() || !d.targeted(m.Name) {
+			continue
+		}
+		title := d.spec.NamespaceTitle(d.env, m.Name)
+		if !live[title] || used[title] {
+			continue
+		}
+		d.note(NoteStaleKVSide, title, fmt.Sprintf("model %s is D1-only, but KV namespace %s of its earlier KV side still exists: dmplan leaves it alone, and its objects are no longer written, so they go stale. Delete the namespace before giving %s a KV side again: the plan then creates it and copies every row; kept, no copy is planned and the runtime would read the stale objects",
+			m.Name, title, m.Name))
+	}
 }

@@ -108,3 +108,99 @@ func TestDiffFillKV(t *testing.T) {
 		})
 	}
 }
+
+// TestFillKVEstimate: a fill reads every row twice and writes only its
+// progress records (one a page of FillKVPage rows), so copying a table of
+// a million rows is not said to pass the Free plan's 100,000 rows written
+// a day.
+func TestFillKVEstimate(t *testing.T) {
+	docs := newModel("DOC", "docs", "doc_id", "DOCS", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+	spec := &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{docs}}
+	tests := []struct {
+		rows               int64
+		minRead, maxRead   int64
+		minWrite, maxWrite int64
+	}{
+		{rows: 934, minRead: 1868, maxRead: 1900, minWrite: 2, maxWrite: 20},
+		{rows: 1234, minRead: 2481, maxRead: 2481, minWrite: 13, maxWrite: 13}, // README's example
+		{rows: 100_000, minRead: 200_000, maxRead: 201_000, minWrite: 202, maxWrite: 250},
+		{rows: 1_000_000, minRead: 2_000_000, maxRead: 2_010_000, minWrite: 2_002, maxWrite: 2_100},
+	}
+	for _, tc := range tests {
+		live := Desired(spec, "local")
+		live.Namespaces = nil
+		tb := live.Table("docs")
+		tb.HasRows, tb.Rows = true, tc.rows
+		p := Diff(spec, "local", live, WithFillKV())
+		var est *RowEstimate
+		for _, s := range p.Steps {
+			if s.Action == FillKV {
+				est = s.Rows
+			}
+		}
+		if est == nil {
+			t.Fatalf("%d rows: no fill_kv estimate in %+v", tc.rows, p.Steps)
+		}
+		if est.Read < tc.minRead || est.Read > tc.maxRead || est.Written < tc.minWrite || est.Written > tc.maxWrite {
+			t.Errorf("%d rows: estimate read %d written %d, want read %d..%d, written %d..%d",
+				tc.rows, est.Read, est.Written, tc.minRead, tc.maxRead, tc.minWrite, tc.maxWrite)
+		}
+		for _, n := range p.Notes {
+			if n.Code == NoteFreeQuota {
+				t.Errorf("%d rows: %s", tc.rows, n.Message)
+			}
+		}
+	}
+}
+
+// TestD1OnlyModelKeepsOldNamespace: a model that had a KV side and is
+// D1-only again leaves its namespace alone, and the plan says its objects
+// go stale (and what to do before a KV side comes back) instead of a
+// silent "No changes".
+func TestD1OnlyModelKeepsOldNamespace(t *testing.T) {
+	kvSide := func() *hclspec.Spec {
+		m := newModel("DOC", "docs", "doc_id", "DOC", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+		return &hclspec.Spec{Project: hclspec.Project{Name: "p"}, Models: []*hclspec.Model{m}}
+	}
+	d1Only := func() *hclspec.Spec {
+		s := kvSide()
+		s.Models[0].Storage, s.Models[0].KV = hclspec.StorageD1, hclspec.KV{}
+		return s
+	}
+	sharing := func() *hclspec.Spec {
+		s := d1Only()
+		other := newModel("NOTE", "notes", "note_id", "DOC", []*hclspec.Field{fld("title", hclspec.String)}, []string{"title"})
+		s.Models = append(s.Models, other)
+		return s
+	}
+	tests := []struct {
+		name   string
+		spec   func() *hclspec.Spec
+		liveNS bool
+		note   string
+	}{
+		{name: "D1-only with its old namespace", spec: d1Only, liveNS: true,
+			note: "model DOC is D1-only, but KV namespace p-local-DOC of its earlier KV side still exists: dmplan leaves it alone, and its objects are no longer written, so they go stale. Delete the namespace before giving DOC a KV side again: the plan then creates it and copies every row; kept, no copy is planned and the runtime would read the stale objects"},
+		{name: "D1-only, no namespace", spec: d1Only},
+		{name: "KV side", spec: kvSide, liveNS: true},
+		{name: "namespace used by another model", spec: sharing, liveNS: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			live := Desired(kvSide(), "local")
+			if !tc.liveNS {
+				live.Namespaces = nil
+			}
+			p := Diff(tc.spec(), "local", live, WithFillKV())
+			note := ""
+			for _, n := range p.Notes {
+				if n.Code == NoteStaleKVSide {
+					note = n.Message
+				}
+			}
+			if note != tc.note {
+				t.Errorf("note %q\nwant %q", note, tc.note)
+			}
+		})
+	}
+}

@@ -265,10 +265,21 @@ func (m *model) colValue(i int, v any) (any, error) {
 	}
 	if s, ok := cv.(string); ok {
 		if ts, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			if m.sqlDate[i] && ts.UTC().Equal(ts.UTC().Truncate(24*time.Hour)) {
+				// A DATE column holds a day as CURRENT_DATE writes it.
+				return ts.UTC().Format("2006-01-02"), nil
+			}
 			return sqliteTime(ts), nil
 		}
 	}
 	return cv, nil
+}
+
+// sqlDateType reports whether a declared SQL type names a date without a
+// time (DATE, not DATETIME or TIMESTAMP).
+func sqlDateType(t string) bool {
+	u := strings.ToUpper(t)
+	return strings.Contains(u, "DATE") && !strings.Contains(u, "TIME")
 }
 
 // sqlTimeType reports whether a timestamp field's declared SQL type makes
@@ -595,7 +606,8 @@ func (d sqlDefault) value(now time.Time) any {
 		}
 		return sqliteTime(now.Truncate(time.Second))
 	case "date":
-		return now.Format("2006-01-02")
+		// A timestamp field reads SQLite's bare date as its midnight.
+		return fromColumn(d.field.Type, now.Format("2006-01-02"))
 	case "time":
 		return now.Format("15:04:05")
 	}

@@ -654,3 +654,256 @@ func TestD1OnlyRequiredIsNotNull(t *testing.T) {
 		t.Fatalf("create without email: %v, want ErrInvalid", err)
 	}
 }
+
+// TestD1OnlyQueryDatetime: a DATETIME column holds SQLite's date text, so
+// a query's timestamp value (as records read it) is compared in that form:
+// equality finds the record, a range keeps the rows it should, and cursor
+// pages ordered by the column visit every row once and end.
+func TestD1OnlyQueryDatetime(t *testing.T) {
+	for name, open := range d1OnlyBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			be := open(t)
+			ds, _ := openD1Only(t, be)
+			sys := ds.System()
+			times := []string{"2026-03-01T10:00:00Z", "2026-03-01T10:00:00Z", "2026-03-02T09:30:00.250Z", "2026-03-03T00:00:00Z"}
+			for i, ts := range times {
+				if _, err := sys.Create(ctx, "USER", map[string]any{"email": fmt.Sprint("u", i), "created_at": ts}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Another writer's rows, in SQLite's own text.
+			for i, ts := range []string{"2026-03-01 10:00:00", "2026-03-02 12:00:00"} {
+				if _, err := be.D1().Query(ctx, backend.Stmt{SQL: "INSERT INTO users (email, created_at) VALUES (?, ?)",
+					Args: []any{fmt.Sprint("w", i), ts}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := sys.Get(ctx, "USER", "1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				name string
+				q    *runtime.Query
+				want int
+			}{
+				{"equal to a value read", sys.Query("USER").Where("created_at", r.Get("created_at")), 3},
+				{"equal, RFC 3339 with offset", sys.Query("USER").Where("created_at", "2026-03-01T11:00:00+01:00"), 3},
+				{"in", sys.Query("USER").WhereIn("created_at", "2026-03-01T10:00:00.000Z", "2026-03-03T00:00:00.000Z"), 4},
+				{"at or after", sys.Query("USER").WhereOp("created_at", ">=", "2026-03-02T09:30:00.250Z"), 3},
+				{"after", sys.Query("USER").WhereOp("created_at", ">", "2026-03-01T10:00:00.000Z"), 3},
+				{"before", sys.Query("USER").WhereOp("created_at", "<", "2026-03-02T12:00:00Z"), 4},
+			}
+			for _, tc := range tests {
+				res, err := tc.q.List(ctx)
+				if err != nil {
+					t.Fatalf("%s: %v", tc.name, err)
+				}
+				if len(res.Data) != tc.want {
+					t.Errorf("%s: %d rows, want %d (%s)", tc.name, len(res.Data), tc.want, fmt.Sprint(tc.q.SQL()))
+				}
+			}
+			for _, dir := range []runtime.Direction{runtime.Asc, runtime.Desc} {
+				seen := map[any]bool{}
+				cursor := ""
+				for pages := 0; ; pages++ {
+					if pages > 6 {
+						t.Fatalf("order %v: cursor pages never end (seen %v)", dir, seen)
+					}
+					res, err := sys.Query("USER").OrderBy("created_at", dir).Limit(2).After(cursor).List(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, d := range res.Data {
+						if seen[d["id"]] {
+							t.Fatalf("order %v: row %v on two pages", dir, d["id"])
+						}
+						seen[d["id"]] = true
+					}
+					if cursor = res.Pagination.NextCursor; cursor == "" {
+						break
+					}
+				}
+				if len(seen) != 6 {
+					t.Errorf("order %v: %d rows paged, want 6", dir, len(seen))
+				}
+			}
+		})
+	}
+}
+
+// TestD1OnlyMissingKeyReportedOnce: a create without a part of its key
+// (composite) or without an integer key D1 cannot assign lists each
+// missing key field once, with the reason.
+func TestD1OnlyMissingKeyReportedOnce(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ds, _ := openD1Only(t, store)
+	tests := []struct {
+		model string
+		data  map[string]any
+		want  []string
+	}{
+		{"MEMBERSHIP", map[string]any{"org_id": 1}, []string{"user_id"}},
+		{"MEMBERSHIP", map[string]any{"role": "x"}, []string{"org_id", "user_id"}},
+	}
+	for _, tc := range tests {
+		_, err := ds.System().Create(ctx, tc.model, tc.data)
+		var ve *runtime.ValidationError
+		if !errors.As(err, &ve) {
+			t.Fatalf("%s %v: %v, want a ValidationError", tc.model, tc.data, err)
+		}
+		var got []string
+		for _, fe := range ve.Fields {
+			got = append(got, fe.Field)
+			if !strings.Contains(fe.Message, "primary key") {
+				t.Errorf("%s: %s: %q does not say it is part of the key", tc.model, fe.Field, fe.Message)
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s %v: fields %v, want %v (%v)", tc.model, tc.data, got, tc.want, err)
+		}
+	} // In a batch each record's missing parts are listed once too.
+	_, err = ds.System().CreateMany(ctx, "MEMBERSHIP", []map[string]any{{"org_id": 1}, {"user_id": 2}, {"org_id": 3, "user_id": 3}})
+	var ve *runtime.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("CreateMany: %v, want a ValidationError", err)
+	}
+	var got []string
+	for _, fe := range ve.Fields {
+		got = append(got, fmt.Sprint(fe.Index, ":", fe.Field))
+	}
+	if want := "[0:user_id 1:org_id]"; fmt.Sprint(got) != want {
+		t.Errorf("CreateMany: fields %v, want %s", got, want)
+	}
+}
+
+// TestD1OnlyConflictNamesNewRecord: a create whose key D1 would assign
+// has no id when D1 refuses it; the error says it was a new record
+// rather than printing an empty id.
+func TestD1OnlyConflictNamesNewRecord(t *testing.T) {
+	ctx := context.Background()
+	store, err := local.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ds, _ := openD1Only(t, store)
+	sys := ds.System()
+	if _, err := sys.Create(ctx, "USER", map[string]any{"email": "a@x.io"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		run  func() error
+		want string
+	}{
+		{"create", func() error {
+			_, err := sys.Create(ctx, "USER", map[string]any{"email": "a@x.io"})
+			return err
+		}, "save USER (new record): runtime: conflict: D1 refused the write (UNIQUE constraint failed: users.email)"},
+		{"create many", func() error {
+			_, err := sys.CreateMany(ctx, "USER", []map[string]any{{"email": "b@x.io"}, {"email": "a@x.io"}})
+			return err
+		}, "save USER (2 new records): runtime: conflict: D1 refused the write (UNIQUE constraint failed: users.email)"},
+	}
+	for _, tc := range tests {
+		err := tc.run()
+		var ce *runtime.ConstraintError
+		if !errors.As(err, &ce) {
+			t.Fatalf("%s: %v, want a ConstraintError", tc.name, err)
+		}
+		if !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%s: %q\nwant it to start %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// ticketsHCL is a table with date defaults, given a KV side.
+const ticketsHCL = `
+project "adopt" {}
+
+model "TICKET" {
+  primary_key = "id"
+  options {
+    timestamps    = false
+    soft_delete   = false
+    user_tracking = false
+    auth          = false
+  }
+  field "id" { type = integer }
+  field "day" {
+    type        = timestamp
+    sql_type    = "DATE"
+    sql_default = "CURRENT_DATE"
+  }
+  field "due" {
+    type        = timestamp
+    sql_type    = "TIMESTAMP"
+    sql_default = "(datetime('now', '+1 day'))"
+  }
+  kv { key_pattern = "ticket:{id}" }
+  d1 {
+    table       = "tickets"
+    sync_fields = ["day", "due"]
+  }
+}
+`
+
+// TestSQLDefaultDatesWithKVSide: on a model with a KV side the runtime
+// evaluates a date sql_default before the write: CURRENT_DATE gives
+// today's midnight as a timestamp (not text validation refuses), the DATE
+// column holds SQLite's bare date as CURRENT_DATE writes it, and a query
+// with the value read back finds the row.
+func TestSQLDefaultDatesWithKVSide(t *testing.T) {
+	for name, open := range d1OnlyBackends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			spec, diags := hclspec.LoadSources("adopt", map[string][]byte{"t.dm.hcl": []byte(ticketsHCL)})
+			if diags.HasErrors() {
+				t.Fatal(diags.Error())
+			}
+			be := open(t)
+			if _, err := be.D1().Query(ctx, backend.Stmt{SQL: `CREATE TABLE tickets (id INTEGER PRIMARY KEY,
+				day DATE DEFAULT CURRENT_DATE, due TIMESTAMP DEFAULT (datetime('now', '+1 day')))`}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := be.KV().CreateNamespace(ctx, spec.NamespaceTitle("local", "TICKET")); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := runtime.Open(ctx, spec, be, runtime.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sys := ds.System()
+			r, err := sys.Create(ctx, "TICKET", map[string]any{"id": 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			day, _ := r.Get("day").(string)
+			if !strings.HasSuffix(day, "T00:00:00.000Z") {
+				t.Errorf("day = %v, want today's midnight", r.Get("day"))
+			}
+			if due, _ := r.Get("due").(string); len(due) != len("2006-01-02T15:04:05.000Z") || due <= day {
+				t.Errorf("due = %v, want a timestamp after %s", r.Get("due"), day)
+			}
+			res, err := be.D1().Query(ctx, backend.Stmt{SQL: "SELECT day = date('now'), length(day) FROM tickets WHERE id = 1"})
+			if err != nil || len(res.Rows) != 1 || fmt.Sprint(res.Rows[0]) != "[1 10]" {
+				t.Errorf("D1 day column: %v %v, want today's bare date", res, err)
+			}
+			got, err := sys.Get(ctx, "TICKET", "1")
+			if err != nil || got.Get("day") != day {
+				t.Errorf("get: %v %v", got, err)
+			}
+			list, err := sys.Query("TICKET").Where("day", day).List(ctx)
+			if err != nil || len(list.Data) != 1 {
+				t.Errorf("where day = %s: %v %v", day, list, err)
+			}
+		})
+	}
+}

@@ -113,6 +113,18 @@ func (e *ValidationError) add(index int, field, code, msg string) {
 	e.Fields = append(e.Fields, FieldError{Index: index, Field: field, Code: code, Message: msg})
 }
 
+// has reports whether the record at index already has an error of code
+// for field (a missing key part is reported once, with its reason). A
+// record's errors are added together, last, so only they are looked at.
+func (e *ValidationError) has(index int, field, code string) bool {
+	for i := len(e.Fields) - 1; i >= 0 && e.Fields[i].Index == index; i-- {
+		if fe := e.Fields[i]; fe.Field == field && fe.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
 // PartialWriteError reports records whose KV objects were written but whose
 // D1 rows were not. errors.Is(err, ErrPartialWrite) is true, and Unwrap
 // also yields the D1 error.
@@ -146,8 +158,10 @@ func (e *PartialWriteError) Unwrap() []error { return []error{ErrPartialWrite, e
 // so nothing was written. errors.Is(err, ErrConflict) and errors.Is(err,
 // backend.ErrConstraint) are true. It never holds a field value.
 type ConstraintError struct {
-	Op         string // save, delete, restore
-	Model      string
+	Op    string // save, delete, restore
+	Model string
+	// IDs are the records' ids; "" for a new record whose key D1 would
+	// have assigned (an INTEGER PRIMARY KEY of a D1-only model).
 	IDs        []string
 	Constraint string // "UNIQUE constraint failed: projects.slug"
 	// Fields are the model's fields the refused constraint covers, when
@@ -160,11 +174,25 @@ type ConstraintError struct {
 }
 
 func (e *ConstraintError) Error() string {
-	ids := e.IDs
+	var ids []string
+	fresh := 0
+	for _, id := range e.IDs {
+		if id == "" {
+			fresh++
+			continue
+		}
+		ids = append(ids, id)
+	}
 	more := ""
 	if len(ids) > 5 {
 		more = fmt.Sprintf(" and %d more", len(ids)-5)
 		ids = ids[:5]
+	}
+	switch {
+	case fresh == 1:
+		more += " (new record)"
+	case fresh > 1:
+		more += fmt.Sprintf(" (%d new records)", fresh)
 	}
 	taken := ""
 	if len(e.Fields) > 0 && strings.HasPrefix(e.Constraint, "UNIQUE") {
@@ -172,7 +200,7 @@ func (e *ConstraintError) Error() string {
 	}
 	if e.d1only {
 		return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; nothing was written",
-			e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)
+			e.Op, e.Model, strings.TrimSpace(strings.Join(ids, ", ")+more), e.Constraint, taken)
 	}
 	return fmt.Sprintf("%s %s %s: runtime: conflict: D1 refused the write (%s)%s; KV was put back, nothing was written",
 		e.Op, e.Model, strings.Join(ids, ", ")+more, e.Constraint, taken)

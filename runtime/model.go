@@ -76,7 +76,10 @@ type model struct {
 	autoKey bool     // D1 assigns the key of a create without one (INTEGER PRIMARY KEY)
 	// sqlTime marks the timestamp columns declared with an SQL type of
 	// their own (DATETIME, TIMESTAMP): they hold SQLite's text form.
-	sqlTime  []bool
+	sqlTime []bool
+	// sqlDate marks those declared DATE (no TIME): a midnight is stored
+	// as the bare date, as CURRENT_DATE writes it.
+	sqlDate  []bool
 	blobs    []string // blob fields, base64 text in KV objects
 	keyWhere string   // "t"."a" = ? AND ... over pks, unqualified
 	// sqlDefaults are the fields with an sql_default, on a model with a
@@ -194,15 +197,29 @@ func compileModel(m *hclspec.Model) (*model, error) {
 	holders := make([]string, len(c.cols))
 	var set []string
 	c.sqlTime = make([]bool, len(c.cols))
+	c.sqlDate = make([]bool, len(c.cols))
 	for i, f := range c.cols {
 		quoted[i] = backend.QuoteIdent(f.Name)
 		holders[i] = "?"
 		c.sqlTime[i] = f.Type == hclspec.Timestamp && sqlTimeType(f.SQL.Type)
+		c.sqlDate[i] = c.sqlTime[i] && sqlDateType(f.SQL.Type)
 		if !slices.Contains(c.pks, f.Name) {
 			set = append(set, quoted[i]+" = excluded."+quoted[i])
 		}
 	}
-	c.selectCols = "t." + strings.Join(quoted, ", t.")
+	sel := make([]string, len(c.cols))
+	for i, f := range c.cols {
+		sel[i] = "t." + quoted[i]
+		if sqlTimeType(f.SQL.Type) {
+			// A column declared DATE, DATETIME or TIMESTAMP is read
+			// through a no-op expression: it has no declared type then,
+			// so a driver (the local backend's) returns the stored text
+			// as D1 does instead of a parsed time, and cursors and
+			// query values compare with the column's own text.
+			sel[i] = "+" + sel[i] + " AS " + quoted[i]
+		}
+	}
+	c.selectCols = strings.Join(sel, ", ")
 	c.from = " FROM " + c.table + " AS t"
 	c.pageCols = "p." + strings.Join(quoted, ", p.")
 	c.pkQuoted = quoted[0]

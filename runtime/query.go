@@ -144,7 +144,9 @@ func (q *Query) value(field string, v any) (string, any, bool) {
 		q.fail(fmt.Errorf("%w: query %s.%s: an array or object value cannot be compared with the column's JSON text; compare a scalar, or filter the rows in Go", ErrInvalid, q.m.name, field))
 		return "", nil, false
 	}
-	cv, err := toColumn(f.Type, nv)
+	// The value as the column holds it: a timestamp in a DATETIME column
+	// is SQLite's date text, as the runtime and CURRENT_TIMESTAMP write it.
+	cv, err := q.m.colValue(q.m.colIdx[f.Name], nv)
 	if err != nil {
 		q.fail(fmt.Errorf("%w: query %s.%s: %v", ErrInvalid, q.m.name, field, err))
 		return "", nil, false

@@ -42,7 +42,7 @@ func checkFields(m *model, data, orig map[string]any, index int, ve *ValidationE
 		if v == nil {
 			// On a create (no orig) D1 fills a column with an SQL
 			// default and the rowid key.
-			if f.Required && (orig != nil || !m.dbFills(f)) {
+			if f.Required && (orig != nil || !m.dbFills(f)) && !ve.has(index, f.Name, CodeRequired) {
 				ve.add(index, f.Name, CodeRequired, "is required")
 			}
 			continue

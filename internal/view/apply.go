@@ -237,9 +237,9 @@ func (v *ApplyHuman) Step(s planner.Step, o StepOutcome, err error) {
 			table, _, _ := strings.Cut(s.Target, ".")
 			label = "refilled " + table + " from KV"
 		}
-		label += " (" + plural(o.Records, "row", "rows") + " written)"
+		label += " (" + thousandsOf(int64(o.Records), "row", "rows") + " written)"
 	case planner.FillKV:
-		label = "filled KV from " + s.Target + " (" + plural(o.Records, "object", "objects") + " written)"
+		label = "filled KV from " + s.Target + " (" + thousandsOf(int64(o.Records), "object", "objects") + " written)"
 	}
 	v.printf("  %s %s\n", v.out.Action(s.Action).String(), label)
 }

@@ -27,3 +27,26 @@ func TestFillKVPlanText(t *testing.T) {
 		}
 	}
 }
+
+// TestFillKVAppliedStepGroupsDigits: the applied fill_kv and backfill
+// lines group the count's digits as every other count the apply prints.
+func TestFillKVAppliedStepGroupsDigits(t *testing.T) {
+	tests := []struct {
+		step planner.Step
+		n    int
+		want string
+	}{
+		{planner.Step{Action: planner.FillKV, Model: "USER", Target: "users"}, 153506, "filled KV from users (153,506 objects written)"},
+		{planner.Step{Action: planner.FillKV, Model: "USER", Target: "users"}, 1, "filled KV from users (1 object written)"},
+		{planner.Step{Action: planner.Backfill, Model: "USER", Target: "users.color"}, 29000, "(29,000 rows written)"},
+	}
+	for _, tc := range tests {
+		var out strings.Builder
+		v := NewApply(Human, Streams{Out: &out, Err: &out})
+		v.Applying(Target{}, &planner.Plan{Steps: []planner.Step{tc.step}})
+		v.Step(tc.step, StepOutcome{Records: tc.n}, nil)
+		if !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s %d: %q lacks %q", tc.step.Action, tc.n, out.String(), tc.want)
+		}
+	}
+}
