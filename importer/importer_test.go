@@ -19,7 +19,7 @@ func TestFieldType(t *testing.T) {
 		"REAL": hclspec.Number, "DOUBLE PRECISION": hclspec.Number, "FLOAT": hclspec.Number,
 		"NUMERIC": hclspec.Number, "DECIMAL(10,2)": hclspec.Number,
 		"BOOLEAN": hclspec.Boolean, "BOOL": hclspec.Boolean,
-		"DATETIME": hclspec.Timestamp, "DATE": hclspec.Timestamp, "TIMESTAMP": hclspec.Timestamp, "TIME": hclspec.Timestamp,
+		"DATETIME": hclspec.Timestamp, "DATE": hclspec.Timestamp, "TIMESTAMP": hclspec.Timestamp, "TIME": hclspec.String, "TIME(3)": hclspec.String, "TIMETZ": hclspec.String, "DATETIME2": hclspec.Timestamp,
 		"JSON": hclspec.JSON, "JSONB": hclspec.JSON,
 	} {
 		if got := fieldType(decl); got != want {

@@ -190,8 +190,12 @@ func fieldType(upper string) hclspec.FieldType {
 		return hclspec.Number
 	case strings.HasPrefix(upper, "BOOL"):
 		return hclspec.Boolean
-	case strings.HasPrefix(upper, "DATE"), strings.HasPrefix(upper, "TIME"):
+	case strings.HasPrefix(upper, "DATE"), strings.HasPrefix(upper, "TIMESTAMP"):
 		return hclspec.Timestamp
+	case strings.HasPrefix(upper, "TIME"):
+		// A time of day ('10:00:00') is no timestamp: the runtime
+		// would refuse to write one.
+		return hclspec.String
 	case strings.HasPrefix(upper, "JSON"):
 		return hclspec.JSON
 	case strings.Contains(upper, "BINARY"):
