@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/importer"
 	"github.com/dmplan/dmplan/internal/view"
@@ -84,6 +85,15 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 	t, ok := c.importTarget(a, &spec, v)
 	if !ok {
 		return exitError
+	}
+	// Import reads an existing database: a missing local file is a wrong
+	// directory or a database kept elsewhere, not an empty database.
+	if t.Backend == hclspec.BackendLocal {
+		path := filepath.Join(t.Path, local.D1File)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			v.Error(fmt.Errorf("%s does not exist: import reads an existing database (wrangler dev keeps its own under .wrangler/state: declare an environment with backend = \"wrangler\")", c.relPath(path)))
+			return exitError
+		}
 	}
 	// A local target is read without creating or changing its files
 	// (and reopened to record the baseline); a remote one is opened once.
