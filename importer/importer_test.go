@@ -153,3 +153,32 @@ func TestDeclareUnmodeled(t *testing.T) {
 		}
 	}
 }
+
+// The header offers the KV side only to a model that can have one: a
+// composite key, or a key that is neither string nor integer, keeps a
+// model D1-only (hclspec refuses the KV side).
+func TestHeaderKVSide(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cols  []*state.Column
+		offer bool
+		says  string
+	}{
+		{"text key", []*state.Column{{Name: "id", Type: "TEXT", PK: true, KeySeq: 1}}, true, `set storage = "d1+kv"`},
+		{"composite", []*state.Column{{Name: "org_id", Type: "TEXT", PK: true, KeySeq: 1}, {Name: "user_id", Type: "TEXT", PK: true, KeySeq: 2}}, false,
+			"# A D1-only model: its composite key (org_id, user_id) keeps it one, as a KV object has one id.\n"},
+		{"real key", []*state.Column{{Name: "at", Type: "REAL", PK: true, KeySeq: 1}}, false,
+			"# A D1-only model: its key at is a number, and a model with a KV side is keyed by a string or an integer.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, why := declare(&state.Table{Name: "t", Columns: tc.cols}, "CREATE TABLE t (...)")
+			if why != "" {
+				t.Fatal(why)
+			}
+			text := string(m.render(Options{Source: "test"}, nil))
+			if got := strings.Contains(text, `set storage = "d1+kv"`); got != tc.offer || !strings.Contains(text, tc.says) {
+				t.Errorf("header offers the KV side: %v, want %v; want it to say %q:\n%s", got, tc.offer, tc.says, text)
+			}
+		})
+	}
+}
