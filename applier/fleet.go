@@ -24,7 +24,10 @@ import (
 //  1. the lock table is created if missing and an expired lease removed;
 //  2. the database's apply lock is taken by a plain INSERT, which fails
 //     (and so undoes the whole batch) when another apply holds it;
-//  3. the history row is inserted as applied, with the rollout id and the
+//  3. the rows other applies left "running" in history are marked
+//     interrupted (the lock is held now, so none of them still runs: as
+//     the normal apply does when it starts), then this apply's row is
+//     inserted as applied, with the rollout id and the
 //     plan digest in plan_id ("<rollout>:<digest>"), the fingerprints
 //     before and after, the steps and the database's clock at the start;
 //  4. the steps' DDL runs;
@@ -66,6 +69,12 @@ type LeanOptions struct {
 	// ToolVersion and Actor are recorded in history.
 	ToolVersion string
 	Actor       string
+	// FingerprintBefore and FingerprintAfter, when set, are recorded in
+	// history instead of the plan's: a fleet's group plan is the plan of
+	// the group's first database, and each database records the
+	// fingerprints of its own schema.
+	FingerprintBefore string
+	FingerprintAfter  string
 	// Lease bounds the lock row's life should the batch's last statement
 	// never run (it always does: the batch is atomic); default DefaultLease.
 	Lease time.Duration
@@ -79,6 +88,10 @@ type LeanResult struct {
 	// StartedAt is the history row's start, the database's clock before
 	// the first DDL statement: the Time Travel restore point.
 	StartedAt string
+	// Interrupted lists the earlier applies the batch found still
+	// "running" in history (killed before recording their end); it marked
+	// them interrupted.
+	Interrupted []InterruptedApply
 }
 
 // IsLean reports whether ApplyLean can run the plan: it has executable
@@ -135,8 +148,12 @@ var (
   VALUES ('` + lockName + `', ?1, ?2, 'rollout', ` + nowSQL + `, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?3))`
 )
 
-// leanLockStmt is the index of the lock insert in the batch.
-const leanLockStmt = 2
+// leanLockStmt is the index of the lock insert in the batch,
+// leanRunningStmt that of the select of other applies' running rows.
+const (
+	leanLockStmt    = 2
+	leanRunningStmt = 4
+)
 
 // ApplyLean applies plan p to d1 in one request (see the comment above):
 // p must be IsLean. It returns an error wrapping ErrLeanLocked when
@@ -167,13 +184,27 @@ func ApplyLean(ctx context.Context, d1 backend.D1, p *planner.Plan, opts LeanOpt
 	if err != nil {
 		return nil, err
 	}
+	before, after := p.Fingerprint, p.FingerprintAfter
+	if opts.FingerprintBefore != "" {
+		before = opts.FingerprintBefore
+	}
+	if opts.FingerprintAfter != "" {
+		after = opts.FingerprintAfter
+	}
 	holder := uuid.NewString()
+	// Other applies' running rows: this apply's own row is inserted as
+	// applied, so the key (?1, ?2) matches none of them.
+	running := []any{planID, ""}
+	why := "the apply did not record its end (killed, or its last history write failed); found by rollout " +
+		opts.RolloutID + "'s apply of plan " + planID
 	sts := []backend.Stmt{
 		{SQL: lockDDL},
 		{SQL: lockClearExpired},
 		{SQL: lockInsert, Args: []any{holder, opts.Actor, fmt.Sprintf("+%d seconds", int(opts.Lease.Seconds()))}},
 		{SQL: historyDDL},
-		{SQL: leanInsert, Args: []any{planID, p.Fingerprint, p.FingerprintAfter, steps, counts, opts.ToolVersion, opts.Actor}},
+		{SQL: historyRunning, Args: running},
+		{SQL: historyInterrupt, Args: append(running[:2:2], why)},
+		{SQL: leanInsert, Args: []any{planID, before, after, steps, counts, opts.ToolVersion, opts.Actor}},
 	}
 	first := len(sts)
 	type at struct{ step, stmt int }
@@ -223,6 +254,15 @@ func ApplyLean(ctx context.Context, d1 backend.D1, p *planner.Plan, opts LeanOpt
 		return nil, fmt.Errorf("lean apply: %w", err)
 	}
 	out := &LeanResult{PlanID: planID, Steps: len(p.Steps)}
+	if len(res) > leanRunningStmt && res[leanRunningStmt] != nil {
+		for _, row := range res[leanRunningStmt].Rows {
+			if len(row) >= 4 {
+				out.Interrupted = append(out.Interrupted, InterruptedApply{
+					ID: asInt(row[0]), PlanID: asString(row[1]), Actor: asString(row[2]), StartedAt: asTime(row[3]),
+				})
+			}
+		}
+	}
 	if last := res[len(res)-1]; last != nil && len(last.Rows) == 1 && len(last.Rows[0]) == 1 {
 		out.StartedAt = asString(last.Rows[0][0])
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/planner"
@@ -201,4 +202,81 @@ func dropNamespaces(steps []planner.Step) []planner.Step {
 		}
 	}
 	return out
+}
+
+// TestApplyLeanInterruptsStale: the lean batch marks the history rows
+// other applies left running (killed before recording their end) as
+// interrupted, as the normal apply does when it starts, in the same
+// request; a batch refused by the lock marks nothing.
+func TestApplyLeanInterruptsStale(t *testing.T) {
+	ctx := context.Background()
+	spec := loadSpec(t, fleetHCL)
+	for _, locked := range []bool{false, true} {
+		t.Run(map[bool]string{false: "applied", true: "locked"}[locked], func(t *testing.T) {
+			s := openStore(t)
+			exec(t, s, historyDDL)
+			stale := &state.HistoryRecord{PlanID: "p-killed", Actor: "someone", Outcome: state.OutcomeRunning, FailedStep: -1,
+				StartedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+			ins, err := insertStmt(stale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			exec(t, s, ins.SQL, ins.Args...)
+			if locked {
+				l, err := AcquireLock(ctx, s.D1(), LockOptions{Who: "someone else"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Release(ctx)
+			}
+			live, err := backend.Inspect(ctx, s.D1(), s.KV())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := planner.Diff(spec, "local", live)
+			p.Steps = dropNamespaces(p.Steps)
+			d1 := &countingD1{D1: s.D1()}
+			res, err := ApplyLean(ctx, d1, p, LeanOptions{RolloutID: "r1", Actor: "ci"})
+			if n := d1.queries + d1.batches; n != 1 {
+				t.Errorf("requests = %d, want 1", n)
+			}
+			hist, herr := History(ctx, s.D1(), 0)
+			if herr != nil {
+				t.Fatal(herr)
+			}
+			var got *state.HistoryRecord
+			for i := range hist {
+				if hist[i].PlanID == "p-killed" {
+					got = &hist[i]
+				}
+			}
+			if got == nil {
+				t.Fatalf("the stale row is gone: %+v", hist)
+			}
+			if locked {
+				if !errors.Is(err, ErrLeanLocked) {
+					t.Fatalf("err = %v, want ErrLeanLocked", err)
+				}
+				if got.Outcome != state.OutcomeRunning {
+					t.Errorf("a refused batch marked the row %s", got.Outcome)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ApplyLean: %v", err)
+			}
+			if got.Outcome != state.OutcomeInterrupted || !strings.Contains(got.Error, "rollout r1") {
+				t.Errorf("stale row: outcome %s, error %q; want interrupted, found by rollout r1", got.Outcome, got.Error)
+			}
+			if len(res.Interrupted) != 1 || res.Interrupted[0].PlanID != "p-killed" || res.Interrupted[0].Actor != "someone" ||
+				!res.Interrupted[0].StartedAt.Equal(stale.StartedAt) {
+				t.Errorf("Interrupted = %+v, want the stale row", res.Interrupted)
+			}
+			for _, h := range hist {
+				if h.PlanID == res.PlanID && h.Outcome != state.OutcomeApplied {
+					t.Errorf("the lean apply's own row is %s", h.Outcome)
+				}
+			}
+		})
+	}
 }

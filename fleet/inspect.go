@@ -33,12 +33,18 @@ func DiffPlan(env string, opts ...planner.Option) PlanFunc {
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", db.Name, err)
 		}
+		// A column added with a CHECK and a default to a table with rows:
+		// one read (only then) tells whether a row fails it (DM124).
+		checkFails, err := applier.CheckViolations(ctx, be.D1(), planner.CheckProbes(spec, env, in.Live))
+		if err != nil {
+			return nil, fmt.Errorf("database %s: %w", db.Name, err)
+		}
 		stored, err := operator.StoredObjects(ctx, be.KV(), in.Live, planner.RefillPeeks(spec, env, in.Live))
 		if err != nil {
 			return nil, fmt.Errorf("database %s: %w", db.Name, err)
 		}
 		all := append([]planner.Option{planner.WithPendingBackfills(in.Pending),
-			planner.WithUniqueViolations(dups), planner.WithStoredObjects(stored)}, opts...)
+			planner.WithUniqueViolations(dups), planner.WithCheckViolations(checkFails), planner.WithStoredObjects(stored)}, opts...)
 		return planner.Diff(spec, env, in.Live, all...), nil
 	}
 }

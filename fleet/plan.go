@@ -37,7 +37,14 @@ type DatabasePlan struct {
 	// each group (the group's Plan): the others' are equal to it, so a
 	// plan over many databases holds a plan per group, not per database.
 	Plan *planner.Plan `json:"-"`
-	key  string
+	// Fingerprint and FingerprintAfter are the database's own plan's
+	// fingerprints of its live schema before and after the plan (kept
+	// when Plan is dropped): the databases of a group run the same steps
+	// from schemas that may differ where the plan does not look (an
+	// unmanaged table's columns), and each one's history records its own.
+	Fingerprint      string `json:"fingerprint,omitempty"`
+	FingerprintAfter string `json:"fingerprint_after,omitempty"`
+	key              string
 }
 
 // Result is a plan over a fleet.
@@ -129,6 +136,7 @@ func planDatabase(ctx context.Context, spec *hclspec.Spec, f *hclspec.Fleet, src
 		d.key = groupKey(d.Status, nil, db.Name)
 		return d
 	}
+	d.Fingerprint, d.FingerprintAfter = d.Plan.Fingerprint, d.Plan.FingerprintAfter
 	if f != nil && f.Jurisdiction != "" && !db.Missing && db.Jurisdiction != f.Jurisdiction {
 		d.Plan.Steps = append(d.Plan.Steps, jurisdictionStep(db, f.Jurisdiction))
 	}

@@ -39,6 +39,9 @@ func Resolve(ctx context.Context, f *hclspec.Fleet, base string, src Source) ([]
 			return nil, err
 		}
 	}
+	if fd, ok := src.(finder); ok && f.Prefix == "" && f.Pattern == "" && len(names) <= findLimit {
+		return resolveByName(ctx, f, names, fd)
+	}
 	live, err := src.List(ctx)
 	if err != nil {
 		return nil, err
@@ -56,6 +59,38 @@ func Resolve(ctx context.Context, f *hclspec.Fleet, base string, src Source) ([]
 	out := make([]Database, 0, len(names))
 	for _, n := range names {
 		d, ok := byName[n]
+		if !ok {
+			d = Database{Name: n, Missing: true}
+			if f.Create {
+				d.Create, d.Jurisdiction = true, f.Jurisdiction
+			}
+		}
+		out = append(out, d)
+	}
+	sortDatabases(out)
+	return out, nil
+}
+
+// finder is a Source that can look one database up by name in less than
+// a whole list (Cloudflare: the list API's name filter, one request,
+// where listing an account of a million databases is a thousand).
+type finder interface {
+	Find(ctx context.Context, name string) (Database, bool, error)
+}
+
+// findLimit is how many listed names Resolve looks up one by one rather
+// than listing the source: a few requests more than a small account's
+// list, far fewer than a large one's.
+const findLimit = 16
+
+// resolveByName is Resolve of a short names list, a look-up per name.
+func resolveByName(ctx context.Context, f *hclspec.Fleet, names []string, src finder) ([]Database, error) {
+	out := make([]Database, 0, len(names))
+	for _, n := range names {
+		d, ok, err := src.Find(ctx, n)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			d = Database{Name: n, Missing: true}
 			if f.Create {

@@ -38,7 +38,14 @@ const (
 	OutcomeFailed Outcome = "failed"
 	// OutcomeSkipped: the rollout stopped before reaching it.
 	OutcomeSkipped Outcome = "skipped"
+	// OutcomeMissing: the database is listed (names or file) but does not
+	// exist, and the databases block does not create it (create = true);
+	// nothing was sent to it. Like blocked, it is not a failure.
+	OutcomeMissing Outcome = "missing"
 )
+
+// missingReason is a missing database's reason.
+const missingReason = "the database does not exist (create = true in the databases block creates it)"
 
 // final reports whether a resume can trust the status without asking the
 // database again.
@@ -65,6 +72,9 @@ type RolloutResult struct {
 	// Resumed: the outcome comes from an earlier run of the rollout (its
 	// journal, or the database's history).
 	Resumed bool `json:"resumed,omitempty"`
+	// Interrupted is the number of earlier applies the lean apply found
+	// still "running" in the database's history and marked interrupted.
+	Interrupted int `json:"interrupted_applies,omitempty"`
 }
 
 // RolloutReport is a rollout's outcome.
@@ -91,7 +101,8 @@ func (r *RolloutReport) Counts() map[Outcome]int {
 	return out
 }
 
-// Complete reports whether every database ended done, current or blocked.
+// Complete reports whether every database ended done, current, blocked or
+// missing: nothing a re-run of the rollout could change.
 func (r *RolloutReport) Complete() bool {
 	for _, x := range r.Results {
 		if x.Status == OutcomeFailed || x.Status == OutcomeSkipped {
@@ -134,6 +145,12 @@ type RolloutOptions struct {
 	// of another kind, or a batch that fails for a reason other than
 	// duplicates or the lock sends the database down the inspecting path.
 	Planned func(db Database) *planner.Plan
+	// Fingerprints, when set, gives the database's own fingerprints before
+	// and after the Planned plan (DatabasePlan.Fingerprint and
+	// FingerprintAfter): a group's plan carries its first database's, and
+	// the history of every database records its own. Empty strings keep
+	// the plan's.
+	Fingerprints func(db Database) (before, after string)
 	// Canary is the number of databases of the first wave; CanaryPercent,
 	// when set, a share of the fleet instead (rounded up). With neither,
 	// there is no canary wave. A database of the canary wave where the
@@ -233,13 +250,21 @@ func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOption
 
 	rep := &RolloutReport{Rollout: opts.ID, Environment: opts.Environment, Started: opts.Now()}
 	// The lease lives in the first existing database by name: every
-	// rollout of the fleet picks the same one.
-	first := ms[0]
-	for _, db := range ms {
-		if !db.Missing {
-			first = db
-			break
+	// rollout of the fleet picks the same one. With none, in the first
+	// one to create (the rollout creates it then); a fleet of databases
+	// that neither exist nor are to be created has nothing to roll out.
+	first, ok := firstOpenable(ms)
+	if !ok {
+		for _, db := range ms {
+			rep.Results = append(rep.Results, RolloutResult{Database: db.Name, Status: OutcomeMissing, Reason: missingReason})
 		}
+		rep.Finished = opts.Now()
+		if opts.Journal != nil {
+			if err := opts.Journal.Finish(rep.Finished); err != nil {
+				return rep, err
+			}
+		}
+		return rep, nil
 	}
 	control, err := src.Open(ctx, first, false)
 	if err != nil {
@@ -298,6 +323,22 @@ func Rollout(ctx context.Context, src Source, dbs []Database, opts RolloutOption
 		return rep, fmt.Errorf("%w: %s", ErrStopped, rep.Stopped)
 	}
 	return rep, nil
+}
+
+// firstOpenable returns the first database of ms (sorted by name) that
+// exists, else the first to create.
+func firstOpenable(ms []Database) (Database, bool) {
+	for _, db := range ms {
+		if !db.Missing {
+			return db, true
+		}
+	}
+	for _, db := range ms {
+		if db.Create {
+			return db, true
+		}
+	}
+	return Database{}, false
 }
 
 func isCanary(opts RolloutOptions) bool { return opts.Canary > 0 || opts.CanaryPercent > 0 }
@@ -433,6 +474,10 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 			return prev
 		}
 	}
+	if db.Missing && !db.Create {
+		res.Status, res.Reason = OutcomeMissing, missingReason
+		return res
+	}
 	be, err := r.src.Open(ctx, db, false)
 	if err != nil {
 		return failed(res, "open", err)
@@ -450,10 +495,15 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 				res.Status = OutcomeCurrent
 				return res
 			case applier.IsLean(p):
-				lr, err := applier.ApplyLean(ctx, d1, p, r.opts.Lean)
+				lean := r.opts.Lean
+				if r.opts.Fingerprints != nil {
+					lean.FingerprintBefore, lean.FingerprintAfter = r.opts.Fingerprints(db)
+				}
+				lr, err := applier.ApplyLean(ctx, d1, p, lean)
 				switch {
 				case err == nil:
 					res.Status, res.PlanID, res.RestorePoint, res.Steps = OutcomeDone, lr.PlanID, lr.StartedAt, lr.Steps
+					res.Interrupted = len(lr.Interrupted)
 					return res
 				case errors.Is(err, applier.ErrUniqueDuplicates):
 					res.Status, res.Code, res.Reason = OutcomeBlocked, planner.CodeUniqueDuplicates, err.Error()
@@ -496,6 +546,7 @@ func (r *run) one(ctx context.Context, db Database, w int) RolloutResult {
 	switch {
 	case err == nil:
 		res.Status, res.PlanID, res.RestorePoint = OutcomeDone, lr.PlanID, lr.StartedAt
+		res.Interrupted = len(lr.Interrupted)
 		return res
 	case errors.Is(err, applier.ErrUniqueDuplicates):
 		res.Status, res.Code, res.Reason = OutcomeBlocked, planner.CodeUniqueDuplicates, err.Error()
@@ -571,17 +622,23 @@ type RolloutPlanFunc func(ctx context.Context, be backend.Backend, db Database, 
 // TenantPlan is the default RolloutPlanFunc: planner.Diff of the tenant's
 // view of spec with the pending backfills the inspection found and, when
 // the plan creates a table whose namespace exists, whether it holds the
-// model's objects (one KV request per such table). Unique indexes are not
+// model's objects (one KV request per such table), and, when it adds a
+// column with a CHECK and a default to a table with rows, whether a row
+// fails the CHECK (one D1 read, only then: DM124). Unique indexes are not
 // probed for duplicates: the lean apply's batch fails on them atomically,
 // and the database is reported blocked (DM112) at no extra request.
 func TenantPlan(spec *hclspec.Spec, env string, opts ...planner.Option) RolloutPlanFunc {
 	return func(ctx context.Context, be backend.Backend, db Database, in *operator.Inspection) (*planner.Plan, error) {
 		tspec := spec.Tenant(db.Name)
+		checkFails, err := applier.CheckViolations(ctx, be.D1(), planner.CheckProbes(tspec, env, in.Live))
+		if err != nil {
+			return nil, err
+		}
 		stored, err := operator.StoredObjects(ctx, be.KV(), in.Live, planner.RefillPeeks(tspec, env, in.Live))
 		if err != nil {
 			return nil, err
 		}
-		all := append([]planner.Option{planner.WithPendingBackfills(in.Pending), planner.WithStoredObjects(stored)}, opts...)
+		all := append([]planner.Option{planner.WithPendingBackfills(in.Pending), planner.WithCheckViolations(checkFails), planner.WithStoredObjects(stored)}, opts...)
 		return planner.Diff(tspec, env, in.Live, all...), nil
 	}
 }

@@ -273,6 +273,16 @@ func NewCloudflare(account *cloudflare.Store) *Cloudflare {
 	return &Cloudflare{Account: account, kv: &cachedKV{KV: account.KV()}}
 }
 
+// Find looks the database named name up with the list API's name filter
+// (one request): Resolve uses it for a short names list.
+func (c *Cloudflare) Find(ctx context.Context, name string) (Database, bool, error) {
+	d, ok, err := c.Account.FindDatabase(ctx, name)
+	if err != nil || !ok {
+		return Database{}, false, err
+	}
+	return Database{Name: d.Name, ID: d.ID, Jurisdiction: d.Jurisdiction}, true, nil
+}
+
 // List lists the account's D1 databases, every page.
 func (c *Cloudflare) List(ctx context.Context) ([]Database, error) {
 	dbs, err := c.Account.ListDatabases(ctx)
@@ -348,19 +358,12 @@ func (c *Cloudflare) create(ctx context.Context, db Database) (cloudflare.Databa
 func (c *Cloudflare) createOnce(ctx context.Context, db Database) (cloudflare.Database, error) {
 	d, err := c.Account.CreateDatabase(ctx, db.Name, db.Jurisdiction)
 	if err != nil {
-		all, lerr := c.Account.ListDatabases(ctx)
-		if lerr != nil {
+		// One request for that name, not the whole account's list.
+		l, found, lerr := c.Account.FindDatabase(ctx, db.Name)
+		if lerr != nil || !found {
 			return d, err
 		}
-		found := false
-		for _, l := range all {
-			if l.Name == db.Name {
-				d, found = l, true
-			}
-		}
-		if !found {
-			return d, err
-		}
+		d = l
 		if d.Jurisdiction != db.Jurisdiction {
 			return d, fmt.Errorf("%w; it exists now, in jurisdiction %q, not %q", err, d.Jurisdiction, db.Jurisdiction)
 		}

@@ -56,6 +56,41 @@ func (s *Store) ListDatabases(ctx context.Context) ([]Database, error) {
 	}
 }
 
+// FindDatabase returns the account's D1 database named name, asking the
+// list API for that name only (its name filter matches more than the
+// exact name, so pages are followed until it is found): one request
+// where ListDatabases would page through the whole account.
+func (s *Store) FindDatabase(ctx context.Context, name string) (Database, bool, error) {
+	const perPage = 100
+	for page := 1; ; page++ {
+		var res []d1.DatabaseListResponse
+		err := s.call(ctx, "list d1 databases", idempotent, func(ctx context.Context) error {
+			var params d1.DatabaseListParams
+			present(&params.AccountID, s.cfg.AccountID)
+			present(&params.Name, name)
+			present(&params.Page, float64(page))
+			present(&params.PerPage, float64(perPage))
+			r, err := s.db.List(ctx, params)
+			if err != nil {
+				return err
+			}
+			res = r.Result
+			return nil
+		})
+		if err != nil {
+			return Database{}, false, fmt.Errorf("find d1 database %s: %w", name, err)
+		}
+		for _, db := range res {
+			if db.Name == name {
+				return Database{ID: db.UUID, Name: db.Name, Jurisdiction: string(db.Jurisdiction), CreatedAt: db.CreatedAt}, true, nil
+			}
+		}
+		if len(res) < perPage {
+			return Database{}, false, nil
+		}
+	}
+}
+
 // CreateDatabase creates a D1 database with the name, in the jurisdiction
 // when it is not "". It is not retried after a failure that may have
 // created the database (a retry would fail on the name); the caller lists

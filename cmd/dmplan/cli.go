@@ -63,8 +63,20 @@ type cli struct {
 		// target. left says what a second one leaves behind.
 		stop func()
 		left func() string
+		// first is what the first interrupt prints while stop is set;
+		// empty: a single apply's message.
+		first string
 	}
 }
+
+// firstInterruptApply is what the first interrupt of a single apply says.
+const firstInterruptApply = "\nInterrupt received: the running batch finishes, then the apply stops before the next step," +
+	" records itself as interrupted and releases the lock. Press Ctrl-C again to stop at once."
+
+// firstInterruptFleet is what the first interrupt of a fleet apply says.
+const firstInterruptFleet = "\nInterrupt received: the databases being applied finish and are recorded, no other database starts" +
+	" (the rest are reported skipped), and the rollout's lease is released. Run the same dmplan apply again to resume it." +
+	" Press Ctrl-C again to stop at once."
 
 // interrupt handles one interrupt and reports whether the process must
 // end at once. The first cancels the command's context, or, while apply
@@ -74,12 +86,14 @@ type cli struct {
 func (c *cli) interrupt(cancel func()) (exit bool) {
 	c.sig.Lock()
 	c.sig.n++
-	n, stop, left := c.sig.n, c.sig.stop, c.sig.left
+	n, stop, left, first := c.sig.n, c.sig.stop, c.sig.left, c.sig.first
 	c.sig.Unlock()
 	switch {
 	case n == 1 && stop != nil:
-		fmt.Fprintln(c.stderr, "\nInterrupt received: the running batch finishes, then the apply stops before the next step,"+
-			" records itself as interrupted and releases the lock. Press Ctrl-C again to stop at once.")
+		if first == "" {
+			first = firstInterruptApply
+		}
+		fmt.Fprintln(c.stderr, first)
 		stop()
 		return false
 	case n == 1:
@@ -97,8 +111,20 @@ func (c *cli) interrupt(cancel func()) (exit bool) {
 // whileApplying makes the first interrupt call stop (and a second report
 // left) until the returned func is called.
 func (c *cli) whileApplying(stop func(), left func() string) (done func()) {
+	return c.whileChanging(firstInterruptApply, stop, left)
+}
+
+// whileRollingOut is whileApplying for a fleet apply: the first interrupt
+// says what stopping a rollout does.
+func (c *cli) whileRollingOut(stop func(), left func() string) (done func()) {
+	return c.whileChanging(firstInterruptFleet, stop, left)
+}
+
+// whileChanging makes the first interrupt print first and call stop (and a
+// second report left) until the returned func is called.
+func (c *cli) whileChanging(first string, stop func(), left func() string) (done func()) {
 	c.sig.Lock()
-	c.sig.stop, c.sig.left = stop, left
+	c.sig.stop, c.sig.left, c.sig.first = stop, left, first
 	pending := c.sig.n > 0 // interrupted already: the command's context is cancelled
 	c.sig.Unlock()
 	if pending {
@@ -106,7 +132,7 @@ func (c *cli) whileApplying(stop func(), left func() string) (done func()) {
 	}
 	return func() {
 		c.sig.Lock()
-		c.sig.stop, c.sig.left = nil, nil
+		c.sig.stop, c.sig.left, c.sig.first = nil, nil, ""
 		c.sig.Unlock()
 	}
 }

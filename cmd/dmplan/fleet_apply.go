@@ -192,6 +192,9 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	}
 
 	planned := map[string]*planner.Plan{}
+	// fingerprints holds each database's own fingerprints (before, after)
+	// for its history: a group's plan carries its first database's.
+	fingerprints := map[string][2]string{}
 	if len(todo) > 0 {
 		res, err := fleet.PlanFleet(ctx, spec, t.Environment, t.Fleet, src, todo,
 			fleet.Options{Parallel: a.Fleet.Concurrency, Plan: c.fleetPlanFunc(t)})
@@ -200,6 +203,9 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		}
 		for _, d := range res.Databases {
 			d.Error = redactText(d.Error, t)
+			if d.Fingerprint != "" {
+				fingerprints[d.Database.Name] = [2]string{d.Fingerprint, d.FingerprintAfter}
+			}
 		}
 		streams := c.streams(viewArgs{NoColor: a.NoColor}, &spec)
 		streams.Out = info
@@ -215,6 +221,11 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 		counts := res.Count()
 		if counts[fleet.StatusChanges]+counts[fleet.StatusCreate] == 0 && j == nil {
 			fmt.Fprintf(info, "\nNo changes to apply in environment %s.\n", t.Environment)
+			// Like plan: a database blocked, unreachable or missing is
+			// behind the spec, and nothing here brings it there.
+			if counts[fleet.StatusBlocked]+counts[fleet.StatusUnreachable]+counts[fleet.StatusMissing] > 0 {
+				return exitError
+			}
 			return exitOK
 		}
 	}
@@ -246,7 +257,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	}
 	stop := make(chan struct{})
 	var once sync.Once
-	done := c.whileApplying(func() { once.Do(func() { close(stop) }) },
+	done := c.whileRollingOut(func() { once.Do(func() { close(stop) }) },
 		func() string {
 			return "rollout " + j.Header.Rollout + ": resume with dmplan apply -env " + t.Environment + " -resume " + j.Header.Rollout
 		})
@@ -258,7 +269,12 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	rep, err := fleet.Rollout(context.WithoutCancel(ctx), src, dbs, fleet.RolloutOptions{
 		ID: j.Header.Rollout, Environment: t.Environment, Spec: spec,
 		Planned: func(db fleet.Database) *planner.Plan { return planned[db.Name] },
-		Canary:  canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
+		Plan:    c.rolloutPlanFunc(spec, t),
+		Fingerprints: func(db fleet.Database) (string, string) {
+			fp := fingerprints[db.Name]
+			return fp[0], fp[1]
+		},
+		Canary: canary, CanaryPercent: canaryPct, BatchSize: a.Fleet.Batch,
 		Concurrency: a.Fleet.Concurrency, MaxFailures: a.Fleet.MaxFailures,
 		Journal: j, Stop: stop, Progress: progress, LockTimeout: a.LockTimeout, Logger: c.logger(),
 		Lean: applier.LeanOptions{ToolVersion: "dmplan " + toolVersion(), Actor: c.getenv("DMPLAN_ACTOR")},
@@ -292,7 +308,7 @@ func (c *cli) fleetApply(ctx context.Context, a applyArgs) int {
 	if err != nil || !rep.Complete() {
 		return exitError
 	}
-	if rep.Counts()[fleet.OutcomeBlocked] > 0 {
+	if n := rep.Counts(); n[fleet.OutcomeBlocked]+n[fleet.OutcomeMissing] > 0 {
 		return exitError
 	}
 	return exitOK
@@ -362,4 +378,21 @@ func (c *cli) fleetStepRunners(ctx context.Context, spec *hclspec.Spec, t *hclsp
 		opts.Backfiller = operator.Backfiller(ds)
 	}
 	return done, nil
+}
+
+// rolloutPlanFunc is how the rollout re-plans a database it inspects (one
+// the fleet plan could not plan, one whose plan is not a single batch, or
+// one whose batch failed): nil, fleet.TenantPlan from the rollout's own
+// inspection, for a spec without seeds; with seeds, the plan dmplan plan
+// makes (c.fleetPlanFunc: it checks the seeds of existing tables, at two
+// more requests for such a database), or the rollout would find a
+// database whose only change is a new seed current and never seed it.
+func (c *cli) rolloutPlanFunc(spec *hclspec.Spec, t *hclspec.Target) fleet.RolloutPlanFunc {
+	if len(spec.Seeds) == 0 {
+		return nil
+	}
+	plan := c.fleetPlanFunc(t)
+	return func(ctx context.Context, be backend.Backend, db fleet.Database, _ *operator.Inspection) (*planner.Plan, error) {
+		return plan(ctx, be, spec.Tenant(db.Name), db)
+	}
 }

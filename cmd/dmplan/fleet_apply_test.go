@@ -264,6 +264,17 @@ func TestFleetApplyInterrupt(t *testing.T) {
 	waitFor(t, stderr, "Interrupt received")
 	proxy.let()
 	err = <-exited
+	// The first interrupt says what stopping a rollout does, not what a
+	// single apply's does (its running batch, its next step).
+	msg := stderr.String()
+	for _, want := range []string{"the databases being applied finish", "the rest are reported skipped", "Run the same dmplan apply again to resume"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("first interrupt message lacks %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "before the next step") {
+		t.Errorf("first interrupt message describes a single apply:\n%s", msg)
+	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitError {
 		t.Fatalf("interrupted apply: %v, want exit %d\n%s%s", err, exitError, &stdout, stderr)

@@ -13,6 +13,10 @@ import (
 // rolloutOrder is the order the outcomes are listed in.
 var rolloutOrder = []fleet.Outcome{fleet.OutcomeDone, fleet.OutcomeCurrent, fleet.OutcomeBlocked, fleet.OutcomeFailed, fleet.OutcomeSkipped}
 
+// rolloutListed are the outcomes whose databases a report lists with their
+// reasons.
+var rolloutListed = []fleet.Outcome{fleet.OutcomeBlocked, fleet.OutcomeFailed, fleet.OutcomeMissing, fleet.OutcomeSkipped}
+
 // maxRolloutLines bounds the databases a human or markdown report lists
 // per outcome; -json lists every one.
 const maxRolloutLines = 20
@@ -32,11 +36,14 @@ func RolloutHuman(w io.Writer, rep *fleet.RolloutReport) {
 	for _, o := range rolloutOrder {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[o], o))
 	}
+	if n := counts[fleet.OutcomeMissing]; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", n, fleet.OutcomeMissing))
+	}
 	fmt.Fprintf(w, "  %s\n", strings.Join(parts, " · "))
 	if rep.Requests > 0 && len(rep.Results) > 0 {
 		fmt.Fprintf(w, "  %d API requests (%.1f per database)\n", rep.Requests, float64(rep.Requests)/float64(len(rep.Results)))
 	}
-	for _, o := range []fleet.Outcome{fleet.OutcomeBlocked, fleet.OutcomeFailed, fleet.OutcomeSkipped} {
+	for _, o := range rolloutListed {
 		rs := rolloutWith(rep, o)
 		if len(rs) == 0 {
 			continue
@@ -88,7 +95,10 @@ func RolloutMarkdown(w io.Writer, rep *fleet.RolloutReport) {
 	for _, o := range rolloutOrder {
 		fmt.Fprintf(w, "| %s | %d |\n", o, counts[o])
 	}
-	for _, o := range []fleet.Outcome{fleet.OutcomeBlocked, fleet.OutcomeFailed, fleet.OutcomeSkipped} {
+	if n := counts[fleet.OutcomeMissing]; n > 0 {
+		fmt.Fprintf(w, "| %s | %d |\n", fleet.OutcomeMissing, n)
+	}
+	for _, o := range rolloutListed {
 		rs := rolloutWith(rep, o)
 		if len(rs) == 0 {
 			continue

@@ -22,6 +22,7 @@ func sampleRollout() *fleet.RolloutReport {
 			{Database: "t-4", Status: fleet.OutcomeFailed, FailedAt: "inspect", Reason: "inspect: HTTP 503"},
 			{Database: "t-5", Status: fleet.OutcomeFailed, FailedAt: "apply", Reason: "apply: locked"},
 			{Database: "t-6", Status: fleet.OutcomeSkipped, Reason: "stopped"},
+			{Database: "t-7", Status: fleet.OutcomeMissing, Reason: "the database does not exist"},
 		},
 	}
 }
@@ -36,9 +37,10 @@ func TestRolloutViews(t *testing.T) {
 		want   []string
 	}{
 		{"human", func(b *bytes.Buffer) { RolloutHuman(b, rep) }, []string{
-			"Rollout r20261207T210000-1a2b3c4d of environment prod: 6 databases in 3 waves, 8s",
-			"1 done · 1 current · 1 blocked · 2 failed · 1 skipped",
-			"14 API requests (2.3 per database)",
+			"Rollout r20261207T210000-1a2b3c4d of environment prod: 7 databases in 3 waves, 8s",
+			"1 done · 1 current · 1 blocked · 2 failed · 1 skipped · 1 missing\n",
+			"14 API requests (2.0 per database)",
+			"Missing:\n  t-7  the database does not exist",
 			"Blocked:\n  t-3  DM112  unique index over duplicate | values",
 			"Failed:\n  t-4  inspect: HTTP 503\n  t-5  apply: locked",
 			"Stopped: 2 database(s) failed, more than the 1 allowed.",
@@ -47,6 +49,8 @@ func TestRolloutViews(t *testing.T) {
 		{"markdown", func(b *bytes.Buffer) { RolloutMarkdown(b, rep) }, []string{
 			"### Rollout `r20261207T210000-1a2b3c4d` of `prod`",
 			"| failed | 2 |",
+			"| missing | 1 |",
+			"1 database missing</summary>",
 			"| `t-3` | DM112 | unique index over duplicate \\| values |",
 			"**Stopped:**",
 		}},
@@ -54,7 +58,7 @@ func TestRolloutViews(t *testing.T) {
 			if err := RolloutJSON(b, rep); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{`"counts": {`, `"failed": 2`, `"restore_point": "2026-12-07T21:00:01.000Z"`, `"failed_at": "inspect"`}},
+		}, []string{`"counts": {`, `"failed": 2`, `"restore_point": "2026-12-07T21:00:01.000Z"`, `"failed_at": "inspect"`, `"missing": 1`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,8 +74,8 @@ func TestRolloutViews(t *testing.T) {
 				if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 					t.Errorf("not JSON: %v", err)
 				}
-				if dbs, _ := doc["databases"].([]any); len(dbs) != 6 {
-					t.Errorf("databases = %d, want 6", len(dbs))
+				if dbs, _ := doc["databases"].([]any); len(dbs) != 7 {
+					t.Errorf("databases = %d, want 7", len(dbs))
 				}
 			}
 		})
