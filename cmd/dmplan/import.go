@@ -82,6 +82,10 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
+	if st, err := os.Stat(a.Out); a.Out != a.Dir && err == nil && !st.IsDir() {
+		v.Error(fmt.Errorf("-out %s is not a directory", a.Out))
+		return exitError
+	}
 	t, ok := c.importTarget(a, &spec, v)
 	if !ok {
 		return exitError
