@@ -107,6 +107,10 @@ type Options struct {
 	// Source describes the database: `environment "production"
 	// (cloudflare)`. It never holds an account id.
 	Source string
+	// Models are the models the configuration already declares: model
+	// name -> its table. A table whose model name one of them has for
+	// another table gets the first free name <NAME>_2, <NAME>_3, ...
+	Models map[string]string
 }
 
 // ledgers are the migration tables of other tools, by lower-case name.
@@ -121,6 +125,20 @@ var ledgers = map[string]string{
 	"knex_migrations_lock":  "knex's migration lock",
 	"kysely_migration":      "kysely's migration ledger",
 	"kysely_migration_lock": "kysely's migration lock",
+}
+
+// wranglerLedger reports whether t is the table wrangler d1 migrations
+// creates, whatever its name (a wrangler configuration's migrations_table
+// renames it): exactly id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT
+// UNIQUE, applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP.
+func wranglerLedger(t *state.Table) bool {
+	if len(t.Columns) != 3 || len(t.Indexes) > 0 || len(t.ForeignKeys) > 0 || len(t.Checks) > 0 || t.Strict || t.WithoutRowid {
+		return false
+	}
+	id, name, at := t.Columns[0], t.Columns[1], t.Columns[2]
+	return id.Name == "id" && id.Type == "INTEGER" && id.PK && id.Autoincrement &&
+		name.Name == "name" && name.Type == "TEXT" && name.Unique && !name.NotNull && name.Default == "" &&
+		at.Name == "applied_at" && at.Type == "TIMESTAMP" && at.NotNull && strings.EqualFold(at.Default, "CURRENT_TIMESTAMP")
 }
 
 // Generate writes one model per table that a model can declare, and lists
@@ -158,6 +176,10 @@ func Generate(db *Database, opts Options) (*Result, error) {
 		case ledgers[strings.ToLower(t.Name)] != "":
 			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: t.Name, Reason: ledgers[strings.ToLower(t.Name)] + ", left to its tool"})
 			continue
+		case wranglerLedger(t):
+			res.Unmanaged = append(res.Unmanaged, Unmanaged{Kind: KindLedger, Name: t.Name,
+				Reason: "wrangler's migration ledger by its shape (migrations_table in the wrangler configuration), left to its tool"})
+			continue
 		}
 		// Table names are unique ignoring case, so their upper-case
 		// model names are too.
@@ -170,10 +192,35 @@ func Generate(db *Database, opts Options) (*Result, error) {
 	}
 	sortUnmanaged(res.Unmanaged)
 	slices.SortFunc(declared, func(a, b *model) int { return strings.Compare(a.table, b.table) })
+	freeNames(declared, opts.Models)
 	for _, m := range declared {
 		res.Files = append(res.Files, File{Name: m.table + ".dm.hcl", Model: m.name, Table: m.table, Content: m.render(opts, res.Unmanaged)})
 	}
 	return res, nil
+}
+
+// freeNames renames the models whose name a model of the configuration
+// has for another table (which would be a duplicate model declaration).
+func freeNames(declared []*model, config map[string]string) {
+	used := map[string]bool{}
+	for name := range config {
+		used[name] = true
+	}
+	var clash []*model
+	for _, m := range declared {
+		if t, ok := config[m.name]; ok && !strings.EqualFold(t, m.table) {
+			clash = append(clash, m)
+			continue
+		}
+		used[m.name] = true
+	}
+	for _, m := range clash {
+		base := m.name
+		for n := 2; used[m.name]; n++ {
+			m.name = fmt.Sprintf("%s_%d", base, n)
+		}
+		used[m.name] = true
+	}
 }
 
 // kindOrder orders the unmanaged list.

@@ -87,6 +87,22 @@ func declare(t *state.Table, create string) (*model, string) {
 	if strings.Contains(strings.ToUpper(create), "CONSTRAINT") {
 		m.leftOut = append(m.leftOut, "constraint names (SQLite does not report them; the constraints are declared)")
 	}
+	generated := map[string]bool{}
+	for _, c := range t.Columns {
+		if c.Generated != "" {
+			generated[strings.ToLower(c.Name)] = true
+		}
+	}
+	// What the CREATE TABLE text says and no model can (ON CONFLICT,
+	// DEFERRABLE, PRIMARY KEY DESC): the plan notes it (DM213), and a
+	// table made from the model lacks it. A generated column is named
+	// once, below.
+	for _, u := range t.Unmodeled {
+		if col, _, ok := strings.Cut(u, ": "); ok && strings.HasPrefix(col, "column ") && generated[strings.ToLower(strings.TrimPrefix(col, "column "))] {
+			continue
+		}
+		m.leftOut = append(m.leftOut, u+" (no model can declare it: a table made from this model lacks it)")
+	}
 	var key []*state.Column
 	var cols []*state.Column
 	for _, c := range t.Columns {
@@ -151,6 +167,12 @@ func declareField(c *state.Column, strict bool) (*field, string) {
 		f.sqlType = upper
 	}
 	f.def, f.sqlDefault = declareDefault(f.typ, c.Default)
+	if c.PK && f.def != cty.NilVal {
+		// A key column takes no default (hclspec refuses one: the caller
+		// sets the key), but tables made elsewhere have one (the Auth.js
+		// D1 adapter's users.id DEFAULT ''): declare it as the SQL it is.
+		f.def, f.sqlDefault = cty.NilVal, sqlDefault(strings.TrimSpace(c.Default))
+	}
 	return f, ""
 }
 
@@ -168,8 +190,12 @@ func fieldType(upper string) hclspec.FieldType {
 		return hclspec.Number
 	case strings.HasPrefix(upper, "BOOL"):
 		return hclspec.Boolean
-	case strings.HasPrefix(upper, "DATE"), strings.HasPrefix(upper, "TIME"):
+	case strings.HasPrefix(upper, "DATE"), strings.HasPrefix(upper, "TIMESTAMP"):
 		return hclspec.Timestamp
+	case strings.HasPrefix(upper, "TIME"):
+		// A time of day ('10:00:00') is no timestamp: the runtime
+		// would refuse to write one.
+		return hclspec.String
 	case strings.HasPrefix(upper, "JSON"):
 		return hclspec.JSON
 	case strings.Contains(upper, "BINARY"):

@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/dmplan/dmplan/hclspec"
 )
 
 func strList(xs []string) cty.Value {
@@ -134,9 +136,7 @@ func (m *model) render(opts Options, unmanaged []Unmanaged) []byte {
 	if opts.Source != "" {
 		head.WriteString(" from " + opts.Source)
 	}
-	head.WriteString(".\n# A D1-only model. To keep its records in KV too, set storage = \"d1+kv\",\n" +
-		"# add a kv block and list every field in d1.sync_fields: the plan then\n" +
-		"# creates the namespace and copies every row into a KV object.\n")
+	head.WriteString(".\n" + m.kvSideHint())
 	var notes []string
 	for _, u := range unmanaged {
 		if u.Kind == KindTrigger && strings.EqualFold(u.Table, m.table) {
@@ -161,4 +161,21 @@ var oneLineRE = regexp.MustCompile(`(?m)^([ \t]*(?:field|index) "[^"\n]*") \{\n[
 // examples do: field "title" { type = string }.
 func oneLine(src []byte) []byte {
 	return oneLineRE.ReplaceAll(src, []byte("$1 { $2 }"))
+}
+
+// kvSideHint is the header's word on a KV side: how to add one, or why
+// the model stays D1-only (hclspec refuses a KV side on a composite key
+// and on a key that is neither string nor integer).
+func (m *model) kvSideHint() string {
+	if len(m.primaryKey) > 1 {
+		return "# A D1-only model: its composite key (" + strings.Join(m.primaryKey, ", ") + ") keeps it one, as a KV object has one id.\n"
+	}
+	for _, f := range m.fields {
+		if len(m.primaryKey) == 1 && strings.EqualFold(f.name, m.primaryKey[0]) && f.typ != hclspec.String && f.typ != hclspec.Integer {
+			return "# A D1-only model: its key " + f.name + " is a " + f.typ.String() + ", and a model with a KV side is keyed by a string or an integer.\n"
+		}
+	}
+	return "# A D1-only model. To keep its records in KV too, set storage = \"d1+kv\",\n" +
+		"# add a kv block and list every field in d1.sync_fields: the plan then\n" +
+		"# creates the namespace and copies every row into a KV object.\n"
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/dmplan/dmplan/applier"
+	"github.com/dmplan/dmplan/backend/local"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/importer"
 	"github.com/dmplan/dmplan/internal/view"
@@ -81,9 +82,22 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		v.Error(err)
 		return exitError
 	}
+	if st, err := os.Stat(a.Out); a.Out != a.Dir && err == nil && !st.IsDir() {
+		v.Error(fmt.Errorf("-out %s is not a directory", a.Out))
+		return exitError
+	}
 	t, ok := c.importTarget(a, &spec, v)
 	if !ok {
 		return exitError
+	}
+	// Import reads an existing database: a missing local file is a wrong
+	// directory or a database kept elsewhere, not an empty database.
+	if t.Backend == hclspec.BackendLocal {
+		path := filepath.Join(t.Path, local.D1File)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			v.Error(fmt.Errorf("%s does not exist: import reads an existing database (wrangler dev keeps its own under .wrangler/state: declare an environment with backend = \"wrangler\")", c.relPath(path)))
+			return exitError
+		}
 	}
 	// A local target is read without creating or changing its files
 	// (and reopened to record the baseline); a remote one is opened once.
@@ -98,7 +112,13 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 		v.Error(redact(fmt.Errorf("inspect environment %s: %w", t.Environment, err), t))
 		return exitError
 	}
-	res, err := importer.Generate(db, importer.Options{Source: fmt.Sprintf("environment %q (%s)", t.Environment, t.Backend)})
+	models := map[string]string{}
+	for _, m := range spec.Models {
+		if m != nil {
+			models[m.Name] = m.D1.Table
+		}
+	}
+	res, err := importer.Generate(db, importer.Options{Source: fmt.Sprintf("environment %q (%s)", t.Environment, t.Backend), Models: models})
 	if err != nil {
 		v.Error(err)
 		return exitError
@@ -197,7 +217,11 @@ func (c *cli) importCmd(ctx context.Context, args []string) int {
 			return exitError
 		}
 		v.Baseline(rec.ID, rec.FingerprintBefore)
-		v.Next(c.relPath(a.Out))
+		out, dir := c.relPath(a.Out), c.relPath(a.Dir)
+		if absDir(a.Out) == absDir(a.Dir) {
+			out = dir
+		}
+		v.Next(out, dir)
 	}
 	if exists > 0 {
 		v.Error(fmt.Errorf("%w: %s left as %s; move %s away to import %s again",

@@ -105,11 +105,16 @@ func (v *Import) Baseline(id int64, fingerprint string) {
 	v.printf("\nRecorded the import in the history (id %d, schema fingerprint %s).\n", id, fp)
 }
 
-// Next says what to run next.
-func (v *Import) Next(dir string) {
+// Next says what to run next: plan the configuration directory, after
+// moving the files there when -out wrote them elsewhere (out != dir).
+func (v *Import) Next(out, dir string) {
 	arg := ""
 	if dir != "." && dir != "" {
 		arg = " " + dir
+	}
+	if out != dir {
+		v.printf("Move the files of %s into %s, then run dmplan plan%s to check: it should say No changes.\n", clean(out), clean(dir), clean(arg))
+		return
 	}
 	v.printf("Run dmplan plan%s to check: it should say No changes.\n", clean(arg))
 }
