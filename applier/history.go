@@ -472,3 +472,63 @@ func asTime(v any) time.Time {
 	}
 	return t
 }
+
+// ImportAction is the step action of the baseline row `dmplan import`
+// records: one step per imported table.
+const ImportAction = "import"
+
+// Baseline is what `dmplan import` saw, recorded as a history row.
+type Baseline struct {
+	// Fingerprint is state.Fingerprint of the imported schema; the row
+	// records it both before and after, since import changes nothing.
+	Fingerprint string
+	// Tables are the imported tables, one "import" step each.
+	Tables []string
+	// Models are the tables' models, in the order of Tables.
+	Models      []string
+	ToolVersion string
+	Actor       string // default $DMPLAN_ACTOR, else user@host
+	PlanID      string // a fresh id of the import
+	At          time.Time
+}
+
+// RecordBaseline writes the baseline row of an import into the history
+// table (creating the table when needed), so the history says from which
+// schema dmplan took over: its steps are "import" steps, one per table, its
+// outcome applied and both fingerprints the imported schema's. It is the
+// only write import makes. The record returned carries the row's id.
+func RecordBaseline(ctx context.Context, d1 backend.D1, b Baseline) (state.HistoryRecord, error) {
+	if b.Actor == "" {
+		b.Actor = defaultActor()
+	}
+	if b.At.IsZero() {
+		b.At = time.Now()
+	}
+	rec := state.HistoryRecord{
+		PlanID: b.PlanID, FingerprintBefore: b.Fingerprint, FingerprintAfter: b.Fingerprint,
+		Steps: make([]state.StepRef, 0, len(b.Tables)), Counts: map[string]int{},
+		ToolVersion: b.ToolVersion, Actor: b.Actor, StartedAt: b.At, FinishedAt: b.At,
+		Outcome: state.OutcomeApplied, FailedStep: -1,
+	}
+	for i, t := range b.Tables {
+		r := state.StepRef{Action: ImportAction, Target: t}
+		if i < len(b.Models) {
+			r.Model = b.Models[i]
+		}
+		rec.Steps = append(rec.Steps, r)
+	}
+	if len(b.Tables) > 0 {
+		rec.Counts[ImportAction] = len(b.Tables)
+	}
+	if err := writeHistory(ctx, d1, &rec); err != nil {
+		return rec, err
+	}
+	res, err := d1.Query(ctx, backend.Stmt{SQL: "SELECT id FROM " + historyTable + " WHERE plan_id = ? ORDER BY id DESC LIMIT 1", Args: []any{rec.PlanID}})
+	if err != nil {
+		return rec, fmt.Errorf("read the import's history id: %w", err)
+	}
+	if len(res.Rows) > 0 && len(res.Rows[0]) > 0 {
+		rec.ID = asInt(res.Rows[0][0])
+	}
+	return rec, nil
+}

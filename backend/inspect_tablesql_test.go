@@ -27,7 +27,7 @@ func TestInspectTableSQL(t *testing.T) {
 			"role" TEXT NOT NULL DEFAULT 'member' CHECK ("role" IN ('member', 'admin')), "joined" DATETIME DEFAULT CURRENT_TIMESTAMP,
 			"twice" INTEGER GENERATED ALWAYS AS ("user_id" * 2) VIRTUAL,
 			PRIMARY KEY ("org_id", "user_id"), UNIQUE ("org_id", "role", "user_id"), CHECK (user_id > 0)) WITHOUT ROWID`},
-		{SQL: `CREATE TABLE kv (k TEXT PRIMARY KEY, v ANY) STRICT`},
+		{SQL: `CREATE TABLE kv (k TEXT PRIMARY KEY ON CONFLICT REPLACE, v ANY REFERENCES orgs DEFERRABLE INITIALLY DEFERRED) STRICT`},
 		{SQL: `CREATE VIRTUAL TABLE notes_fts USING fts5(title, body)`},
 	})
 	if err != nil {
@@ -61,9 +61,9 @@ func TestInspectTableSQL(t *testing.T) {
 				{Name: "joined", Type: "DATETIME", Default: "CURRENT_TIMESTAMP"},
 				{Name: "twice", Generated: "user_id * 2"},
 			}},
-		"kv": {Name: "kv", Strict: true, Columns: []*state.Column{
+		"kv": {Name: "kv", Strict: true, Unmodeled: []string{"column k: ON CONFLICT REPLACE", "column v: REFERENCES is DEFERRABLE INITIALLY DEFERRED"}, Columns: []*state.Column{
 			{Name: "k", Type: "TEXT", NotNull: true, PK: true}, // STRICT makes the key NOT NULL
-			{Name: "v", Type: "ANY"},
+			{Name: "v", Type: "ANY", References: &state.Reference{Table: "orgs"}},
 		}},
 		"notes_fts": {Name: "notes_fts", Virtual: "fts5", Columns: []*state.Column{{Name: "title"}, {Name: "body"}}},
 	}

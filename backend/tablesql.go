@@ -18,6 +18,10 @@ type parsedTable struct {
 	uniques      [][]string     // table UNIQUE constraints (plain column keys)
 	primaryKey   []string       // a table PRIMARY KEY constraint, in key order
 	foreignKeys  []state.ForeignKey
+	// unmodeled lists what the text declares that state does not hold
+	// (ON CONFLICT clauses, deferred foreign keys, STORED generated
+	// columns, keys with a collation or order in table constraints).
+	unmodeled []string
 }
 
 // parsedColumn is one column definition.
@@ -30,6 +34,7 @@ type parsedColumn struct {
 	primary       bool
 	references    *state.Reference
 	generated     string
+	unmodeled     []string
 }
 
 // parseTableSQL reads CREATE [TEMP] [VIRTUAL] TABLE text with SQLite's
@@ -131,12 +136,16 @@ func (p *parsedTable) tableConstraint(item []sqlnorm.Token) bool {
 	switch strings.ToUpper(t.Text) {
 	case "PRIMARY":
 		if i+2 < len(item) && isWord(item[i+1], "KEY") && item[i+2].Text == "(" {
-			p.primaryKey = keyColumns(item[i+2:])
+			cols, plain := keyColumns(item[i+2:])
+			p.primaryKey = cols
+			p.noteConstraint("PRIMARY KEY", item[i+2:], plain)
 			return true
 		}
 	case "UNIQUE":
 		if i+1 < len(item) && item[i+1].Text == "(" {
-			p.uniques = append(p.uniques, keyColumns(item[i+1:]))
+			cols, plain := keyColumns(item[i+1:])
+			p.uniques = append(p.uniques, cols)
+			p.noteConstraint("UNIQUE", item[i+1:], plain)
 			return true
 		}
 	case "CHECK":
@@ -155,14 +164,44 @@ func (p *parsedTable) tableConstraint(item []sqlnorm.Token) bool {
 			fk := state.ForeignKey{Columns: nameList(item[i+3 : e])}
 			j := e + 1
 			if j < len(item) && isWord(item[j], "REFERENCES") {
-				ref, _ := parseReferences(item, j+1)
+				ref, _, deferred := parseReferences(item, j+1)
 				fk.Reference = ref
+				if deferred {
+					p.unmodeled = append(p.unmodeled, "FOREIGN KEY ("+strings.Join(fk.Columns, ", ")+") is DEFERRABLE INITIALLY DEFERRED")
+				}
 			}
 			p.foreignKeys = append(p.foreignKeys, fk)
 			return true
 		}
 	}
 	return false
+}
+
+// noteConstraint records what a table PRIMARY KEY or UNIQUE constraint
+// declares beyond plain columns: a key with a collation, an order or an
+// expression, or an ON CONFLICT clause. toks start at its parenthesis.
+func (p *parsedTable) noteConstraint(what string, toks []sqlnorm.Token, plain bool) {
+	e := closeParen(toks, 0)
+	if e < 0 {
+		return
+	}
+	if !plain {
+		p.unmodeled = append(p.unmodeled, what+" ("+sqlnorm.Normalize(toks[1:e])+") has keys with a collation, an order or an expression")
+	}
+	if r := conflictClause(toks[e+1:]); r != "" {
+		p.unmodeled = append(p.unmodeled, what+" ("+sqlnorm.Normalize(toks[1:e])+") has ON CONFLICT "+r)
+	}
+}
+
+// conflictClause returns the resolution of an ON CONFLICT clause at the
+// start of toks, "" when there is none or it is ABORT, the default.
+func conflictClause(toks []sqlnorm.Token) string {
+	if len(toks) >= 3 && isWord(toks[0], "ON") && isWord(toks[1], "CONFLICT") {
+		if r := strings.ToUpper(toks[2].Text); r != "ABORT" {
+			return r
+		}
+	}
+	return ""
 }
 
 // parseColumnDef reads name [type] [constraints].
@@ -197,6 +236,11 @@ func parseColumnDef(item []sqlnorm.Token) (parsedColumn, bool) {
 		case "PRIMARY":
 			c.primary = true
 			i += 2 // PRIMARY KEY
+			if i < len(item) && isWord(item[i], "DESC") {
+				// INTEGER PRIMARY KEY DESC is not an alias of the rowid.
+				c.unmodeled = append(c.unmodeled, "PRIMARY KEY DESC")
+				i++
+			}
 		case "AUTOINCREMENT":
 			c.autoincrement = true
 			i++
@@ -238,8 +282,11 @@ func parseColumnDef(item []sqlnorm.Token) (parsedColumn, bool) {
 				i++
 			}
 		case "REFERENCES":
-			ref, next := parseReferences(item, i+1)
+			ref, next, deferred := parseReferences(item, i+1)
 			c.references = &ref
+			if deferred {
+				c.unmodeled = append(c.unmodeled, "REFERENCES is DEFERRABLE INITIALLY DEFERRED")
+			}
 			i = next
 		case "AS":
 			i++
@@ -252,7 +299,13 @@ func parseColumnDef(item []sqlnorm.Token) (parsedColumn, bool) {
 				i = e + 1
 			}
 		case "ON":
+			if r := conflictClause(item[i:]); r != "" {
+				c.unmodeled = append(c.unmodeled, "ON CONFLICT "+r)
+			}
 			i += 3 // ON CONFLICT <resolution>
+		case "STORED":
+			c.unmodeled = append(c.unmodeled, "generated STORED")
+			i++
 		default:
 			i++ // NOT, NULL, ASC, DESC, GENERATED, ALWAYS, STORED, VIRTUAL, ...
 		}
@@ -275,12 +328,13 @@ func constraintWord(t sqlnorm.Token) bool {
 
 // parseReferences reads table [(cols)] [ON DELETE|UPDATE action | MATCH
 // name | [NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]]... starting at
-// toks[i], and returns the index after it.
-func parseReferences(toks []sqlnorm.Token, i int) (state.Reference, int) {
-	var r state.Reference
+// toks[i], and returns the index after it and whether the constraint is
+// DEFERRABLE INITIALLY DEFERRED (checked at commit, not per statement).
+func parseReferences(toks []sqlnorm.Token, i int) (r state.Reference, next int, deferred bool) {
 	if i >= len(toks) {
-		return r, i
+		return r, i, false
 	}
+	not := false
 	r.Table, _ = sqlnorm.Name(toks[i])
 	i++
 	if i < len(toks) && toks[i].Text == "(" {
@@ -313,36 +367,55 @@ func parseReferences(toks []sqlnorm.Token, i int) (state.Reference, int) {
 				r.OnUpdate = act
 			}
 		case isWord(toks[i], "MATCH"):
-			i += 2
-		case isWord(toks[i], "NOT"), isWord(toks[i], "DEFERRABLE"), isWord(toks[i], "INITIALLY"),
-			isWord(toks[i], "DEFERRED"), isWord(toks[i], "IMMEDIATE"):
+			i += 2 // parsed and ignored by SQLite
+		case isWord(toks[i], "NOT"):
+			not = true
+			i++
+		case isWord(toks[i], "DEFERRED"):
+			deferred = !not
+			i++
+		case isWord(toks[i], "DEFERRABLE"), isWord(toks[i], "INITIALLY"), isWord(toks[i], "IMMEDIATE"):
 			i++
 		default:
-			return r, i
+			return r, i, deferred
 		}
 	}
-	return r, i
+	return r, i, deferred
 }
 
 // keyColumns reads (col [COLLATE x] [ASC|DESC], ...) starting at the
-// parenthesis toks[0]: the column names, "<expr>" for anything else.
-func keyColumns(toks []sqlnorm.Token) []string {
+// parenthesis toks[0]: the column names, "<expr>" for anything else, and
+// whether every key is a plain column (ASC and COLLATE BINARY included).
+func keyColumns(toks []sqlnorm.Token) ([]string, bool) {
 	e := closeParen(toks, 0)
 	if e < 0 {
-		return nil
+		return nil, true
 	}
 	var out []string
+	plain := true
 	for _, part := range splitTop(toks[1:e]) {
 		if len(part) == 0 {
 			continue
 		}
-		if n, ok := sqlnorm.Name(part[0]); ok && (len(part) == 1 || isWord(part[1], "COLLATE") || isWord(part[1], "ASC") || isWord(part[1], "DESC")) {
-			out = append(out, n)
+		n, ok := sqlnorm.Name(part[0])
+		if !ok || (len(part) > 1 && !isWord(part[1], "COLLATE") && !isWord(part[1], "ASC") && !isWord(part[1], "DESC")) {
+			out = append(out, "<expr>")
+			plain = false
 			continue
 		}
-		out = append(out, "<expr>")
+		out = append(out, n)
+		rest := part[1:]
+		if len(rest) >= 2 && isWord(rest[0], "COLLATE") {
+			if !isWord(rest[1], "BINARY") {
+				plain = false
+			}
+			rest = rest[2:]
+		}
+		if len(rest) > 0 && !isWord(rest[0], "ASC") {
+			plain = false
+		}
 	}
-	return out
+	return out, plain
 }
 
 // nameList reads a comma-separated list of names.
@@ -426,6 +499,7 @@ func applyTableSQL(t *state.Table, p parsedTable) {
 	t.Checks = p.checks
 	t.Uniques = p.uniques
 	t.ForeignKeys = p.foreignKeys
+	t.Unmodeled = p.unmodeled
 	for _, pc := range p.columns {
 		c := t.Column(pc.name)
 		if c == nil {
@@ -441,6 +515,9 @@ func applyTableSQL(t *state.Table, p parsedTable) {
 		c.Unique = pc.unique
 		c.References = pc.references
 		c.Generated = pc.generated
+		for _, u := range pc.unmodeled {
+			t.Unmodeled = append(t.Unmodeled, "column "+pc.name+": "+u)
+		}
 	}
 }
 

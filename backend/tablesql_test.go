@@ -65,15 +65,19 @@ func TestParseTableSQL(t *testing.T) {
 			want: parsedTable{
 				strict: true, withoutRowid: true,
 				columns: []parsedColumn{
-					{name: "order id", references: &state.Reference{Table: "orders", OnDelete: "SET NULL"}},
-					{name: "sku", unique: true},
+					{name: "order id", references: &state.Reference{Table: "orders", OnDelete: "SET NULL"}, unmodeled: []string{"REFERENCES is DEFERRABLE INITIALLY DEFERRED"}},
+					{name: "sku", unique: true, unmodeled: []string{"ON CONFLICT REPLACE"}},
 					{name: "qty", checks: []string{"qty > 0", "qty < 1000"}},
-					{name: "total", generated: "qty * 2"},
+					{name: "total", generated: "qty * 2", unmodeled: []string{"generated STORED"}},
 				},
 				primaryKey:  []string{"order id", "sku"},
 				uniques:     [][]string{{"sku", "qty"}},
 				checks:      []string{"qty <> 13"},
 				foreignKeys: []state.ForeignKey{{Columns: []string{"sku", "qty"}, Reference: state.Reference{Table: "skus", Columns: []string{"code", "n"}}}},
+				unmodeled: []string{
+					`PRIMARY KEY ("order id", sku DESC) has keys with a collation, an order or an expression`,
+					"UNIQUE (sku COLLATE nocase, qty) has keys with a collation, an order or an expression",
+				},
 			},
 		},
 		{name: "virtual", sql: `CREATE VIRTUAL TABLE notes_fts USING fts5(title, body, content='notes')`, ok: true, want: parsedTable{virtual: "fts5"}},

@@ -280,8 +280,14 @@ func indexKeys(m *Model, idx *Index, a *hcl.Attribute) hcl.Diagnostics {
 					"The key %q cannot be indexed: %s.", it.Value, why))
 				continue
 			}
+			refs := sqlnorm.Refs(exprPart(toks, k))
+			if len(refs) == 0 {
+				diags = append(diags, errorf(it.Range, "Invalid index expression",
+					"The key %q reads no column, so every row has the same key; index a column or an expression of columns.", it.Value))
+				continue
+			}
 			bad := false
-			for _, name := range sqlnorm.Refs(exprPart(toks, k)) {
+			for _, name := range refs {
 				if _, d := columnField(m, name, it.Range, what); d != nil {
 					diags = append(diags, d)
 					bad = true

@@ -80,6 +80,9 @@ func (d *decoder) seed(blk *hcl.Block) (*Seed, hcl.Diagnostics) {
 		}
 	} else if m != nil {
 		s.Match = []string{m.PrimaryKey}
+		if len(m.PrimaryKeys) > 0 { // a composite key: all its columns
+			s.Match = append([]string(nil), m.PrimaryKeys...)
+		}
 	}
 	if a, ok := content.Attributes["data"]; ok {
 		s.Data = a.Expr
@@ -155,7 +158,8 @@ func checkSeedData(s *Seed, m *Model, a *hcl.Attribute, matchRange *hcl.Range) h
 	for _, f := range m.Fields {
 		// Of the built-in fields, seeds must set the owner: they are
 		// written by the system, which owns no record.
-		if !f.Required || f.Default != nil || f.Primary || (f.BuiltIn && f.Name != FieldUserID) {
+		// A field with an SQL default is filled by D1.
+		if !f.Required || f.Default != nil || f.SQL.Default != "" || f.Primary || (f.BuiltIn && f.Name != FieldUserID) {
 			continue
 		}
 		if _, ok := keys[f.Name]; !ok {

@@ -47,18 +47,32 @@ func (s *scan) explainMissing(ctx context.Context, cands []candidate, found []Dr
 		}
 		row := rows[d.ID]
 		for _, idx := range unique {
-			conds, args := make([]string, 0, len(idx.Columns)), make([]any, 0, len(idx.Columns)+1)
-			for _, c := range idx.Columns {
+			if idx.OnlyLive() {
+				// A deleted record's row is not in an index of the live
+				// rows (unique = "live"): it collides with nothing there.
+				if at, err := s.m.Column("deleted_at"); err == nil && row[at] != nil {
+					continue
+				}
+			}
+			conds, args := make([]string, 0, len(idx.Columns)+1), make([]any, 0, len(idx.Columns)+1)
+			for i, c := range idx.Columns {
 				at, err := s.m.Column(c)
 				if err != nil || row[at] == nil {
-					conds = nil // NULLs never collide in a unique index
+					conds = nil // NULLs never collide in a unique index; an expression key is not probed
 					break
 				}
-				conds = append(conds, "t."+backend.QuoteIdent(c)+" = ?")
+				cond := "t." + backend.QuoteIdent(c) + " = ?"
+				if i < len(idx.Keys) && idx.Keys[i].Collate != "" {
+					cond += " COLLATE " + idx.Keys[i].Collate // the index compares with it
+				}
+				conds = append(conds, cond)
 				args = append(args, row[at])
 			}
 			if len(conds) == 0 {
 				continue
+			}
+			if c := idx.Condition(); c != "" {
+				conds = append(conds, "("+c+")") // the holder is a row of the partial index
 			}
 			probes = append(probes, probe{i, idx})
 			sts = append(sts, backend.Stmt{

@@ -131,3 +131,39 @@ func TestReconcileNamesARowReplacedAway(t *testing.T) {
 		t.Errorf("drift after the repair: %+v", rep.Models[0].Drift)
 	}
 }
+
+// TestReconcileLiveUniqueMissingDeletedRow: under unique = "live" a
+// soft-deleted record's value may be held by a live record; when the
+// deleted record's row goes missing, reconcile does not blame the live
+// record (the deleted row is not in the index), and -fix writes it back.
+func TestReconcileLiveUniqueMissingDeletedRow(t *testing.T) {
+	ctx := context.Background()
+	live := strings.Replace(uniqueV2, `unique  = true`, `unique  = "live"`, 1)
+	e := newSeedEnv(t, live)
+	e.initialize(t)
+	u := e.ds.Auth("u1")
+	a, err := u.Create(ctx, "NOTE", map[string]any{"title": "same"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Delete(ctx, "NOTE", a.ID()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.Create(ctx, "NOTE", map[string]any{"title": "same"}); err != nil {
+		t.Fatalf("create with a deleted record's title: %v", err)
+	}
+	e.rows(t, `DELETE FROM note WHERE note_id = '`+a.ID()+`'`)
+	for _, fix := range []bool{false, true} {
+		rep, err := operator.Reconcile(ctx, e.ds, operator.ReconcileOptions{Fix: fix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := rep.Models[0].Drift
+		if len(d) != 1 || d[0].ID != a.ID() || d[0].Kind != operator.DriftMissingRow || d[0].Problem != "" || d[0].Fixed != fix {
+			t.Fatalf("fix %v: drift = %+v, want %s missing_row without a problem, fixed %v", fix, d, a.ID(), fix)
+		}
+	}
+	if rep, err := operator.Reconcile(ctx, e.ds, operator.ReconcileOptions{}); err != nil || rep.Drifted() {
+		t.Errorf("after the fix: %+v, %v", rep, err)
+	}
+}

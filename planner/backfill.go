@@ -31,6 +31,9 @@ func (d *differ) backfills(pending []PendingBackfill) {
 		if live == nil || (!live.HasRows && live.Rows <= 0) {
 			continue
 		}
+		if m := d.spec.Model(s.Model); m != nil && m.D1Only() {
+			continue // no KV objects: the rows keep the column's default, as ALTER TABLE gives them
+		}
 		g := groups[table]
 		if g == nil {
 			g = &group{model: s.Model, table: table}

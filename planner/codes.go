@@ -47,9 +47,10 @@ const (
 	// backfill.
 	CodeUniqueOnBackfill = "DM113"
 	// CodeIndexDefinition: an index with the declared name exists with the
-	// declared columns and uniqueness but another definition: a WHERE
-	// clause (partial), a collation, a descending key or an expression
-	// key, as when it was rebuilt by hand. dmplan does not drop indexes.
+	// declared columns and uniqueness but another definition: its WHERE
+	// clause (partial, or unique = "live"), a key's collation, order or
+	// expression differ from the index block's keys and where, as when it
+	// was rebuilt by hand. dmplan does not drop indexes.
 	CodeIndexDefinition = "DM114"
 	// CodeTableNameTaken: a table the plan would create has the name of a
 	// live index (SQLite names tables and indexes in one namespace), so
@@ -126,6 +127,11 @@ const (
 	// NoteGeneratedColumn: a generated column no field can declare;
 	// SQLite computes it, dmplan leaves it alone.
 	NoteGeneratedColumn = "DM212"
+	// NoteUnmodeledSQL: a managed table's CREATE TABLE declares what no
+	// HCL attribute can (an ON CONFLICT clause, a deferred foreign key, a
+	// STORED generated column, a constraint key with a collation or
+	// order); left as is, said so it is never silent.
+	NoteUnmodeledSQL = "DM213"
 )
 
 // Codes of the fleet (a database per tenant): DM140–DM149, notes

@@ -49,5 +49,6 @@
 // DM204 unmanaged index, DM205 type spelled differently with the same
 // affinity, DM206 seed not checked (no status given), DM207 no backfill
 // from a KV namespace the plan creates, DM211 a virtual table and its
-// shadow tables, DM212 a generated column.
+// shadow tables, DM212 a generated column, DM213 SQL of a managed table no
+// attribute declares (ON CONFLICT, deferred foreign keys, STORED, ...).
 package planner

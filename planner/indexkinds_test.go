@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/state"
 )
 
@@ -40,15 +39,6 @@ model "ACCOUNT" {
   }
 }
 `
-
-func loadSpec(t *testing.T, src string) *hclspec.Spec {
-	t.Helper()
-	spec, diags := hclspec.LoadSources("nimbus", map[string][]byte{"m.dm.hcl": []byte(src)})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	return spec
-}
 
 // TestCreateIndexKinds checks the CREATE INDEX each kind of index block
 // plans on an empty target: keys, collations, order and the condition,

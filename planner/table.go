@@ -118,6 +118,7 @@ func tooManyColumnsHint(have *state.Table, wanted map[string]bool) string {
 func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 	pkOK := d.checkPrimaryKey(m, want, have)
 	d.compareTableSQL(m, want, have)
+	d.unmodeledNotes(m, have)
 	after := d.afterByName[strings.ToLower(have.Name)]
 
 	wanted := map[string]bool{}
@@ -190,6 +191,9 @@ func (d *differ) alterTable(m *hclspec.Model, want, have *state.Table) {
 			// insert of the runtime would fail.
 			drop := fmt.Sprintf("drop the column by hand (ALTER TABLE %s DROP COLUMN %s) once nothing reads it", quoteIdent(have.Name), quoteIdent(hc.Name))
 			keep := fmt.Sprintf("keep field %s in the model and in sync_fields (required, so every write fills the column), or %s", hc.Name, drop)
+			if m.D1Only() {
+				keep = fmt.Sprintf("declare field %s in the model (required, so every write fills the column), or %s", hc.Name, drop)
+			}
 			if opt := builtinOption(strings.ToLower(hc.Name)); opt != "" && m.Field(hc.Name) == nil {
 				// A built-in's name cannot be declared as a field.
 				keep = fmt.Sprintf("turn option %s back on (its built-in field %s fills the column), or %s", opt, hc.Name, drop)
@@ -264,6 +268,12 @@ func (d *differ) compareColumn(m *hclspec.Model, t *state.Table, want, have *sta
 			// The live column holds the field's values as they are: the
 			// model only has to say how the column is declared.
 			hint = sqlTypeHint(f, t, have, haveType)
+		case f != nil && (m.D1Only() || haveType == ""):
+			// No KV objects to refill from, or nothing to declare.
+			hint = sqlTypeHint(f, t, have, haveType)
+			if want.PK && haveType != "" {
+				hint = fmt.Sprintf("declare the key's field with the live column's type (%s); %s", keyFieldDecl(want.Name, haveType), rebuildHint(t.Name))
+			}
 		case want.PK || (f != nil && f.Primary):
 			// The primary key cannot be removed or renamed away.
 			hint = fmt.Sprintf("declare the key's field with the live column's type (%s), or, as SQLite cannot change a primary key in place, point d1.table at a new table name and apply (dmplan creates it), refill it from KV with dmplan reconcile -model %s -fix, then drop the old table by hand once nothing reads it",
@@ -365,6 +375,9 @@ func fieldReason(m *hclspec.Model, name string) string {
 		}
 		return fmt.Sprintf("model %s has the built-in field %s", m.Name, name)
 	}
+	if m.D1Only() {
+		return fmt.Sprintf("model %s declares field %s", m.Name, name)
+	}
 	return fmt.Sprintf("model %s declares field %s in sync_fields", m.Name, name)
 }
 
@@ -392,6 +405,10 @@ func unmanagedColumnNote(m *hclspec.Model, t *state.Table, c *state.Column) stri
 		return fmt.Sprintf("field %s of model %s is not in sync_fields: column %s is kept but no longer written (new rows get %s, existing rows keep their last values); the KV objects keep the field. "+
 			"Drop the column by hand once nothing reads it; to sync the field again, re-add it to sync_fields and run dmplan reconcile -model %s -fix after apply to refresh the column",
 			c.Name, m.Name, col, fill, m.Name)
+	}
+	if m.D1Only() {
+		return fmt.Sprintf("column %s matches no field of model %s: kept but not written by dmplan (new rows get %s, existing rows keep their values). Declare the field to manage it, or drop the column by hand once nothing reads it",
+			col, m.Name, fill)
 	}
 	return fmt.Sprintf("column %s matches no field of model %s: kept but not written by dmplan (new rows get %s, existing rows keep their values); KV objects written before keep any value they hold under that name. Drop the column by hand once nothing reads it",
 		col, m.Name, fill)

@@ -133,7 +133,10 @@ func showType(t string) string {
 // describe the column as it is, when its affinity holds the field's values.
 func sqlTypeHint(f *hclspec.Field, t *state.Table, have *state.Column, haveType string) string {
 	rebuild := fmt.Sprintf("SQLite cannot change a declared type: rebuild table %s by hand (CREATE TABLE with the new type, INSERT … SELECT, DROP, RENAME), or add a new field and backfill it", t.Name)
-	if haveType == "" || !hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type) {
+	if haveType == "" {
+		return fmt.Sprintf("column %s.%s has no declared type, which no field can declare: %s", t.Name, have.Name, rebuild)
+	}
+	if !hclspec.AffinityAllows(hclspec.Affinity(haveType), f.Type) {
 		return rebuild
 	}
 	desc := fmt.Sprintf("set sql_type = %q on field %s to describe the column as it is", haveType, f.Name)
@@ -232,6 +235,14 @@ func (d *differ) compareTableSQL(m *hclspec.Model, want, have *state.Table) {
 				return "(" + strings.Join(fk.Columns, ", ") + ") REFERENCES " + referenceText(fk.Reference)
 			})),
 			fmt.Sprintf("declare the table's foreign_key blocks as they are; %s", rebuildHint(have.Name)))
+	}
+}
+
+// unmodeledNotes says what a managed table declares that the model cannot.
+func (d *differ) unmodeledNotes(m *hclspec.Model, have *state.Table) {
+	for _, u := range have.Unmodeled {
+		d.note(NoteUnmodeledSQL, have.Name,
+			fmt.Sprintf("table %s of model %s: %s, which dmplan cannot declare; left as is, and a rebuild by hand must keep it", have.Name, m.Name, u))
 	}
 }
 

@@ -63,6 +63,7 @@ model "PAGE" {
 		codes []string // blocked codes, in order
 		notes []string // note codes
 		hint  []string // substrings of the first blocked step's hint
+		not   []string // what the first blocked step's hint must not say
 		sql   []string // substrings of the first non-blocked step's SQL
 	}{
 		{name: "spelling of a declared type and an expression default", src: imported, live: func(s *state.Schema) {
@@ -113,7 +114,19 @@ model "PAGE" {
     collate = "nocase"
   }
 }`, live: func(s *state.Schema) { dropColumn(s.Table("x"), "item"); dropColumn(s.Table("x"), "name") },
-			sql: []string{`ADD COLUMN "item" INTEGER CHECK (item > 0) REFERENCES "items" ("id") ON DELETE SET NULL`}},
+			sql: []string{`ADD COLUMN "item" INTEGER CHECK (item > 0) REFERENCES "items" ("id") ON DELETE SET NULL`, `ADD COLUMN "name" TEXT COLLATE NOCASE`}},
+		{name: "D1-only table with rows gains a column: no backfill from KV", src: imported, live: func(s *state.Schema) {
+			dropColumn(s.Table("items"), "price")
+			s.Table("items").HasRows = true
+		}, sql: []string{`ALTER TABLE "items" ADD COLUMN "price" DECIMAL(10,2)`}},
+		{name: "D1-only key of another type", src: imported, live: func(s *state.Schema) { s.Table("items").Column("id").Type = "TEXT" },
+			codes: []string{CodeTypeChange}, hint: []string{`declare the key's field with the live column's type (field "id" { type = string  sql_type = "TEXT" })`, "rebuild table items by hand"},
+			not: []string{"KV", "reconcile"}},
+		{name: "column without a type", src: imported, live: func(s *state.Schema) { s.Table("items").Column("price").Type = "" },
+			codes: []string{CodeSQLTypeChange}, hint: []string{"rebuild table items by hand"}},
+		{name: "what HCL cannot declare", src: imported, live: func(s *state.Schema) {
+			s.Table("items").Unmodeled = []string{"column price: ON CONFLICT REPLACE"}
+		}, notes: []string{NoteUnmodeledSQL}},
 		{name: "generated column", src: imported, live: func(s *state.Schema) {
 			s.Table("items").Columns = append(s.Table("items").Columns, &state.Column{Name: "twice", Generated: "price * 2"})
 		}, notes: []string{NoteGeneratedColumn}},
@@ -172,8 +185,16 @@ model "PAGE" {
 					t.Errorf("hint %+v lacks %q", first, h)
 				}
 			}
+			for _, n := range tt.not {
+				if first != nil && strings.Contains(first.Hint, n) {
+					t.Errorf("hint %q says %q", first.Hint, n)
+				}
+			}
 			if first != nil && first.Code == CodeTypeChange && strings.Contains(first.Hint, "remove") {
 				t.Errorf("hint asks to remove a key or built-in: %s", first.Hint)
+			}
+			if len(tt.sql) > 0 && len(sqls) != len(tt.sql) {
+				t.Errorf("steps %+v, want only the SQL %q", p.Steps, tt.sql)
 			}
 			for _, w := range tt.sql {
 				if !slices.ContainsFunc(sqls, func(s string) bool { return strings.Contains(s, w) }) {
@@ -237,5 +258,30 @@ model "TAG" {
 		`FOREIGN KEY ("org_id", "slug") REFERENCES "slugs" ("org", "slug") ON UPDATE RESTRICT) WITHOUT ROWID`
 	if got != want {
 		t.Errorf("createTableSQL:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestD1OnlyMessages: what the plan says about a D1-only model's table
+// never mentions KV objects or sync_fields, which it has none of.
+func TestD1OnlyMessages(t *testing.T) {
+	spec := loadSpec(t, imported)
+	live := liveOf(spec)
+	tb := live.Table("items")
+	tb.Columns = append(tb.Columns, &state.Column{Name: "legacy", Type: "TEXT"}, &state.Column{Name: "must", Type: "TEXT", NotNull: true})
+	p := Diff(spec, "local", live)
+	var texts []string
+	for _, n := range p.Notes {
+		texts = append(texts, n.Code+" "+n.Message)
+	}
+	for _, s := range p.Steps {
+		texts = append(texts, s.Code+" "+s.Reason+" "+s.Hint)
+	}
+	if len(texts) != 2 || !strings.HasPrefix(texts[0], NoteUnmanagedColumn) || !strings.HasPrefix(texts[1], CodeUnmanagedNotNull) {
+		t.Fatalf("want a DM202 note and a DM111 step, got %q", texts)
+	}
+	for _, s := range texts {
+		if strings.Contains(s, "KV") || strings.Contains(s, "sync_fields") {
+			t.Errorf("mentions KV or sync_fields: %s", s)
+		}
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/dmplan/dmplan/backend"
 )
 
-// Check verifies that every table, column and KV namespace the Spec needs
-// exists, in at most two D1 requests and one KV call. It returns nil, or
+// Check verifies that every table, column, unique index and KV namespace
+// the Spec needs exists, in at most two D1 requests and one KV call. It returns nil, or
 // an error wrapping ErrNotMigrated that lists everything missing. Open
 // does not call it; services that want to fail fast at start-up do.
 func (ds *Datastore) Check(ctx context.Context) error {
@@ -27,6 +27,13 @@ func (ds *Datastore) Check(ctx context.Context) error {
 			for _, f := range m.cols {
 				if t.Column(f.Name) == nil {
 					missing = append(missing, "column "+m.spec.D1.Table+"."+f.Name)
+				}
+			}
+			// Without its unique indexes D1 would take records the model
+			// declares unique (unique = "live" among them).
+			for _, ix := range m.spec.D1.Indexes {
+				if ix != nil && ix.Unique && t.Index(ix.Name) == nil {
+					missing = append(missing, "unique index "+ix.Name)
 				}
 			}
 		}

@@ -52,8 +52,11 @@ type model struct {
 	// uses such an index only when the query's WHERE holds that term as
 	// written, so the soft-delete filter is never written +deleted_at.
 	liveIndexed bool
-	deleteSQL   string // hard delete by pk
-	rowsPerStm  int    // rows per multi-row upsert within MaxParams
+	// onlyLive holds the indexes of the rows not soft-deleted (see
+	// hclspec.Index.OnlyLive), read once here rather than per query.
+	onlyLive   map[*hclspec.Index]bool
+	deleteSQL  string // hard delete by pk
+	rowsPerStm int    // rows per multi-row upsert within MaxParams
 
 	// keyPrefix and keySuffix surround the id in the KV key when the
 	// pattern holds one {id}; otherwise keys go through KV.Key.
@@ -154,6 +157,10 @@ func compileModel(m *hclspec.Model) (*model, error) {
 		}
 		if c.soft && idx.OnlyLive() {
 			c.liveIndexed = true
+			if c.onlyLive == nil {
+				c.onlyLive = map[*hclspec.Index]bool{}
+			}
+			c.onlyLive[idx] = true
 		}
 	}
 	c.deleteSQL = "DELETE FROM " + c.table + " WHERE " + c.table + "." + quoted[0] + " = ?"

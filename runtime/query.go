@@ -745,7 +745,7 @@ func (q *Query) countCovered() bool {
 				n++
 			}
 		}
-		if q.m.soft && q.deleted == excludeDeleted && ix.OnlyLive() && !slices.Contains(ix.Columns, "deleted_at") {
+		if q.deleted == excludeDeleted && q.m.onlyLive[ix] && !slices.Contains(ix.Columns, "deleted_at") {
 			n++ // its condition is the soft-delete filter
 		}
 		if n == len(used) {

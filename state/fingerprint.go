@@ -93,6 +93,10 @@ func Fingerprint(s *Schema) string {
 			w.ref(fk.Reference)
 			w.str("\n")
 		}
+		for _, u := range t.Unmodeled {
+			w.opt("unmodeled", u)
+			w.str("\n")
+		}
 		w.opt("virtual", t.Virtual)
 		w.opt("shadow_of", t.ShadowOf)
 		idx = idx[:0]

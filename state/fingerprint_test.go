@@ -104,6 +104,7 @@ func TestFingerprintUnchangedByAdoption(t *testing.T) {
 		"foreign key": func(s *Schema) {
 			s.Tables[0].ForeignKeys = []ForeignKey{{Columns: []string{"status"}, Reference: Reference{Table: "statuses"}}}
 		},
+		"unmodeled": func(s *Schema) { s.Tables[0].Unmodeled = []string{"column status: ON CONFLICT REPLACE"} },
 		"virtual":   func(s *Schema) { s.Tables[0].Virtual = "fts5" },
 		"shadow of": func(s *Schema) { s.Tables[0].ShadowOf = "x" },
 	} {

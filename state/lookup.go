@@ -138,6 +138,7 @@ func (t *Table) Clone() *Table {
 		Strict:       t.Strict,
 		WithoutRowid: t.WithoutRowid,
 		Checks:       append([]string(nil), t.Checks...),
+		Unmodeled:    append([]string(nil), t.Unmodeled...),
 		Virtual:      t.Virtual,
 		ShadowOf:     t.ShadowOf,
 	}

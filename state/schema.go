@@ -49,6 +49,11 @@ type Table struct {
 	// table (x_data, x_idx, ...) this is. Neither is ever planned against.
 	Virtual  string `json:"virtual,omitempty"`
 	ShadowOf string `json:"shadow_of,omitempty"`
+	// Unmodeled describes, one entry each, what the CREATE TABLE text
+	// declares that no HCL attribute can (ON CONFLICT clauses, deferred
+	// foreign keys, STORED generated columns, constraint keys with a
+	// collation or order), so that the plan can say so.
+	Unmodeled []string `json:"unmodeled,omitempty"`
 }
 
 // ForeignKey is a FOREIGN KEY constraint: Columns of the table reference
@@ -93,11 +98,12 @@ type Column struct {
 	Generated string `json:"generated,omitempty"`
 }
 
-// Index is one index of a table. The indexes dmplan creates are plain:
-// Columns in ascending order with their own collation, no expression and
-// no WHERE clause, so Keys and Where are empty. A live index made by hand
-// may carry more, and inspection fills Keys and Where so that the planner
-// sees every difference.
+// Index is one index of a table. A plain index (index block columns =
+// [...]) has Columns in ascending order with their own collation and no
+// WHERE clause, so Keys and Where are empty; one declared with keys,
+// where or unique = "live", or made by hand, carries more, which the
+// planner's desired side and inspection both fill, normalized alike, so
+// that the planner sees every difference.
 type Index struct {
 	Name string `json:"name"`
 	// Columns are the indexed columns in order, as the table spells them;

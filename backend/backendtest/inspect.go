@@ -73,7 +73,7 @@ func runInspect(t *testing.T, b backend.Backend) {
 					{Name: "status", Type: "TEXT", Default: "'pending'"},
 					{Name: "score", Type: "REAL"},
 					{Name: "n", Type: "INTEGER", NotNull: true, Default: "0"},
-					{Name: "slug", Type: "TEXT"},
+					{Name: "slug", Type: "TEXT", Unique: true}, // the column UNIQUE constraint, read from the CREATE TABLE text
 				},
 				Indexes: []*state.Index{
 					{Name: pages + "_by_project", Columns: []string{"project_id", "status"}},

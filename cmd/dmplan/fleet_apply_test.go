@@ -216,3 +216,63 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// TestFleetApplyInterrupt: a first Ctrl-C while a database's batch is in
+// flight lets it finish and be recorded, starts no other database, says
+// how to resume and exits 1; the next apply continues the same rollout
+// and finishes it.
+func TestFleetApplyInterrupt(t *testing.T) {
+	bin, err := exec.LookPath("dmplan")
+	if err != nil {
+		t.Fatalf("dmplan is not on PATH: %v", err)
+	}
+	h := cftest.Shared(t)
+	acct := h.NewAccount(t)
+	for i := range 5 {
+		h.NewDatabase(t, acct, fmt.Sprintf("tenant-%d", i))
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "shop.dm.hcl"), []byte(fleetApplyHCL), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proxy := newHoldProxy(t, h.BaseURL, `CREATE TABLE \"page\"`)
+	cmd := exec.Command(bin, "apply", "-auto-approve", "-env", "fleet", "-concurrency", "1", dir)
+	cmd.Env = append(os.Environ(), "CF_ACCOUNT="+acct, "CLOUDFLARE_API_TOKEN="+h.Token, "CLOUDFLARE_BASE_URL="+proxy.URL, "NO_COLOR=1")
+	var stdout bytes.Buffer
+	stderr := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	select {
+	case <-proxy.held:
+	case err := <-exited:
+		t.Fatalf("apply ended before its first batch: %v\n%s%s", err, &stdout, stderr)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("the first batch never came:\n%s%s", &stdout, stderr)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, stderr, "Interrupt received")
+	proxy.let()
+	err = <-exited
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitError {
+		t.Fatalf("interrupted apply: %v, want exit %d\n%s%s", err, exitError, &stdout, stderr)
+	}
+	out := stdout.String()
+	for _, want := range []string{"1 done · 0 current · 0 blocked · 0 failed · 4 skipped", "Stopped: interrupted.", "-resume r"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+	code, out := runOut(t, map[string]string{"CF_ACCOUNT": acct, "CLOUDFLARE_API_TOKEN": h.Token, "CLOUDFLARE_BASE_URL": h.BaseURL, "NO_COLOR": "1"},
+		"apply", "-auto-approve", "-env", "fleet", dir)
+	if code != exitOK || !strings.Contains(out, "Continuing rollout r") || !strings.Contains(out, "5 done · 0 current") {
+		t.Errorf("resumed apply: exit %d\n%s", code, out)
+	}
+}

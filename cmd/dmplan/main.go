@@ -60,6 +60,7 @@ var commands = map[string]struct {
 	"reconcile": {reconcileCommand, (*cli).reconcile},
 	"indexes":   {indexesCommand, (*cli).indexes},
 	"bindings":  {bindingsCommand, (*cli).bindings},
+	"import":    {importCommand, (*cli).importCmd},
 	"gen":       {genCommand, (*cli).gen},
 	"version":   {versionCommand, (*cli).version},
 
@@ -128,7 +129,7 @@ func (c *cli) usage(w io.Writer) {
 }
 
 func commandOrder(name string) int {
-	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "gen", "force-unlock", "completion", "version"} {
+	for i, n := range []string{"validate", "fmt", "plan", "apply", "show", "history", "reconcile", "indexes", "bindings", "import", "gen", "force-unlock", "completion", "version"} {
 		if n == name {
 			return i
 		}

@@ -49,6 +49,7 @@ func Run(t *testing.T, newBackend func(t *testing.T) backend.Backend) {
 			{"UniqueLive", f.uniqueLive},
 			{"ConcurrentWriters", f.concurrentWriters},
 			{"QueriesUseLiveIndex", f.queriesUseLiveIndex},
+			{"CheckNeedsUniqueIndexes", f.checkNeedsUniqueIndexes},
 			{"ProbesRespectWhere", f.probesRespectWhere},
 		} {
 			if !t.Run(step.name, step.run) {
@@ -178,6 +179,13 @@ func (f *fixture) applyThenNoChanges(t *testing.T) {
 		t.Fatalf("first plan: %d create_index steps, blocked %+v; want 7, none", n, p.Blocked())
 	}
 	f.apply(t, p)
+	live, err := backend.Inspect(context.Background(), f.b.D1(), f.b.KV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.LiveFingerprint(live); got != p.FingerprintAfter {
+		t.Errorf("live fingerprint %s after apply, the plan expected %s", got, p.FingerprintAfter)
+	}
 	f.noChanges(t, spec)
 }
 
@@ -540,5 +548,28 @@ func (f *fixture) queriesUseLiveIndex(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "runtime.index_advice") {
 		t.Errorf("index advice for a query the live index serves:\n%s", logs.String())
+	}
+}
+
+// checkNeedsUniqueIndexes: Datastore.Check reports a declared unique
+// index the target lacks, since D1 would then take the records it
+// refuses, and is satisfied once apply creates it again.
+func (f *fixture) checkNeedsUniqueIndexes(t *testing.T) {
+	ctx := context.Background()
+	ds, err := runtime.Open(ctx, f.spec(t, ""), f.b, runtime.WithEnvironment(f.env), runtime.WithLogger(f.log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ds.Check(ctx); err != nil {
+		t.Fatalf("Check of the applied spec: %v", err)
+	}
+	f.exec(t, "DROP INDEX "+backend.QuoteIdent(f.idx("live")), "DROP INDEX "+backend.QuoteIdent(f.idx("lower")))
+	err = ds.Check(ctx)
+	if !errors.Is(err, runtime.ErrNotMigrated) || !strings.Contains(err.Error(), "unique index "+f.idx("live")) || strings.Contains(err.Error(), f.idx("lower")) {
+		t.Errorf("Check without the unique and a plain index: %v; want ErrNotMigrated naming the unique one only", err)
+	}
+	f.apply(t, f.plan(t, f.spec(t, "")))
+	if err := ds.Check(ctx); err != nil {
+		t.Errorf("Check after apply: %v", err)
 	}
 }

@@ -23,6 +23,8 @@ model "MEMBER" {
     index "rand" { keys = ["email", "random()"] } # ERROR: Invalid index expression
     index "dup" { keys = ["email", "EMAIL"] } # ERROR: Duplicate index key
     index "sub" { keys = ["(SELECT 1)"] } # ERROR: Invalid index expression
+    index "const" { keys = ["'email'"] } # ERROR: Invalid index expression
+    index "const2" { keys = ["1 + 2"] } # ERROR: Invalid index expression
   }
 }
 

@@ -1,0 +1,13 @@
+-- Migration number: 0005 	 2024-06-11T16:45:00.000Z
+CREATE TABLE tags (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL COLLATE NOCASE
+);
+CREATE UNIQUE INDEX idx_tags_user_name ON tags(user_id, name COLLATE NOCASE);
+CREATE TABLE todo_tags (
+  todo_id INTEGER NOT NULL REFERENCES todos(id) ON DELETE CASCADE,
+  tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+  PRIMARY KEY (todo_id, tag_id)
+);
+INSERT INTO d1_migrations (name) VALUES ('0005_tags.sql');
