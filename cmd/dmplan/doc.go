@@ -3,10 +3,12 @@
 //
 //	dmplan validate [-json] [DIR]
 //	dmplan fmt [-check] [-diff] [DIR]
-//	dmplan plan [-env NAME] [-target MODEL]... [-out FILE] [-format human|json|markdown] [-detailed-exitcode] [DIR]
+//	dmplan plan [-env NAME] [-target MODEL]... [-out FILE] [-format human|json|markdown] [-detailed-exitcode] [-parallel N] [DIR]
+//	dmplan drift [-env NAME] [-json] [-parallel N] [DIR]
 //	dmplan apply [-env NAME] [-target MODEL]... [-auto-approve] [-lock-timeout D] [-json] [DIR | PLANFILE]
 //	dmplan show [-format human|json|markdown] PLANFILE
 //	dmplan history [-env NAME] [-json] [-limit N] [DIR]
+//	dmplan reconcile [-env NAME] [-database NAME] [-model M] [-fix] [-prune-orphans] [-json] [DIR]
 //	dmplan force-unlock [-env NAME] [-force] ID [DIR]
 //	dmplan completion bash|zsh|fish
 //	dmplan version

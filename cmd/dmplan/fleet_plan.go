@@ -125,8 +125,8 @@ func rangeStart(r hcl.Range) string {
 }
 
 // planFleet is plan over a fleet: one plan per group of databases.
-func (c *cli) planFleet(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, a planArgs, va viewArgs) int {
-	v := view.NewFleetPlan(a.Format, c.streams(va, &spec))
+func (c *cli) planFleet(ctx context.Context, spec *hclspec.Spec, t *hclspec.Target, a planArgs, va viewArgs, pv view.Plan) int {
+	v := view.FleetPlanFor(pv, a.Format, c.streams(va, &spec))
 	if a.Out != "" {
 		v.Error(errFleetSavedPlan)
 		return exitError

@@ -94,7 +94,7 @@ func (c *cli) plan(ctx context.Context, args []string) int {
 		return exitError
 	}
 	if t.Fleet != nil {
-		return c.planFleet(ctx, spec, t, a, va)
+		return c.planFleet(ctx, spec, t, a, va, v)
 	}
 	base := absDir(a.Dir)
 	d, sdiags, err := c.planTarget(ctx, spec, t, false, pre)

@@ -48,6 +48,21 @@ func NewFleetPlan(t Type, s Streams) FleetPlan {
 	}
 }
 
+// FleetPlanFor is NewFleetPlan for a command that began with plan view p
+// (it learns the target is a fleet only once the configuration is read):
+// the diagnostics p collected for a JSON document carry over, and p will
+// write nothing.
+func FleetPlanFor(p Plan, t Type, s Streams) FleetPlan {
+	v := NewFleetPlan(t, s)
+	if pj, ok := p.(*PlanJSON); ok {
+		if fj, ok := v.(*FleetPlanJSON); ok {
+			fj.diags = append(fj.diags, pj.diags...)
+			pj.done = true
+		}
+	}
+	return v
+}
+
 // FleetPlanHuman prints a fleet plan for a terminal.
 type FleetPlanHuman struct{ humanView }
 
