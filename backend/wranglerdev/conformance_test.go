@@ -12,6 +12,7 @@ import (
 
 	"github.com/dmplan/dmplan/backend"
 	"github.com/dmplan/dmplan/backend/backendtest"
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 	"github.com/dmplan/dmplan/internal/flowtest"
 )
 
@@ -37,7 +38,7 @@ func TestConformance(t *testing.T) {
 		cfg := `{"name": "conf", "compatibility_date": "2025-04-01",
   "d1_databases": [{"binding": "DB", "database_name": "conf", "database_id": "7a0e4d6c-0000-4000-8000-000000000002"}],
   "kv_namespaces": [` + strings.Join(kv, ", ") + `]}`
-		dir := newProject(t, map[string]string{"wrangler.json": cfg, "package.json": `{"private": true}`})
+		dir := cftest.WranglerProject(t, map[string]string{"wrangler.json": cfg, "package.json": `{"private": true}`})
 		var nss []Namespace
 		for i := range conformanceSlots {
 			nss = append(nss, Namespace{Binding: fmt.Sprintf("KV_%d", i), Title: fmt.Sprintf("slot-%d", i)})

@@ -6,52 +6,14 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 )
-
-// harnessModules is the node_modules the harness installs, which holds
-// wrangler (pinned in its package.json).
-func harnessModules(t *testing.T) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "cloudflare", "harness", "node_modules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(p, "wrangler", "package.json")); err != nil {
-		t.Skipf("wrangler is not installed in the harness (npm ci --prefix backend/cloudflare/harness): %v", err)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("no node")
-	}
-	return p
-}
-
-// newProject writes a wrangler project into a temp dir: the files, and
-// node_modules linked to the harness's.
-func newProject(t *testing.T, files map[string]string) string {
-	t.Helper()
-	mods := harnessModules(t)
-	dir := t.TempDir()
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 const testConfig = `{
   "name": "app",
@@ -62,7 +24,7 @@ const testConfig = `{
 }`
 
 func TestOpenReadsAndWritesTheState(t *testing.T) {
-	dir := newProject(t, map[string]string{"wrangler.jsonc": testConfig, "package.json": `{"private": true}`})
+	dir := cftest.WranglerProject(t, map[string]string{"wrangler.jsonc": testConfig, "package.json": `{"private": true}`})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	open := func() *Store {
@@ -127,7 +89,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 func TestOpenWithoutWrangler(t *testing.T) {
-	harnessModules(t) // node is there
+	cftest.NodeModules(t) // node is there
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "wrangler.jsonc"), []byte(testConfig), 0o644); err != nil {
 		t.Fatal(err)

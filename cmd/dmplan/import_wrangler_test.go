@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 )
 
 // TestImportWranglerDev adopts what a team using `wrangler d1 migrations`
@@ -43,7 +45,7 @@ func TestImportWranglerDev(t *testing.T) {
 		}
 		files["migrations/"+filepath.Base(f)] = ledgerRow.ReplaceAllString(string(b), "")
 	}
-	dir := wranglerProject(t, files)
+	dir := cftest.WranglerProject(t, files)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	applied := wrangler(t, ctx, dir, "d1", "migrations", "apply", "notes-app", "--local")

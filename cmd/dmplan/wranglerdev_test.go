@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dmplan/dmplan/backend"
+	"github.com/dmplan/dmplan/backend/cloudflare/cftest"
 	"github.com/dmplan/dmplan/backend/wranglerdev"
 	"github.com/dmplan/dmplan/hclspec"
 	"github.com/dmplan/dmplan/runtime"
@@ -27,44 +28,6 @@ import (
 // The wrangler tests run the real wrangler CLI (pinned in the harness's
 // package.json, installed by `npm ci` there) on a project in a temp dir
 // whose node_modules is the harness's. Nothing leaves loopback.
-
-// wranglerModules returns the harness's node_modules, or skips the test
-// when wrangler or node is missing.
-func wranglerModules(t *testing.T) string {
-	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "backend", "cloudflare", "harness", "node_modules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(p, "wrangler", "package.json")); err != nil {
-		t.Skipf("wrangler is not installed in the harness (npm ci --prefix backend/cloudflare/harness): %v", err)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("no node on PATH")
-	}
-	return p
-}
-
-// wranglerProject writes the project's files into a temp dir and links
-// its node_modules to the harness's.
-func wranglerProject(t *testing.T, files map[string]string) string {
-	t.Helper()
-	mods := wranglerModules(t)
-	dir := t.TempDir()
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(mods, filepath.Join(dir, "node_modules")); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // wranglerEnv is the environment of wrangler and of dmplan's Node process
 // in the tests: no metrics, no update check, no account.
@@ -280,7 +243,7 @@ func TestWranglerDevParity(t *testing.T) {
 		t.Skip("starts wrangler and workerd several times (about a minute); skipped with -short")
 	}
 	t.Parallel()
-	dir := wranglerProject(t, map[string]string{
+	dir := cftest.WranglerProject(t, map[string]string{
 		"package.json":   `{"private": true, "type": "module"}`,
 		"wrangler.jsonc": wranglerProjectConfig,
 		"worker.js":      wranglerProjectWorker,
@@ -393,7 +356,7 @@ func TestExportWranglerAppliesWithWrangler(t *testing.T) {
 		t.Skip("starts wrangler and workerd several times (about a minute); skipped with -short")
 	}
 	t.Parallel()
-	dir := wranglerProject(t, map[string]string{
+	dir := cftest.WranglerProject(t, map[string]string{
 		"package.json": `{"private": true, "type": "module"}`,
 		// wrangler's ledger under a name of the project's own
 		"wrangler.jsonc": strings.Replace(wranglerProjectConfig, `"migrations_dir": "migrations"`, `"migrations_dir": "migrations", "migrations_table": "schema_log"`, 1),
